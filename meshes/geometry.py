@@ -1,0 +1,82 @@
+"""Geometry description of a layered Li | solid electrolyte | counter-electrode cell.
+
+All lengths are in metres (SI). Coordinates: the Li/electrolyte interface is the plane
+``y = 0`` (``z = 0`` in 3D); the electrolyte fills ``-electrolyte_thickness <= y <= 0`` and
+the Li fills ``0 <= y <= lithium_thickness``. The lateral extent is ``0 <= x <= width``
+(``x`` is the radius ``r`` for axisymmetric cells, the axis is ``x = 0``) and, in 3D,
+``0 <= y <= depth`` with the stacking direction ``z``. The counter electrode is the bottom
+face of the electrolyte; the Li current collector is the top face of the Li.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DIMENSIONS = ("plane", "axisymmetric", "3d")
+VOID_SHAPES = ("ellipse", "cap")
+
+# Physical-group tags written into every mesh (name -> integer tag).
+CELL_TAGS = {"electrolyte": 1, "lithium": 2}
+FACET_TAGS = {
+    "contact": 11,  # Li/electrolyte interface where the two are bonded
+    "void_electrolyte": 12,  # electrolyte face under a void (insulating, traction-free)
+    "void_lithium": 13,  # Li face of a void (traction-free)
+    "counter": 14,  # bottom of the electrolyte: counter electrode
+    "collector": 15,  # top of the Li: current collector
+    "side_electrolyte": 16,  # lateral faces of the electrolyte (symmetry)
+    "side_lithium": 17,  # lateral faces of the Li (symmetry)
+    "axis": 18,  # axisymmetric only: the r = 0 axis (both layers)
+}
+
+
+@dataclass(frozen=True)
+class Void:
+    """An interfacial void in the Li, resting on the electrolyte surface.
+
+    center: position on the interface plane, (x,) in 2D/axisymmetric, (x, y) in 3D [m].
+        A void may be centred exactly on a symmetry face (x = 0, x = width, y = 0,
+        y = depth): only the part inside the cell is kept (a half or quarter void).
+    radius: half-width of the void footprint on the interface [m].
+    height: extent of the void into the Li, perpendicular to the interface [m].
+    shape: "ellipse" (half-ellipse / half-ellipsoid) or "cap" (spherical cap of the given
+        footprint radius and height).
+    """
+
+    center: tuple[float, ...]
+    radius: float
+    height: float
+    shape: str = "ellipse"
+
+
+@dataclass(frozen=True)
+class MeshSizes:
+    """Target element sizes [m]: bulk, on the interface, and at contact edges."""
+
+    bulk: float
+    interface: float
+    edge: float
+
+
+@dataclass(frozen=True)
+class CellGeometry:
+    """A Li | electrolyte stack with interfacial voids (all lengths in metres).
+
+    contact_spot_radius: if set, the Li touches the electrolyte only on one circular spot
+        (a strip of half-width ``contact_spot_radius`` in plane geometry) centred at the
+        origin; elsewhere a flat gap of height ``gap_height`` separates them. Used for
+        constriction-resistance verification; exclusive with ``voids``.
+    """
+
+    dimension: str
+    width: float
+    lithium_thickness: float
+    electrolyte_thickness: float
+    sizes: MeshSizes
+    depth: float = 0.0
+    voids: tuple[Void, ...] = field(default_factory=tuple)
+    contact_spot_radius: float | None = None
+    gap_height: float = 0.0
+
+    @property
+    def gdim(self) -> int:
+        return 3 if self.dimension == "3d" else 2

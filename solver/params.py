@@ -1,0 +1,111 @@
+"""Resolved, validated case parameters in SI units.
+
+The YAML schema (``solver.config``) carries the user's units in its field names; ``resolve``
+turns a validated case into these frozen dataclasses, which the physics modules consume.
+Physics code never sees YAML or user units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from meshes.geometry import CellGeometry
+
+FARADAY = 96485.33212  # C/mol
+GAS_CONSTANT = 8.314462618  # J/(mol K)
+
+KINETICS_MODELS = ("butler_volmer", "linear", "primary", "ideal")
+
+
+@dataclass(frozen=True)
+class Kinetics:
+    """Charge-transfer kinetics of one electrode/electrolyte interface (SI).
+
+    model: "butler_volmer" j = i0 [exp(αa F η/RT) - exp(-αc F η/RT)];
+           "linear"        j = η / resistance;
+           "primary"       no kinetic resistance, the contact is an equipotential
+                           (working electrode only);
+           "ideal"         counter electrode held at 0 V (Dirichlet).
+    exchange_current_density: i0 [A/m²] (butler_volmer).
+    alpha_a, alpha_c: anodic and cathodic transfer coefficients [-].
+    resistance: charge-transfer resistance Z [Ω m²] (linear).
+    film_resistance: series resistance of a surface film [Ω m²], added to the kinetics.
+    """
+
+    model: str
+    exchange_current_density: float = 0.0
+    alpha_a: float = 0.5
+    alpha_c: float = 0.5
+    resistance: float = 0.0
+    film_resistance: float = 0.0
+
+
+@dataclass(frozen=True)
+class Electrolyte:
+    """Electrolyte material properties (SI)."""
+
+    name: str
+    ionic_conductivity: float  # S/m
+    electronic_conductivity: float  # S/m
+    youngs_modulus: float  # Pa
+    poisson_ratio: float
+
+
+@dataclass(frozen=True)
+class Electrode:
+    """Li metal properties (SI)."""
+
+    name: str
+    molar_volume: float  # m³/mol
+    youngs_modulus: float  # Pa
+    poisson_ratio: float
+
+
+@dataclass(frozen=True)
+class Numerics:
+    """Solver settings.
+
+    linear_solver: "iterative" (CG + GAMG), "direct" (MUMPS LU) or "auto" (direct below
+        ``direct_max_dofs`` global unknowns).
+    """
+
+    linear_solver: str = "auto"
+    direct_max_dofs: int = 20000
+    newton_rtol: float = 1e-10
+    newton_atol: float = 1e-12
+    newton_max_iterations: int = 30
+    krylov_rtol: float = 1e-12
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """Applied load: mode "galvanostatic" (current_density [A/m²], positive = stripping Li
+    from the working electrode) or "potentiostatic" (voltage [V], working minus counter)."""
+
+    mode: str
+    current_density: float = 0.0
+    voltage: float = 0.0
+
+
+@dataclass(frozen=True)
+class Output:
+    directory: str
+    fields: bool = True
+    plots: bool = True
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Everything a run needs, in SI units."""
+
+    name: str
+    geometry: CellGeometry
+    electrolyte: Electrolyte
+    electrode: Electrode
+    working: Kinetics
+    counter: Kinetics
+    protocol: Protocol
+    temperature: float  # K
+    numerics: Numerics
+    output: Output
+    seed: int = 0
