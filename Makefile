@@ -1,0 +1,34 @@
+# lisse: one command to set up and run the demo, one to set up and run the tests.
+# The virtual environment is created with the first Python >= 3.12 found
+# (pyenv picks 3.12 inside this repository through .python-version).
+
+PYTHON ?= $(shell for p in python3.12 python3.13 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' \
+	2>/dev/null && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: Python >= 3.12 not found (set PYTHON=...)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e ".[fenics,dev]"
+	$(BIN)/python -c "import solver, dolfinx, gmsh; print('lisse installed: dolfinx', dolfinx.__version__, 'gmsh', gmsh.__version__)"
+	@touch $(STAMP)
+
+demo: install
+	$(BIN)/lisse run configs/demo.yaml
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check solver meshes tests scripts
+
+clean:
+	rm -rf $(VENV) results .pytest_cache

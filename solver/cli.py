@@ -1,0 +1,118 @@
+"""The ``lisse`` command line: validate, mesh and run cases.
+
+Errors in the input print one line ``lisse: error: <cause>`` on rank 0 and exit with code 2;
+a failed solve exits with code 1. Only rank 0 prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from solver.errors import LisseError, UserError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lisse", description=(
+        "Finite-element simulator of the Li-metal / solid-electrolyte interface."))
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def case_command(name: str, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("case", help="case file (YAML)")
+        p.add_argument("--set", dest="overrides", action="append", default=[],
+                       metavar="PATH=VALUE", help="override a config value, e.g. "
+                       "protocol.current_density_mA_cm2=1.0 (repeatable)")
+        return p
+
+    case_command("validate", "check a case file and print what it describes")
+    mesh = case_command("mesh", "build the mesh of a case and write it with a picture")
+    mesh.add_argument("-o", "--output", help="output folder (default: the case's "
+                      "output.directory)")
+    run = case_command("run", "solve a case and write its results folder")
+    run.add_argument("-o", "--output", help="output folder (default: the case's "
+                     "output.directory)")
+    return parser
+
+
+def _load(args):
+    from solver.config import load_case, resolve, resolved_dict
+
+    case = load_case(args.case, args.overrides)
+    return case, resolve(case), resolved_dict(case)
+
+
+def _say(comm, text: str) -> None:
+    if comm.rank == 0:
+        print(text, flush=True)
+
+
+def _validate(args, comm) -> None:
+    from meshes.voids import contact_fraction
+
+    _, params, _ = _load(args)
+    geom = params.geometry
+    _say(comm, f"{args.case}: valid — {geom.dimension} cell, {len(geom.voids)} void(s), "
+         f"contact fraction {contact_fraction(geom):.4f}, {params.working.model} kinetics, "
+         f"{params.protocol.mode}")
+
+
+def _mesh(args, comm) -> None:
+    import shutil
+
+    from meshes.cache import mesh_file
+    from meshes.picture import mesh_picture
+
+    _, params, _ = _load(args)
+    out = Path(args.output or params.output.directory)
+    if comm.rank == 0:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"output.directory: cannot write to '{out}' ({exc.strerror})") from None
+        path = mesh_file(params.geometry)
+        shutil.copyfile(path, out / "mesh.msh")
+        mesh_picture(out / "mesh.msh", out / "mesh.png", params.geometry)
+        print(f"mesh written to {out / 'mesh.msh'} and {out / 'mesh.png'}")
+
+
+def _run(args, comm) -> None:
+    from solver.run import run_case
+
+    _, params, config = _load(args)
+    out = Path(args.output or params.output.directory)
+    summary = run_case(params, out, comm, config, argv=sys.argv)
+    lines = [f"results: {out.resolve()}",
+             f"  cell voltage            {summary['cell_voltage_V'] * 1e3:.4g} mV",
+             f"  current density         {summary['current_density_mA_cm2']:.4g} mA/cm²",
+             f"  ASR total               {summary['asr_total_ohm_cm2']:.4g} Ω cm²",
+             f"  ASR constriction        {summary['asr_constriction_ohm_cm2']:.4g} Ω cm²",
+             f"  contact fraction        {summary['contact_fraction']:.4f}",
+             f"  hotspot factor          {summary['hotspot_factor']:.4g} at "
+             f"{', '.join(f'{c:.3g}' for c in summary['hotspot_location_um'])} µm",
+             f"  Newton iterations       {summary['newton_iterations']}"]
+    _say(comm, "\n".join(lines))
+
+
+COMMANDS = {"validate": _validate, "mesh": _mesh, "run": _run}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from mpi4py import MPI
+
+    comm = MPI.COMM_WORLD
+    try:
+        COMMANDS[args.command](args, comm)
+    except LisseError as exc:
+        if comm.rank == 0:
+            print(f"lisse: error: {exc}", file=sys.stderr, flush=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

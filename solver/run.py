@@ -1,0 +1,94 @@
+"""One steady run: mesh → current distribution → observables → run folder."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import ufl
+import yaml
+from dolfinx import fem
+
+from meshes.cache import load_mesh
+from solver import observables, plots
+from solver.domain import electrolyte_domain
+from solver.electrochem import CurrentDistribution, CurrentSolution
+from solver.output import RunFolder, run_record, write_fields
+from solver.params import Resolved
+
+
+def solve_current(params: Resolved, comm) -> tuple[CurrentSolution, dict]:
+    """Build (or reuse) the mesh and solve the current distribution of a case."""
+    data = load_mesh(params.geometry, comm)
+    domain = electrolyte_domain(data.mesh, data.cell_tags, data.facet_tags,
+                                params.geometry.dimension == "axisymmetric")
+    cd = CurrentDistribution(domain, params.electrolyte.ionic_conductivity, params.working,
+                             params.counter, params.temperature, params.numerics)
+    value = (params.protocol.current_density if params.protocol.mode == "galvanostatic"
+             else params.protocol.voltage)
+    sol = cd.solve(params.protocol.mode, value)
+    info = {"electrolyte_cells": domain.mesh.topology.index_map(domain.mesh.topology.dim)
+            .size_global, "unknowns": cd.ndofs + (params.protocol.mode == "galvanostatic")}
+    return sol, info
+
+
+def run_case(params: Resolved, outdir, comm, resolved_config: dict,
+             argv: list[str] | None = None) -> dict:
+    """Run a steady case and write its folder; returns the summary."""
+    folder = RunFolder(outdir, comm)
+    try:
+        start = time.perf_counter()
+        sol, info = solve_current(params, comm)
+        summary = observables.summary(sol, params, comm)
+        summary.update(info)
+        summary["wall_time_s"] = time.perf_counter() - start
+        _write(folder, params, sol, summary, resolved_config, argv, comm)
+    except BaseException:
+        folder.discard()
+        raise
+    folder.commit()
+    return summary
+
+
+def _write(folder: RunFolder, params: Resolved, sol: CurrentSolution, summary: dict,
+           resolved_config: dict, argv, comm) -> None:
+    folder.write_text("config_resolved.yaml", yaml.safe_dump(resolved_config, sort_keys=False))
+    folder.write_json("run.json", run_record(params, argv, comm))
+    x, j, contact = observables.interface_profile(sol, comm)
+    gdim = params.geometry.gdim
+    names = ["x_um", "y_um", "z_um"][:gdim]
+    if params.geometry.dimension == "axisymmetric":
+        names[0] = "r_um"
+    rows = np.column_stack([x[:, :gdim] * 1e6, j, contact.astype(float)])
+    folder.write_csv("interface.csv", [*names, "current_density_A_m2", "contact"], rows)
+    if params.output.fields:
+        write_fields(folder, sol.potential, params.electrolyte.ionic_conductivity)
+    if params.output.plots:
+        axi = params.geometry.dimension == "axisymmetric"
+        if comm.rank == 0:
+            plots.interface_profile(folder.path("interface_current.png"), x, j, contact, gdim,
+                                    summary["mean_contact_current_density_A_m2"], axi)
+        if gdim == 2:
+            mid, mag = _cell_current(sol, params.electrolyte.ionic_conductivity, comm)
+            if comm.rank == 0:
+                geom = params.geometry
+                window = min(geom.electrolyte_thickness, 0.5 * geom.width)
+                plots.current_field(folder.path("current_field.png"), mid, mag, window, axi)
+    folder.write_json("summary.json", summary)
+
+
+def _cell_current(sol: CurrentSolution, conductivity: float, comm):
+    """Cell midpoints and |−κ∇φ| of the owned cells, gathered on rank 0."""
+    msh = sol.potential.function_space.mesh
+    space = fem.functionspace(msh, ("DG", 0))
+    mag = fem.Function(space)
+    grad = ufl.grad(sol.potential)
+    mag.interpolate(fem.Expression(conductivity * ufl.sqrt(ufl.inner(grad, grad)),
+                                   space.element.interpolation_points))
+    ncells = msh.topology.index_map(msh.topology.dim).size_local
+    coords = space.tabulate_dof_coordinates()[:ncells]
+    mids = comm.gather(coords, root=0)
+    vals = comm.gather(mag.x.array[:ncells].copy(), root=0)
+    if comm.rank != 0:
+        return None, None
+    return np.concatenate(mids), np.concatenate(vals)
