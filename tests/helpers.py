@@ -1,0 +1,56 @@
+"""Shared test utilities: small tagged rectangle meshes and MPI subprocess runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import solver  # noqa: F401  (sets up the DOLFINx wheel's PETSc)
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def rectangle_domain(comm, width: float, thickness: float, nx: int, ny: int,
+                     axisymmetric: bool = False, diagonal: str = "right"):
+    """Electrolyte rectangle [0, width] x [-thickness, 0]; top tagged contact (11), bottom
+    counter (14)."""
+    from dolfinx import mesh as dm
+
+    from meshes.geometry import FACET_TAGS
+    from solver.domain import Domain
+
+    diag = dm.DiagonalType.crossed if diagonal == "crossed" else dm.DiagonalType.right
+    msh = dm.create_rectangle(comm, [[0.0, -thickness], [width, 0.0]], [nx, ny],
+                              diagonal=diag)
+    msh.topology.create_connectivity(1, 2)
+    top = dm.locate_entities_boundary(msh, 1, lambda x: np.isclose(x[1], 0.0))
+    bottom = dm.locate_entities_boundary(msh, 1, lambda x: np.isclose(x[1], -thickness))
+    idx = np.concatenate([top, bottom])
+    val = np.concatenate([np.full(len(top), FACET_TAGS["contact"]),
+                          np.full(len(bottom), FACET_TAGS["counter"])]).astype(np.int32)
+    order = np.argsort(idx)
+    return Domain(msh, dm.meshtags(msh, 1, idx[order], val[order]), axisymmetric)
+
+
+def run_mpi(args: list[str], n: int = 2, timeout: float = 600,
+            cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``args`` under ``mpirun -n n`` from the venv; returns the completed process."""
+    env = dict(os.environ)
+    env.setdefault("OMP_NUM_THREADS", "1")
+    return subprocess.run([str(BIN / "mpirun"), "-n", str(n), *args], capture_output=True,
+                          text=True, timeout=timeout, cwd=cwd or ROOT, env=env)
+
+
+def run_lisse(args: list[str], n: int = 1, timeout: float = 600,
+              cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the ``lisse`` console script, serially or under mpirun."""
+    cmd = [str(BIN / "lisse"), *args]
+    if n > 1:
+        return run_mpi(cmd, n=n, timeout=timeout, cwd=cwd)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                          cwd=cwd or ROOT)
