@@ -77,13 +77,18 @@ class VoidSpec(_Strict):
     @field_validator("center_um", mode="before")
     @classmethod
     def _number_or_pair(cls, value: Any) -> Any:
-        def number(v: Any) -> bool:
-            return isinstance(v, int | float) and not isinstance(v, bool)
+        def number(v: Any) -> float | None:  # YAML 1.1 reads 5e1 as a string
+            try:
+                return None if isinstance(v, bool) else float(v)
+            except (TypeError, ValueError):
+                return None
 
-        if number(value):
-            return value
-        if isinstance(value, list | tuple) and len(value) == 2 and all(map(number, value)):
-            return tuple(value)
+        if number(value) is not None:
+            return number(value)
+        if isinstance(value, list | tuple) and len(value) == 2:
+            pair = tuple(map(number, value))
+            if None not in pair:
+                return pair
         _fail(f"must be a number (plane, axisymmetric) or [x, y] (3d) (got {_got(value)})")
 
     def coordinates(self) -> tuple[float, ...]:
@@ -98,7 +103,8 @@ class RandomVoidsSpec(_Strict):
     radius_um: tuple[float, float]  # [min, max] footprint half-width
     height_ratio: float = Field(0.5, gt=0)  # height / radius
     shape: Literal["ellipse", "cap"] = "ellipse"
-    min_spacing_um: float = Field(0.0, ge=0)  # minimum gap between void footprints
+    # minimum gap between void footprints and to the side faces; default mesh.edge_size_um
+    min_spacing_um: float | None = Field(None, ge=0)
 
     @model_validator(mode="after")
     def _radius_range(self) -> Self:
@@ -166,6 +172,8 @@ class GeometrySpec(_Strict):
             mesh.interface_size_um = mesh.size_um / 5
         if mesh.edge_size_um is None:
             mesh.edge_size_um = mesh.interface_size_um / 5
+        if self.random_voids is not None and self.random_voids.min_spacing_um is None:
+            self.random_voids.min_spacing_um = mesh.edge_size_um
         return self
 
     def _check_void(self, i: int, void: VoidSpec) -> None:
@@ -421,19 +429,24 @@ def validation_message(exc: ValidationError) -> str:
 # --- loading --------------------------------------------------------------------------------
 
 
-def _child(node: Any, part: str, path: str, item: str) -> Any:
+def _key(node: Any, part: str, parent: str, item: str) -> Any:
+    """``part`` as a key of ``node``: itself for a mapping, an existing index for a list."""
+    if not isinstance(node, list):
+        return part
+    if not part.isdigit() or int(part) >= len(node):
+        raise ConfigError(f"--set {item!r}: {parent}: no list entry {part} (it has {len(node)})")
+    return int(part)
+
+
+def _child(node: Any, part: str, parent: str, item: str) -> Any:
     """The sub-node ``part`` of ``node`` for an override, creating mappings where needed."""
-    if isinstance(node, list):
-        if not part.isdigit() or int(part) >= len(node):
-            raise ConfigError(
-                f"--set {item!r}: {path}: no list entry {part} (the list has {len(node)})"
-            )
-        return node[int(part)]
-    child = node.get(part)
+    key = _key(node, part, parent, item)
+    path = f"{parent}.{part}" if parent else part
+    child = node[key] if isinstance(node, list) else node.get(key)
     if child is None:
-        child = node[part] = {}
-    elif isinstance(child, str) and path.startswith("materials."):
-        child = node[part] = {"name": child}  # a material name becomes {name: ...}
+        child = node[key] = {}
+    elif isinstance(child, str) and parent == "materials":
+        child = node[key] = {"name": child}  # a material name becomes {name: ...}
     if not isinstance(child, dict | list):
         raise ConfigError(f"--set {item!r}: {path} is a value ({_got(child)}), not a section")
     return child
@@ -459,16 +472,8 @@ def apply_overrides(data: dict[str, Any], overrides: list[str] | tuple[str, ...]
             raise ConfigError(f"--set {item!r}: cannot parse the value {raw!r}") from None
         node = data
         for depth, part in enumerate(parts[:-1]):
-            node = _child(node, part, ".".join(parts[: depth + 1]), item)
-        last = parts[-1]
-        if isinstance(node, list):
-            if not last.isdigit() or int(last) >= len(node):
-                raise ConfigError(
-                    f"--set {item!r}: no list entry {last} (the list has {len(node)})"
-                )
-            node[int(last)] = value
-        else:
-            node[last] = value
+            node = _child(node, part, ".".join(parts[:depth]), item)
+        node[_key(node, parts[-1], ".".join(parts[:-1]), item)] = value
     return data
 
 
