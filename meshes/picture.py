@@ -44,7 +44,7 @@ def mesh_picture(
     2D: triangles coloured by region, contact facets drawn in red. 3D: the interface
     plane z = 0 seen from above, contact triangles red, void footprints white.
     """
-    mesh = meshio.read(msh_path)
+    mesh = meshio.read(msh_path, file_format="gmsh")
     points = mesh.points / UM
     fig, ax = plt.subplots(figsize=(7, 5), dpi=150)
     if geom.gdim == 2:

@@ -163,7 +163,9 @@ def random_voids(
     for _ in range(MAX_ATTEMPTS):
         if missing <= 0.1 * CONTACT_FRACTION_TOL * total:
             return tuple(voids)
-        void = _draw_void(rng, dimension, lengths, radius_range, height_ratio, shape, missing)
+        void = _draw_void(
+            rng, dimension, lengths, radius_range, height_ratio, shape, missing, min_spacing
+        )
         if void is None:
             continue
         extent = lateral_extent(void)
@@ -178,12 +180,12 @@ def random_voids(
     )
 
 
-def _draw_void(rng, dimension, lengths, radius_range, height_ratio, shape, missing):
+def _draw_void(rng, dimension, lengths, radius_range, height_ratio, shape, missing, spacing):
     """One candidate void, its radius shrunk or grown to close ``missing`` if it is the last."""
     r_min, r_max = radius_range
     ratio = extent_ratio(shape, height_ratio)
     radius = rng.uniform(r_min, r_max)
-    bounds = [_centre_range(ratio * radius, L, 0.0) for L in lengths]
+    bounds = [_centre_range(ratio * radius, L, spacing) for L in lengths]
     if any(lo > hi for lo, hi in bounds):
         return None
     center = tuple(float(rng.uniform(lo, hi)) for lo, hi in bounds)
