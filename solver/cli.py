@@ -49,10 +49,12 @@ def _say(comm, text: str) -> None:
 
 
 def _validate(args, comm) -> None:
+    from meshes.build import validate_geometry
     from meshes.voids import contact_fraction
 
     _, params, _ = _load(args)
     geom = params.geometry
+    validate_geometry(geom)
     _say(comm, f"{args.case}: valid — {geom.dimension} cell, {len(geom.voids)} void(s), "
          f"contact fraction {contact_fraction(geom):.4f}, {params.working.model} kinetics, "
          f"{params.protocol.mode}")

@@ -7,8 +7,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.colors import LogNorm  # noqa: E402
-from matplotlib.tri import Triangulation  # noqa: E402
 
 UM = 1e6
 MA_CM2 = 0.1  # A/m² -> mA/cm²
@@ -40,22 +38,25 @@ def interface_profile(path, x: np.ndarray, j: np.ndarray, contact: np.ndarray, g
     plt.close(fig)
 
 
-def current_field(path, midpoints: np.ndarray, magnitude: np.ndarray, window: float,
+def current_field(path, triangles: np.ndarray, magnitude: np.ndarray, window: float,
                   axisymmetric: bool) -> None:
-    """Magnitude of the ionic current density |i| [mA/cm²] in the electrolyte within
-    ``window`` [m] of the interface (2D cells; cell-midpoint values)."""
-    keep = midpoints[:, 1] >= -window
-    xm, ym, mag = midpoints[keep, 0] * UM, midpoints[keep, 1] * UM, magnitude[keep] * MA_CM2
-    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
-    positive = mag[mag > 0]
-    lo = max(positive.min(), positive.max() * 1e-4) if positive.size else 1e-12
-    tri = Triangulation(xm, ym)
-    cs = ax.tricontourf(tri, np.clip(mag, lo, None), levels=np.geomspace(lo, mag.max(), 30),
-                        norm=LogNorm(), cmap="viridis")
-    fig.colorbar(cs, ax=ax, label="|i| (mA/cm²)")
+    """Magnitude of the ionic current density |i| [mA/cm²] on the electrolyte cells within
+    ``window`` [m] of the interface. ``triangles``: cell vertex coordinates, (n, 3, 2) [m]."""
+    keep = triangles[:, :, 1].max(axis=1) >= -window
+    tri, mag = triangles[keep] * UM, magnitude[keep] * MA_CM2
+    points = tri.reshape(-1, 2)
+    connectivity = np.arange(len(points)).reshape(-1, 3)
+    fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
+    top = np.percentile(mag, 99.5)
+    pc = ax.tripcolor(points[:, 0], points[:, 1], connectivity, facecolors=mag,
+                      cmap="magma", vmin=0.0, vmax=top, shading="flat")
+    fig.colorbar(pc, ax=ax, label="|i| (mA/cm²), clipped at the 99.5th percentile",
+                 extend="max")
     ax.set_aspect("equal")
+    ax.set_ylim(-window * UM, 0)
+    ax.set_xlim(points[:, 0].min(), points[:, 0].max())
     ax.set_xlabel("r (µm)" if axisymmetric else "x (µm)")
     ax.set_ylabel("y (µm)")
     ax.set_title("Ionic current density near the interface")
-    fig.savefig(path, dpi=130)
+    fig.savefig(path, dpi=150)
     plt.close(fig)

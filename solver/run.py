@@ -72,13 +72,13 @@ def _write(folder: RunFolder, params: Resolved, sol: CurrentSolution, summary: d
             mid, mag = _cell_current(sol, params.electrolyte.ionic_conductivity, comm)
             if comm.rank == 0:
                 geom = params.geometry
-                window = min(geom.electrolyte_thickness, 0.5 * geom.width)
+                window = min(geom.electrolyte_thickness, 0.3 * geom.width)
                 plots.current_field(folder.path("current_field.png"), mid, mag, window, axi)
     folder.write_json("summary.json", summary)
 
 
 def _cell_current(sol: CurrentSolution, conductivity: float, comm):
-    """Cell midpoints and |−κ∇φ| of the owned cells, gathered on rank 0."""
+    """Vertex coordinates (n, 3, 2) and |−κ∇φ| of the owned cells, gathered on rank 0."""
     msh = sol.potential.function_space.mesh
     space = fem.functionspace(msh, ("DG", 0))
     mag = fem.Function(space)
@@ -86,9 +86,10 @@ def _cell_current(sol: CurrentSolution, conductivity: float, comm):
     mag.interpolate(fem.Expression(conductivity * ufl.sqrt(ufl.inner(grad, grad)),
                                    space.element.interpolation_points))
     ncells = msh.topology.index_map(msh.topology.dim).size_local
-    coords = space.tabulate_dof_coordinates()[:ncells]
-    mids = comm.gather(coords, root=0)
-    vals = comm.gather(mag.x.array[:ncells].copy(), root=0)
+    nodes = msh.geometry.dofmap[:ncells]
+    triangles = msh.geometry.x[nodes][:, :, :2]
+    triangles = comm.gather(triangles, root=0)
+    values = comm.gather(mag.x.array[:ncells].copy(), root=0)
     if comm.rank != 0:
         return None, None
-    return np.concatenate(mids), np.concatenate(vals)
+    return np.concatenate(triangles), np.concatenate(values)
