@@ -18,7 +18,6 @@ from solver.errors import GeometryError
 BUILDER_VERSION = 1  # bump whenever the meshes produced for a geometry change
 UM = 1e-6  # model length unit [m]
 CLEARANCE = 0.05  # minimum gap between voids / to side faces, in units of sizes.edge
-GROWTH = 0.4  # element size increase per unit distance in the size fields
 SEAM_ANGLE = 1.25 * math.pi  # turns circle/sphere seams away from the cell faces
 
 
@@ -65,7 +64,7 @@ def _validate_cell(geom: CellGeometry) -> None:
         _require_positive(name, getattr(geom, name))
     if geom.dimension == "3d":
         _require_positive("depth", geom.depth)
-    for name in ("bulk", "interface", "edge"):
+    for name in ("bulk", "interface", "edge", "growth"):
         _require_positive(f"sizes.{name}", getattr(geom.sizes, name))
 
 
@@ -280,15 +279,15 @@ def _contact_edges(dim: int, groups: dict[str, set[int]]) -> set[int]:
 # ---------------------------------------------------------------------------------------
 
 
-def _threshold(field_in: int, size_min: float, size_max: float) -> int:
-    """Size growing linearly (slope GROWTH) from size_min at distance size_min."""
+def _threshold(field_in: int, size_min: float, size_max: float, growth: float) -> int:
+    """Size growing linearly (slope ``growth``) from size_min at distance size_min."""
     field = gmsh.model.mesh.field
     tag = field.add("Threshold")
     field.setNumber(tag, "InField", field_in)
     field.setNumber(tag, "SizeMin", size_min)
     field.setNumber(tag, "SizeMax", size_max)
     field.setNumber(tag, "DistMin", size_min)
-    field.setNumber(tag, "DistMax", size_min + max(size_max - size_min, 0.0) / GROWTH)
+    field.setNumber(tag, "DistMax", size_min + max(size_max - size_min, 0.0) / growth)
     return tag
 
 
@@ -300,7 +299,8 @@ def _set_size_fields(geom: CellGeometry, edges: set[int]) -> None:
     )
     plane_distance = field.add("MathEval")
     field.setString(plane_distance, "F", "Fabs(z)" if geom.gdim == 3 else "Fabs(y)")
-    sizes = [_threshold(plane_distance, interface, bulk)]
+    growth = geom.sizes.growth
+    sizes = [_threshold(plane_distance, interface, bulk, growth)]
     if edges:
         edge_distance = field.add("Distance")
         if geom.gdim == 3:
@@ -309,7 +309,7 @@ def _set_size_fields(geom: CellGeometry, edges: set[int]) -> None:
             field.setNumber(edge_distance, "Sampling", math.ceil(2 * longest / edge) + 2)
         else:
             field.setNumbers(edge_distance, "PointsList", sorted(edges))
-        sizes.append(_threshold(edge_distance, edge, bulk))
+        sizes.append(_threshold(edge_distance, edge, bulk, growth))
     smallest = field.add("Min")
     field.setNumbers(smallest, "FieldsList", sizes)
     field.setAsBackgroundMesh(smallest)

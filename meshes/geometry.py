@@ -50,11 +50,14 @@ class Void:
 
 @dataclass(frozen=True)
 class MeshSizes:
-    """Target element sizes [m]: bulk, on the interface, and at contact edges."""
+    """Target element sizes [m]: bulk, on the interface, and at contact edges; ``growth`` is
+    the increase of the element size per unit distance away from the interface and the
+    contact edges (smaller is finer and more accurate near singular contact edges)."""
 
     bulk: float
     interface: float
     edge: float
+    growth: float = 0.2
 
 
 @dataclass(frozen=True)

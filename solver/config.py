@@ -122,6 +122,7 @@ class MeshSpec(_Strict):
     size_um: float | None = Field(None, gt=0)  # bulk; default electrolyte_thickness_um / 10
     interface_size_um: float | None = Field(None, gt=0)  # default size_um / 5
     edge_size_um: float | None = Field(None, gt=0)  # contact edges; default interface / 5
+    growth_rate: float = Field(0.2, ge=0.02, le=2)  # size increase per unit distance
 
 
 class GeometrySpec(_Strict):
@@ -568,6 +569,7 @@ def _geometry(case: Case) -> CellGeometry:
             bulk=g.mesh.size_um / UM_PER_M,
             interface=g.mesh.interface_size_um / UM_PER_M,
             edge=g.mesh.edge_size_um / UM_PER_M,
+            growth=g.mesh.growth_rate,
         ),
         depth=depth,
         voids=tuple(voids),

@@ -54,3 +54,18 @@ def run_lisse(args: list[str], n: int = 1, timeout: float = 600,
         return run_mpi(cmd, n=n, timeout=timeout, cwd=cwd)
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                           cwd=cwd or ROOT)
+
+
+def solve_case(case: dict, comm=None):
+    """Validate, resolve and solve a case given as a dict; returns (solution, summary,
+    resolved parameters)."""
+    from mpi4py import MPI
+
+    from solver.config import resolve, validate_case
+    from solver.observables import summary
+    from solver.run import solve_current
+
+    comm = comm or MPI.COMM_WORLD
+    params = resolve(validate_case(case))
+    sol, _ = solve_current(params, comm)
+    return sol, summary(sol, params, comm), params
