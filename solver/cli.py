@@ -33,7 +33,33 @@ def _parser() -> argparse.ArgumentParser:
     run = case_command("run", "solve a case and write its results folder")
     run.add_argument("-o", "--output", help="output folder (default: the case's "
                      "output.directory)")
+    _sweep_parsers(sub)
     return parser
+
+
+def _sweep_parsers(sub) -> None:
+    """``sweep`` and ``report`` (docs/sweeps.md)."""
+    sweep = sub.add_parser("sweep", help="run a parameter sweep: locally, under mpirun or as "
+                           "one job-array task")
+    sweep.add_argument("sweep", help="sweep file (YAML)")
+    sweep.add_argument("-o", "--output", help="sweep results folder (default: the sweep "
+                       "file's output, else results/sweeps/<name>)")
+    sweep.add_argument("--ranks-per-case", type=int, default=1, metavar="K",
+                       help="under mpirun: MPI ranks per case (groups of K ranks)")
+    sweep.add_argument("--jobs", type=int, metavar="N", help="local worker processes "
+                       "(default: the number of cores); ignored under mpirun")
+    sweep.add_argument("--case-index", nargs="?", const="env", metavar="I",
+                       help="run case I only (job arrays); without I: $SLURM_ARRAY_TASK_ID")
+    sweep.add_argument("--retry-failed", action="store_true", help="run failed cases again")
+    sweep.add_argument("--list", action="store_true", help="print the cases and exit")
+    sweep.add_argument("--count", action="store_true", help="print the number of cases")
+    sweep.add_argument("--collect", action="store_true", help="rebuild the sweep table "
+                       "from the case folders")
+    sweep.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
+    report = sub.add_parser("report", help="plots and a Markdown/HTML summary of a run or "
+                            "sweep folder")
+    report.add_argument("results", help="a run folder or a sweep folder")
+    report.add_argument("-o", "--output", help="report folder (default: RESULTS/report)")
 
 
 def _load(args):
@@ -97,7 +123,20 @@ def _run(args, comm) -> None:
     _say(comm, "\n".join(lines))
 
 
-COMMANDS = {"validate": _validate, "mesh": _mesh, "run": _run}
+def _sweep(args, comm) -> None:
+    from solver.sweep import command
+
+    command(args, comm)
+
+
+def _report(args, comm) -> None:
+    from solver.report import command
+
+    command(args, comm)
+
+
+COMMANDS = {"validate": _validate, "mesh": _mesh, "run": _run, "sweep": _sweep,
+            "report": _report}
 
 
 def main(argv: list[str] | None = None) -> int:
