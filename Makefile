@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint validation-docs clean
 
 install: $(STAMP)
 
@@ -26,6 +26,9 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+validation-docs: install
+	LISSE_WRITE_DOCS=1 $(BIN)/python -m pytest -q
 
 lint: install
 	$(BIN)/ruff check solver meshes tests scripts

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -33,11 +34,9 @@ def validation() -> ValidationRecord:
     return ValidationRecord()
 
 
-@pytest.fixture(autouse=True)
-def _isolated_mesh_cache(tmp_path_factory, monkeypatch):
-    """Tests never write to the user's mesh cache."""
-    cache = tmp_path_factory.getbasetemp() / "mesh-cache"
-    monkeypatch.setenv("LISSE_CACHE_DIR", str(cache))
+def pytest_configure(config):
+    """Tests (and the lisse processes they start) never write to the user's mesh cache."""
+    os.environ["LISSE_CACHE_DIR"] = tempfile.mkdtemp(prefix="lisse-test-mesh-cache-")
 
 
 def pytest_sessionfinish(session, exitstatus):
