@@ -33,6 +33,10 @@ def _um(length: float) -> str:
 def validate_geometry(geom: CellGeometry) -> None:
     """Raise GeometryError (one line naming the field) if the geometry cannot be built."""
     _validate_cell(geom)
+    if geom.microstructure is not None:
+        from meshes.microstructure import validate
+
+        validate(geom, CLEARANCE * geom.sizes.edge)
     if geom.contact_spot_radius is not None:
         _validate_contact_spot(geom)
         return
@@ -141,21 +145,32 @@ def build_gmsh_model(geom: CellGeometry) -> None:
     validate_geometry(geom)
     dim = geom.gdim
     try:
-        _build_cad(geom)
+        regions = _build_cad(geom)
     except Exception as error:  # gmsh raises bare Exceptions
         raise GeometryError(f"geometry construction failed: {error}") from error
-    groups = _classify(geom)
+    extra_sizes = []
+    if regions is None:
+        groups = _classify(geom)
+    else:
+        from meshes import microstructure
+
+        tol = 1e-6 * max(geom.width, geom.depth, geom.lithium_thickness,
+                         geom.electrolyte_thickness) / UM
+        groups = microstructure.classify(
+            geom, regions, lambda layer, tag: _facet_group(geom, layer, tag, tol))
+        extra_sizes = microstructure.size_fields(geom, groups, _threshold)
     for name, tags in groups.items():
         if tags and name in CELL_TAGS:
             gmsh.model.addPhysicalGroup(dim, sorted(tags), CELL_TAGS[name], name)
         elif tags:
             gmsh.model.addPhysicalGroup(dim - 1, sorted(tags), FACET_TAGS[name], name)
-    _set_size_fields(geom, _contact_edges(dim, groups))
+    _set_size_fields(geom, _contact_edges(dim, groups), extra_sizes)
     _generate_mesh(dim)
 
 
-def _build_cad(geom: CellGeometry) -> None:
-    """Electrolyte and Li layers, voids (or the contact-spot gap) cut out, fragmented."""
+def _build_cad(geom: CellGeometry) -> dict[int, str] | None:
+    """Electrolyte and Li layers, voids (or the contact-spot gap) cut out, fragmented.
+    With a microstructure, returns the region name of every cell entity."""
     occ = gmsh.model.occ
     w, d = geom.width / UM, geom.depth / UM
     l_li, l_sse = geom.lithium_thickness / UM, geom.electrolyte_thickness / UM
@@ -170,11 +185,16 @@ def _build_cad(geom: CellGeometry) -> None:
         holes = [_contact_spot_gap(geom)]
     else:
         holes = [_void_tool(geom.gdim, void) for void in geom.voids]
+    if geom.microstructure is not None:
+        from meshes.microstructure import build_cad
+
+        return build_cad(geom, layers[0], layers[1], holes)
     lithium = [layers[1]]
     if holes:
         lithium, _ = occ.cut(lithium, holes)
     occ.fragment([layers[0]], lithium)
     occ.synchronize()
+    return None
 
 
 def _void_tool(dim: int, void: Void) -> tuple[int, int]:
@@ -291,8 +311,9 @@ def _threshold(field_in: int, size_min: float, size_max: float, growth: float) -
     return tag
 
 
-def _set_size_fields(geom: CellGeometry, edges: set[int]) -> None:
-    """sizes.edge at the contact edges, sizes.interface on the interface, bulk elsewhere."""
+def _set_size_fields(geom: CellGeometry, edges: set[int], extra: list[int] = ()) -> None:
+    """sizes.edge at the contact edges, sizes.interface on the interface, bulk elsewhere;
+    ``extra`` size fields (microstructure) join the minimum."""
     field = gmsh.model.mesh.field
     bulk, interface, edge = (
         s / UM for s in (geom.sizes.bulk, geom.sizes.interface, geom.sizes.edge)
@@ -311,7 +332,7 @@ def _set_size_fields(geom: CellGeometry, edges: set[int]) -> None:
             field.setNumbers(edge_distance, "PointsList", sorted(edges))
         sizes.append(_threshold(edge_distance, edge, bulk, growth))
     smallest = field.add("Min")
-    field.setNumbers(smallest, "FieldsList", sizes)
+    field.setNumbers(smallest, "FieldsList", [*sizes, *extra])
     field.setAsBackgroundMesh(smallest)
     for option in ("MeshSizeExtendFromBoundary", "MeshSizeFromPoints", "MeshSizeFromCurvature"):
         gmsh.option.setNumber(f"Mesh.{option}", 0)

@@ -11,12 +11,22 @@ face of the electrolyte; the Li current collector is the top face of the Li.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from meshes.microstructure import Microstructure
 
 DIMENSIONS = ("plane", "axisymmetric", "3d")
 VOID_SHAPES = ("ellipse", "cap")
 
 # Physical-group tags written into every mesh (name -> integer tag).
-CELL_TAGS = {"electrolyte": 1, "lithium": 2}
+CELL_TAGS = {
+    "electrolyte": 1,  # solid electrolyte (grain interiors of a polycrystal)
+    "lithium": 2,  # Li metal, including Li-filled cracks
+    "grain_boundary": 3,  # resolved grain-boundary band (meshes.microstructure)
+    "interlayer": 4,  # resolved layer between Li and electrolyte
+    "liquid": 5,  # ionic liquid filling interfacial voids
+}
 FACET_TAGS = {
     "contact": 11,  # Li/electrolyte interface where the two are bonded
     "void_electrolyte": 12,  # electrolyte face under a void (insulating, traction-free)
@@ -26,6 +36,10 @@ FACET_TAGS = {
     "side_electrolyte": 16,  # lateral faces of the electrolyte (symmetry)
     "side_lithium": 17,  # lateral faces of the Li (symmetry)
     "axis": 18,  # axisymmetric only: the r = 0 axis (both layers)
+    "crack_lithium": 19,  # faces of a Li-filled crack: Li/electrolyte, reacting like contact
+    "liquid_lithium": 20,  # wetted roof of a liquid-filled void: Li/liquid, reacting
+    "pore": 21,  # surface of a closed pore (insulating)
+    "crack_face": 22,  # faces of an empty crack (insulating, traction-free)
 }
 
 
@@ -79,6 +93,7 @@ class CellGeometry:
     voids: tuple[Void, ...] = field(default_factory=tuple)
     contact_spot_radius: float | None = None
     gap_height: float = 0.0
+    microstructure: Microstructure | None = None  # grains, cracks, pores, interlayer, liquid
 
     @property
     def gdim(self) -> int:

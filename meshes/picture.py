@@ -20,6 +20,9 @@ UM = 1e-6
 COLOURS = {
     "electrolyte": "#9ecae1",
     "lithium": "#d9d9d9",
+    "grain_boundary": "#08519c",
+    "interlayer": "#fdae6b",
+    "liquid": "#a1d99b",
     "contact": "#d62728",
     "contact_face": "#f4a3a3",
     "void_electrolyte": "#ffffff",

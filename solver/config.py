@@ -34,10 +34,14 @@ from solver.errors import ConfigError, UserError
 from solver.params import (
     Electrode,
     Electrolyte,
+    GrainBoundary,
     Kinetics,
+    Leakage,
+    MicrostructureProperties,
     Numerics,
     Output,
     Protocol,
+    Region,
     Resolved,
 )
 
@@ -337,6 +341,92 @@ class OutputSpec(_Strict):
     plots: bool = True  # write plots
 
 
+# --- microstructure and electronic leakage (docs/microstructure.md) -------------------------
+
+
+class GrainsSpec(_Strict):
+    """Voronoi grains in the electrolyte and their boundaries (``meshes.microstructure``)."""
+
+    size_um: float = Field(gt=0)  # mean grain size (seed lattice spacing)
+    spread: float = Field(0.5, ge=0, le=1)  # seed jitter; 0: aligned square grains
+    seed: int | None = Field(None, ge=0)  # default: the case seed
+    band_width_um: float | None = Field(None, gt=0)  # resolved band; default size_um / 20
+    boundary_width_nm: float = Field(1.0, gt=0)  # physical grain-boundary width δ
+    ionic_conductivity_S_cm: float = Field(gt=0)  # of the physical boundary
+    electronic_conductivity_S_cm: float | None = Field(None, gt=0)  # default: electrolyte's
+    youngs_modulus_GPa: float | None = Field(None, gt=0)  # default: electrolyte's
+
+
+class CrackSpec(_Strict):
+    """A crack from the interface (or a branch from another crack), lengths in µm."""
+
+    start_um: float | tuple[float, float]  # x on the interface, or [x, y] on another crack
+    length_um: float | list[float]  # one segment, or one length per segment (kinks)
+    angle_deg: float | list[float] = 0.0  # from the downward normal towards +x, per segment
+    opening_um: float = Field(gt=0)
+    tip_radius_um: float | None = Field(None, gt=0)  # <= opening_um / 2; default opening / 2
+    filling: Literal["lithium", "empty"] = "lithium"
+
+    @model_validator(mode="after")
+    def _segments(self) -> Self:
+        lengths, angles = self.segments()
+        if len(angles) != len(lengths):
+            _fail(f"needs one angle per segment ({len(lengths)})", "angle_deg")
+        if any(length <= 0 for length in lengths):
+            _fail("segment lengths must be > 0", "length_um")
+        if self.tip_radius_um is None:
+            self.tip_radius_um = self.opening_um / 2
+        if self.tip_radius_um > self.opening_um / 2:
+            _fail(f"must be <= opening_um / 2 (got {self.tip_radius_um:g})", "tip_radius_um")
+        return self
+
+    def segments(self) -> tuple[list[float], list[float]]:
+        lengths = self.length_um if isinstance(self.length_um, list) else [self.length_um]
+        angles = self.angle_deg if isinstance(self.angle_deg, list) else [self.angle_deg]
+        if len(angles) == 1 and len(lengths) > 1:
+            angles = angles * len(lengths)
+        return lengths, angles
+
+
+class PoreSpec(_Strict):
+    """A closed pore in the electrolyte (µm)."""
+
+    center_um: tuple[float, float] | tuple[float, float, float]  # [x, y] or [x, y, z]
+    radius_um: float = Field(gt=0)
+
+
+class InterlayerSpec(_Strict):
+    """A resolved layer between the Li and the electrolyte (the top of the electrolyte
+    layer); an unresolved film is ``interface.film_resistance_ohm_cm2``."""
+
+    thickness_um: float = Field(gt=0)
+    ionic_conductivity_S_cm: float = Field(gt=0)
+    electronic_conductivity_S_cm: float | None = Field(None, gt=0)  # default: electrolyte's
+    youngs_modulus_GPa: float | None = Field(None, gt=0)  # default: electrolyte's
+
+
+class VoidFillingSpec(_Strict):
+    """An ionic liquid filling the interfacial voids."""
+
+    ionic_conductivity_S_cm: float = Field(gt=0)
+
+
+class MicrostructureSpec(_Strict):
+    grains: GrainsSpec | None = None
+    cracks: list[CrackSpec] = Field(default_factory=list)
+    pores: list[PoreSpec] = Field(default_factory=list)
+    interlayer: InterlayerSpec | None = None
+    void_filling: VoidFillingSpec | None = None
+
+
+class LeakageSpec(_Strict):
+    """Electronic leakage; ``electronic_leakage: true`` is short for ``{enabled: true}``."""
+
+    enabled: bool = True
+    # electronic current density that grows a 1 nm Li nucleus in 1 h: F h / (Ω t)
+    nucleation_current_density_mA_cm2: float = Field(2.06e-4, gt=0)
+
+
 class Case(_Strict):
     """A validated case, in the user's units, with all defaults filled in."""
 
@@ -350,9 +440,18 @@ class Case(_Strict):
     protocol: ProtocolSpec = _section()
     numerics: NumericsSpec = _section()
     output: OutputSpec = _section()
+    microstructure: MicrostructureSpec | None = None
+    electronic_leakage: LeakageSpec = Field(default_factory=lambda: LeakageSpec(enabled=False))
+
+    @field_validator("electronic_leakage", mode="before")
+    @classmethod
+    def _leakage_flag(cls, value: Any) -> Any:
+        return {"enabled": value} if isinstance(value, bool) else value
 
     @model_validator(mode="after")
     def _check_and_fill(self) -> Self:
+        if self.microstructure is not None:
+            self._fill_microstructure(self.microstructure)
         if self.interface.kinetics == "primary" and self.counter_electrode.kinetics not in (
             "ideal",
             "linear",
@@ -369,6 +468,30 @@ class Case(_Strict):
         if self.output.directory is None:
             self.output.directory = f"results/{self.name}"
         return self
+
+    def _fill_microstructure(self, ms: MicrostructureSpec) -> None:
+        bulk = self.materials.electrolyte.values()
+        if ms.grains is not None:
+            if ms.grains.seed is None:
+                ms.grains.seed = self.seed
+            if ms.grains.band_width_um is None:
+                ms.grains.band_width_um = ms.grains.size_um / 20
+            if ms.grains.boundary_width_nm * 1e-3 > ms.grains.band_width_um:
+                _fail("must not exceed band_width_um", "microstructure.grains.boundary_width_nm")
+        for spec in (ms.grains, ms.interlayer):
+            if spec is not None and spec.electronic_conductivity_S_cm is None:
+                spec.electronic_conductivity_S_cm = bulk["electronic_conductivity_S_cm"]
+            if spec is not None and spec.youngs_modulus_GPa is None:
+                spec.youngs_modulus_GPa = bulk["youngs_modulus_GPa"]
+        if ms.void_filling is not None and not (self.geometry.voids
+                                                or self.geometry.random_voids):
+            _fail("there are no voids to fill (geometry.voids)", "microstructure.void_filling")
+        for i, crack in enumerate(ms.cracks):
+            if isinstance(crack.start_um, tuple) and self.geometry.dimension == "3d":
+                _fail("cracks are plane or axisymmetric only", f"microstructure.cracks.{i}")
+        if self.geometry.dimension == "3d" and (ms.cracks or ms.grains is not None):
+            _fail("grains and cracks are plane or axisymmetric only (3D: pores, interlayer, "
+                  "void filling)", "microstructure")
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -575,7 +698,60 @@ def _geometry(case: Case) -> CellGeometry:
         voids=tuple(voids),
         contact_spot_radius=None if spot is None else spot / UM_PER_M,
         gap_height=0.0 if spot is None else g.gap_height_um / UM_PER_M,
+        microstructure=_microstructure_geometry(case),
     )
+
+
+def _microstructure_geometry(case: Case):
+    """The geometric part of the microstructure section (``meshes.microstructure``)."""
+    ms = case.microstructure
+    if ms is None:
+        return None
+    from meshes.microstructure import Crack, Grains, Microstructure, Pore
+
+    grains = None
+    if ms.grains is not None:
+        g = ms.grains
+        grains = Grains(size=g.size_um / UM_PER_M, band_width=g.band_width_um / UM_PER_M,
+                        spread=g.spread, seed=g.seed)
+    cracks = []
+    for c in ms.cracks:
+        lengths, angles = c.segments()
+        start = c.start_um if isinstance(c.start_um, tuple) else (c.start_um,)
+        cracks.append(Crack(
+            start=tuple(x / UM_PER_M for x in start),
+            segments=tuple((length / UM_PER_M, math.radians(angle))
+                           for length, angle in zip(lengths, angles, strict=True)),
+            opening=c.opening_um / UM_PER_M, tip_radius=c.tip_radius_um / UM_PER_M,
+            filled=c.filling == "lithium"))
+    return Microstructure(
+        grains=grains, cracks=tuple(cracks),
+        pores=tuple(Pore(tuple(x / UM_PER_M for x in p.center_um), p.radius_um / UM_PER_M)
+                    for p in ms.pores),
+        interlayer_thickness=(ms.interlayer.thickness_um / UM_PER_M if ms.interlayer
+                              else 0.0),
+        liquid_voids=ms.void_filling is not None)
+
+
+def _microstructure_properties(case: Case) -> MicrostructureProperties | None:
+    ms = case.microstructure
+    if ms is None:
+        return None
+    gb = il = None
+    if ms.grains is not None:
+        g = ms.grains
+        gb = GrainBoundary(ionic_conductivity=g.ionic_conductivity_S_cm * S_CM,
+                           electronic_conductivity=g.electronic_conductivity_S_cm * S_CM,
+                           youngs_modulus=g.youngs_modulus_GPa * GPA,
+                           width=g.boundary_width_nm * 1e-9)
+    if ms.interlayer is not None:
+        i = ms.interlayer
+        il = Region(ionic_conductivity=i.ionic_conductivity_S_cm * S_CM,
+                    electronic_conductivity=i.electronic_conductivity_S_cm * S_CM,
+                    youngs_modulus=i.youngs_modulus_GPa * GPA)
+    liquid = ms.void_filling.ionic_conductivity_S_cm * S_CM if ms.void_filling else 0.0
+    return MicrostructureProperties(grain_boundary=gb, interlayer=il,
+                                    liquid_conductivity=liquid)
 
 
 def resolve(case: Case) -> Resolved:
@@ -614,6 +790,12 @@ def resolve(case: Case) -> Resolved:
             plots=case.output.plots,
         ),
         seed=case.seed,
+        microstructure=_microstructure_properties(case),
+        leakage=Leakage(
+            enabled=case.electronic_leakage.enabled,
+            nucleation_current_density=case.electronic_leakage.nucleation_current_density_mA_cm2
+            * MA_CM2,
+        ),
     )
 
 

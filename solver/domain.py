@@ -24,6 +24,7 @@ class Domain:
     mesh: dmesh.Mesh
     facet_tags: dmesh.MeshTags
     axisymmetric: bool = False
+    cell_tags: dmesh.MeshTags | None = None  # region of each cell (CELL_TAGS), if known
 
     @property
     def radius_weight(self):
@@ -41,13 +42,26 @@ class Domain:
         return self.facet_tags.find(FACET_TAGS[name])
 
 
+# Regions that conduct Li ions: the solved domain (Li is an equipotential outside it).
+CONDUCTING_REGIONS = ("electrolyte", "grain_boundary", "interlayer", "liquid")
+
+
 def electrolyte_domain(msh: dmesh.Mesh, cell_tags: dmesh.MeshTags,
                        facet_tags: dmesh.MeshTags, axisymmetric: bool) -> Domain:
-    """Extract the electrolyte cells of a full-cell mesh as a submesh with its facet tags."""
+    """Extract the ion-conducting cells of a full-cell mesh (electrolyte, grain boundaries,
+    interlayer, liquid) as a submesh with its facet and cell tags."""
     tdim = msh.topology.dim
-    cells = cell_tags.find(CELL_TAGS["electrolyte"])
+    cells = np.sort(np.concatenate([cell_tags.find(CELL_TAGS[name])
+                                    for name in CONDUCTING_REGIONS]))
     sub, cell_map, vertex_map, _ = dmesh.create_submesh(msh, tdim, cells)
     msh.topology.create_connectivity(tdim - 1, tdim)
     sub_tags = dmesh.transfer_meshtags_to_submesh(facet_tags, sub, vertex_map, cell_map)
     sub.topology.create_connectivity(tdim - 1, tdim)
-    return Domain(sub, sub_tags, axisymmetric)
+    region = np.zeros(msh.topology.index_map(tdim).size_local
+                      + msh.topology.index_map(tdim).num_ghosts, dtype=np.int32)
+    region[cell_tags.indices] = cell_tags.values
+    nsub = sub.topology.index_map(tdim).size_local + sub.topology.index_map(tdim).num_ghosts
+    sub_cells = np.arange(nsub, dtype=np.int32)
+    parent = cell_map.sub_topology_to_topology(sub_cells, inverse=False)
+    sub_cell_tags = dmesh.meshtags(sub, tdim, sub_cells, region[parent])
+    return Domain(sub, sub_tags, axisymmetric, sub_cell_tags)

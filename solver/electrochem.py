@@ -36,6 +36,7 @@ from dolfinx.fem import petsc as fem_petsc
 from mpi4py import MPI
 from petsc4py import PETSc
 
+from meshes.geometry import FACET_TAGS
 from solver.domain import Domain
 from solver.errors import SolverError
 from solver.kinetics import interface_current
@@ -64,6 +65,8 @@ class CurrentSolution:
     nodes_contact: np.ndarray
     newton_iterations: int
     krylov_iterations: int
+    domain: Domain | None = None
+    conductivity: float | fem.Function | None = None  # κ as given to the solver
 
     @property
     def current_density(self) -> float:
@@ -84,11 +87,22 @@ def _options(prefix: str, numerics: Numerics, ndofs: int) -> dict:
             f"{prefix}mg_levels_pc_type": "jacobi"}
 
 
+# Li surfaces of the conduction domain that carry the working-electrode kinetics.
+REACTING_FACETS = ("contact", "crack_lithium", "liquid_lithium")
+
+
 class CurrentDistribution:
     """Assembles the conduction operator once and solves for φ and V.
 
+    conductivity: κ [S/m], a float or a DG0 function on the domain (scalar, or a gdim×gdim
+    tensor for anisotropic grain-boundary bands; ``solver.microstructure``).
     source: an optional extra linear form L(v) added to the right-hand side (used by the
     manufactured-solution tests).
+
+    The kinetics act on every Li surface of the domain (REACTING_FACETS: the planar
+    contact, Li-filled crack faces, wetted roofs of liquid-filled voids); ``contact_area``
+    is the planar contact only and ``interface_area`` the interface plane (contact plus
+    void floors, dry or liquid-filled).
     """
 
     _count = 0
@@ -104,18 +118,25 @@ class CurrentDistribution:
         self.phi = fem.Function(self.space, name="potential")
         u, v = ufl.TrialFunction(self.space), ufl.TestFunction(self.space)
         r, ds = domain.radius_weight, domain.ds()
-        kappa = fem.Constant(msh, PETSc.ScalarType(conductivity))
-        self.K = fem_petsc.assemble_matrix(fem.form(kappa * ufl.inner(ufl.grad(u), ufl.grad(v))
-                                                    * r * ufl.dx))
+        self.conductivity = conductivity
+        if isinstance(conductivity, fem.Function):
+            kappa = conductivity
+        else:
+            kappa = fem.Constant(msh, PETSc.ScalarType(conductivity))
+        flux = kappa * ufl.grad(u) if kappa.ufl_shape == () else ufl.dot(kappa, ufl.grad(u))
+        self.K = fem_petsc.assemble_matrix(fem.form(ufl.inner(flux, ufl.grad(v)) * r * ufl.dx))
         self.K.assemble()
         self.n = self.space.dofmap.index_map.size_local
-        self.w_contact = self._lumped_weights(v * r * ds(11))
+        w_plane = self._lumped_weights(v * r * ds(11))
+        self.w_contact = sum(self._lumped_weights(v * r * ds(FACET_TAGS[name]))
+                             for name in REACTING_FACETS)
         self.w_void = self._lumped_weights(v * r * ds(12))
         self.w_counter = self._lumped_weights(v * r * ds(14))
         self.contact = np.flatnonzero(self.w_contact > 0)
         self.counter_nodes = np.flatnonzero(self.w_counter > 0)
-        self.contact_area = self._sum(self.w_contact)
-        self.interface_area = self.contact_area + self._sum(self.w_void)
+        self.contact_area = self._sum(w_plane)
+        self.interface_area = (self.contact_area + self._sum(self.w_void)
+                               + self._filled_void_area())
         if self.contact_area <= 0:
             raise SolverError("the mesh has no contact facets (tag 'contact')")
         self.source = None
@@ -140,6 +161,14 @@ class CurrentDistribution:
         self.krylov_iterations = 0
 
     # -- assembly helpers -------------------------------------------------------------
+    def _filled_void_area(self) -> float:
+        """Area of void floors inside the domain (liquid-filled voids: interior facets)."""
+        weight = self.domain.radius_weight
+        weight = weight("+") if self.domain.axisymmetric else fem.Constant(self.domain.mesh, 1.0)
+        dS = ufl.Measure("dS", domain=self.domain.mesh, subdomain_data=self.domain.facet_tags)
+        form = fem.form(weight * dS(FACET_TAGS["void_electrolyte"]))
+        return self.comm.allreduce(fem.assemble_scalar(form))
+
     def _lumped_weights(self, form) -> np.ndarray:
         vec = fem_petsc.assemble_vector(fem.form(form))
         vec.ghostUpdate(PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
@@ -270,7 +299,8 @@ class CurrentDistribution:
             current=self._sum(nodal_current[self.contact]),
             interface_area=self.interface_area, contact_area=self.contact_area,
             nodes_x=x, nodes_j=j, nodes_contact=in_contact,
-            newton_iterations=newton_iterations, krylov_iterations=self.krylov_iterations)
+            newton_iterations=newton_iterations, krylov_iterations=self.krylov_iterations,
+            domain=self.domain, conductivity=self.conductivity)
 
 
 class _BorderedSystem:

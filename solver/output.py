@@ -121,6 +121,15 @@ def write_fields(folder: RunFolder, potential, conductivity: float) -> None:
             writer.write(0.0)
 
 
+def write_field(folder: RunFolder, func) -> None:
+    """One more ParaView field (VTX), ``<name>.bp``."""
+    from dolfinx.io import VTXWriter
+
+    with VTXWriter(func.function_space.mesh.comm, folder.path(f"{func.name}.bp"), [func],
+                   engine="BP4") as writer:
+        writer.write(0.0)
+
+
 def run_record(params, argv: list[str] | None = None, comm=None) -> dict:
     """Provenance of a run: versions, seeds, command line, MPI size."""
     return {

@@ -95,6 +95,44 @@ class Output:
 
 
 @dataclass(frozen=True)
+class Region:
+    """Transport and elastic properties of a resolved region (SI): S/m, S/m, Pa."""
+
+    ionic_conductivity: float
+    electronic_conductivity: float
+    youngs_modulus: float
+
+
+@dataclass(frozen=True)
+class GrainBoundary(Region):
+    """A physical grain boundary of width ``width`` δ [m] (resolved as a wider band, see
+    ``solver.microstructure``)."""
+
+    width: float = 1e-9
+
+
+@dataclass(frozen=True)
+class MicrostructureProperties:
+    """Material properties of the microstructure regions (geometry: ``CellGeometry``).
+
+    liquid_conductivity: ionic conductivity of the liquid filling the voids [S/m].
+    """
+
+    grain_boundary: GrainBoundary | None = None
+    interlayer: Region | None = None
+    liquid_conductivity: float = 0.0
+
+
+@dataclass(frozen=True)
+class Leakage:
+    """Electronic leakage (``solver.leakage``): solved if ``enabled``; nucleation needs
+    U < 0 and an electronic current density ≥ ``nucleation_current_density`` [A/m²]."""
+
+    enabled: bool = False
+    nucleation_current_density: float = 2.06e-3
+
+
+@dataclass(frozen=True)
 class Resolved:
     """Everything a run needs, in SI units."""
 
@@ -109,3 +147,5 @@ class Resolved:
     numerics: Numerics
     output: Output
     seed: int = 0
+    microstructure: MicrostructureProperties | None = None
+    leakage: Leakage = Leakage()

@@ -10,10 +10,10 @@ import yaml
 from dolfinx import fem
 
 from meshes.cache import load_mesh
-from solver import observables, plots
+from solver import microstructure, observables, plots
 from solver.domain import electrolyte_domain
 from solver.electrochem import CurrentDistribution, CurrentSolution
-from solver.output import RunFolder, run_record, write_fields
+from solver.output import RunFolder, run_record, write_field, write_fields
 from solver.params import Resolved
 
 
@@ -22,8 +22,9 @@ def solve_current(params: Resolved, comm) -> tuple[CurrentSolution, dict]:
     data = load_mesh(params.geometry, comm)
     domain = electrolyte_domain(data.mesh, data.cell_tags, data.facet_tags,
                                 params.geometry.dimension == "axisymmetric")
-    cd = CurrentDistribution(domain, params.electrolyte.ionic_conductivity, params.working,
-                             params.counter, params.temperature, params.numerics)
+    cd = CurrentDistribution(domain, microstructure.ionic_conductivity(domain, params),
+                             params.working, params.counter, params.temperature,
+                             params.numerics)
     value = (params.protocol.current_density if params.protocol.mode == "galvanostatic"
              else params.protocol.voltage)
     sol = cd.solve(params.protocol.mode, value)
@@ -41,8 +42,12 @@ def run_case(params: Resolved, outdir, comm, resolved_config: dict,
         sol, info = solve_current(params, comm)
         summary = observables.summary(sol, params, comm)
         summary.update(info)
+        maps = []
+        if params.microstructure is not None or params.leakage.enabled:
+            extra, maps = microstructure.analyse(sol, params)
+            summary.update(extra)
         summary["wall_time_s"] = time.perf_counter() - start
-        _write(folder, params, sol, summary, resolved_config, argv, comm)
+        _write(folder, params, sol, summary, resolved_config, argv, comm, maps)
     except BaseException:
         folder.discard()
         raise
@@ -51,7 +56,7 @@ def run_case(params: Resolved, outdir, comm, resolved_config: dict,
 
 
 def _write(folder: RunFolder, params: Resolved, sol: CurrentSolution, summary: dict,
-           resolved_config: dict, argv, comm) -> None:
+           resolved_config: dict, argv, comm, maps=()) -> None:
     folder.write_text("config_resolved.yaml", yaml.safe_dump(resolved_config, sort_keys=False))
     folder.write_json("run.json", run_record(params, argv, comm))
     x, j, contact = observables.interface_profile(sol, comm)
@@ -62,14 +67,16 @@ def _write(folder: RunFolder, params: Resolved, sol: CurrentSolution, summary: d
     rows = np.column_stack([x[:, :gdim] * 1e6, j, contact.astype(float)])
     folder.write_csv("interface.csv", [*names, "current_density_A_m2", "contact"], rows)
     if params.output.fields:
-        write_fields(folder, sol.potential, params.electrolyte.ionic_conductivity)
+        write_fields(folder, sol.potential, sol.conductivity)
+        for field in maps:  # microstructure and leakage maps
+            write_field(folder, field)
     if params.output.plots:
         axi = params.geometry.dimension == "axisymmetric"
         if comm.rank == 0:
             plots.interface_profile(folder.path("interface_current.png"), x, j, contact, gdim,
                                     summary["mean_contact_current_density_A_m2"], axi)
         if gdim == 2:
-            mid, mag = _cell_current(sol, params.electrolyte.ionic_conductivity, comm)
+            mid, mag = _cell_current(sol, sol.conductivity, comm)
             if comm.rank == 0:
                 geom = params.geometry
                 window = min(geom.electrolyte_thickness, 0.3 * geom.width)
@@ -83,7 +90,8 @@ def _cell_current(sol: CurrentSolution, conductivity: float, comm):
     space = fem.functionspace(msh, ("DG", 0))
     mag = fem.Function(space)
     grad = ufl.grad(sol.potential)
-    mag.interpolate(fem.Expression(conductivity * ufl.sqrt(ufl.inner(grad, grad)),
+    flux = conductivity * grad
+    mag.interpolate(fem.Expression(ufl.sqrt(ufl.inner(flux, flux)),
                                    space.element.interpolation_points))
     ncells = msh.topology.index_map(msh.topology.dim).size_local
     nodes = msh.geometry.dofmap[:ncells]

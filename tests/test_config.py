@@ -415,7 +415,8 @@ def test_resolved_dict_lists_the_material_values_used():
 
 
 def test_library_entries_are_complete_and_sourced():
-    assert materials.material_names("electrolyte") == ["LLZO", "Li3PS4", "Li6PS5Br", "Li6PS5Cl"]
+    assert materials.material_names("electrolyte") == [
+        "LLZO", "Li3PS4", "Li6PS5Br", "Li6PS5Cl", "LiPON"]
     assert materials.material_names("electrode") == ["Li"]
     for name, material in materials.library().items():
         assert set(materials.REQUIRED[material.kind]) <= set(material.values)
