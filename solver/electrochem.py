@@ -127,7 +127,7 @@ class CurrentDistribution:
         self.K = fem_petsc.assemble_matrix(fem.form(ufl.inner(flux, ufl.grad(v)) * r * ufl.dx))
         self.K.assemble()
         self.n = self.space.dofmap.index_map.size_local
-        w_plane = self._lumped_weights(v * r * ds(11))
+        self.w_plane = w_plane = self._lumped_weights(v * r * ds(11))
         self.w_contact = sum(self._lumped_weights(v * r * ds(FACET_TAGS[name]))
                              for name in REACTING_FACETS)
         self.w_void = self._lumped_weights(v * r * ds(12))
@@ -159,6 +159,15 @@ class CurrentDistribution:
             opts[key] = value
         self.ksp.setFromOptions()
         self.krylov_iterations = 0
+
+    def set_contact(self, mask: np.ndarray) -> None:
+        """Make the interface-plane nodes in ``mask`` (bool over the owned dofs) the contact
+        and the other interface-plane nodes insulating void floors (interface evolution)."""
+        plane = self.w_plane + self.w_void
+        self.w_plane = self.w_contact = np.where(mask, plane, 0.0)
+        self.w_void = plane - self.w_contact
+        self.contact = np.flatnonzero(self.w_contact > 0)
+        self.contact_area = self._sum(self.w_contact)
 
     # -- assembly helpers -------------------------------------------------------------
     def _filled_void_area(self) -> float:
