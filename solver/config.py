@@ -31,6 +31,7 @@ from pydantic_core import PydanticCustomError
 from meshes.geometry import CellGeometry, MeshSizes, Void
 from solver import materials
 from solver.errors import ConfigError, UserError
+from solver.evolution_config import EvolutionSpec
 from solver.params import (
     Electrode,
     Electrolyte,
@@ -441,6 +442,7 @@ class Case(_Strict):
     numerics: NumericsSpec = _section()
     output: OutputSpec = _section()
     microstructure: MicrostructureSpec | None = None
+    evolution: EvolutionSpec | None = None  # time-dependent interface runs, CCD
     electronic_leakage: LeakageSpec = Field(default_factory=lambda: LeakageSpec(enabled=False))
 
     @field_validator("electronic_leakage", mode="before")
@@ -774,6 +776,9 @@ def resolve(case: Case) -> Resolved:
             molar_volume=electrode["molar_volume_m3_mol"],
             youngs_modulus=electrode["youngs_modulus_GPa"] * GPA,
             poisson_ratio=electrode["poisson_ratio"],
+            self_diffusivity=electrode.get("self_diffusivity_m2_s", 1e-15),
+            self_diffusion_activation_energy=electrode.get(
+                "self_diffusion_activation_energy_kJ_mol", 53.0) * 1e3,
         ),
         working=_kinetics(case.interface),
         counter=_kinetics(case.counter_electrode),
@@ -796,7 +801,18 @@ def resolve(case: Case) -> Resolved:
             nucleation_current_density=case.electronic_leakage.nucleation_current_density_mA_cm2
             * MA_CM2,
         ),
+        evolution=_evolution(case, electrode),
     )
+
+
+def _evolution(case: Case, electrode: dict[str, float]):
+    """SI settings of the ``evolution:`` section (``solver.evolution_config``), or None."""
+    if case.evolution is None:
+        return None
+    from solver.evolution_config import settings
+
+    return settings(case.evolution, electrode.get("self_diffusivity_m2_s", 1e-15),
+                    electrode.get("self_diffusion_activation_energy_kJ_mol", 53.0) * 1e3)
 
 
 def resolved_dict(case: Case) -> dict[str, Any]:

@@ -37,7 +37,10 @@ REQUIRED = {
         "creep_reference_stress_MPa",
     ),
 }
-OPTIONAL = {"electrolyte": ("fracture_toughness_MPa_m05",), "electrode": ()}
+OPTIONAL = {
+    "electrolyte": ("fracture_toughness_MPa_m05",),
+    "electrode": ("self_diffusivity_m2_s", "self_diffusion_activation_energy_kJ_mol"),
+}
 KEYS = {kind: REQUIRED[kind] + OPTIONAL[kind] for kind in KINDS}
 
 

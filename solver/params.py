@@ -8,8 +8,12 @@ Physics code never sees YAML or user units.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from meshes.geometry import CellGeometry
+
+if TYPE_CHECKING:
+    from solver.evolution import EvolutionSettings
 
 FARADAY = 96485.33212  # C/mol
 GAS_CONSTANT = 8.314462618  # J/(mol K)
@@ -59,6 +63,8 @@ class Electrode:
     molar_volume: float  # m³/mol
     youngs_modulus: float  # Pa
     poisson_ratio: float
+    self_diffusivity: float = 1e-15  # tracer D* at 25 °C [m²/s]
+    self_diffusion_activation_energy: float = 53e3  # J/mol
 
 
 @dataclass(frozen=True)
@@ -149,3 +155,4 @@ class Resolved:
     seed: int = 0
     microstructure: MicrostructureProperties | None = None
     leakage: Leakage = Leakage()
+    evolution: EvolutionSettings | None = None  # time-dependent interface runs
