@@ -380,6 +380,8 @@ def build_cad(
 
 def _fragment(parts: list[tuple[tuple[int, int], str]]) -> list[tuple[tuple[int, int], str]]:
     """Fragment labelled entities; a piece shared by several takes the last one's label."""
+    if len(parts) == 1:
+        return parts
     _, children = gmsh.model.occ.fragment([e for e, _ in parts], [])
     labels: dict[tuple[int, int], str] = {}
     for (_, label), kids in zip(parts, children, strict=True):

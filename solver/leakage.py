@@ -86,7 +86,10 @@ def solve_leakage(
     r, dx = domain.radius_weight, domain.dx()
     u, v = ufl.TrialFunction(space), ufl.TestFunction(space)
     sigma = sigma_e if isinstance(sigma_e, fem.Function) else fem.Constant(msh, float(sigma_e))
-    a = ufl.inner(_flux(sigma, u), ufl.grad(v)) * r * dx
+    # scale σ_e to order one: the Dirichlet rows of the lifted system are identity rows, and
+    # σ_e ~ 1e-12..1e-5 S/m would leave the interior residual below the Krylov tolerance
+    scale = _magnitude(sigma, comm)
+    a = ufl.inner(_flux(sigma, u), ufl.grad(v)) / scale * r * dx
     zero = fem.Constant(msh, 0.0)
     rhs = zero * v * r * dx
     sources = np.concatenate([domain.facets(name) for name in ELECTRON_SOURCES])
@@ -174,6 +177,13 @@ def _cell_fields(domain: Domain, sigma, phi_e: fem.Function, phi: fem.Function):
     )
     ncells = msh.topology.index_map(msh.topology.dim).size_local
     return li_potential, magnitude.x.array.copy(), volume.array[:ncells].copy()
+
+
+def _magnitude(sigma, comm) -> float:
+    """Largest |σ_e| entry [S/m]."""
+    if isinstance(sigma, fem.Function):
+        return comm.allreduce(float(np.abs(sigma.x.array).max(initial=0.0)), op=MPI.MAX)
+    return abs(float(sigma.value))
 
 
 def _flux(sigma, u):
