@@ -33,6 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     run = case_command("run", "solve a case and write its results folder")
     run.add_argument("-o", "--output", help="output folder (default: the case's "
                      "output.directory)")
+    ccd = case_command("ccd", "find the stripping critical current density (bisection on "
+                       "whole simulations), optionally against one varied parameter")
+    ccd.add_argument("-o", "--output", help="output folder (default: results/ccd)")
+    ccd.add_argument("--vary", metavar="PATH=V1,V2,...", help="a config path and its values, "
+                     "e.g. evolution.stack_pressure_MPa=0.5,1,3,7 or temperature_C=0,25,60")
     _sweep_parsers(sub)
     return parser
 
@@ -58,7 +63,7 @@ def _sweep_parsers(sub) -> None:
     sweep.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
     report = sub.add_parser("report", help="plots and a Markdown/HTML summary of a run or "
                             "sweep folder")
-    report.add_argument("results", help="a run folder or a sweep folder")
+    report.add_argument("results", help="a run folder, a sweep folder or a sweep file")
     report.add_argument("-o", "--output", help="report folder (default: RESULTS/report)")
 
 
@@ -109,6 +114,8 @@ def _run(args, comm) -> None:
     from solver.run import run_case
 
     _, params, config = _load(args)
+    if params.evolution is not None and params.evolution.steps:
+        return _run_evolution(args, comm, params, config)
     out = Path(args.output or params.output.directory)
     summary = run_case(params, out, comm, config, argv=sys.argv)
     lines = [f"results: {out.resolve()}",
@@ -120,6 +127,36 @@ def _run(args, comm) -> None:
              f"  hotspot factor          {summary['hotspot_factor']:.4g} at "
              f"{', '.join(f'{c:.3g}' for c in summary['hotspot_location_um'])} µm",
              f"  Newton iterations       {summary['newton_iterations']}"]
+    _say(comm, "\n".join(lines))
+
+
+def _run_evolution(args, comm, params, config) -> None:
+    from solver.evolution_run import run_evolution
+
+    out = Path(args.output or params.output.directory)
+    s = run_evolution(params, out, comm, config, argv=sys.argv)
+    state = f"FAILED at {s['failure_time_s']:.4g} s: {s['failure_mode']}" if s["failed"] \
+        else "survived the protocol"
+    _say(comm, "\n".join([
+        f"results: {out.resolve()}",
+        f"  interface               {state}",
+        f"  time                    {s['time_s']:.4g} s in {s['time_steps']} steps",
+        f"  final contact fraction  {s['final_contact_fraction']:.4f}",
+        f"  Li stripped             {s['li_stripped_um']:.4g} µm",
+        f"  Li bookkeeping error    {s['max_mass_balance_error']:.2e}"]))
+
+
+def _ccd(args, comm) -> None:
+    from solver.evolution_run import run_ccd_study
+
+    out = Path(args.output or "results/ccd")
+    rows = run_ccd_study(args.case, args.overrides, args.vary, out, comm, argv=sys.argv)
+    lines = [f"results: {out.resolve()}"]
+    for r in rows:
+        where = "" if r["parameter"] is None else f"{r['parameter']} = {r['value']}: "
+        lines.append(f"  {where}CCD {r['ccd_mA_cm2']:.4g} mA/cm² (limit in "
+                     f"[{r['bracket_mA_cm2'][0]:.4g}, {r['bracket_mA_cm2'][1]:.4g}); "
+                     f"fails by {r['failure_mode']})")
     _say(comm, "\n".join(lines))
 
 
@@ -135,7 +172,7 @@ def _report(args, comm) -> None:
     command(args, comm)
 
 
-COMMANDS = {"validate": _validate, "mesh": _mesh, "run": _run, "sweep": _sweep,
+COMMANDS = {"validate": _validate, "mesh": _mesh, "run": _run, "ccd": _ccd, "sweep": _sweep,
             "report": _report}
 
 

@@ -811,8 +811,7 @@ def _evolution(case: Case, electrode: dict[str, float]):
         return None
     from solver.evolution_config import settings
 
-    return settings(case.evolution, electrode.get("self_diffusivity_m2_s", 1e-15),
-                    electrode.get("self_diffusion_activation_energy_kJ_mol", 53.0) * 1e3)
+    return settings(case.evolution, electrode)
 
 
 def resolved_dict(case: Case) -> dict[str, Any]:

@@ -160,11 +160,12 @@ class CurrentDistribution:
         self.ksp.setFromOptions()
         self.krylov_iterations = 0
 
-    def set_contact(self, mask: np.ndarray) -> None:
-        """Make the interface-plane nodes in ``mask`` (bool over the owned dofs) the contact
-        and the other interface-plane nodes insulating void floors (interface evolution)."""
+    def set_contact(self, fraction: np.ndarray) -> None:
+        """Set the contact on the interface plane node by node (interface evolution):
+        ``fraction`` (over the owned dofs, in [0, 1]) is the share of each node's interface
+        area in contact; the rest is insulating void floor."""
         plane = self.w_plane + self.w_void
-        self.w_plane = self.w_contact = np.where(mask, plane, 0.0)
+        self.w_plane = self.w_contact = plane * np.clip(fraction, 0.0, 1.0)
         self.w_void = plane - self.w_contact
         self.contact = np.flatnonzero(self.w_contact > 0)
         self.contact_area = self._sum(self.w_contact)

@@ -1,26 +1,35 @@
 """Evolution of the Li/electrolyte interface under a galvanostatic protocol.
 
-State: the gap g(x) ≥ 0 [m] between the Li and the electrolyte surface at the interface
-nodes of the (fixed) electrolyte mesh; the contact is where g ≤ g_tol. Each time step:
+State, at the interface nodes of the (fixed) electrolyte mesh:
 
-1. the current distribution on the present contact gives the local current density j(x);
-2. stripping removes Li from the contact at the velocity (Ω/F) j; the part that vacancy
-   diffusion carries away to remote sinks (``solver.vacancy``) leaves the interface intact,
-   the rest condenses there and the Li surface recedes locally: the local recession
-   δ(x) grows;
-3. the Li supply closes gaps: a rigid Li translates under the stack pressure until its
-   lowest point touches (g = g₀ + δ − U, U = min(g₀ + δ)); a creeping Li flows into them
-   (``solver.interface_creep``);
-4. the new contact is {g ≤ g_tol}.
+* the gap g(x) ≥ 0 [m] between the Li and the electrolyte surface (resolved voids);
+* the pore content c(x) ≥ 0 [m]: volume per interface area of sub-grid pores left in the
+  Li at the interface by condensed vacancies; a node's contact share is 1 − c/h_p (h_p the
+  pore height scale), and only where g ≤ g_tol.
+
+Each time step:
+
+1. the current distribution on the present contact gives the local current density j(x)
+   on the real contact area;
+2. stripping removes Li at (Ω/F) j. With the vacancy route (``solver.vacancy``) the part
+   up to j_vac leaves as vacancies that diffuse to remote sinks (the current collector
+   recedes) and the excess condenses into pores, ċ = s (Ω/F)(j − j_vac)₊ (s the node's
+   contact share); without it the Li surface recedes, δ̇ = s (Ω/F) j;
+3. supply: under a stack pressure p > 0 the Li moves as a body toward the electrolyte until
+   its lowest point touches, g = g₀ + δ − U with U = min(g₀ + δ); with creep on
+   (``solver.creep_closure``) gaps and pores also close, ġ = −k g, ċ = −k c, at the
+   creep closure rate k(p, T) of a cylindrical void (validation M2);
+4. the new contact is {g ≤ g_tol} weighted by 1 − c/h_p.
 
 Plating (j < 0) deposits Li at the contact: δ decreases and the Li is pushed back.
 
 Li bookkeeping (validation E5): the Li removed, (Ω/F)∫j dt, equals the growth of the void
-volume plus the recession of the current collector (rigid translation U plus the volume
-carried away by vacancies); the run reports the relative mismatch.
+and pore volume plus the recession of the current collector (body translation U, volume
+carried off by vacancies and volume brought in by creep); every record reports the relative
+mismatch.
 
-The time step adapts so that no gap changes by more than ``max_gap_increment`` in a step,
-and is cut back when a solve fails.
+The time step adapts so that no gap or pore content changes by more than
+``max_gap_increment`` in a step.
 """
 
 from __future__ import annotations
@@ -34,6 +43,8 @@ from mpi4py import MPI
 
 from meshes.geometry import CellGeometry, Void
 from meshes.voids import cap_sphere_radius
+from solver.ccd import CcdSettings
+from solver.creep_closure import CreepClosure
 from solver.errors import SolverError
 from solver.params import FARADAY, Resolved
 from solver.vacancy import VacancySupply
@@ -65,15 +76,17 @@ class EvolutionSettings:
 
     steps: tuple[ProtocolStep, ...]
     vacancy: VacancySupply | None = None
-    creep: bool = False
+    creep: CreepClosure | None = None
+    stack_pressure: float = 0.0
+    pore_height: float = 0.5e-6
     max_gap_increment: float = 0.05e-6
     initial_time_step: float = 1.0
     max_time_step: float = 600.0
-    min_time_step: float = 1e-3
     contact_tolerance: float = 1e-9
     min_contact_fraction: float = 0.1
     max_voltage: float = 1.0
     max_void_volume: float = 20e-6
+    ccd: CcdSettings = CcdSettings()
 
 
 @dataclass
@@ -130,7 +143,7 @@ def _void_height(void: Void, planar: np.ndarray) -> np.ndarray:
 
 
 class InterfaceEvolution:
-    """Drives the current distribution and the gap field through a protocol."""
+    """Drives the current distribution, the gaps and the pores through a protocol."""
 
     def __init__(self, params: Resolved, settings: EvolutionSettings,
                  current: CurrentDistribution, comm=MPI.COMM_WORLD):
@@ -144,90 +157,109 @@ class InterfaceEvolution:
         self.gap0 = initial_gap(params.geometry, self.x)
         self.gap0[cd.w_plane[self.nodes] > 0] = 0.0  # the meshed contact is the truth
         self.recession = np.zeros(len(self.nodes))  # δ [m]
+        self.pores = np.zeros(len(self.nodes))  # c [m]
         self.gap = self.gap0.copy()
         self.translation = 0.0  # U [m]
-        self.vacancy_volume = 0.0  # Li volume per area carried off by vacancies [m]
+        self.carried = 0.0  # Li volume per area carried off by vacancies [m]
+        self.crept = 0.0  # Li volume per area brought into gaps and pores by creep [m]
         self.stripped = 0.0  # (Ω/F) ∫ j dt [m]
         self.void0 = self._mean(self.gap0)
         self.time = 0.0
-        if settings.creep:
-            raise SolverError("creep supply is not available yet: set evolution.creep: false")
 
     # -- helpers ------------------------------------------------------------------------
     def _mean(self, values: np.ndarray) -> float:
         return self.comm.allreduce(float(np.sum(self.weights * values))) / self.area
 
-    def _min(self, values: np.ndarray) -> float:
-        local = float(values.min()) if values.size else math.inf
-        return self.comm.allreduce(local, op=MPI.MIN)
-
     def _max(self, values: np.ndarray) -> float:
         local = float(values.max()) if values.size else -math.inf
         return self.comm.allreduce(local, op=MPI.MAX)
 
-    def contact(self) -> np.ndarray:
-        return self.gap <= self.settings.contact_tolerance
+    def _min(self, values: np.ndarray) -> float:
+        local = float(values.min()) if values.size else math.inf
+        return self.comm.allreduce(local, op=MPI.MIN)
+
+    def contact_share(self) -> np.ndarray:
+        """Share of each node's interface area in contact, in [0, 1]."""
+        touching = self.gap <= self.settings.contact_tolerance
+        return np.where(touching, np.clip(1 - self.pores / self.settings.pore_height, 0, 1), 0)
 
     def contact_fraction(self) -> float:
-        return self._mean(self.contact().astype(float))
+        return self._mean(self.contact_share())
 
     # -- one step -------------------------------------------------------------------------
     def _solve_current(self, applied: float):
         """Current distribution on the present contact; zero current at rest."""
-        mask = np.zeros(self.cd.n, dtype=bool)
-        mask[self.nodes] = self.contact()
-        if self.comm.allreduce(int(mask.sum())) == 0:
+        share = np.zeros(self.cd.n)
+        share[self.nodes] = self.contact_share()
+        if self.comm.allreduce(float(share.sum())) <= 0:
             raise SolverError("the interface has lost all contact")
-        self.cd.set_contact(mask)
+        self.cd.set_contact(share)
         if applied == 0.0:
             return None, np.zeros(len(self.nodes))
         sol = self.cd.solve("galvanostatic", applied)
         return sol, sol.nodes_j
 
-    def _recession_rate(self, j: np.ndarray) -> np.ndarray:
-        """Local recession velocity of the Li surface [m/s] at contact nodes."""
+    def _rates(self, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Recession and pore-growth velocities [m/s] per node (per interface area)."""
         omega, temperature = self.params.electrode.molar_volume, self.params.temperature
+        share = self.contact_share()
+        removal = share * omega / FARADAY * j
         vac = self.settings.vacancy
         if vac is None:
-            return omega / FARADAY * j
-        stripping = vac.condensation_rate(np.maximum(j, 0.0), temperature, omega)
-        return np.where(j > 0, stripping, omega / FARADAY * j)
+            return removal, np.zeros_like(j)
+        pores = share * vac.condensation_rate(np.maximum(j, 0.0), temperature, omega)
+        return np.where(j < 0, removal, 0.0), pores
 
-    def _apply_supply(self) -> None:
-        """Rigid Li: translate until the lowest point touches."""
+    def _supply(self, dt: float) -> None:
+        """Creep closure of gaps and pores, then body translation under the pressure."""
+        s = self.settings
+        if s.creep is not None:
+            closing = 1 - math.exp(-s.creep.volume_rate(self.params.temperature) * dt)
+            before = self._mean(self.gap0 + self.recession - self.translation) + self._mean(
+                self.pores)
+            self.recession -= closing * (self.gap0 + self.recession - self.translation)
+            self.pores *= 1 - closing
+            after = self._mean(self.gap0 + self.recession - self.translation) + self._mean(
+                self.pores)
+            self.crept += before - after
         shape = self.gap0 + self.recession
-        self.translation = self._min(shape)
+        lowest = self._min(shape)
+        # a pressed Li follows the interface; an unpressed one is only pushed off by plating
+        self.translation = lowest if s.stack_pressure > 0 else min(self.translation, lowest)
         self.gap = shape - self.translation
 
     def advance(self, applied: float, dt: float):
         """One explicit step at the applied current density [A/m²], of length at most dt,
-        shortened so that no gap changes by more than ``max_gap_increment``. Returns the
-        step length and the current solution at the start of the step (None at rest)."""
+        shortened so that no gap or pore content changes by more than
+        ``max_gap_increment``. Returns the step length and the current solution at the
+        start of the step (None at rest) with the local current densities."""
         sol, j = self._solve_current(applied)
-        rate = self._recession_rate(j)
-        fastest = self._max(np.abs(rate))
+        recession, pores = self._rates(j)
+        fastest = self._max(np.abs(recession) + pores)
         if fastest > 0:
             dt = min(dt, self.settings.max_gap_increment / fastest)
         removed = self.params.electrode.molar_volume / FARADAY * applied * dt
-        self.recession += rate * dt
+        self.recession += recession * dt
+        self.pores += pores * dt
         self.stripped += removed
-        self.vacancy_volume += removed - self._mean(rate) * dt
-        self._apply_supply()
+        self.carried += removed - self._mean(recession + pores) * dt
+        self._supply(dt)
         self.time += dt
         return dt, sol, j
 
     def record(self, applied: float, sol, j: np.ndarray, label: str) -> Record:
-        jmax = self._max(np.abs(j)) if applied else 0.0
+        jmax = self._max(np.abs(j)) if sol is not None else 0.0
         mean_contact = abs(sol.current / sol.contact_area) if sol is not None else 0.0
-        void = self._mean(self.gap)
-        recession = self.translation + self.vacancy_volume
+        void = self._mean(self.gap) + self._mean(self.pores)
+        recession = self.translation + self.carried + self.crept
         balance = (void - self.void0) + recession
         error = abs(balance - self.stripped) / abs(self.stripped) if self.stripped else 0.0
         return Record(
             time=self.time, applied_current_density=applied,
             cell_voltage=sol.cell_voltage if sol is not None else 0.0,
             contact_fraction=self.contact_fraction(), void_volume_per_area=void,
-            max_gap=self._max(self.gap), hotspot_factor=jmax / mean_contact if applied else 0.0,
+            max_gap=self._max(self.gap),
+            hotspot_factor=jmax / mean_contact if mean_contact else 0.0,
             max_local_current_density=jmax, li_stripped=self.stripped,
             collector_recession=recession, mass_balance_error=error, step=label)
 

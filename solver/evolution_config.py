@@ -9,6 +9,8 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from solver.ccd import CcdSettings
+from solver.creep_closure import CreepClosure
 from solver.evolution import SECONDS_PER_HOUR, EvolutionSettings, ProtocolStep
 from solver.vacancy import VacancySupply
 
@@ -106,6 +108,8 @@ class CcdSpec(_Strict):
 
 
 class EvolutionSpec(_Strict):
+    stack_pressure_MPa: float = Field(0.0, ge=0, le=1000)
+    pore_height_um: float = Field(0.5, gt=0)  # pore content at which a node loses contact
     steps: list[StepSpec] = Field(default_factory=list)
     cycles: int = Field(1, ge=1, le=10000)
     staircase: StaircaseSpec | None = None
@@ -139,14 +143,23 @@ def protocol_steps(spec: EvolutionSpec) -> tuple[ProtocolStep, ...]:
     return one * spec.cycles
 
 
-def settings(spec: EvolutionSpec, self_diffusivity: float, activation_energy: float,
+def settings(spec: EvolutionSpec, electrode: dict[str, float],
              steps: tuple[ProtocolStep, ...] | None = None) -> EvolutionSettings:
-    """SI settings; D* [m²/s] and its activation energy [J/mol] from the electrode."""
-    vacancy = None
+    """SI settings; ``electrode``: the Li library values (library units)."""
+    pressure = spec.stack_pressure_MPa * 1e6
+    vacancy = creep = None
+    if spec.supply.creep:
+        creep = CreepClosure(
+            prefactor=electrode["creep_prefactor_1_s"],
+            activation_energy=electrode["creep_activation_energy_kJ_mol"] * 1e3,
+            reference_stress=electrode["creep_reference_stress_MPa"] * 1e6,
+            exponent=electrode["creep_stress_exponent"], pressure=pressure)
     if spec.supply.vacancy:
         v = spec.vacancy
         vacancy = VacancySupply(
-            self_diffusivity=self_diffusivity, activation_energy=activation_energy,
+            self_diffusivity=electrode.get("self_diffusivity_m2_s", 1e-15),
+            activation_energy=electrode.get("self_diffusion_activation_energy_kJ_mol", 53.0)
+            * 1e3,
             diffusion_length=v.diffusion_length_um * 1e-6,
             critical_supersaturation=v.critical_supersaturation,
             grain_size=(v.grain_size_um or 0.0) * 1e-6,
@@ -155,8 +168,12 @@ def settings(spec: EvolutionSpec, self_diffusivity: float, activation_energy: fl
     ts, fail = spec.time_step, spec.failure
     return EvolutionSettings(
         steps=protocol_steps(spec) if steps is None else steps, vacancy=vacancy,
-        creep=spec.supply.creep, max_gap_increment=ts.max_gap_increment_um * 1e-6,
+        creep=creep, stack_pressure=pressure, pore_height=spec.pore_height_um * 1e-6,
+        max_gap_increment=ts.max_gap_increment_um * 1e-6,
         initial_time_step=ts.initial_s, max_time_step=ts.max_s,
         contact_tolerance=spec.contact_tolerance_nm * 1e-9,
         min_contact_fraction=fail.min_contact_fraction, max_voltage=fail.max_voltage_V,
-        max_void_volume=fail.max_void_volume_um * 1e-6)
+        max_void_volume=fail.max_void_volume_um * 1e-6,
+        ccd=CcdSettings(capacity=spec.ccd.capacity_mAh_cm2 * MAH_CM2,
+                        start=spec.ccd.start_mA_cm2 * MA_CM2,
+                        maximum=spec.ccd.max_mA_cm2 * MA_CM2, rtol=spec.ccd.rtol))

@@ -1,0 +1,203 @@
+"""Time-dependent runs and CCD searches: build the model, run it, write the folder."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+
+import numpy as np
+import yaml
+
+from meshes.cache import load_mesh
+from solver import evolution_plots
+from solver.ccd import CcdResult, Trial, find_ccd
+from solver.domain import electrolyte_domain
+from solver.electrochem import CurrentDistribution
+from solver.errors import UserError
+from solver.evolution import InterfaceEvolution, Outcome, ProtocolStep
+from solver.output import RunFolder, run_record
+from solver.params import Resolved
+from solver.progress import Progress
+
+TIMESERIES_COLUMNS = [  # (header with unit, Record attribute, factor from SI)
+    ("time_s", "time", 1.0),
+    ("applied_current_density_mA_cm2", "applied_current_density", 0.1),
+    ("cell_voltage_V", "cell_voltage", 1.0),
+    ("contact_fraction", "contact_fraction", 1.0),
+    ("void_volume_per_area_um", "void_volume_per_area", 1e6),
+    ("max_gap_um", "max_gap", 1e6),
+    ("hotspot_factor", "hotspot_factor", 1.0),
+    ("max_local_current_density_mA_cm2", "max_local_current_density", 0.1),
+    ("li_stripped_um", "li_stripped", 1e6),
+    ("collector_recession_um", "collector_recession", 1e6),
+    ("mass_balance_error", "mass_balance_error", 1.0),
+]
+
+
+def current_distribution(params: Resolved, comm) -> CurrentDistribution:
+    """The mesh and the current-distribution operator of a case."""
+    data = load_mesh(params.geometry, comm)
+    domain = electrolyte_domain(data.mesh, data.cell_tags, data.facet_tags,
+                                params.geometry.dimension == "axisymmetric")
+    return CurrentDistribution(domain, params.electrolyte.ionic_conductivity, params.working,
+                               params.counter, params.temperature, params.numerics)
+
+
+def _settings(params: Resolved):
+    if params.evolution is None:
+        raise UserError("evolution: this command needs an evolution section in the case")
+    return params.evolution
+
+
+def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
+                  argv: list[str] | None = None) -> dict:
+    """Run the case's protocol and write its folder; returns the summary."""
+    settings = _settings(params)
+    if not settings.steps:
+        raise UserError("evolution.steps: give at least one step (or a staircase)")
+    folder = RunFolder(outdir, comm)
+    try:
+        start = time.perf_counter()
+        evo = InterfaceEvolution(params, settings, current_distribution(params, comm), comm)
+        progress = Progress("evolution", comm=comm)
+        snapshots = [_snapshot(evo)]
+        outcome = evo.run(lambda rec: progress.status(t_s=f"{rec.time:.4g}",
+                                                      contact=f"{rec.contact_fraction:.3f}"))
+        progress.close()
+        snapshots.append(_snapshot(evo))
+        summary = _summary(outcome, evo, time.perf_counter() - start)
+        folder.write_text("config_resolved.yaml",
+                          yaml.safe_dump(resolved_config, sort_keys=False))
+        folder.write_json("run.json", run_record(params, argv, comm))
+        _write_timeseries(folder, outcome)
+        _write_interface(folder, evo, snapshots, comm)
+        if params.output.plots and comm.rank == 0 and outcome.records:
+            evolution_plots.timeseries(folder.path("timeseries.png"), _table(outcome))
+        folder.write_json("summary.json", summary)
+    except BaseException:
+        folder.discard()
+        raise
+    folder.commit()
+    return summary
+
+
+def _snapshot(evo: InterfaceEvolution) -> dict:
+    return {"time": evo.time, "gap": evo.gap.copy(), "pores": evo.pores.copy(),
+            "share": evo.contact_share()}
+
+
+def _table(outcome: Outcome) -> np.ndarray:
+    return np.array([[getattr(r, attr) * factor for _, attr, factor in TIMESERIES_COLUMNS]
+                     for r in outcome.records]).reshape(-1, len(TIMESERIES_COLUMNS))
+
+
+def _write_timeseries(folder: RunFolder, outcome: Outcome) -> None:
+    folder.write_csv("timeseries.csv", [c for c, _, _ in TIMESERIES_COLUMNS], _table(outcome))
+
+
+def _write_interface(folder: RunFolder, evo: InterfaceEvolution, snapshots: list[dict],
+                     comm) -> None:
+    """interface.csv: gap, pore content and contact share at the start and the end."""
+    gdim = evo.params.geometry.gdim
+    columns = [evo.x[:, k] * 1e6 for k in range(gdim - 1)]
+    for snap in snapshots:
+        columns += [snap["gap"] * 1e6, snap["pores"] * 1e6, snap["share"]]
+    rows = np.concatenate(comm.allgather(np.column_stack(columns)))
+    rows = rows[np.argsort(rows[:, 0], kind="stable")]
+    names = ["x_um", "y_um"][: gdim - 1]
+    if evo.params.geometry.dimension == "axisymmetric":
+        names = ["r_um"]
+    for label in ("initial", "final"):
+        names += [f"gap_{label}_um", f"pores_{label}_um", f"contact_share_{label}"]
+    folder.write_csv("interface.csv", names, rows)
+    if evo.params.output.plots and comm.rank == 0 and gdim == 2:
+        evolution_plots.interface(folder.path("interface_evolution.png"), rows,
+                                  [s["time"] for s in snapshots])
+
+
+def _summary(outcome: Outcome, evo: InterfaceEvolution, wall: float) -> dict:
+    last = outcome.records[-1] if outcome.records else None
+    return {
+        "failed": outcome.failed,
+        "failure_mode": outcome.failure_mode,
+        "failure_time_s": outcome.failure_time if outcome.failed else None,
+        "time_s": evo.time,
+        "final_contact_fraction": evo.contact_fraction(),
+        "final_void_volume_per_area_um": (last.void_volume_per_area * 1e6) if last else 0.0,
+        "li_stripped_um": evo.stripped * 1e6,
+        "max_mass_balance_error": max((r.mass_balance_error for r in outcome.records),
+                                      default=0.0),
+        "time_steps": len(outcome.records),
+        "wall_time_s": wall,
+    }
+
+
+def ccd_search(params: Resolved, comm, progress: Progress | None = None) -> CcdResult:
+    """The stripping CCD of a case under ``evolution.ccd`` (whole simulations)."""
+    settings = _settings(params)
+    spec = settings.ccd
+    cd = current_distribution(params, comm)
+
+    def trial(j: float) -> Trial:
+        steps = (ProtocolStep(j, spec.capacity / j, "strip"),)
+        evo = InterfaceEvolution(params, dataclasses.replace(settings, steps=steps), cd, comm)
+        outcome = evo.run()
+        if progress is not None:
+            progress.log(f"  {j / 10:.4g} mA/cm²: "
+                         f"{outcome.failure_mode if outcome.failed else 'survived'}")
+        return Trial(j, not outcome.failed, outcome.failure_mode,
+                     outcome.failure_time if outcome.failed else math.nan)
+
+    return find_ccd(trial, spec.start, spec.maximum, spec.rtol)
+
+
+def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir, comm,
+                  argv: list[str] | None = None) -> list[dict]:
+    """The CCD of a case, or of each value of one varied config path ("path=v1,v2,...");
+    writes ccd.csv, ccd.json and ccd.png into ``outdir``."""
+    from solver.config import load_case, resolve, resolved_dict
+
+    path, values = None, [None]
+    if vary:
+        path, _, text = vary.partition("=")
+        values = [v.strip() for v in text.split(",") if v.strip()]
+        if not path or not values:
+            raise UserError(f"--vary '{vary}': expected path=v1,v2,... e.g. "
+                            f"evolution.stack_pressure_MPa=0.5,1,3,7")
+    cases = []
+    for value in values:  # validate every case before running any
+        extra = [f"{path}={value}"] if path else []
+        case = load_case(case_path, [*overrides, *extra])
+        params = resolve(case)
+        _settings(params)
+        cases.append((value, params, resolved_dict(case)))
+    folder = RunFolder(outdir, comm)
+    rows = []
+    try:
+        progress = Progress("ccd", total=len(cases), comm=comm)
+        for value, params, _ in cases:
+            progress.log(f"CCD search{'' if path is None else f' at {path} = {value}'}")
+            result = ccd_search(params, comm, progress)
+            rows.append({"parameter": path, "value": value, "ccd_mA_cm2": result.ccd / 10,
+                         "bracket_mA_cm2": [b / 10 for b in result.bracket],
+                         "precision": params.evolution.ccd.rtol,
+                         "failure_mode": result.failure_mode, "trials": len(result.trials)})
+            progress.advance()
+        progress.close()
+        folder.write_text("config_resolved.yaml", yaml.safe_dump(cases[0][2], sort_keys=False))
+        folder.write_json("run.json", run_record(cases[0][1], argv, comm))
+        folder.write_json("ccd.json", {"results": rows})
+        table = np.array([[float(r["value"]) if path else 0.0, r["ccd_mA_cm2"],
+                           *r["bracket_mA_cm2"]] for r in rows])
+        folder.write_csv("ccd.csv", [path or "case", "ccd_mA_cm2", "bracket_low_mA_cm2",
+                                     "bracket_high_mA_cm2"], table)
+        if path and comm.rank == 0 and cases[0][1].output.plots:
+            evolution_plots.ccd_curve(folder.path("ccd.png"), list(table[:, 0]),
+                                      list(table[:, 1]), [tuple(t) for t in table[:, 2:]],
+                                      path)
+    except BaseException:
+        folder.discard()
+        raise
+    folder.commit()
+    return rows
