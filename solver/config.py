@@ -38,6 +38,7 @@ from solver.params import (
     GrainBoundary,
     Kinetics,
     Leakage,
+    MechanicsSettings,
     MicrostructureProperties,
     Numerics,
     Output,
@@ -342,6 +343,28 @@ class OutputSpec(_Strict):
     plots: bool = True  # write plots
 
 
+class MechanicsSpec(_Strict):
+    """Stack-pressure hold (Li creep) before the current distribution; docs/mechanics.md."""
+
+    enabled: bool = False
+    stack_pressure_MPa: float = Field(1.0, gt=0, le=1000)
+    loading: Literal["collector", "traction"] = "collector"
+    li_model: Literal["power_law_creep", "elastic"] = "power_law_creep"
+    duration_s: float = Field(3600.0, ge=0)  # 0: the instantaneous elastic response only
+    time_steps: int = Field(20, ge=1, le=100000)
+    first_step_s: float = Field(0.01, gt=0)  # steps grow geometrically from it
+    stress_coupling: bool = True  # Li pressure shifts the contact kinetics
+    element_degree: Literal[1, 2] = 2
+    contact_penalty: float = Field(10.0, gt=0)  # void-roof contact stiffness, × E_Li / h
+
+    @model_validator(mode="after")
+    def _steps_fit(self) -> Self:
+        if 0 < self.duration_s < self.first_step_s:
+            _fail(f"must be <= duration_s {self.duration_s:g} (got {self.first_step_s:g})",
+                  "first_step_s")
+        return self
+
+
 # --- microstructure and electronic leakage (docs/microstructure.md) -------------------------
 
 
@@ -443,6 +466,7 @@ class Case(_Strict):
     output: OutputSpec = _section()
     microstructure: MicrostructureSpec | None = None
     evolution: EvolutionSpec | None = None  # time-dependent interface runs, CCD
+    mechanics: MechanicsSpec = _section()
     electronic_leakage: LeakageSpec = Field(default_factory=lambda: LeakageSpec(enabled=False))
 
     @field_validator("electronic_leakage", mode="before")
@@ -469,6 +493,10 @@ class Case(_Strict):
                 spec.exchange_current_density_mA_cm2 = i0
         if self.output.directory is None:
             self.output.directory = f"results/{self.name}"
+        if (self.mechanics.enabled and self.microstructure is not None
+                and self.microstructure.void_filling is not None):
+            _fail("a liquid void filling has no mechanical model: remove it or disable "
+                  "mechanics", "mechanics.enabled")
         return self
 
     def _fill_microstructure(self, ms: MicrostructureSpec) -> None:
@@ -779,6 +807,10 @@ def resolve(case: Case) -> Resolved:
             self_diffusivity=electrode.get("self_diffusivity_m2_s", 1e-15),
             self_diffusion_activation_energy=electrode.get(
                 "self_diffusion_activation_energy_kJ_mol", 53.0) * 1e3,
+            creep_prefactor=electrode["creep_prefactor_1_s"],
+            creep_activation_energy=electrode["creep_activation_energy_kJ_mol"] * 1e3,
+            creep_reference_stress=electrode["creep_reference_stress_MPa"] * 1e6,
+            creep_stress_exponent=electrode["creep_stress_exponent"],
         ),
         working=_kinetics(case.interface),
         counter=_kinetics(case.counter_electrode),
@@ -802,6 +834,23 @@ def resolve(case: Case) -> Resolved:
             * MA_CM2,
         ),
         evolution=_evolution(case, electrode),
+        mechanics=_mechanics(case.mechanics),
+    )
+
+
+def _mechanics(spec: MechanicsSpec) -> MechanicsSettings | None:
+    if not spec.enabled:
+        return None
+    return MechanicsSettings(
+        stack_pressure=spec.stack_pressure_MPa * 1e6,
+        loading=spec.loading,
+        li_model=spec.li_model,
+        duration=spec.duration_s,
+        time_steps=spec.time_steps,
+        first_step=spec.first_step_s,
+        stress_coupling=spec.stress_coupling,
+        element_degree=spec.element_degree,
+        contact_penalty=spec.contact_penalty,
     )
 
 

@@ -65,6 +65,11 @@ class Electrode:
     poisson_ratio: float
     self_diffusivity: float = 1e-15  # tracer D* at 25 °C [m²/s]
     self_diffusion_activation_energy: float = 53e3  # J/mol
+    # power-law creep ε̇ = A exp(−Q/RT) (σ_eq/S)ⁿ (library defaults, solver.creep)
+    creep_prefactor: float = 4.25e4  # A [1/s]
+    creep_activation_energy: float = 37e3  # Q [J/mol]
+    creep_reference_stress: float = 0.95e6  # S [Pa]
+    creep_stress_exponent: float = 6.67  # n
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,27 @@ class Leakage:
 
 
 @dataclass(frozen=True)
+class MechanicsSettings:
+    """Stack-pressure hold before the current distribution (``solver.mechanics_run``, SI).
+
+    loading: "collector" (rigid plate, uniform u_z carrying p·A) or "traction";
+    li_model: "power_law_creep" or "elastic"; the hold lasts ``duration`` [s] in
+    ``time_steps`` steps growing geometrically from ``first_step`` [s]; stress_coupling: the
+    Li pressure at the contact shifts the equilibrium potential and i0 (docs/theory.md).
+    """
+
+    stack_pressure: float = 1e6  # Pa
+    loading: str = "collector"
+    li_model: str = "power_law_creep"
+    duration: float = 3600.0  # s
+    time_steps: int = 20
+    first_step: float = 0.01  # s
+    stress_coupling: bool = True
+    element_degree: int = 2
+    contact_penalty: float = 10.0  # × E_Li / h
+
+
+@dataclass(frozen=True)
 class Resolved:
     """Everything a run needs, in SI units."""
 
@@ -156,3 +182,4 @@ class Resolved:
     microstructure: MicrostructureProperties | None = None
     leakage: Leakage = Leakage()
     evolution: EvolutionSettings | None = None  # time-dependent interface runs
+    mechanics: MechanicsSettings | None = None  # stack-pressure hold (solver.mechanics_run)
