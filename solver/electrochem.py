@@ -159,6 +159,23 @@ class CurrentDistribution:
             opts[key] = value
         self.ksp.setFromOptions()
         self.krylov_iterations = 0
+        self.shift = np.zeros(self.n)  # equilibrium-potential shift of the working electrode
+        self.i0_factor = np.ones(self.n)
+
+    def set_interface_state(self, shift_V: np.ndarray, i0_factor: np.ndarray) -> None:
+        """Stress coupling (docs/theory.md): over the owned dofs, the shift U [V] of the
+        working electrode's equilibrium potential (η = Δφ − U − j R_f) and the factor on its
+        exchange current density (on the conductance for linear kinetics)."""
+        if self.working.model == "primary":
+            raise SolverError("stress coupling needs butler_volmer or linear kinetics")
+        self.shift = np.asarray(shift_V, dtype=float).copy()
+        self.i0_factor = np.asarray(i0_factor, dtype=float).copy()
+
+    def _working_current(self, phi: np.ndarray, voltage: float):
+        """j and dj/d(V − φ) of the working electrode at the contact nodes."""
+        c = self.contact
+        return interface_current(voltage - phi[c] - self.shift[c], self.working,
+                                 self.temperature, i0_factor=self.i0_factor[c])
 
     def set_contact(self, fraction: np.ndarray) -> None:
         """Set the contact on the interface plane node by node (interface evolution):
@@ -291,7 +308,7 @@ class CurrentDistribution:
                 f"finer interface mesh")
         phi, voltage = system.split(x)
         nodal_current = np.zeros(self.n)
-        j, _ = interface_current(voltage - phi[self.contact], self.working, self.temperature)
+        j, _ = self._working_current(phi, voltage)
         nodal_current[self.contact] = self.w_contact[self.contact] * j
         return self._solution(phi, voltage, nodal_current, newton_iterations=its)
 
@@ -366,7 +383,7 @@ class _BorderedSystem:
 
     def _contact_law(self, phi: np.ndarray, voltage: float):
         cd = self.cd
-        j, dj = interface_current(voltage - phi[cd.contact], cd.working, cd.temperature)
+        j, dj = cd._working_current(phi, voltage)
         w = cd.w_contact[cd.contact]
         return w * j, w * dj
 

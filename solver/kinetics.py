@@ -24,19 +24,23 @@ def butler_volmer(eta, i0: float, alpha_a: float, alpha_c: float, temperature: f
     return i0 * (ea - ec), i0 * f * (alpha_a * ea + alpha_c * ec)
 
 
-def _charge_transfer(eta, kin: Kinetics, temperature: float):
-    """j(η) and dj/dη of the charge-transfer step alone (no film)."""
+def _charge_transfer(eta, kin: Kinetics, temperature: float, i0_factor=1.0):
+    """j(η) and dj/dη of the charge-transfer step alone (no film); ``i0_factor`` scales i0
+    (the conductance 1/Z for linear kinetics)."""
     if kin.model == "butler_volmer":
-        return butler_volmer(eta, kin.exchange_current_density, kin.alpha_a, kin.alpha_c,
-                             temperature)
+        return butler_volmer(eta, kin.exchange_current_density * np.asarray(i0_factor),
+                             kin.alpha_a, kin.alpha_c, temperature)
     if kin.model == "linear":
         eta = np.asarray(eta, dtype=float)
-        return eta / kin.resistance, np.full_like(eta, 1.0 / kin.resistance)
+        g = np.asarray(i0_factor) / kin.resistance
+        return eta * g, np.broadcast_to(g, eta.shape).copy()
     raise ValueError(f"kinetics model {kin.model!r} has no local current law")
 
 
-def interface_current(dphi, kin: Kinetics, temperature: float, tol: float = 1e-14):
-    """Current density j [A/m²] and dj/d(dphi) for a potential step ``dphi`` [V].
+def interface_current(dphi, kin: Kinetics, temperature: float, tol: float = 1e-14,
+                      i0_factor=1.0):
+    """Current density j [A/m²] and dj/d(dphi) for a potential step ``dphi`` [V];
+    ``i0_factor`` (scalar or per point) scales the exchange current density.
 
     With a film, solves dphi = η + R_f·j(η) for η by safeguarded Newton (the left side is
     strictly increasing in η and η lies between 0 and dphi), then
@@ -45,15 +49,15 @@ def interface_current(dphi, kin: Kinetics, temperature: float, tol: float = 1e-1
     dphi = np.asarray(dphi, dtype=float)
     rf = kin.film_resistance
     if rf == 0.0:
-        return _charge_transfer(dphi, kin, temperature)
+        return _charge_transfer(dphi, kin, temperature, i0_factor)
     if kin.model == "linear":
-        g = 1.0 / (kin.resistance + rf)
-        return dphi * g, np.full_like(dphi, g)
+        g = 1.0 / (kin.resistance / np.asarray(i0_factor) + rf)
+        return dphi * g, np.broadcast_to(g, dphi.shape).copy()
     lo, hi = np.minimum(dphi, 0.0), np.maximum(dphi, 0.0)
     eta = 0.5 * (lo + hi)
     scale = np.maximum(np.abs(dphi), 1e-300)
     for _ in range(200):
-        j, dj = _charge_transfer(eta, kin, temperature)
+        j, dj = _charge_transfer(eta, kin, temperature, i0_factor)
         g = eta + rf * j - dphi
         lo = np.where(g < 0, eta, lo)
         hi = np.where(g > 0, eta, hi)
@@ -64,7 +68,7 @@ def interface_current(dphi, kin: Kinetics, temperature: float, tol: float = 1e-1
             eta = new
             break
         eta = new
-    j, dj = _charge_transfer(eta, kin, temperature)
+    j, dj = _charge_transfer(eta, kin, temperature, i0_factor)
     return j, dj / (1.0 + rf * dj)
 
 
