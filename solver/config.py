@@ -497,6 +497,10 @@ class Case(_Strict):
                 and self.microstructure.void_filling is not None):
             _fail("a liquid void filling has no mechanical model: remove it or disable "
                   "mechanics", "mechanics.enabled")
+        if (self.mechanics.enabled and self.mechanics.stress_coupling
+                and self.interface.kinetics == "primary"):
+            _fail("needs butler_volmer or linear interface kinetics (got primary)",
+                  "mechanics.stress_coupling")
         return self
 
     def _fill_microstructure(self, ms: MicrostructureSpec) -> None:
