@@ -36,10 +36,15 @@ MAX_ROWS = 60  # rows of the sweep table shown in the summary
 
 
 def command(args, comm) -> None:
-    """Write the report of ``args.results`` to ``args.output`` (default RESULTS/report)."""
+    """Write the report of ``args.results`` (a run or sweep folder, or a sweep file) to
+    ``args.output`` (default RESULTS/report)."""
     if comm.rank != 0:
         return
     results = Path(args.results)
+    if results.is_file():  # a sweep file: its results folder
+        from solver.sweep import load_sweep
+
+        results = load_sweep(results).output
     out = Path(args.output) if args.output else results / "report"
     page = report(results, out)
     print(f"report: {page}", flush=True)

@@ -319,7 +319,29 @@ def _case(base: dict, overrides: list[tuple[str, Any]], where: str) -> Case:
     try:
         return validate_case(data)
     except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
+        hint = next((_unit_hint(p) for p, _ in overrides if f"{p}: unknown key" in str(exc)), "")
+        raise ConfigError(f"{where}: {exc}{hint}") from None
+
+
+def _unit_hint(path: str) -> str:
+    """`` (fields carry their unit: stack_pressure_MPa)`` for a path missing its unit."""
+    model, parts = Case, path.split(".")
+    for part in parts[:-1]:
+        field = model.model_fields.get(part) if not part.isdigit() else None
+        if field is None and not part.isdigit():
+            return ""
+        if field is not None:
+            model = next((a for a in _types(field.annotation) if hasattr(a, "model_fields")), None)
+            if model is None:
+                return ""
+    names = [n for n in model.model_fields if n.startswith(parts[-1] + "_")]
+    return f" (fields carry their unit: {', '.join(names)})" if names else ""
+
+
+def _types(annotation) -> list:
+    """The classes inside an annotation (``list[VoidSpec] | None`` -> VoidSpec, ...)."""
+    args = getattr(annotation, "__args__", ())
+    return [annotation, *(t for a in args for t in _types(a))]
 
 
 def _describe(values: dict) -> str:
@@ -345,7 +367,8 @@ def to_run(sweep: Sweep, retry_failed: bool = False) -> list[SweepCase]:
 
 
 def run_one(sweep: Sweep, case: SweepCase, comm, argv: list[str] | None = None) -> dict:
-    """Run one case on ``comm`` into its folder; a failure is recorded, never raised.
+    """Run one case on ``comm`` into its folder (a steady run, or the protocol of a case
+    with evolution steps, as ``lisse run``); a failure is recorded, never raised.
 
     Returns the summary (status done) or the failure record (status failed). Errors must be
     raised on every rank of ``comm`` (as the solver's are) or the group deadlocks.
@@ -358,7 +381,13 @@ def run_one(sweep: Sweep, case: SweepCase, comm, argv: list[str] | None = None) 
     config = resolved_dict(case.case)
     start = time.perf_counter()
     try:
-        summary = run_case(resolve(case.case), folder, comm, config, argv)
+        params = resolve(case.case)
+        if params.evolution is not None and params.evolution.steps:  # as `lisse run` does
+            from solver.evolution_run import run_evolution
+
+            summary = run_evolution(params, folder, comm, config, argv)
+        else:
+            summary = run_case(params, folder, comm, config, argv)
         return {"status": "done", **summary}
     except Exception as exc:  # the case fails, the sweep goes on
         record = {

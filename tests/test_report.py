@@ -1,0 +1,71 @@
+"""``lisse report`` on a small sweep and on one run folder: the pages, and the plots looked
+at (size in pixels, and the data lines actually drawn)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+
+from tests.test_sweep import lisse, read_table, write_sweep
+
+C0 = np.array([0x1F, 0x77, 0xB4]) / 255  # matplotlib's first line colour
+
+
+def drawn(path, colour=C0) -> int:
+    """Pixels of ``colour`` in a PNG of FIGSIZE x DPI pixels."""
+    from solver.report import DPI, FIGSIZE
+
+    image = imread(path)
+    assert image.shape[:2] == (FIGSIZE[1] * DPI, FIGSIZE[0] * DPI)
+    return int((np.abs(image[:, :, :3] - colour).max(axis=2) < 0.05).sum())
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    """3 void radii x 2 currents, one of them failing (void 0 overlaps void 1)."""
+    tmp = tmp_path_factory.mktemp("report")
+    path = write_sweep(tmp, grid={"geometry.voids.0.radius_um": [4, 8, 25],
+                                  "protocol.current_density_mA_cm2": [0.5, 1]},
+                       output=str(tmp / "out"))
+    proc = lisse(["sweep", str(path), "--jobs", "1"], tmp / "cache")
+    assert proc.returncode == 1, proc.stderr  # the radius-25 cases fail
+    return path, tmp / "out"
+
+
+def test_sweep_report(sweep):
+    path, out = sweep
+    proc = lisse(["report", str(path)], out.parent / "cache")  # the sweep file finds RESULTS
+    assert proc.returncode == 0, proc.stderr
+    report = out / "report"
+    assert proc.stdout.strip() == f"report: {report / 'report.html'}"
+    markdown = (report / "report.md").read_text()
+    page = (report / "report.html").read_text()
+    assert "| done | 4 |" in markdown and "| failed | 2 |" in markdown
+    assert "GeometryError: geometry.voids[1]: overlaps geometry.voids[0]" in markdown
+    figure = "hotspot_factor-vs-geometry_voids_0_radius_um.png"
+    assert f"]({figure})" in markdown and f"src='{figure}'" in page
+    # one line per current density, 2 points each (the failed radius is absent): drawn
+    assert drawn(report / figure) > 200
+    # the contact fraction varies with the radius: hotspot factor against it
+    assert drawn(report / "hotspot_factor-vs-contact_fraction.png") > 20
+    assert drawn(report / "interface_profiles.png") > 200
+    # the table was rebuilt from the case folders on the way
+    assert [r["status"] for r in read_table(out)] == ["done"] * 4 + ["failed"] * 2
+
+
+def test_run_report(sweep, tmp_path):
+    _, out = sweep
+    case = out / "cases" / read_table(out)[0]["case_id"]
+    proc = lisse(["report", str(case), "-o", str(tmp_path / "r")], out.parent / "cache")
+    assert proc.returncode == 0, proc.stderr
+    markdown = (tmp_path / "r" / "report.md").read_text()
+    assert "| hotspot_factor |" in markdown and "interface_current.png" in markdown
+    assert drawn(tmp_path / "r" / "interface_profile.png") > 200
+
+
+def test_report_rejects_other_folders(tmp_path):
+    proc = lisse(["report", str(tmp_path)], tmp_path / "cache")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (f"lisse: error: {tmp_path}: not a run folder (summary.json) "
+                                   "or a sweep folder (sweep.json)")
