@@ -39,6 +39,14 @@ def _parser() -> argparse.ArgumentParser:
     ccd.add_argument("--vary", metavar="PATH=V1,V2,...", help="a config path and its values, "
                      "e.g. evolution.stack_pressure_MPa=0.5,1,3,7 or temperature_C=0,25,60")
     _sweep_parsers(sub)
+    study = sub.add_parser("study", help="run a study file (the debonded-patch study, "
+                           "docs/patch_study.md) and write its tables and plots")
+    study.add_argument("study", help="study file (YAML)")
+    study.add_argument("-o", "--output", help="output folder (default: the study's "
+                       "output.directory)")
+    study.add_argument("--set", dest="overrides", action="append", default=[],
+                       metavar="PATH=VALUE", help="override a study value, e.g. "
+                       "sweep.abar=[1,10] (repeatable)")
     return parser
 
 
@@ -160,6 +168,15 @@ def _ccd(args, comm) -> None:
     _say(comm, "\n".join(lines))
 
 
+def _study(args, comm) -> None:
+    from solver.patch_study_run import load_study, run_study, summary_lines
+
+    spec = load_study(args.study, args.overrides)
+    out = Path(args.output or spec.output.directory)
+    results = run_study(spec, out, comm, argv=sys.argv)
+    _say(comm, "\n".join(summary_lines(results, out)))
+
+
 def _sweep(args, comm) -> None:
     from solver.sweep import command
 
@@ -173,7 +190,7 @@ def _report(args, comm) -> None:
 
 
 COMMANDS = {"validate": _validate, "mesh": _mesh, "run": _run, "ccd": _ccd, "sweep": _sweep,
-            "report": _report}
+            "report": _report, "study": _study}
 
 
 def main(argv: list[str] | None = None) -> int:
