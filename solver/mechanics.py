@@ -9,7 +9,8 @@ Equilibrium ∇·σ = 0 in plane strain, axisymmetric (r, y) or 3D form; the res
 
 r the radius in axisymmetric cells (hoop strain u_r/r), else 1. The Li stress comes from a
 ``solver.creep.Constitutive`` model evaluated at quadrature points (backward Euler in
-time); the electrolyte is linear elastic.
+time); the electrolyte is linear elastic, region by region (grain-boundary bands and
+interlayers of ``meshes.microstructure`` carry their own moduli).
 
 Boundary conditions: counter electrode (bottom) u_z = 0; lateral faces and the axis are
 symmetry planes, u·n = 0; void surfaces are traction-free. Stack pressure p either as a
@@ -20,7 +21,8 @@ fixed by the total force, Σ reactions = −p·A. (z means the stacking directio
 Contact of the Li void roof with the electrolyte surface z = 0: the gap of a roof point is
 g = Z + u_z (Z its height in the undeformed cell); a penalty k_c⟨−g⟩ with
 k_c = penalty · E_Li / h (h the cell diameter) pushes back where the roof penetrates the
-plane, so a roof that creeps down closes the void and adds to the contact.
+plane, so a roof that creeps down closes the void and adds to the contact. The penalty lets
+the roof penetrate by p/k_c (~1e-5 µm), so a roof counts as closed where g ≤ 1 nm.
 
 Newton's method with the consistent tangent. Collector loading uses a bordered Newton step
 with two solves of the same operator, A x_a = −R and A x_b = −J e (e = 1 on the collector
@@ -48,6 +50,7 @@ from solver.errors import SolverError
 from solver.params import Numerics
 
 LOADINGS = ("collector", "traction")
+CLOSED_GAP = 1e-9  # m: a roof closer than this to the electrolyte counts as contact
 SIDE_TAGS = ("side_electrolyte", "side_lithium", "axis")
 
 
@@ -57,7 +60,8 @@ class MechanicsState:
 
     Interface data are for the owned nodes of this rank (vertices of the mesh):
     roof_*: nodes on the Li void surfaces ("void_lithium"): coordinates, gap g = Z + u_z [m]
-        (≤ 0 where the roof touches the electrolyte) and contact pressure k_c⟨−g⟩ [Pa];
+        (≤ 0 where the roof touches the electrolyte), contact pressure k_c⟨−g⟩ [Pa] and Li
+        hydrostatic pressure [Pa];
     contact_*: nodes of the bonded contact: coordinates, normal pressure −σ_zz [Pa] and the
         Li hydrostatic pressure −tr σ/3 [Pa] (both from the Li side).
     contact_fraction: (bonded contact + closed roof footprint) / interface area.
@@ -72,11 +76,19 @@ class MechanicsState:
     roof_x: np.ndarray
     roof_gap: np.ndarray
     roof_pressure: np.ndarray
+    roof_li_pressure: np.ndarray
     contact_x: np.ndarray
     contact_pressure: np.ndarray
     contact_li_pressure: np.ndarray
     max_von_mises_li: float
     max_principal_stress_sse: float
+    load: float  # total force p·A carried by the cell [N] (per m or per radian in 2D)
+
+    @property
+    def mean_contact_pressure(self) -> float:
+        """Mean normal pressure over the touching area [Pa]: by vertical equilibrium the
+        load divided by (bonded + closed) area."""
+        return self.load / (self.bonded_area + self.closed_area)
 
     @property
     def contact_fraction(self) -> float:
@@ -133,7 +145,8 @@ class Mechanics:
 
     msh, cell_tags, facet_tags: the full cell mesh and its tags (``meshes.geometry``).
     dimension: "plane" (plane strain), "axisymmetric" or "3d".
-    lithium: the Li model (``solver.creep``); electrolyte: its elastic constants.
+    lithium: the Li model (``solver.creep``); electrolyte: its elastic constants, or a
+        mapping cell tag → constants for several elastic regions.
     loading: "collector" or "traction"; pressure: stack pressure p [Pa].
     degree: polynomial degree of u; penalty: contact penalty factor (× E_Li / h).
     """
@@ -147,7 +160,7 @@ class Mechanics:
         facet_tags: dmesh.MeshTags,
         dimension: str,
         lithium: Constitutive,
-        electrolyte: LinearElastic,
+        electrolyte: LinearElastic | dict[int, LinearElastic],
         loading: str,
         pressure: float,
         numerics: Numerics,
@@ -157,7 +170,10 @@ class Mechanics:
         if loading not in LOADINGS:
             raise ValueError(f"loading must be one of {LOADINGS}")
         self.msh, self.facet_tags, self.dimension = msh, facet_tags, dimension
-        self.lithium, self.electrolyte = lithium, electrolyte
+        if isinstance(electrolyte, LinearElastic):
+            electrolyte = {CELL_TAGS["electrolyte"]: electrolyte}
+        self.lithium, self.regions = lithium, electrolyte
+        self.electrolyte = electrolyte.get(CELL_TAGS["electrolyte"])
         self.loading, self.pressure, self.numerics = loading, pressure, numerics
         self.comm = msh.comm
         self.time = 0.0
@@ -175,7 +191,7 @@ class Mechanics:
         dx = ufl.Measure("dx", domain=msh, subdomain_data=cell_tags, metadata=meta)
         ds = ufl.Measure("ds", domain=msh, subdomain_data=facet_tags)
         self.dx, self.ds = dx, ds
-        li, sse = CELL_TAGS["lithium"], CELL_TAGS["electrolyte"]
+        li = CELL_TAGS["lithium"]
 
         # Li state at quadrature points
         cell_name = msh.topology.cell_name()
@@ -186,7 +202,7 @@ class Mechanics:
         self.stress_q, self.direction_q = fem.Function(Wv), fem.Function(Wv)
         self.shear2_q, self.rank1_q = fem.Function(Ws), fem.Function(Ws)
         self.li_cells = cell_tags.find(li)
-        self.sse_cells = cell_tags.find(sse)
+        self.region_cells = {tag: cell_tags.find(tag) for tag in electrolyte}
         self.li_qdofs = Ws.dofmap.list[self.li_cells].ravel()
         lithium.allocate(self.li_qdofs.size, self.ncomp)
         self.strain_expr = fem.Expression(self.strain(self.u), self.qpoints)
@@ -201,7 +217,8 @@ class Mechanics:
         r = self.r
         K = fem.Constant(msh, lithium.bulk_modulus)
         F = ufl.inner(self.stress_q, eps_v) * r * dx(li)
-        F += ufl.inner(self.elastic_stress(self.u), eps_v) * r * dx(sse)
+        for tag, material in electrolyte.items():
+            F += ufl.inner(self.elastic_stress(self.u, material), eps_v) * r * dx(tag)
         J = (
             (
                 K * _tr(eps_du) * _tr(eps_v)
@@ -213,7 +230,8 @@ class Mechanics:
             * r
             * dx(li)
         )
-        J += ufl.inner(self.elastic_stress(du), eps_v) * r * dx(sse)
+        for tag, material in electrolyte.items():
+            J += ufl.inner(self.elastic_stress(du, material), eps_v) * r * dx(tag)
         # contact of the void roof with the plane z = 0 (penalty)
         h = 2 * ufl.Circumradius(msh)
         k_c = penalty * lithium.youngs_modulus / h
@@ -230,8 +248,12 @@ class Mechanics:
         self.F_form, self.J_form = fem.form(F), fem.form(J)
         self.area = {
             name: self._integrate(r * ds(FACET_TAGS[name]))
-            for name in ("collector", "contact", "void_electrolyte")
+            for name in ("collector", "void_electrolyte")
         }
+        # the bonded contact is interior to the cell mesh (Li on one side, SSE on the other)
+        dS = ufl.Measure("dS", domain=msh, subdomain_data=facet_tags)
+        r_facet = r("+") if dimension == "axisymmetric" else 1.0
+        self.area["contact"] = self._integrate(r_facet * dS(FACET_TAGS["contact"]))
         self.reference_force = abs(pressure) * self.area["collector"]
         if self.reference_force <= 0:
             raise SolverError("the mesh has no loaded collector face (tag 'collector')")
@@ -269,9 +291,10 @@ class Mechanics:
         hoop = w[0] / self.r if self.dimension == "axisymmetric" else 0.0
         return ufl.as_vector([e[0, 0], e[1, 1], hoop, s2 * e[0, 1]])
 
-    def elastic_stress(self, w):
-        """Mandel stress of the electrolyte, K tr ε I + 2G dev ε."""
-        el = self.electrolyte
+    def elastic_stress(self, w, material: LinearElastic | None = None):
+        """Mandel stress K tr ε I + 2G dev ε of an elastic region (default: the
+        electrolyte)."""
+        el = material or self.electrolyte
         e = self.strain(w)
         one = ufl.as_vector(identity(self.ncomp))
         tr = _tr(e)
@@ -402,7 +425,7 @@ class Mechanics:
         """Interface data, contact fraction and stress maxima of the current state."""
         msh, z, r, ds = self.msh, self.vertical, self.r, self.ds
         n = ufl.FacetNormal(msh)
-        closed = ufl.conditional(ufl.le(self.gap, 0.0), 1.0, 0.0)
+        closed = ufl.conditional(ufl.le(self.gap, CLOSED_GAP), 1.0, 0.0)
         closed_area = self._integrate(closed * abs(n[z]) * r * ds(FACET_TAGS["void_lithium"]))
         # nodal values on the P1 space of the vertices
         P1 = fem.functionspace(msh, ("Lagrange", 1))
@@ -434,12 +457,38 @@ class Mechanics:
             roof_pressure=self._nodal(
                 P1, self.k_c * ufl.max_value(-self.gap, 0.0), ds(FACET_TAGS["void_lithium"])
             )[roof],
+            roof_li_pressure=li_pressure[roof],
             contact_x=xs[contact],
             contact_pressure=normal_pressure[contact],
             contact_li_pressure=li_pressure[contact],
             max_von_mises_li=self._max(von_mises(self._li_stress())),
             max_principal_stress_sse=self._max(self._max_principal_sse()),
+            load=self.reference_force,
         )
+
+    def cell_fields(self) -> list[fem.Function]:
+        """Cell-wise (DG0) von Mises stress [Pa], hydrostatic pressure −tr σ/3 [Pa] and
+        accumulated creep strain: quadrature averages in the Li, cell centres elsewhere."""
+        msh = self.msh
+        space = fem.functionspace(msh, ("DG", 0))
+        names = ("von_mises_Pa", "hydrostatic_pressure_Pa", "creep_strain")
+        fields = [fem.Function(space, name=n) for n in names]
+        centre = basix.geometry(basix.CellType[msh.topology.cell_name()]).mean(axis=0)
+        for tag, material in self.regions.items():
+            cells = self.region_cells[tag]
+            expr = fem.Expression(self.elastic_stress(self.u, material), centre[None, :])
+            stress = expr.eval(msh, cells).reshape(-1, self.ncomp)
+            fields[0].x.array[cells] = von_mises(stress)
+            fields[1].x.array[cells] = -stress[:, :3].sum(axis=1) / 3
+        nq = self.qpoints.shape[0]
+        stress = self.stress_q.x.array.reshape(-1, self.ncomp)[self.li_qdofs]
+        per_cell = stress.reshape(-1, nq, self.ncomp).mean(axis=1)
+        fields[0].x.array[self.li_cells] = von_mises(per_cell)
+        fields[1].x.array[self.li_cells] = -per_cell[:, :3].sum(axis=1) / 3
+        fields[2].x.array[self.li_cells] = self.lithium.creep_strain().reshape(-1, nq).mean(axis=1)
+        for f in fields:
+            f.x.scatter_forward()
+        return fields
 
     def _li_nodal(self, P1, value) -> np.ndarray:
         """Lumped L² projection of a Li quadrature quantity onto the vertices."""
@@ -466,10 +515,14 @@ class Mechanics:
         return self.stress_q.x.array.reshape(-1, self.ncomp)[self.li_qdofs[own]]
 
     def _max_principal_sse(self) -> np.ndarray:
-        cells = self.sse_cells[self._owned(self.sse_cells)]
-        expr = fem.Expression(self.elastic_stress(self.u), self.qpoints)
-        stress = expr.eval(self.msh, cells).reshape(-1, self.ncomp)
-        return np.linalg.eigvalsh(mandel_to_tensor(stress))[:, -1]
+        """Largest principal stress at the quadrature points of the owned elastic cells."""
+        values = [np.zeros(0)]
+        for tag, material in self.regions.items():
+            cells = self.region_cells[tag][self._owned(self.region_cells[tag])]
+            expr = fem.Expression(self.elastic_stress(self.u, material), self.qpoints)
+            stress = expr.eval(self.msh, cells).reshape(-1, self.ncomp)
+            values.append(np.linalg.eigvalsh(mandel_to_tensor(stress))[:, -1])
+        return np.concatenate(values)
 
     def _max(self, values: np.ndarray) -> float:
         local = float(values.max()) if values.size else -np.inf

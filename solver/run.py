@@ -17,14 +17,19 @@ from solver.output import RunFolder, run_record, write_field, write_fields
 from solver.params import Resolved
 
 
-def solve_current(params: Resolved, comm) -> tuple[CurrentSolution, dict]:
-    """Build (or reuse) the mesh and solve the current distribution of a case."""
+def solve_current(params: Resolved, comm, hold=None) -> tuple[CurrentSolution, dict]:
+    """Build (or reuse) the mesh and solve the current distribution of a case; ``hold``
+    (``solver.mechanics_run.Hold``) sets the contact and stress coupling after creep."""
     data = load_mesh(params.geometry, comm)
     domain = electrolyte_domain(data.mesh, data.cell_tags, data.facet_tags,
                                 params.geometry.dimension == "axisymmetric")
     cd = CurrentDistribution(domain, microstructure.ionic_conductivity(domain, params),
                              params.working, params.counter, params.temperature,
                              params.numerics)
+    if hold is not None:
+        from solver import mechanics_run
+
+        mechanics_run.couple(cd, hold, params)
     value = (params.protocol.current_density if params.protocol.mode == "galvanostatic"
              else params.protocol.voltage)
     sol = cd.solve(params.protocol.mode, value)
@@ -39,9 +44,17 @@ def run_case(params: Resolved, outdir, comm, resolved_config: dict,
     folder = RunFolder(outdir, comm)
     try:
         start = time.perf_counter()
-        sol, info = solve_current(params, comm)
+        hold = None
+        if params.mechanics is not None:
+            from solver import mechanics_run
+
+            hold = mechanics_run.run_hold(params, comm)
+        sol, info = solve_current(params, comm, hold)
         summary = observables.summary(sol, params, comm)
         summary.update(info)
+        if hold is not None:
+            summary.update(mechanics_run.summary(hold))
+            mechanics_run.write(folder, hold, params, comm)
         maps = []
         if params.microstructure is not None or params.leakage.enabled:
             extra, maps = microstructure.analyse(sol, params)
