@@ -1,0 +1,49 @@
+"""Benchmark: a five-point CCD-versus-stack-pressure curve of an axisymmetric Li/LLZO cell.
+
+Prints the wall time of the whole curve (target: under 10 minutes on a 2-core machine),
+the number of simulations it took, and its ratio to one steady current-distribution solve
+on the same mesh measured in the same run.
+
+    .venv/bin/python scripts/bench_ccd.py
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import solver  # noqa: F401  (DOLFINx wheel set-up)
+from mpi4py import MPI
+
+from solver.config import load_case, resolve
+from solver.evolution_run import ccd_search, current_distribution
+
+CASE = Path(__file__).resolve().parents[1] / "configs/studies/ccd_llzo_axisymmetric.yaml"
+PRESSURES_MPA = (1.0, 1.5, 2.0, 3.0, 4.0)
+
+
+def main() -> None:
+    comm = MPI.COMM_WORLD
+    params = resolve(load_case(CASE))
+    cd = current_distribution(params, comm)  # mesh built and cached outside the timing
+    start = time.perf_counter()
+    cd.solve("galvanostatic", params.protocol.current_density)
+    baseline = time.perf_counter() - start
+    start = time.perf_counter()
+    rows, trials = [], 0
+    for p in PRESSURES_MPA:
+        result = ccd_search(resolve(load_case(CASE, [f"evolution.stack_pressure_MPa={p}"])),
+                            comm)
+        trials += len(result.trials)
+        rows.append((p, result.ccd / 10, result.bracket[1] / 10))
+    total = time.perf_counter() - start
+    if comm.rank == 0:
+        for p, ccd, high in rows:
+            print(f"  p = {p:4.1f} MPa   CCD {ccd:9.4g} mA/cm²  (limit below {high:.4g})")
+        print(f"curve of {len(rows)} points: {total:.1f} s, {trials} simulations "
+              f"(target < 600 s)")
+        print(f"one steady current solve: {baseline:.3f} s; ratio {total / baseline:.0f}")
+
+
+if __name__ == "__main__":
+    main()
