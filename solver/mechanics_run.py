@@ -137,12 +137,10 @@ def couple(cd: CurrentDistribution, hold: Hold, params: Resolved) -> None:
         closed = roof_gap[nearest] <= CLOSED_GAP
         fraction[plane[closed]] = 1.0
         pressure[plane[closed]] = roof_p[nearest[closed]]
-    if contact_x.size:  # bonded nodes: the Li pressure at the same node
-        index = {tuple(p): i for i, p in enumerate(contact_x)}
-        for k in plane:
-            i = index.get(tuple(x[k]))
-            if i is not None:
-                pressure[k] = contact_p[i]
+    if contact_x.size:  # bonded nodes: the Li pressure at the same node (to round-off)
+        nearest = _nearest(x[plane], contact_x)
+        same = np.linalg.norm(x[plane] - contact_x[nearest], axis=1) < 1e-12
+        pressure[plane[same]] = contact_p[nearest[same]]
     if comm.allreduce(float(np.sum(fraction[plane] > (cd.w_plane[plane] > 0)))) > 0:
         cd.set_contact(fraction)
     if params.mechanics.stress_coupling:
