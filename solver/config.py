@@ -864,7 +864,7 @@ def _evolution(case: Case, electrode: dict[str, float]):
         return None
     from solver.evolution_config import settings
 
-    return settings(case.evolution, electrode)
+    return settings(case.evolution, electrode, case.mechanics.stack_pressure_MPa)
 
 
 def resolved_dict(case: Case) -> dict[str, Any]:

@@ -108,7 +108,8 @@ class CcdSpec(_Strict):
 
 
 class EvolutionSpec(_Strict):
-    stack_pressure_MPa: float = Field(0.0, ge=0, le=1000)
+    # the supply models' stack pressure; default: mechanics.stack_pressure_MPa (0 allowed)
+    stack_pressure_MPa: float | None = Field(None, ge=0, le=1000)
     pore_height_um: float = Field(0.5, gt=0)  # pore content at which a node loses contact
     steps: list[StepSpec] = Field(default_factory=list)
     cycles: int = Field(1, ge=1, le=10000)
@@ -143,10 +144,12 @@ def protocol_steps(spec: EvolutionSpec) -> tuple[ProtocolStep, ...]:
     return one * spec.cycles
 
 
-def settings(spec: EvolutionSpec, electrode: dict[str, float],
+def settings(spec: EvolutionSpec, electrode: dict[str, float], stack_pressure_MPa: float,
              steps: tuple[ProtocolStep, ...] | None = None) -> EvolutionSettings:
-    """SI settings; ``electrode``: the Li library values (library units)."""
-    pressure = spec.stack_pressure_MPa * 1e6
+    """SI settings; ``electrode``: the Li library values (library units);
+    ``stack_pressure_MPa``: the cell's pressure, used unless the section sets its own."""
+    own = spec.stack_pressure_MPa
+    pressure = (stack_pressure_MPa if own is None else own) * 1e6
     vacancy = creep = None
     if spec.supply.creep:
         creep = CreepClosure(
