@@ -523,9 +523,9 @@ class Case(_Strict):
         for i, crack in enumerate(ms.cracks):
             if isinstance(crack.start_um, tuple) and self.geometry.dimension == "3d":
                 _fail("cracks are plane or axisymmetric only", f"microstructure.cracks.{i}")
-        if self.geometry.dimension == "3d" and (ms.cracks or ms.grains is not None):
-            _fail("grains and cracks are plane or axisymmetric only (3D: pores, interlayer, "
-                  "void filling)", "microstructure")
+        if self.geometry.dimension == "3d" and ms.cracks:
+            _fail("cracks are plane or axisymmetric only (3D: grains, pores, interlayer, "
+                  "void filling)", "microstructure.cracks")
 
 
 # --- errors ---------------------------------------------------------------------------------
