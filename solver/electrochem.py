@@ -151,7 +151,17 @@ class CurrentDistribution:
         self.ndofs = self.space.dofmap.index_map.size_global
         CurrentDistribution._count += 1
         self.prefix = f"lisse_current_{CurrentDistribution._count}_"
-        self.A = self.K.copy()
+        # The Newton operator is A = K + diag(added) with identity Dirichlet rows and
+        # columns. With kinetics on the contact the Dirichlet set (an ideal counter) never
+        # changes: K itself becomes A and K φ = A φ − added ⊙ φ (φ = 0 there), so only one
+        # matrix is stored. A primary distribution keeps K for its lifting and reactions.
+        self.added = np.zeros(self.n)
+        if working.model == "primary":
+            self.A = self.K.copy()
+        else:
+            self.A = self.K
+            self._zero_dirichlet()
+            self.base_diagonal = self.A.getDiagonal().array_r.copy()
         self.ksp = PETSc.KSP().create(self.comm)
         self.ksp.setOptionsPrefix(self.prefix)
         opts = PETSc.Options()
@@ -205,10 +215,13 @@ class CurrentDistribution:
         return self.comm.allreduce(float(np.sum(a)))
 
     def _K_times(self, phi_owned: np.ndarray) -> np.ndarray:
+        """K φ (off the Dirichlet rows when K has become the Newton operator)."""
         x = self.K.createVecRight()
         x.array[:] = phi_owned
         y = self.K.createVecLeft()
         self.K.mult(x, y)
+        if self.A is self.K:
+            return y.array_r - self.added * phi_owned
         return y.array_r.copy()
 
     def _counter_flux(self, phi: np.ndarray):
@@ -230,13 +243,21 @@ class CurrentDistribution:
 
     def _linear_operator(self, diagonal: np.ndarray) -> None:
         """Set A = K + diag(diagonal), with identity rows and columns on Dirichlet nodes."""
-        self.K.copy(self.A, structure=PETSc.Mat.Structure.SAME_NONZERO_PATTERN)
         d = self.A.createVecLeft()
-        d.array[:] = diagonal
-        self.A.setDiagonal(d, addv=PETSc.InsertMode.ADD_VALUES)
+        if self.A is self.K:
+            self.added = np.where(self.dirichlet, 0.0, diagonal)
+            d.array[:] = self.base_diagonal + self.added
+            self.A.setDiagonal(d, addv=PETSc.InsertMode.INSERT_VALUES)
+        else:
+            self.K.copy(self.A, structure=PETSc.Mat.Structure.SAME_NONZERO_PATTERN)
+            d.array[:] = diagonal
+            self.A.setDiagonal(d, addv=PETSc.InsertMode.ADD_VALUES)
+            self._zero_dirichlet()
+        self.ksp.setOperators(self.A)
+
+    def _zero_dirichlet(self) -> None:
         rows = self.space.dofmap.index_map.local_range[0] + np.flatnonzero(self.dirichlet)
         self.A.zeroRowsColumns(rows.astype(PETSc.IntType), diag=1.0)
-        self.ksp.setOperators(self.A)
 
     def _linear_solve(self, rhs: np.ndarray) -> np.ndarray:
         b = self.A.createVecLeft()
