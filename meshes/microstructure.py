@@ -8,6 +8,9 @@ Coordinates as in ``meshes.geometry``: interface y = 0, electrolyte below, Li ab
   interlayer. Each grain is shrunk by half the band width ``band_width`` from every
   boundary; the remainder is the resolved grain-boundary band (cell tag grain_boundary),
   whose conductivity tensor ``solver.microstructure`` scales to the physical boundary.
+  In 3D the grains are convex polyhedra (the region box clipped by bisector planes) and
+  the band is split by the Voronoi faces and the continued planes of the grain faces, so
+  the mesh resolves where bands cross (``polycrystal_3d``).
 * Cracks: polylines of straight segments starting on the interface (or on another crack,
   a branch), thickened to the opening with round joints; the last segment tapers to the
   tip radius. Li-filled cracks become part of the Li (faces tagged crack_lithium), empty
@@ -141,6 +144,115 @@ def grain_polygons(geom) -> list[np.ndarray]:
     return polygons
 
 
+def _clip_polyhedron(
+    faces: list[list[np.ndarray]], normal: np.ndarray, offset: float, tol: float
+) -> list[list[np.ndarray]]:
+    """The part of a convex polyhedron (its planar faces) with normal·x ≤ offset; the cut
+    adds a cap face (the section by the plane)."""
+    out = []
+    for face in faces:
+        clipped = _dedupe(_clip(face, normal, offset), tol)
+        if len(clipped) >= 3:
+            out.append(clipped)
+    cap = _section(out, normal, offset, tol)
+    return out + [cap] if cap else out
+
+
+def _section(
+    faces: list[list[np.ndarray]], normal: np.ndarray, offset: float, tol: float
+) -> list[np.ndarray]:
+    """The vertices of a polyhedron lying on the plane normal·x = offset, ordered by angle
+    (a polygon if at least three)."""
+    cap = _dedupe([p for f in faces for p in f if abs(normal @ p - offset) <= tol], tol, False)
+    if len(cap) < 3:
+        return []
+    centre = np.mean(cap, axis=0)
+    u = cap[0] - centre
+    u /= np.linalg.norm(u)
+    v = np.cross(normal, u)
+    return sorted(cap, key=lambda p: math.atan2((p - centre) @ v, (p - centre) @ u))
+
+
+def _dedupe(points: list[np.ndarray], tol: float, ring: bool = True) -> list[np.ndarray]:
+    """Drop points within ``tol`` of an earlier one (``ring``: of the previous one, and the
+    last of the first)."""
+    out: list[np.ndarray] = []
+    for p in points:
+        near = out[-1:] if ring else out
+        if not any(np.linalg.norm(p - q) <= tol for q in near):
+            out.append(p)
+    if ring and len(out) > 1 and np.linalg.norm(out[0] - out[-1]) <= tol:
+        out.pop()
+    return out
+
+
+def _area(polygon: list[np.ndarray]) -> float:
+    return 0.5 * float(
+        np.linalg.norm(
+            sum(np.cross(p, q) for p, q in zip(polygon, polygon[1:] + polygon[:1], strict=True))
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Polycrystal3D:
+    """A 3D Voronoi polycrystal [m]: ``grains`` (interiors, each a list of planar faces,
+    shrunk by band_width/2 from every boundary with another grain), ``junction_faces``
+    (the Voronoi faces, and the planes of the shrunk faces continued across the band to
+    the Voronoi cell boundary, so the mesh resolves where two bands cross) and
+    ``neighbours`` (seed pairs sharing a face of area above (size/100)²)."""
+
+    grains: list
+    junction_faces: list
+    neighbours: np.ndarray
+
+
+def polycrystal_3d(geom) -> Polycrystal3D:
+    """Clip the region box by the bisector planes of each seed with the others."""
+    grains_spec = geom.microstructure.grains
+    seeds = grain_seeds(geom)
+    half = 0.5 * grains_spec.band_width
+    lo, hi = grain_box(geom)
+    tol = 1e-9 * float(np.max(hi - lo))
+    corners = np.array([[(lo, hi)[(k >> a) & 1][a] for a in range(3)] for k in range(8)])
+    box = [
+        [corners[k] for k in face]
+        for face in (
+            (0, 2, 6, 4),
+            (1, 3, 7, 5),
+            (0, 1, 5, 4),
+            (2, 3, 7, 6),
+            (0, 1, 3, 2),
+            (4, 5, 7, 6),
+        )
+    ]
+    grains, junctions = [], []
+    neighbours = np.zeros((len(seeds), len(seeds)), dtype=bool)
+    for i, s in enumerate(seeds):
+        order = np.argsort(((seeds - s) ** 2).sum(axis=1))[1:]
+        planes, cell = [], box
+        for k in order:
+            gap = np.linalg.norm(seeds[k] - s)
+            if gap / 2 > max(np.linalg.norm(p - s) for f in cell for p in f):
+                break  # this and all farther bisectors miss the cell
+            normal = (seeds[k] - s) / gap
+            planes.append((k, normal, normal @ (0.5 * (s + seeds[k]))))
+            cell = _clip_polyhedron(cell, normal, planes[-1][2], tol)
+        grain = cell
+        for k, normal, offset in planes:
+            face = _section(cell, normal, offset, tol)
+            if face and _area(face) > (1e-2 * grains_spec.size) ** 2:
+                if k > i:  # the boundary itself, so the junction faces end on a surface
+                    junctions.append(face)
+                neighbours[i, k] = neighbours[k, i] = True
+                cut = _clip_polyhedron(cell, normal, offset - half, tol)
+                junctions.append(_section(cut, normal, offset - half, tol))
+                grain = _clip_polyhedron(grain, normal, offset - half, tol)
+        if len(grain) >= 4:
+            grains.append(grain)
+    return Polycrystal3D(grains, [j for j in junctions if j], neighbours)
+
+
 def boundary_normals(geom, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For points [m] (n, gdim): the unit normal of the nearest grain boundary and whether
     the point lies in a junction (within band_width/2 of two or more boundaries).
@@ -148,8 +260,18 @@ def boundary_normals(geom, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     The boundary between the grains of seeds s and t is the bisector plane; the distance of
     x to it is (|x − t|² − |x − s|²) / (2|t − s|) with s the seed of x's grain.
     """
-    seeds = grain_seeds(geom)
+    seeds, s, distance = _boundary_distances(geom, points)
     half = 0.5 * geom.microstructure.grains.band_width
+    normal = seeds[np.argmin(distance, axis=1)] - s
+    normal /= np.linalg.norm(normal, axis=1)[:, None]
+    junction = (distance <= half * (1 + 1e-9)).sum(axis=1) >= 2
+    return normal, junction
+
+
+def _boundary_distances(geom, points: np.ndarray):
+    """Seeds, the seed of each point's grain and the distances (n, seeds) of the points to
+    the bisector planes with every other seed (inf for the own seed)."""
+    seeds = grain_seeds(geom)
     d2 = ((points[:, None, :] - seeds[None, :, :]) ** 2).sum(axis=2)
     own = np.argmin(d2, axis=1)
     s = seeds[own]
@@ -157,11 +279,28 @@ def boundary_normals(geom, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     gap[np.arange(len(points)), own] = np.inf
     distance = (d2 - d2[np.arange(len(points)), own][:, None]) / (2 * gap)
     distance[np.arange(len(points)), own] = np.inf
-    nearest = np.argmin(distance, axis=1)
-    normal = seeds[nearest] - s
-    normal /= np.linalg.norm(normal, axis=1)[:, None]
-    junction = (distance <= half * (1 + 1e-9)).sum(axis=1) >= 2
-    return normal, junction
+    return seeds, s, distance
+
+
+def band_projectors(geom, points: np.ndarray, neighbours: int = 6) -> np.ndarray:
+    """For points [m] (n, gdim) in the bands: the orthogonal projector (n, gdim, gdim) onto
+    the span of the normals of all grain boundaries within band_width/2 (of the
+    ``neighbours`` nearest): n⊗n in a plain band, the plane of two normals where two bands
+    cross (a junction line in 3D), the identity at a corner. The span counts directions
+    with an eigenvalue of Σ n⊗n above 0.1. Only seeds sharing a face count (3D)."""
+    seeds, s, distance = _boundary_distances(geom, points)
+    half = 0.5 * geom.microstructure.grains.band_width
+    own = np.argmin(((points[:, None, :] - seeds[None, :, :]) ** 2).sum(axis=2), axis=1)
+    distance[~polycrystal_3d(geom).neighbours[own]] = np.inf  # only true faces
+    nearest = np.argsort(distance, axis=1)[:, : min(neighbours, len(seeds) - 1)]
+    normals = seeds[nearest] - s[:, None, :]
+    normals /= np.maximum(np.linalg.norm(normals, axis=2), 1e-300)[:, :, None]
+    near = np.take_along_axis(distance, nearest, axis=1) <= half * (1 + 1e-9)
+    near[:, 0] = True  # the nearest face, even where the mesh strays past w/2
+    moment = np.einsum("nk,nki,nkj->nij", near.astype(float), normals, normals)
+    values, vectors = np.linalg.eigh(moment)
+    keep = (values > 0.1).astype(float)
+    return np.einsum("nk,nik,njk->nij", keep, vectors, vectors)
 
 
 def crack_points(crack: Crack) -> np.ndarray:
@@ -219,8 +358,6 @@ def validate(geom, clearance: float) -> None:
 
 
 def _validate_grains(geom, grains: Grains, name: str) -> None:
-    if geom.dimension == "3d":
-        raise GeometryError(f"{name}: grains are supported in plane and axisymmetric cells only")
     if not grains.size > 0 or not grains.band_width > 0 or not 0 <= grains.spread <= 1:
         raise GeometryError(f"{name}: size and band width must be positive, spread in [0, 1]")
     if grains.size < 2 * geom.sizes.bulk:
@@ -305,6 +442,40 @@ def _polygon(points: np.ndarray) -> int:
     return occ.addPlaneSurface([occ.addCurveLoop(lines)])
 
 
+def _polyhedron(faces: list[list[np.ndarray]]) -> int:
+    """A volume bounded by planar faces [m] (model units)."""
+    return gmsh.model.occ.addVolume([gmsh.model.occ.addSurfaceLoop(_surfaces(faces))])
+
+
+def _surfaces(faces: list[list[np.ndarray]]) -> list[int]:
+    """Plane surfaces of planar polygons [m] (model units); vertices and edges shared by
+    neighbouring faces are created once so a polyhedron's shell is closed."""
+    occ = gmsh.model.occ
+    scale = max(np.abs(p).max() for face in faces for p in face) / UM
+    points: list[tuple[np.ndarray, int]] = []
+    lines: dict[tuple[int, int], int] = {}
+
+    def point(p: np.ndarray) -> int:
+        for q, tag in points:
+            if np.linalg.norm(p - q) <= 1e-9 * scale:
+                return tag
+        points.append((p, occ.addPoint(*p)))
+        return points[-1][1]
+
+    surfaces = []
+    for face in faces:
+        tags = [point(p / UM) for p in face]
+        curves = []
+        for a, b in zip(tags, tags[1:] + tags[:1], strict=True):
+            if (b, a) in lines:
+                curves.append(-lines[(b, a)])
+            else:
+                lines[(a, b)] = lines.get((a, b)) or occ.addLine(a, b)
+                curves.append(lines[(a, b)])
+        surfaces.append(occ.addPlaneSurface([occ.addCurveLoop(curves)]))
+    return surfaces
+
+
 def _crack_body(crack: Crack) -> list[tuple[int, int]]:
     """The crack as a union of tapered quads and disks (model units), fused."""
     occ = gmsh.model.occ
@@ -346,7 +517,11 @@ def build_cad(
     parts = [(electrolyte, default)]
     if ms.interlayer_thickness > 0:
         parts.append(((dim, _layer_tool(geom)), "interlayer"))
-    if ms.grains is not None:
+    if ms.grains is not None and dim == 3:
+        crystal = polycrystal_3d(geom)
+        parts += [((dim, _polyhedron(p)), "electrolyte") for p in crystal.grains]
+        parts += [((2, _surfaces([f])[0]), "junction") for f in crystal.junction_faces]
+    elif ms.grains is not None:
         parts += [((dim, _polygon(p / UM)), "electrolyte") for p in grain_polygons(geom)]
     parts = _fragment(parts)  # later parts override: interlayer and grains lie in the layer
     cracks = [(c, _crack_body(c)) for c in ms.cracks]
@@ -459,7 +634,9 @@ def _facet_name(geom, facet: int, sides: list[str], outer_group, tol: float) -> 
     box = gmsh.model.getBoundingBox(dim - 1, facet)
     if box[dim - 1] > -tol:  # on the interface plane: a dry void floor
         return name
-    return "pore" if _in_pore(geom, box) else "crack_face"
+    if _in_pore(geom, box):
+        return "pore"
+    return None if sides[0] == "grain_boundary" and dim == 3 else "crack_face"
 
 
 def _in_pore(geom, box) -> bool:
@@ -475,7 +652,8 @@ def _in_pore(geom, box) -> bool:
 
 
 def size_fields(geom, groups: dict[str, set[int]], threshold) -> list[int]:
-    """Extra Gmsh size fields (model units): band_width/2 in grain-boundary bands,
+    """Extra Gmsh size fields (model units): band_width/2 in grain-boundary bands (in 3D
+    at most sizes.interface),
     sizes.edge at crack tips, sizes.interface on crack and pore faces.
 
     ``threshold(field, size_min, size_max, growth)`` is ``meshes.build._threshold``.
@@ -495,7 +673,10 @@ def size_fields(geom, groups: dict[str, set[int]], threshold) -> list[int]:
 
     if ms.grains is not None and groups.get("grain_boundary"):
         facets = _facets_of(dim, groups["grain_boundary"])
-        out.append(threshold(distance_to(facets), ms.grains.band_width / UM / 2, bulk, growth))
+        band = ms.grains.band_width / 2
+        if dim == 3:  # refinable: the interface size, at most half the band width
+            band = min(band, sizes.interface)
+        out.append(threshold(distance_to(facets), band / UM, bulk, growth))
     faces = set()
     for name in ("crack_lithium", "crack_face", "pore"):
         faces |= groups.get(name, set())

@@ -10,9 +10,11 @@ homogenisation of a boundary of width δ and conductivity κ_gb inside grain mat
 
 so both the across-boundary resistance δ/κ_gb and the along-boundary conductance κ_gb δ of
 the physical boundary are kept. Cells where two bands cross (junctions) take κ_n in every
-direction. The same construction gives the electronic conductivity σ_e. Other regions are
-isotropic: interlayer (its own κ, σ_e), ionic liquid (κ_liquid; σ_e = 1e-6 of the
-electrolyte's, effectively insulating).
+direction; in 3D, κ_n acts in the span of the normals of the boundaries within w/2 (the
+plane of two normals where two bands cross: a junction line keeps κ_t along it). The same
+construction gives the electronic conductivity σ_e. Other regions are isotropic:
+interlayer (its own κ, σ_e), ionic liquid (κ_liquid; σ_e = 1e-6 of the electrolyte's,
+effectively insulating).
 """
 
 from __future__ import annotations
@@ -103,6 +105,9 @@ def _field(domain: Domain, params: Resolved, prop: str):
         along * np.eye(gdim)[None] + (across - along) * normal[:, :, None] * normal[:, None, :]
     )
     tensor[band[junction]] = across * np.eye(gdim)
+    if gdim == 3:  # κ_n across every boundary within reach, κ_t along junction lines
+        projector = _band_projectors(domain, params, band)
+        tensor[band] = along * np.eye(3)[None] + (across - along) * projector
     space = fem.functionspace(msh, ("DG", 0, (gdim, gdim)))
     kappa = fem.Function(space, name=prop)
     kappa.x.array[:] = tensor.reshape(-1)
@@ -115,6 +120,13 @@ def _band_normals(domain: Domain, params: Resolved, cells: np.ndarray):
     gdim = domain.mesh.geometry.dim
     midpoints = domain.mesh.geometry.x[domain.mesh.geometry.dofmaps[0][cells]].mean(axis=1)
     return boundary_normals(params.geometry, midpoints[:, :gdim])
+
+
+def _band_projectors(domain: Domain, params: Resolved, cells: np.ndarray):
+    from meshes.microstructure import band_projectors
+
+    midpoints = domain.mesh.geometry.x[domain.mesh.geometry.dofmaps[0][cells]].mean(axis=1)
+    return band_projectors(params.geometry, midpoints)
 
 
 # ---------------------------------------------------------------------------------------
