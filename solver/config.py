@@ -522,10 +522,8 @@ class Case(_Strict):
             _fail("there are no voids to fill (geometry.voids)", "microstructure.void_filling")
         for i, crack in enumerate(ms.cracks):
             if isinstance(crack.start_um, tuple) and self.geometry.dimension == "3d":
-                _fail("cracks are plane or axisymmetric only", f"microstructure.cracks.{i}")
-        if self.geometry.dimension == "3d" and ms.cracks:
-            _fail("cracks are plane or axisymmetric only (3D: grains, pores, interlayer, "
-                  "void filling)", "microstructure.cracks")
+                _fail("branches are plane or axisymmetric only (3D cracks are straight or "
+                      "kinked slots through the depth)", f"microstructure.cracks.{i}.start_um")
 
 
 # --- errors ---------------------------------------------------------------------------------
