@@ -346,10 +346,8 @@ def validate(geom, clearance: float) -> None:
         raise GeometryError(f"{name}.void_filling: there are no voids to fill")
     if ms.grains is not None:
         _validate_grains(geom, ms.grains, f"{name}.grains")
-    if ms.cracks and geom.dimension == "3d":
-        raise GeometryError(
-            f"{name}.cracks: cracks are supported in plane and axisymmetric cells only"
-        )
+    if geom.dimension == "3d" and any(len(c.start) > 1 for c in ms.cracks):
+        raise GeometryError(f"{name}.cracks: branches are plane and axisymmetric only")
     polylines = [crack_points(c) for c in ms.cracks]
     for i, crack in enumerate(ms.cracks):
         _validate_crack(geom, i, crack, polylines, clearance)
@@ -422,7 +420,7 @@ def _validate_pore(geom, i: int, pore: Pore, polylines: list[np.ndarray], cleara
     ):
         raise GeometryError(f"{name}: must lie inside the electrolyte (below the interlayer)")
     for k, crack in enumerate(geom.microstructure.cracks):
-        if _polyline_distance(c[:2], polylines[k]) < r + 0.5 * crack.opening + clearance:
+        if _polyline_distance(c[[0, up]], polylines[k]) < r + 0.5 * crack.opening + clearance:
             raise GeometryError(f"{name}: overlaps geometry.microstructure.cracks[{k}]")
     for k, other in enumerate(geom.microstructure.pores[:i]):
         if math.dist(pore.center, other.center) < r + other.radius + clearance:
@@ -476,8 +474,9 @@ def _surfaces(faces: list[list[np.ndarray]]) -> list[int]:
     return surfaces
 
 
-def _crack_body(crack: Crack) -> list[tuple[int, int]]:
-    """The crack as a union of tapered quads and disks (model units), fused."""
+def _crack_body(crack: Crack, depth: float | None = None) -> list[tuple[int, int]]:
+    """The crack as a union of tapered quads and disks (model units), fused; in 3D
+    (``depth`` [m]) the section in the x–z plane extruded through the depth (a slot)."""
     occ = gmsh.model.occ
     points = crack_points(crack) / UM
     half, tip = 0.5 * crack.opening / UM, crack.tip_radius / UM
@@ -496,7 +495,11 @@ def _crack_body(crack: Crack) -> list[tuple[int, int]]:
         radius = tip if k == last else half
         parts.append((2, occ.addDisk(b[0], b[1], 0, radius, radius)))
     body, _ = occ.fuse(parts[:1], parts[1:])
-    return body
+    if depth is None:
+        return body
+    occ.rotate(body, 0, 0, 0, 1, 0, 0, math.pi / 2)  # (x, y, 0) → (x, 0, y)
+    slot = occ.extrude(body, 0, depth / UM, 0)
+    return [e for e in slot if e[0] == 3]
 
 
 def build_cad(
@@ -524,7 +527,7 @@ def build_cad(
     elif ms.grains is not None:
         parts += [((dim, _polygon(p / UM)), "electrolyte") for p in grain_polygons(geom)]
     parts = _fragment(parts)  # later parts override: interlayer and grains lie in the layer
-    cracks = [(c, _crack_body(c)) for c in ms.cracks]
+    cracks = [(c, _crack_body(c, geom.depth if dim == 3 else None)) for c in ms.cracks]
     holes = [(dim, _pore_tool(dim, p)) for p in ms.pores]
     holes += [e for c, body in cracks if not c.filled for e in body]
     filled = [e for c, body in cracks if c.filled for e in body]
@@ -636,7 +639,8 @@ def _facet_name(geom, facet: int, sides: list[str], outer_group, tol: float) -> 
         return name
     if _in_pore(geom, box):
         return "pore"
-    return None if sides[0] == "grain_boundary" and dim == 3 else "crack_face"
+    internal = dim == 3 and sides[0] == "grain_boundary" and not geom.microstructure.cracks
+    return None if internal else "crack_face"
 
 
 def _in_pore(geom, box) -> bool:
@@ -685,7 +689,8 @@ def size_fields(geom, groups: dict[str, set[int]], threshold) -> list[int]:
     for crack in ms.cracks:  # distance to the centre of the tip
         x, y = (float(c) for c in crack_points(crack)[-1] / UM)
         tag = field.add("MathEval")
-        field.setString(tag, "F", f"Sqrt((x - ({x!r}))^2 + (y - ({y!r}))^2)")
+        up = "z" if dim == 3 else "y"  # the tip is a line along y in 3D
+        field.setString(tag, "F", f"Sqrt((x - ({x!r}))^2 + ({up} - ({y!r}))^2)")
         out.append(threshold(tag, sizes.edge / UM, bulk, growth))
     return out
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import yaml
 
@@ -94,24 +95,34 @@ def test_g1_voronoi_polycrystal_3d(seed, validation):
     )
 
 
-def test_3d_polycrystal_mpi_matches_serial(tmp_path, validation):
+def test_3d_polycrystal_with_slot_mpi_matches_serial(tmp_path, validation):
+    """A Voronoi polycrystal with a kinked-angle Li-filled slot crossing its bands."""
+    case = polycrystal(1.0, 0)
+    case["microstructure"]["cracks"] = [
+        {"start_um": 1.3, "length_um": 3, "angle_deg": 20, "opening_um": 0.2}
+    ]
     config = tmp_path / "voronoi3d.yaml"
-    config.write_text(yaml.safe_dump(polycrystal(1.0, 0)))
+    config.write_text(yaml.safe_dump(case))
     out = {}
     for n in (1, 2):
         proc = run_lisse(["run", str(config), "-o", str(tmp_path / f"n{n}")], n=n)
         assert proc.returncode == 0, proc.stderr
         out[n] = json.loads((tmp_path / f"n{n}" / "summary.json").read_text())
-    for key in ("effective_conductivity_S_m", "grain_boundary_current_share", "cell_voltage_V"):
+    for key in (
+        "effective_conductivity_S_m",
+        "grain_boundary_current_share",
+        "cell_voltage_V",
+        "max_crack_tip_current_density_A_m2",
+    ):
         assert out[2][key] == pytest.approx(out[1][key], rel=1e-6), key
     diff = abs(out[2]["effective_conductivity_S_m"] / out[1]["effective_conductivity_S_m"] - 1)
     validation.record(
-        "3D Voronoi polycrystal, mpirun -n 2 vs serial",
-        "same κ_eff",
+        "3D Voronoi polycrystal with a Li-filled slot, mpirun -n 2 vs serial",
+        "same κ_eff, boundary share, voltage, tip current",
         "house rule",
         "1e-6",
         f"{diff:.1e}",
-        "12 grains, band 0.4 µm at 0.2 µm",
+        "12 grains, band 0.4 µm at 0.2 µm, slot tip 1 µm",
         True,
     )
 
@@ -133,3 +144,76 @@ def test_bad_3d_grains_fail_before_solving(grains, message, tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1
     with pytest.raises(GeometryError, match=message):
         solve_case(case)
+
+
+def slot_case(refine: float = 1.0) -> dict:
+    """A Li-filled slot through a 1 µm deep 3D cell: the 2D G3 crack extruded along y."""
+    return {
+        "geometry": {
+            "dimension": "3d",
+            "width_um": 40,
+            "depth_um": 1,
+            "lithium_thickness_um": 5,
+            "electrolyte_thickness_um": 60,
+            "mesh": {
+                "size_um": 4 * refine,
+                "interface_size_um": refine,
+                "edge_size_um": 0.04 * refine,
+                "growth_rate": 0.1,
+            },
+        },
+        "interface": {"kinetics": "primary"},
+        "protocol": {"current_density_mA_cm2": 1.0},
+        "microstructure": {"cracks": [{"start_um": 20, "length_um": 20, "opening_um": 0.2}]},
+    }
+
+
+def slot_tip_exponent(sol) -> float:
+    """Slope of log j against log r (distance to the tip line x = 20, z = −20 µm) on the
+    slot faces for 0.4 µm < r < 2 µm."""
+    x, j = sol.nodes_x, sol.nodes_j
+    on_crack = sol.nodes_contact & (x[:, 2] < -1e-9)
+    r = np.linalg.norm(x[on_crack][:, [0, 2]] - np.array([20e-6, -20e-6]), axis=1)
+    window = (r > 0.4e-6) & (r < 2e-6)
+    return float(np.polyfit(np.log(r[window]), np.log(j[on_crack][window]), 1)[0])
+
+
+def test_g3_li_filled_slot_tip_exponent_3d(validation):
+    exponents = []
+    for refine in (1.0, 0.5):
+        sol, summary, params = solve_case(slot_case(refine))
+        exponents.append(slot_tip_exponent(sol))
+        extra, _ = analyse(sol, params)
+        assert (
+            extra["max_crack_tip_current_density_A_m2"]
+            > 10 * (summary["mean_contact_current_density_A_m2"])
+        )
+        assert extra["crack_tip_location_um"][2] == pytest.approx(-20.1, abs=0.05)
+    change = abs(exponents[1] - exponents[0])
+    assert abs(exponents[1] + 0.5) < 0.05 and change < 0.005, exponents
+    validation.record(
+        "G3 Li-filled slot tip (3D)",
+        "j ∝ r^(−1/2)",
+        "validation.md G3",
+        "±0.05",
+        f"{exponents[1]:.4f} (h/2 change {change:.4f})",
+        "1 µm deep slot, tip line 0.02 µm, graded 0.1, P1 tets",
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("crack", "message"),
+    [
+        ({"start_um": 20, "length_um": 70, "opening_um": 0.2}, "longer than the electrolyte"),
+        ({"start_um": [20, -5], "length_um": 5, "opening_um": 0.2}, "cracks.0.start_um"),
+    ],
+)
+def test_bad_3d_cracks_fail_before_solving(crack, message, tmp_path):
+    case = slot_case()
+    case["microstructure"]["cracks"] = [crack]
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(case))
+    proc = run_lisse(["validate", str(path)])
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
