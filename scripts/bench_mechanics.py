@@ -1,0 +1,120 @@
+"""Benchmark: one 3D elastic–creep step of the cell mechanics against one AMG linear-elastic
+solve on the same mesh, in the same run.
+
+    .venv/bin/python scripts/bench_mechanics.py [--size-um 1.2] [--dt 1.0]
+    .venv/bin/mpirun -n 2 .venv/bin/python scripts/bench_mechanics.py
+
+The cell: 40 × 40 µm, 20 µm Li over 20 µm LLZO, a quarter void (radius 8 µm, height 2 µm)
+at the origin corner; P2 displacement, CG + GAMG with the rigid-body near-null space.
+Steps: (1) baseline: assemble the elastic operator and solve it once (traction load);
+(2) the stack pressure through the rigid collector, applied elastically (t = 0);
+(3) one backward-Euler creep step of length dt (Newton with the consistent tangent).
+Prints times, iterations, the ratio (3)/(1) and the peak resident memory per rank.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+import solver  # noqa: F401  (before dolfinx)
+from meshes.cache import load_mesh
+from meshes.geometry import CellGeometry, MeshSizes, Void
+from solver.creep import LinearElastic, PowerLawCreep
+from solver.mechanics import Mechanics
+from solver.params import Numerics
+
+UM = 1e-6
+
+
+def main() -> None:
+    from dolfinx.fem import petsc as fem_petsc
+    from mpi4py import MPI
+    from petsc4py import PETSc
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-um", type=float, default=1.2, help="bulk element size [µm]")
+    parser.add_argument("--dt", type=float, default=1.0, help="creep step [s]")
+    args = parser.parse_args()
+    comm = MPI.COMM_WORLD
+
+    def say(text):
+        if comm.rank == 0:
+            print(text, flush=True)
+
+    h = args.size_um * UM
+    geom = CellGeometry(
+        "3d",
+        40 * UM,
+        20 * UM,
+        20 * UM,
+        MeshSizes(h, h / 2, h / 4, 0.3),
+        depth=40 * UM,
+        voids=(Void((0.0, 0.0), 8 * UM, 2 * UM),),
+    )
+    t0 = time.perf_counter()
+    data = load_mesh(geom, comm)
+    say(
+        f"mesh: {data.mesh.topology.index_map(3).size_global} tetrahedra "
+        f"({time.perf_counter() - t0:.1f} s, cached after the first run)"
+    )
+    numerics = Numerics(linear_solver="iterative", krylov_rtol=1e-8, newton_rtol=1e-8)
+
+    def li():
+        return PowerLawCreep(7.8e9, 0.38, 4.25e4, 37e3, 0.95e6, 6.67, 298.15)
+
+    llzo = LinearElastic(150e9, 0.26)
+    # (1) baseline: one linear-elastic AMG solve on the same mesh
+    base = Mechanics(
+        data.mesh, data.cell_tags, data.facet_tags, "3d", li(), llzo, "traction", 1e6, numerics
+    )
+    say(f"unknowns: {base.ndofs}, ranks: {comm.size}")
+    comm.barrier()
+    t = time.perf_counter()
+    base._update_material(0.0)
+    res = base._residual()
+    fem_petsc.set_bc(res, base.bcs, alpha=0.0)
+    base.A.zeroEntries()
+    fem_petsc.assemble_matrix(base.A, base.J_form, bcs=base.bcs)
+    base.A.assemble()
+    base.ksp.setOperators(base.A)
+    res.scale(-1.0)
+    base._solve(res)
+    comm.barrier()
+    t_base = time.perf_counter() - t
+    say(f"(1) linear-elastic AMG solve: {t_base:.2f} s, {base.krylov_iterations} CG iterations")
+    del base
+    # (2) and (3): the cell under the rigid collector, then one creep step
+    mech = Mechanics(
+        data.mesh, data.cell_tags, data.facet_tags, "3d", li(), llzo, "collector", 1e6, numerics
+    )
+    t = time.perf_counter()
+    its = mech.step(0.0)
+    t_load = time.perf_counter() - t
+    say(
+        f"(2) elastic loading (collector): {t_load:.2f} s, {its} Newton, "
+        f"{mech.krylov_iterations} CG iterations"
+    )
+    k0 = mech.krylov_iterations
+    t = time.perf_counter()
+    its = mech.step(args.dt)
+    comm.barrier()
+    t_creep = time.perf_counter() - t
+    say(
+        f"(3) creep step dt = {args.dt:g} s: {t_creep:.2f} s, {its} Newton, "
+        f"{mech.krylov_iterations - k0} CG iterations"
+    )
+    state = mech.state()
+    say(
+        f"    contact fraction {state.contact_fraction:.4f}, max von Mises Li "
+        f"{state.max_von_mises_li / 1e6:.3f} MPa"
+    )
+    peak = comm.allreduce(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, op=MPI.MAX)
+    say(f"ratio creep step / linear-elastic solve: {t_creep / t_base:.2f}")
+    say(f"peak resident memory: {peak / 1024**2:.2f} GB per rank (max over ranks)")
+    say(f"PETSc {'.'.join(map(str, PETSc.Sys.getVersion()))}")
+
+
+if __name__ == "__main__":
+    main()
