@@ -128,8 +128,8 @@ def _closure(pressure_MPa: float, celsius: float, mesh_scale: float = 1.0) -> li
 def test_creep_into_voids_trends(validation):
     """Contact rises with time under pressure, faster at higher pressure and temperature."""
     base, hold = _closure(1.0, 25.0)
-    high_p, _ = _closure(2.0, 25.0)
-    hot, _ = _closure(1.0, 60.0)
+    high_p, hold_p = _closure(2.0, 25.0)
+    hot, hold_t = _closure(1.0, 60.0)
     assert base[0] == pytest.approx(0.8, abs=1e-3)  # bonded contact before creep
     for series in (base, high_p, hot):
         assert np.all(np.diff(series) >= 0)
@@ -149,18 +149,21 @@ def test_creep_into_voids_trends(validation):
         ok,
     )
     if os.environ.get("LISSE_WRITE_DOCS") == "1" and MPI.COMM_WORLD.rank == 0:
-        _trend_plot(base, high_p, hot)
+        _trend_plot([hold, hold_p, hold_t])
 
 
-def _trend_plot(base, high_p, hot) -> None:
+def _trend_plot(holds) -> None:
+    """Contact fraction against time of the three holds (every step)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
-    for series, label in ((base, "1 MPa, 25 °C"), (high_p, "2 MPa, 25 °C"), (hot, "1 MPa, 60 °C")):
-        ax.semilogx(TIMES, series, "o-", label=label)
+    labels = ("1 MPa, 25 °C", "2 MPa, 25 °C", "1 MPa, 60 °C")
+    for hold, label in zip(holds, labels, strict=True):
+        t, f = np.array(hold.history)[1:, :2].T
+        ax.semilogx(t, f, "o-", ms=3, label=label)
     ax.set_xlabel("time under stack pressure (s)")
     ax.set_ylabel("contact fraction")
     ax.set_title("Li creeping into a 4 µm × 1 µm interfacial void")
@@ -239,3 +242,30 @@ def test_mechanics_config_errors(tmp_path):
     with pytest.raises(ConfigError, match="mechanics.loading"):
         validate_case(_case(loading="glue"))
     assert Path(ROOT / "docs" / "mechanics.md").exists()
+
+
+@pytest.mark.parametrize("dimension", ["axisymmetric", "3d"])
+def test_hold_in_axisymmetric_and_3d_cells(dimension):
+    """The hold runs on axisymmetric and 3D cells: at loading the contact fraction is the
+    meshed bonded fraction and the collector carries p·A; creep then closes part of the
+    void and lowers the collector."""
+    from meshes.voids import contact_fraction
+
+    case = _case(stack_pressure_MPa=2.0, duration_s=600.0, time_steps=3, first_step_s=50.0)
+    case["numerics"] = {"linear_solver": "direct"}
+    geometry = case["geometry"]
+    geometry["dimension"] = dimension
+    if dimension == "3d":
+        geometry.update(width_um=12, lithium_thickness_um=6, electrolyte_thickness_um=4)
+        geometry["voids"] = [{"center_um": [0, 0], "radius_um": 4, "height_um": 1}]
+        geometry["mesh"] = {"size_um": 3, "interface_size_um": 1.5, "edge_size_um": 1.0}
+    params = resolve(validate_case(case))
+    hold = run_hold(params, MPI.COMM_WORLD)
+    loaded, final = hold.history[0], hold.history[-1]
+    expected = contact_fraction(params.geometry)
+    assert loaded[1] == pytest.approx(expected, rel=1e-6 if dimension != "3d" else 0.02)
+    assert final[1] > loaded[1] + 0.01
+    assert final[2] < loaded[2] < 0
+    assert hold.state.mean_contact_pressure == pytest.approx(
+        2e6 / hold.state.contact_fraction, rel=1e-12
+    )
