@@ -48,7 +48,7 @@ def summary(sol: CurrentSolution, params: Resolved, comm) -> dict:
         "mean_contact_current_density_A_m2": mean_contact,
         "max_interface_current_density_A_m2": float(jl[k]),
         "hotspot_factor": float(jl[k] / mean_contact),
-        "hotspot_location_um": [float(c) * 1e6 for c in x[k, :gdim]],
+        "hotspot_location_um": [round(float(c) * 1e6, 6) + 0.0 for c in x[k, :gdim]],
         "newton_iterations": sol.newton_iterations,
         "krylov_iterations": sol.krylov_iterations,
     }
