@@ -7,8 +7,10 @@ distribution (one-way: the current does not change the stress in a steady run):
 
 * contact: electrolyte nodes under a void roof that has crept down onto the electrolyte
   (gap ≤ 1 nm at the nearest roof node) become contact;
-* stress coupling (if on): at each contact node the Li hydrostatic pressure p shifts the
-  equilibrium potential by U = −Ω p / F and multiplies i0 by exp((1 − αa) Ω p / RT)
+* stress coupling (if on): at each contact node the Li hydrostatic pressure p, relative to
+  the stack pressure p_s (the pressure of the counter electrode, Li under the same stack
+  pressure, relaxed to hydrostatic), shifts the equilibrium potential by
+  U = −Ω (p − p_s) / F and multiplies i0 by exp((1 − αa) Ω (p − p_s) / RT)
   (docs/theory.md, "Stress-coupled kinetics").
 
 ``summary`` and ``write`` add the mechanical observables and outputs to the run folder.
@@ -145,9 +147,10 @@ def couple(cd: CurrentDistribution, hold: Hold, params: Resolved) -> None:
         cd.set_contact(fraction)
     if params.mechanics.stress_coupling:
         omega = params.electrode.molar_volume
-        shift = -omega * pressure / FARADAY
+        excess = np.where(fraction > 0, pressure - params.mechanics.stack_pressure, 0.0)
+        shift = -omega * excess / FARADAY
         factor = np.exp(
-            (1 - params.working.alpha_a) * omega * pressure / (GAS_CONSTANT * params.temperature)
+            (1 - params.working.alpha_a) * omega * excess / (GAS_CONSTANT * params.temperature)
         )
         cd.set_interface_state(shift, factor)
 
