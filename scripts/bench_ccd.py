@@ -13,8 +13,6 @@ import time
 from pathlib import Path
 
 import solver  # noqa: F401  (DOLFINx wheel set-up)
-from mpi4py import MPI
-
 from solver.config import load_case, resolve
 from solver.evolution_run import ccd_search, current_distribution
 
@@ -23,6 +21,8 @@ PRESSURES_MPA = (1.0, 1.5, 2.0, 3.0, 4.0)
 
 
 def main() -> None:
+    from mpi4py import MPI
+
     comm = MPI.COMM_WORLD
     params = resolve(load_case(CASE))
     cd = current_distribution(params, comm)  # mesh built and cached outside the timing
