@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import pathlib
+import socket
 
 import gmsh
 
@@ -47,7 +48,9 @@ def mesh_file(geom: CellGeometry, cache_dir: str | os.PathLike | None = None) ->
         return path
     validate_geometry(geom)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.msh")
+    # unique per process and node: ranks of several sweep groups (or array tasks on several
+    # nodes sharing the cache) may build the same mesh at once; os.replace is atomic
+    tmp = path.with_name(f"{path.stem}.{socket.gethostname()}.{os.getpid()}.tmp.msh")
     try:
         write_msh(geom, tmp)
         os.replace(tmp, path)
