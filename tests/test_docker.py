@@ -73,7 +73,8 @@ def test_make_install_installs_the_pinned_stack_ci_tests():
     pip = [line for line in recipe if "pip install" in line and "--upgrade pip" not in line]
     assert pip and all('".[fenics,dev]"' in line for line in pip), pip
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
-        "optional-dependencies"]
+        "optional-dependencies"
+    ]
     assert PIN in extras["fenics"]
     assert version("dolfinx-solver-real") == PIN.split("==")[1]  # this environment too
     for target in ("demo", "test"):  # the README's two commands go through install

@@ -25,9 +25,14 @@ def drawn(path, colour=C0) -> int:
 def sweep(tmp_path_factory):
     """3 void radii x 2 currents, one of them failing (void 0 overlaps void 1)."""
     tmp = tmp_path_factory.mktemp("report")
-    path = write_sweep(tmp, grid={"geometry.voids.0.radius_um": [4, 8, 25],
-                                  "protocol.current_density_mA_cm2": [0.5, 1]},
-                       output=str(tmp / "out"))
+    path = write_sweep(
+        tmp,
+        grid={
+            "geometry.voids.0.radius_um": [4, 8, 25],
+            "protocol.current_density_mA_cm2": [0.5, 1],
+        },
+        output=str(tmp / "out"),
+    )
     proc = lisse(["sweep", str(path), "--jobs", "1"], tmp / "cache")
     assert proc.returncode == 1, proc.stderr  # the radius-25 cases fail
     return path, tmp / "out"
@@ -67,5 +72,6 @@ def test_run_report(sweep, tmp_path):
 def test_report_rejects_other_folders(tmp_path):
     proc = lisse(["report", str(tmp_path)], tmp_path / "cache")
     assert proc.returncode == 2
-    assert proc.stderr.strip() == (f"lisse: error: {tmp_path}: not a run folder (summary.json) "
-                                   "or a sweep folder (sweep.json)")
+    assert proc.stderr.strip() == (
+        f"lisse: error: {tmp_path}: not a run folder (summary.json) or a sweep folder (sweep.json)"
+    )

@@ -25,16 +25,21 @@ def expand(folder: Path, **sweep) -> list:
 
 
 def test_grid_ranges_and_zip(tmp_path):
-    cases = expand(tmp_path, grid={"temperature_C": {"start": 0, "stop": 60, "num": 4},
-                                   "protocol.current_density_mA_cm2": {"start": 0.1, "stop": 0.5,
-                                                                       "step": 0.2}},
-                   zip={"geometry.voids.0.radius_um": [4, 6],
-                        "geometry.voids.0.height_um": [1, 1.5]})
+    cases = expand(
+        tmp_path,
+        grid={
+            "temperature_C": {"start": 0, "stop": 60, "num": 4},
+            "protocol.current_density_mA_cm2": {"start": 0.1, "stop": 0.5, "step": 0.2},
+        },
+        zip={"geometry.voids.0.radius_um": [4, 6], "geometry.voids.0.height_um": [1, 1.5]},
+    )
     assert len(cases) == 4 * 3 * 2
     assert [c.values["temperature_C"] for c in cases[::6]] == [0, 20, 40, 60]
     assert [c.values["protocol.current_density_mA_cm2"] for c in cases[:6:2]] == [0.1, 0.3, 0.5]
-    assert [(c.values["geometry.voids.0.radius_um"], c.values["geometry.voids.0.height_um"])
-            for c in cases[:2]] == [(4, 1), (6, 1.5)]
+    assert [
+        (c.values["geometry.voids.0.radius_um"], c.values["geometry.voids.0.height_um"])
+        for c in cases[:2]
+    ] == [(4, 1), (6, 1.5)]
     last = cases[-1].case
     assert (last.temperature_C, last.protocol.current_density_mA_cm2) == (60, 0.5)
     assert (last.geometry.voids[0].radius_um, last.geometry.voids[0].height_um) == (6, 1.5)
@@ -42,10 +47,15 @@ def test_grid_ranges_and_zip(tmp_path):
 
 
 def test_random_samples_are_seeded(tmp_path):
-    spec = {"samples": 5, "seed": 3, "values": {
-        "interface.exchange_current_density_mA_cm2": {"loguniform": [1, 10]},
-        "temperature_C": {"uniform": [0, 60]},
-        "materials.electrolyte": {"choice": ["LLZO", "Li6PS5Cl"]}}}
+    spec = {
+        "samples": 5,
+        "seed": 3,
+        "values": {
+            "interface.exchange_current_density_mA_cm2": {"loguniform": [1, 10]},
+            "temperature_C": {"uniform": [0, 60]},
+            "materials.electrolyte": {"choice": ["LLZO", "Li6PS5Cl"]},
+        },
+    }
     first = expand(tmp_path / "a", random=spec)
     again = expand(tmp_path / "b", random=spec)
     other = expand(tmp_path / "c", random={**spec, "seed": 4})
@@ -61,32 +71,52 @@ def test_random_samples_are_seeded(tmp_path):
 def test_case_ids_depend_on_the_case_only(tmp_path):
     grid = {"temperature_C": [0, 25], "protocol.current_density_mA_cm2": [0.5, 1]}
     ids = {tuple(c.values.values()): c.case_id for c in expand(tmp_path / "a", grid=grid)}
-    swapped = expand(tmp_path / "b", grid=dict(reversed(grid.items())),
-                     name="other", output=str(tmp_path / "elsewhere"))
+    swapped = expand(
+        tmp_path / "b",
+        grid=dict(reversed(grid.items())),
+        name="other",
+        output=str(tmp_path / "elsewhere"),
+    )
     assert {tuple(reversed(c.values.values())): c.case_id for c in swapped} == ids
     assert len(set(ids.values())) == 4
     # a value written through `set` gives the same case as the base holding it
-    fixed = expand(tmp_path / "c", grid={"temperature_C": [0]},
-                   set={"protocol.current_density_mA_cm2": 0.5})
+    fixed = expand(
+        tmp_path / "c", grid={"temperature_C": [0]}, set={"protocol.current_density_mA_cm2": 0.5}
+    )
     assert fixed[0].case_id == ids[(0, 0.5)]
     case = fixed[0].case
     assert case.name == f"tc-{fixed[0].case_id}"
     assert Path(case.output.directory).parts[-2:] == ("cases", fixed[0].case_id)
 
 
-@pytest.mark.parametrize("sweep, message", [
-    ({"grid": {"temperature_C": [0, 0]}}, "cases 0 and 1 are the same case"),
-    ({"zip": {"temperature_C": [0, 1], "protocol.current_density_mA_cm2": [1]}},
-     "zip: the lists must have one length"),
-    ({"grid": {"temperature_C": {"start": 0, "stop": 10}}}, "a range needs start, stop and"),
-    ({"grid": {"temperature_C": {"start": 0, "stop": 10, "step": -1}}}, "grid.temperature_C.step"),
-    ({"random": {"samples": 2, "values": {"temperature_C": {"uniform": [0, 1]}}}},
-     "random.seed: must be an integer >= 0"),
-    ({"random": {"samples": 2, "seed": 0, "values": {"temperature_C": {"normal": [0, 1]}}}},
-     "random.values.temperature_C: must be one of"),
-    ({"grid": {"seed": ["3 um"]}}, "grid.seed: seed has no unit"),
-    ({"grid": {"temperature_C": 25}}, "grid.temperature_C: must be a list of values or a range"),
-])
+@pytest.mark.parametrize(
+    "sweep, message",
+    [
+        ({"grid": {"temperature_C": [0, 0]}}, "cases 0 and 1 are the same case"),
+        (
+            {"zip": {"temperature_C": [0, 1], "protocol.current_density_mA_cm2": [1]}},
+            "zip: the lists must have one length",
+        ),
+        ({"grid": {"temperature_C": {"start": 0, "stop": 10}}}, "a range needs start, stop and"),
+        (
+            {"grid": {"temperature_C": {"start": 0, "stop": 10, "step": -1}}},
+            "grid.temperature_C.step",
+        ),
+        (
+            {"random": {"samples": 2, "values": {"temperature_C": {"uniform": [0, 1]}}}},
+            "random.seed: must be an integer >= 0",
+        ),
+        (
+            {"random": {"samples": 2, "seed": 0, "values": {"temperature_C": {"normal": [0, 1]}}}},
+            "random.values.temperature_C: must be one of",
+        ),
+        ({"grid": {"seed": ["3 um"]}}, "grid.seed: seed has no unit"),
+        (
+            {"grid": {"temperature_C": 25}},
+            "grid.temperature_C: must be a list of values or a range",
+        ),
+    ],
+)
 def test_bad_expansions_name_the_field(tmp_path, sweep, message):
     from solver.errors import ConfigError
 
@@ -158,8 +188,13 @@ def test_progress_plain_lines_live_line_and_rank():
 
 def test_pressure_by_current_grid(tmp_path):
     """The issue's example: stack pressures (MPa) x current densities, units in strings."""
-    cases = expand(tmp_path, grid={"mechanics.stack_pressure_MPa": [0.5, "1 MPa", 3, 7],
-                                   "protocol.current_density_mA_cm2": [0.5, 1, "2 mA/cm²"]})
+    cases = expand(
+        tmp_path,
+        grid={
+            "mechanics.stack_pressure_MPa": [0.5, "1 MPa", 3, 7],
+            "protocol.current_density_mA_cm2": [0.5, 1, "2 mA/cm²"],
+        },
+    )
     assert len(cases) == 12 and len({c.case_id for c in cases}) == 12
     assert [c.case.mechanics.stack_pressure_MPa for c in cases[::3]] == [0.5, 1, 3, 7]
     assert [c.case.protocol.current_density_mA_cm2 for c in cases[:3]] == [0.5, 1, 2]
