@@ -17,8 +17,10 @@ Each time step:
    contact share); without it the Li surface recedes, δ̇ = s (Ω/F) j;
 3. supply: under a stack pressure p > 0 the Li moves as a body toward the electrolyte until
    its lowest point touches, g = g₀ + δ − U with U = min(g₀ + δ); with creep on
-   (``solver.creep_closure``) gaps and pores also close, ġ = −k g, ċ = −k c, at the
-   creep closure rate k(p, T) of a cylindrical void (validation M2);
+   gaps and pores also close, ġ = −k g, ċ = −k c, at the creep closure rate k(p, T) of
+   a cylindrical void (``solver.creep_closure``, validation M2; creep_closure:
+   isolated_void) or at the rate measured on the cell's own creep field
+   (``solver.gap_closure``; creep_closure: creep_field);
 4. the new contact is {g ≤ g_tol} weighted by 1 − c/h_p.
 
 Plating (j < 0) deposits Li at the contact: δ decreases and the Li is pushed back.
@@ -77,6 +79,8 @@ class EvolutionSettings:
     steps: tuple[ProtocolStep, ...]
     vacancy: VacancySupply | None = None
     creep: CreepClosure | None = None
+    creep_closure: str = "isolated_void"  # or "creep_field" (rate from solver.gap_closure)
+    closure_rate: float | None = None  # k [1/s] of gaps and pores measured (creep_field)
     stack_pressure: float = 0.0
     pore_height: float = 0.5e-6
     max_gap_increment: float = 0.05e-6
@@ -214,7 +218,10 @@ class InterfaceEvolution:
         """Creep closure of gaps and pores, then body translation under the pressure."""
         s = self.settings
         if s.creep is not None:
-            closing = 1 - math.exp(-s.creep.volume_rate(self.params.temperature) * dt)
+            rate = s.closure_rate
+            if rate is None:
+                rate = s.creep.volume_rate(self.params.temperature)
+            closing = 1 - math.exp(-rate * dt)
             before = self._mean(self.gap0 + self.recession - self.translation) + self._mean(
                 self.pores)
             self.recession -= closing * (self.gap0 + self.recession - self.translation)

@@ -4,7 +4,7 @@ field names; ``settings`` converts to SI)."""
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -69,6 +69,10 @@ class SupplySpec(_Strict):
 
     creep: bool = False
     vacancy: bool = True
+    # how interfacial voids and pores close by creep: isolated_void (the M2 rate of a
+    # cylindrical void under the remote pressure, solver.creep_closure) or creep_field (the
+    # rate measured on the cell's own creep field, solver.gap_closure)
+    creep_closure: Literal["isolated_void", "creep_field"] = "isolated_void"
 
 
 class VacancySpec(_Strict):
@@ -171,7 +175,8 @@ def settings(spec: EvolutionSpec, electrode: dict[str, float], stack_pressure_MP
     ts, fail = spec.time_step, spec.failure
     return EvolutionSettings(
         steps=protocol_steps(spec) if steps is None else steps, vacancy=vacancy,
-        creep=creep, stack_pressure=pressure, pore_height=spec.pore_height_um * 1e-6,
+        creep=creep, creep_closure=spec.supply.creep_closure, stack_pressure=pressure,
+        pore_height=spec.pore_height_um * 1e-6,
         max_gap_increment=ts.max_gap_increment_um * 1e-6,
         initial_time_step=ts.initial_s, max_time_step=ts.max_s,
         contact_tolerance=spec.contact_tolerance_nm * 1e-9,

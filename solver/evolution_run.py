@@ -16,6 +16,7 @@ from solver.domain import electrolyte_domain
 from solver.electrochem import CurrentDistribution
 from solver.errors import UserError
 from solver.evolution import InterfaceEvolution, Outcome, ProtocolStep
+from solver.gap_closure import measure_gap_closure
 from solver.output import RunFolder, run_record
 from solver.params import Resolved
 from solver.progress import Progress
@@ -45,9 +46,27 @@ def current_distribution(params: Resolved, comm) -> CurrentDistribution:
 
 
 def _settings(params: Resolved):
-    if params.evolution is None:
+    settings = params.evolution
+    if settings is None:
         raise UserError("evolution: this command needs an evolution section in the case")
-    return params.evolution
+    if (settings.creep is not None and settings.creep_closure == "creep_field"
+            and not params.geometry.voids):
+        raise UserError("evolution.supply.creep_closure: creep_field measures the closure "
+                        "of the geometry's voids; give geometry.voids or use isolated_void")
+    return settings
+
+
+def _with_closure_rate(params: Resolved, settings, comm, say=None):
+    """The settings with the closure rate measured on the cell's creep field when
+    ``supply.creep_closure`` is creep_field (and creep and a stack pressure are on)."""
+    if (settings.creep is None or settings.creep_closure != "creep_field"
+            or settings.stack_pressure <= 0):
+        return settings
+    closure = measure_gap_closure(params, settings.stack_pressure, comm)
+    if say is not None:
+        say(f"  closure rate from the creep field: k = {closure.rate:.4g} /s "
+            f"({closure.steps} creep steps)")
+    return dataclasses.replace(settings, closure_rate=closure.rate)
 
 
 def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
@@ -56,9 +75,10 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
     settings = _settings(params)
     if not settings.steps:
         raise UserError("evolution.steps: give at least one step (or a staircase)")
+    start = time.perf_counter()
+    settings = _with_closure_rate(params, settings, comm)
     folder = RunFolder(outdir, comm)
     try:
-        start = time.perf_counter()
         evo = InterfaceEvolution(params, settings, current_distribution(params, comm), comm)
         progress = Progress("evolution", comm=comm)
         snapshots = [_snapshot(evo)]
@@ -122,6 +142,7 @@ def _summary(outcome: Outcome, evo: InterfaceEvolution, wall: float) -> dict:
         "failed": outcome.failed,
         "failure_mode": outcome.failure_mode,
         "failure_time_s": outcome.failure_time if outcome.failed else None,
+        "closure_rate_per_s": evo.settings.closure_rate,
         "time_s": evo.time,
         "final_contact_fraction": evo.contact_fraction(),
         "final_void_volume_per_area_um": (last.void_volume_per_area * 1e6) if last else 0.0,
@@ -135,7 +156,8 @@ def _summary(outcome: Outcome, evo: InterfaceEvolution, wall: float) -> dict:
 
 def ccd_search(params: Resolved, comm, progress: Progress | None = None) -> CcdResult:
     """The stripping CCD of a case under ``evolution.ccd`` (whole simulations)."""
-    settings = _settings(params)
+    settings = _with_closure_rate(params, _settings(params), comm,
+                                 progress.log if progress is not None else None)
     spec = settings.ccd
     cd = current_distribution(params, comm)
 

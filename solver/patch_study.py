@@ -1,5 +1,5 @@
 """The debonded-patch study: does a circular debonded patch on a stripping Li/electrolyte
-interface open or close? (cf. Shishvan, Fleck & Deshpande 2021; docs/patch_study.md)
+interface open or close? (Roy, Fleck & Deshpande 2021; docs/patch_study.md)
 
 Axisymmetric unit cell (r, y) of radius W: electrolyte below y = 0, Li above, a debonded
 patch r < a on the axis (a flat void of small height h), bonded elsewhere.
@@ -22,7 +22,9 @@ patch r < a on the axis (a flat void of small height h), bonded elsewhere.
    verification only). Boundary conditions: bonded
    interface v_y = −j(r)/j_far (the Li moves into the interface where it is stripped) with
    v_r = 0 (sticking) or zero shear traction (frictionless); patch roof traction-free;
-   collector v_r = 0; axis and outer radius v_r = 0 and zero shear. Taylor–Hood P2–P1 plus
+   collector v_r = 0; axis and outer radius v_r = 0 and zero shear (or, with
+   lithium_boundary "free", a traction-free top and outer radius and no U, as in Roy,
+   Fleck & Deshpande 2021). Taylor–Hood P2–P1 plus
    one global unknown U, Newton with the exact Jacobian (second derivative of Π), MUMPS,
    continuation in n. In these units the solution depends only on ā, n, P/σ_ref, the
    contact condition and the cell proportions.
@@ -56,6 +58,7 @@ from solver.errors import SolverError
 from solver.params import Kinetics, Numerics
 
 CONTACTS = ("sticking", "frictionless")
+LITHIUM_BOUNDARIES = ("collector", "free")
 REGULARISATION_START = 1e-2  # δ of the continuation in n (units of v_far/a)
 PATH_RTOL = 1e-4  # Newton tolerance of the intermediate continuation steps
 
@@ -202,6 +205,10 @@ class CreepFlow:
 
     domain: Li domain with tags contact, void_lithium, collector, side_lithium, axis.
     contact: "sticking" or "frictionless" tangential condition on the bonded interface.
+    lithium_boundary: "collector" (rigid collector under the mean pressure P, outer radius
+      a symmetry plane: a periodic array of patches) or "free" (top and outer radius
+      traction-free: a single patch under a free Li disc, the setting of Roy, Fleck &
+      Deshpande 2021; P is then not used).
     regularisation: δ in units of v_far/a.
     body_force: a UFL vector f (verification only).
     Call ``set_interface`` (bonded-interface v_y) and set ``pressure`` (P/σ_ref) and ``n``
@@ -214,6 +221,7 @@ class CreepFlow:
         self,
         domain: Domain,
         contact: str,
+        lithium_boundary: str = "collector",
         regularisation: float = 1e-5,
         body_force=None,
         quadrature_degree: int = 4,
@@ -222,7 +230,10 @@ class CreepFlow:
     ):
         if contact not in CONTACTS:
             raise ValueError(f"contact must be one of {CONTACTS}")
+        if lithium_boundary not in LITHIUM_BOUNDARIES:
+            raise ValueError(f"lithium_boundary must be one of {LITHIUM_BOUNDARIES}")
         self.domain, self.contact, self.rtol = domain, contact, rtol
+        self.free = lithium_boundary == "free"
         msh = domain.mesh
         self.comm = msh.comm
         cell = msh.basix_cell()
@@ -238,7 +249,10 @@ class CreepFlow:
         )
         self.velocity_space, self._velocity_dofs = self.space.sub(0).collapse()
         self.lift = fem.Function(self.velocity_space)  # E: (0, −1) on the collector nodes
-        self.lift.interpolate(lambda x: np.vstack([0 * x[0], -1.0 * np.isclose(x[1], self.top)]))
+        if not self.free:
+            self.lift.interpolate(
+                lambda x: np.vstack([0 * x[0], -1.0 * np.isclose(x[1], self.top)])
+            )
         v_tilde, p = ufl.split(self.w)
         self.v = v_tilde + self.U * self.lift
         self.p = p
@@ -256,7 +270,11 @@ class CreepFlow:
         ) * r * dx - self.pressure * self.U * r * collector
         if body_force is not None:
             potential -= ufl.dot(body_force, self.v) * r * dx
-        residual = [ufl.derivative(potential, self.w), ufl.derivative(potential, self.U)]
+        if self.free:
+            residual, unknowns, kind = ufl.derivative(potential, self.w), self.w, None
+        else:
+            residual = [ufl.derivative(potential, self.w), ufl.derivative(potential, self.U)]
+            unknowns, kind = [self.w, self.U], "mpi"
         self.vy_space, _ = self.space.sub(0).sub(1).collapse()
         self.bonded = fem.Function(self.vy_space)
         bcs = self._boundary_conditions()
@@ -274,14 +292,16 @@ class CreepFlow:
         }
         self.problem = fem_petsc.NonlinearProblem(
             residual,
-            [self.w, self.U],
+            unknowns,
             bcs=bcs,
-            kind="mpi",
+            kind=kind,
             petsc_options_prefix=f"lisse_creep_{CreepFlow._count}_",
             petsc_options=options,
         )
         normal = ufl.FacetNormal(msh)
         self._roof_flux = fem.form(ufl.dot(self.v, normal) * r * ds(FACET_TAGS["void_lithium"]))
+        self._top_flux = fem.form(-self.v[1] * r * collector)
+        self._top_area = fem.form(r * collector)
         index_map = self.space.dofmap.index_map
         self.dofs = index_map.size_global * self.space.dofmap.index_map_bs + 1
 
@@ -295,12 +315,13 @@ class CreepFlow:
         def dofs(sub, space, name):
             return fem.locate_dofs_topological((sub, space), fdim, tags.find(FACET_TAGS[name]))
 
-        radial = ["axis", "side_lithium", "collector"]
+        radial = ["axis"] if self.free else ["axis", "side_lithium", "collector"]
         if self.contact == "sticking":
             radial.append("contact")
         bcs = [fem.dirichletbc(zero_r, dofs(vr_sub, vr_space, name), vr_sub) for name in radial]
         bcs.append(fem.dirichletbc(self.bonded, dofs(vy_sub, self.vy_space, "contact"), vy_sub))
-        bcs.append(fem.dirichletbc(zero_y, dofs(vy_sub, self.vy_space, "collector"), vy_sub))
+        if not self.free:
+            bcs.append(fem.dirichletbc(zero_y, dofs(vy_sub, self.vy_space, "collector"), vy_sub))
         return bcs
 
     def set_interface(self, velocity) -> None:
@@ -328,7 +349,14 @@ class CreepFlow:
 
     @property
     def collector_velocity(self) -> float:
-        """U: the collector's speed toward the electrolyte (scaled)."""
+        """U: the collector's speed toward the electrolyte (scaled); for a free top, the
+        area-weighted mean speed of the top surface."""
+        if self.free:
+            flux, area = (
+                self.comm.allreduce(fem.assemble_scalar(form))
+                for form in (self._top_flux, self._top_area)
+            )
+            return flux / area
         return float(self.comm.bcast(self.U.x.array[0] if len(self.U.x.array) else None))
 
     def velocity_at(self, point: tuple[float, float]) -> np.ndarray:
@@ -410,10 +438,12 @@ def patch_cases(
     pressure: float = 0.0,
     regularisation: float = 1e-5,
     numerics: Numerics | None = None,
+    lithium_boundary: str = "collector",
 ) -> list[PatchResult]:
     """Run the study: the current on the fine mesh (one solve per ā), the creep flow on the
     coarser flow mesh (one exponent sweep per contact condition and ā). ``pressure`` is
-    P/σ_ref. Results are ordered by contact, ā, n."""
+    P/σ_ref (collector only); ``lithium_boundary`` as in ``CreepFlow``. Results are
+    ordered by contact, ā, n."""
     from meshes.cache import load_mesh
 
     data = load_mesh(cell.geometry(), comm)
@@ -423,7 +453,7 @@ def patch_cases(
     lithium = lithium_domain(data.mesh, data.cell_tags, data.facet_tags, cell.radius)
     results = []
     for contact in contacts:
-        flow = CreepFlow(lithium, contact)
+        flow = CreepFlow(lithium, contact, lithium_boundary)
         flow.pressure.value = pressure
         for flux in fluxes:
             results += exponent_sweep(flow, flux, exponents, cell, regularisation)

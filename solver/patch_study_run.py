@@ -52,6 +52,9 @@ class CellSpec(_Strict):
     lithium_thickness_ratio: float = Field(10.0, gt=0)
     electrolyte_thickness_ratio: float = Field(10.0, gt=0)
     patch_height_ratio: float = Field(0.05, gt=0, le=0.5)  # h/a of the (nearly flat) patch
+    # collector: rigid collector under the mean pressure, symmetric outer radius (periodic
+    # patches); free: traction-free top and outer radius (one patch, Roy et al. 2021)
+    lithium_boundary: Literal["collector", "free"] = "collector"
 
     @model_validator(mode="after")
     def _height_fits(self) -> Self:
@@ -126,6 +129,11 @@ class StudySpec(_Strict):
 
     @model_validator(mode="after")
     def _fill(self) -> Self:
+        if self.cell.lithium_boundary == "free" and self.sweep.stack_pressure_ratio != 0:
+            raise ValueError(
+                "sweep.stack_pressure_ratio: must be 0 with cell.lithium_boundary: free "
+                "(the Li top is traction-free)"
+            )
         if self.output.directory is None:
             self.output.directory = f"results/{self.name}"
         return self
@@ -228,6 +236,7 @@ def run_study(spec: StudySpec, outdir, comm, argv=None) -> list:
             comm,
             spec.sweep.stack_pressure_ratio,
             spec.numerics.regularisation,
+            lithium_boundary=spec.cell.lithium_boundary,
         )
         wall = time.perf_counter() - start
         config = spec.model_dump(mode="json")
@@ -242,6 +251,7 @@ def run_study(spec: StudySpec, outdir, comm, argv=None) -> list:
             {
                 "criterion": CRITERION,
                 "stack_pressure_ratio": spec.sweep.stack_pressure_ratio,
+                "lithium_boundary": spec.cell.lithium_boundary,
                 "scales": reference_scales(spec),
                 "flow_unknowns": results[0].dofs,
                 "results": [

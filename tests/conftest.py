@@ -19,6 +19,7 @@ import solver  # noqa: F401  (the DOLFINx wheel must set up PETSc before dolfinx
 
 ROOT = Path(__file__).resolve().parents[1]
 _ROWS: list[dict] = []
+_EXPERIMENTS: list[dict] = []
 
 
 class ValidationRecord:
@@ -27,6 +28,15 @@ class ValidationRecord:
         _ROWS.append({"case": case, "target": target, "source": source,
                       "tolerance": tolerance, "value": value, "mesh": mesh,
                       "result": "pass" if passed else "FAIL"})
+
+    def experiment(self, cell: str, pressure_MPa: float, temperature_C: float,
+                   measured_mA_cm2: float, source: str, predicted_mA_cm2: dict[str, float],
+                   note: str = "") -> None:
+        """A measured stripping CCD and the model's predictions (by creep-closure model)."""
+        _EXPERIMENTS.append({"cell": cell, "pressure_MPa": pressure_MPa,
+                             "temperature_C": temperature_C,
+                             "measured_mA_cm2": measured_mA_cm2, "source": source,
+                             "predicted_mA_cm2": predicted_mA_cm2, "note": note})
 
 
 @pytest.fixture
@@ -44,8 +54,9 @@ def pytest_sessionfinish(session, exitstatus):
         return
     out = ROOT / "build"
     out.mkdir(exist_ok=True)
-    (out / "validation.json").write_text(json.dumps(_ROWS, indent=1))
+    (out / "validation.json").write_text(
+        json.dumps({"rows": _ROWS, "experiments": _EXPERIMENTS}, indent=1))
     if os.environ.get("LISSE_WRITE_DOCS") == "1":
         from tests.validation_table import render
 
-        (ROOT / "docs" / "validation.md").write_text(render(_ROWS))
+        (ROOT / "docs" / "validation.md").write_text(render(_ROWS, _EXPERIMENTS))

@@ -284,6 +284,33 @@ def test_uniform_flux_on_the_patch_mesh_gives_rigid_li():
         assert flow.collector_velocity == pytest.approx(1.0, abs=1e-9)
 
 
+def test_free_lithium_rigid_translation_and_mass_balance():
+    """Traction-free top and outer radius (Roy, Fleck & Deshpande 2021): a uniform flux
+    translates the Li rigidly (R = 1, top speed 1); with the patch flux at ā = 10 the Li
+    volume is conserved: the net flux through the whole Li boundary vanishes."""
+    from meshes.cache import load_mesh
+    from meshes.geometry import FACET_TAGS
+    from solver.domain import electrolyte_domain
+    from solver.patch_study import CreepFlow, PatchCell, interface_flux, lithium_domain
+
+    cell = PatchCell(**TEST_CELL)
+    data = load_mesh(cell.geometry(), MPI.COMM_WORLD)
+    domain = lithium_domain(data.mesh, data.cell_tags, data.facet_tags, cell.radius)
+    flow = CreepFlow(domain, "frictionless", "free")
+    flow.set_interface(lambda x: -np.ones(x.shape[1]))
+    flow.solve([1.0, 5.0])
+    assert flow.velocity_at((0.0, cell.height)) == pytest.approx([0.0, -1.0], abs=1e-9)
+    assert flow.collector_velocity == pytest.approx(1.0, abs=1e-9)
+    electrolyte = electrolyte_domain(data.mesh, data.cell_tags, data.facet_tags, True)
+    flux = interface_flux(electrolyte, 10.0, cell.radius)
+    flow.set_interface(flux.velocity)
+    flow.solve([1.0, 5.0])
+    r, normal = ufl.SpatialCoordinate(domain.mesh)[0], ufl.FacetNormal(domain.mesh)
+    net = _integral(ufl.dot(flow.v, normal) * r * domain.ds())
+    inflow = _integral(-flow.v[1] * r * domain.ds()(FACET_TAGS["collector"]))
+    assert abs(net) < 1e-8 * inflow
+
+
 def test_regularisation_and_mesh_converged(validation):
     """R at n = 20 changes by < 0.2 % from δ = 1e-5 to 1e-6, and by < 0.2 % when the flow
     mesh is refined twofold (ā = 10, sticking)."""
@@ -372,10 +399,14 @@ def test_cli_study_writes_tables_and_plots(tmp_path, validation):
         ("sweep.contact=[sticking]", "sweep.contact: unknown key"),
         ("sweep.contacts=[glued]", "sweep.contacts.0: must be one of"),
         ("cell.width_ratio=-1", "cell.width_ratio: must be > 1 (got -1)"),
+        (
+            "sweep.stack_pressure_ratio=0.5 cell.lithium_boundary=free",
+            "sweep.stack_pressure_ratio: must be 0 with cell.lithium_boundary: free",
+        ),
     ],
 )
 def test_cli_study_rejects_bad_input(override, message):
-    proc = run_lisse(["study", STUDY, f"--set={override}"])
+    proc = run_lisse(["study", STUDY, *(f"--set={item}" for item in override.split())])
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("lisse: error: ") and message in lines[0]
