@@ -133,3 +133,28 @@ def test_creep_field_without_voids_is_a_user_error(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "evolution.supply.creep_closure" in lines[0]
     assert not (tmp_path / "out").exists()
+
+
+MPI_SCRIPT = """
+from mpi4py import MPI
+from solver.config import resolve, validate_case
+from solver.gap_closure import measure_gap_closure
+from tests.test_evolution import case
+params = resolve(validate_case(case(stack_pressure_MPa=1.0)))
+closure = measure_gap_closure(params, 1e6, MPI.COMM_WORLD)
+if MPI.COMM_WORLD.rank == 0:
+    print("RATE", repr(closure.rate), closure.steps)
+"""
+
+
+def test_closure_rate_mpi_matches_serial():
+    import sys
+
+    from tests.helpers import run_mpi
+
+    serial, _ = _rate(1.0)
+    proc = run_mpi([sys.executable, "-c", MPI_SCRIPT])
+    assert proc.returncode == 0, proc.stderr
+    rate, steps = proc.stdout.split("RATE")[1].split()
+    assert int(steps) == serial.steps
+    assert float(rate) == pytest.approx(serial.rate, rel=1e-6)
