@@ -90,6 +90,8 @@ class EvolutionSettings:
     min_contact_fraction: float = 0.1
     max_voltage: float = 1.0
     max_void_volume: float = 20e-6
+    max_cutbacks: int = 6
+    field_snapshots: int = 10
     ccd: CcdSettings = CcdSettings()
 
 
@@ -119,6 +121,20 @@ class Outcome:
     failed: bool = False
     failure_mode: str = ""
     failure_time: float = math.nan
+    cutbacks: int = 0
+
+
+class ContactLost(Exception):
+    """The interface has no contact left: a physical failure, not a solver error."""
+
+
+class EvolutionError(SolverError):
+    """The current solve kept failing after the allowed step cut-backs; ``outcome`` holds
+    the records up to the last good state."""
+
+    def __init__(self, message: str, outcome: Outcome):
+        super().__init__(message)
+        self.outcome = outcome
 
 
 def initial_gap(geom: CellGeometry, x: np.ndarray) -> np.ndarray:
@@ -196,7 +212,7 @@ class InterfaceEvolution:
         share = np.zeros(self.cd.n)
         share[self.nodes] = self.contact_share()
         if self.comm.allreduce(float(share.sum())) <= 0:
-            raise SolverError("the interface has lost all contact")
+            raise ContactLost("the interface has lost all contact")
         self.cd.set_contact(share)
         if applied == 0.0:
             return None, np.zeros(len(self.nodes))
@@ -271,30 +287,67 @@ class InterfaceEvolution:
             collector_recession=recession, mass_balance_error=error, step=label)
 
     # -- the protocol -------------------------------------------------------------------
+    _STATE = ("recession", "pores", "gap", "translation", "carried", "crept", "stripped",
+              "time")
+
+    def _save(self) -> dict:
+        return {k: np.copy(getattr(self, k)) for k in self._STATE}
+
+    def _restore(self, state: dict) -> None:
+        for k, v in state.items():
+            setattr(self, k, np.copy(v) if np.ndim(v) else float(v))
+
     def run(self, progress=None) -> Outcome:
+        """Run the protocol. ``progress(record, solution, j)`` is called after every step.
+
+        A current solve that fails (solver error) is retried from the state before the
+        previous step of the same protocol step, with that step halved, up to
+        ``max_cutbacks`` times per protocol step; then EvolutionError (with the records so
+        far)."""
         s = self.settings
         outcome = Outcome()
         dt = s.initial_time_step
         for step in s.steps:
             end = self.time + step.duration
+            previous = None  # (state before the last step, its length) within this step
+            cutbacks, halved = 0, False
             while self.time < end * (1 - 1e-12):
                 dt = min(dt, end - self.time, s.max_time_step)
+                saved = self._save()
                 try:
                     dt, sol, j = self.advance(step.current_density, dt)
-                except SolverError as exc:
+                except ContactLost as exc:
                     outcome.failed, outcome.failure_mode = True, str(exc)
                     outcome.failure_time = self.time
                     return outcome
+                except SolverError as exc:
+                    self._restore(saved)
+                    if previous is None or cutbacks >= s.max_cutbacks:
+                        raise EvolutionError(
+                            f"the current solve failed at t = {self.time:.6g} s after "
+                            f"{cutbacks} step cut-backs: {exc}", outcome) from exc
+                    state, last = previous
+                    self._restore(state)
+                    outcome.records.pop()
+                    previous, dt = None, last / 2
+                    cutbacks += 1
+                    outcome.cutbacks += 1
+                    halved = True
+                    continue
+                previous = (saved, dt)
                 rec = self.record(step.current_density, sol, j, step.label)
                 outcome.records.append(rec)
                 if progress is not None:
-                    progress(rec)
+                    progress(rec, sol, j)
                 mode = self._failure(rec)
                 if mode:
                     outcome.failed, outcome.failure_mode = True, mode
                     outcome.failure_time = self.time
                     return outcome
-                dt = min(2 * dt, s.max_time_step)
+                if halved:  # keep the halved step once before growing again
+                    halved = False
+                else:
+                    dt = min(2 * dt, s.max_time_step)
         return outcome
 
     def _failure(self, rec: Record) -> str:

@@ -90,6 +90,7 @@ class TimeStepSpec(_Strict):
     initial_s: float = Field(1.0, gt=0)
     max_s: float = Field(600.0, gt=0)
     max_gap_increment_um: float = Field(0.05, gt=0)
+    max_cutbacks: int = Field(6, ge=0, le=30)  # halvings before a failing solve is an error
 
 
 class FailureSpec(_Strict):
@@ -122,6 +123,7 @@ class EvolutionSpec(_Strict):
     vacancy: VacancySpec = Field(default_factory=VacancySpec)
     time_step: TimeStepSpec = Field(default_factory=TimeStepSpec)
     contact_tolerance_nm: float = Field(1.0, gt=0)
+    field_snapshots: int = Field(10, ge=0, le=10000)  # ParaView snapshots (+ start and end)
     failure: FailureSpec = Field(default_factory=FailureSpec)
     ccd: CcdSpec = Field(default_factory=CcdSpec)
 
@@ -178,7 +180,8 @@ def settings(spec: EvolutionSpec, electrode: dict[str, float], stack_pressure_MP
         creep=creep, creep_closure=spec.supply.creep_closure, stack_pressure=pressure,
         pore_height=spec.pore_height_um * 1e-6,
         max_gap_increment=ts.max_gap_increment_um * 1e-6,
-        initial_time_step=ts.initial_s, max_time_step=ts.max_s,
+        initial_time_step=ts.initial_s, max_time_step=ts.max_s, max_cutbacks=ts.max_cutbacks,
+        field_snapshots=spec.field_snapshots,
         contact_tolerance=spec.contact_tolerance_nm * 1e-9,
         min_contact_fraction=fail.min_contact_fraction, max_voltage=fail.max_voltage_V,
         max_void_volume=fail.max_void_volume_um * 1e-6,

@@ -14,8 +14,8 @@ from solver import evolution_plots
 from solver.ccd import CcdResult, Trial, find_ccd
 from solver.domain import electrolyte_domain
 from solver.electrochem import CurrentDistribution
-from solver.errors import UserError
-from solver.evolution import InterfaceEvolution, Outcome, ProtocolStep
+from solver.errors import SolverError, UserError
+from solver.evolution import EvolutionError, InterfaceEvolution, Outcome, ProtocolStep
 from solver.gap_closure import measure_gap_closure
 from solver.output import RunFolder, run_record
 from solver.params import Resolved
@@ -82,11 +82,31 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
         evo = InterfaceEvolution(params, settings, current_distribution(params, comm), comm)
         progress = Progress("evolution", comm=comm)
         snapshots = [_snapshot(evo)]
-        outcome = evo.run(lambda rec: progress.status(t_s=f"{rec.time:.4g}",
-                                                      contact=f"{rec.contact_fraction:.3f}"))
+        fields = None
+        if params.output.fields and settings.field_snapshots > 0:
+            total = sum(step.duration for step in settings.steps)
+            fields = FieldSeries(folder, evo,
+                                 np.linspace(0, total, settings.field_snapshots + 1)[1:])
+            fields.write(None, None)
+
+        def report(rec, sol, j):
+            progress.status(t_s=f"{rec.time:.4g}", contact=f"{rec.contact_fraction:.3f}")
+            if fields is not None:
+                fields.maybe_write(sol, j)
+
+        error = None
+        try:
+            outcome = evo.run(report)
+        except EvolutionError as exc:  # write what was computed, then report the error
+            error, outcome = exc, exc.outcome
         progress.close()
+        if fields is not None:
+            fields.close()
         snapshots.append(_snapshot(evo))
         summary = _summary(outcome, evo, time.perf_counter() - start)
+        if error is not None:
+            summary |= {"failed": True, "failure_mode": f"solver error: {error}",
+                        "failure_time_s": evo.time}
         folder.write_text("config_resolved.yaml",
                           yaml.safe_dump(resolved_config, sort_keys=False))
         folder.write_json("run.json", run_record(params, argv, comm))
@@ -99,7 +119,56 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
         folder.discard()
         raise
     folder.commit()
+    if error is not None:
+        raise SolverError(f"{error} (the state so far is in {folder.target})")
     return summary
+
+
+class FieldSeries:
+    """ParaView time series ``fields.bp`` (VTX) on the electrolyte mesh: the potential
+    φ [V] and, at the interface nodes (zero elsewhere), the gap [µm], the pore content
+    [µm], the contact share [-] and the local current density [A/m²]. Written at the start,
+    at the first step past each of ``times`` [s] and at the end."""
+
+    NAMES = ("potential_V", "gap_um", "pores_um", "contact_share",
+             "local_current_density_A_m2")
+
+    def __init__(self, folder: RunFolder, evo: InterfaceEvolution, times):
+        from dolfinx import fem
+        from dolfinx.io import VTXWriter
+
+        self.evo, self.times = evo, list(times)
+        space = evo.cd.space
+        self.fields = {name: fem.Function(space, name=name) for name in self.NAMES}
+        self.writer = VTXWriter(evo.comm, folder.path("fields.bp"), list(self.fields.values()),
+                                engine="BP4")
+        self.last, self.written = (None, None), None
+
+    def maybe_write(self, sol, j) -> None:
+        self.last = (sol, j)
+        if self.times and self.evo.time >= self.times[0] * (1 - 1e-12):
+            while self.times and self.evo.time >= self.times[0] * (1 - 1e-12):
+                self.times.pop(0)
+            self.write(sol, j)
+
+    def write(self, sol, j) -> None:
+        evo, f = self.evo, self.fields
+        f["potential_V"].x.array[:] = 0.0 if sol is None else sol.potential.x.array
+        interface = (("gap_um", evo.gap * 1e6), ("pores_um", evo.pores * 1e6),
+                     ("contact_share", evo.contact_share()),
+                     ("local_current_density_A_m2", 0.0 if j is None else j))
+        for name, values in interface:
+            f[name].x.array[:] = 0.0
+            f[name].x.array[evo.nodes] = values
+        for func in f.values():
+            func.x.scatter_forward()
+        self.writer.write(evo.time)
+        self.written = evo.time
+
+    def close(self) -> None:
+        if self.written != self.evo.time:
+            self.write(*self.last)
+        self.writer.close()
 
 
 def _snapshot(evo: InterfaceEvolution) -> dict:

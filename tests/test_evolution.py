@@ -236,6 +236,63 @@ def test_evolution_run_through_cli(tmp_path):
     assert summary["li_stripped_um"] == pytest.approx(0.02 * 4.8516, rel=1e-3)
     header = (out / "timeseries.csv").read_text().splitlines()[0]
     assert header.startswith("time_s,applied_current_density_mA_cm2,cell_voltage_V")
+    # ParaView series: BP4 index = 64-byte header + 64 bytes per written step
+    steps = ((out / "fields.bp" / "md.idx").stat().st_size - 64) // 64
+    assert steps >= 3
+
+
+def _failing_solve(monkeypatch, fail_calls):
+    """Make CurrentDistribution.solve raise SolverError on the given call numbers."""
+    from solver.electrochem import CurrentDistribution
+    from solver.errors import SolverError
+
+    original, calls = CurrentDistribution.solve, {"n": 0}
+
+    def solve(self, mode, value):
+        calls["n"] += 1
+        if fail_calls(calls["n"]):
+            raise SolverError("Newton diverged (injected)")
+        return original(self, mode, value)
+
+    monkeypatch.setattr(CurrentDistribution, "solve", solve)
+    return calls
+
+
+def test_failed_solve_is_cut_back(monkeypatch):
+    """One failing current solve: the previous step is redone at half length and the run
+    ends where an undisturbed run ends, with the same Li stripped and bookkeeping."""
+    steps = (strip(0.3, 0.05),)
+    _, reference = evolve(case(), steps)
+    _failing_solve(monkeypatch, lambda n: n == 4)
+    _, outcome = evolve(case(), steps)
+    assert outcome.cutbacks == 1
+    assert len(outcome.records) > len(reference.records)
+    last, ref = outcome.records[-1], reference.records[-1]
+    assert last.time == pytest.approx(ref.time, rel=1e-12)
+    assert last.li_stripped == pytest.approx(ref.li_stripped, rel=1e-12)
+    assert max(r.mass_balance_error for r in outcome.records) < 5e-3
+    assert last.contact_fraction == pytest.approx(ref.contact_fraction, abs=0.02)
+
+
+def test_repeated_failure_is_an_error_with_the_state_written(monkeypatch, tmp_path):
+    """A solve that keeps failing: after max_cutbacks halvings the run stops with a
+    SolverError naming the time, and the folder holds the timeseries up to there."""
+    from mpi4py import MPI
+
+    from solver.errors import SolverError
+    from solver.evolution_run import run_evolution
+
+    data = case(steps=[{"current_density_mA_cm2": 0.3, "capacity_mAh_cm2": 0.05}],
+                time_step={"max_cutbacks": 3})
+    params = resolve(validate_case(data))
+    # every solve from the 4th on fails except the redo of the step before a failure
+    _failing_solve(monkeypatch, lambda n: n >= 4 and n % 2 == 0)
+    with pytest.raises(SolverError, match="after 3 step cut-backs.*state so far"):
+        run_evolution(params, tmp_path / "out", MPI.COMM_WORLD, data)
+    rows = (tmp_path / "out" / "timeseries.csv").read_text().splitlines()
+    assert len(rows) >= 2  # header + the good steps
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["failed"] and summary["failure_mode"].startswith("solver error")
 
 
 MPI_SCRIPT = """
