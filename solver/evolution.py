@@ -92,6 +92,7 @@ class EvolutionSettings:
     max_void_volume: float = 20e-6
     max_cutbacks: int = 6
     field_snapshots: int = 10
+    interface_times: tuple[float, ...] = ()
     ccd: CcdSettings = CcdSettings()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -124,6 +125,9 @@ class EvolutionSpec(_Strict):
     time_step: TimeStepSpec = Field(default_factory=TimeStepSpec)
     contact_tolerance_nm: float = Field(1.0, gt=0)
     field_snapshots: int = Field(10, ge=0, le=10000)  # ParaView snapshots (+ start and end)
+    # interface profiles (interface.csv, interface_evolution.png) at these times, besides the
+    # start and the end; default: 3 evenly spaced over the protocol
+    interface_times_h: list[float] | None = None
     failure: FailureSpec = Field(default_factory=FailureSpec)
     ccd: CcdSpec = Field(default_factory=CcdSpec)
 
@@ -131,6 +135,9 @@ class EvolutionSpec(_Strict):
     def _protocol(self) -> Self:
         if self.steps and self.staircase is not None:
             _fail("give steps or staircase, not both", "staircase")
+        for k, t in enumerate(self.interface_times_h or ()):
+            if t < 0:
+                _fail(f"must be >= 0 (got {t:g})", f"interface_times_h.{k}")
         return self
 
 
@@ -148,6 +155,14 @@ def protocol_steps(spec: EvolutionSpec) -> tuple[ProtocolStep, ...]:
     one = tuple(ProtocolStep(st.current_density_mA_cm2 * MA_CM2, st.seconds(), st.label)
                 for st in spec.steps)
     return one * spec.cycles
+
+
+def interface_times(spec: EvolutionSpec, steps: tuple[ProtocolStep, ...]) -> tuple[float, ...]:
+    """Times [s] of the intermediate interface profiles, increasing."""
+    if spec.interface_times_h is not None:
+        return tuple(sorted(t * SECONDS_PER_HOUR for t in spec.interface_times_h))
+    total = sum(step.duration for step in steps)
+    return tuple(np.linspace(0, total, 5)[1:-1]) if total > 0 else ()
 
 
 def settings(spec: EvolutionSpec, electrode: dict[str, float], stack_pressure_MPa: float,
@@ -182,6 +197,7 @@ def settings(spec: EvolutionSpec, electrode: dict[str, float], stack_pressure_MP
         max_gap_increment=ts.max_gap_increment_um * 1e-6,
         initial_time_step=ts.initial_s, max_time_step=ts.max_s, max_cutbacks=ts.max_cutbacks,
         field_snapshots=spec.field_snapshots,
+        interface_times=interface_times(spec, protocol_steps(spec) if steps is None else steps),
         contact_tolerance=spec.contact_tolerance_nm * 1e-9,
         min_contact_fraction=fail.min_contact_fraction, max_voltage=fail.max_voltage_V,
         max_void_volume=fail.max_void_volume_um * 1e-6,

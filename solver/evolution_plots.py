@@ -25,13 +25,15 @@ def timeseries(path, table: np.ndarray) -> None:
     plt.close(fig)
 
 
-def interface(path, rows: np.ndarray, times: list[float]) -> None:
-    """Gap and pore content along the interface at the start and the end (2D cells)."""
+def interface(path, rows: np.ndarray, snapshots: list[tuple[str, float]]) -> None:
+    """Gap (solid) and pore content (dashed, same colour) along the interface at each
+    snapshot (label, time [s]) (2D cells)."""
     fig, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
-    for k, (label, t) in enumerate(zip(("initial", "final"), times, strict=True)):
+    colours = plt.cm.viridis(np.linspace(0, 0.9, len(snapshots)))
+    for k, ((label, t), colour) in enumerate(zip(snapshots, colours, strict=True)):
         gap, pores = rows[:, 1 + 3 * k], rows[:, 2 + 3 * k]
-        ax.plot(rows[:, 0], gap, lw=1.2, label=f"gap, {label} (t = {t / 3600:.3g} h)")
-        ax.plot(rows[:, 0], pores, ls="--", lw=1.0, label=f"pore content, {label}")
+        ax.plot(rows[:, 0], gap, lw=1.2, color=colour, label=f"{label}, t = {t / 3600:.3g} h")
+        ax.plot(rows[:, 0], pores, ls="--", lw=1.0, color=colour)
     ax.set_xlabel("position along the interface (µm)")
     ax.set_ylabel("µm")
     ax.legend(fontsize=8)

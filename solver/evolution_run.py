@@ -81,7 +81,8 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
     try:
         evo = InterfaceEvolution(params, settings, current_distribution(params, comm), comm)
         progress = Progress("evolution", comm=comm)
-        snapshots = [_snapshot(evo)]
+        snapshots = [_snapshot(evo, "initial")]
+        profile_times = list(settings.interface_times)
         fields = None
         if params.output.fields and settings.field_snapshots > 0:
             total = sum(step.duration for step in settings.steps)
@@ -93,6 +94,10 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
             progress.status(t_s=f"{rec.time:.4g}", contact=f"{rec.contact_fraction:.3f}")
             if fields is not None:
                 fields.maybe_write(sol, j)
+            if profile_times and evo.time >= profile_times[0] * (1 - 1e-12):
+                while profile_times and evo.time >= profile_times[0] * (1 - 1e-12):
+                    profile_times.pop(0)
+                snapshots.append(_snapshot(evo, f"t{len(snapshots)}"))
 
         error = None
         try:
@@ -102,8 +107,12 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
         progress.close()
         if fields is not None:
             fields.close()
-        snapshots.append(_snapshot(evo))
+        if snapshots[-1]["time"] != evo.time or len(snapshots) == 1:
+            snapshots.append(_snapshot(evo, "final"))
+        else:
+            snapshots[-1]["label"] = "final"
         summary = _summary(outcome, evo, time.perf_counter() - start)
+        summary["interface_profile_times_s"] = {s["label"]: s["time"] for s in snapshots}
         if error is not None:
             summary |= {"failed": True, "failure_mode": f"solver error: {error}",
                         "failure_time_s": evo.time}
@@ -171,9 +180,9 @@ class FieldSeries:
         self.writer.close()
 
 
-def _snapshot(evo: InterfaceEvolution) -> dict:
-    return {"time": evo.time, "gap": evo.gap.copy(), "pores": evo.pores.copy(),
-            "share": evo.contact_share()}
+def _snapshot(evo: InterfaceEvolution, label: str) -> dict:
+    return {"label": label, "time": evo.time, "gap": evo.gap.copy(),
+            "pores": evo.pores.copy(), "share": evo.contact_share()}
 
 
 def _table(outcome: Outcome) -> np.ndarray:
@@ -187,7 +196,8 @@ def _write_timeseries(folder: RunFolder, outcome: Outcome) -> None:
 
 def _write_interface(folder: RunFolder, evo: InterfaceEvolution, snapshots: list[dict],
                      comm) -> None:
-    """interface.csv: gap, pore content and contact share at the start and the end."""
+    """interface.csv: gap, pore content and contact share at the start ("initial"), at the
+    profile times ("t1", "t2", ...; the times are in summary.json) and at the end."""
     gdim = evo.params.geometry.gdim
     columns = [evo.x[:, k] * 1e6 for k in range(gdim - 1)]
     for snap in snapshots:
@@ -197,12 +207,12 @@ def _write_interface(folder: RunFolder, evo: InterfaceEvolution, snapshots: list
     names = ["x_um", "y_um"][: gdim - 1]
     if evo.params.geometry.dimension == "axisymmetric":
         names = ["r_um"]
-    for label in ("initial", "final"):
+    for label in (s["label"] for s in snapshots):
         names += [f"gap_{label}_um", f"pores_{label}_um", f"contact_share_{label}"]
     folder.write_csv("interface.csv", names, rows)
     if evo.params.output.plots and comm.rank == 0 and gdim == 2:
         evolution_plots.interface(folder.path("interface_evolution.png"), rows,
-                                  [s["time"] for s in snapshots])
+                                  [(s["label"], s["time"]) for s in snapshots])
 
 
 def _summary(outcome: Outcome, evo: InterfaceEvolution, wall: float) -> dict:

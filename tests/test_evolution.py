@@ -236,9 +236,25 @@ def test_evolution_run_through_cli(tmp_path):
     assert summary["li_stripped_um"] == pytest.approx(0.02 * 4.8516, rel=1e-3)
     header = (out / "timeseries.csv").read_text().splitlines()[0]
     assert header.startswith("time_s,applied_current_density_mA_cm2,cell_voltage_V")
+    times = summary["interface_profile_times_s"]
+    assert list(times) == ["initial", "t1", "t2", "final"] and times["final"] == 2160.0
+    assert "gap_t2_um" in (out / "interface.csv").read_text().splitlines()[0]
     # ParaView series: BP4 index = 64-byte header + 64 bytes per written step
     steps = ((out / "fields.bp" / "md.idx").stat().st_size - 64) // 64
     assert steps >= 3
+
+
+def test_bad_interface_times_are_rejected(tmp_path):
+    import yaml
+
+    data = case(steps=[{"current_density_mA_cm2": 0.2, "capacity_mAh_cm2": 0.02}],
+                interface_times_h=[0.1, -1])
+    path = tmp_path / "case.yaml"
+    path.write_text(yaml.safe_dump(data))
+    proc = run_lisse(["run", str(path), "-o", str(tmp_path / "out")])
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == ("lisse: error: evolution.interface_times_h.1: must be >= 0 "
+                                   "(got -1)")
 
 
 def _failing_solve(monkeypatch, fail_calls):
