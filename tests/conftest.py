@@ -50,7 +50,7 @@ def pytest_configure(config):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if not _ROWS:
+    if not _ROWS and not _EXPERIMENTS:
         return
     out = ROOT / "build"
     out.mkdir(exist_ok=True)
