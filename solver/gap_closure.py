@@ -33,9 +33,10 @@ from dolfinx import fem
 
 from meshes.cache import load_mesh
 from meshes.geometry import CELL_TAGS, FACET_TAGS
-from solver.creep import LinearElastic, PowerLawCreep
+from solver.creep import LinearElastic
 from solver.errors import SolverError
 from solver.mechanics import Mechanics
+from solver.mechanics_run import lithium_creep
 from solver.params import GAS_CONSTANT, Resolved
 
 RATE_RTOL = 0.01  # settled interval rates
@@ -69,23 +70,14 @@ def measure_gap_closure(params: Resolved, pressure: float, comm) -> GapClosure:
     ``pressure`` [Pa] (see the module docstring)."""
     if pressure <= 0:
         raise SolverError("gap closure: needs a stack pressure > 0")
-    li, el = params.electrode, params.electrolyte
-    lithium = PowerLawCreep(
-        li.youngs_modulus,
-        li.poisson_ratio,
-        li.creep_prefactor,
-        li.creep_activation_energy,
-        li.creep_reference_stress,
-        li.creep_stress_exponent,
-        params.temperature,
-    )
+    el = params.electrolyte
     data = load_mesh(params.geometry, comm)
     mech = Mechanics(
         data.mesh,
         data.cell_tags,
         data.facet_tags,
         params.geometry.dimension,
-        lithium,
+        lithium_creep(params),
         {CELL_TAGS["electrolyte"]: LinearElastic(el.youngs_modulus, el.poisson_ratio)},
         "collector",
         pressure,

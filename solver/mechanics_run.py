@@ -44,19 +44,25 @@ class Hold:
     newton_iterations: int = 0
 
 
+def lithium_creep(params: Resolved) -> PowerLawCreep:
+    """The electrode's elastic–power-law creep model at the case temperature."""
+    li = params.electrode
+    return PowerLawCreep(
+        li.youngs_modulus,
+        li.poisson_ratio,
+        li.creep_prefactor,
+        li.creep_activation_energy,
+        li.creep_reference_stress,
+        li.creep_stress_exponent,
+        params.temperature,
+    )
+
+
 def materials(params: Resolved) -> tuple[Constitutive, dict[int, LinearElastic]]:
     """The Li model and the elastic regions (electrolyte, grain-boundary band, interlayer)."""
     li, el = params.electrode, params.electrolyte
     if params.mechanics.li_model == "power_law_creep":
-        lithium = PowerLawCreep(
-            li.youngs_modulus,
-            li.poisson_ratio,
-            li.creep_prefactor,
-            li.creep_activation_energy,
-            li.creep_reference_stress,
-            li.creep_stress_exponent,
-            params.temperature,
-        )
+        lithium = lithium_creep(params)
     else:
         lithium = LinearElastic(li.youngs_modulus, li.poisson_ratio)
     regions = {CELL_TAGS["electrolyte"]: LinearElastic(el.youngs_modulus, el.poisson_ratio)}
