@@ -400,9 +400,15 @@ def regularisation_ladder(delta: float, start: float = REGULARISATION_START) -> 
 
 
 def exponent_sweep(
-    flow: CreepFlow, flux: InterfaceFlux, exponents, cell: PatchCell, regularisation: float
+    flow: CreepFlow,
+    flux: InterfaceFlux,
+    exponents,
+    cell: PatchCell,
+    regularisation: float,
+    continuation_factor: float = 2.0,
 ) -> list[PatchResult]:
-    """Solve one flux profile for each creep exponent (increasing). Continuation in n runs at
+    """Solve one flux profile for each creep exponent (increasing). Continuation in n (by
+    factors of at most ``continuation_factor``) runs at
     the large regularisation REGULARISATION_START; each recorded solution then follows the
     regularisation ladder down to ``regularisation`` (the power law is nearly rigid where the
     strain rate is small, and Newton needs this path for n ≫ 1)."""
@@ -414,7 +420,7 @@ def exponent_sweep(
     done, results = 1.0, []
     for n in sorted(exponents):
         if n > done:
-            its += flow.solve(continuation(n, start=done), PATH_RTOL)
+            its += flow.solve(continuation(n, done, continuation_factor), PATH_RTOL)
             done = n
         saved = (flow.w.x.array.copy(), flow.U.x.array.copy())
         if n != 1:
@@ -439,11 +445,14 @@ def patch_cases(
     regularisation: float = 1e-5,
     numerics: Numerics | None = None,
     lithium_boundary: str = "collector",
+    continuation_factor: float = 2.0,
+    max_newton_iterations: int = 50,
 ) -> list[PatchResult]:
     """Run the study: the current on the fine mesh (one solve per ā), the creep flow on the
     coarser flow mesh (one exponent sweep per contact condition and ā). ``pressure`` is
-    P/σ_ref (collector only); ``lithium_boundary`` as in ``CreepFlow``. Results are
-    ordered by contact, ā, n."""
+    P/σ_ref (collector only); ``lithium_boundary`` as in ``CreepFlow``; smaller
+    ``continuation_factor`` and more ``max_newton_iterations`` help Newton on large cells.
+    Results are ordered by contact, ā, n."""
     from meshes.cache import load_mesh
 
     data = load_mesh(cell.geometry(), comm)
@@ -453,10 +462,12 @@ def patch_cases(
     lithium = lithium_domain(data.mesh, data.cell_tags, data.facet_tags, cell.radius)
     results = []
     for contact in contacts:
-        flow = CreepFlow(lithium, contact, lithium_boundary)
+        flow = CreepFlow(lithium, contact, lithium_boundary, max_it=max_newton_iterations)
         flow.pressure.value = pressure
         for flux in fluxes:
-            results += exponent_sweep(flow, flux, exponents, cell, regularisation)
+            results += exponent_sweep(
+                flow, flux, exponents, cell, regularisation, continuation_factor
+            )
     return results
 
 

@@ -108,6 +108,8 @@ class ReferenceSpec(_Strict):
 
 class NumericsSpec(_Strict):
     regularisation: float = Field(1e-5, gt=0, lt=1e-2)  # δ over v_far/a
+    continuation_factor: float = Field(2.0, gt=1, le=4)  # n grows by at most this factor
+    max_newton_iterations: int = Field(50, ge=5, le=1000)  # per Newton solve of the flow
 
 
 class OutputSpec(_Strict):
@@ -237,6 +239,8 @@ def run_study(spec: StudySpec, outdir, comm, argv=None) -> list:
             spec.sweep.stack_pressure_ratio,
             spec.numerics.regularisation,
             lithium_boundary=spec.cell.lithium_boundary,
+            continuation_factor=spec.numerics.continuation_factor,
+            max_newton_iterations=spec.numerics.max_newton_iterations,
         )
         wall = time.perf_counter() - start
         config = spec.model_dump(mode="json")
