@@ -399,6 +399,7 @@ def test_cli_study_writes_tables_and_plots(tmp_path, validation):
         ("sweep.contact=[sticking]", "sweep.contact: unknown key"),
         ("sweep.contacts=[glued]", "sweep.contacts.0: must be one of"),
         ("cell.width_ratio=-1", "cell.width_ratio: must be > 1 (got -1)"),
+        ("numerics.continuation_factor=1", "numerics.continuation_factor: must be > 1 (got 1)"),
         (
             "sweep.stack_pressure_ratio=0.5 cell.lithium_boundary=free",
             "sweep.stack_pressure_ratio: must be 0 with cell.lithium_boundary: free",
