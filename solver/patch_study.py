@@ -372,9 +372,10 @@ class CreepFlow:
             raise SolverError(f"no velocity node at {point}")
         mine = dist == best
         value = np.zeros(2)
+        speed = self.collector_velocity  # collective: on every rank
         if mine:
             tilde = self.w.x.array[self._velocity_dofs].reshape(-1, 2)[k]
-            value = tilde + self.collector_velocity * self.lift.x.array.reshape(-1, 2)[k]
+            value = tilde + speed * self.lift.x.array.reshape(-1, 2)[k]
         return self.comm.allreduce(value) / self.comm.allreduce(int(mine))
 
     def roof_flux(self) -> float:

@@ -242,6 +242,15 @@ def test_evolution_run_through_cli(tmp_path):
     # ParaView series: BP4 index = 64-byte header + 64 bytes per written step
     steps = ((out / "fields.bp" / "md.idx").stat().st_size - 64) // 64
     assert steps >= 3
+    # the same run under mpirun -n 2: same summary, same profiles, a field series
+    proc = run_lisse(["run", str(path), "-o", str(tmp_path / "mpi")], n=2)
+    assert proc.returncode == 0, proc.stderr
+    parallel = json.loads((tmp_path / "mpi" / "summary.json").read_text())
+    for key in ("final_contact_fraction", "li_stripped_um", "time_s"):
+        assert parallel[key] == pytest.approx(summary[key], rel=1e-6), key
+    assert parallel["interface_profile_times_s"] == pytest.approx(times, rel=1e-9)
+    assert (tmp_path / "mpi" / "fields.bp" / "md.idx").stat().st_size == (
+        out / "fields.bp" / "md.idx").stat().st_size
 
 
 def test_bad_interface_times_are_rejected(tmp_path):

@@ -414,21 +414,24 @@ def test_cli_study_rejects_bad_input(override, message):
 
 
 MPI_SCRIPT = """
-import json
+import json, sys
 from mpi4py import MPI
 from solver.patch_study import PatchCell, patch_cases
 from tests.test_patch_study import TEST_CELL
-res = patch_cases(PatchCell(**TEST_CELL), [3.0], [1, 5], ["frictionless"], MPI.COMM_WORLD)
+res = patch_cases(PatchCell(**TEST_CELL), [3.0], [1, 5], ["frictionless"], MPI.COMM_WORLD,
+                  lithium_boundary=sys.argv[1])
 if MPI.COMM_WORLD.rank == 0:
     print("RESULTS", json.dumps([[r.k_J, r.v_ratio, r.collector_velocity] for r in res]))
 """
 
 
-def test_mpi_matches_serial():
+@pytest.mark.parametrize("boundary", ["collector", "free"])
+def test_mpi_matches_serial(boundary):
     from solver.patch_study import PatchCell, patch_cases
 
-    serial = patch_cases(PatchCell(**TEST_CELL), [3.0], [1, 5], ["frictionless"], MPI.COMM_WORLD)
-    proc = run_mpi([sys.executable, "-c", MPI_SCRIPT])
+    serial = patch_cases(PatchCell(**TEST_CELL), [3.0], [1, 5], ["frictionless"], MPI.COMM_WORLD,
+                         lithium_boundary=boundary)
+    proc = run_mpi([sys.executable, "-c", MPI_SCRIPT, boundary])
     assert proc.returncode == 0, proc.stderr
     parallel = json.loads(proc.stdout.split("RESULTS")[1])
     for mine, theirs in zip(serial, parallel, strict=True):
