@@ -168,6 +168,9 @@ def _sweep(results: Path, out: Path) -> tuple[str, list]:
     profiles = _profiles(results, done, params, out)
     if profiles:
         blocks += [("h", "Interface current profiles"), ("img", profiles)]
+    histories = _histories(results, rows, params, out)
+    if histories:
+        blocks += [("h", "Contact fraction against time (evolution cases)"), ("img", histories)]
     return f"Sweep {manifest['name']}", blocks
 
 
@@ -213,6 +216,34 @@ def _profiles(results: Path, rows: list[dict], params: list[str], out: Path) -> 
         return None
     ax.legend(fontsize=6, ncol=2)
     return _save(fig, out / "interface_profiles.png")
+
+
+def _histories(results: Path, rows: list[dict], params: list[str], out: Path) -> Path | None:
+    """Contact fraction against time of up to ``MAX_PROFILES`` cases with a protocol
+    (their ``timeseries.csv``; failed runs that wrote one included)."""
+    fig, ax = _figure()
+    drawn = 0
+    for r in rows[:MAX_PROFILES]:
+        path = results / "cases" / r["case_id"] / "timeseries.csv"
+        if not path.exists():
+            continue
+        with open(path, newline="") as fh:
+            table = list(csv.DictReader(fh))
+        if not table:
+            continue
+        t = [float(row["time_s"]) / 3600 for row in table]
+        f = [float(row["contact_fraction"]) for row in table]
+        label = ", ".join(f"{_short(p)}={_fmt(r.get(p))}" for p in params)
+        ax.plot(t, f, lw=1.0, label=label)
+        drawn += 1
+    if not drawn:
+        plt.close(fig)
+        return None
+    ax.set(
+        xlabel="time (h)", ylabel="contact fraction", title="Interface contact during the protocol"
+    )
+    ax.legend(fontsize=6, ncol=2)
+    return _save(fig, out / "contact_fraction-vs-time.png")
 
 
 def _profile(ax, table: list[list[float]], label: str) -> None:

@@ -75,3 +75,35 @@ def test_report_rejects_other_folders(tmp_path):
     assert proc.stderr.strip() == (
         f"lisse: error: {tmp_path}: not a run folder (summary.json) or a sweep folder (sweep.json)"
     )
+
+
+def test_sweep_report_of_evolution_cases(tmp_path):
+    """Cases with a strip protocol: the report draws their contact fraction against time."""
+    import yaml
+
+    from tests.test_sweep import BASE
+
+    base = {
+        **BASE,
+        "evolution": {
+            "stack_pressure_MPa": 0,
+            "steps": [{"current_density_mA_cm2": 0.1, "capacity_mAh_cm2": 0.01}],
+            "field_snapshots": 0,
+        },
+    }
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(base))
+    sweep = {
+        "base": "base.yaml",
+        "name": "evo",
+        "output": str(tmp_path / "out"),
+        "grid": {"evolution.steps.0.current_density_mA_cm2": [0.05, 0.1]},
+    }
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump(sweep, sort_keys=False))
+    proc = lisse(["sweep", str(path), "--jobs", "1"], tmp_path / "cache")
+    assert proc.returncode == 0, proc.stderr
+    proc = lisse(["report", str(path)], tmp_path / "cache")
+    assert proc.returncode == 0, proc.stderr
+    report = tmp_path / "out" / "report"
+    assert "contact_fraction-vs-time.png" in (report / "report.md").read_text()
+    assert drawn(report / "contact_fraction-vs-time.png") > 100
