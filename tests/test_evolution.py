@@ -296,7 +296,8 @@ def test_failed_solve_is_cut_back(monkeypatch):
     assert last.time == pytest.approx(ref.time, rel=1e-12)
     assert last.li_stripped == pytest.approx(ref.li_stripped, rel=1e-12)
     assert max(r.mass_balance_error for r in outcome.records) < 5e-3
-    assert last.contact_fraction == pytest.approx(ref.contact_fraction, abs=0.02)
+    # the halved step changes the explicit time discretisation only: 1.2e-4 here
+    assert last.contact_fraction == pytest.approx(ref.contact_fraction, abs=1e-3)
 
 
 def test_repeated_failure_is_an_error_with_the_state_written(monkeypatch, tmp_path):
