@@ -94,9 +94,7 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
             progress.status(t_s=f"{rec.time:.4g}", contact=f"{rec.contact_fraction:.3f}")
             if fields is not None:
                 fields.maybe_write(sol, j)
-            if profile_times and evo.time >= profile_times[0] * (1 - 1e-12):
-                while profile_times and evo.time >= profile_times[0] * (1 - 1e-12):
-                    profile_times.pop(0)
+            if _passed(profile_times, evo.time):
                 snapshots.append(_snapshot(evo, f"t{len(snapshots)}"))
 
         error = None
@@ -133,6 +131,15 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
     return summary
 
 
+def _passed(times: list[float], now: float) -> bool:
+    """Drop the times (increasing) reached at ``now`` [s]; True if there were any."""
+    reached = False
+    while times and now >= times[0] * (1 - 1e-12):
+        times.pop(0)
+        reached = True
+    return reached
+
+
 class FieldSeries:
     """ParaView time series ``fields.bp`` (VTX) on the electrolyte mesh: the potential
     φ [V] and, at the interface nodes (zero elsewhere), the gap [µm], the pore content
@@ -155,9 +162,7 @@ class FieldSeries:
 
     def maybe_write(self, sol, j) -> None:
         self.last = (sol, j)
-        if self.times and self.evo.time >= self.times[0] * (1 - 1e-12):
-            while self.times and self.evo.time >= self.times[0] * (1 - 1e-12):
-                self.times.pop(0)
+        if _passed(self.times, self.evo.time):
             self.write(sol, j)
 
     def write(self, sol, j) -> None:

@@ -32,12 +32,11 @@ import ufl
 from dolfinx import fem
 
 from meshes.cache import load_mesh
-from meshes.geometry import CELL_TAGS, FACET_TAGS
-from solver.creep import LinearElastic
+from meshes.geometry import FACET_TAGS
 from solver.errors import SolverError
 from solver.mechanics import Mechanics
-from solver.mechanics_run import lithium_creep
-from solver.params import GAS_CONSTANT, Resolved
+from solver.mechanics_run import elastic_regions, lithium_creep
+from solver.params import Resolved
 
 RATE_RTOL = 0.01  # settled interval rates
 MAX_CLOSURE = 0.2  # the voids may lose at most this fraction of their volume
@@ -56,29 +55,20 @@ class GapClosure:
     steps: int
 
 
-def uniaxial_creep_rate(params: Resolved, stress: float) -> float:
-    """ε̇₀ (σ/S)ⁿ [1/s] of the electrode's creep law at the case temperature."""
-    li = params.electrode
-    rate0 = li.creep_prefactor * math.exp(
-        -li.creep_activation_energy / (GAS_CONSTANT * params.temperature)
-    )
-    return rate0 * (stress / li.creep_reference_stress) ** li.creep_stress_exponent
-
-
 def measure_gap_closure(params: Resolved, pressure: float, comm) -> GapClosure:
     """The relative closure rate of the cell's interfacial voids under the stack pressure
     ``pressure`` [Pa] (see the module docstring)."""
     if pressure <= 0:
         raise SolverError("gap closure: needs a stack pressure > 0")
-    el = params.electrolyte
     data = load_mesh(params.geometry, comm)
+    lithium = lithium_creep(params)
     mech = Mechanics(
         data.mesh,
         data.cell_tags,
         data.facet_tags,
         params.geometry.dimension,
-        lithium_creep(params),
-        {CELL_TAGS["electrolyte"]: LinearElastic(el.youngs_modulus, el.poisson_ratio)},
+        lithium,
+        elastic_regions(params),
         "collector",
         pressure,
         params.numerics,
@@ -96,7 +86,7 @@ def measure_gap_closure(params: Resolved, pressure: float, comm) -> GapClosure:
     v0 = previous = volume()
     if v0 <= 0:
         raise SolverError("gap closure: the cell has no open interfacial void")
-    dt = 1e-3 / uniaxial_creep_rate(params, pressure)
+    dt = 1e-3 / float(lithium.equivalent_rate(pressure))
     last = None
     for step in range(1, MAX_STEPS + 1):
         mech.step(dt)

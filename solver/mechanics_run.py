@@ -60,11 +60,17 @@ def lithium_creep(params: Resolved) -> PowerLawCreep:
 
 def materials(params: Resolved) -> tuple[Constitutive, dict[int, LinearElastic]]:
     """The Li model and the elastic regions (electrolyte, grain-boundary band, interlayer)."""
-    li, el = params.electrode, params.electrolyte
+    li = params.electrode
     if params.mechanics.li_model == "power_law_creep":
         lithium = lithium_creep(params)
     else:
         lithium = LinearElastic(li.youngs_modulus, li.poisson_ratio)
+    return lithium, elastic_regions(params)
+
+
+def elastic_regions(params: Resolved) -> dict[int, LinearElastic]:
+    """Cell tag → elastic constants of the electrolyte, grain-boundary band, interlayer."""
+    el = params.electrolyte
     regions = {CELL_TAGS["electrolyte"]: LinearElastic(el.youngs_modulus, el.poisson_ratio)}
     ms = params.microstructure
     for name, region in (
@@ -73,7 +79,7 @@ def materials(params: Resolved) -> tuple[Constitutive, dict[int, LinearElastic]]
     ):
         if region:
             regions[CELL_TAGS[name]] = LinearElastic(region.youngs_modulus, el.poisson_ratio)
-    return lithium, regions
+    return regions
 
 
 def hold_times(params: Resolved) -> np.ndarray:

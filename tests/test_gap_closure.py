@@ -158,3 +158,15 @@ def test_closure_rate_mpi_matches_serial():
     rate, steps = proc.stdout.split("RATE")[1].split()
     assert int(steps) == serial.steps
     assert float(rate) == pytest.approx(serial.rate, rel=1e-6)
+
+
+def test_closure_rate_with_an_elastic_interlayer():
+    """The elastic regions of the mechanics are used (here a 2 µm, 20 GPa interlayer under
+    the Li): an elastic layer much stiffer than creeping Li barely changes the rate."""
+    bare, _ = _rate(1.0)
+    data = case(stack_pressure_MPa=1.0)
+    data["microstructure"] = {"interlayer": {"thickness_um": 2.0, "ionic_conductivity_S_cm": 1e-4,
+                                             "youngs_modulus_GPa": 20}}
+    params = resolve(validate_case(data))
+    layered = measure_gap_closure(params, 1e6, MPI.COMM_WORLD)
+    assert layered.rate == pytest.approx(bare.rate, rel=0.05)
