@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install -e ".[fenics,dev]"
-	$(BIN)/python -c "import solver, dolfinx, gmsh; print('lisse installed: dolfinx', dolfinx.__version__, 'gmsh', gmsh.__version__)"
+	$(BIN)/python -c "import lisse.solver, dolfinx, gmsh; print('lisse installed: dolfinx', dolfinx.__version__, 'gmsh', gmsh.__version__)"
 	@touch $(STAMP)
 
 demo: install
@@ -31,7 +31,7 @@ validation-docs: install
 	LISSE_WRITE_DOCS=1 $(BIN)/python -m pytest -q
 
 lint: install
-	$(BIN)/ruff check solver meshes tests scripts
+	$(BIN)/ruff check lisse solver meshes tests scripts
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

@@ -1,19 +1,19 @@
 """Gmsh builders of Li | electrolyte cells with interfacial voids (see docs/geometry.md).
 
-The public API is re-exported here lazily, so ``from meshes.geometry import ...`` or
+The public API is re-exported here lazily, so ``from lisse.meshes.geometry import ...`` or
 ``import meshes`` does not load Gmsh, DOLFINx or matplotlib until they are needed.
 """
 
 from importlib import import_module
 
 _EXPORTS = {
-    "validate_geometry": "meshes.build",
-    "build_gmsh_model": "meshes.build",
-    "random_voids": "meshes.voids",
-    "contact_fraction": "meshes.voids",
-    "mesh_file": "meshes.cache",
-    "load_mesh": "meshes.cache",
-    "mesh_picture": "meshes.picture",
+    "validate_geometry": "lisse.meshes.build",
+    "build_gmsh_model": "lisse.meshes.build",
+    "random_voids": "lisse.meshes.voids",
+    "contact_fraction": "lisse.meshes.voids",
+    "mesh_file": "lisse.meshes.cache",
+    "load_mesh": "lisse.meshes.cache",
+    "mesh_picture": "lisse.meshes.picture",
 }
 __all__ = sorted(_EXPORTS)
 

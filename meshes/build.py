@@ -11,9 +11,9 @@ import math
 
 import gmsh
 
-from meshes.geometry import CELL_TAGS, DIMENSIONS, FACET_TAGS, VOID_SHAPES, CellGeometry, Void
-from meshes.voids import cap_sphere_radius, contact_fraction, lateral_extent, on_face
-from solver.errors import GeometryError
+from lisse.meshes.errors import GeometryError
+from lisse.meshes.geometry import CELL_TAGS, DIMENSIONS, FACET_TAGS, VOID_SHAPES, CellGeometry, Void
+from lisse.meshes.voids import cap_sphere_radius, contact_fraction, lateral_extent, on_face
 
 BUILDER_VERSION = 1  # bump whenever the meshes produced for a geometry change
 UM = 1e-6  # model length unit [m]
@@ -34,7 +34,7 @@ def validate_geometry(geom: CellGeometry) -> None:
     """Raise GeometryError (one line naming the field) if the geometry cannot be built."""
     _validate_cell(geom)
     if geom.microstructure is not None:
-        from meshes.microstructure import validate
+        from lisse.meshes.microstructure import validate
 
         validate(geom, CLEARANCE * geom.sizes.edge)
     if geom.contact_spot_radius is not None:
@@ -152,7 +152,7 @@ def build_gmsh_model(geom: CellGeometry) -> None:
     if regions is None:
         groups = _classify(geom)
     else:
-        from meshes import microstructure
+        from lisse.meshes import microstructure
 
         tol = 1e-6 * max(geom.width, geom.depth, geom.lithium_thickness,
                          geom.electrolyte_thickness) / UM
@@ -186,7 +186,7 @@ def _build_cad(geom: CellGeometry) -> dict[int, str] | None:
     else:
         holes = [_void_tool(geom.gdim, void) for void in geom.voids]
     if geom.microstructure is not None:
-        from meshes.microstructure import build_cad
+        from lisse.meshes.microstructure import build_cad
 
         return build_cad(geom, layers[0], layers[1], holes)
     lithium = [layers[1]]

@@ -20,9 +20,9 @@ import socket
 
 import gmsh
 
-from meshes.build import BUILDER_VERSION, build_gmsh_model, validate_geometry
-from meshes.geometry import CellGeometry
-from solver.errors import LisseError
+from lisse.meshes.build import BUILDER_VERSION, build_gmsh_model, validate_geometry
+from lisse.meshes.errors import LisseError
+from lisse.meshes.geometry import CellGeometry
 
 
 def cache_root(cache_dir: str | os.PathLike | None = None) -> pathlib.Path:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from meshes.microstructure import Microstructure
+    from lisse.meshes.microstructure import Microstructure
 
 DIMENSIONS = ("plane", "axisymmetric", "3d")
 VOID_SHAPES = ("ellipse", "cap")

@@ -7,7 +7,7 @@ Coordinates as in ``meshes.geometry``: interface y = 0, electrolyte below, Li ab
   (``spread`` = 0 gives aligned square grains) filling the electrolyte below the
   interlayer. Each grain is shrunk by half the band width ``band_width`` from every
   boundary; the remainder is the resolved grain-boundary band (cell tag grain_boundary),
-  whose conductivity tensor ``solver.microstructure`` scales to the physical boundary.
+  whose conductivity tensor ``solver.physics.conductivity`` scales to the physical boundary.
   In 3D the grains are convex polyhedra (the region box clipped by bisector planes) and
   the band is split by the Voronoi faces and the continued planes of the grain faces, so
   the mesh resolves where bands cross (``polycrystal_3d``).
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import gmsh
 import numpy as np
 
-from solver.errors import GeometryError
+from lisse.meshes.errors import GeometryError
 
 UM = 1e-6
 
@@ -599,7 +599,7 @@ def classify(geom, regions: dict[int, str], outer_group) -> dict[str, set[int]]:
     ``outer_group(layer, tag)`` names a facet on the cell's outer faces (counter,
     collector, sides, axis) or returns a void_* name otherwise (``meshes.build``).
     """
-    from meshes.geometry import CELL_TAGS, FACET_TAGS
+    from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS
 
     dim = geom.gdim
     groups: dict[str, set[int]] = {name: set() for name in (*CELL_TAGS, *FACET_TAGS)}

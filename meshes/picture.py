@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from meshes.geometry import CELL_TAGS, FACET_TAGS, CellGeometry  # noqa: E402
+from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS, CellGeometry  # noqa: E402
 
 UM = 1e-6
 COLOURS = {

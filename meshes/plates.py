@@ -14,7 +14,7 @@ import math
 
 import gmsh
 
-from meshes.geometry import CELL_TAGS, FACET_TAGS
+from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS
 
 
 def quarter_plate(

@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 
-from meshes.geometry import DIMENSIONS, VOID_SHAPES, CellGeometry, Void
-from solver.errors import GeometryError
+from lisse.meshes.errors import GeometryError
+from lisse.meshes.geometry import DIMENSIONS, VOID_SHAPES, CellGeometry, Void
 
 CONTACT_FRACTION_TOL = 1e-6  # |reached - target| guaranteed by random_voids
 MAX_ATTEMPTS = 20_000  # random draws before random_voids gives up

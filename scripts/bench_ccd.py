@@ -14,9 +14,9 @@ import argparse
 import time
 from pathlib import Path
 
-import solver  # noqa: F401  (DOLFINx wheel set-up)
-from solver.config import load_case, resolve
-from solver.evolution_run import ccd_search, current_distribution
+import lisse  # noqa: F401  (DOLFINx wheel set-up)
+from lisse.solver.config.schema import load_case, resolve
+from lisse.solver.studies.evolution import ccd_search, current_distribution
 
 CASE = Path(__file__).resolve().parents[1] / "configs/studies/ccd_llzo_axisymmetric.yaml"
 PRESSURES_MPA = (1.0, 1.5, 2.0, 3.0, 4.0)

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import solver  # noqa: F401  (DOLFINx wheel set-up)
+import lisse  # noqa: F401  (DOLFINx wheel set-up)
 
 KRYLOV_RTOL = 1e-8
 
@@ -55,7 +55,7 @@ def case(size_um: float) -> dict:
 
 
 def _params(size_um: float):
-    from solver.config import resolve, validate_case
+    from lisse.solver.config.schema import resolve, validate_case
 
     return resolve(validate_case(case(size_um)))
 
@@ -65,8 +65,8 @@ def write_domain(size_um: float, path: Path) -> None:
     from dolfinx.io import XDMFFile
     from mpi4py import MPI
 
-    from meshes.cache import load_mesh
-    from solver.domain import electrolyte_domain
+    from lisse.meshes.cache import load_mesh
+    from lisse.solver.fem.domain import electrolyte_domain
 
     data = load_mesh(_params(size_um).geometry, MPI.COMM_WORLD)
     domain = electrolyte_domain(data.mesh, data.cell_tags, data.facet_tags, False)
@@ -82,7 +82,7 @@ def read_domain(path: Path):
     from dolfinx.io import XDMFFile
     from mpi4py import MPI
 
-    from solver.domain import Domain
+    from lisse.solver.fem.domain import Domain
 
     with XDMFFile(MPI.COMM_WORLD, path, "r") as xdmf:
         msh = xdmf.read_mesh(name="electrolyte")
@@ -126,7 +126,7 @@ def run_baseline(domain) -> dict:
 
 
 def run_lisse(params, domain) -> dict:
-    from solver.electrochem import CurrentDistribution
+    from lisse.solver.physics.current import CurrentDistribution
 
     start = time.perf_counter()
     cd = CurrentDistribution(domain, params.electrolyte.ionic_conductivity, params.working,

@@ -18,12 +18,12 @@ import argparse
 import resource
 import time
 
-import solver  # noqa: F401  (before dolfinx)
-from meshes.cache import load_mesh
-from meshes.geometry import CellGeometry, MeshSizes, Void
-from solver.creep import LinearElastic, PowerLawCreep
-from solver.mechanics import Mechanics
-from solver.params import Numerics
+import lisse  # noqa: F401  (before dolfinx)
+from lisse.meshes.cache import load_mesh
+from lisse.meshes.geometry import CellGeometry, MeshSizes, Void
+from lisse.solver.config.params import Numerics
+from lisse.solver.physics.creep import LinearElastic, PowerLawCreep
+from lisse.solver.physics.mechanics import Mechanics
 
 UM = 1e-6
 

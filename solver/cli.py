@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from solver.errors import LisseError, UserError
+from lisse.solver.errors import LisseError, UserError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,7 +76,7 @@ def _sweep_parsers(sub) -> None:
 
 
 def _load(args):
-    from solver.config import load_case, resolve, resolved_dict
+    from lisse.solver.config.schema import load_case, resolve, resolved_dict
 
     case = load_case(args.case, args.overrides)
     return case, resolve(case), resolved_dict(case)
@@ -88,8 +88,8 @@ def _say(comm, text: str) -> None:
 
 
 def _validate(args, comm) -> None:
-    from meshes.build import validate_geometry
-    from meshes.voids import contact_fraction
+    from lisse.meshes.build import validate_geometry
+    from lisse.meshes.voids import contact_fraction
 
     _, params, _ = _load(args)
     geom = params.geometry
@@ -102,8 +102,8 @@ def _validate(args, comm) -> None:
 def _mesh(args, comm) -> None:
     import shutil
 
-    from meshes.cache import mesh_file
-    from meshes.picture import mesh_picture
+    from lisse.meshes.cache import mesh_file
+    from lisse.meshes.picture import mesh_picture
 
     _, params, _ = _load(args)
     out = Path(args.output or params.output.directory)
@@ -119,7 +119,7 @@ def _mesh(args, comm) -> None:
 
 
 def _run(args, comm) -> None:
-    from solver.run import run_case
+    from lisse.solver.studies.steady import run_case
 
     _, params, config = _load(args)
     if params.evolution is not None and params.evolution.steps:
@@ -139,7 +139,7 @@ def _run(args, comm) -> None:
 
 
 def _run_evolution(args, comm, params, config) -> None:
-    from solver.evolution_run import run_evolution
+    from lisse.solver.studies.evolution import run_evolution
 
     out = Path(args.output or params.output.directory)
     s = run_evolution(params, out, comm, config, argv=sys.argv)
@@ -155,7 +155,7 @@ def _run_evolution(args, comm, params, config) -> None:
 
 
 def _ccd(args, comm) -> None:
-    from solver.evolution_run import run_ccd_study
+    from lisse.solver.studies.evolution import run_ccd_study
 
     out = Path(args.output or "results/ccd")
     rows = run_ccd_study(args.case, args.overrides, args.vary, out, comm, argv=sys.argv)
@@ -169,7 +169,7 @@ def _ccd(args, comm) -> None:
 
 
 def _study(args, comm) -> None:
-    from solver.patch_study_run import load_study, run_study, summary_lines
+    from lisse.solver.studies.patch import load_study, run_study, summary_lines
 
     spec = load_study(args.study, args.overrides)
     out = Path(args.output or spec.output.directory)
@@ -178,13 +178,13 @@ def _study(args, comm) -> None:
 
 
 def _sweep(args, comm) -> None:
-    from solver.sweep import command
+    from lisse.solver.studies.sweep import command
 
     command(args, comm)
 
 
 def _report(args, comm) -> None:
-    from solver.report import command
+    from lisse.solver.io.report import command
 
     command(args, comm)
 

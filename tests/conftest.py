@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import solver  # noqa: F401  (the DOLFINx wheel must set up PETSc before dolfinx loads)
+import lisse  # noqa: F401  (the DOLFINx wheel must set up PETSc before dolfinx loads)
 
 ROOT = Path(__file__).resolve().parents[1]
 _ROWS: list[dict] = []

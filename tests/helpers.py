@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-import solver  # noqa: F401  (sets up the DOLFINx wheel's PETSc)
+import lisse  # noqa: F401  (sets up the DOLFINx wheel's PETSc)
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -21,8 +21,8 @@ def rectangle_domain(comm, width: float, thickness: float, nx: int, ny: int,
     counter (14)."""
     from dolfinx import mesh as dm
 
-    from meshes.geometry import FACET_TAGS
-    from solver.domain import Domain
+    from lisse.meshes.geometry import FACET_TAGS
+    from lisse.solver.fem.domain import Domain
 
     diag = dm.DiagonalType.crossed if diagonal == "crossed" else dm.DiagonalType.right
     msh = dm.create_rectangle(comm, [[0.0, -thickness], [width, 0.0]], [nx, ny],
@@ -61,9 +61,9 @@ def solve_case(case: dict, comm=None):
     resolved parameters)."""
     from mpi4py import MPI
 
-    from solver.config import resolve, validate_case
-    from solver.observables import summary
-    from solver.run import solve_current
+    from lisse.solver.config.schema import resolve, validate_case
+    from lisse.solver.studies.observables import summary
+    from lisse.solver.studies.steady import solve_current
 
     comm = comm or MPI.COMM_WORLD
     params = resolve(validate_case(case))

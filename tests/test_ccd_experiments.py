@@ -23,8 +23,8 @@ from __future__ import annotations
 import pytest
 from mpi4py import MPI
 
-from solver.config import load_case, resolve
-from solver.evolution_run import ccd_search
+from lisse.solver.config.schema import load_case, resolve
+from lisse.solver.studies.evolution import ccd_search
 from tests.helpers import ROOT
 
 WANG = "Wang et al. 2019 (via Roy et al. 2021)"

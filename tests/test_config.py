@@ -11,16 +11,16 @@ import textwrap
 import pytest
 import yaml
 
-from solver import materials
-from solver.config import (
+from lisse.solver.config import materials
+from lisse.solver.config.params import FARADAY, GAS_CONSTANT
+from lisse.solver.config.schema import (
     apply_overrides,
     load_case,
     resolve,
     resolved_dict,
     validate_case,
 )
-from solver.errors import ConfigError, UserError
-from solver.params import FARADAY, GAS_CONSTANT
+from lisse.solver.errors import ConfigError, UserError
 
 BASE = """\
 geometry:
@@ -450,7 +450,7 @@ def test_docs_list_every_field():
 
     from pydantic import BaseModel
 
-    from solver.config import Case, RandomVoidsSpec, VoidSpec
+    from lisse.solver.config.schema import Case, RandomVoidsSpec, VoidSpec
 
     docs = (Path(__file__).parents[1] / "docs" / "config.md").read_text()
 

@@ -16,9 +16,9 @@ import ufl
 from dolfinx import fem
 from mpi4py import MPI
 
-from solver.electrochem import CurrentDistribution
-from solver.kinetics import planar_cell_voltage
-from solver.params import FARADAY, GAS_CONSTANT, Kinetics, Numerics
+from lisse.solver.config.params import FARADAY, GAS_CONSTANT, Kinetics, Numerics
+from lisse.solver.physics.current import CurrentDistribution
+from lisse.solver.physics.kinetics import planar_cell_voltage
 from tests.helpers import rectangle_domain, run_mpi
 
 T = 298.15
@@ -105,15 +105,15 @@ def test_mms_second_order_convergence(axisymmetric, validation):
 
 
 MPI_SCRIPT = """
-import solver
+import lisse
 import sys
 
 import numpy as np
 from mpi4py import MPI
 from tests.helpers import rectangle_domain
 from tests.test_current_verification import WORKING, COUNTER, KAPPA, L, W, T
-from solver.electrochem import CurrentDistribution
-from solver.params import Numerics
+from lisse.solver.physics.current import CurrentDistribution
+from lisse.solver.config.params import Numerics
 domain = rectangle_domain(MPI.COMM_WORLD, W, L, 6, 12)
 sol = CurrentDistribution(domain, KAPPA, WORKING, COUNTER, T,
                           Numerics(linear_solver="iterative")).solve("galvanostatic", 10.0)

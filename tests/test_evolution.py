@@ -14,10 +14,10 @@ import sys
 import numpy as np
 import pytest
 
-from solver.config import resolve, validate_case
-from solver.evolution import InterfaceEvolution, ProtocolStep
-from solver.evolution_run import ccd_search, current_distribution
-from solver.params import FARADAY
+from lisse.solver.config.params import FARADAY
+from lisse.solver.config.schema import resolve, validate_case
+from lisse.solver.physics.gap_evolution import InterfaceEvolution, ProtocolStep
+from lisse.solver.studies.evolution import ccd_search, current_distribution
 from tests.helpers import run_lisse, run_mpi
 
 OMEGA = 1.30e-5  # m³/mol
@@ -268,8 +268,8 @@ def test_bad_interface_times_are_rejected(tmp_path):
 
 def _failing_solve(monkeypatch, fail_calls):
     """Make CurrentDistribution.solve raise SolverError on the given call numbers."""
-    from solver.electrochem import CurrentDistribution
-    from solver.errors import SolverError
+    from lisse.solver.errors import SolverError
+    from lisse.solver.physics.current import CurrentDistribution
 
     original, calls = CurrentDistribution.solve, {"n": 0}
 
@@ -305,8 +305,8 @@ def test_repeated_failure_is_an_error_with_the_state_written(monkeypatch, tmp_pa
     SolverError naming the time, and the folder holds the timeseries up to there."""
     from mpi4py import MPI
 
-    from solver.errors import SolverError
-    from solver.evolution_run import run_evolution
+    from lisse.solver.errors import SolverError
+    from lisse.solver.studies.evolution import run_evolution
 
     data = case(steps=[{"current_density_mA_cm2": 0.3, "capacity_mAh_cm2": 0.05}],
                 time_step={"max_cutbacks": 3})

@@ -1,5 +1,5 @@
-"""Closure of interfacial voids measured on the creep field of the cell (solver.gap_closure)
-against the reduced isolated-void law (solver.creep_closure), and the evolution with it.
+"""Closure of interfacial voids measured on the creep field of the cell (solver.studies.gap_closure)
+against the reduced isolated-void law (solver.physics.creep_closure), and the evolution with it.
 
 For a power-law Li at fixed geometry the creep problem is homogeneous in the load: once the
 elastic transient is over the closure rate scales as pⁿ and follows the Arrhenius factor of
@@ -16,10 +16,10 @@ import math
 import pytest
 from mpi4py import MPI
 
-from solver.config import resolve, validate_case
-from solver.evolution import InterfaceEvolution, ProtocolStep
-from solver.evolution_run import _with_closure_rate, ccd_search, current_distribution
-from solver.gap_closure import RATE_RTOL, measure_gap_closure
+from lisse.solver.config.schema import resolve, validate_case
+from lisse.solver.physics.gap_evolution import InterfaceEvolution, ProtocolStep
+from lisse.solver.studies.evolution import _with_closure_rate, ccd_search, current_distribution
+from lisse.solver.studies.gap_closure import RATE_RTOL, measure_gap_closure
 from tests.test_evolution import case, strip
 
 # the measured rate settles to RATE_RTOL between successive steps; ratios of two
@@ -137,8 +137,8 @@ def test_creep_field_without_voids_is_a_user_error(tmp_path):
 
 MPI_SCRIPT = """
 from mpi4py import MPI
-from solver.config import resolve, validate_case
-from solver.gap_closure import measure_gap_closure
+from lisse.solver.config.schema import resolve, validate_case
+from lisse.solver.studies.gap_closure import measure_gap_closure
 from tests.test_evolution import case
 params = resolve(validate_case(case(stack_pressure_MPa=1.0)))
 closure = measure_gap_closure(params, 1e6, MPI.COMM_WORLD)

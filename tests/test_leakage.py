@@ -14,10 +14,10 @@ import sys
 import pytest
 from mpi4py import MPI
 
-from solver import materials
-from solver.electrochem import CurrentDistribution
-from solver.leakage import solve_leakage
-from solver.params import Kinetics, Numerics
+from lisse.solver.config import materials
+from lisse.solver.config.params import Kinetics, Numerics
+from lisse.solver.physics.current import CurrentDistribution
+from lisse.solver.physics.leakage import solve_leakage
 from tests.helpers import ROOT, rectangle_domain, run_lisse, run_mpi
 
 T = 298.15
@@ -104,11 +104,11 @@ def test_risk_fraction_mesh_converged():
 
 
 MPI_SCRIPT = """
-import solver
+import lisse
 from mpi4py import MPI
 from tests.test_leakage import _slab, LLZO, J_NUC, L
-from solver.leakage import solve_leakage
-from solver.params import Numerics
+from lisse.solver.physics.leakage import solve_leakage
+from lisse.solver.config.params import Numerics
 domain, cd = _slab()
 sol = cd.solve("galvanostatic", -100.0)
 leak = solve_leakage(domain, LLZO, sol.potential, sol.cell_voltage, sol.interface_area, J_NUC,

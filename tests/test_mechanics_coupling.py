@@ -18,12 +18,12 @@ import pytest
 import yaml
 from mpi4py import MPI
 
-from solver.config import resolve, validate_case
-from solver.electrochem import CurrentDistribution
-from solver.kinetics import planar_cell_voltage
-from solver.mechanics_run import run_hold
-from solver.params import FARADAY, Kinetics, Numerics
-from solver.run import solve_current
+from lisse.solver.config.params import FARADAY, Kinetics, Numerics
+from lisse.solver.config.schema import resolve, validate_case
+from lisse.solver.physics.current import CurrentDistribution
+from lisse.solver.physics.kinetics import planar_cell_voltage
+from lisse.solver.studies.hold import run_hold
+from lisse.solver.studies.steady import solve_current
 from tests.helpers import ROOT, rectangle_domain, run_lisse
 
 T = 298.15
@@ -234,7 +234,7 @@ def test_lisse_run_with_mechanics_serial_and_mpi(tmp_path):
 
 
 def test_mechanics_config_errors(tmp_path):
-    from solver.errors import ConfigError
+    from lisse.solver.errors import ConfigError
 
     with pytest.raises(ConfigError, match="mechanics.first_step_s"):
         validate_case(_case(duration_s=1.0, first_step_s=2.0))
@@ -250,7 +250,7 @@ def test_hold_in_axisymmetric_and_3d_cells(dimension):
     """The hold runs on axisymmetric and 3D cells: at loading the contact fraction is the
     meshed bonded fraction and the collector carries p·A; creep then closes part of the
     void and lowers the collector."""
-    from meshes.voids import contact_fraction
+    from lisse.meshes.voids import contact_fraction
 
     case = _case(stack_pressure_MPa=2.0, duration_s=600.0, time_steps=3, first_step_s=50.0)
     case["numerics"] = {"linear_solver": "direct"}

@@ -27,14 +27,14 @@ from dolfinx import fem
 from dolfinx import mesh as dm
 from mpi4py import MPI
 
-from meshes.geometry import CELL_TAGS, FACET_TAGS
-from meshes.plates import quarter_plate
-from solver.creep import LinearElastic, PowerLawCreep, deviator, von_mises
-from solver.mechanics import Mechanics
-from solver.params import GAS_CONSTANT, Numerics
+from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS
+from lisse.meshes.plates import quarter_plate
+from lisse.solver.config.params import GAS_CONSTANT, Numerics
+from lisse.solver.physics.creep import LinearElastic, PowerLawCreep, deviator, von_mises
+from lisse.solver.physics.mechanics import Mechanics
 from tests.helpers import run_mpi
 
-# Li library values (solver/data/materials.yaml)
+# Li library values (solver/config/data/materials.yaml)
 LI = dict(
     youngs_modulus=7.8e9,
     poisson_ratio=0.38,
@@ -290,7 +290,7 @@ def _numbers() -> dict:
 
 
 def test_mechanics_mpi_matches_serial():
-    script = "import solver; from tests.test_mechanics_verification import main; main()"
+    script = "import lisse; from tests.test_mechanics_verification import main; main()"
     proc = run_mpi([sys.executable, "-c", script])
     assert proc.returncode == 0, proc.stderr
     parallel = json.loads(proc.stdout.strip().splitlines()[-1])

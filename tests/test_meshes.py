@@ -14,13 +14,13 @@ import sys
 import gmsh
 import pytest
 
-import meshes.cache
-from meshes.build import validate_geometry
-from meshes.cache import geometry_key, load_mesh, mesh_file
-from meshes.geometry import CELL_TAGS, FACET_TAGS, CellGeometry, MeshSizes, Void
-from meshes.picture import mesh_picture
-from meshes.voids import CONTACT_FRACTION_TOL, contact_fraction, lateral_extent, random_voids
-from solver.errors import GeometryError
+import lisse.meshes.cache as mesh_cache
+from lisse.meshes.build import validate_geometry
+from lisse.meshes.cache import geometry_key, load_mesh, mesh_file
+from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS, CellGeometry, MeshSizes, Void
+from lisse.meshes.picture import mesh_picture
+from lisse.meshes.voids import CONTACT_FRACTION_TOL, contact_fraction, lateral_extent, random_voids
+from lisse.solver.errors import GeometryError
 
 UM = 1e-6
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -279,7 +279,7 @@ def test_cache_reuse(cache_dir, monkeypatch):
     def rebuild(geom, target):
         raise AssertionError("cached mesh was rebuilt")
 
-    monkeypatch.setattr(meshes.cache, "write_msh", rebuild)
+    monkeypatch.setattr(mesh_cache, "write_msh", rebuild)
     assert mesh_file(PLANE) == path
     assert path.stat().st_mtime_ns == stamp
     assert list(cache_dir.iterdir()) == [path]  # no temporary file left
@@ -289,9 +289,9 @@ def test_cache_reuse(cache_dir, monkeypatch):
 MPI_SCRIPT = """
 import dataclasses, sys
 from mpi4py import MPI
-from meshes.cache import load_mesh
-from meshes.geometry import CellGeometry, MeshSizes, Void
-from solver.errors import GeometryError
+from lisse.meshes.cache import load_mesh
+from lisse.meshes.geometry import CellGeometry, MeshSizes, Void
+from lisse.solver.errors import GeometryError
 UM = 1e-6
 geom = CellGeometry("plane", 50 * UM, 20 * UM, 30 * UM, MeshSizes(5 * UM, 1.5 * UM, 0.3 * UM),
                     voids=(Void((0.0,), 5 * UM, 3 * UM), Void((20 * UM,), 4 * UM, 8 * UM, "cap")))

@@ -15,8 +15,8 @@ import json
 import numpy as np
 import pytest
 
-from solver.errors import GeometryError
-from solver.microstructure import analyse, laminate
+from lisse.solver.errors import GeometryError
+from lisse.solver.physics.conductivity import analyse, laminate
 from tests.helpers import ROOT, run_lisse, solve_case
 
 EXAMPLES = ROOT / "configs" / "examples"

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import yaml
 
-from solver.errors import GeometryError
-from solver.microstructure import analyse
+from lisse.solver.errors import GeometryError
+from lisse.solver.physics.conductivity import analyse
 from tests.helpers import run_lisse, solve_case
 
 KAPPA_G = 0.1  # S/m (1e-3 S/cm)

@@ -37,8 +37,8 @@ def rectangle_lithium(width: float, height: float, nx: int, ny: int):
     collector (top), axis (r = 0) and side_lithium (r = width)."""
     from dolfinx import mesh as dm
 
-    from meshes.geometry import FACET_TAGS
-    from solver.domain import Domain
+    from lisse.meshes.geometry import FACET_TAGS
+    from lisse.solver.fem.domain import Domain
 
     msh = dm.create_rectangle(
         MPI.COMM_WORLD, [[0.0, 0.0], [width, height]], [nx, ny], diagonal=dm.DiagonalType.crossed
@@ -77,7 +77,7 @@ def _norm(form) -> float:
 def test_uniform_consumption_is_rigid_translation(contact, validation):
     """Uniform stripping over a fully bonded interface, no load: v = (0, −1) everywhere,
     zero stress, U = 1, for every n (the flow is exact in the discrete space)."""
-    from solver.patch_study import CreepFlow
+    from lisse.solver.physics.patch_flow import CreepFlow
 
     domain = rectangle_lithium(3.0, 2.0, 6, 4)
     flow = CreepFlow(domain, contact)
@@ -120,7 +120,7 @@ def _exact(x):
 
 def _body_force(x, n: float, delta: float):
     """f = −∇·σ in cylindrical components, written independently of the weak form."""
-    from solver.patch_study import deviatoric_stress, strain_rate
+    from lisse.solver.physics.patch_flow import deviatoric_stress, strain_rate
 
     v, p = _exact(x)
     r = x[0]
@@ -140,8 +140,8 @@ def _body_force(x, n: float, delta: float):
 
 def _mms_error(cells: int, n: float, delta: float) -> tuple[float, float]:
     """Relative L2 (r-weighted) velocity error and collector-speed error on a cells² mesh."""
-    from meshes.geometry import FACET_TAGS
-    from solver.patch_study import CreepFlow
+    from lisse.meshes.geometry import FACET_TAGS
+    from lisse.solver.physics.patch_flow import CreepFlow
 
     domain = rectangle_lithium(1.0, 1.0, cells, cells)
     x = ufl.SpatialCoordinate(domain.mesh)
@@ -190,9 +190,9 @@ def test_manufactured_solution_converges(n, validation):
 
 def test_flux_concentration_matches_e4(validation):
     """k_J from the study's wrapper equals test_constriction's E4 value on the same mesh."""
-    from meshes.cache import load_mesh
-    from solver.domain import electrolyte_domain
-    from solver.patch_study import PatchCell, interface_flux
+    from lisse.meshes.cache import load_mesh
+    from lisse.solver.fem.domain import electrolyte_domain
+    from lisse.solver.physics.patch_flow import PatchCell, interface_flux
     from tests.test_constriction import patch_flux_concentration
 
     cell = PatchCell(
@@ -225,7 +225,7 @@ def test_flux_concentration_matches_e4(validation):
 
 @pytest.fixture(scope="module")
 def small_study():
-    from solver.patch_study import PatchCell, patch_cases
+    from lisse.solver.physics.patch_flow import PatchCell, patch_cases
 
     cell = PatchCell(**TEST_CELL)
     return cell, patch_cases(cell, [0.01, 0.1, 10.0], [1, 5], ["sticking"], MPI.COMM_WORLD)
@@ -254,9 +254,9 @@ def test_small_patch_limit_and_mass_balance(small_study, validation):
 
 def test_patch_volume_rate_is_mass_balance(small_study):
     """∫_roof v·n r ds = (U − j_mean/j_far) W²/2: incompressibility and Li bookkeeping."""
-    from meshes.cache import load_mesh
-    from solver.domain import electrolyte_domain
-    from solver.patch_study import interface_flux
+    from lisse.meshes.cache import load_mesh
+    from lisse.solver.fem.domain import electrolyte_domain
+    from lisse.solver.physics.patch_flow import interface_flux
 
     cell, results = small_study
     data = load_mesh(cell.geometry(), MPI.COMM_WORLD)
@@ -269,8 +269,8 @@ def test_patch_volume_rate_is_mass_balance(small_study):
 def test_uniform_flux_on_the_patch_mesh_gives_rigid_li():
     """With a uniform flux and a traction-free patch the exact solution is a rigid
     translation: R = 1 exactly, for both contact conditions and n > 1."""
-    from meshes.cache import load_mesh
-    from solver.patch_study import CreepFlow, PatchCell, lithium_domain
+    from lisse.meshes.cache import load_mesh
+    from lisse.solver.physics.patch_flow import CreepFlow, PatchCell, lithium_domain
 
     cell = PatchCell(**TEST_CELL)
     data = load_mesh(cell.geometry(), MPI.COMM_WORLD)
@@ -288,10 +288,10 @@ def test_free_lithium_rigid_translation_and_mass_balance():
     """Traction-free top and outer radius (Roy, Fleck & Deshpande 2021): a uniform flux
     translates the Li rigidly (R = 1, top speed 1); with the patch flux at ā = 10 the Li
     volume is conserved: the net flux through the whole Li boundary vanishes."""
-    from meshes.cache import load_mesh
-    from meshes.geometry import FACET_TAGS
-    from solver.domain import electrolyte_domain
-    from solver.patch_study import CreepFlow, PatchCell, interface_flux, lithium_domain
+    from lisse.meshes.cache import load_mesh
+    from lisse.meshes.geometry import FACET_TAGS
+    from lisse.solver.fem.domain import electrolyte_domain
+    from lisse.solver.physics.patch_flow import CreepFlow, PatchCell, interface_flux, lithium_domain
 
     cell = PatchCell(**TEST_CELL)
     data = load_mesh(cell.geometry(), MPI.COMM_WORLD)
@@ -314,9 +314,9 @@ def test_free_lithium_rigid_translation_and_mass_balance():
 def test_regularisation_and_mesh_converged(validation):
     """R at n = 20 changes by < 0.2 % from δ = 1e-5 to 1e-6, and by < 0.2 % when the flow
     mesh is refined twofold (ā = 10, sticking)."""
-    from meshes.cache import load_mesh
-    from solver.domain import electrolyte_domain
-    from solver.patch_study import (
+    from lisse.meshes.cache import load_mesh
+    from lisse.solver.fem.domain import electrolyte_domain
+    from lisse.solver.physics.patch_flow import (
         CreepFlow,
         PatchCell,
         exponent_sweep,
@@ -416,7 +416,7 @@ def test_cli_study_rejects_bad_input(override, message):
 MPI_SCRIPT = """
 import json, sys
 from mpi4py import MPI
-from solver.patch_study import PatchCell, patch_cases
+from lisse.solver.physics.patch_flow import PatchCell, patch_cases
 from tests.test_patch_study import TEST_CELL
 res = patch_cases(PatchCell(**TEST_CELL), [3.0], [1, 5], ["frictionless"], MPI.COMM_WORLD,
                   lithium_boundary=sys.argv[1])
@@ -427,7 +427,7 @@ if MPI.COMM_WORLD.rank == 0:
 
 @pytest.mark.parametrize("boundary", ["collector", "free"])
 def test_mpi_matches_serial(boundary):
-    from solver.patch_study import PatchCell, patch_cases
+    from lisse.solver.physics.patch_flow import PatchCell, patch_cases
 
     serial = patch_cases(PatchCell(**TEST_CELL), [3.0], [1, 5], ["frictionless"], MPI.COMM_WORLD,
                          lithium_boundary=boundary)

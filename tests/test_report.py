@@ -14,7 +14,7 @@ C0 = np.array([0x1F, 0x77, 0xB4]) / 255  # matplotlib's first line colour
 
 def drawn(path, colour=C0) -> int:
     """Pixels of ``colour`` in a PNG of FIGSIZE x DPI pixels."""
-    from solver.report import DPI, FIGSIZE
+    from lisse.solver.io.report import DPI, FIGSIZE
 
     image = imread(path)
     assert image.shape[:2] == (FIGSIZE[1] * DPI, FIGSIZE[0] * DPI)

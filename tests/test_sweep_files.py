@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from solver.progress import Progress
-from solver.sweep import load_sweep
+from lisse.solver.io.progress import Progress
+from lisse.solver.studies.sweep import load_sweep
 from tests.helpers import ROOT
 from tests.test_sweep import BASE
 
@@ -118,7 +118,7 @@ def test_case_ids_depend_on_the_case_only(tmp_path):
     ],
 )
 def test_bad_expansions_name_the_field(tmp_path, sweep, message):
-    from solver.errors import ConfigError
+    from lisse.solver.errors import ConfigError
 
     with pytest.raises(ConfigError) as error:
         expand(tmp_path, **sweep)
@@ -126,7 +126,7 @@ def test_bad_expansions_name_the_field(tmp_path, sweep, message):
 
 
 def test_missing_base_and_file(tmp_path):
-    from solver.errors import ConfigError, UserError
+    from lisse.solver.errors import ConfigError, UserError
 
     path = tmp_path / "s.yaml"
     path.write_text("grid: {temperature_C: [0]}\n")

@@ -1,0 +1,206 @@
+"""The ``evolution:`` section of a case: a galvanostatic protocol, the Li supply routes,
+time stepping, failure criteria and the critical-current-density search (units in the
+field names; ``settings`` converts to SI)."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from lisse.solver.physics.creep_closure import CreepClosure
+from lisse.solver.physics.gap_evolution import SECONDS_PER_HOUR, EvolutionSettings, ProtocolStep
+from lisse.solver.physics.vacancy import VacancySupply
+from lisse.solver.studies.ccd_search import CcdSettings
+
+MA_CM2 = 10.0  # A/m² per mA/cm²
+MAH_CM2 = 3.6e4  # C/m² per mAh/cm²
+
+
+def _fail(message: str, subpath: str = ""):
+    raise PydanticCustomError("lisse", "{message}", {"message": message, "subpath": subpath})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StepSpec(_Strict):
+    """One galvanostatic step: positive current strips the working electrode, 0 rests.
+    Give its length as duration_h or, with current, capacity_mAh_cm2."""
+
+    current_density_mA_cm2: float = Field(ge=-1000, le=1000)
+    duration_h: float | None = Field(None, gt=0)
+    capacity_mAh_cm2: float | None = Field(None, gt=0)
+    label: str = ""
+
+    @model_validator(mode="after")
+    def _one_length(self) -> Self:
+        if (self.duration_h is None) == (self.capacity_mAh_cm2 is None):
+            _fail("give exactly one of duration_h and capacity_mAh_cm2")
+        if self.capacity_mAh_cm2 is not None and self.current_density_mA_cm2 == 0:
+            _fail("a rest has no capacity: give duration_h", "capacity_mAh_cm2")
+        return self
+
+    def seconds(self) -> float:
+        if self.duration_h is not None:
+            return self.duration_h * SECONDS_PER_HOUR
+        return self.capacity_mAh_cm2 * MAH_CM2 / abs(self.current_density_mA_cm2 * MA_CM2)
+
+
+class StaircaseSpec(_Strict):
+    """Stripping current raised in steps, as in critical-current-density experiments."""
+
+    start_mA_cm2: float = Field(gt=0)
+    step_mA_cm2: float = Field(gt=0)
+    stop_mA_cm2: float = Field(gt=0)
+    step_capacity_mAh_cm2: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.stop_mA_cm2 < self.start_mA_cm2:
+            _fail(f"must be >= start_mA_cm2 ({self.start_mA_cm2:g})", "stop_mA_cm2")
+        return self
+
+
+class SupplySpec(_Strict):
+    """Li supply routes to the interface: creep under stack pressure, vacancy diffusion."""
+
+    creep: bool = False
+    vacancy: bool = True
+    # how interfacial voids and pores close by creep: isolated_void (the M2 rate of a
+    # cylindrical void under the remote pressure, solver.physics.creep_closure) or creep_field (the
+    # rate measured on the cell's own creep field, solver.studies.gap_closure)
+    creep_closure: Literal["isolated_void", "creep_field"] = "isolated_void"
+
+
+class VacancySpec(_Strict):
+    """Vacancy route parameters (``solver.physics.vacancy``); D* and its activation energy come
+    from the electrode's library entry."""
+
+    diffusion_length_um: float = Field(10.0, gt=0)
+    critical_supersaturation: float = Field(1.0, gt=0)
+    grain_size_um: float | None = Field(None, gt=0)
+    grain_boundary_width_nm: float = Field(1.0, gt=0)
+    grain_boundary_diffusion_ratio: float = Field(1e4, ge=1)
+
+
+class TimeStepSpec(_Strict):
+    initial_s: float = Field(1.0, gt=0)
+    max_s: float = Field(600.0, gt=0)
+    max_gap_increment_um: float = Field(0.05, gt=0)
+    max_cutbacks: int = Field(6, ge=0, le=30)  # halvings before a failing solve is an error
+
+
+class FailureSpec(_Strict):
+    """When the interface has failed."""
+
+    min_contact_fraction: float = Field(0.1, ge=0, lt=1)
+    max_voltage_V: float = Field(1.0, gt=0)
+    max_void_volume_um: float = Field(20.0, gt=0)  # void volume per interface area
+
+
+class CcdSpec(_Strict):
+    """Critical-current-density search: the largest stripping current density the interface
+    survives for ``capacity_mAh_cm2``, bracketed from ``start_mA_cm2`` and bisected to the
+    relative precision ``rtol``."""
+
+    capacity_mAh_cm2: float = Field(1.0, gt=0)
+    start_mA_cm2: float = Field(0.1, gt=0)
+    max_mA_cm2: float = Field(100.0, gt=0)
+    rtol: float = Field(0.05, gt=0, lt=1)
+
+
+class EvolutionSpec(_Strict):
+    # the supply models' stack pressure; default: mechanics.stack_pressure_MPa (0 allowed)
+    stack_pressure_MPa: float | None = Field(None, ge=0, le=1000)
+    pore_height_um: float = Field(0.5, gt=0)  # pore content at which a node loses contact
+    steps: list[StepSpec] = Field(default_factory=list)
+    cycles: int = Field(1, ge=1, le=10000)
+    staircase: StaircaseSpec | None = None
+    supply: SupplySpec = Field(default_factory=SupplySpec)
+    vacancy: VacancySpec = Field(default_factory=VacancySpec)
+    time_step: TimeStepSpec = Field(default_factory=TimeStepSpec)
+    contact_tolerance_nm: float = Field(1.0, gt=0)
+    field_snapshots: int = Field(10, ge=0, le=10000)  # ParaView snapshots (+ start and end)
+    # interface profiles (interface.csv, interface_evolution.png) at these times, besides the
+    # start and the end; default: 3 evenly spaced over the protocol
+    interface_times_h: list[float] | None = None
+    failure: FailureSpec = Field(default_factory=FailureSpec)
+    ccd: CcdSpec = Field(default_factory=CcdSpec)
+
+    @model_validator(mode="after")
+    def _protocol(self) -> Self:
+        if self.steps and self.staircase is not None:
+            _fail("give steps or staircase, not both", "staircase")
+        for k, t in enumerate(self.interface_times_h or ()):
+            if t < 0:
+                _fail(f"must be >= 0 (got {t:g})", f"interface_times_h.{k}")
+        return self
+
+
+def protocol_steps(spec: EvolutionSpec) -> tuple[ProtocolStep, ...]:
+    """The protocol as SI steps (cycles unrolled, staircase expanded)."""
+    if spec.staircase is not None:
+        s = spec.staircase
+        steps, j, k = [], s.start_mA_cm2, 0
+        while j <= s.stop_mA_cm2 * (1 + 1e-12):
+            duration = s.step_capacity_mAh_cm2 * MAH_CM2 / (j * MA_CM2)
+            steps.append(ProtocolStep(j * MA_CM2, duration, f"staircase {j:g} mA/cm²"))
+            k += 1
+            j = s.start_mA_cm2 + k * s.step_mA_cm2
+        return tuple(steps)
+    one = tuple(ProtocolStep(st.current_density_mA_cm2 * MA_CM2, st.seconds(), st.label)
+                for st in spec.steps)
+    return one * spec.cycles
+
+
+def interface_times(spec: EvolutionSpec, steps: tuple[ProtocolStep, ...]) -> tuple[float, ...]:
+    """Times [s] of the intermediate interface profiles, increasing."""
+    if spec.interface_times_h is not None:
+        return tuple(sorted(t * SECONDS_PER_HOUR for t in spec.interface_times_h))
+    total = sum(step.duration for step in steps)
+    return tuple(np.linspace(0, total, 5)[1:-1]) if total > 0 else ()
+
+
+def settings(spec: EvolutionSpec, electrode: dict[str, float], stack_pressure_MPa: float,
+             steps: tuple[ProtocolStep, ...] | None = None) -> EvolutionSettings:
+    """SI settings; ``electrode``: the Li library values (library units);
+    ``stack_pressure_MPa``: the cell's pressure, used unless the section sets its own."""
+    own = spec.stack_pressure_MPa
+    pressure = (stack_pressure_MPa if own is None else own) * 1e6
+    vacancy = creep = None
+    if spec.supply.creep:
+        creep = CreepClosure(
+            prefactor=electrode["creep_prefactor_1_s"],
+            activation_energy=electrode["creep_activation_energy_kJ_mol"] * 1e3,
+            reference_stress=electrode["creep_reference_stress_MPa"] * 1e6,
+            exponent=electrode["creep_stress_exponent"], pressure=pressure)
+    if spec.supply.vacancy:
+        v = spec.vacancy
+        vacancy = VacancySupply(
+            self_diffusivity=electrode.get("self_diffusivity_m2_s", 1e-15),
+            activation_energy=electrode.get("self_diffusion_activation_energy_kJ_mol", 53.0)
+            * 1e3,
+            diffusion_length=v.diffusion_length_um * 1e-6,
+            critical_supersaturation=v.critical_supersaturation,
+            grain_size=(v.grain_size_um or 0.0) * 1e-6,
+            grain_boundary_width=v.grain_boundary_width_nm * 1e-9,
+            grain_boundary_ratio=v.grain_boundary_diffusion_ratio)
+    ts, fail = spec.time_step, spec.failure
+    return EvolutionSettings(
+        steps=protocol_steps(spec) if steps is None else steps, vacancy=vacancy,
+        creep=creep, creep_closure=spec.supply.creep_closure, stack_pressure=pressure,
+        pore_height=spec.pore_height_um * 1e-6,
+        max_gap_increment=ts.max_gap_increment_um * 1e-6,
+        initial_time_step=ts.initial_s, max_time_step=ts.max_s, max_cutbacks=ts.max_cutbacks,
+        field_snapshots=spec.field_snapshots,
+        interface_times=interface_times(spec, protocol_steps(spec) if steps is None else steps),
+        contact_tolerance=spec.contact_tolerance_nm * 1e-9,
+        min_contact_fraction=fail.min_contact_fraction, max_voltage=fail.max_voltage_V,
+        max_void_volume=fail.max_void_volume_um * 1e-6,
+        ccd=CcdSettings(capacity=spec.ccd.capacity_mAh_cm2 * MAH_CM2,
+                        start=spec.ccd.start_mA_cm2 * MA_CM2,
+                        maximum=spec.ccd.max_mA_cm2 * MA_CM2, rtol=spec.ccd.rtol))

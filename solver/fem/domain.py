@@ -1,0 +1,67 @@
+"""The electrolyte computational domain: a DOLFINx mesh with named facet tags.
+
+The Li electrode is an equipotential (its conductivity is ~1e8 times the electrolyte's), so
+the current distribution is solved on the electrolyte cells only: a submesh of the full cell
+mesh, carrying the facet tags of the full mesh (contact, void floors, counter, sides).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import ufl
+from dolfinx import mesh as dmesh
+
+from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS
+
+
+@dataclass
+class Domain:
+    """A mesh, its facet tags (values from ``meshes.geometry.FACET_TAGS``) and whether the
+    coordinates are (r, y) of an axisymmetric cell."""
+
+    mesh: dmesh.Mesh
+    facet_tags: dmesh.MeshTags
+    axisymmetric: bool = False
+    cell_tags: dmesh.MeshTags | None = None  # region of each cell (CELL_TAGS), if known
+
+    @property
+    def radius_weight(self):
+        """The factor r in axisymmetric integrals (the 2π is left out everywhere), else 1."""
+        return ufl.SpatialCoordinate(self.mesh)[0] if self.axisymmetric else 1.0
+
+    def dx(self):
+        return ufl.Measure("dx", domain=self.mesh)
+
+    def ds(self):
+        return ufl.Measure("ds", domain=self.mesh, subdomain_data=self.facet_tags)
+
+    def facets(self, name: str) -> np.ndarray:
+        """Local indices of the facets in the named physical group."""
+        return self.facet_tags.find(FACET_TAGS[name])
+
+
+# Regions that conduct Li ions: the solved domain (Li is an equipotential outside it).
+CONDUCTING_REGIONS = ("electrolyte", "grain_boundary", "interlayer", "liquid")
+
+
+def electrolyte_domain(msh: dmesh.Mesh, cell_tags: dmesh.MeshTags,
+                       facet_tags: dmesh.MeshTags, axisymmetric: bool) -> Domain:
+    """Extract the ion-conducting cells of a full-cell mesh (electrolyte, grain boundaries,
+    interlayer, liquid) as a submesh with its facet and cell tags."""
+    tdim = msh.topology.dim
+    cells = np.sort(np.concatenate([cell_tags.find(CELL_TAGS[name])
+                                    for name in CONDUCTING_REGIONS]))
+    sub, cell_map, vertex_map, _ = dmesh.create_submesh(msh, tdim, cells)
+    msh.topology.create_connectivity(tdim - 1, tdim)
+    sub_tags = dmesh.transfer_meshtags_to_submesh(facet_tags, sub, vertex_map, cell_map)
+    sub.topology.create_connectivity(tdim - 1, tdim)
+    region = np.zeros(msh.topology.index_map(tdim).size_local
+                      + msh.topology.index_map(tdim).num_ghosts, dtype=np.int32)
+    region[cell_tags.indices] = cell_tags.values
+    nsub = sub.topology.index_map(tdim).size_local + sub.topology.index_map(tdim).num_ghosts
+    sub_cells = np.arange(nsub, dtype=np.int32)
+    parent = cell_map.sub_topology_to_topology(sub_cells, inverse=False)
+    sub_cell_tags = dmesh.meshtags(sub, tdim, sub_cells, region[parent])
+    return Domain(sub, sub_tags, axisymmetric, sub_cell_tags)

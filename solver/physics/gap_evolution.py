@@ -1,0 +1,363 @@
+"""Evolution of the Li/electrolyte interface under a galvanostatic protocol.
+
+State, at the interface nodes of the (fixed) electrolyte mesh:
+
+* the gap g(x) ≥ 0 [m] between the Li and the electrolyte surface (resolved voids);
+* the pore content c(x) ≥ 0 [m]: volume per interface area of sub-grid pores left in the
+  Li at the interface by condensed vacancies; a node's contact share is 1 − c/h_p (h_p the
+  pore height scale), and only where g ≤ g_tol.
+
+Each time step:
+
+1. the current distribution on the present contact gives the local current density j(x)
+   on the real contact area;
+2. stripping removes Li at (Ω/F) j. With the vacancy route (``solver.physics.vacancy``) the part
+   up to j_vac leaves as vacancies that diffuse to remote sinks (the current collector
+   recedes) and the excess condenses into pores, ċ = s (Ω/F)(j − j_vac)₊ (s the node's
+   contact share); without it the Li surface recedes, δ̇ = s (Ω/F) j;
+3. supply: under a stack pressure p > 0 the Li moves as a body toward the electrolyte until
+   its lowest point touches, g = g₀ + δ − U with U = min(g₀ + δ); with creep on
+   gaps and pores also close, ġ = −k g, ċ = −k c, at the creep closure rate k(p, T) of
+   a cylindrical void (``solver.physics.creep_closure``, validation M2; creep_closure:
+   isolated_void) or at the rate measured on the cell's own creep field
+   (``solver.studies.gap_closure``; creep_closure: creep_field);
+4. the new contact is {g ≤ g_tol} weighted by 1 − c/h_p.
+
+Plating (j < 0) deposits Li at the contact: δ decreases and the Li is pushed back.
+
+Li bookkeeping (validation E5): the Li removed, (Ω/F)∫j dt, equals the growth of the void
+and pore volume plus the recession of the current collector (body translation U, volume
+carried off by vacancies and volume brought in by creep); every record reports the relative
+mismatch.
+
+The time step adapts so that no gap or pore content changes by more than
+``max_gap_increment`` in a step.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mpi4py import MPI
+
+from lisse.meshes.geometry import CellGeometry, Void
+from lisse.meshes.voids import cap_sphere_radius
+from lisse.solver.config.params import FARADAY, Resolved
+from lisse.solver.errors import SolverError
+from lisse.solver.physics.creep_closure import CreepClosure
+from lisse.solver.physics.vacancy import VacancySupply
+from lisse.solver.studies.ccd_search import CcdSettings
+
+if TYPE_CHECKING:
+    from lisse.solver.physics.current import CurrentDistribution
+
+SECONDS_PER_HOUR = 3600.0
+
+
+@dataclass(frozen=True)
+class ProtocolStep:
+    """One galvanostatic step: current density [A/m²] (positive strips the working
+    electrode, zero is a rest) held for ``duration`` [s]."""
+
+    current_density: float
+    duration: float
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class EvolutionSettings:
+    """Time integration, supply routes and failure criteria (SI).
+
+    min_contact_fraction: the interface has failed below this contact fraction.
+    max_voltage: cell-voltage cut-off [V] (|V|).
+    max_void_volume: void volume per interface area [m] at which void growth has run away.
+    """
+
+    steps: tuple[ProtocolStep, ...]
+    vacancy: VacancySupply | None = None
+    creep: CreepClosure | None = None
+    creep_closure: str = "isolated_void"  # or "creep_field" (studies.gap_closure)
+    closure_rate: float | None = None  # k [1/s] of gaps and pores measured (creep_field)
+    stack_pressure: float = 0.0
+    pore_height: float = 0.5e-6
+    max_gap_increment: float = 0.05e-6
+    initial_time_step: float = 1.0
+    max_time_step: float = 600.0
+    contact_tolerance: float = 1e-9
+    min_contact_fraction: float = 0.1
+    max_voltage: float = 1.0
+    max_void_volume: float = 20e-6
+    max_cutbacks: int = 6
+    field_snapshots: int = 10
+    interface_times: tuple[float, ...] = ()
+    ccd: CcdSettings = CcdSettings()
+
+
+@dataclass
+class Record:
+    """One row of ``timeseries.csv`` (SI; lengths per interface area are thicknesses)."""
+
+    time: float
+    applied_current_density: float
+    cell_voltage: float
+    contact_fraction: float
+    void_volume_per_area: float
+    max_gap: float
+    hotspot_factor: float
+    max_local_current_density: float
+    li_stripped: float
+    collector_recession: float
+    mass_balance_error: float
+    step: str = ""
+
+
+@dataclass
+class Outcome:
+    """A finished (or failed) evolution."""
+
+    records: list[Record] = field(default_factory=list)
+    failed: bool = False
+    failure_mode: str = ""
+    failure_time: float = math.nan
+    cutbacks: int = 0
+
+
+class ContactLost(Exception):
+    """The interface has no contact left: a physical failure, not a solver error."""
+
+
+class EvolutionError(SolverError):
+    """The current solve kept failing after the allowed step cut-backs; ``outcome`` holds
+    the records up to the last good state."""
+
+    def __init__(self, message: str, outcome: Outcome):
+        super().__init__(message)
+        self.outcome = outcome
+
+
+def initial_gap(geom: CellGeometry, x: np.ndarray) -> np.ndarray:
+    """Gap [m] between the undeformed Li and the electrolyte surface at interface points
+    ``x`` (coordinates, shape (n, 3)): the void height above each point, 0 on the contact."""
+    gdim = geom.gdim
+    planar = x[:, : gdim - 1]
+    if geom.contact_spot_radius is not None:
+        dist = np.linalg.norm(planar, axis=1)
+        return np.where(dist <= geom.contact_spot_radius, 0.0, geom.gap_height)
+    gap = np.zeros(len(x))
+    for void in geom.voids:
+        gap = np.maximum(gap, _void_height(void, planar))
+    return gap
+
+
+def _void_height(void: Void, planar: np.ndarray) -> np.ndarray:
+    d = np.linalg.norm(planar - np.asarray(void.center)[None, :], axis=1)
+    inside = d < void.radius
+    if void.shape == "ellipse":
+        h = void.height * np.sqrt(np.clip(1 - (d / void.radius) ** 2, 0, None))
+    else:
+        rs = cap_sphere_radius(void)
+        h = np.sqrt(np.clip(rs**2 - d**2, 0, None)) + void.height - rs
+    return np.where(inside, np.maximum(h, 0.0), 0.0)
+
+
+class InterfaceEvolution:
+    """Drives the current distribution, the gaps and the pores through a protocol."""
+
+    def __init__(self, params: Resolved, settings: EvolutionSettings,
+                 current: CurrentDistribution, comm=MPI.COMM_WORLD):
+        self.params, self.settings, self.cd, self.comm = params, settings, current, comm
+        cd = current
+        plane = cd.w_plane + cd.w_void
+        self.nodes = np.flatnonzero(plane > 0)  # the order of CurrentSolution.nodes_*
+        self.weights = plane[self.nodes]
+        self.area = cd.interface_area
+        self.x = cd.space.tabulate_dof_coordinates()[self.nodes]
+        self.gap0 = initial_gap(params.geometry, self.x)
+        self.gap0[cd.w_plane[self.nodes] > 0] = 0.0  # the meshed contact is the truth
+        self.recession = np.zeros(len(self.nodes))  # δ [m]
+        self.pores = np.zeros(len(self.nodes))  # c [m]
+        self.gap = self.gap0.copy()
+        self.translation = 0.0  # U [m]
+        self.carried = 0.0  # Li volume per area carried off by vacancies [m]
+        self.crept = 0.0  # Li volume per area brought into gaps and pores by creep [m]
+        self.stripped = 0.0  # (Ω/F) ∫ j dt [m]
+        self.void0 = self._mean(self.gap0)
+        self.time = 0.0
+
+    # -- helpers ------------------------------------------------------------------------
+    def _mean(self, values: np.ndarray) -> float:
+        return self.comm.allreduce(float(np.sum(self.weights * values))) / self.area
+
+    def _max(self, values: np.ndarray) -> float:
+        local = float(values.max()) if values.size else -math.inf
+        return self.comm.allreduce(local, op=MPI.MAX)
+
+    def _min(self, values: np.ndarray) -> float:
+        local = float(values.min()) if values.size else math.inf
+        return self.comm.allreduce(local, op=MPI.MIN)
+
+    def contact_share(self) -> np.ndarray:
+        """Share of each node's interface area in contact, in [0, 1]."""
+        touching = self.gap <= self.settings.contact_tolerance
+        return np.where(touching, np.clip(1 - self.pores / self.settings.pore_height, 0, 1), 0)
+
+    def contact_fraction(self) -> float:
+        return self._mean(self.contact_share())
+
+    # -- one step -------------------------------------------------------------------------
+    def _solve_current(self, applied: float):
+        """Current distribution on the present contact; zero current at rest."""
+        share = np.zeros(self.cd.n)
+        share[self.nodes] = self.contact_share()
+        if self.comm.allreduce(float(share.sum())) <= 0:
+            raise ContactLost("the interface has lost all contact")
+        self.cd.set_contact(share)
+        if applied == 0.0:
+            return None, np.zeros(len(self.nodes))
+        sol = self.cd.solve("galvanostatic", applied)
+        return sol, sol.nodes_j
+
+    def _rates(self, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Recession and pore-growth velocities [m/s] per node (per interface area)."""
+        omega, temperature = self.params.electrode.molar_volume, self.params.temperature
+        share = self.contact_share()
+        removal = share * omega / FARADAY * j
+        vac = self.settings.vacancy
+        if vac is None:
+            return removal, np.zeros_like(j)
+        pores = share * vac.condensation_rate(np.maximum(j, 0.0), temperature, omega)
+        return np.where(j < 0, removal, 0.0), pores
+
+    def _supply(self, dt: float) -> None:
+        """Creep closure of gaps and pores, then body translation under the pressure."""
+        s = self.settings
+        if s.creep is not None:
+            rate = s.closure_rate
+            if rate is None:
+                rate = s.creep.volume_rate(self.params.temperature)
+            closing = 1 - math.exp(-rate * dt)
+            before = self._mean(self.gap0 + self.recession - self.translation) + self._mean(
+                self.pores)
+            self.recession -= closing * (self.gap0 + self.recession - self.translation)
+            self.pores *= 1 - closing
+            after = self._mean(self.gap0 + self.recession - self.translation) + self._mean(
+                self.pores)
+            self.crept += before - after
+        shape = self.gap0 + self.recession
+        lowest = self._min(shape)
+        # a pressed Li follows the interface; an unpressed one is only pushed off by plating
+        self.translation = lowest if s.stack_pressure > 0 else min(self.translation, lowest)
+        self.gap = shape - self.translation
+
+    def advance(self, applied: float, dt: float):
+        """One explicit step at the applied current density [A/m²], of length at most dt,
+        shortened so that no gap or pore content changes by more than
+        ``max_gap_increment``. Returns the step length and the current solution at the
+        start of the step (None at rest) with the local current densities."""
+        sol, j = self._solve_current(applied)
+        recession, pores = self._rates(j)
+        fastest = self._max(np.abs(recession) + pores)
+        if fastest > 0:
+            dt = min(dt, self.settings.max_gap_increment / fastest)
+        removed = self.params.electrode.molar_volume / FARADAY * applied * dt
+        self.recession += recession * dt
+        self.pores += pores * dt
+        self.stripped += removed
+        self.carried += removed - self._mean(recession + pores) * dt
+        self._supply(dt)
+        self.time += dt
+        return dt, sol, j
+
+    def record(self, applied: float, sol, j: np.ndarray, label: str) -> Record:
+        jmax = self._max(np.abs(j)) if sol is not None else 0.0
+        mean_contact = abs(sol.current / sol.contact_area) if sol is not None else 0.0
+        void = self._mean(self.gap) + self._mean(self.pores)
+        recession = self.translation + self.carried + self.crept
+        balance = (void - self.void0) + recession
+        error = abs(balance - self.stripped) / abs(self.stripped) if self.stripped else 0.0
+        return Record(
+            time=self.time, applied_current_density=applied,
+            cell_voltage=sol.cell_voltage if sol is not None else 0.0,
+            contact_fraction=self.contact_fraction(), void_volume_per_area=void,
+            max_gap=self._max(self.gap),
+            hotspot_factor=jmax / mean_contact if mean_contact else 0.0,
+            max_local_current_density=jmax, li_stripped=self.stripped,
+            collector_recession=recession, mass_balance_error=error, step=label)
+
+    # -- the protocol -------------------------------------------------------------------
+    _STATE = ("recession", "pores", "gap", "translation", "carried", "crept", "stripped",
+              "time")
+
+    def _save(self) -> dict:
+        return {k: np.copy(getattr(self, k)) for k in self._STATE}
+
+    def _restore(self, state: dict) -> None:
+        for k, v in state.items():
+            setattr(self, k, np.copy(v) if np.ndim(v) else float(v))
+
+    def run(self, progress=None) -> Outcome:
+        """Run the protocol. ``progress(record, solution, j)`` is called after every step.
+
+        A current solve that fails (solver error) is retried from the state before the
+        previous step of the same protocol step, with that step halved, up to
+        ``max_cutbacks`` times per protocol step; then EvolutionError (with the records so
+        far)."""
+        s = self.settings
+        outcome = Outcome()
+        dt = s.initial_time_step
+        for step in s.steps:
+            end = self.time + step.duration
+            previous = None  # (state before the last step, its length) within this step
+            cutbacks, halved = 0, False
+            while self.time < end * (1 - 1e-12):
+                dt = min(dt, end - self.time, s.max_time_step)
+                saved = self._save()
+                try:
+                    dt, sol, j = self.advance(step.current_density, dt)
+                except ContactLost as exc:
+                    outcome.failed, outcome.failure_mode = True, str(exc)
+                    outcome.failure_time = self.time
+                    return outcome
+                except SolverError as exc:
+                    self._restore(saved)
+                    if previous is None or cutbacks >= s.max_cutbacks:
+                        raise EvolutionError(
+                            f"the current solve failed at t = {self.time:.6g} s after "
+                            f"{cutbacks} step cut-backs: {exc}", outcome) from exc
+                    state, last = previous
+                    self._restore(state)
+                    outcome.records.pop()
+                    previous, dt = None, last / 2
+                    cutbacks += 1
+                    outcome.cutbacks += 1
+                    halved = True
+                    continue
+                previous = (saved, dt)
+                rec = self.record(step.current_density, sol, j, step.label)
+                outcome.records.append(rec)
+                if progress is not None:
+                    progress(rec, sol, j)
+                mode = self._failure(rec)
+                if mode:
+                    outcome.failed, outcome.failure_mode = True, mode
+                    outcome.failure_time = self.time
+                    return outcome
+                if halved:  # keep the halved step once before growing again
+                    halved = False
+                else:
+                    dt = min(2 * dt, s.max_time_step)
+        return outcome
+
+    def _failure(self, rec: Record) -> str:
+        s = self.settings
+        if rec.applied_current_density and rec.contact_fraction < s.min_contact_fraction:
+            return (f"contact fraction {rec.contact_fraction:.3f} fell below "
+                    f"{s.min_contact_fraction}")
+        if abs(rec.cell_voltage) > s.max_voltage:
+            return f"cell voltage {rec.cell_voltage:.3f} V beyond the {s.max_voltage} V cut-off"
+        if rec.void_volume_per_area > s.max_void_volume:
+            return "void growth ran away"
+        return ""

@@ -1,0 +1,554 @@
+"""Small-strain mechanics of the full cell: elastic electrolyte, creeping Li, stack pressure.
+
+Unknown: the displacement u [m] (vector Lagrange, degree 2 by default) on the whole cell
+mesh, electrolyte (cell tag 1) and Li (cell tag 2), bonded on the contact by shared nodes.
+Equilibrium ∇·σ = 0 in plane strain, axisymmetric (r, y) or 3D form; the residual is
+
+    R(u; v) = ∫ σ : ε(v) r dV + ∫_collector p n·v r dA (traction loading)
+              − ∫_void-roof k_c ⟨−g⟩ v_z r dA,
+
+r the radius in axisymmetric cells (hoop strain u_r/r), else 1. The Li stress comes from a
+``solver.physics.creep.Constitutive`` model evaluated at quadrature points (backward Euler in
+time); the electrolyte is linear elastic, region by region (grain-boundary bands and
+interlayers of ``meshes.microstructure`` carry their own moduli).
+
+Boundary conditions: counter electrode (bottom) u_z = 0; lateral faces and the axis are
+symmetry planes, u·n = 0; void surfaces are traction-free. Stack pressure p either as a
+uniform traction on the collector face (``traction``) or through a rigid, frictionless
+current collector (``collector``): u_z = U on the collector face with the single unknown U
+fixed by the total force, Σ reactions = −p·A. (z means the stacking direction: y in 2D.)
+
+Contact of the Li void roof with the electrolyte surface z = 0: the gap of a roof point is
+g = Z + u_z (Z its height in the undeformed cell); a penalty k_c⟨−g⟩ with
+k_c = penalty · E_Li / h (h the cell diameter) pushes back where the roof penetrates the
+plane, so a roof that creeps down closes the void and adds to the contact. The penalty lets
+the roof penetrate by p/k_c (~1e-5 µm), so a roof counts as closed where g ≤ 1 nm.
+
+Newton's method with the consistent tangent. Collector loading uses a bordered Newton step
+with two solves of the same operator, A x_a = −R and A x_b = −J e (e = 1 on the collector
+z-dofs), δu = x_a + δU x_b, δU from the linearised force balance. Linear solver: CG with
+GAMG (rigid-body near-null space) or MUMPS LU for small problems (``numerics``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import basix
+import basix.ufl
+import numpy as np
+import ufl
+from dolfinx import fem
+from dolfinx import mesh as dmesh
+from dolfinx.fem import petsc as fem_petsc
+from mpi4py import MPI
+from petsc4py import PETSc
+
+from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS
+from lisse.solver.config.params import Numerics
+from lisse.solver.errors import SolverError
+from lisse.solver.physics.creep import (
+    Constitutive,
+    LinearElastic,
+    identity,
+    mandel_to_tensor,
+    von_mises,
+)
+
+LOADINGS = ("collector", "traction")
+CLOSED_GAP = 1e-9  # m: a roof closer than this to the electrolyte counts as contact
+SIDE_TAGS = ("side_electrolyte", "side_lithium", "axis")
+
+
+@dataclass
+class MechanicsState:
+    """The mechanical state after a step (SI units; axisymmetric areas per radian).
+
+    Interface data are for the owned nodes of this rank (vertices of the mesh):
+    roof_*: nodes on the Li void surfaces ("void_lithium"): coordinates, gap g = Z + u_z [m]
+        (≤ 0 where the roof touches the electrolyte), contact pressure k_c⟨−g⟩ [Pa] and Li
+        hydrostatic pressure [Pa];
+    contact_*: nodes of the bonded contact: coordinates, normal pressure −σ_zz [Pa] and the
+        Li hydrostatic pressure −tr σ/3 [Pa] (both from the Li side).
+    contact_fraction: (bonded contact + closed roof footprint) / interface area.
+    """
+
+    time: float
+    displacement: fem.Function
+    collector_displacement: float
+    interface_area: float
+    bonded_area: float
+    closed_area: float
+    roof_x: np.ndarray
+    roof_gap: np.ndarray
+    roof_pressure: np.ndarray
+    roof_li_pressure: np.ndarray
+    contact_x: np.ndarray
+    contact_pressure: np.ndarray
+    contact_li_pressure: np.ndarray
+    max_von_mises_li: float
+    max_principal_stress_sse: float
+    load: float  # total force p·A carried by the cell [N] (per m or per radian in 2D)
+
+    @property
+    def mean_contact_pressure(self) -> float:
+        """Mean normal pressure over the touching area [Pa]: by vertical equilibrium the
+        load divided by (bonded + closed) area."""
+        return self.load / (self.bonded_area + self.closed_area)
+
+    @property
+    def contact_fraction(self) -> float:
+        return (self.bonded_area + self.closed_area) / self.interface_area
+
+
+def _options(prefix: str, numerics: Numerics, ndofs: int) -> dict:
+    direct = numerics.linear_solver == "direct" or (
+        numerics.linear_solver == "auto" and ndofs <= numerics.direct_max_dofs
+    )
+    if direct:
+        return {
+            f"{prefix}ksp_type": "preonly",
+            f"{prefix}pc_type": "lu",
+            f"{prefix}pc_factor_mat_solver_type": "mumps",
+        }
+    return {
+        f"{prefix}ksp_type": "cg",
+        f"{prefix}pc_type": "gamg",
+        f"{prefix}ksp_rtol": numerics.krylov_rtol,
+        f"{prefix}ksp_atol": 1e-300,
+        f"{prefix}ksp_max_it": 2000,
+        f"{prefix}ksp_norm_type": "unpreconditioned",
+        f"{prefix}pc_gamg_coarse_eq_limit": 1000,
+        f"{prefix}mg_levels_ksp_type": "chebyshev",
+        f"{prefix}mg_levels_pc_type": "jacobi",
+    }
+
+
+def rigid_body_modes(space: fem.FunctionSpace) -> PETSc.NullSpace:
+    """Orthonormal rigid-body modes (2D: 3, 3D: 6) of a vector space, for GAMG."""
+    gdim = space.mesh.geometry.dim
+    n = space.dofmap.index_map.size_local
+    x = space.tabulate_dof_coordinates()[:n]
+    modes = [np.zeros((n, gdim)) for _ in range(3 if gdim == 2 else 6)]
+    for k in range(gdim):
+        modes[k][:, k] = 1.0
+    rotations = [(0, 1)] if gdim == 2 else [(0, 1), (1, 2), (2, 0)]
+    for m, (i, j) in zip(modes[gdim:], rotations, strict=True):
+        m[:, i], m[:, j] = -x[:, j], x[:, i]
+    vecs = []
+    for m in modes:
+        v = PETSc.Vec().createMPI((n * gdim, PETSc.DECIDE), bsize=gdim, comm=space.mesh.comm)
+        v.array[:] = m.ravel()
+        for w in vecs:  # Gram–Schmidt
+            v.axpy(-v.dot(w), w)
+        v.normalize()
+        vecs.append(v)
+    return PETSc.NullSpace().create(vectors=vecs, comm=space.mesh.comm)
+
+
+class Mechanics:
+    """The displacement problem of a cell under stack pressure, advanced in time.
+
+    msh, cell_tags, facet_tags: the full cell mesh and its tags (``meshes.geometry``).
+    dimension: "plane" (plane strain), "axisymmetric" or "3d".
+    lithium: the Li model (``solver.physics.creep``); electrolyte: its elastic constants, or a
+        mapping cell tag → constants for several elastic regions.
+    loading: "collector" or "traction"; pressure: stack pressure p [Pa].
+    degree: polynomial degree of u; penalty: contact penalty factor (× E_Li / h).
+    """
+
+    _count = 0
+
+    def __init__(
+        self,
+        msh: dmesh.Mesh,
+        cell_tags: dmesh.MeshTags,
+        facet_tags: dmesh.MeshTags,
+        dimension: str,
+        lithium: Constitutive,
+        electrolyte: LinearElastic | dict[int, LinearElastic],
+        loading: str,
+        pressure: float,
+        numerics: Numerics,
+        degree: int = 2,
+        penalty: float = 10.0,
+    ):
+        if loading not in LOADINGS:
+            raise ValueError(f"loading must be one of {LOADINGS}")
+        self.msh, self.facet_tags, self.dimension = msh, facet_tags, dimension
+        if isinstance(electrolyte, LinearElastic):
+            electrolyte = {CELL_TAGS["electrolyte"]: electrolyte}
+        self.lithium, self.regions = lithium, electrolyte
+        self.electrolyte = electrolyte.get(CELL_TAGS["electrolyte"])
+        self.loading, self.pressure, self.numerics = loading, pressure, numerics
+        self.comm = msh.comm
+        self.time = 0.0
+        gdim = msh.geometry.dim
+        self.vertical = gdim - 1
+        self.ncomp = 6 if gdim == 3 else 4
+        tdim = msh.topology.dim
+        msh.topology.create_connectivity(tdim - 1, tdim)
+        self.V = fem.functionspace(msh, ("Lagrange", degree, (gdim,)))
+        self.u = fem.Function(self.V, name="displacement")
+        x = ufl.SpatialCoordinate(msh)
+        self.r = x[0] if dimension == "axisymmetric" else 1.0
+        self.qdeg = max(2 * (degree - 1), 1)
+        meta = {"quadrature_degree": self.qdeg, "quadrature_scheme": "default"}
+        dx = ufl.Measure("dx", domain=msh, subdomain_data=cell_tags, metadata=meta)
+        ds = ufl.Measure("ds", domain=msh, subdomain_data=facet_tags)
+        self.dx, self.ds = dx, ds
+        li = CELL_TAGS["lithium"]
+
+        # Li state at quadrature points
+        cell_name = msh.topology.cell_name()
+        self.qpoints, _ = basix.make_quadrature(basix.CellType[cell_name], self.qdeg)
+        vec_q = basix.ufl.quadrature_element(cell_name, (self.ncomp,), degree=self.qdeg)
+        sca_q = basix.ufl.quadrature_element(cell_name, (), degree=self.qdeg)
+        Wv, Ws = fem.functionspace(msh, vec_q), fem.functionspace(msh, sca_q)
+        self.stress_q, self.direction_q = fem.Function(Wv), fem.Function(Wv)
+        self.shear2_q, self.rank1_q = fem.Function(Ws), fem.Function(Ws)
+        self.li_cells = cell_tags.find(li)
+        self.region_cells = {tag: cell_tags.find(tag) for tag in electrolyte}
+        self.li_qdofs = Ws.dofmap.list[self.li_cells].ravel()
+        lithium.allocate(self.li_qdofs.size, self.ncomp)
+        self.strain_expr = fem.Expression(self.strain(self.u), self.qpoints)
+
+        v, du = ufl.TestFunction(self.V), ufl.TrialFunction(self.V)
+        eps_v, eps_du = self.strain(v), self.strain(du)
+        one = ufl.as_vector(identity(self.ncomp))
+
+        def dev(e):
+            return e - (e[0] + e[1] + e[2]) / 3 * one
+
+        r = self.r
+        K = fem.Constant(msh, lithium.bulk_modulus)
+        F = ufl.inner(self.stress_q, eps_v) * r * dx(li)
+        for tag, material in electrolyte.items():
+            F += ufl.inner(self.elastic_stress(self.u, material), eps_v) * r * dx(tag)
+        J = (
+            (
+                K * _tr(eps_du) * _tr(eps_v)
+                + self.shear2_q * ufl.inner(dev(eps_du), dev(eps_v))
+                + self.rank1_q
+                * ufl.inner(self.direction_q, eps_du)
+                * ufl.inner(self.direction_q, eps_v)
+            )
+            * r
+            * dx(li)
+        )
+        for tag, material in electrolyte.items():
+            J += ufl.inner(self.elastic_stress(du, material), eps_v) * r * dx(tag)
+        # contact of the void roof with the plane z = 0 (penalty)
+        h = 2 * ufl.Circumradius(msh)
+        k_c = penalty * lithium.youngs_modulus / h
+        z = self.vertical
+        self.gap = x[z] + self.u[z]
+        roof = FACET_TAGS["void_lithium"]
+        contact = -k_c * ufl.max_value(-self.gap, 0.0) * v[z] * r * ds(roof)
+        F += contact
+        J += ufl.derivative(contact, self.u, du)
+        self.k_c = k_c
+        if loading == "traction":
+            n = ufl.FacetNormal(msh)
+            F += pressure * ufl.inner(n, v) * r * ds(FACET_TAGS["collector"])
+        self.F_form, self.J_form = fem.form(F), fem.form(J)
+        self.area = {
+            name: self._integrate(r * ds(FACET_TAGS[name]))
+            for name in ("collector", "void_electrolyte")
+        }
+        # the bonded contact is interior to the cell mesh (Li on one side, SSE on the other)
+        dS = ufl.Measure("dS", domain=msh, subdomain_data=facet_tags)
+        r_facet = r("+") if dimension == "axisymmetric" else 1.0
+        self.area["contact"] = self._integrate(r_facet * dS(FACET_TAGS["contact"]))
+        self.reference_force = abs(pressure) * self.area["collector"]
+        if self.reference_force <= 0:
+            raise SolverError("the mesh has no loaded collector face (tag 'collector')")
+
+        self.bcs, self.collector_dofs = self._dirichlet(loading == "collector")
+        self.e_collector = fem.Function(self.V)
+        self.e_collector.x.array[self.collector_dofs] = 1.0
+        self.k_form = fem.form(ufl.action(J, self.e_collector))
+        self.U = 0.0
+
+        self.A = fem_petsc.create_matrix(self.J_form)
+        self.ndofs = self.V.dofmap.index_map.size_global * gdim
+        Mechanics._count += 1
+        prefix = f"lisse_mechanics_{Mechanics._count}_"
+        opts = PETSc.Options()
+        for key, value in _options(prefix, numerics, self.ndofs).items():
+            opts[key] = value
+        self.ksp = PETSc.KSP().create(self.comm)
+        self.ksp.setOptionsPrefix(prefix)
+        self.ksp.setFromOptions()
+        if self.ksp.getPC().getType() == "gamg":
+            self.A.setNearNullSpace(rigid_body_modes(self.V))
+        self.newton_iterations = 0
+        self.krylov_iterations = 0
+
+    # -- kinematics and elasticity (UFL) ------------------------------------------------
+    def strain(self, w):
+        """Mandel strain vector of a displacement (hoop strain u_r/r if axisymmetric)."""
+        e = ufl.sym(ufl.grad(w))
+        s2 = np.sqrt(2.0)
+        if self.ncomp == 6:
+            return ufl.as_vector(
+                [e[0, 0], e[1, 1], e[2, 2], s2 * e[0, 1], s2 * e[0, 2], s2 * e[1, 2]]
+            )
+        hoop = w[0] / self.r if self.dimension == "axisymmetric" else 0.0
+        return ufl.as_vector([e[0, 0], e[1, 1], hoop, s2 * e[0, 1]])
+
+    def elastic_stress(self, w, material: LinearElastic | None = None):
+        """Mandel stress K tr ε I + 2G dev ε of an elastic region (default: the
+        electrolyte)."""
+        el = material or self.electrolyte
+        e = self.strain(w)
+        one = ufl.as_vector(identity(self.ncomp))
+        tr = _tr(e)
+        return el.bulk_modulus * tr * one + 2 * el.shear_modulus * (e - tr / 3 * one)
+
+    # -- helpers ------------------------------------------------------------------------
+    def _integrate(self, integrand) -> float:
+        return self.comm.allreduce(fem.assemble_scalar(fem.form(integrand)), op=MPI.SUM)
+
+    def _dirichlet(self, collector: bool):
+        """Homogeneous BCs (counter u_z = 0, symmetry u·n = 0) and, for collector loading,
+        the collector z-dofs (u_z = U)."""
+        fdim = self.msh.topology.dim - 1
+        tags = self.facet_tags
+        bcs, z = [], self.vertical
+        zero = PETSc.ScalarType(0.0)
+
+        def fix(component: int, facets: np.ndarray):
+            dofs = fem.locate_dofs_topological(self.V.sub(component), fdim, facets)
+            bcs.append(fem.dirichletbc(zero, dofs, self.V.sub(component)))
+            return dofs
+
+        fix(z, tags.find(FACET_TAGS["counter"]))
+        sides = np.unique(np.concatenate([tags.find(FACET_TAGS[n]) for n in SIDE_TAGS]))
+        axis = _normal_axis(self.msh, sides)
+        for k in range(self.msh.geometry.dim):
+            fix(k, sides[axis == k])
+        collector_dofs = np.zeros(0, dtype=np.int32)
+        if collector:
+            dofs = fix(z, tags.find(FACET_TAGS["collector"]))
+            collector_dofs = dofs * 1  # unrolled indices of V (a component sub-space)
+        return bcs, collector_dofs
+
+    def _update_material(self, dt: float):
+        """Evaluate the strain at the Li quadrature points and the trial stress/tangent."""
+        strain = self.strain_expr.eval(self.msh, self.li_cells).reshape(-1, self.ncomp)
+        tangent = self.lithium.update(strain, dt)
+        q = self.li_qdofs
+        self.stress_q.x.array.reshape(-1, self.ncomp)[q] = tangent.stress
+        self.direction_q.x.array.reshape(-1, self.ncomp)[q] = tangent.direction
+        self.shear2_q.x.array[q] = tangent.shear2
+        self.rank1_q.x.array[q] = tangent.rank1
+        return tangent
+
+    def _residual(self) -> PETSc.Vec:
+        b = fem_petsc.assemble_vector(self.F_form)
+        b.ghostUpdate(PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
+        return b
+
+    def _solve(self, rhs: PETSc.Vec) -> PETSc.Vec:
+        x = rhs.duplicate()
+        self.ksp.solve(rhs, x)
+        reason = self.ksp.getConvergedReason()
+        if reason < 0:
+            raise SolverError(f"mechanics linear solver failed (PETSc reason {reason})")
+        self.krylov_iterations += self.ksp.getIterationNumber()
+        return x
+
+    def _collector_force(self, res: PETSc.Vec) -> float:
+        """Σ internal forces on the owned collector z-dofs + p·A (zero at equilibrium)."""
+        n = self.V.dofmap.index_map.size_local * self.V.dofmap.index_map_bs
+        own = self.collector_dofs[self.collector_dofs < n]
+        return self.comm.allreduce(float(res.array_r[own].sum())) + self.reference_force
+
+    def _newton(self, dt: float) -> int:
+        """Solve one step of length dt (0: the instantaneous elastic response)."""
+        tol = self.numerics.newton_rtol * self.reference_force
+        collector = self.loading == "collector"
+        for it in range(self.numerics.newton_max_iterations + 1):
+            self._update_material(dt)
+            res = self._residual()
+            force = self._collector_force(res) if collector else 0.0
+            fem_petsc.set_bc(res, self.bcs, alpha=0.0)
+            norm = np.hypot(res.norm(), force)
+            if not np.isfinite(norm):
+                raise SolverError("mechanics residual is not finite")
+            if norm <= tol:
+                return it
+            if it == self.numerics.newton_max_iterations:
+                break
+            self.A.zeroEntries()
+            fem_petsc.assemble_matrix(self.A, self.J_form, bcs=self.bcs)
+            self.A.assemble()
+            self.ksp.setOperators(self.A)
+            res.scale(-1.0)
+            dx = self._solve(res)
+            if collector:
+                k = fem_petsc.assemble_vector(self.k_form)
+                k.ghostUpdate(PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
+                rhs = k.copy()
+                rhs.scale(-1.0)
+                fem_petsc.set_bc(rhs, self.bcs, alpha=0.0)
+                n = self.V.dofmap.index_map.size_local * self.V.dofmap.index_map_bs
+                own = self.collector_dofs[self.collector_dofs < n]
+                rhs.array[own] = 1.0
+                xb = self._solve(rhs)
+                dU = -(force + k.dot(dx)) / k.dot(xb)
+                dx.axpy(dU, xb)
+                self.U += dU
+            self.u.x.petsc_vec.axpy(1.0, dx)
+            self.u.x.scatter_forward()
+            self.newton_iterations += 1
+        raise SolverError(
+            f"mechanics Newton did not converge in "
+            f"{self.numerics.newton_max_iterations} iterations (residual "
+            f"{norm / self.reference_force:.2e} of the load)"
+        )
+
+    # -- public -------------------------------------------------------------------------
+    def step(self, dt: float, max_halvings: int = 8) -> int:
+        """Advance the state by dt [s] (dt = 0: apply the load elastically); a step whose
+        Newton iteration fails is split in two, up to ``max_halvings`` times. Returns the
+        number of Newton iterations."""
+        saved_u, saved_U = self.u.x.array.copy(), self.U
+        try:
+            its = self._newton(dt)
+        except SolverError:
+            self.u.x.array[:] = saved_u
+            self.U = saved_U
+            if dt <= 0 or max_halvings == 0:
+                raise
+            return self.step(dt / 2, max_halvings - 1) + self.step(dt / 2, max_halvings - 1)
+        self.lithium.commit()
+        self.time += dt
+        return its
+
+    def state(self) -> MechanicsState:
+        """Interface data, contact fraction and stress maxima of the current state."""
+        msh, z, r, ds = self.msh, self.vertical, self.r, self.ds
+        n = ufl.FacetNormal(msh)
+        closed = ufl.conditional(ufl.le(self.gap, CLOSED_GAP), 1.0, 0.0)
+        closed_area = self._integrate(closed * abs(n[z]) * r * ds(FACET_TAGS["void_lithium"]))
+        # nodal values on the P1 space of the vertices
+        P1 = fem.functionspace(msh, ("Lagrange", 1))
+        u1 = fem.Function(fem.functionspace(msh, ("Lagrange", 1, (msh.geometry.dim,))))
+        u1.interpolate(self.u)
+        fdim = msh.topology.dim - 1
+        nown = P1.dofmap.index_map.size_local
+        xs = P1.tabulate_dof_coordinates()
+
+        def nodes(name):
+            dofs = fem.locate_dofs_topological(P1, fdim, self.facet_tags.find(FACET_TAGS[name]))
+            return dofs[dofs < nown]
+
+        roof = nodes("void_lithium")
+        gap = xs[roof, z] + u1.x.array.reshape(-1, msh.geometry.dim)[roof, z]
+        contact = np.setdiff1d(nodes("contact"), roof)
+        stress = self.stress_q
+        normal_pressure = self._li_nodal(P1, -stress[z])
+        li_pressure = self._li_nodal(P1, -(stress[0] + stress[1] + stress[2]) / 3)
+        return MechanicsState(
+            time=self.time,
+            displacement=self.u,
+            collector_displacement=self.U,
+            interface_area=self.area["contact"] + self.area["void_electrolyte"],
+            bonded_area=self.area["contact"],
+            closed_area=closed_area,
+            roof_x=xs[roof],
+            roof_gap=gap,
+            roof_pressure=self._nodal(
+                P1, self.k_c * ufl.max_value(-self.gap, 0.0), ds(FACET_TAGS["void_lithium"])
+            )[roof],
+            roof_li_pressure=li_pressure[roof],
+            contact_x=xs[contact],
+            contact_pressure=normal_pressure[contact],
+            contact_li_pressure=li_pressure[contact],
+            max_von_mises_li=self._max(von_mises(self._li_stress())),
+            max_principal_stress_sse=self._max(self._max_principal_sse()),
+            load=self.reference_force,
+        )
+
+    def cell_fields(self) -> list[fem.Function]:
+        """Cell-wise (DG0) von Mises stress [Pa], hydrostatic pressure −tr σ/3 [Pa] and
+        accumulated creep strain: quadrature averages in the Li, cell centres elsewhere."""
+        msh = self.msh
+        space = fem.functionspace(msh, ("DG", 0))
+        names = ("von_mises_Pa", "hydrostatic_pressure_Pa", "creep_strain")
+        fields = [fem.Function(space, name=n) for n in names]
+        centre = basix.geometry(basix.CellType[msh.topology.cell_name()]).mean(axis=0)
+        for tag, material in self.regions.items():
+            cells = self.region_cells[tag]
+            expr = fem.Expression(self.elastic_stress(self.u, material), centre[None, :])
+            stress = expr.eval(msh, cells).reshape(-1, self.ncomp)
+            fields[0].x.array[cells] = von_mises(stress)
+            fields[1].x.array[cells] = -stress[:, :3].sum(axis=1) / 3
+        nq = self.qpoints.shape[0]
+        stress = self.stress_q.x.array.reshape(-1, self.ncomp)[self.li_qdofs]
+        per_cell = stress.reshape(-1, nq, self.ncomp).mean(axis=1)
+        fields[0].x.array[self.li_cells] = von_mises(per_cell)
+        fields[1].x.array[self.li_cells] = -per_cell[:, :3].sum(axis=1) / 3
+        fields[2].x.array[self.li_cells] = self.lithium.creep_strain().reshape(-1, nq).mean(axis=1)
+        for f in fields:
+            f.x.scatter_forward()
+        return fields
+
+    def _li_nodal(self, P1, value) -> np.ndarray:
+        """Lumped L² projection of a Li quadrature quantity onto the vertices."""
+        return self._nodal(P1, value, self.dx(CELL_TAGS["lithium"]))
+
+    def _nodal(self, P1, value, measure) -> np.ndarray:
+        v = ufl.TestFunction(P1)
+        vecs = []
+        for f in (value * v * self.r * measure, v * self.r * measure):
+            b = fem_petsc.assemble_vector(fem.form(f))
+            b.ghostUpdate(PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
+            vecs.append(b.array_r.copy())
+        num, den = vecs
+        return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+
+    def _owned(self, cells: np.ndarray) -> np.ndarray:
+        nown = self.msh.topology.index_map(self.msh.topology.dim).size_local
+        return cells < nown
+
+    def _li_stress(self) -> np.ndarray:
+        """Stress at the quadrature points of the owned Li cells, (m, ncomp)."""
+        nq = self.qpoints.shape[0]
+        own = np.repeat(self._owned(self.li_cells), nq)
+        return self.stress_q.x.array.reshape(-1, self.ncomp)[self.li_qdofs[own]]
+
+    def _max_principal_sse(self) -> np.ndarray:
+        """Largest principal stress at the quadrature points of the owned elastic cells."""
+        values = [np.zeros(0)]
+        for tag, material in self.regions.items():
+            cells = self.region_cells[tag][self._owned(self.region_cells[tag])]
+            expr = fem.Expression(self.elastic_stress(self.u, material), self.qpoints)
+            stress = expr.eval(self.msh, cells).reshape(-1, self.ncomp)
+            values.append(np.linalg.eigvalsh(mandel_to_tensor(stress))[:, -1])
+        return np.concatenate(values)
+
+    def _max(self, values: np.ndarray) -> float:
+        local = float(values.max()) if values.size else -np.inf
+        return self.comm.allreduce(local, op=MPI.MAX)
+
+
+def _tr(e):
+    """Trace of a Mandel strain/stress vector."""
+    return e[0] + e[1] + e[2]
+
+
+def _normal_axis(msh: dmesh.Mesh, facets: np.ndarray) -> np.ndarray:
+    """Index of the coordinate axis each (planar, axis-aligned) facet is normal to."""
+    if facets.size == 0:
+        return np.zeros(0, dtype=np.int32)
+    fdim = msh.topology.dim - 1
+    x = msh.geometry.x[dmesh.entities_to_geometry(msh, fdim, facets)]
+    if msh.geometry.dim == 2:
+        d = x[:, 1, :2] - x[:, 0, :2]
+        normal = np.column_stack([-d[:, 1], d[:, 0]])
+    else:
+        normal = np.cross(x[:, 1] - x[:, 0], x[:, 2] - x[:, 0])
+    return np.argmax(np.abs(normal), axis=1)

@@ -1,0 +1,314 @@
+"""Time-dependent runs and CCD searches: build the model, run it, write the folder."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+
+import numpy as np
+import yaml
+
+from lisse.meshes.cache import load_mesh
+from lisse.solver.config.params import Resolved
+from lisse.solver.errors import SolverError, UserError
+from lisse.solver.fem.domain import electrolyte_domain
+from lisse.solver.io import evolution_plots
+from lisse.solver.io.progress import Progress
+from lisse.solver.io.runfolder import RunFolder, run_record
+from lisse.solver.physics.current import CurrentDistribution
+from lisse.solver.physics.gap_evolution import (
+    EvolutionError,
+    InterfaceEvolution,
+    Outcome,
+    ProtocolStep,
+)
+from lisse.solver.studies.ccd_search import CcdResult, Trial, find_ccd
+from lisse.solver.studies.gap_closure import measure_gap_closure
+
+TIMESERIES_COLUMNS = [  # (header with unit, Record attribute, factor from SI)
+    ("time_s", "time", 1.0),
+    ("applied_current_density_mA_cm2", "applied_current_density", 0.1),
+    ("cell_voltage_V", "cell_voltage", 1.0),
+    ("contact_fraction", "contact_fraction", 1.0),
+    ("void_volume_per_area_um", "void_volume_per_area", 1e6),
+    ("max_gap_um", "max_gap", 1e6),
+    ("hotspot_factor", "hotspot_factor", 1.0),
+    ("max_local_current_density_mA_cm2", "max_local_current_density", 0.1),
+    ("li_stripped_um", "li_stripped", 1e6),
+    ("collector_recession_um", "collector_recession", 1e6),
+    ("mass_balance_error", "mass_balance_error", 1.0),
+]
+
+
+def current_distribution(params: Resolved, comm) -> CurrentDistribution:
+    """The mesh and the current-distribution operator of a case."""
+    data = load_mesh(params.geometry, comm)
+    domain = electrolyte_domain(data.mesh, data.cell_tags, data.facet_tags,
+                                params.geometry.dimension == "axisymmetric")
+    return CurrentDistribution(domain, params.electrolyte.ionic_conductivity, params.working,
+                               params.counter, params.temperature, params.numerics)
+
+
+def _settings(params: Resolved):
+    settings = params.evolution
+    if settings is None:
+        raise UserError("evolution: this command needs an evolution section in the case")
+    if (settings.creep is not None and settings.creep_closure == "creep_field"
+            and not params.geometry.voids):
+        raise UserError("evolution.supply.creep_closure: creep_field measures the closure "
+                        "of the geometry's voids; give geometry.voids or use isolated_void")
+    return settings
+
+
+def _with_closure_rate(params: Resolved, settings, comm, say=None):
+    """The settings with the closure rate measured on the cell's creep field when
+    ``supply.creep_closure`` is creep_field (and creep and a stack pressure are on)."""
+    if (settings.creep is None or settings.creep_closure != "creep_field"
+            or settings.stack_pressure <= 0):
+        return settings
+    closure = measure_gap_closure(params, settings.stack_pressure, comm)
+    if say is not None:
+        say(f"  closure rate from the creep field: k = {closure.rate:.4g} /s "
+            f"({closure.steps} creep steps)")
+    return dataclasses.replace(settings, closure_rate=closure.rate)
+
+
+def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
+                  argv: list[str] | None = None) -> dict:
+    """Run the case's protocol and write its folder; returns the summary."""
+    settings = _settings(params)
+    if not settings.steps:
+        raise UserError("evolution.steps: give at least one step (or a staircase)")
+    start = time.perf_counter()
+    settings = _with_closure_rate(params, settings, comm)
+    folder = RunFolder(outdir, comm)
+    try:
+        evo = InterfaceEvolution(params, settings, current_distribution(params, comm), comm)
+        progress = Progress("evolution", comm=comm)
+        snapshots = [_snapshot(evo, "initial")]
+        profile_times = list(settings.interface_times)
+        fields = None
+        if params.output.fields and settings.field_snapshots > 0:
+            total = sum(step.duration for step in settings.steps)
+            fields = FieldSeries(folder, evo,
+                                 np.linspace(0, total, settings.field_snapshots + 1)[1:])
+            fields.write(None, None)
+
+        def report(rec, sol, j):
+            progress.status(t_s=f"{rec.time:.4g}", contact=f"{rec.contact_fraction:.3f}")
+            if fields is not None:
+                fields.maybe_write(sol, j)
+            if _passed(profile_times, evo.time):
+                snapshots.append(_snapshot(evo, f"t{len(snapshots)}"))
+
+        error = None
+        try:
+            outcome = evo.run(report)
+        except EvolutionError as exc:  # write what was computed, then report the error
+            error, outcome = exc, exc.outcome
+        progress.close()
+        if fields is not None:
+            fields.close()
+        if snapshots[-1]["time"] != evo.time or len(snapshots) == 1:
+            snapshots.append(_snapshot(evo, "final"))
+        else:
+            snapshots[-1]["label"] = "final"
+        summary = _summary(outcome, evo, time.perf_counter() - start)
+        summary["interface_profile_times_s"] = {s["label"]: s["time"] for s in snapshots}
+        if error is not None:
+            summary |= {"failed": True, "failure_mode": f"solver error: {error}",
+                        "failure_time_s": evo.time}
+        folder.write_text("config_resolved.yaml",
+                          yaml.safe_dump(resolved_config, sort_keys=False))
+        folder.write_json("run.json", run_record(params, argv, comm))
+        _write_timeseries(folder, outcome)
+        _write_interface(folder, evo, snapshots, comm)
+        if params.output.plots and comm.rank == 0 and outcome.records:
+            evolution_plots.timeseries(folder.path("timeseries.png"), _table(outcome))
+        folder.write_json("summary.json", summary)
+    except BaseException:
+        folder.discard()
+        raise
+    folder.commit()
+    if error is not None:
+        raise SolverError(f"{error} (the state so far is in {folder.target})")
+    return summary
+
+
+def _passed(times: list[float], now: float) -> bool:
+    """Drop the times (increasing) reached at ``now`` [s]; True if there were any."""
+    reached = False
+    while times and now >= times[0] * (1 - 1e-12):
+        times.pop(0)
+        reached = True
+    return reached
+
+
+class FieldSeries:
+    """ParaView time series ``fields.bp`` (VTX) on the electrolyte mesh: the potential
+    φ [V] and, at the interface nodes (zero elsewhere), the gap [µm], the pore content
+    [µm], the contact share [-] and the local current density [A/m²]. Written at the start,
+    at the first step past each of ``times`` [s] and at the end."""
+
+    NAMES = ("potential_V", "gap_um", "pores_um", "contact_share",
+             "local_current_density_A_m2")
+
+    def __init__(self, folder: RunFolder, evo: InterfaceEvolution, times):
+        from dolfinx import fem
+        from dolfinx.io import VTXWriter
+
+        self.evo, self.times = evo, list(times)
+        space = evo.cd.space
+        self.fields = {name: fem.Function(space, name=name) for name in self.NAMES}
+        self.writer = VTXWriter(evo.comm, folder.path("fields.bp"), list(self.fields.values()),
+                                engine="BP4")
+        self.last, self.written = (None, None), None
+
+    def maybe_write(self, sol, j) -> None:
+        self.last = (sol, j)
+        if _passed(self.times, self.evo.time):
+            self.write(sol, j)
+
+    def write(self, sol, j) -> None:
+        evo, f = self.evo, self.fields
+        f["potential_V"].x.array[:] = 0.0 if sol is None else sol.potential.x.array
+        interface = (("gap_um", evo.gap * 1e6), ("pores_um", evo.pores * 1e6),
+                     ("contact_share", evo.contact_share()),
+                     ("local_current_density_A_m2", 0.0 if j is None else j))
+        for name, values in interface:
+            f[name].x.array[:] = 0.0
+            f[name].x.array[evo.nodes] = values
+        for func in f.values():
+            func.x.scatter_forward()
+        self.writer.write(evo.time)
+        self.written = evo.time
+
+    def close(self) -> None:
+        if self.written != self.evo.time:
+            self.write(*self.last)
+        self.writer.close()
+
+
+def _snapshot(evo: InterfaceEvolution, label: str) -> dict:
+    return {"label": label, "time": evo.time, "gap": evo.gap.copy(),
+            "pores": evo.pores.copy(), "share": evo.contact_share()}
+
+
+def _table(outcome: Outcome) -> np.ndarray:
+    return np.array([[getattr(r, attr) * factor for _, attr, factor in TIMESERIES_COLUMNS]
+                     for r in outcome.records]).reshape(-1, len(TIMESERIES_COLUMNS))
+
+
+def _write_timeseries(folder: RunFolder, outcome: Outcome) -> None:
+    folder.write_csv("timeseries.csv", [c for c, _, _ in TIMESERIES_COLUMNS], _table(outcome))
+
+
+def _write_interface(folder: RunFolder, evo: InterfaceEvolution, snapshots: list[dict],
+                     comm) -> None:
+    """interface.csv: gap, pore content and contact share at the start ("initial"), at the
+    profile times ("t1", "t2", ...; the times are in summary.json) and at the end."""
+    gdim = evo.params.geometry.gdim
+    columns = [evo.x[:, k] * 1e6 for k in range(gdim - 1)]
+    for snap in snapshots:
+        columns += [snap["gap"] * 1e6, snap["pores"] * 1e6, snap["share"]]
+    rows = np.concatenate(comm.allgather(np.column_stack(columns)))
+    rows = rows[np.argsort(rows[:, 0], kind="stable")]
+    names = ["x_um", "y_um"][: gdim - 1]
+    if evo.params.geometry.dimension == "axisymmetric":
+        names = ["r_um"]
+    for label in (s["label"] for s in snapshots):
+        names += [f"gap_{label}_um", f"pores_{label}_um", f"contact_share_{label}"]
+    folder.write_csv("interface.csv", names, rows)
+    if evo.params.output.plots and comm.rank == 0 and gdim == 2:
+        evolution_plots.interface(folder.path("interface_evolution.png"), rows,
+                                  [(s["label"], s["time"]) for s in snapshots])
+
+
+def _summary(outcome: Outcome, evo: InterfaceEvolution, wall: float) -> dict:
+    last = outcome.records[-1] if outcome.records else None
+    return {
+        "failed": outcome.failed,
+        "failure_mode": outcome.failure_mode,
+        "failure_time_s": outcome.failure_time if outcome.failed else None,
+        "closure_rate_per_s": evo.settings.closure_rate,
+        "time_s": evo.time,
+        "final_contact_fraction": evo.contact_fraction(),
+        "final_void_volume_per_area_um": (last.void_volume_per_area * 1e6) if last else 0.0,
+        "li_stripped_um": evo.stripped * 1e6,
+        "max_mass_balance_error": max((r.mass_balance_error for r in outcome.records),
+                                      default=0.0),
+        "time_steps": len(outcome.records),
+        "wall_time_s": wall,
+    }
+
+
+def ccd_search(params: Resolved, comm, progress: Progress | None = None) -> CcdResult:
+    """The stripping CCD of a case under ``evolution.ccd`` (whole simulations)."""
+    settings = _with_closure_rate(params, _settings(params), comm,
+                                 progress.log if progress is not None else None)
+    spec = settings.ccd
+    cd = current_distribution(params, comm)
+
+    def trial(j: float) -> Trial:
+        steps = (ProtocolStep(j, spec.capacity / j, "strip"),)
+        evo = InterfaceEvolution(params, dataclasses.replace(settings, steps=steps), cd, comm)
+        outcome = evo.run()
+        if progress is not None:
+            progress.log(f"  {j / 10:.4g} mA/cm²: "
+                         f"{outcome.failure_mode if outcome.failed else 'survived'}")
+        return Trial(j, not outcome.failed, outcome.failure_mode,
+                     outcome.failure_time if outcome.failed else math.nan)
+
+    return find_ccd(trial, spec.start, spec.maximum, spec.rtol)
+
+
+def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir, comm,
+                  argv: list[str] | None = None) -> list[dict]:
+    """The CCD of a case, or of each value of one varied config path ("path=v1,v2,...");
+    writes ccd.csv, ccd.json and ccd.png into ``outdir``."""
+    from lisse.solver.config.schema import load_case, resolve, resolved_dict
+
+    path, values = None, [None]
+    if vary:
+        path, _, text = vary.partition("=")
+        values = [v.strip() for v in text.split(",") if v.strip()]
+        if not path or not values:
+            raise UserError(f"--vary '{vary}': expected path=v1,v2,... e.g. "
+                            f"evolution.stack_pressure_MPa=0.5,1,3,7")
+    cases = []
+    for value in values:  # validate every case before running any
+        extra = [f"{path}={value}"] if path else []
+        case = load_case(case_path, [*overrides, *extra])
+        params = resolve(case)
+        _settings(params)
+        cases.append((value, params, resolved_dict(case)))
+    folder = RunFolder(outdir, comm)
+    rows = []
+    try:
+        progress = Progress("ccd", total=len(cases), comm=comm)
+        for value, params, _ in cases:
+            progress.log(f"CCD search{'' if path is None else f' at {path} = {value}'}")
+            result = ccd_search(params, comm, progress)
+            rows.append({"parameter": path, "value": value, "ccd_mA_cm2": result.ccd / 10,
+                         "bracket_mA_cm2": [b / 10 for b in result.bracket],
+                         "precision": params.evolution.ccd.rtol,
+                         "failure_mode": result.failure_mode, "trials": len(result.trials)})
+            progress.advance()
+        progress.close()
+        folder.write_text("config_resolved.yaml", yaml.safe_dump(cases[0][2], sort_keys=False))
+        folder.write_json("run.json", run_record(cases[0][1], argv, comm))
+        folder.write_json("ccd.json", {"results": rows})
+        table = np.array([[float(r["value"]) if path else 0.0, r["ccd_mA_cm2"],
+                           *r["bracket_mA_cm2"]] for r in rows])
+        folder.write_csv("ccd.csv", [path or "case", "ccd_mA_cm2", "bracket_low_mA_cm2",
+                                     "bracket_high_mA_cm2"], table)
+        if path and comm.rank == 0 and cases[0][1].output.plots:
+            evolution_plots.ccd_curve(folder.path("ccd.png"), list(table[:, 0]),
+                                      list(table[:, 1]), [tuple(t) for t in table[:, 2:]],
+                                      path)
+    except BaseException:
+        folder.discard()
+        raise
+    folder.commit()
+    return rows
