@@ -15,3 +15,16 @@ except ImportError:  # conda-forge, Spack or source builds of DOLFINx need nothi
     pass
 
 __version__ = "0.2.0"
+
+_API = ("Result", "ccd", "load_case", "run", "study")
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str):
+    """The API (``lisse.solver.api``), loaded on first use so that ``import lisse`` stays
+    light."""
+    if name in _API:
+        from lisse.solver import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'lisse' has no attribute {name!r}")

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import lisse  # noqa: F401  (DOLFINx wheel set-up)
 from lisse.solver.config.schema import load_case, resolve
-from lisse.solver.studies.evolution import ccd_search, current_distribution
+from lisse.solver.studies.evolution import ccd_search
+from lisse.solver.studies.model import build_model
 
 CASE = Path(__file__).resolve().parents[1] / "configs/studies/ccd_llzo_axisymmetric.yaml"
 PRESSURES_MPA = (1.0, 1.5, 2.0, 3.0, 4.0)
@@ -31,7 +32,7 @@ def main() -> None:
     closure = f"evolution.supply.creep_closure={parser.parse_args().closure}"
     comm = MPI.COMM_WORLD
     params = resolve(load_case(CASE))
-    cd = current_distribution(params, comm)  # mesh built and cached outside the timing
+    cd = build_model(params, comm, "ccd").current  # the mesh is built outside the timing
     start = time.perf_counter()
     cd.solve("galvanostatic", params.protocol.current_density)
     baseline = time.perf_counter() - start

@@ -119,39 +119,34 @@ def _mesh(args, comm) -> None:
 
 
 def _run(args, comm) -> None:
-    from lisse.solver.studies.steady import run_case
+    from lisse.solver.studies.dispatch import run_case, run_kind
 
     _, params, config = _load(args)
-    if params.evolution is not None and params.evolution.steps:
-        return _run_evolution(args, comm, params, config)
     out = Path(args.output or params.output.directory)
     summary = run_case(params, out, comm, config, argv=sys.argv)
-    lines = [f"results: {out.resolve()}",
-             f"  cell voltage            {summary['cell_voltage_V'] * 1e3:.4g} mV",
-             f"  current density         {summary['current_density_mA_cm2']:.4g} mA/cm²",
-             f"  ASR total               {summary['asr_total_ohm_cm2']:.4g} Ω cm²",
-             f"  ASR constriction        {summary['asr_constriction_ohm_cm2']:.4g} Ω cm²",
-             f"  contact fraction        {summary['contact_fraction']:.4f}",
-             f"  hotspot factor          {summary['hotspot_factor']:.4g} at "
-             f"{', '.join(f'{c:.3g}' for c in summary['hotspot_location_um'])} µm",
-             f"  Newton iterations       {summary['newton_iterations']}"]
-    _say(comm, "\n".join(lines))
+    lines = (_evolution_lines if run_kind(params) == "evolution" else _steady_lines)(summary)
+    _say(comm, "\n".join([f"results: {out.resolve()}", *lines]))
 
 
-def _run_evolution(args, comm, params, config) -> None:
-    from lisse.solver.studies.evolution import run_evolution
+def _steady_lines(s: dict) -> list[str]:
+    return [f"  cell voltage            {s['cell_voltage_V'] * 1e3:.4g} mV",
+            f"  current density         {s['current_density_mA_cm2']:.4g} mA/cm²",
+            f"  ASR total               {s['asr_total_ohm_cm2']:.4g} Ω cm²",
+            f"  ASR constriction        {s['asr_constriction_ohm_cm2']:.4g} Ω cm²",
+            f"  contact fraction        {s['contact_fraction']:.4f}",
+            f"  hotspot factor          {s['hotspot_factor']:.4g} at "
+            f"{', '.join(f'{c:.3g}' for c in s['hotspot_location_um'])} µm",
+            f"  Newton iterations       {s['newton_iterations']}"]
 
-    out = Path(args.output or params.output.directory)
-    s = run_evolution(params, out, comm, config, argv=sys.argv)
+
+def _evolution_lines(s: dict) -> list[str]:
     state = f"FAILED at {s['failure_time_s']:.4g} s: {s['failure_mode']}" if s["failed"] \
         else "survived the protocol"
-    _say(comm, "\n".join([
-        f"results: {out.resolve()}",
-        f"  interface               {state}",
-        f"  time                    {s['time_s']:.4g} s in {s['time_steps']} steps",
-        f"  final contact fraction  {s['final_contact_fraction']:.4f}",
-        f"  Li stripped             {s['li_stripped_um']:.4g} µm",
-        f"  Li bookkeeping error    {s['max_mass_balance_error']:.2e}"]))
+    return [f"  interface               {state}",
+            f"  time                    {s['time_s']:.4g} s in {s['time_steps']} steps",
+            f"  final contact fraction  {s['final_contact_fraction']:.4f}",
+            f"  Li stripped             {s['li_stripped_um']:.4g} µm",
+            f"  Li bookkeeping error    {s['max_mass_balance_error']:.2e}"]
 
 
 def _ccd(args, comm) -> None:

@@ -62,10 +62,11 @@ def solve_case(case: dict, comm=None):
     from mpi4py import MPI
 
     from lisse.solver.config.schema import resolve, validate_case
+    from lisse.solver.studies.model import build_model
     from lisse.solver.studies.observables import summary
-    from lisse.solver.studies.steady import solve_current
+    from lisse.solver.studies.steady import solve_model
 
     comm = comm or MPI.COMM_WORLD
     params = resolve(validate_case(case))
-    sol, _ = solve_current(params, comm)
+    sol = solve_model(build_model(params, comm, "steady"))
     return sol, summary(sol, params, comm), params

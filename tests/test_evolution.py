@@ -17,7 +17,8 @@ import pytest
 from lisse.solver.config.params import FARADAY
 from lisse.solver.config.schema import resolve, validate_case
 from lisse.solver.physics.gap_evolution import InterfaceEvolution, ProtocolStep
-from lisse.solver.studies.evolution import ccd_search, current_distribution
+from lisse.solver.studies.evolution import ccd_search
+from lisse.solver.studies.model import build_model
 from tests.helpers import run_lisse, run_mpi
 
 OMEGA = 1.30e-5  # m³/mol
@@ -48,7 +49,8 @@ def evolve(data: dict, steps: tuple[ProtocolStep, ...]):
 
     params = resolve(validate_case(data))
     settings = dataclasses.replace(params.evolution, steps=steps)
-    evo = InterfaceEvolution(params, settings, current_distribution(params, MPI.COMM_WORLD))
+    model = build_model(params, MPI.COMM_WORLD, "evolution")
+    evo = InterfaceEvolution(params, settings, model.current)
     return evo, evo.run()
 
 
@@ -94,9 +96,10 @@ def test_rigid_li_recedes_where_current_flows():
     fraction falls as the consumption implies."""
     evo, outcome = evolve(case(supply={"creep": False, "vacancy": False}),
                           (strip(0.2, 0.002),))
+    # not monotonic step by step: the pressed rigid Li translates as its contact is
+    # consumed, so nodes that stopped stripping can touch again
     fractions = [r.contact_fraction for r in outcome.records]
-    assert all(b <= a + 1e-12 for a, b in zip(fractions, fractions[1:], strict=False))
-    assert fractions[-1] < fractions[0]
+    assert fractions[-1] < 0.1 * fractions[0]
     shape = evo.gap0 + evo.recession
     assert np.allclose(evo.gap, shape - shape.min(), atol=1e-15)
     share = evo.contact_share()

@@ -18,8 +18,9 @@ from mpi4py import MPI
 
 from lisse.solver.config.schema import resolve, validate_case
 from lisse.solver.physics.gap_evolution import InterfaceEvolution, ProtocolStep
-from lisse.solver.studies.evolution import _with_closure_rate, ccd_search, current_distribution
+from lisse.solver.studies.evolution import _with_closure_rate, ccd_search
 from lisse.solver.studies.gap_closure import RATE_RTOL, measure_gap_closure
+from lisse.solver.studies.model import build_model
 from tests.test_evolution import case, strip
 
 # the measured rate settles to RATE_RTOL between successive steps; ratios of two
@@ -89,13 +90,14 @@ def test_evolution_with_the_creep_field_rate():
         supply={"creep": True, "vacancy": True, "creep_closure": "creep_field"},
     )
     params = resolve(validate_case(data))
-    settings = _with_closure_rate(params, params.evolution, MPI.COMM_WORLD)
+    model = build_model(params, MPI.COMM_WORLD, "evolution")
+    settings = _with_closure_rate(model, params.evolution)
     assert settings.closure_rate > 0
     steps = (strip(0.5, 0.2), ProtocolStep(0.0, 600.0, "rest"), strip(-0.5, 0.1))
     evo = InterfaceEvolution(
         params,
         dataclasses.replace(settings, steps=steps),
-        current_distribution(params, MPI.COMM_WORLD),
+        model.reset(),
     )
     outcome = evo.run()
     assert max(r.mass_balance_error for r in outcome.records) < 5e-3

@@ -9,6 +9,7 @@ under a given stripping current drops), and i0 → i0 exp((1 − αa) Ω p / RT)
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -22,8 +23,8 @@ from lisse.solver.config.params import FARADAY, Kinetics, Numerics
 from lisse.solver.config.schema import resolve, validate_case
 from lisse.solver.physics.current import CurrentDistribution
 from lisse.solver.physics.kinetics import planar_cell_voltage
-from lisse.solver.studies.hold import run_hold
-from lisse.solver.studies.steady import solve_current
+from lisse.solver.studies.model import build_model, cell_domains
+from lisse.solver.studies.steady import solve_model
 from tests.helpers import ROOT, rectangle_domain, run_lisse
 
 T = 298.15
@@ -59,7 +60,8 @@ def test_e6_shift_per_MPa(validation):
     j, p = 1e-3, 1e6  # A/m² (0.1 µA/cm²: the kinetic term is negligible), Pa
     v0 = cd.solve("galvanostatic", j).cell_voltage
     factor = np.exp(0.7 * OMEGA * p / (8.314462618 * T))
-    cd.set_interface_state(np.full(cd.n, -OMEGA * p / FARADAY), np.full(cd.n, factor))
+    cd.set_interface(cd.interface.with_(shift=np.full(cd.n, -OMEGA * p / FARADAY),
+                                        i0_factor=np.full(cd.n, factor)))
     v1 = cd.solve("galvanostatic", j).cell_voltage
     stressed = Kinetics(
         "butler_volmer", exchange_current_density=50.0 * factor, alpha_a=0.3, alpha_c=0.7
@@ -91,16 +93,26 @@ def test_e6_through_the_mechanics():
     del case["geometry"]["voids"]
     case["protocol"] = {"current_density_mA_cm2": 1e-4}
     params = resolve(validate_case(case))
-    hold = run_hold(params, MPI.COMM_WORLD)
+    model = build_model(params, MPI.COMM_WORLD, "steady")
+    hold = model.hold
     nu = params.electrode.poisson_ratio
     p_h = 5e6 * (1 + nu) / (3 * (1 - nu))
     pressures = np.concatenate(MPI.COMM_WORLD.allgather(hold.state.contact_li_pressure))
     assert pressures == pytest.approx(p_h, rel=1e-6)
-    coupled, _ = solve_current(params, MPI.COMM_WORLD, hold)
-    plain, _ = solve_current(params, MPI.COMM_WORLD)
+    coupled = solve_model(model)
+    plain = solve_model(build_model(dataclasses.replace(params, mechanics=None),
+                                    MPI.COMM_WORLD, "steady"))
     assert coupled.cell_voltage - plain.cell_voltage == pytest.approx(
         -OMEGA * (p_h - 5e6) / FARADAY, rel=1e-3
     )
+
+
+def _hold(params):
+    """The mechanics hold of a case on its cell mesh."""
+    from lisse.solver.studies.hold import run_hold
+
+    data, _ = cell_domains(params.geometry, MPI.COMM_WORLD)
+    return run_hold(params, data, MPI.COMM_WORLD)
 
 
 # --- creep into voids ------------------------------------------------------------------------
@@ -121,7 +133,7 @@ def _closure(pressure_MPa: float, celsius: float, mesh_scale: float = 1.0) -> li
     for key in mesh:
         mesh[key] *= mesh_scale
     params = resolve(validate_case(case))
-    hold = run_hold(params, MPI.COMM_WORLD)
+    hold = _hold(params)
     t, f = np.array(hold.history)[:, :2].T
     return [float(np.interp(np.log(s), np.log(t[1:]), f[1:])) for s in TIMES], hold
 
@@ -261,7 +273,7 @@ def test_hold_in_axisymmetric_and_3d_cells(dimension):
         geometry["voids"] = [{"center_um": [0, 0], "radius_um": 4, "height_um": 1}]
         geometry["mesh"] = {"size_um": 3, "interface_size_um": 1.5, "edge_size_um": 1.0}
     params = resolve(validate_case(case))
-    hold = run_hold(params, MPI.COMM_WORLD)
+    hold = _hold(params)
     loaded, final = hold.history[0], hold.history[-1]
     expected = contact_fraction(params.geometry)
     assert loaded[1] == pytest.approx(expected, rel=1e-6 if dimension != "3d" else 0.02)

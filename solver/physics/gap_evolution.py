@@ -170,13 +170,16 @@ class InterfaceEvolution:
                  current: CurrentDistribution, comm=MPI.COMM_WORLD):
         self.params, self.settings, self.cd, self.comm = params, settings, current, comm
         cd = current
-        plane = cd.w_plane + cd.w_void
-        self.nodes = np.flatnonzero(plane > 0)  # the order of CurrentSolution.nodes_*
-        self.weights = plane[self.nodes]
+        self.nodes = cd.interface_nodes
+        self.weights = cd.w_interface[self.nodes]
         self.area = cd.interface_area
         self.x = cd.space.tabulate_dof_coordinates()[self.nodes]
+        # the starting contact (meshed, or as the mechanics hold left it) is the truth: a
+        # node keeps its share of it; a node reached later by closing a gap counts whole
+        start = cd.interface.contact[self.nodes]
+        self.area_share = np.where(start > 0, start, 1.0)
         self.gap0 = initial_gap(params.geometry, self.x)
-        self.gap0[cd.w_plane[self.nodes] > 0] = 0.0  # the meshed contact is the truth
+        self.gap0[start > 0] = 0.0
         self.recession = np.zeros(len(self.nodes))  # δ [m]
         self.pores = np.zeros(len(self.nodes))  # c [m]
         self.gap = self.gap0.copy()
@@ -202,7 +205,8 @@ class InterfaceEvolution:
     def contact_share(self) -> np.ndarray:
         """Share of each node's interface area in contact, in [0, 1]."""
         touching = self.gap <= self.settings.contact_tolerance
-        return np.where(touching, np.clip(1 - self.pores / self.settings.pore_height, 0, 1), 0)
+        intact = np.clip(1 - self.pores / self.settings.pore_height, 0, 1)
+        return np.where(touching, intact * self.area_share, 0.0)
 
     def contact_fraction(self) -> float:
         return self._mean(self.contact_share())
@@ -214,11 +218,11 @@ class InterfaceEvolution:
         share[self.nodes] = self.contact_share()
         if self.comm.allreduce(float(share.sum())) <= 0:
             raise ContactLost("the interface has lost all contact")
-        self.cd.set_contact(share)
+        self.cd.set_interface(self.cd.interface.with_(contact=share))
         if applied == 0.0:
             return None, np.zeros(len(self.nodes))
         sol = self.cd.solve("galvanostatic", applied)
-        return sol, sol.nodes_j
+        return sol, sol.local_current[self.nodes]
 
     def _rates(self, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Recession and pore-growth velocities [m/s] per node (per interface area)."""

@@ -38,17 +38,18 @@ def _charge_transfer(eta, kin: Kinetics, temperature: float, i0_factor=1.0):
 
 
 def interface_current(dphi, kin: Kinetics, temperature: float, tol: float = 1e-14,
-                      i0_factor=1.0):
+                      i0_factor=1.0, film_resistance=None):
     """Current density j [A/m²] and dj/d(dphi) for a potential step ``dphi`` [V];
-    ``i0_factor`` (scalar or per point) scales the exchange current density.
+    ``i0_factor`` (scalar or per point) scales the exchange current density;
+    ``film_resistance`` [Ω m²] (scalar or per point) replaces the kinetics' own R_f.
 
     With a film, solves dphi = η + R_f·j(η) for η by safeguarded Newton (the left side is
     strictly increasing in η and η lies between 0 and dphi), then
     dj/d(dphi) = j'(η) / (1 + R_f j'(η)).
     """
     dphi = np.asarray(dphi, dtype=float)
-    rf = kin.film_resistance
-    if rf == 0.0:
+    rf = kin.film_resistance if film_resistance is None else np.asarray(film_resistance)
+    if np.all(rf == 0.0):
         return _charge_transfer(dphi, kin, temperature, i0_factor)
     if kin.model == "linear":
         g = 1.0 / (kin.resistance / np.asarray(i0_factor) + rf)

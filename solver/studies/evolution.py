@@ -9,14 +9,11 @@ import time
 import numpy as np
 import yaml
 
-from lisse.meshes.cache import load_mesh
 from lisse.solver.config.params import Resolved
 from lisse.solver.errors import SolverError, UserError
-from lisse.solver.fem.domain import electrolyte_domain
 from lisse.solver.io import evolution_plots
 from lisse.solver.io.progress import Progress
 from lisse.solver.io.runfolder import RunFolder, run_record
-from lisse.solver.physics.current import CurrentDistribution
 from lisse.solver.physics.gap_evolution import (
     EvolutionError,
     InterfaceEvolution,
@@ -25,6 +22,7 @@ from lisse.solver.physics.gap_evolution import (
 )
 from lisse.solver.studies.ccd_search import CcdResult, Trial, find_ccd
 from lisse.solver.studies.gap_closure import measure_gap_closure
+from lisse.solver.studies.model import Model, build_model, check_supported
 
 TIMESERIES_COLUMNS = [  # (header with unit, Record attribute, factor from SI)
     ("time_s", "time", 1.0),
@@ -41,15 +39,6 @@ TIMESERIES_COLUMNS = [  # (header with unit, Record attribute, factor from SI)
 ]
 
 
-def current_distribution(params: Resolved, comm) -> CurrentDistribution:
-    """The mesh and the current-distribution operator of a case."""
-    data = load_mesh(params.geometry, comm)
-    domain = electrolyte_domain(data.mesh, data.cell_tags, data.facet_tags,
-                                params.geometry.dimension == "axisymmetric")
-    return CurrentDistribution(domain, params.electrolyte.ionic_conductivity, params.working,
-                               params.counter, params.temperature, params.numerics)
-
-
 def _settings(params: Resolved):
     settings = params.evolution
     if settings is None:
@@ -61,13 +50,14 @@ def _settings(params: Resolved):
     return settings
 
 
-def _with_closure_rate(params: Resolved, settings, comm, say=None):
+def _with_closure_rate(model: Model, settings, say=None):
     """The settings with the closure rate measured on the cell's creep field when
     ``supply.creep_closure`` is creep_field (and creep and a stack pressure are on)."""
     if (settings.creep is None or settings.creep_closure != "creep_field"
             or settings.stack_pressure <= 0):
         return settings
-    closure = measure_gap_closure(params, settings.stack_pressure, comm)
+    closure = measure_gap_closure(model.params, settings.stack_pressure, model.comm,
+                                  model.mesh)
     if say is not None:
         say(f"  closure rate from the creep field: k = {closure.rate:.4g} /s "
             f"({closure.steps} creep steps)")
@@ -81,10 +71,11 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
     if not settings.steps:
         raise UserError("evolution.steps: give at least one step (or a staircase)")
     start = time.perf_counter()
-    settings = _with_closure_rate(params, settings, comm)
+    model = build_model(params, comm, "evolution")
+    settings = _with_closure_rate(model, settings)
     folder = RunFolder(outdir, comm)
     try:
-        evo = InterfaceEvolution(params, settings, current_distribution(params, comm), comm)
+        evo = InterfaceEvolution(params, settings, model.reset(), comm)
         progress = Progress("evolution", comm=comm)
         snapshots = [_snapshot(evo, "initial")]
         profile_times = list(settings.interface_times)
@@ -244,15 +235,17 @@ def _summary(outcome: Outcome, evo: InterfaceEvolution, wall: float) -> dict:
 
 
 def ccd_search(params: Resolved, comm, progress: Progress | None = None) -> CcdResult:
-    """The stripping CCD of a case under ``evolution.ccd`` (whole simulations)."""
-    settings = _with_closure_rate(params, _settings(params), comm,
+    """The stripping CCD of a case under ``evolution.ccd`` (whole simulations, each trial
+    from the same model and starting interface)."""
+    model = build_model(params, comm, "ccd")
+    settings = _with_closure_rate(model, _settings(params),
                                  progress.log if progress is not None else None)
     spec = settings.ccd
-    cd = current_distribution(params, comm)
 
     def trial(j: float) -> Trial:
         steps = (ProtocolStep(j, spec.capacity / j, "strip"),)
-        evo = InterfaceEvolution(params, dataclasses.replace(settings, steps=steps), cd, comm)
+        evo = InterfaceEvolution(params, dataclasses.replace(settings, steps=steps),
+                                 model.reset(), comm)
         outcome = evo.run()
         if progress is not None:
             progress.log(f"  {j / 10:.4g} mA/cm²: "
@@ -282,6 +275,7 @@ def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir
         case = load_case(case_path, [*overrides, *extra])
         params = resolve(case)
         _settings(params)
+        check_supported(params, "ccd")
         cases.append((value, params, resolved_dict(case)))
     folder = RunFolder(outdir, comm)
     rows = []

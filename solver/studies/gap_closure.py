@@ -35,8 +35,7 @@ from lisse.meshes.cache import load_mesh
 from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.config.params import Resolved
 from lisse.solver.errors import SolverError
-from lisse.solver.physics.mechanics import Mechanics
-from lisse.solver.studies.hold import elastic_regions, lithium_creep
+from lisse.solver.studies.hold import cell_mechanics, lithium_creep
 
 RATE_RTOL = 0.01  # settled interval rates
 MAX_CLOSURE = 0.2  # the voids may lose at most this fraction of their volume
@@ -55,24 +54,14 @@ class GapClosure:
     steps: int
 
 
-def measure_gap_closure(params: Resolved, pressure: float, comm) -> GapClosure:
+def measure_gap_closure(params: Resolved, pressure: float, comm, data=None) -> GapClosure:
     """The relative closure rate of the cell's interfacial voids under the stack pressure
-    ``pressure`` [Pa] (see the module docstring)."""
+    ``pressure`` [Pa] (see the module docstring); ``data``: the cell's mesh, if built."""
     if pressure <= 0:
         raise SolverError("gap closure: needs a stack pressure > 0")
-    data = load_mesh(params.geometry, comm)
+    data = data or load_mesh(params.geometry, comm)
     lithium = lithium_creep(params)
-    mech = Mechanics(
-        data.mesh,
-        data.cell_tags,
-        data.facet_tags,
-        params.geometry.dimension,
-        lithium,
-        elastic_regions(params),
-        "collector",
-        pressure,
-        params.numerics,
-    )
+    mech = cell_mechanics(params, data, pressure, lithium, "collector", degree=2, penalty=10.0)
     normal = ufl.FacetNormal(data.mesh)
     roof = mech.ds(FACET_TAGS["void_lithium"])
     volume_form = fem.form(

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lisse.meshes.cache import load_mesh
 from lisse.meshes.geometry import CELL_TAGS
 from lisse.solver.config.params import FARADAY, GAS_CONSTANT, Resolved
 from lisse.solver.physics.creep import Constitutive, LinearElastic, PowerLawCreep
@@ -92,24 +91,34 @@ def hold_times(params: Resolved) -> np.ndarray:
     return np.geomspace(m.first_step, m.duration, m.time_steps)
 
 
-def run_hold(params: Resolved, comm, say=None) -> Hold:
-    """Load the cell and hold the stack pressure; ``say(text)`` reports progress (rank 0)."""
-    data = load_mesh(params.geometry, comm)
-    m = params.mechanics
-    lithium, regions = materials(params)
-    mech = Mechanics(
+def cell_mechanics(params: Resolved, data, pressure: float | None = None,
+                   lithium: Constitutive | None = None, loading: str | None = None,
+                   degree: int | None = None, penalty: float | None = None) -> Mechanics:
+    """The mechanics of the full cell (mesh ``data``) with the case's materials; the
+    arguments replace the mechanics section's stack pressure, Li model, loading, degree
+    and contact penalty (defaults: the section's, or the defaults of MechanicsSettings)."""
+    from lisse.solver.config.params import MechanicsSettings
+
+    m = params.mechanics or MechanicsSettings()
+    return Mechanics(
         data.mesh,
         data.cell_tags,
         data.facet_tags,
         params.geometry.dimension,
-        lithium,
-        regions,
-        m.loading,
-        m.stack_pressure,
+        lithium or materials(params)[0],
+        elastic_regions(params),
+        loading or m.loading,
+        m.stack_pressure if pressure is None else pressure,
         params.numerics,
-        degree=m.element_degree,
-        penalty=m.contact_penalty,
+        degree=degree or m.element_degree,
+        penalty=penalty or m.contact_penalty,
     )
+
+
+def run_hold(params: Resolved, data, comm, say=None) -> Hold:
+    """Hold the stack pressure on the cell (mesh ``data``); ``say(text)`` reports
+    progress (rank 0)."""
+    mech = cell_mechanics(params, data)
     its = mech.step(0.0)
     state = mech.state()
     hold = Hold(mech, state, [_row(state)], its)
@@ -136,15 +145,16 @@ def _gather(comm, *arrays):
 
 
 def couple(cd: CurrentDistribution, hold: Hold, params: Resolved) -> None:
-    """Contact from the crept roof and (if on) the stress coupling, node by node."""
+    """Write the hold into the current distribution's interface state: contact where a
+    void roof crept shut and (if on) the stress coupling, node by node."""
     comm, s = cd.comm, hold.state
     gdim = params.geometry.gdim
     lateral = slice(0, gdim - 1)
     x = cd.space.tabulate_dof_coordinates()[: cd.n]
-    plane = np.flatnonzero((cd.w_plane + cd.w_void) > 0)
+    plane = cd.interface_nodes
     roof_x, roof_gap, roof_p = _gather(comm, s.roof_x, s.roof_gap, s.roof_li_pressure)
     contact_x, contact_p = _gather(comm, s.contact_x, s.contact_li_pressure)
-    fraction = (cd.w_plane > 0).astype(float)
+    fraction = cd.interface.contact.copy()
     pressure = np.zeros(cd.n)
     if roof_x.size:
         nearest = _nearest(x[plane, lateral], roof_x[:, lateral])
@@ -155,16 +165,15 @@ def couple(cd: CurrentDistribution, hold: Hold, params: Resolved) -> None:
         nearest = _nearest(x[plane], contact_x)
         same = np.linalg.norm(x[plane] - contact_x[nearest], axis=1) < 1e-12
         pressure[plane[same]] = contact_p[nearest[same]]
-    if comm.allreduce(float(np.sum(fraction[plane] > (cd.w_plane[plane] > 0)))) > 0:
-        cd.set_contact(fraction)
+    state = cd.interface.with_(contact=fraction)
     if params.mechanics.stress_coupling:
         omega = params.electrode.molar_volume
         excess = np.where(fraction > 0, pressure - params.mechanics.stack_pressure, 0.0)
-        shift = -omega * excess / FARADAY
-        factor = np.exp(
-            (1 - params.working.alpha_a) * omega * excess / (GAS_CONSTANT * params.temperature)
-        )
-        cd.set_interface_state(shift, factor)
+        state = state.with_(
+            shift=-omega * excess / FARADAY,
+            i0_factor=np.exp((1 - params.working.alpha_a) * omega * excess
+                             / (GAS_CONSTANT * params.temperature)))
+    cd.set_interface(state)
 
 
 def _nearest(points: np.ndarray, targets: np.ndarray, chunk: int = 2048) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""One steady run: mesh → current distribution → observables → run folder."""
+"""One steady run: model → current distribution → observables → run folder."""
 
 from __future__ import annotations
 
@@ -9,35 +9,29 @@ import ufl
 import yaml
 from dolfinx import fem
 
-from lisse.meshes.cache import load_mesh
 from lisse.solver.config.params import Resolved
-from lisse.solver.fem.domain import electrolyte_domain
 from lisse.solver.io import plots
 from lisse.solver.io.runfolder import RunFolder, run_record, write_field, write_fields
 from lisse.solver.physics import conductivity as microstructure
-from lisse.solver.physics.current import CurrentDistribution, CurrentSolution
-from lisse.solver.studies import observables
+from lisse.solver.physics.current import CurrentSolution
+from lisse.solver.studies import hold, observables
+from lisse.solver.studies.model import Model, build_model
 
 
-def solve_current(params: Resolved, comm, hold=None) -> tuple[CurrentSolution, dict]:
-    """Build (or reuse) the mesh and solve the current distribution of a case; ``hold``
-    (``solver.studies.hold.Hold``) sets the contact and stress coupling after creep."""
-    data = load_mesh(params.geometry, comm)
-    domain = electrolyte_domain(data.mesh, data.cell_tags, data.facet_tags,
-                                params.geometry.dimension == "axisymmetric")
-    cd = CurrentDistribution(domain, microstructure.ionic_conductivity(domain, params),
-                             params.working, params.counter, params.temperature,
-                             params.numerics)
-    if hold is not None:
-        from lisse.solver.studies import hold as mechanics_run
+def solve_model(model: Model) -> CurrentSolution:
+    """The steady current distribution of a built model under the case's protocol."""
+    protocol = model.params.protocol
+    value = (protocol.current_density if protocol.mode == "galvanostatic"
+             else protocol.voltage)
+    return model.current.solve(protocol.mode, value)
 
-        mechanics_run.couple(cd, hold, params)
-    value = (params.protocol.current_density if params.protocol.mode == "galvanostatic"
-             else params.protocol.voltage)
-    sol = cd.solve(params.protocol.mode, value)
-    info = {"electrolyte_cells": domain.mesh.topology.index_map(domain.mesh.topology.dim)
-            .size_global, "unknowns": cd.ndofs + (params.protocol.mode == "galvanostatic")}
-    return sol, info
+
+def model_info(model: Model) -> dict:
+    """Problem sizes for ``summary.json``."""
+    msh = model.domain.mesh
+    galvanostatic = model.params.protocol.mode == "galvanostatic"
+    return {"electrolyte_cells": msh.topology.index_map(msh.topology.dim).size_global,
+            "unknowns": model.current.ndofs + galvanostatic}
 
 
 def run_case(params: Resolved, outdir, comm, resolved_config: dict,
@@ -46,17 +40,13 @@ def run_case(params: Resolved, outdir, comm, resolved_config: dict,
     folder = RunFolder(outdir, comm)
     try:
         start = time.perf_counter()
-        hold = None
-        if params.mechanics is not None:
-            from lisse.solver.studies import hold as mechanics_run
-
-            hold = mechanics_run.run_hold(params, comm)
-        sol, info = solve_current(params, comm, hold)
+        model = build_model(params, comm, "steady")
+        sol = solve_model(model)
         summary = observables.summary(sol, params, comm)
-        summary.update(info)
-        if hold is not None:
-            summary.update(mechanics_run.summary(hold))
-            mechanics_run.write(folder, hold, params, comm)
+        summary.update(model_info(model))
+        if model.hold is not None:
+            summary.update(hold.summary(model.hold))
+            hold.write(folder, model.hold, params, comm)
         maps = []
         if params.microstructure is not None or params.leakage.enabled:
             extra, maps = microstructure.analyse(sol, params)

@@ -373,27 +373,21 @@ def to_run(sweep: Sweep, retry_failed: bool = False) -> list[SweepCase]:
 
 
 def run_one(sweep: Sweep, case: SweepCase, comm, argv: list[str] | None = None) -> dict:
-    """Run one case on ``comm`` into its folder (a steady run, or the protocol of a case
-    with evolution steps, as ``lisse run``); a failure is recorded, never raised.
+    """Run one case on ``comm`` into its folder (through the dispatcher, as ``lisse run``);
+    a failure is recorded, never raised.
 
     Returns the summary (status done) or the failure record (status failed). Errors must be
     raised on every rank of ``comm`` (as the solver's are) or the group deadlocks.
     """
     from lisse.solver.config.schema import resolve
     from lisse.solver.io.runfolder import RunFolder
-    from lisse.solver.studies.steady import run_case
+    from lisse.solver.studies.dispatch import run_case
 
     folder = sweep.case_dir(case)
     config = resolved_dict(case.case)
     start = time.perf_counter()
     try:
-        params = resolve(case.case)
-        if params.evolution is not None and params.evolution.steps:  # as `lisse run` does
-            from lisse.solver.studies.evolution import run_evolution
-
-            summary = run_evolution(params, folder, comm, config, argv)
-        else:
-            summary = run_case(params, folder, comm, config, argv)
+        summary = run_case(resolve(case.case), folder, comm, config, argv)
         return {"status": "done", **summary}
     except Exception as exc:  # the case fails, the sweep goes on
         record = {

@@ -1,0 +1,127 @@
+"""The Python API; the ``lisse`` command line is a thin shell over it (docs/api.md).
+
+    import lisse
+    case = lisse.load_case("configs/demo.yaml", overrides=["temperature_C=60"])
+    result = lisse.run(case, output="results/demo-60C")
+    result.summary["cell_voltage_V"], result.folder, result.figures
+
+Every function validates its input first (one-line ``lisse.solver.errors.UserError``
+naming the field), writes one results folder atomically and returns a ``Result``.
+Under ``mpirun`` call them on every rank (the default communicator is MPI.COMM_WORLD).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from lisse.solver.config.schema import (
+    Case,
+    apply_overrides,
+    resolve,
+    resolved_dict,
+    validate_case,
+)
+from lisse.solver.config.schema import (
+    load_case as _load_file,
+)
+from lisse.solver.errors import ConfigError
+
+
+@dataclass
+class Result:
+    """A finished run: its folder, ``summary`` (summary.json), ``timeseries`` (the columns
+    of timeseries.csv as arrays, keyed by their header with units; empty for steady runs),
+    ``tables`` (other CSV files by name), ``fields`` (ParaView files) and ``figures``
+    (PNG files)."""
+
+    kind: str
+    folder: Path
+    summary: dict = field(default_factory=dict)
+    timeseries: dict[str, np.ndarray] = field(default_factory=dict)
+    tables: dict[str, Path] = field(default_factory=dict)
+    fields: list[Path] = field(default_factory=list)
+    figures: list[Path] = field(default_factory=list)
+
+    @classmethod
+    def from_folder(cls, folder: str | Path, kind: str = "run") -> Result:
+        """Read a results folder written by lisse."""
+        folder = Path(folder)
+        summary = {}
+        for name in ("summary.json", "ccd.json", "patch_study.json"):
+            if (folder / name).exists():
+                summary = json.loads((folder / name).read_text())
+                break
+        series = {}
+        if (folder / "timeseries.csv").exists():
+            with open(folder / "timeseries.csv", newline="") as fh:
+                rows = list(csv.reader(fh))
+            values = np.array(rows[1:], dtype=float).reshape(-1, len(rows[0]))
+            series = {name: values[:, k] for k, name in enumerate(rows[0])}
+        return cls(kind, folder, summary, series,
+                   {p.name: p for p in sorted(folder.glob("*.csv"))},
+                   sorted(folder.glob("*.bp")), sorted(folder.glob("*.png")))
+
+
+def load_case(source: str | Path | dict | Case, overrides: list[str] | tuple = ()) -> Case:
+    """A validated case from a YAML file, a mapping (the YAML's structure) or a Case,
+    with ``--set``-style overrides ``"section.key=value"`` applied."""
+    if isinstance(source, Case):
+        source = source.model_dump(mode="json")
+    if isinstance(source, dict):
+        data = apply_overrides(source, list(overrides))
+        data.setdefault("name", "case")
+        return validate_case(data)
+    if isinstance(source, str | Path):
+        return _load_file(source, list(overrides))
+    raise ConfigError(f"a case is a file path, a mapping or a Case (got {type(source).__name__})")
+
+
+def _comm(comm):
+    if comm is None:
+        from mpi4py import MPI
+
+        return MPI.COMM_WORLD
+    return comm
+
+
+def run(case: str | Path | dict | Case, overrides: list[str] | tuple = (),
+        output: str | Path | None = None, comm=None) -> Result:
+    """Run a case — steady, or its evolution protocol if it has one — into ``output``
+    (default: the case's output.directory)."""
+    from lisse.solver.studies.dispatch import run_case, run_kind
+
+    case = load_case(case, overrides)
+    params = resolve(case)
+    out = Path(output or params.output.directory)
+    run_case(params, out, _comm(comm), resolved_dict(case), argv=sys.argv)
+    return Result.from_folder(out, run_kind(params))
+
+
+def ccd(case: str | Path, overrides: list[str] | tuple = (), vary: str | None = None,
+        output: str | Path = "results/ccd", comm=None) -> Result:
+    """The stripping critical current density of a case file, optionally for each value
+    of one config path (``vary="evolution.stack_pressure_MPa=1,2,4"``)."""
+    from lisse.solver.studies.evolution import run_ccd_study
+
+    run_ccd_study(str(case), list(overrides), vary, Path(output), _comm(comm), argv=sys.argv)
+    return Result.from_folder(output, "ccd")
+
+
+def study(path: str | Path, overrides: list[str] | tuple = (),
+          output: str | Path | None = None, comm=None) -> Result:
+    """Run a study file (the debonded-patch study, docs/patch_study.md)."""
+    from lisse.solver.studies.patch import load_study, run_study
+
+    spec = load_study(path, list(overrides))
+    out = Path(output or spec.output.directory)
+    run_study(spec, out, _comm(comm), argv=sys.argv)
+    return Result.from_folder(out, "study")
+
+
+__all__ = ["Result", "ccd", "load_case", "run", "study"]
