@@ -7,6 +7,8 @@ a failed solve exits with code 1. Only rank 0 prints.
 from __future__ import annotations
 
 import argparse
+import difflib
+import importlib
 import sys
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from lisse.solver.errors import LisseError, UserError
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lisse", description=(
         "Finite-element simulator of the Li-metal / solid-electrolyte interface."))
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True)
 
     def case_command(name: str, help_: str) -> argparse.ArgumentParser:
@@ -48,6 +51,50 @@ def _parser() -> argparse.ArgumentParser:
                        metavar="PATH=VALUE", help="override a study value, e.g. "
                        "sweep.abar=[1,10] (repeatable)")
     return parser
+
+
+def _version_line() -> str:
+    """``lisse X (DOLFINx Y, PETSc Z, Gmsh W)``: the versions a run would use."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        lisse = version("lisse")
+    except PackageNotFoundError:  # a source tree on sys.path, not installed
+        from lisse import __version__ as lisse
+    stack = (("DOLFINx", "dolfinx"), ("PETSc", "petsc4py.PETSc"), ("Gmsh", "gmsh"))
+    return f"lisse {lisse} (" + ", ".join(f"{n} {_module_version(m)}" for n, m in stack) + ")"
+
+
+def _module_version(module: str) -> str:
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        return "not installed"
+    if module == "petsc4py.PETSc":
+        return ".".join(str(v) for v in mod.Sys.getVersion())
+    return mod.__version__
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the numerical stack is imported only when asked for."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="print the versions of lisse, DOLFINx, PETSc and Gmsh and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(_version_line(), flush=True)
+        parser.exit()
+
+
+def _unknown_command(argv: list[str]) -> str | None:
+    """The error for a misspelt command (``lisse rnu x.yaml``), or None; argparse's own
+    message would list every choice without pointing at the one meant."""
+    if not argv or argv[0].startswith("-") or argv[0] in COMMANDS:
+        return None
+    close = difflib.get_close_matches(argv[0], list(COMMANDS), n=1)
+    hint = f"did you mean '{close[0]}'?" if close else "commands: " + ", ".join(COMMANDS)
+    return f"unknown command '{argv[0]}' ({hint})"
 
 
 def _sweep_parsers(sub) -> None:
@@ -189,6 +236,10 @@ COMMANDS = {"validate": _validate, "mesh": _mesh, "run": _run, "ccd": _ccd, "swe
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if error := _unknown_command(argv):
+        print(f"lisse: error: {error}", file=sys.stderr, flush=True)
+        return 2
     args = _parser().parse_args(argv)
     from mpi4py import MPI
 

@@ -1,0 +1,1 @@
+"""Tests across the installation: packaging metadata, recipes, the command line."""
