@@ -117,8 +117,8 @@ def load_sweep(path: str | os.PathLike, output: str | os.PathLike | None = None)
         if key not in SWEEP_KEYS:
             hint = did_you_mean(key, SWEEP_KEYS)
             raise ConfigError(
-                f"{path}: {key}: unknown key ({hint + ' ' if hint else ''}known: "
-                f"{', '.join(SWEEP_KEYS)})"
+                f"{path}: {key}: unknown key (known: {', '.join(SWEEP_KEYS)}"
+                f"{'; ' + hint if hint else ''})"
             )
     if "base" not in data:
         raise ConfigError(
@@ -318,7 +318,10 @@ def _case(base: dict, overrides: list[tuple[str, Any]], where: str) -> Case:
         return validate_case(data)
     except ConfigError as exc:
         hint = next((_unit_hint(p) for p, _ in overrides if f"{p}: unknown key" in str(exc)), "")
-        raise ConfigError(f"{where}: {exc}{hint}") from None
+        text = str(exc)
+        if hint:  # the unit hint names the field: no did-you-mean as well
+            text = re.sub(r" \(did you mean '[^']*'\?\)", "", text, count=1)
+        raise ConfigError(f"{where}: {text}{hint}") from None
 
 
 def _unit_hint(path: str) -> str:
