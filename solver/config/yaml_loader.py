@@ -26,7 +26,7 @@ from lisse.solver.errors import ConfigError, UserError
 MAX_BYTES = 1_000_000  # input files are hand-written: 1 MB is generous
 
 
-class _Refused(Exception):
+class _Refused(yaml.YAMLError):
     """A construct the loader refuses; ``line`` is 1-based."""
 
     def __init__(self, line: int, message: str):
@@ -36,6 +36,8 @@ class _Refused(Exception):
 
 class StrictLoader(yaml.SafeLoader):
     """``yaml.SafeLoader`` without anchors, aliases, merge keys or duplicate keys."""
+
+    _paths: dict[int, str] = {}  # id of each mapping node -> its dotted path (per document)
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
@@ -75,7 +77,7 @@ class StrictLoader(yaml.SafeLoader):
         node = self.get_single_node()
         if node is None:
             return None
-        self._paths: dict[int, str] = {}
+        self._paths = {}
         self._name_paths(node, "")
         return self.construct_document(node)
 
