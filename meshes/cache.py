@@ -7,6 +7,13 @@
 
 ``load_mesh`` does exactly that (and forwards rank-0 errors to every rank) before
 reading the mesh as ``dolfinx.io.gmsh.read_from_msh`` does (but quietly).
+
+The cache is bounded: after a new entry is written, the least recently used entries (oldest
+modification time; a cache hit touches its entry) are deleted until the folder holds at most
+$LISSE_CACHE_MAX_MB megabytes (default 2048); the new entry is never deleted. An entry Gmsh
+cannot read, or that holds no cells, is deleted and rebuilt once with a one-line warning.
+Entries are written under a temporary name and renamed (``os.replace``), so concurrent runs
+never see a partial file.
 """
 
 from __future__ import annotations
@@ -14,15 +21,20 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import pathlib
 import socket
+import sys
+import time
 
 import gmsh
 
 from lisse.meshes.build import BUILDER_VERSION, build_gmsh_model, validate_geometry
-from lisse.meshes.errors import LisseError
+from lisse.meshes.errors import LisseError, UserError
 from lisse.meshes.geometry import CellGeometry
+
+DEFAULT_MAX_MB = 2048.0  # cache size limit unless $LISSE_CACHE_MAX_MB says otherwise
 
 
 def cache_root(cache_dir: str | os.PathLike | None = None) -> pathlib.Path:
@@ -32,6 +44,58 @@ def cache_root(cache_dir: str | os.PathLike | None = None) -> pathlib.Path:
     if os.environ.get("LISSE_CACHE_DIR"):
         return pathlib.Path(os.environ["LISSE_CACHE_DIR"])
     return pathlib.Path.home() / ".cache" / "lisse" / "meshes"
+
+
+def cache_limit_bytes() -> int:
+    """The cache size limit: $LISSE_CACHE_MAX_MB megabytes, else ``DEFAULT_MAX_MB``."""
+    raw = os.environ.get("LISSE_CACHE_MAX_MB", "").strip()
+    if not raw:
+        return int(DEFAULT_MAX_MB * 1e6)
+    try:
+        megabytes = float(raw)
+    except ValueError:
+        megabytes = math.nan
+    if not megabytes >= 0 or math.isinf(megabytes):
+        raise UserError(f"LISSE_CACHE_MAX_MB: must be a size in MB >= 0 (got {raw!r})")
+    return int(megabytes * 1e6)
+
+
+def evict(root: pathlib.Path, keep: pathlib.Path | None = None,
+          limit: int | None = None) -> list[pathlib.Path]:
+    """Delete the least recently used entries (oldest mtime first) of the cache folder
+    ``root`` until it holds at most ``limit`` bytes (default ``cache_limit_bytes()``),
+    never ``keep``; returns the deleted paths. Temporary files are left alone."""
+    limit = cache_limit_bytes() if limit is None else limit
+    entries = []
+    for path in root.glob("*.msh"):
+        if path.name.endswith(".tmp.msh"):
+            continue
+        try:
+            stat = path.stat()
+        except OSError:  # deleted meanwhile by another run
+            continue
+        entries.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _, size, _ in entries)
+    deleted = []
+    for _, size, path in sorted(entries):
+        if total <= limit:
+            break
+        if keep is not None and path == keep:
+            continue
+        path.unlink(missing_ok=True)
+        total -= size
+        deleted.append(path)
+    return deleted
+
+
+def _touch(path: pathlib.Path, every: float = 60.0) -> None:
+    """Mark a cache entry as used (its mtime orders the eviction), at most once per
+    ``every`` seconds (a sweep reusing one mesh does not rewrite its metadata each time)."""
+    try:
+        if time.time() - path.stat().st_mtime > every:
+            os.utime(path)
+    except OSError:
+        pass  # read-only cache or deleted meanwhile: the entry is still usable or rebuilt
 
 
 def geometry_key(geom: CellGeometry) -> str:
@@ -45,6 +109,7 @@ def mesh_file(geom: CellGeometry, cache_dir: str | os.PathLike | None = None) ->
     """Path of the cached .msh (metres) for ``geom``, building it if missing. One rank only."""
     path = cache_root(cache_dir) / f"{geom.dimension}-{geometry_key(geom)[:24]}.msh"
     if path.exists():
+        _touch(path)
         return path
     validate_geometry(geom)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,6 +121,7 @@ def mesh_file(geom: CellGeometry, cache_dir: str | os.PathLike | None = None) ->
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+    evict(path.parent, keep=path)
     return path
 
 
@@ -81,38 +147,71 @@ def load_mesh(geom: CellGeometry, comm):
 
     Returns the dolfinx.io.gmsh MeshData (``.mesh``, ``.cell_tags``, ``.facet_tags``)
     with ``geom.gdim`` coordinates. An error on rank 0 (e.g. GeometryError) is raised on
-    every rank with the same type and message.
+    every rank with the same type and message. Rank 0 reads the entry into Gmsh before the
+    other ranks are told to go on: a corrupt entry is rebuilt there first.
     """
     from dolfinx.io.gmsh import model_to_mesh  # solver (imported above) set up dolfinx_solver
 
-    path, error = None, None
+    owns_session, error = False, None
     if comm.rank == 0:
         try:
-            path = mesh_file(geom)
+            owns_session = _read_checked(geom)
         except Exception as exc:  # forwarded to all ranks below
             error = exc
-    path, failure = comm.bcast((path, error and (type(error), str(error))), root=0)
+    failure = comm.bcast(error and (type(error), str(error)), root=0)
     if error is not None:
         raise error
     if failure is not None:
         kind, message = failure
         raise kind(message) if issubclass(kind, LisseError) else RuntimeError(message)
-    return _read_msh(path, comm, geom.gdim, model_to_mesh)
-
-
-def _read_msh(path: pathlib.Path, comm, gdim: int, model_to_mesh):
-    """dolfinx.io.gmsh.read_from_msh(path, comm, rank=0, gdim), without Gmsh's chatter."""
     if comm.rank != 0:
-        return model_to_mesh(gmsh.model, comm, 0, gdim=gdim)
-    owns_session = not gmsh.isInitialized()
-    if owns_session:
-        gmsh.initialize(interruptible=False)
-    gmsh.option.setNumber("General.Terminal", 0)
-    gmsh.model.add(f"lisse-read-{os.getpid()}")
+        return model_to_mesh(gmsh.model, comm, 0, gdim=geom.gdim)
     try:
-        gmsh.merge(str(path))
-        return model_to_mesh(gmsh.model, comm, 0, gdim=gdim)
+        return model_to_mesh(gmsh.model, comm, 0, gdim=geom.gdim)
     finally:
         gmsh.model.remove()
         if owns_session:
             gmsh.finalize()
+
+
+def _merged(path: pathlib.Path, tdim: int) -> bool:
+    """Merge ``path`` into the current Gmsh model; False if Gmsh cannot read it or it
+    holds no cells of dimension ``tdim``."""
+    try:
+        gmsh.merge(str(path))
+        _, tags, _ = gmsh.model.mesh.getElements(tdim)
+    except Exception:  # Gmsh raises a bare Exception: "Could not read elements", ...
+        return False
+    return any(len(t) for t in tags)
+
+
+def _read_checked(geom: CellGeometry) -> bool:
+    """Rank 0: the cached mesh of ``geom`` (built if missing) merged into a new current
+    Gmsh model, rebuilt once if the entry is corrupt. Returns whether this call initialised
+    Gmsh (the caller removes the model and, if so, finalises Gmsh)."""
+    owns_session = not gmsh.isInitialized()
+    if owns_session:
+        gmsh.initialize(interruptible=False)
+    gmsh.option.setNumber("General.Terminal", 0)
+    tdim = 3 if geom.dimension == "3d" else 2
+    try:
+        corrupt = False
+        for attempt in range(2):
+            path = mesh_file(geom)
+            gmsh.model.add(f"lisse-read-{os.getpid()}")
+            if _merged(path, tdim):
+                if corrupt:
+                    print(f"lisse: warning: mesh cache entry {path} was corrupt; rebuilt",
+                          file=sys.stderr, flush=True)
+                return owns_session
+            gmsh.model.remove()
+            if attempt:
+                raise LisseError(f"mesh cache entry {path}: Gmsh cannot read the mesh it has "
+                                 "just written")
+            corrupt = path.exists()  # else evicted by a concurrent run: rebuilt quietly
+            path.unlink(missing_ok=True)
+    except BaseException:
+        if owns_session:
+            gmsh.finalize()
+        raise
+    raise AssertionError("unreachable")

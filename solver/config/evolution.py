@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Literal, Self
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field, model_validator
 
+from lisse.solver.config.base import Integer, Number, _fail, _Strict
 from lisse.solver.physics.creep_closure import CreepClosure
 from lisse.solver.physics.gap_evolution import SECONDS_PER_HOUR, EvolutionSettings, ProtocolStep
 from lisse.solver.physics.vacancy import VacancySupply
@@ -19,21 +19,13 @@ MA_CM2 = 10.0  # A/m² per mA/cm²
 MAH_CM2 = 3.6e4  # C/m² per mAh/cm²
 
 
-def _fail(message: str, subpath: str = ""):
-    raise PydanticCustomError("lisse", "{message}", {"message": message, "subpath": subpath})
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 class StepSpec(_Strict):
     """One galvanostatic step: positive current strips the working electrode, 0 rests.
     Give its length as duration_h or, with current, capacity_mAh_cm2."""
 
-    current_density_mA_cm2: float = Field(ge=-1000, le=1000)
-    duration_h: float | None = Field(None, gt=0)
-    capacity_mAh_cm2: float | None = Field(None, gt=0)
+    current_density_mA_cm2: Number = Field(ge=-1000, le=1000)
+    duration_h: Number | None = Field(None, gt=0)
+    capacity_mAh_cm2: Number | None = Field(None, gt=0)
     label: str = ""
 
     @model_validator(mode="after")
@@ -53,10 +45,10 @@ class StepSpec(_Strict):
 class StaircaseSpec(_Strict):
     """Stripping current raised in steps, as in critical-current-density experiments."""
 
-    start_mA_cm2: float = Field(gt=0)
-    step_mA_cm2: float = Field(gt=0)
-    stop_mA_cm2: float = Field(gt=0)
-    step_capacity_mAh_cm2: float = Field(gt=0)
+    start_mA_cm2: Number = Field(gt=0)
+    step_mA_cm2: Number = Field(gt=0)
+    stop_mA_cm2: Number = Field(gt=0)
+    step_capacity_mAh_cm2: Number = Field(gt=0)
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -80,26 +72,26 @@ class VacancySpec(_Strict):
     """Vacancy route parameters (``solver.physics.vacancy``); D* and its activation energy come
     from the electrode's library entry."""
 
-    diffusion_length_um: float = Field(10.0, gt=0)
-    critical_supersaturation: float = Field(1.0, gt=0)
-    grain_size_um: float | None = Field(None, gt=0)
-    grain_boundary_width_nm: float = Field(1.0, gt=0)
-    grain_boundary_diffusion_ratio: float = Field(1e4, ge=1)
+    diffusion_length_um: Number = Field(10.0, gt=0)
+    critical_supersaturation: Number = Field(1.0, gt=0)
+    grain_size_um: Number | None = Field(None, gt=0)
+    grain_boundary_width_nm: Number = Field(1.0, gt=0)
+    grain_boundary_diffusion_ratio: Number = Field(1e4, ge=1)
 
 
 class TimeStepSpec(_Strict):
-    initial_s: float = Field(1.0, gt=0)
-    max_s: float = Field(600.0, gt=0)
-    max_gap_increment_um: float = Field(0.05, gt=0)
-    max_cutbacks: int = Field(6, ge=0, le=30)  # halvings before a failing solve is an error
+    initial_s: Number = Field(1.0, gt=0)
+    max_s: Number = Field(600.0, gt=0)
+    max_gap_increment_um: Number = Field(0.05, gt=0)
+    max_cutbacks: Integer = Field(6, ge=0, le=30)  # halvings before a failing solve is an error
 
 
 class FailureSpec(_Strict):
     """When the interface has failed."""
 
-    min_contact_fraction: float = Field(0.1, ge=0, lt=1)
-    max_voltage_V: float = Field(1.0, gt=0)
-    max_void_volume_um: float = Field(20.0, gt=0)  # void volume per interface area
+    min_contact_fraction: Number = Field(0.1, ge=0, lt=1)
+    max_voltage_V: Number = Field(1.0, gt=0)
+    max_void_volume_um: Number = Field(20.0, gt=0)  # void volume per interface area
 
 
 class CcdSpec(_Strict):
@@ -107,27 +99,27 @@ class CcdSpec(_Strict):
     survives for ``capacity_mAh_cm2``, bracketed from ``start_mA_cm2`` and bisected to the
     relative precision ``rtol``."""
 
-    capacity_mAh_cm2: float = Field(1.0, gt=0)
-    start_mA_cm2: float = Field(0.1, gt=0)
-    max_mA_cm2: float = Field(100.0, gt=0)
-    rtol: float = Field(0.05, gt=0, lt=1)
+    capacity_mAh_cm2: Number = Field(1.0, gt=0)
+    start_mA_cm2: Number = Field(0.1, gt=0)
+    max_mA_cm2: Number = Field(100.0, gt=0)
+    rtol: Number = Field(0.05, gt=0, lt=1)
 
 
 class EvolutionSpec(_Strict):
     # the supply models' stack pressure; default: mechanics.stack_pressure_MPa (0 allowed)
-    stack_pressure_MPa: float | None = Field(None, ge=0, le=1000)
-    pore_height_um: float = Field(0.5, gt=0)  # pore content at which a node loses contact
+    stack_pressure_MPa: Number | None = Field(None, ge=0, le=1000)
+    pore_height_um: Number = Field(0.5, gt=0)  # pore content at which a node loses contact
     steps: list[StepSpec] = Field(default_factory=list)
-    cycles: int = Field(1, ge=1, le=10000)
+    cycles: Integer = Field(1, ge=1, le=10000)
     staircase: StaircaseSpec | None = None
     supply: SupplySpec = Field(default_factory=SupplySpec)
     vacancy: VacancySpec = Field(default_factory=VacancySpec)
     time_step: TimeStepSpec = Field(default_factory=TimeStepSpec)
-    contact_tolerance_nm: float = Field(1.0, gt=0)
-    field_snapshots: int = Field(10, ge=0, le=10000)  # ParaView snapshots (+ start and end)
+    contact_tolerance_nm: Number = Field(1.0, gt=0)
+    field_snapshots: Integer = Field(10, ge=0, le=10000)  # ParaView snapshots (+ start and end)
     # interface profiles (interface.csv, interface_evolution.png) at these times, besides the
     # start and the end; default: 3 evenly spaced over the protocol
-    interface_times_h: list[float] | None = None
+    interface_times_h: list[Number] | None = None
     failure: FailureSpec = Field(default_factory=FailureSpec)
     ccd: CcdSpec = Field(default_factory=CcdSpec)
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
-
+from lisse.solver.config.messages import did_you_mean
+from lisse.solver.config.yaml_loader import parse
 from lisse.solver.errors import ConfigError
 
 KINDS = ("electrolyte", "electrode")
@@ -86,7 +86,8 @@ def library() -> dict[str, Material]:
     """All library materials by name, parsed and checked once."""
     data = resources.files("lisse.solver.config").joinpath("data/materials.yaml")
     text = data.read_text(encoding="utf-8")
-    return {name: _parse_entry(name, entry) for name, entry in yaml.safe_load(text).items()}
+    entries = parse(text, "materials library (data/materials.yaml)")
+    return {name: _parse_entry(name, entry) for name, entry in entries.items()}
 
 
 def material_names(kind: str | None = None) -> list[str]:
@@ -95,8 +96,10 @@ def material_names(kind: str | None = None) -> list[str]:
 
 
 def unknown_material_message(name: object, kind: str | None = None) -> str:
-    """``unknown material 'X'; known: A, B`` (the names of the given kind)."""
-    return f"unknown material {name!r}; known: {', '.join(material_names(kind))}"
+    """``unknown material 'X'; known: A, B; did you mean 'A'?`` (names of the given kind)."""
+    names = material_names(kind)
+    hint = did_you_mean(name, names)
+    return f"unknown material {name!r}; known: {', '.join(names)}{'; ' + hint if hint else ''}"
 
 
 def get_material(name: str, kind: str | None = None, field: str = "material") -> Material:

@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
+from lisse.solver.config.base import Integer, Number, _Strict
 from lisse.solver.config.params import FARADAY
 from lisse.solver.config.schema import apply_overrides, validation_message
-from lisse.solver.errors import ConfigError, UserError
+from lisse.solver.config.yaml_loader import load_mapping
+from lisse.solver.errors import ConfigError
 
 COLUMNS = (
     "contact",
@@ -40,18 +42,14 @@ CRITERION = (
 )
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 class CellSpec(_Strict):
     """Unit-cell proportions in units of the patch radius a."""
 
-    patch_radius_um: float = Field(1.0, gt=0)  # a: sets units only (results depend on ratios)
-    width_ratio: float = Field(10.0, gt=1)  # cell radius W/a
-    lithium_thickness_ratio: float = Field(10.0, gt=0)
-    electrolyte_thickness_ratio: float = Field(10.0, gt=0)
-    patch_height_ratio: float = Field(0.05, gt=0, le=0.5)  # h/a of the (nearly flat) patch
+    patch_radius_um: Number = Field(1.0, gt=0)  # a: sets units only (results depend on ratios)
+    width_ratio: Number = Field(10.0, gt=1)  # cell radius W/a
+    lithium_thickness_ratio: Number = Field(10.0, gt=0)
+    electrolyte_thickness_ratio: Number = Field(10.0, gt=0)
+    patch_height_ratio: Number = Field(0.05, gt=0, le=0.5)  # h/a of the (nearly flat) patch
     # collector: rigid collector under the mean pressure, symmetric outer radius (periodic
     # patches); free: traction-free top and outer radius (one patch, Roy et al. 2021)
     lithium_boundary: Literal["collector", "free"] = "collector"
@@ -66,24 +64,24 @@ class CellSpec(_Strict):
 class MeshSpec(_Strict):
     """Element sizes over a for the current; the creep flow uses them × flow_mesh_scale."""
 
-    size_ratio: float = Field(1.0, gt=0)
-    interface_size_ratio: float = Field(0.05, gt=0)
-    edge_size_ratio: float = Field(0.001, gt=0)
-    growth_rate: float = Field(0.1, ge=0.02, le=2)
-    flow_mesh_scale: float = Field(2.0, ge=1, le=10)
+    size_ratio: Number = Field(1.0, gt=0)
+    interface_size_ratio: Number = Field(0.05, gt=0)
+    edge_size_ratio: Number = Field(0.001, gt=0)
+    growth_rate: Number = Field(0.1, ge=0.02, le=2)
+    flow_mesh_scale: Number = Field(2.0, ge=1, le=10)
 
 
 class SweepSpec(_Strict):
-    abar: list[float] = Field(
+    abar: list[Number] = Field(
         default_factory=lambda: [0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0], min_length=1
     )  # a/(κZ)
-    creep_exponents: list[float] = Field(
+    creep_exponents: list[Number] = Field(
         default_factory=lambda: [1.0, 5.0, 20.0], min_length=1
     )  # n
     contacts: list[Literal["sticking", "frictionless"]] = Field(
         default_factory=lambda: ["sticking", "frictionless"], min_length=1
     )
-    stack_pressure_ratio: float = 0.0  # P/σ_ref on the collector (compressive > 0)
+    stack_pressure_ratio: Number = 0.0  # P/σ_ref on the collector (compressive > 0)
 
     @model_validator(mode="after")
     def _ranges(self) -> Self:
@@ -101,15 +99,15 @@ class ReferenceSpec(_Strict):
     """Dimensional scales, reported only (the dimensionless results do not depend on them):
     v_far = Ω j / F and σ_ref = σ0 (v_far / (a ε̇0))^(1/n)."""
 
-    current_density_mA_cm2: float = Field(1.0, gt=0)
-    creep_stress_MPa: float = Field(1.0, gt=0)  # σ0
-    creep_strain_rate_per_s: float = Field(0.01, gt=0)  # ε̇0
+    current_density_mA_cm2: Number = Field(1.0, gt=0)
+    creep_stress_MPa: Number = Field(1.0, gt=0)  # σ0
+    creep_strain_rate_per_s: Number = Field(0.01, gt=0)  # ε̇0
 
 
 class NumericsSpec(_Strict):
-    regularisation: float = Field(1e-5, gt=0, lt=1e-2)  # δ over v_far/a
-    continuation_factor: float = Field(2.0, gt=1, le=4)  # n grows by at most this factor
-    max_newton_iterations: int = Field(50, ge=5, le=1000)  # per Newton solve of the flow
+    regularisation: Number = Field(1e-5, gt=0, lt=1e-2)  # δ over v_far/a
+    continuation_factor: Number = Field(2.0, gt=1, le=4)  # n grows by at most this factor
+    max_newton_iterations: Integer = Field(50, ge=5, le=1000)  # per Newton solve of the flow
 
 
 class OutputSpec(_Strict):
@@ -161,19 +159,7 @@ class StudySpec(_Strict):
 def load_study(path: str | Path, overrides=()) -> StudySpec:
     """Read and validate a study file (``--set`` overrides as for cases)."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such study file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read the study file ({exc})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(
-            f"{path}: invalid YAML at line {mark.line + 1 if mark else '?'}"
-        ) from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    data = load_mapping(path, "study")
     data = apply_overrides(data, overrides)
     data.setdefault("name", path.stem)
     try:
@@ -189,7 +175,7 @@ def _message(exc: ValidationError) -> str:
         location = ".".join(str(p) for p in first["loc"])
         text = first["msg"].removeprefix("Value error, ")
         return f"{location + '.' if location else ''}{text}"
-    return validation_message(exc)
+    return validation_message(exc, StudySpec)
 
 
 def reference_scales(spec: StudySpec) -> dict:

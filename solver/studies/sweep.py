@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from lisse.solver.config.messages import did_you_mean
 from lisse.solver.config.schema import (
     Case,
     apply_overrides,
@@ -60,6 +61,7 @@ from lisse.solver.config.schema import (
     resolved_dict,
     validate_case,
 )
+from lisse.solver.config.yaml_loader import load_mapping
 from lisse.solver.errors import ConfigError, LisseError, UserError
 
 SWEEP_KEYS = ("base", "name", "output", "set", "grid", "zip", "random")
@@ -113,14 +115,18 @@ def load_sweep(path: str | os.PathLike, output: str | os.PathLike | None = None)
     data = _read_mapping(path)
     for key in data:
         if key not in SWEEP_KEYS:
-            raise ConfigError(f"{path}: {key}: unknown key (known: {', '.join(SWEEP_KEYS)})")
+            hint = did_you_mean(key, SWEEP_KEYS)
+            raise ConfigError(
+                f"{path}: {key}: unknown key (known: {', '.join(SWEEP_KEYS)}"
+                f"{'; ' + hint if hint else ''})"
+            )
     if "base" not in data:
         raise ConfigError(
             f"{path}: base: required (the case file to vary, relative to the sweep file)"
         )
     base_path = path.parent / str(data["base"])
     load_case(base_path)  # the base alone must be valid: its own messages
-    base = yaml.safe_load(base_path.read_text(encoding="utf-8"))
+    base = load_mapping(base_path, "case")
     base.setdefault("name", base_path.stem)
     name = str(data.get("name") or path.stem)
     out = Path(output or data.get("output") or f"results/sweeps/{name}")
@@ -159,21 +165,7 @@ def case_id(case: Case) -> str:
 
 
 def _read_mapping(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such sweep file") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read the sweep file ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else "?"
-        raise ConfigError(f"{path}: invalid YAML at line {line}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(
-            f"{path}: the sweep file must be a mapping with base and grid, zip or random"
-        )
-    return data
+    return load_mapping(path, "sweep", "a mapping with base and grid, zip or random")
 
 
 def _mapping(data: dict, key: str, path: Path) -> dict:
@@ -326,7 +318,10 @@ def _case(base: dict, overrides: list[tuple[str, Any]], where: str) -> Case:
         return validate_case(data)
     except ConfigError as exc:
         hint = next((_unit_hint(p) for p, _ in overrides if f"{p}: unknown key" in str(exc)), "")
-        raise ConfigError(f"{where}: {exc}{hint}") from None
+        text = str(exc)
+        if hint:  # the unit hint names the field: no did-you-mean as well
+            text = re.sub(r" \(did you mean '[^']*'\?\)", "", text, count=1)
+        raise ConfigError(f"{where}: {text}{hint}") from None
 
 
 def _unit_hint(path: str) -> str:
