@@ -35,7 +35,7 @@ from mpi4py import MPI
 from lisse.solver.config.params import Numerics
 from lisse.solver.errors import SolverError
 from lisse.solver.fem.domain import Domain
-from lisse.solver.physics.current import _options
+from lisse.solver.fem.linear import krylov_options
 
 ELECTRON_SOURCES = ("contact", "crack_lithium")  # Li faces that inject electrons
 
@@ -110,7 +110,7 @@ def solve_leakage(
         rhs,
         bcs=bcs,
         petsc_options_prefix="lisse_leakage_",
-        petsc_options=_options("", numerics, ndofs),
+        petsc_options=krylov_options("", numerics, ndofs),
     )
     phi_e = problem.solve()
     if problem.solver.getConvergedReason() < 0:
