@@ -166,13 +166,11 @@ def _mesh(args, comm) -> None:
 
 
 def _run(args, comm) -> None:
-    from lisse.solver.studies.dispatch import run_case, run_kind
+    from lisse.solver import api
 
-    _, params, config = _load(args)
-    out = Path(args.output or params.output.directory)
-    summary = run_case(params, out, comm, config, argv=sys.argv)
-    lines = (_evolution_lines if run_kind(params) == "evolution" else _steady_lines)(summary)
-    _say(comm, "\n".join([f"results: {out.resolve()}", *lines]))
+    result = api.run(args.case, args.overrides, args.output, comm)
+    lines = (_evolution_lines if result.kind == "evolution" else _steady_lines)(result.summary)
+    _say(comm, "\n".join([f"results: {result.folder.resolve()}", *lines]))
 
 
 def _steady_lines(s: dict) -> list[str]:
@@ -197,12 +195,11 @@ def _evolution_lines(s: dict) -> list[str]:
 
 
 def _ccd(args, comm) -> None:
-    from lisse.solver.studies.evolution import run_ccd_study
+    from lisse.solver import api
 
-    out = Path(args.output or "results/ccd")
-    rows = run_ccd_study(args.case, args.overrides, args.vary, out, comm, argv=sys.argv)
-    lines = [f"results: {out.resolve()}"]
-    for r in rows:
+    result = api.ccd(args.case, args.overrides, args.vary, args.output or "results/ccd", comm)
+    lines = [f"results: {result.folder.resolve()}"]
+    for r in result.summary["results"]:
         where = "" if r["parameter"] is None else f"{r['parameter']} = {r['value']}: "
         lines.append(f"  {where}CCD {r['ccd_mA_cm2']:.4g} mA/cm² (limit in "
                      f"[{r['bracket_mA_cm2'][0]:.4g}, {r['bracket_mA_cm2'][1]:.4g}); "
