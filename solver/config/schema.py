@@ -342,6 +342,21 @@ class OutputSpec(_Strict):
     fields: bool = True  # write field files
     plots: bool = True  # write plots
 
+    @field_validator("directory")
+    @classmethod
+    def _not_empty(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            _fail("must not be empty (omit it for results/<name>)")
+        return value
+
+
+def plain_name(value: str) -> str:
+    """A case or study name: a plain folder name (results/<name> stays inside results/)."""
+    if not value.strip() or value.strip() in (".", "..") or "/" in value or "\\" in value \
+            or "\0" in value:
+        _fail(f"must be a plain name without '/' and not '.' or '..' (got {value!r})")
+    return value
+
 
 class MechanicsSpec(_Strict):
     """Stack-pressure hold (Li creep) before the current distribution; docs/mechanics.md."""
@@ -468,6 +483,8 @@ class Case(_Strict):
     evolution: EvolutionSpec | None = None  # time-dependent interface runs, CCD
     mechanics: MechanicsSpec = _section()
     electronic_leakage: LeakageSpec = Field(default_factory=lambda: LeakageSpec(enabled=False))
+
+    _plain_name = field_validator("name")(plain_name)
 
     @field_validator("electronic_leakage", mode="before")
     @classmethod

@@ -15,10 +15,18 @@ from pathlib import Path
 from typing import Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from lisse.solver.config.params import FARADAY
-from lisse.solver.config.schema import apply_overrides, validation_message
+from lisse.solver.config.schema import OutputSpec as CaseOutputSpec
+from lisse.solver.config.schema import apply_overrides, plain_name, validation_message
 from lisse.solver.errors import ConfigError, UserError
 
 COLUMNS = (
@@ -116,6 +124,8 @@ class OutputSpec(_Strict):
     directory: str | None = None  # default results/<name>
     plots: bool = True
 
+    _not_empty = field_validator("directory")(CaseOutputSpec._not_empty.__func__)
+
 
 class StudySpec(_Strict):
     """A debonded-patch study file."""
@@ -128,6 +138,8 @@ class StudySpec(_Strict):
     reference: ReferenceSpec = Field(default_factory=ReferenceSpec)
     numerics: NumericsSpec = Field(default_factory=NumericsSpec)
     output: OutputSpec = Field(default_factory=OutputSpec)
+
+    _plain_name = field_validator("name")(plain_name)
 
     @model_validator(mode="after")
     def _fill(self) -> Self:
