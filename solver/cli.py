@@ -86,13 +86,12 @@ def _overwrite_option(p: argparse.ArgumentParser) -> None:
                    "if lisse did not write it (never /, ~, . or a parent of .)")
 
 
-def _claim(args, out, comm, marker: str = "run.json") -> Path:
+def _claim(args, out, comm, default: str = "output.directory") -> Path:
     """The output folder after the output-folder rule (solver.io.runfolder.target_problem);
-    the message names -o or output.directory."""
+    the message names -o, or where the default folder came from."""
     from lisse.solver.io.runfolder import claim
 
-    label = "-o" if getattr(args, "output", None) else "output.directory"
-    return claim(out, comm, args.overwrite, label, marker)
+    return claim(out, comm, args.overwrite, "-o" if args.output else default)
 
 
 def _load(args):
@@ -195,7 +194,7 @@ def _run_evolution(args, comm, params, config) -> None:
 def _ccd(args, comm) -> None:
     from lisse.solver.studies.evolution import run_ccd_study
 
-    out = _claim(args, Path(args.output or "results/ccd"), comm)
+    out = _claim(args, Path(args.output or "results/ccd"), comm, "output folder")
     rows = run_ccd_study(args.case, args.overrides, args.vary, out, comm, argv=sys.argv)
     lines = [f"results: {out.resolve()}"]
     for r in rows:
