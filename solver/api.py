@@ -31,6 +31,7 @@ from lisse.solver.config.schema import (
     load_case as _load_file,
 )
 from lisse.solver.errors import ConfigError
+from lisse.solver.io.runfolder import claim
 
 
 @dataclass
@@ -91,36 +92,45 @@ def _comm(comm):
 
 
 def run(case: str | Path | dict | Case, overrides: list[str] | tuple = (),
-        output: str | Path | None = None, comm=None) -> Result:
+        output: str | Path | None = None, comm=None, overwrite: bool = False,
+        label: str | None = None) -> Result:
     """Run a case — steady, or its evolution protocol if it has one — into ``output``
-    (default: the case's output.directory)."""
+    (default: the case's output.directory). An existing folder that lisse did not write
+    is refused unless ``overwrite`` (docs/api.md); ``label`` names the output in errors."""
     from lisse.solver.studies.dispatch import run_case, run_kind
 
     case = load_case(case, overrides)
     params = resolve(case)
-    out = Path(output or params.output.directory)
-    run_case(params, out, _comm(comm), resolved_dict(case), argv=sys.argv)
+    comm = _comm(comm)
+    out = claim(Path(output or params.output.directory), comm, overwrite,
+                label or ("output" if output else "output.directory"))
+    run_case(params, out, comm, resolved_dict(case), argv=sys.argv)
     return Result.from_folder(out, run_kind(params))
 
 
 def ccd(case: str | Path, overrides: list[str] | tuple = (), vary: str | None = None,
-        output: str | Path = "results/ccd", comm=None) -> Result:
+        output: str | Path = "results/ccd", comm=None, overwrite: bool = False,
+        label: str | None = None) -> Result:
     """The stripping critical current density of a case file, optionally for each value
     of one config path (``vary="evolution.stack_pressure_MPa=1,2,4"``)."""
     from lisse.solver.studies.evolution import run_ccd_study
 
-    run_ccd_study(str(case), list(overrides), vary, Path(output), _comm(comm), argv=sys.argv)
+    comm = _comm(comm)
+    out = claim(Path(output), comm, overwrite, label or "output folder")
+    run_ccd_study(str(case), list(overrides), vary, out, comm, argv=sys.argv)
     return Result.from_folder(output, "ccd")
 
 
 def study(path: str | Path, overrides: list[str] | tuple = (),
-          output: str | Path | None = None, comm=None) -> Result:
+          output: str | Path | None = None, comm=None, overwrite: bool = False) -> Result:
     """Run a study file (the debonded-patch study, docs/patch_study.md)."""
     from lisse.solver.studies.patch import load_study, run_study
 
     spec = load_study(path, list(overrides))
-    out = Path(output or spec.output.directory)
-    run_study(spec, out, _comm(comm), argv=sys.argv)
+    comm = _comm(comm)
+    out = claim(Path(output or spec.output.directory), comm, overwrite,
+                "output" if output else "output.directory")
+    run_study(spec, out, comm, argv=sys.argv)
     return Result.from_folder(out, "study")
 
 

@@ -33,12 +33,15 @@ def _parser() -> argparse.ArgumentParser:
     mesh = case_command("mesh", "build the mesh of a case and write it with a picture")
     mesh.add_argument("-o", "--output", help="output folder (default: the case's "
                       "output.directory)")
+    _overwrite_option(mesh)
     run = case_command("run", "solve a case and write its results folder")
     run.add_argument("-o", "--output", help="output folder (default: the case's "
                      "output.directory)")
+    _overwrite_option(run)
     ccd = case_command("ccd", "find the stripping critical current density (bisection on "
                        "whole simulations), optionally against one varied parameter")
     ccd.add_argument("-o", "--output", help="output folder (default: results/ccd)")
+    _overwrite_option(ccd)
     ccd.add_argument("--vary", metavar="PATH=V1,V2,...", help="a config path and its values, "
                      "e.g. evolution.stack_pressure_MPa=0.5,1,3,7 or temperature_C=0,25,60")
     _sweep_parsers(sub)
@@ -47,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     study.add_argument("study", help="study file (YAML)")
     study.add_argument("-o", "--output", help="output folder (default: the study's "
                        "output.directory)")
+    _overwrite_option(study)
     study.add_argument("--set", dest="overrides", action="append", default=[],
                        metavar="PATH=VALUE", help="override a study value, e.g. "
                        "sweep.abar=[1,10] (repeatable)")
@@ -104,6 +108,7 @@ def _sweep_parsers(sub) -> None:
     sweep.add_argument("sweep", help="sweep file (YAML)")
     sweep.add_argument("-o", "--output", help="sweep results folder (default: the sweep "
                        "file's output, else results/sweeps/<name>)")
+    _overwrite_option(sweep)
     sweep.add_argument("--ranks-per-case", type=int, default=1, metavar="K",
                        help="under mpirun: MPI ranks per case (groups of K ranks)")
     sweep.add_argument("--jobs", type=int, metavar="N", help="local worker processes "
@@ -120,6 +125,20 @@ def _sweep_parsers(sub) -> None:
                             "sweep folder")
     report.add_argument("results", help="a run folder, a sweep folder or a sweep file")
     report.add_argument("-o", "--output", help="report folder (default: RESULTS/report)")
+    _overwrite_option(report)
+
+
+def _overwrite_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--overwrite", action="store_true", help="replace the output folder even "
+                   "if lisse did not write it (never /, ~, . or a parent of .)")
+
+
+def _claim(args, out, comm, default: str = "output.directory") -> Path:
+    """The output folder after the output-folder rule (solver.io.runfolder.target_problem);
+    the message names -o, or where the default folder came from."""
+    from lisse.solver.io.runfolder import claim
+
+    return claim(out, comm, args.overwrite, "-o" if args.output else default)
 
 
 def _load(args):
@@ -151,24 +170,43 @@ def _mesh(args, comm) -> None:
 
     from lisse.meshes.cache import mesh_file
     from lisse.meshes.picture import mesh_picture
+    from lisse.solver.io.runfolder import RunFolder, is_lisse_folder, lisse_version
 
     _, params, _ = _load(args)
-    out = Path(args.output or params.output.directory)
+    out = _claim(args, Path(args.output or params.output.directory), comm)
     if comm.rank == 0:
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UserError(f"output.directory: cannot write to '{out}' ({exc.strerror})") from None
         path = mesh_file(params.geometry)
-        shutil.copyfile(path, out / "mesh.msh")
-        mesh_picture(out / "mesh.msh", out / "mesh.png", params.geometry)
+        if is_lisse_folder(out):  # add the mesh to a folder lisse wrote (a run's)
+            for name in ("mesh.msh", "mesh.png"):
+                if (out / name).is_dir():
+                    raise UserError(f"{out / name}: is a folder; choose another -o")
+            tmp = out / ".mesh.partial.msh"
+            shutil.copyfile(path, tmp)
+            tmp.replace(out / "mesh.msh")
+            tmp = out / ".mesh.partial.png"
+            mesh_picture(out / "mesh.msh", tmp, params.geometry)
+            tmp.replace(out / "mesh.png")
+        else:  # a new folder (or a foreign one with --overwrite): stage, then swap
+            from mpi4py import MPI
+
+            folder = RunFolder(out, MPI.COMM_SELF)
+            try:
+                shutil.copyfile(path, folder.path("mesh.msh"))
+                mesh_picture(folder.path("mesh.msh"), folder.path("mesh.png"), params.geometry)
+                folder.write_json("run.json", {"versions": {"lisse": lisse_version()},
+                                               "command": sys.argv, "kind": "mesh"})
+            except BaseException:
+                folder.discard()
+                raise
+            folder.commit()
         print(f"mesh written to {out / 'mesh.msh'} and {out / 'mesh.png'}")
 
 
 def _run(args, comm) -> None:
     from lisse.solver import api
 
-    result = api.run(args.case, args.overrides, args.output, comm)
+    result = api.run(args.case, args.overrides, args.output, comm, overwrite=args.overwrite,
+                     label="-o" if args.output else None)
     lines = (_evolution_lines if result.kind == "evolution" else _steady_lines)(result.summary)
     _say(comm, "\n".join([f"results: {result.folder.resolve()}", *lines]))
 
@@ -197,7 +235,8 @@ def _evolution_lines(s: dict) -> list[str]:
 def _ccd(args, comm) -> None:
     from lisse.solver import api
 
-    result = api.ccd(args.case, args.overrides, args.vary, args.output or "results/ccd", comm)
+    result = api.ccd(args.case, args.overrides, args.vary, args.output or "results/ccd", comm,
+                     overwrite=args.overwrite, label="-o" if args.output else None)
     lines = [f"results: {result.folder.resolve()}"]
     for r in result.summary["results"]:
         where = "" if r["parameter"] is None else f"{r['parameter']} = {r['value']}: "
@@ -211,7 +250,7 @@ def _study(args, comm) -> None:
     from lisse.solver.studies.patch import load_study, run_study, summary_lines
 
     spec = load_study(args.study, args.overrides)
-    out = Path(args.output or spec.output.directory)
+    out = _claim(args, Path(args.output or spec.output.directory), comm)
     results = run_study(spec, out, comm, argv=sys.argv)
     _say(comm, "\n".join(summary_lines(results, out)))
 

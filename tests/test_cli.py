@@ -148,6 +148,7 @@ def test_bad_input_one_line_error(label, case, extra, code, text, tmp_path):
     out.mkdir()
     sentinel = out / "summary.json"
     sentinel.write_text('{"earlier": true}')
+    (out / "run.json").write_text('{"versions": {"lisse": "0"}}')  # an earlier lisse run
     if case is None:
         path = tmp_path / "missing.yaml"
     elif isinstance(case, str):

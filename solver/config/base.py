@@ -104,3 +104,18 @@ def point(value: Any, lengths: tuple[int, ...], form: str) -> float | tuple[floa
         if None not in coordinates:
             return tuple(_finite(c, value) for c in coordinates)
     _fail(f"must be {form} (got {_got(value)})")
+
+
+def plain_name(value: str) -> str:
+    """A case or study name: a plain folder name (results/<name> stays inside results/)."""
+    if not value.strip() or value.strip() in (".", "..") or "/" in value or "\\" in value \
+            or "\0" in value:
+        _fail(f"must be a plain name without '/' and not '.' or '..' (got {value!r})")
+    return value
+
+
+def not_empty(value: str | None) -> str | None:
+    """An output directory: omitted (the default) or a non-empty path."""
+    if value is not None and not value.strip():
+        _fail("must not be empty (omit it for results/<name>)")
+    return value

@@ -19,6 +19,7 @@ from lisse.solver.config.base import (
     _section,
     _Strict,
     as_number,
+    not_empty,
     point,
 )
 from lisse.solver.config.messages import _got, did_you_mean
@@ -163,6 +164,8 @@ class OutputSpec(_Strict):
     directory: str | None = None  # default results/<name>
     fields: bool = True  # write field files
     plots: bool = True  # write plots
+
+    _not_empty = field_validator("directory")(not_empty)
 
 
 class MechanicsSpec(_Strict):

@@ -21,7 +21,7 @@ from typing import Any, Self
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from lisse.solver.config.base import Integer, Number, _fail, _section, _Strict
+from lisse.solver.config.base import Integer, Number, _fail, _section, _Strict, plain_name
 from lisse.solver.config.evolution import EvolutionSpec
 from lisse.solver.config.geometry_schema import GeometrySpec, MeshSpec, RandomVoidsSpec, VoidSpec
 from lisse.solver.config.messages import _describe, _got, validation_message
@@ -84,6 +84,8 @@ class Case(_Strict):
     evolution: EvolutionSpec | None = None  # time-dependent interface runs, CCD
     mechanics: MechanicsSpec = _section()
     electronic_leakage: LeakageSpec = Field(default_factory=lambda: LeakageSpec(enabled=False))
+
+    _plain_name = field_validator("name")(plain_name)
 
     @field_validator("electronic_leakage", mode="before")
     @classmethod

@@ -46,8 +46,33 @@ def command(args, comm) -> None:
 
         results = load_sweep(results).output
     out = Path(args.output) if args.output else results / "report"
-    page = report(results, out)
+    page = write_report(results, out, getattr(args, "overwrite", False),
+                        "-o" if args.output else "report folder")
     print(f"report: {page}", flush=True)
+
+
+def write_report(results: Path, out: Path, overwrite: bool = False, label: str = "-o") -> Path:
+    """``report`` staged beside ``out`` and swapped in, with the marker ``report.json``: an
+    existing ``out`` is replaced only if lisse wrote it (or with ``overwrite`` a foreign
+    folder; solver.io.runfolder.target_problem); never the results folder or a parent."""
+    from mpi4py import MPI
+
+    from lisse.solver.io.runfolder import RunFolder, claim, lisse_version
+
+    target = out.resolve()
+    if target == results.resolve() or target in results.resolve().parents:
+        raise UserError(f"{label} {out}: is the results folder or contains it; choose "
+                        "another folder")
+    claim(out, MPI.COMM_SELF, overwrite, label, "report.json")
+    folder = RunFolder(out, MPI.COMM_SELF)
+    try:
+        report(results, folder.stage)
+        (folder.stage / "report.json").write_text(json.dumps(
+            {"lisse": lisse_version(), "results": str(results.resolve())}, indent=2) + "\n")
+    except BaseException:
+        folder.discard()
+        raise
+    return folder.commit() / "report.html"
 
 
 def report(results: Path, out: Path) -> Path:

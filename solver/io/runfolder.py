@@ -4,6 +4,13 @@ Everything is written into a staging folder next to the target and moved into pl
 when the run succeeds, so a failed run never leaves a partial ``summary.json`` and never
 touches the outputs of an earlier run. Only rank 0 writes files (field writers are
 collective).
+
+Output-folder rule (one place, ``target_problem``): a target may be replaced only if it does
+not exist, is an empty folder, or is a folder lisse wrote — it holds a marker: ``run.json``
+(runs, evolution runs, CCD and patch studies, mesh folders, sweep case folders),
+``sweep.json`` (sweep folders) or ``report.json`` (report folders). A foreign folder is
+replaced only when the user passes ``--overwrite`` (``claim``); a file, ``/``, the home
+folder, the current directory and its parents are never replaced.
 """
 
 from __future__ import annotations
@@ -20,21 +27,110 @@ import numpy as np
 
 from lisse.solver.errors import SolverError, UserError
 
+MARKERS = ("run.json", "sweep.json", "report.json")
+
+
+def lisse_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("lisse")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def is_lisse_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder lisse wrote: it holds a marker that lisse writes."""
+    run = _read_json(path / "run.json")
+    if isinstance(run, dict) and (isinstance(run.get("versions"), dict)
+                                  and "lisse" in run["versions"] or "lisse" in run):
+        return True
+    sweep = _read_json(path / "sweep.json")
+    if isinstance(sweep, dict) and {"name", "parameters", "cases"} <= set(sweep):
+        return True
+    report = _read_json(path / "report.json")
+    if isinstance(report, dict) and "lisse" in report:
+        return True
+    failure = _read_json(path / "failure.json")  # sweep case folders of earlier versions
+    return isinstance(failure, dict) and failure.get("status") == "failed"
+
+
+def target_problem(target: str | os.PathLike, overwrite: bool = False,
+                   marker: str = "run.json") -> str | None:
+    """Why ``target`` may not be replaced (or written into), or None if it may: it does not
+    exist, is an empty folder or a folder lisse wrote; with ``overwrite`` any other folder
+    too, but never a file, ``/``, the home folder or the current folder or its parents."""
+    path = Path(target).resolve()
+    cwd = Path.cwd().resolve()
+    if path == Path(path.anchor) or path == Path.home().resolve() or path == cwd \
+            or path in cwd.parents:
+        where = ("the root folder" if path == Path(path.anchor) else "the home folder"
+                 if path == Path.home().resolve() else "the current folder or one of its "
+                 "parents")
+        return f"is {where}; lisse never replaces it, choose a new folder"
+    if not path.exists():
+        return None
+    if not path.is_dir():
+        return "exists and is a file; choose a folder"
+    try:
+        if not any(path.iterdir()) or is_lisse_folder(path) or overwrite:
+            return None
+    except OSError as exc:
+        return f"cannot read it ({exc.strerror or exc})"
+    return (f"exists and was not written by lisse (no {marker}); choose another folder "
+            "or pass --overwrite")
+
+
+_CLAIMED: set[Path] = set()  # folders the user allowed to be replaced (--overwrite)
+
+
+def claim(target: str | os.PathLike, comm, overwrite: bool = False,
+          label: str = "output.directory", marker: str = "run.json") -> Path:
+    """Check ``target`` against the output-folder rule before any work (decided on rank 0,
+    broadcast); raises a one-line UserError ``<label> <target>: <cause>``. A foreign folder
+    allowed by ``overwrite`` is remembered so that ``RunFolder`` may replace it."""
+    problem = target_problem(target, overwrite, marker) if comm.rank == 0 else None
+    problem = comm.bcast(problem, root=0)
+    if problem:
+        raise UserError(f"{label} {target}: {problem}")
+    path = Path(target).resolve()
+    if overwrite:
+        _CLAIMED.add(path)
+    return Path(target)
+
+
+def replace_with_empty(target: str | os.PathLike) -> None:
+    """Swap a foreign folder (allowed by --overwrite) for an empty one: stage, then swap
+    (rank 0 only; for folders filled in place, such as sweep folders)."""
+    path = Path(target).resolve()
+    stage = path.with_name(f".{path.name}.partial")
+    old = path.with_name(f".{path.name}.old")
+    for tmp in (stage, old):
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    stage.mkdir(parents=True)
+    if path.exists():
+        path.rename(old)
+    stage.rename(path)
+    if old.exists():
+        shutil.rmtree(old)
+
 
 def versions() -> dict:
     """Versions of lisse and of the numerical stack."""
-    from importlib.metadata import PackageNotFoundError, version
-
     import dolfinx
     import gmsh
     from petsc4py import PETSc
 
-    try:
-        lisse = version("lisse")
-    except PackageNotFoundError:
-        lisse = "unknown"
     return {
-        "lisse": lisse,
+        "lisse": lisse_version(),
         "dolfinx": dolfinx.__version__,
         "petsc": ".".join(str(v) for v in PETSc.Sys.getVersion()),
         "gmsh": gmsh.__version__,
@@ -44,7 +140,10 @@ def versions() -> dict:
 
 
 class RunFolder:
-    """A staging folder that becomes ``target`` on ``commit``."""
+    """A staging folder that becomes ``target`` on ``commit``. The target must pass the
+    output-folder rule (``target_problem``; a foreign folder only if ``claim``-ed with
+    overwrite); a committed folder always holds a marker (``run.json`` if none was written).
+    """
 
     def __init__(self, target: str | os.PathLike, comm):
         self.comm = comm
@@ -52,6 +151,10 @@ class RunFolder:
         self.stage = self.target.with_name(f".{self.target.name}.partial")
         error = None
         if comm.rank == 0:
+            problem = target_problem(self.target, self.target in _CLAIMED)
+            if problem:
+                error = f"output folder {target}: {problem}"
+        if comm.rank == 0 and not error:
             try:
                 if self.stage.exists():
                     shutil.rmtree(self.stage)
@@ -87,6 +190,16 @@ class RunFolder:
     def commit(self) -> Path:
         """Move the staging folder to the target, replacing an earlier run's folder."""
         self.comm.barrier()
+        problem = None
+        if self.comm.rank == 0:
+            if not any((self.stage / m).exists() for m in MARKERS):
+                (self.stage / "run.json").write_text(
+                    json.dumps({"versions": {"lisse": lisse_version()}}, indent=2) + "\n")
+            problem = target_problem(self.target, self.target in _CLAIMED)
+        problem = self.comm.bcast(problem, root=0)
+        if problem:  # the target changed during the run: the results stay beside it
+            raise UserError(f"output folder {self.target}: {problem} (the results are in "
+                            f"{self.stage})")
         if self.comm.rank == 0:
             old = self.target.with_name(f".{self.target.name}.old")
             if old.exists():

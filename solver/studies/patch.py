@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Literal, Self
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from lisse.solver.config.base import Integer, Number, _Strict
+from lisse.solver.config.base import Integer, Number, _Strict, not_empty, plain_name
 from lisse.solver.config.params import FARADAY
 from lisse.solver.config.schema import apply_overrides, validation_message
 from lisse.solver.config.yaml_loader import load_mapping
@@ -114,6 +114,8 @@ class OutputSpec(_Strict):
     directory: str | None = None  # default results/<name>
     plots: bool = True
 
+    _not_empty = field_validator("directory")(not_empty)
+
 
 class StudySpec(_Strict):
     """A debonded-patch study file."""
@@ -126,6 +128,8 @@ class StudySpec(_Strict):
     reference: ReferenceSpec = Field(default_factory=ReferenceSpec)
     numerics: NumericsSpec = Field(default_factory=NumericsSpec)
     output: OutputSpec = Field(default_factory=OutputSpec)
+
+    _plain_name = field_validator("name")(plain_name)
 
     @model_validator(mode="after")
     def _fill(self) -> Self:

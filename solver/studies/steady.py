@@ -99,7 +99,7 @@ def _cell_current(sol: CurrentSolution, conductivity: float, comm):
     mag.interpolate(fem.Expression(ufl.sqrt(ufl.inner(flux, flux)),
                                    space.element.interpolation_points))
     ncells = msh.topology.index_map(msh.topology.dim).size_local
-    nodes = msh.geometry.dofmap[:ncells]
+    nodes = msh.geometry.dofmaps[0][:ncells]
     triangles = msh.geometry.x[nodes][:, :, :2]
     triangles = comm.gather(triangles, root=0)
     values = comm.gather(mag.x.array[:ncells].copy(), root=0)

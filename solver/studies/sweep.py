@@ -129,6 +129,10 @@ def load_sweep(path: str | os.PathLike, output: str | os.PathLike | None = None)
     base = load_mapping(base_path, "case")
     base.setdefault("name", base_path.stem)
     name = str(data.get("name") or path.stem)
+    if not name.strip() or name.strip() in (".", "..") or "/" in name or "\\" in name:
+        raise ConfigError(
+            f"{path}: name: must be a plain name without '/' and not '.' or '..' (got {name!r})"
+        )
     out = Path(output or data.get("output") or f"results/sweeps/{name}")
 
     fixed = [(p, _value(v, f"set.{p}", p)) for p, v in _mapping(data, "set", path).items()]
@@ -653,8 +657,11 @@ def command(args, comm) -> None:
     if args.list:
         say("\n".join(f"{c.index}\t{c.case_id}\t{_describe(c.values)}" for c in sweep.cases))
         return
+    claim_output(sweep, comm, getattr(args, "overwrite", False), bool(args.output))
     if args.case_index is not None:
         case = sweep.cases[case_index(args.case_index, len(sweep.cases))]
+        if comm.rank == 0 and not (sweep.output / "sweep.json").exists():
+            write_manifest(sweep)  # the folder is a sweep folder from the first task on
         status = case_state(sweep.case_dir(case))[0]
         if status == "done" or (status == "failed" and not args.retry_failed):
             say(f"case {case.index} {case.case_id}: {status} already (skipped)")
@@ -692,6 +699,37 @@ def command(args, comm) -> None:
             f"{tally['failed']} of {len(sweep.cases)} cases failed (reasons in "
             f"{sweep.output / 'sweep.csv'})"
         )
+
+
+# names a sweep writes into its folder (job-array tasks starting together may see them
+# before sweep.json); case folders are checked again one by one (RunFolder)
+SWEEP_LAYOUT = ("sweep.json", "sweep.csv", "sweep.h5", "cases", "logs", "report")
+
+
+def claim_output(sweep: Sweep, comm, overwrite: bool = False, option: bool = True) -> None:
+    """The output-folder rule for the sweep folder (solver.io.runfolder.target_problem): it
+    may not exist, be empty or be a sweep folder (``sweep.json``); a foreign folder is refused,
+    or with ``overwrite`` swapped for an empty one. Decided on rank 0, broadcast."""
+    from lisse.solver.io.runfolder import is_lisse_folder, replace_with_empty, target_problem
+
+    out = sweep.output
+    problem, replace = None, False
+    if comm.rank == 0:
+        problem = target_problem(out, overwrite, "sweep.json")
+        if out.is_dir() and not is_lisse_folder(out):
+            entries = [e.name for e in out.iterdir()]
+            layout = all(n in SWEEP_LAYOUT or n.startswith(".sweep.") for n in entries)
+            if layout and not (problem and "never replaces" in problem):
+                problem = None
+            replace = bool(entries) and not layout and problem is None
+        if replace:
+            try:
+                replace_with_empty(out)
+            except OSError as exc:
+                problem = f"cannot replace it ({exc.strerror or exc})"
+    problem = comm.bcast(problem, root=0)
+    if problem:
+        raise UserError(f"{'-o' if option else 'output'} {out}: {problem}")
 
 
 def case_index(value: str, n: int) -> int:
