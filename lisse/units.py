@@ -1,0 +1,43 @@
+"""Physical constants and every unit conversion of lisse, in one place.
+
+Inside lisse everything is SI (m, s, A, V, Pa, K, mol). Users meet their own units in the
+config field names (``width_um``, ``current_density_mA_cm2``), the output columns and the
+plot axes; conversions happen here and nowhere else. Factors are named by direction:
+``UM_PER_M`` is the number of micrometres in a metre, so ``x_m * UM_PER_M`` is in µm and
+``x_um / UM_PER_M`` is in m (dividing keeps 100 µm → exactly 1e-4 m).
+"""
+
+# constants
+FARADAY = 96485.33212  # C/mol
+GAS_CONSTANT = 8.314462618  # J/(mol K)
+ZERO_CELSIUS = 273.15  # K at 0 °C
+
+# time
+SECONDS_PER_HOUR = 3600.0
+
+# length
+UM_PER_M = 1e6  # µm per m
+NM_PER_M = 1e9  # nm per m
+NM_PER_UM = 1e3  # nm per µm
+
+# current density, charge per area, area-specific resistance, conductivity
+A_M2_PER_MA_CM2 = 10.0  # A/m² per mA/cm²
+C_M2_PER_MAH_CM2 = 3.6e4  # C/m² per mAh/cm²
+OHM_CM2_PER_OHM_M2 = 1e4  # Ω cm² per Ω m²
+S_M_PER_S_CM = 100.0  # S/m per S/cm
+
+# stress, energy, voltage
+PA_PER_MPA = 1e6
+PA_PER_GPA = 1e9
+J_PER_KJ = 1e3  # J/mol per kJ/mol
+MV_PER_V = 1e3
+
+
+def kelvin(celsius: float) -> float:
+    """Temperature [K] from °C."""
+    return celsius + ZERO_CELSIUS
+
+
+def celsius(kelvin_: float) -> float:
+    """Temperature [°C] from K."""
+    return kelvin_ - ZERO_CELSIUS
