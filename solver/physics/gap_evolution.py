@@ -174,10 +174,10 @@ class InterfaceEvolution:
         self.weights = cd.w_interface[self.nodes]
         self.area = cd.interface_area
         self.x = cd.space.tabulate_dof_coordinates()[self.nodes]
-        # the starting contact (meshed, or as the mechanics hold left it) is the truth: a
-        # node keeps its share of it; a node reached later by closing a gap counts whole
+        # the starting contact (meshed, or as the mechanics hold left it) is the truth; a
+        # node in contact counts whole (nodes on a contact edge too: the nodal gap model
+        # has no partial shares, so its first step differs from a steady run at void edges)
         start = cd.interface.contact[self.nodes]
-        self.area_share = np.where(start > 0, start, 1.0)
         self.gap0 = initial_gap(params.geometry, self.x)
         self.gap0[start > 0] = 0.0
         self.recession = np.zeros(len(self.nodes))  # δ [m]
@@ -205,8 +205,7 @@ class InterfaceEvolution:
     def contact_share(self) -> np.ndarray:
         """Share of each node's interface area in contact, in [0, 1]."""
         touching = self.gap <= self.settings.contact_tolerance
-        intact = np.clip(1 - self.pores / self.settings.pore_height, 0, 1)
-        return np.where(touching, intact * self.area_share, 0.0)
+        return np.where(touching, np.clip(1 - self.pores / self.settings.pore_height, 0, 1), 0)
 
     def contact_fraction(self) -> float:
         return self._mean(self.contact_share())
