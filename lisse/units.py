@@ -26,6 +26,9 @@ C_M2_PER_MAH_CM2 = 3.6e4  # C/m² per mAh/cm²
 OHM_CM2_PER_OHM_M2 = 1e4  # Ω cm² per Ω m²
 S_M_PER_S_CM = 100.0  # S/m per S/cm
 
+# storage
+BYTES_PER_MB = 1e6
+
 # stress, energy, voltage
 PA_PER_MPA = 1e6
 PA_PER_GPA = 1e9

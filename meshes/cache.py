@@ -33,6 +33,7 @@ import gmsh
 from lisse.meshes.build import BUILDER_VERSION, build_gmsh_model, validate_geometry
 from lisse.meshes.errors import LisseError, UserError
 from lisse.meshes.geometry import CellGeometry
+from lisse.units import BYTES_PER_MB
 
 DEFAULT_MAX_MB = 2048.0  # cache size limit unless $LISSE_CACHE_MAX_MB says otherwise
 
@@ -50,14 +51,14 @@ def cache_limit_bytes() -> int:
     """The cache size limit: $LISSE_CACHE_MAX_MB megabytes, else ``DEFAULT_MAX_MB``."""
     raw = os.environ.get("LISSE_CACHE_MAX_MB", "").strip()
     if not raw:
-        return int(DEFAULT_MAX_MB * 1e6)
+        return int(DEFAULT_MAX_MB * BYTES_PER_MB)
     try:
         megabytes = float(raw)
     except ValueError:
         megabytes = math.nan
     if not megabytes >= 0 or math.isinf(megabytes):
         raise UserError(f"LISSE_CACHE_MAX_MB: must be a size in MB >= 0 (got {raw!r})")
-    return int(megabytes * 1e6)
+    return int(megabytes * BYTES_PER_MB)
 
 
 def evict(root: pathlib.Path, keep: pathlib.Path | None = None,

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from lisse.solver.errors import LisseError, UserError
+from lisse.units import MV_PER_V
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -212,7 +213,7 @@ def _run(args, comm) -> None:
 
 
 def _steady_lines(s: dict) -> list[str]:
-    return [f"  cell voltage            {s['cell_voltage_V'] * 1e3:.4g} mV",
+    return [f"  cell voltage            {s['cell_voltage_V'] * MV_PER_V:.4g} mV",
             f"  current density         {s['current_density_mA_cm2']:.4g} mA/cm²",
             f"  ASR total               {s['asr_total_ohm_cm2']:.4g} Ω cm²",
             f"  ASR constriction        {s['asr_constriction_ohm_cm2']:.4g} Ω cm²",

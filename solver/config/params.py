@@ -15,8 +15,7 @@ from lisse.meshes.geometry import CellGeometry
 if TYPE_CHECKING:
     from lisse.solver.physics.gap_evolution import EvolutionSettings
 
-FARADAY = 96485.33212  # C/mol
-GAS_CONSTANT = 8.314462618  # J/(mol K)
+from lisse.units import FARADAY, GAS_CONSTANT  # noqa: F401  (re-exported for the physics)
 
 KINETICS_MODELS = ("butler_volmer", "linear", "primary", "ideal")
 

@@ -22,8 +22,9 @@ from typing import Any
 import yaml
 
 from lisse.solver.errors import ConfigError, UserError
+from lisse.units import BYTES_PER_MB
 
-MAX_BYTES = 1_000_000  # input files are hand-written: 1 MB is generous
+MAX_BYTES = int(BYTES_PER_MB)  # input files are hand-written: 1 MB is generous
 
 
 class _Refused(yaml.YAMLError):
@@ -140,7 +141,8 @@ def read_text(path: str | Path, kind: str = "case", max_bytes: int = MAX_BYTES) 
         raise UserError(f"{path}: cannot read the {kind} file ({exc.strerror or exc})") from None
     if len(data) > max_bytes:
         raise UserError(
-            f"{path}: larger than {max_bytes / 1e6:g} MB: not a {kind} file (too big to read)"
+            f"{path}: larger than {max_bytes / BYTES_PER_MB:g} MB: not a {kind} file "
+            "(too big to read)"
         )
     if b"\0" in data:
         raise UserError(f"{path}: binary content (a NUL byte): not a YAML {kind} file")

@@ -28,6 +28,7 @@ from lisse.meshes.geometry import CELL_TAGS
 from lisse.solver.config.params import Kinetics, Resolved
 from lisse.solver.fem.domain import Domain
 from lisse.solver.physics.current import CurrentDistribution, CurrentSolution
+from lisse.units import UM_PER_M
 
 LIQUID_ELECTRONIC_FACTOR = 1e-6  # σ_e(liquid) / σ_e(electrolyte)
 
@@ -156,7 +157,7 @@ def crack_tip_current(sol: CurrentSolution, comm, tol: float = 1e-12) -> dict:
     dim = sol.potential.function_space.mesh.geometry.dim
     return {
         "max_crack_tip_current_density_A_m2": best[0],
-        "crack_tip_location_um": [float(c) * 1e6 for c in best[1][:dim]],
+        "crack_tip_location_um": [float(c) * UM_PER_M for c in best[1][:dim]],
     }
 
 
@@ -247,9 +248,10 @@ def analyse(sol: CurrentSolution, params: Resolved) -> tuple[dict, list[fem.Func
                 "electronic_current_density_A_m2": leak.current_density,
                 "li_nucleation_risk_fraction": leak.risk_fraction,
                 "li_nucleation_risk_location_um": (
-                    None if leak.risk_location is None else [c * 1e6 for c in leak.risk_location]
+                    None if leak.risk_location is None
+                    else [c * UM_PER_M for c in leak.risk_location]
                 ),
-                "li_nucleation_risk_depth_um": leak.risk_depth * 1e6,
+                "li_nucleation_risk_depth_um": leak.risk_depth * UM_PER_M,
                 "min_li_potential_V": leak.min_li_potential,
             }
         )

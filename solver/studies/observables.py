@@ -8,8 +8,7 @@ import numpy as np
 from lisse.solver.config.params import Resolved
 from lisse.solver.physics.current import CurrentSolution
 from lisse.solver.physics.kinetics import planar_cell_voltage
-
-OHM_M2_TO_OHM_CM2 = 1e4
+from lisse.units import A_M2_PER_MA_CM2, OHM_CM2_PER_OHM_M2, UM_PER_M
 
 
 def interface_profile(sol: CurrentSolution, comm) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -40,15 +39,15 @@ def summary(sol: CurrentSolution, params: Resolved, comm) -> dict:
     return {
         "cell_voltage_V": sol.cell_voltage,
         "current_density_A_m2": j,
-        "current_density_mA_cm2": j / 10.0,
-        "asr_total_ohm_cm2": sol.cell_voltage / j * OHM_M2_TO_OHM_CM2,
-        "asr_full_contact_ohm_cm2": v_full / j * OHM_M2_TO_OHM_CM2,
-        "asr_constriction_ohm_cm2": (sol.cell_voltage - v_full) / j * OHM_M2_TO_OHM_CM2,
+        "current_density_mA_cm2": j / A_M2_PER_MA_CM2,
+        "asr_total_ohm_cm2": sol.cell_voltage / j * OHM_CM2_PER_OHM_M2,
+        "asr_full_contact_ohm_cm2": v_full / j * OHM_CM2_PER_OHM_M2,
+        "asr_constriction_ohm_cm2": (sol.cell_voltage - v_full) / j * OHM_CM2_PER_OHM_M2,
         "contact_fraction": sol.contact_area / sol.interface_area,
         "mean_contact_current_density_A_m2": mean_contact,
         "max_interface_current_density_A_m2": float(jl[k]),
         "hotspot_factor": float(jl[k] / mean_contact),
-        "hotspot_location_um": [round(float(c) * 1e6, 6) + 0.0 for c in x[k, :gdim]],
+        "hotspot_location_um": [round(float(c) * UM_PER_M, 6) + 0.0 for c in x[k, :gdim]],
         "newton_iterations": sol.newton_iterations,
         "krylov_iterations": sol.krylov_iterations,
     }
