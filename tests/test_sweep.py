@@ -343,7 +343,7 @@ def test_slurm_templates_with_scheduler_variables(local, tmp_path):
 )
 def test_invalid_sweep_is_rejected_before_any_case_runs(tmp_path, edit, message):
     from lisse.solver.errors import ConfigError
-    from lisse.solver.studies.sweep import load_sweep
+    from lisse.solver.studies.sweep_file import load_sweep
 
     sweep = write_sweep(tmp_path, grid={"protocol.current_density_mA_cm2": [0.5, 1]})
     data = yaml.safe_load(sweep.read_text())

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from lisse.solver.io.progress import Progress
-from lisse.solver.studies.sweep import load_sweep
+from lisse.solver.studies.sweep_file import load_sweep
 from tests.helpers import ROOT
 from tests.test_sweep import BASE
 

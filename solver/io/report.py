@@ -42,7 +42,7 @@ def command(args, comm) -> None:
         return
     results = Path(args.results)
     if results.is_file():  # a sweep file: its results folder
-        from lisse.solver.studies.sweep import load_sweep
+        from lisse.solver.studies.sweep_file import load_sweep
 
         results = load_sweep(results).output
     out = Path(args.output) if args.output else results / "report"
@@ -126,7 +126,7 @@ def _run(results: Path, out: Path) -> tuple[str, list]:
 
 
 def _sweep(results: Path, out: Path) -> tuple[str, list]:
-    from lisse.solver.studies.sweep import collect
+    from lisse.solver.io.sweep_table import collect
 
     manifest = json.loads((results / "sweep.json").read_text())
     rows = collect(results)

@@ -18,7 +18,7 @@ from lisse.solver.config.schema import apply_overrides, load_case, validate_case
 from lisse.solver.config.yaml_loader import load_mapping
 from lisse.solver.errors import ConfigError, UserError
 from lisse.solver.studies.patch import load_study
-from lisse.solver.studies.sweep import load_sweep
+from lisse.solver.studies.sweep_file import load_sweep
 from tests.helpers import run_lisse
 
 CASE = """\
