@@ -177,7 +177,7 @@ def test_e4_debonded_patch(validation):
 MPI_SCRIPT = """
 import json
 from tests.helpers import solve_case
-from tests.test_constriction import disk_case
+from tests.verification.test_constriction import disk_case
 from mpi4py import MPI
 _, summary, _ = solve_case(disk_case("axisymmetric", 1.0, 10.0, (0.5, 0.05, 0.001), 0.1))
 if MPI.COMM_WORLD.rank == 0:

@@ -106,7 +106,7 @@ def test_risk_fraction_mesh_converged():
 MPI_SCRIPT = """
 import lisse
 from mpi4py import MPI
-from tests.test_leakage import _slab, LLZO, J_NUC, L
+from tests.verification.test_leakage import _slab, LLZO, J_NUC, L
 from lisse.solver.physics.leakage import solve_leakage
 from lisse.solver.config.params import Numerics
 domain, cd = _slab()

@@ -290,7 +290,7 @@ def _numbers() -> dict:
 
 
 def test_mechanics_mpi_matches_serial():
-    script = "import lisse; from tests.test_mechanics_verification import main; main()"
+    script = "import lisse; from tests.verification.test_mechanics_verification import main; main()"
     proc = run_mpi([sys.executable, "-c", script])
     assert proc.returncode == 0, proc.stderr
     parallel = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -323,7 +323,7 @@ def test_repeated_failure_is_an_error_with_the_state_written(monkeypatch, tmp_pa
 
 MPI_SCRIPT = """
 import json, dataclasses
-from tests.test_evolution import case, evolve, strip
+from tests.integration.test_evolution import case, evolve, strip
 _, outcome = evolve(case(), (strip(0.3, 0.05),))
 from mpi4py import MPI
 if MPI.COMM_WORLD.rank == 0:

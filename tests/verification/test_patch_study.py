@@ -193,7 +193,7 @@ def test_flux_concentration_matches_e4(validation):
     from lisse.meshes.cache import load_mesh
     from lisse.solver.fem.domain import electrolyte_domain
     from lisse.solver.physics.patch_flow import PatchCell, interface_flux
-    from tests.test_constriction import patch_flux_concentration
+    from tests.verification.test_constriction import patch_flux_concentration
 
     cell = PatchCell(
         width=20,
@@ -417,7 +417,7 @@ MPI_SCRIPT = """
 import json, sys
 from mpi4py import MPI
 from lisse.solver.physics.patch_flow import PatchCell, patch_cases
-from tests.test_patch_study import TEST_CELL
+from tests.verification.test_patch_study import TEST_CELL
 res = patch_cases(PatchCell(**TEST_CELL), [3.0], [1, 5], ["frictionless"], MPI.COMM_WORLD,
                   lithium_boundary=sys.argv[1])
 if MPI.COMM_WORLD.rank == 0:

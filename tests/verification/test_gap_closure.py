@@ -20,7 +20,7 @@ from lisse.solver.config.schema import resolve, validate_case
 from lisse.solver.physics.gap_evolution import InterfaceEvolution, ProtocolStep
 from lisse.solver.studies.evolution import _with_closure_rate, ccd_search, current_distribution
 from lisse.solver.studies.gap_closure import RATE_RTOL, measure_gap_closure
-from tests.test_evolution import case, strip
+from tests.integration.test_evolution import case, strip
 
 # the measured rate settles to RATE_RTOL between successive steps; ratios of two
 # measurements are good to a few times that
@@ -139,7 +139,7 @@ MPI_SCRIPT = """
 from mpi4py import MPI
 from lisse.solver.config.schema import resolve, validate_case
 from lisse.solver.studies.gap_closure import measure_gap_closure
-from tests.test_evolution import case
+from tests.integration.test_evolution import case
 params = resolve(validate_case(case(stack_pressure_MPa=1.0)))
 closure = measure_gap_closure(params, 1e6, MPI.COMM_WORLD)
 if MPI.COMM_WORLD.rank == 0:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from tests.test_sweep import lisse, read_table, write_sweep
+from tests.integration.test_sweep import lisse, read_table, write_sweep
 
 C0 = np.array([0x1F, 0x77, 0xB4]) / 255  # matplotlib's first line colour
 
@@ -81,7 +81,7 @@ def test_sweep_report_of_evolution_cases(tmp_path):
     """Cases with a strip protocol: the report draws their contact fraction against time."""
     import yaml
 
-    from tests.test_sweep import BASE
+    from tests.integration.test_sweep import BASE
 
     base = {
         **BASE,
