@@ -307,6 +307,7 @@ if MPI.COMM_WORLD.rank == 0:
 """
 
 
+@pytest.mark.slow
 def test_load_mesh_serial_and_mpi(cache_dir):
     from mpi4py import MPI
 

@@ -122,6 +122,7 @@ if MPI.COMM_WORLD.rank == 0:
 """
 
 
+@pytest.mark.slow
 def test_e1_mpi_matches_serial():
     proc = run_mpi([sys.executable, "-c", MPI_SCRIPT])
     assert proc.returncode == 0, proc.stderr

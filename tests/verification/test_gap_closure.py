@@ -37,6 +37,7 @@ def _rate(pressure_MPa: float = 1.0, celsius: float = 25.0, mesh_scale: float = 
     return closure, params
 
 
+@pytest.mark.slow
 def test_closure_rate_scales_as_the_creep_law(validation):
     """k(2p)/k(p) = 2ⁿ and k(60 °C)/k(25 °C) = the Arrhenius factor of ε̇₀."""
     k1, params = _rate(1.0)
@@ -59,6 +60,7 @@ def test_closure_rate_scales_as_the_creep_law(validation):
     )
 
 
+@pytest.mark.slow
 def test_closure_rate_mesh_convergence_and_isolated_void_ratio(validation):
     """Halving every element size changes k by < 5 %; the field closes these interfacial
     voids far faster than the isolated-void law (a documented finding, not a tolerance)."""
@@ -81,6 +83,7 @@ def test_closure_rate_mesh_convergence_and_isolated_void_ratio(validation):
     )
 
 
+@pytest.mark.slow
 def test_evolution_with_the_creep_field_rate():
     """Li bookkeeping holds with the measured rate, and it raises the CCD above the
     isolated-void value at the same pressure; the CCD still rises with pressure."""
@@ -147,6 +150,7 @@ if MPI.COMM_WORLD.rank == 0:
 """
 
 
+@pytest.mark.slow
 def test_closure_rate_mpi_matches_serial():
     import sys
 
@@ -160,6 +164,7 @@ def test_closure_rate_mpi_matches_serial():
     assert float(rate) == pytest.approx(serial.rate, rel=1e-6)
 
 
+@pytest.mark.slow
 def test_closure_rate_with_an_elastic_interlayer():
     """The elastic regions of the mechanics are used (here a 2 µm, 20 GPa interlayer under
     the Li): an elastic layer much stiffer than creeping Li barely changes the rate."""
