@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint validation-docs clean
+.PHONY: install demo test test-fast lint validation-docs clean
 
 install: $(STAMP)
 
@@ -26,6 +26,11 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# The quick subset for development: everything not marked @pytest.mark.slow (no MPI runs,
+# no 3D or mesh-convergence studies, no sweeps); `make test` still runs everything.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
 
 validation-docs: install
 	LISSE_WRITE_DOCS=1 $(BIN)/python -m pytest -q

@@ -152,13 +152,13 @@ def build_gmsh_model(geom: CellGeometry) -> None:
     if regions is None:
         groups = _classify(geom)
     else:
-        from lisse.meshes import microstructure
+        from lisse.meshes import microstructure_cad
 
         tol = 1e-6 * max(geom.width, geom.depth, geom.lithium_thickness,
                          geom.electrolyte_thickness) / UM
-        groups = microstructure.classify(
+        groups = microstructure_cad.classify(
             geom, regions, lambda layer, tag: _facet_group(geom, layer, tag, tol))
-        extra_sizes = microstructure.size_fields(geom, groups, _threshold)
+        extra_sizes = microstructure_cad.size_fields(geom, groups, _threshold)
     for name, tags in groups.items():
         if tags and name in CELL_TAGS:
             gmsh.model.addPhysicalGroup(dim, sorted(tags), CELL_TAGS[name], name)
@@ -186,7 +186,7 @@ def _build_cad(geom: CellGeometry) -> dict[int, str] | None:
     else:
         holes = [_void_tool(geom.gdim, void) for void in geom.voids]
     if geom.microstructure is not None:
-        from lisse.meshes.microstructure import build_cad
+        from lisse.meshes.microstructure_cad import build_cad
 
         return build_cad(geom, layers[0], layers[1], holes)
     lithium = [layers[1]]

@@ -116,7 +116,7 @@ def _field(domain: Domain, params: Resolved, prop: str):
 
 
 def _band_normals(domain: Domain, params: Resolved, cells: np.ndarray):
-    from lisse.meshes.microstructure import boundary_normals
+    from lisse.meshes.polycrystal import boundary_normals
 
     gdim = domain.mesh.geometry.dim
     midpoints = domain.mesh.geometry.x[domain.mesh.geometry.dofmaps[0][cells]].mean(axis=1)
@@ -124,7 +124,7 @@ def _band_normals(domain: Domain, params: Resolved, cells: np.ndarray):
 
 
 def _band_projectors(domain: Domain, params: Resolved, cells: np.ndarray):
-    from lisse.meshes.microstructure import band_projectors
+    from lisse.meshes.polycrystal import band_projectors
 
     midpoints = domain.mesh.geometry.x[domain.mesh.geometry.dofmaps[0][cells]].mean(axis=1)
     return band_projectors(params.geometry, midpoints)

@@ -71,7 +71,7 @@ def test_package_version_matches_pyproject():
 # --- container and Spack recipes ---------------------------------------------------------
 
 def dockerfile(path: Path) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments), continuation lines joined (as tests/test_docker.py)."""
+    """(INSTRUCTION, arguments), continuation lines joined (as tests/integration/test_docker.py)."""
     text = path.read_text().replace("\\\n", " ")
     lines = [line.strip() for line in text.splitlines()]
     return [tuple(line.split(None, 1)) for line in lines if line and not line.startswith("#")]
@@ -123,7 +123,7 @@ def test_second_dockerfile_installs_lisse_on_the_pinned_dolfinx_image():
     users = [a for k, a in steps if k == "USER"]
     assert users and users[-1] not in ("root", "0")
     assert steps[kinds.index("ENTRYPOINT")][1] == '["lisse"]'
-    # the top-level Dockerfile stays the make-install image (tests/test_docker.py)
+    # the top-level Dockerfile stays the make-install image (tests/integration/test_docker.py)
     assert dockerfile(ROOT / "Dockerfile")[0][1].startswith("python:")
 
 

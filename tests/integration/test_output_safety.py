@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.helpers import ROOT, run_lisse
-from tests.test_sweep import write_sweep
+from tests.integration.test_sweep import write_sweep
 
 TINY = {
     "name": "tiny",

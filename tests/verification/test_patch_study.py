@@ -77,7 +77,7 @@ def _norm(form) -> float:
 def test_uniform_consumption_is_rigid_translation(contact, validation):
     """Uniform stripping over a fully bonded interface, no load: v = (0, −1) everywhere,
     zero stress, U = 1, for every n (the flow is exact in the discrete space)."""
-    from lisse.solver.physics.patch_flow import CreepFlow
+    from lisse.solver.physics.creep_flow import CreepFlow
 
     domain = rectangle_lithium(3.0, 2.0, 6, 4)
     flow = CreepFlow(domain, contact)
@@ -120,7 +120,7 @@ def _exact(x):
 
 def _body_force(x, n: float, delta: float):
     """f = −∇·σ in cylindrical components, written independently of the weak form."""
-    from lisse.solver.physics.patch_flow import deviatoric_stress, strain_rate
+    from lisse.solver.physics.creep_flow import deviatoric_stress, strain_rate
 
     v, p = _exact(x)
     r = x[0]
@@ -141,7 +141,7 @@ def _body_force(x, n: float, delta: float):
 def _mms_error(cells: int, n: float, delta: float) -> tuple[float, float]:
     """Relative L2 (r-weighted) velocity error and collector-speed error on a cells² mesh."""
     from lisse.meshes.geometry import FACET_TAGS
-    from lisse.solver.physics.patch_flow import CreepFlow
+    from lisse.solver.physics.creep_flow import CreepFlow
 
     domain = rectangle_lithium(1.0, 1.0, cells, cells)
     x = ufl.SpatialCoordinate(domain.mesh)
@@ -193,7 +193,7 @@ def test_flux_concentration_matches_e4(validation):
     from lisse.meshes.cache import load_mesh
     from lisse.solver.fem.domain import electrolyte_domain
     from lisse.solver.physics.patch_flow import PatchCell, interface_flux
-    from tests.test_constriction import patch_flux_concentration
+    from tests.verification.test_constriction import patch_flux_concentration
 
     cell = PatchCell(
         width=20,
@@ -231,6 +231,7 @@ def small_study():
     return cell, patch_cases(cell, [0.01, 0.1, 10.0], [1, 5], ["sticking"], MPI.COMM_WORLD)
 
 
+@pytest.mark.slow
 def test_small_patch_limit_and_mass_balance(small_study, validation):
     """R → 1 as ā → 0 (the flux tends to uniform, for which the Li translates rigidly), and
     the patch volume rate equals the collector speed minus the mean consumption."""
@@ -252,6 +253,7 @@ def test_small_patch_limit_and_mass_balance(small_study, validation):
     )
 
 
+@pytest.mark.slow
 def test_patch_volume_rate_is_mass_balance(small_study):
     """∫_roof v·n r ds = (U − j_mean/j_far) W²/2: incompressibility and Li bookkeeping."""
     from lisse.meshes.cache import load_mesh
@@ -270,7 +272,8 @@ def test_uniform_flux_on_the_patch_mesh_gives_rigid_li():
     """With a uniform flux and a traction-free patch the exact solution is a rigid
     translation: R = 1 exactly, for both contact conditions and n > 1."""
     from lisse.meshes.cache import load_mesh
-    from lisse.solver.physics.patch_flow import CreepFlow, PatchCell, lithium_domain
+    from lisse.solver.physics.creep_flow import CreepFlow, lithium_domain
+    from lisse.solver.physics.patch_flow import PatchCell
 
     cell = PatchCell(**TEST_CELL)
     data = load_mesh(cell.geometry(), MPI.COMM_WORLD)
@@ -291,7 +294,8 @@ def test_free_lithium_rigid_translation_and_mass_balance():
     from lisse.meshes.cache import load_mesh
     from lisse.meshes.geometry import FACET_TAGS
     from lisse.solver.fem.domain import electrolyte_domain
-    from lisse.solver.physics.patch_flow import CreepFlow, PatchCell, interface_flux, lithium_domain
+    from lisse.solver.physics.creep_flow import CreepFlow, lithium_domain
+    from lisse.solver.physics.patch_flow import PatchCell, interface_flux
 
     cell = PatchCell(**TEST_CELL)
     data = load_mesh(cell.geometry(), MPI.COMM_WORLD)
@@ -311,18 +315,14 @@ def test_free_lithium_rigid_translation_and_mass_balance():
     assert abs(net) < 1e-8 * inflow
 
 
+@pytest.mark.slow
 def test_regularisation_and_mesh_converged(validation):
     """R at n = 20 changes by < 0.2 % from δ = 1e-5 to 1e-6, and by < 0.2 % when the flow
     mesh is refined twofold (ā = 10, sticking)."""
     from lisse.meshes.cache import load_mesh
     from lisse.solver.fem.domain import electrolyte_domain
-    from lisse.solver.physics.patch_flow import (
-        CreepFlow,
-        PatchCell,
-        exponent_sweep,
-        interface_flux,
-        lithium_domain,
-    )
+    from lisse.solver.physics.creep_flow import CreepFlow, lithium_domain
+    from lisse.solver.physics.patch_flow import PatchCell, exponent_sweep, interface_flux
 
     values = {}
     for scale in (2.0, 1.0):
@@ -367,6 +367,7 @@ QUICK = [
 STUDY = str(ROOT / "configs" / "studies" / "debonded_patch.yaml")
 
 
+@pytest.mark.slow
 def test_cli_study_writes_tables_and_plots(tmp_path, validation):
     out = tmp_path / "patch"
     proc = run_lisse(["study", STUDY, "-o", str(out), *QUICK])
@@ -417,7 +418,7 @@ MPI_SCRIPT = """
 import json, sys
 from mpi4py import MPI
 from lisse.solver.physics.patch_flow import PatchCell, patch_cases
-from tests.test_patch_study import TEST_CELL
+from tests.verification.test_patch_study import TEST_CELL
 res = patch_cases(PatchCell(**TEST_CELL), [3.0], [1, 5], ["frictionless"], MPI.COMM_WORLD,
                   lithium_boundary=sys.argv[1])
 if MPI.COMM_WORLD.rank == 0:
@@ -425,6 +426,7 @@ if MPI.COMM_WORLD.rank == 0:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("boundary", ["collector", "free"])
 def test_mpi_matches_serial(boundary):
     from lisse.solver.physics.patch_flow import PatchCell, patch_cases

@@ -148,6 +148,7 @@ def planar_vacancy_ccd(limit: float, settings) -> float:
     return low
 
 
+@pytest.mark.slow
 def test_vacancy_route_stripping_limit(validation):
     """With creep off, a planar interface fails just above the model's 1D limit
     j_vac = F D* s / (f Ω ℓ) (exactly at the failure current of the pore-growth law,
@@ -178,6 +179,7 @@ def ccd(data: dict) -> float:
     return ccd_search(resolve(validate_case(data)), MPI.COMM_WORLD).ccd
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("electrolyte", ["LLZO", "Li6PS5Cl"])
 def test_ccd_rises_with_pressure_and_temperature(electrolyte, validation):
     pressures = (1.0, 2.0, 3.0, 4.0)
@@ -194,6 +196,7 @@ def test_ccd_rises_with_pressure_and_temperature(electrolyte, validation):
                       "plane, 2 voids", True)
 
 
+@pytest.mark.slow
 def test_ccd_search_converges():
     """Halving the search tolerance changes the CCD by less than the tolerance."""
     coarse = ccd(case(ccd={"capacity_mAh_cm2": 0.5, "start_mA_cm2": 0.1, "rtol": 0.04}))
@@ -202,6 +205,7 @@ def test_ccd_search_converges():
     assert ccd(case()) == ccd(case())  # deterministic
 
 
+@pytest.mark.slow
 def test_ccd_cli_serial_and_mpi(tmp_path):
     import yaml
 
@@ -220,6 +224,7 @@ def test_ccd_cli_serial_and_mpi(tmp_path):
     assert (tmp_path / "serial" / "ccd.png").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_evolution_run_through_cli(tmp_path):
     import yaml
 
@@ -325,7 +330,7 @@ def test_repeated_failure_is_an_error_with_the_state_written(monkeypatch, tmp_pa
 
 MPI_SCRIPT = """
 import json, dataclasses
-from tests.test_evolution import case, evolve, strip
+from tests.integration.test_evolution import case, evolve, strip
 _, outcome = evolve(case(), (strip(0.3, 0.05),))
 from mpi4py import MPI
 if MPI.COMM_WORLD.rank == 0:
@@ -334,6 +339,7 @@ if MPI.COMM_WORLD.rank == 0:
 """
 
 
+@pytest.mark.slow
 def test_evolution_mpi_matches_serial():
     _, outcome = evolve(case(), (strip(0.3, 0.05),))
     r = outcome.records[-1]

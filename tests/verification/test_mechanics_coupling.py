@@ -138,6 +138,7 @@ def _closure(pressure_MPa: float, celsius: float, mesh_scale: float = 1.0) -> li
     return [float(np.interp(np.log(s), np.log(t[1:]), f[1:])) for s in TIMES], hold
 
 
+@pytest.mark.slow
 def test_creep_into_voids_trends(validation):
     """Contact rises with time under pressure, faster at higher pressure and temperature."""
     base, hold = _closure(1.0, 25.0)
@@ -187,6 +188,7 @@ def _trend_plot(holds) -> None:
     plt.close(fig)
 
 
+@pytest.mark.slow
 def test_creep_into_voids_mesh_convergence(validation):
     """Halving the element sizes changes the contact fraction at 100 s and 1000 s by less
     than 0.02 (absolute)."""
@@ -208,6 +210,7 @@ def test_creep_into_voids_mesh_convergence(validation):
 # --- lisse run ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_lisse_run_with_mechanics_serial_and_mpi(tmp_path):
     case = _case(stack_pressure_MPa=2.0, duration_s=60.0, time_steps=6)
     path = tmp_path / "mech.yaml"
@@ -257,7 +260,7 @@ def test_mechanics_config_errors(tmp_path):
     assert Path(ROOT / "docs" / "mechanics.md").exists()
 
 
-@pytest.mark.parametrize("dimension", ["axisymmetric", "3d"])
+@pytest.mark.parametrize("dimension", ["axisymmetric", pytest.param("3d", marks=pytest.mark.slow)])
 def test_hold_in_axisymmetric_and_3d_cells(dimension):
     """The hold runs on axisymmetric and 3D cells: at loading the contact fraction is the
     meshed bonded fraction and the collector carries p·A; creep then closes part of the

@@ -111,7 +111,7 @@ import sys
 import numpy as np
 from mpi4py import MPI
 from tests.helpers import rectangle_domain
-from tests.test_current_verification import WORKING, COUNTER, KAPPA, L, W, T
+from tests.verification.test_current_verification import WORKING, COUNTER, KAPPA, L, W, T
 from lisse.solver.physics.current import CurrentDistribution
 from lisse.solver.config.params import Numerics
 domain = rectangle_domain(MPI.COMM_WORLD, W, L, 6, 12)
@@ -122,6 +122,7 @@ if MPI.COMM_WORLD.rank == 0:
 """
 
 
+@pytest.mark.slow
 def test_e1_mpi_matches_serial():
     proc = run_mpi([sys.executable, "-c", MPI_SCRIPT])
     assert proc.returncode == 0, proc.stderr

@@ -23,7 +23,7 @@ from lisse.meshes.voids import CONTACT_FRACTION_TOL, contact_fraction, lateral_e
 from lisse.solver.errors import GeometryError
 
 UM = 1e-6
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 MICROSTRUCTURE_FACETS = {"crack_lithium", "liquid_lithium", "pore", "crack_face"}
 SIZES_2D = MeshSizes(bulk=5 * UM, interface=1.5 * UM, edge=0.3 * UM)
 SIZES_3D = MeshSizes(bulk=4 * UM, interface=1.5 * UM, edge=0.5 * UM)
@@ -307,6 +307,7 @@ if MPI.COMM_WORLD.rank == 0:
 """
 
 
+@pytest.mark.slow
 def test_load_mesh_serial_and_mpi(cache_dir):
     from mpi4py import MPI
 

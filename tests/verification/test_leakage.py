@@ -106,7 +106,7 @@ def test_risk_fraction_mesh_converged():
 MPI_SCRIPT = """
 import lisse
 from mpi4py import MPI
-from tests.test_leakage import _slab, LLZO, J_NUC, L
+from tests.verification.test_leakage import _slab, LLZO, J_NUC, L
 from lisse.solver.physics.leakage import solve_leakage
 from lisse.solver.config.params import Numerics
 domain, cd = _slab()
@@ -119,6 +119,7 @@ if MPI.COMM_WORLD.rank == 0:
 """
 
 
+@pytest.mark.slow
 def test_g2_mpi_matches_serial():
     proc = run_mpi([sys.executable, "-c", MPI_SCRIPT])
     assert proc.returncode == 0, proc.stderr
@@ -127,6 +128,7 @@ def test_g2_mpi_matches_serial():
     assert fraction == pytest.approx(0.5, abs=1e-12)
 
 
+@pytest.mark.slow
 def test_llzo_vs_lipon_example_configs(tmp_path):
     """The shipped example: same cell, LLZO-like vs LiPON-like σ_e, via the CLI."""
     out = {}

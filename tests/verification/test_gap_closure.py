@@ -21,7 +21,7 @@ from lisse.solver.physics.gap_evolution import InterfaceEvolution, ProtocolStep
 from lisse.solver.studies.evolution import _with_closure_rate, ccd_search
 from lisse.solver.studies.gap_closure import RATE_RTOL, measure_gap_closure
 from lisse.solver.studies.model import build_model
-from tests.test_evolution import case, strip
+from tests.integration.test_evolution import case, strip
 
 # the measured rate settles to RATE_RTOL between successive steps; ratios of two
 # measurements are good to a few times that
@@ -38,6 +38,7 @@ def _rate(pressure_MPa: float = 1.0, celsius: float = 25.0, mesh_scale: float = 
     return closure, params
 
 
+@pytest.mark.slow
 def test_closure_rate_scales_as_the_creep_law(validation):
     """k(2p)/k(p) = 2ⁿ and k(60 °C)/k(25 °C) = the Arrhenius factor of ε̇₀."""
     k1, params = _rate(1.0)
@@ -60,6 +61,7 @@ def test_closure_rate_scales_as_the_creep_law(validation):
     )
 
 
+@pytest.mark.slow
 def test_closure_rate_mesh_convergence_and_isolated_void_ratio(validation):
     """Halving every element size changes k by < 5 %; the field closes these interfacial
     voids far faster than the isolated-void law (a documented finding, not a tolerance)."""
@@ -82,6 +84,7 @@ def test_closure_rate_mesh_convergence_and_isolated_void_ratio(validation):
     )
 
 
+@pytest.mark.slow
 def test_evolution_with_the_creep_field_rate():
     """Li bookkeeping holds with the measured rate, and it raises the CCD above the
     isolated-void value at the same pressure; the CCD still rises with pressure."""
@@ -141,7 +144,7 @@ MPI_SCRIPT = """
 from mpi4py import MPI
 from lisse.solver.config.schema import resolve, validate_case
 from lisse.solver.studies.gap_closure import measure_gap_closure
-from tests.test_evolution import case
+from tests.integration.test_evolution import case
 params = resolve(validate_case(case(stack_pressure_MPa=1.0)))
 closure = measure_gap_closure(params, 1e6, MPI.COMM_WORLD)
 if MPI.COMM_WORLD.rank == 0:
@@ -149,6 +152,7 @@ if MPI.COMM_WORLD.rank == 0:
 """
 
 
+@pytest.mark.slow
 def test_closure_rate_mpi_matches_serial():
     import sys
 
@@ -162,6 +166,7 @@ def test_closure_rate_mpi_matches_serial():
     assert float(rate) == pytest.approx(serial.rate, rel=1e-6)
 
 
+@pytest.mark.slow
 def test_closure_rate_with_an_elastic_interlayer():
     """The elastic regions of the mechanics are used (here a 2 µm, 20 GPa interlayer under
     the Li): an elastic layer much stiffer than creeping Li barely changes the rate."""

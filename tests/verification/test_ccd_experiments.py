@@ -60,6 +60,7 @@ def predictions() -> dict:
     return {(*point, model): predicted(*point, model) for point in points for model in MODELS}
 
 
+@pytest.mark.slow
 def test_ccd_against_measurements(predictions, validation):
     for electrolyte, p, t, measured, source in MEASURED:
         values = {model: predictions[electrolyte, p, t, model][0] for model in MODELS}

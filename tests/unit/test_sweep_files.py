@@ -12,7 +12,7 @@ import yaml
 from lisse.solver.io.progress import Progress
 from lisse.solver.studies.sweep_file import load_sweep
 from tests.helpers import ROOT
-from tests.test_sweep import BASE
+from tests.integration.test_sweep import BASE
 
 
 def expand(folder: Path, **sweep) -> list:

@@ -80,6 +80,7 @@ def test_resolved_config_reruns_to_the_same_numbers(serial_run, tmp_path):
     assert again["cell_voltage_V"] == pytest.approx(first["cell_voltage_V"], rel=1e-12)
 
 
+@pytest.mark.slow
 def test_mpi_run_matches_serial(serial_run, tmp_path):
     out, _ = serial_run
     case = write_case(tmp_path, SMALL)

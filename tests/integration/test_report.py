@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from tests.test_sweep import lisse, read_table, write_sweep
+from tests.integration.test_sweep import lisse, read_table, write_sweep
 
 C0 = np.array([0x1F, 0x77, 0xB4]) / 255  # matplotlib's first line colour
 
@@ -38,6 +38,7 @@ def sweep(tmp_path_factory):
     return path, tmp / "out"
 
 
+@pytest.mark.slow
 def test_sweep_report(sweep):
     path, out = sweep
     proc = lisse(["report", str(path)], out.parent / "cache")  # the sweep file finds RESULTS
@@ -59,6 +60,7 @@ def test_sweep_report(sweep):
     assert [r["status"] for r in read_table(out)] == ["done"] * 4 + ["failed"] * 2
 
 
+@pytest.mark.slow
 def test_run_report(sweep, tmp_path):
     _, out = sweep
     case = out / "cases" / read_table(out)[0]["case_id"]
@@ -77,11 +79,12 @@ def test_report_rejects_other_folders(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_sweep_report_of_evolution_cases(tmp_path):
     """Cases with a strip protocol: the report draws their contact fraction against time."""
     import yaml
 
-    from tests.test_sweep import BASE
+    from tests.integration.test_sweep import BASE
 
     base = {
         **BASE,

@@ -55,6 +55,7 @@ def polycrystal(spread: float, seed: int = 0, band_size_um: float = 1.0) -> dict
     }
 
 
+@pytest.mark.slow
 def test_g1_aligned_cubic_grains_3d(validation):
     resistance = {}
     for band_size in (0.2, 0.1):
@@ -79,6 +80,7 @@ def test_g1_aligned_cubic_grains_3d(validation):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1])
 def test_g1_voronoi_polycrystal_3d(seed, validation):
     _, summary, _ = solve_case(polycrystal(1.0, seed))
@@ -95,6 +97,7 @@ def test_g1_voronoi_polycrystal_3d(seed, validation):
     )
 
 
+@pytest.mark.slow
 def test_3d_polycrystal_with_slot_mpi_matches_serial(tmp_path, validation):
     """A Voronoi polycrystal with a kinked-angle Li-filled slot crossing its bands."""
     case = polycrystal(1.0, 0)
@@ -178,6 +181,7 @@ def slot_tip_exponent(sol) -> float:
     return float(np.polyfit(np.log(r[window]), np.log(j[on_crack][window]), 1)[0])
 
 
+@pytest.mark.slow
 def test_g3_li_filled_slot_tip_exponent_3d(validation):
     exponents = []
     for refine in (1.0, 0.5):

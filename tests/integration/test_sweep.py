@@ -95,6 +95,7 @@ def local(tmp_path_factory):
     return sweep, tmp / "local", proc
 
 
+@pytest.mark.slow
 def test_local_sweep_runs_every_case(local):
     sweep, results, proc = local
     rows = read_table(results)
@@ -126,6 +127,7 @@ def test_local_sweep_runs_every_case(local):
     assert_same_tables(rows, read_table(results))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ranks_per_case", [1, 2])
 def test_mpi_groups_give_the_same_table(local, ranks_per_case, tmp_path):
     sweep, reference, _ = local
@@ -146,6 +148,7 @@ def test_mpi_groups_give_the_same_table(local, ranks_per_case, tmp_path):
     assert ("[group 1/2]" in proc.stderr) == (groups == 2)
 
 
+@pytest.mark.slow
 def test_killed_sweep_completes_on_restart(local, tmp_path):
     sweep, reference, _ = local
     out, cache = tmp_path / "killed", tmp_path / "cache"
@@ -177,6 +180,7 @@ def test_killed_sweep_completes_on_restart(local, tmp_path):
     assert_same_tables(read_table(reference), read_table(out))
 
 
+@pytest.mark.slow
 def test_failing_case_is_recorded_and_the_others_finish(tmp_path):
     # a void of radius 25 at x = 0 overlaps the void [23, 33]: a geometry error at mesh time
     sweep = write_sweep(tmp_path, grid={"geometry.voids.0.radius_um": [4, 25, 12]})
@@ -205,6 +209,7 @@ def test_failing_case_is_recorded_and_the_others_finish(tmp_path):
         assert (out / "cases" / cid / "summary.json").stat().st_mtime_ns == mtime
 
 
+@pytest.mark.slow
 def test_job_array_runs_the_same_case_for_the_same_index(local, tmp_path):
     sweep, reference, _ = local
     ref = read_table(reference)
@@ -254,6 +259,7 @@ def fake_srun(folder: Path) -> dict:
     return {"PATH": f"{folder}:{BIN}:{os.environ['PATH']}"}
 
 
+@pytest.mark.slow
 def test_slurm_templates_with_scheduler_variables(local, tmp_path):
     """Array tasks 0 and 1 of a 4-case sweep (the 25 °C row of the reference), then the MPI
     template finishes it in one allocation of 2 tasks."""

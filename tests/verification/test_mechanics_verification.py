@@ -240,6 +240,7 @@ def test_m2_void_closure_rate(n, validation):
     assert err < 0.05
 
 
+@pytest.mark.slow
 def test_m2_mesh_convergence(validation):
     coarse, exact, _ = m2_rate(3.0, hole_size=0.1)
     fine, _, ndofs = m2_rate(3.0, hole_size=0.05)
@@ -289,8 +290,9 @@ def _numbers() -> dict:
     }
 
 
+@pytest.mark.slow
 def test_mechanics_mpi_matches_serial():
-    script = "import lisse; from tests.test_mechanics_verification import main; main()"
+    script = "import lisse; from tests.verification.test_mechanics_verification import main; main()"
     proc = run_mpi([sys.executable, "-c", script])
     assert proc.returncode == 0, proc.stderr
     parallel = json.loads(proc.stdout.strip().splitlines()[-1])

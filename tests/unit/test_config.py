@@ -452,7 +452,7 @@ def test_docs_list_every_field():
 
     from lisse.solver.config.schema import Case, RandomVoidsSpec, VoidSpec
 
-    docs = (Path(__file__).parents[1] / "docs" / "config.md").read_text()
+    docs = (Path(__file__).parents[2] / "docs" / "config.md").read_text()
 
     def leaves(model: type[BaseModel]):
         for name, info in model.model_fields.items():

@@ -269,6 +269,7 @@ def test_impossible_inputs_fail_before_solving(section, message, tmp_path):
         solve_case(case)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["li6ps5cl_polycrystal_crack", "llzo_il_voids"])
 def test_examples_mpi_match_serial(name, tmp_path):
     config = str(EXAMPLES / f"{name}.yaml")

@@ -41,7 +41,8 @@ def _e2_run(tmp_path, f: float, refine: float = 1.0) -> dict:
     return json.loads((tmp_path / f"e2_{f}_{refine}" / "summary.json").read_text())
 
 
-@pytest.mark.parametrize("f", [0.1, 0.3, 0.5, 0.8])
+@pytest.mark.parametrize("f", [0.1, pytest.param(0.3, marks=pytest.mark.slow),
+                               0.5, pytest.param(0.8, marks=pytest.mark.slow)])
 def test_e2_periodic_strips(f, tmp_path, validation):
     summary = _e2_run(tmp_path, f)
     err = summary["asr_constriction_ohm_cm2"] / strip_asr(f) - 1
@@ -52,6 +53,7 @@ def test_e2_periodic_strips(f, tmp_path, validation):
                       abs(err) < 0.01)
 
 
+@pytest.mark.slow
 def test_e2_mesh_converged(tmp_path, validation):
     """Halving every element size changes ASR_c by less than a tenth of the tolerance."""
     coarse = _e2_run(tmp_path, 0.8)["asr_constriction_ohm_cm2"]
@@ -119,6 +121,7 @@ def test_e3_disk_axisymmetric(eps, validation):
                       f"{err * 100:+.3f} %, edge exponent {p:.3f}", "edge a/1000", True)
 
 
+@pytest.mark.slow
 def test_e3_disk_3d(validation):
     """A quarter disk at the corner of a quarter square cell of side 2b: compared with the
     cylinder of equal area (ε = a√π / (2b))."""
@@ -177,7 +180,7 @@ def test_e4_debonded_patch(validation):
 MPI_SCRIPT = """
 import json
 from tests.helpers import solve_case
-from tests.test_constriction import disk_case
+from tests.verification.test_constriction import disk_case
 from mpi4py import MPI
 _, summary, _ = solve_case(disk_case("axisymmetric", 1.0, 10.0, (0.5, 0.05, 0.001), 0.1))
 if MPI.COMM_WORLD.rank == 0:
@@ -185,6 +188,7 @@ if MPI.COMM_WORLD.rank == 0:
 """
 
 
+@pytest.mark.slow
 def test_e3_mpi_matches_serial():
     _, serial, _ = solve_case(disk_case("axisymmetric", 1.0, 10.0, (0.5, 0.05, 0.001), 0.1))
     proc = run_mpi([sys.executable, "-c", MPI_SCRIPT])
