@@ -48,6 +48,7 @@ from petsc4py import PETSc
 from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS
 from lisse.solver.config.params import Numerics
 from lisse.solver.errors import SolverError
+from lisse.solver.fem.linear import krylov_options
 from lisse.solver.physics.creep import Constitutive, LinearElastic, identity
 from lisse.solver.physics.mechanics_state import CLOSED_GAP, CellStress, MechanicsState, trace
 
@@ -55,29 +56,6 @@ __all__ = ["CLOSED_GAP", "LOADINGS", "Mechanics", "MechanicsState", "rigid_body_
 
 LOADINGS = ("collector", "traction")
 SIDE_TAGS = ("side_electrolyte", "side_lithium", "axis")
-
-
-def _options(prefix: str, numerics: Numerics, ndofs: int) -> dict:
-    direct = numerics.linear_solver == "direct" or (
-        numerics.linear_solver == "auto" and ndofs <= numerics.direct_max_dofs
-    )
-    if direct:
-        return {
-            f"{prefix}ksp_type": "preonly",
-            f"{prefix}pc_type": "lu",
-            f"{prefix}pc_factor_mat_solver_type": "mumps",
-        }
-    return {
-        f"{prefix}ksp_type": "cg",
-        f"{prefix}pc_type": "gamg",
-        f"{prefix}ksp_rtol": numerics.krylov_rtol,
-        f"{prefix}ksp_atol": 1e-300,
-        f"{prefix}ksp_max_it": 2000,
-        f"{prefix}ksp_norm_type": "unpreconditioned",
-        f"{prefix}pc_gamg_coarse_eq_limit": 1000,
-        f"{prefix}mg_levels_ksp_type": "chebyshev",
-        f"{prefix}mg_levels_pc_type": "jacobi",
-    }
 
 
 def rigid_body_modes(space: fem.FunctionSpace) -> PETSc.NullSpace:
@@ -231,7 +209,7 @@ class Mechanics(CellStress):
         Mechanics._count += 1
         prefix = f"lisse_mechanics_{Mechanics._count}_"
         opts = PETSc.Options()
-        for key, value in _options(prefix, numerics, self.ndofs).items():
+        for key, value in krylov_options(prefix, numerics, self.ndofs, max_it=2000).items():
             opts[key] = value
         self.ksp = PETSc.KSP().create(self.comm)
         self.ksp.setOptionsPrefix(prefix)

@@ -96,3 +96,12 @@ def test_installed_lisse_runs_the_demo(installed, tmp_path):
     _run([venv / "bin" / "lisse", "run", ROOT / "configs" / "demo.yaml", "-o", out], work, env)
     summary = json.loads((out / "summary.json").read_text())
     assert math.isfinite(summary["cell_voltage_V"])
+
+
+def test_installed_python_api_runs_the_demo(installed, tmp_path):
+    """The issue's one-liner through the installed wheel's API."""
+    _, python, work, env, _ = installed
+    code = (f"import lisse; r = lisse.run({str(ROOT / 'configs' / 'demo.yaml')!r}, "
+            f"output={str(tmp_path / 'api')!r}); print(r.summary['cell_voltage_V'])")
+    voltage = float(_run([python, "-c", code], work, env).stdout.split()[-1])
+    assert math.isfinite(voltage) and 0 < voltage < 1
