@@ -14,9 +14,10 @@ import gmsh
 from lisse.meshes.errors import GeometryError
 from lisse.meshes.geometry import CELL_TAGS, DIMENSIONS, FACET_TAGS, VOID_SHAPES, CellGeometry, Void
 from lisse.meshes.voids import cap_sphere_radius, contact_fraction, lateral_extent, on_face
+from lisse.units import UM_PER_M
 
 BUILDER_VERSION = 1  # bump whenever the meshes produced for a geometry change
-UM = 1e-6  # model length unit [m]
+UM = 1 / UM_PER_M  # metres per micrometre (the CAD unit)
 CLEARANCE = 0.05  # minimum gap between voids / to side faces, in units of sizes.edge
 SEAM_ANGLE = 1.25 * math.pi  # turns circle/sphere seams away from the cell faces
 

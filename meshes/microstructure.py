@@ -34,8 +34,9 @@ import numpy as np
 
 from lisse.meshes.errors import GeometryError
 from lisse.meshes.polycrystal import grain_box
+from lisse.units import UM_PER_M
 
-UM = 1e-6
+UM = 1 / UM_PER_M  # metres per micrometre (the CAD unit)
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS, CellGeometry  # noqa: E402
+from lisse.units import UM_PER_M
 
-UM = 1e-6
+UM = 1 / UM_PER_M  # metres per micrometre (the CAD unit)
 COLOURS = {
     "electrolyte": "#9ecae1",
     "lithium": "#d9d9d9",

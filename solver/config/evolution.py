@@ -11,12 +11,18 @@ from pydantic import Field, model_validator
 
 from lisse.solver.config.base import Integer, Number, _fail, _Strict
 from lisse.solver.physics.creep_closure import CreepClosure
-from lisse.solver.physics.gap_evolution import SECONDS_PER_HOUR, EvolutionSettings, ProtocolStep
+from lisse.solver.physics.gap_evolution import EvolutionSettings, ProtocolStep
 from lisse.solver.physics.vacancy import VacancySupply
 from lisse.solver.studies.ccd_search import CcdSettings
-
-MA_CM2 = 10.0  # A/m² per mA/cm²
-MAH_CM2 = 3.6e4  # C/m² per mAh/cm²
+from lisse.units import (
+    A_M2_PER_MA_CM2,
+    C_M2_PER_MAH_CM2,
+    J_PER_KJ,
+    NM_PER_M,
+    PA_PER_MPA,
+    SECONDS_PER_HOUR,
+    UM_PER_M,
+)
 
 
 class StepSpec(_Strict):
@@ -39,7 +45,8 @@ class StepSpec(_Strict):
     def seconds(self) -> float:
         if self.duration_h is not None:
             return self.duration_h * SECONDS_PER_HOUR
-        return self.capacity_mAh_cm2 * MAH_CM2 / abs(self.current_density_mA_cm2 * MA_CM2)
+        charge = self.capacity_mAh_cm2 * C_M2_PER_MAH_CM2
+        return charge / abs(self.current_density_mA_cm2 * A_M2_PER_MA_CM2)
 
 
 class StaircaseSpec(_Strict):
@@ -139,12 +146,12 @@ def protocol_steps(spec: EvolutionSpec) -> tuple[ProtocolStep, ...]:
         s = spec.staircase
         steps, j, k = [], s.start_mA_cm2, 0
         while j <= s.stop_mA_cm2 * (1 + 1e-12):
-            duration = s.step_capacity_mAh_cm2 * MAH_CM2 / (j * MA_CM2)
-            steps.append(ProtocolStep(j * MA_CM2, duration, f"staircase {j:g} mA/cm²"))
+            duration = s.step_capacity_mAh_cm2 * C_M2_PER_MAH_CM2 / (j * A_M2_PER_MA_CM2)
+            steps.append(ProtocolStep(j * A_M2_PER_MA_CM2, duration, f"staircase {j:g} mA/cm²"))
             k += 1
             j = s.start_mA_cm2 + k * s.step_mA_cm2
         return tuple(steps)
-    one = tuple(ProtocolStep(st.current_density_mA_cm2 * MA_CM2, st.seconds(), st.label)
+    one = tuple(ProtocolStep(st.current_density_mA_cm2 * A_M2_PER_MA_CM2, st.seconds(), st.label)
                 for st in spec.steps)
     return one * spec.cycles
 
@@ -162,37 +169,37 @@ def settings(spec: EvolutionSpec, electrode: dict[str, float], stack_pressure_MP
     """SI settings; ``electrode``: the Li library values (library units);
     ``stack_pressure_MPa``: the cell's pressure, used unless the section sets its own."""
     own = spec.stack_pressure_MPa
-    pressure = (stack_pressure_MPa if own is None else own) * 1e6
+    pressure = (stack_pressure_MPa if own is None else own) * PA_PER_MPA
     vacancy = creep = None
     if spec.supply.creep:
         creep = CreepClosure(
             prefactor=electrode["creep_prefactor_1_s"],
-            activation_energy=electrode["creep_activation_energy_kJ_mol"] * 1e3,
-            reference_stress=electrode["creep_reference_stress_MPa"] * 1e6,
+            activation_energy=electrode["creep_activation_energy_kJ_mol"] * J_PER_KJ,
+            reference_stress=electrode["creep_reference_stress_MPa"] * PA_PER_MPA,
             exponent=electrode["creep_stress_exponent"], pressure=pressure)
     if spec.supply.vacancy:
         v = spec.vacancy
         vacancy = VacancySupply(
             self_diffusivity=electrode.get("self_diffusivity_m2_s", 1e-15),
             activation_energy=electrode.get("self_diffusion_activation_energy_kJ_mol", 53.0)
-            * 1e3,
-            diffusion_length=v.diffusion_length_um * 1e-6,
+            * J_PER_KJ,
+            diffusion_length=v.diffusion_length_um / UM_PER_M,
             critical_supersaturation=v.critical_supersaturation,
-            grain_size=(v.grain_size_um or 0.0) * 1e-6,
-            grain_boundary_width=v.grain_boundary_width_nm * 1e-9,
+            grain_size=(v.grain_size_um or 0.0) / UM_PER_M,
+            grain_boundary_width=v.grain_boundary_width_nm / NM_PER_M,
             grain_boundary_ratio=v.grain_boundary_diffusion_ratio)
     ts, fail = spec.time_step, spec.failure
     return EvolutionSettings(
         steps=protocol_steps(spec) if steps is None else steps, vacancy=vacancy,
         creep=creep, creep_closure=spec.supply.creep_closure, stack_pressure=pressure,
-        pore_height=spec.pore_height_um * 1e-6,
-        max_gap_increment=ts.max_gap_increment_um * 1e-6,
+        pore_height=spec.pore_height_um / UM_PER_M,
+        max_gap_increment=ts.max_gap_increment_um / UM_PER_M,
         initial_time_step=ts.initial_s, max_time_step=ts.max_s, max_cutbacks=ts.max_cutbacks,
         field_snapshots=spec.field_snapshots,
         interface_times=interface_times(spec, protocol_steps(spec) if steps is None else steps),
-        contact_tolerance=spec.contact_tolerance_nm * 1e-9,
+        contact_tolerance=spec.contact_tolerance_nm / NM_PER_M,
         min_contact_fraction=fail.min_contact_fraction, max_voltage=fail.max_voltage_V,
-        max_void_volume=fail.max_void_volume_um * 1e-6,
-        ccd=CcdSettings(capacity=spec.ccd.capacity_mAh_cm2 * MAH_CM2,
-                        start=spec.ccd.start_mA_cm2 * MA_CM2,
-                        maximum=spec.ccd.max_mA_cm2 * MA_CM2, rtol=spec.ccd.rtol))
+        max_void_volume=fail.max_void_volume_um / UM_PER_M,
+        ccd=CcdSettings(capacity=spec.ccd.capacity_mAh_cm2 * C_M2_PER_MAH_CM2,
+                        start=spec.ccd.start_mA_cm2 * A_M2_PER_MA_CM2,
+                        maximum=spec.ccd.max_mA_cm2 * A_M2_PER_MA_CM2, rtol=spec.ccd.rtol))

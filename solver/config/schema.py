@@ -55,6 +55,7 @@ from lisse.solver.config.resolve import (
 )
 from lisse.solver.config.yaml_loader import load_mapping, parse_value
 from lisse.solver.errors import ConfigError
+from lisse.units import NM_PER_UM
 
 __all__ = [
     "CM2_PER_M2", "GPA", "MA_CM2", "S_CM", "UM_PER_M", "ZERO_CELSIUS",
@@ -128,7 +129,7 @@ class Case(_Strict):
                 ms.grains.seed = self.seed
             if ms.grains.band_width_um is None:
                 ms.grains.band_width_um = ms.grains.size_um / 20
-            if ms.grains.boundary_width_nm * 1e-3 > ms.grains.band_width_um:
+            if ms.grains.boundary_width_nm / NM_PER_UM > ms.grains.band_width_um:
                 _fail("must not exceed band_width_um", "microstructure.grains.boundary_width_nm")
         for spec in (ms.grains, ms.interlayer):
             if spec is not None and spec.electronic_conductivity_S_cm is None:

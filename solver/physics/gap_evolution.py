@@ -54,7 +54,6 @@ from lisse.solver.studies.ccd_search import CcdSettings
 if TYPE_CHECKING:
     from lisse.solver.physics.current import CurrentDistribution
 
-SECONDS_PER_HOUR = 3600.0
 
 
 @dataclass(frozen=True)

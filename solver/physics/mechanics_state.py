@@ -28,8 +28,9 @@ from petsc4py import PETSc
 
 from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS
 from lisse.solver.physics.creep import LinearElastic, identity, mandel_to_tensor, von_mises
+from lisse.units import NM_PER_M
 
-CLOSED_GAP = 1e-9  # m: a roof closer than this to the electrolyte counts as contact
+CLOSED_GAP = 1 / NM_PER_M  # 1 nm: a roof closer than this to the electrolyte counts as contact
 
 
 @dataclass
