@@ -16,7 +16,7 @@ except ImportError:  # conda-forge, Spack or source builds of DOLFINx need nothi
 
 __version__ = "0.2.0"
 
-_API = ("Result", "ccd", "load_case", "run", "study")
+_API = ("Result", "ccd", "eis", "load_case", "run", "study")
 __all__ = ["__version__", *_API]
 
 

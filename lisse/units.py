@@ -25,6 +25,7 @@ A_M2_PER_MA_CM2 = 10.0  # A/m² per mA/cm²
 C_M2_PER_MAH_CM2 = 3.6e4  # C/m² per mAh/cm²
 OHM_CM2_PER_OHM_M2 = 1e4  # Ω cm² per Ω m²
 S_M_PER_S_CM = 100.0  # S/m per S/cm
+F_M2_PER_UF_CM2 = 1e-2  # F/m² per µF/cm²
 
 # storage
 BYTES_PER_MB = 1e6

@@ -38,13 +38,15 @@ from lisse.solver.io.runfolder import claim
 class Result:
     """A finished run: its folder, ``summary`` (summary.json), ``timeseries`` (the columns
     of timeseries.csv as arrays, keyed by their header with units; empty for steady runs),
-    ``tables`` (other CSV files by name), ``fields`` (ParaView files) and ``figures``
+    ``spectrum`` (the columns of impedance.csv for eis runs), ``tables`` (CSV files by
+    name), ``fields`` (ParaView files) and ``figures``
     (PNG files)."""
 
     kind: str
     folder: Path
     summary: dict = field(default_factory=dict)
     timeseries: dict[str, np.ndarray] = field(default_factory=dict)
+    spectrum: dict[str, np.ndarray] = field(default_factory=dict)
     tables: dict[str, Path] = field(default_factory=dict)
     fields: list[Path] = field(default_factory=list)
     figures: list[Path] = field(default_factory=list)
@@ -58,15 +60,20 @@ class Result:
             if (folder / name).exists():
                 summary = json.loads((folder / name).read_text())
                 break
-        series = {}
-        if (folder / "timeseries.csv").exists():
-            with open(folder / "timeseries.csv", newline="") as fh:
-                rows = list(csv.reader(fh))
-            values = np.array(rows[1:], dtype=float).reshape(-1, len(rows[0]))
-            series = {name: values[:, k] for k, name in enumerate(rows[0])}
-        return cls(kind, folder, summary, series,
+        series, spectrum = _columns(folder / "timeseries.csv"), _columns(folder / "impedance.csv")
+        return cls(kind, folder, summary, series, spectrum,
                    {p.name: p for p in sorted(folder.glob("*.csv"))},
                    sorted(folder.glob("*.bp")), sorted(folder.glob("*.png")))
+
+
+def _columns(path: Path) -> dict[str, np.ndarray]:
+    """The columns of a CSV table written by lisse, keyed by their headers (with units)."""
+    if not path.exists():
+        return {}
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    values = np.array(rows[1:], dtype=float).reshape(-1, len(rows[0]))
+    return {name: values[:, k] for k, name in enumerate(rows[0])}
 
 
 def load_case(source: str | Path | dict | Case, overrides: list[str] | tuple = ()) -> Case:
@@ -121,6 +128,22 @@ def ccd(case: str | Path, overrides: list[str] | tuple = (), vary: str | None = 
     return Result.from_folder(output, "ccd")
 
 
+def eis(case: str | Path | dict | Case, overrides: list[str] | tuple = (),
+        output: str | Path | None = None, comm=None, overwrite: bool = False,
+        label: str | None = None) -> Result:
+    """The impedance spectrum of a case (its ``impedance`` section) into ``output``
+    (default: the case's output.directory)."""
+    from lisse.solver.studies.eis import run_eis
+
+    case = load_case(case, overrides)
+    params = resolve(case)
+    comm = _comm(comm)
+    out = claim(Path(output or params.output.directory), comm, overwrite,
+                label or ("output" if output else "output.directory"))
+    run_eis(params, out, comm, resolved_dict(case), argv=sys.argv)
+    return Result.from_folder(out, "eis")
+
+
 def study(path: str | Path, overrides: list[str] | tuple = (),
           output: str | Path | None = None, comm=None, overwrite: bool = False) -> Result:
     """Run a study file (the debonded-patch study, docs/patch_study.md)."""
@@ -134,4 +157,4 @@ def study(path: str | Path, overrides: list[str] | tuple = (),
     return Result.from_folder(out, "study")
 
 
-__all__ = ["Result", "ccd", "load_case", "run", "study"]
+__all__ = ["Result", "ccd", "eis", "load_case", "run", "study"]

@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--output", help="output folder (default: the case's "
                      "output.directory)")
     _overwrite_option(run)
+    eis = case_command("eis", "impedance spectrum of a case about its steady state (its "
+                       "impedance section)")
+    eis.add_argument("-o", "--output", help="output folder (default: the case's "
+                     "output.directory)")
+    _overwrite_option(eis)
     ccd = case_command("ccd", "find the stripping critical current density (bisection on "
                        "whole simulations), optionally against one varied parameter")
     ccd.add_argument("-o", "--output", help="output folder (default: results/ccd)")
@@ -247,6 +252,21 @@ def _ccd(args, comm) -> None:
     _say(comm, "\n".join(lines))
 
 
+def _eis(args, comm) -> None:
+    from lisse.solver import api
+
+    result = api.eis(args.case, args.overrides, args.output, comm, overwrite=args.overwrite,
+                     label="-o" if args.output else None)
+    s = result.summary
+    low, high = s["z_low_frequency_ohm_cm2"], s["z_high_frequency_ohm_cm2"]
+    _say(comm, "\n".join([
+        f"results: {result.folder.resolve()}",
+        f"  {s['frequencies']} frequencies, {s['min_frequency_Hz']:.3g}–"
+        f"{s['max_frequency_Hz']:.3g} Hz",
+        f"  Z at {s['min_frequency_Hz']:.3g} Hz        {low[0]:.4g} {low[1]:+.4g}i Ω cm²",
+        f"  Z at {s['max_frequency_Hz']:.3g} Hz        {high[0]:.4g} {high[1]:+.4g}i Ω cm²"]))
+
+
 def _study(args, comm) -> None:
     from lisse.solver.studies.patch import load_study, run_study, summary_lines
 
@@ -268,8 +288,8 @@ def _report(args, comm) -> None:
     command(args, comm)
 
 
-COMMANDS = {"validate": _validate, "mesh": _mesh, "run": _run, "ccd": _ccd, "sweep": _sweep,
-            "report": _report, "study": _study}
+COMMANDS = {"validate": _validate, "mesh": _mesh, "run": _run, "ccd": _ccd, "eis": _eis,
+            "sweep": _sweep, "report": _report, "study": _study}
 
 
 def main(argv: list[str] | None = None) -> int:

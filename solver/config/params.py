@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from lisse.meshes.geometry import CellGeometry
 
 if TYPE_CHECKING:
+    from lisse.solver.config.impedance_schema import ImpedanceSettings
     from lisse.solver.physics.gap_evolution import EvolutionSettings
 
 from lisse.units import FARADAY, GAS_CONSTANT  # noqa: F401  (re-exported for the physics)
@@ -182,3 +183,4 @@ class Resolved:
     leakage: Leakage = Leakage()
     evolution: EvolutionSettings | None = None  # time-dependent interface runs
     mechanics: MechanicsSettings | None = None  # stack-pressure hold (solver.studies.hold)
+    impedance: ImpedanceSettings | None = None  # small-signal spectrum (lisse eis)

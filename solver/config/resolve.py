@@ -8,6 +8,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from lisse.meshes.geometry import CellGeometry, MeshSizes, Void
+from lisse.solver.config.impedance_schema import settings as impedance_settings
 from lisse.solver.config.params import (
     Electrode,
     Electrolyte,
@@ -197,6 +198,7 @@ def resolve(case: Case) -> Resolved:
         ),
         evolution=_evolution(case, electrode),
         mechanics=_mechanics(case.mechanics),
+        impedance=None if case.impedance is None else impedance_settings(case.impedance),
     )
 
 

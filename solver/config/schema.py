@@ -24,6 +24,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from lisse.solver.config.base import Integer, Number, _fail, _section, _Strict, plain_name
 from lisse.solver.config.evolution import EvolutionSpec
 from lisse.solver.config.geometry_schema import GeometrySpec, MeshSpec, RandomVoidsSpec, VoidSpec
+from lisse.solver.config.impedance_schema import ImpedanceSpec
 from lisse.solver.config.messages import _describe, _got, validation_message
 from lisse.solver.config.physics_schema import (
     CounterSpec,
@@ -84,6 +85,7 @@ class Case(_Strict):
     microstructure: MicrostructureSpec | None = None
     evolution: EvolutionSpec | None = None  # time-dependent interface runs, CCD
     mechanics: MechanicsSpec = _section()
+    impedance: ImpedanceSpec | None = None  # small-signal spectrum (lisse eis)
     electronic_leakage: LeakageSpec = Field(default_factory=lambda: LeakageSpec(enabled=False))
 
     _plain_name = field_validator("name")(plain_name)

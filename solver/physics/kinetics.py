@@ -24,7 +24,7 @@ def butler_volmer(eta, i0: float, alpha_a: float, alpha_c: float, temperature: f
     return i0 * (ea - ec), i0 * f * (alpha_a * ea + alpha_c * ec)
 
 
-def _charge_transfer(eta, kin: Kinetics, temperature: float, i0_factor=1.0):
+def charge_transfer(eta, kin: Kinetics, temperature: float, i0_factor=1.0):
     """j(η) and dj/dη of the charge-transfer step alone (no film); ``i0_factor`` scales i0
     (the conductance 1/Z for linear kinetics)."""
     if kin.model == "butler_volmer":
@@ -50,7 +50,7 @@ def interface_current(dphi, kin: Kinetics, temperature: float, tol: float = 1e-1
     dphi = np.asarray(dphi, dtype=float)
     rf = kin.film_resistance if film_resistance is None else np.asarray(film_resistance)
     if np.all(rf == 0.0):
-        return _charge_transfer(dphi, kin, temperature, i0_factor)
+        return charge_transfer(dphi, kin, temperature, i0_factor)
     if kin.model == "linear":
         g = 1.0 / (kin.resistance / np.asarray(i0_factor) + rf)
         return dphi * g, np.broadcast_to(g, dphi.shape).copy()
@@ -58,7 +58,7 @@ def interface_current(dphi, kin: Kinetics, temperature: float, tol: float = 1e-1
     eta = 0.5 * (lo + hi)
     scale = np.maximum(np.abs(dphi), 1e-300)
     for _ in range(200):
-        j, dj = _charge_transfer(eta, kin, temperature, i0_factor)
+        j, dj = charge_transfer(eta, kin, temperature, i0_factor)
         g = eta + rf * j - dphi
         lo = np.where(g < 0, eta, lo)
         hi = np.where(g > 0, eta, hi)
@@ -69,7 +69,7 @@ def interface_current(dphi, kin: Kinetics, temperature: float, tol: float = 1e-1
             eta = new
             break
         eta = new
-    j, dj = _charge_transfer(eta, kin, temperature, i0_factor)
+    j, dj = charge_transfer(eta, kin, temperature, i0_factor)
     return j, dj / (1.0 + rf * dj)
 
 
@@ -84,14 +84,14 @@ def potential_step(j, kin: Kinetics, temperature: float):
     lo = np.full_like(j, -1.0)
     hi = np.full_like(j, 1.0)
     while True:  # widen the bracket until it holds the root
-        jl, _ = _charge_transfer(lo, kin, temperature)
-        jh, _ = _charge_transfer(hi, kin, temperature)
+        jl, _ = charge_transfer(lo, kin, temperature)
+        jh, _ = charge_transfer(hi, kin, temperature)
         if np.all(jl <= j) and np.all(jh >= j):
             break
         lo, hi = 2 * lo, 2 * hi
     for _ in range(200):
         mid = 0.5 * (lo + hi)
-        jm, _ = _charge_transfer(mid, kin, temperature)
+        jm, _ = charge_transfer(mid, kin, temperature)
         lo, hi = np.where(jm < j, mid, lo), np.where(jm < j, hi, mid)
     return 0.5 * (lo + hi) + ohmic
 

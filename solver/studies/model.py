@@ -25,7 +25,7 @@ from lisse.solver.physics.conductivity import ionic_conductivity
 from lisse.solver.physics.current import CurrentDistribution
 from lisse.solver.physics.interface_state import InterfaceState
 
-RUN_KINDS = ("steady", "evolution", "ccd")
+RUN_KINDS = ("steady", "evolution", "ccd", "eis")
 
 
 def _has_grains(p: Resolved) -> bool:
@@ -75,6 +75,13 @@ for _kind in ("evolution", "ccd"):
         (_kind, "primary kinetics"): f"{_TIME} needs a local current law at the contact "
                                      "(butler_volmer or linear)",
     }
+REFUSED |= {
+    ("eis", "liquid-filled voids"): "the liquid's interfaces have no double-layer model",
+    ("eis", "electronic leakage"): "the small-signal model is ionic only",
+    ("eis", "potentiostatic control"): "the spectrum is taken about the bias current of the "
+                                       "impedance section",
+    ("eis", "primary kinetics"): "an equipotential contact has no charge-transfer arc",
+}
 
 
 def check_supported(params: Resolved, kind: str) -> None:
@@ -121,7 +128,7 @@ def cell_domains(geometry, comm) -> tuple[Any, Domain]:
 
 
 def build_model(params: Resolved, comm, kind: str, say=None) -> Model:
-    """The model of a case for a run kind ("steady", "evolution", "ccd"); ``say(text)``
+    """The model of a case for a run kind (``RUN_KINDS``); ``say(text)``
     reports progress of the mechanics hold."""
     check_supported(params, kind)
     data, domain = cell_domains(params.geometry, comm)

@@ -24,6 +24,8 @@ BASE = {
     },
     "protocol": {"current_density_mA_cm2": 0.5},
     "output": {"fields": False, "plots": False},
+    "impedance": {"double_layer_capacitance_uF_cm2": 10, "min_frequency_Hz": 1,
+                  "max_frequency_Hz": 1000, "points_per_decade": 1},
     "evolution": {"supply": {"creep": False, "vacancy": True},
                   "ccd": {"capacity_mAh_cm2": 0.05, "start_mA_cm2": 0.5, "max_mA_cm2": 1000,
                           "rtol": 0.9}},
@@ -62,7 +64,10 @@ def run_cell(kind: str, physics: str, tmp) -> str:
     """Run one cell; returns "supported" or the refusal message."""
     case = _case(physics, kind)
     try:
-        if kind == "ccd":
+        if kind == "eis":
+            result = lisse.eis(case, output=tmp / "out")
+            assert len(result.spectrum["frequency_Hz"]) == 4
+        elif kind == "ccd":
             path = tmp / "case.yaml"
             path.write_text(yaml.safe_dump(case))
             result = lisse.ccd(path, output=tmp / "out")
@@ -83,7 +88,8 @@ def table(results: dict) -> str:
              "which runs every cell: *supported* means the combination ran to a results "
              "folder; *refused* means lisse stops before any work with a one-line error "
              "(exit code 2) naming the fields, for the reason given. Run kinds: `lisse run` "
-             "without `evolution.steps` (steady), with them (evolution), and `lisse ccd`; "
+             "without `evolution.steps` (steady), with them (evolution), `lisse ccd` and "
+             "`lisse eis`; "
              "each sweep case is one of the first two. The debonded-patch study "
              "(`lisse study`) has its own file kind and physics (docs/patch_study.md).", "",
              "| physics (fields) | " + " | ".join(RUN_KINDS) + " |",

@@ -1,0 +1,210 @@
+"""Small-signal impedance of the cell about a steady state (validation Z1, Z2).
+
+A harmonic perturbation δV e^{iωt} of the Li potential (the counter electrode is the
+reference) drives the complex potential amplitude φ̂ in the electrolyte,
+
+    −∇·((κ + iωε) ∇φ̂) = 0                      (conduction and displacement current),
+
+with the linearised interface law on the Li contact (lumped nodal weights w, as the
+steady solve):
+
+    ĵ = Y (δV − φ̂ − Û),   1/Y = R_f + 1/(g_ct + iω C_dl),   g_ct = ∂j/∂η at the steady state,
+
+R_f the series film resistance and C_dl the double-layer capacitance, in parallel with the
+charge transfer; void floors and other insulating faces carry no current; an ideal counter
+electrode holds φ̂ = 0, a kinetic one carries its own linearised admittance. The impedance
+per interface area is Z(ω) = δV A / Î, Î = Σ w Y (δV − φ̂) [Ω m²].
+
+With the real-scalar PETSc the complex system is solved as the real 2×2 block system
+
+    [A  −B] [x_r]   [b_r]        A = K_κ + G,   B = ω (K_ε + C),
+    [B   A] [x_i] = [b_i],
+
+K the stiffness matrices of κ and ε, G and C the diagonal interface conductances and
+susceptances (Y = G + iωC). A is SPD and B symmetric positive semi-definite, so the PRESB
+preconditioner (Axelsson, Neytcheva & Ahmad, Numer. Algorithms 66, 811, 2014)
+
+    P = [A  −B; B  A + 2B],   P⁻¹: h = (A+B)⁻¹(f + g),  y = (A+B)⁻¹(A h − f),  x = h − y
+
+bounds the eigenvalues of P⁻¹M in [1/2, 1] independently of the mesh and of ω: FGMRES
+converges in a few iterations, each costing two solves with the SPD matrix A + B (CG with
+GAMG, or LU for small systems), so a spectrum scales like a steady solve.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import ufl
+from dolfinx import fem
+from dolfinx.fem import petsc as fem_petsc
+from petsc4py import PETSc
+
+from lisse.solver.errors import SolverError
+from lisse.solver.fem.linear import krylov_options
+from lisse.solver.physics.current import CurrentDistribution, CurrentSolution
+from lisse.solver.physics.kinetics import charge_transfer
+
+
+class Impedance:
+    """Impedance spectrum of a current operator about ``steady`` (None: equilibrium, no
+    current). ``capacitance``: C_dl [F/m²] of the Li contact; ``permittivity``: ε [F/m]
+    (a float or a DG0 field, 0 for none)."""
+
+    _count = 0
+
+    def __init__(self, cd: CurrentDistribution, steady: CurrentSolution | None,
+                 capacitance: float, permittivity=0.0):
+        self.cd, self.n = cd, cd.n
+        msh = cd.domain.mesh
+        u, v = ufl.TrialFunction(cd.space), ufl.TestFunction(cd.space)
+        r = cd.domain.radius_weight
+
+        def stiffness(coefficient):
+            c = (coefficient if isinstance(coefficient, fem.Function)
+                 else fem.Constant(msh, PETSc.ScalarType(coefficient)))
+            flux = c * ufl.grad(u) if c.ufl_shape == () else ufl.dot(c, ufl.grad(u))
+            mat = fem_petsc.assemble_matrix(fem.form(ufl.inner(flux, ufl.grad(v)) * r * ufl.dx))
+            mat.assemble()
+            return mat
+
+        self.K = stiffness(cd.conductivity)
+        self.K_eps = None
+        if isinstance(permittivity, fem.Function) or permittivity > 0:
+            self.K_eps = stiffness(permittivity)
+        phi = np.zeros(self.n) if steady is None else steady.potential.x.array[: self.n]
+        voltage = 0.0 if steady is None else steady.cell_voltage
+        self.g, self.c_film = self._interface(phi, voltage, capacitance)
+        self.counter_g = np.zeros(self.n)
+        if cd.counter.model != "ideal":
+            _, dj = cd.counter_flux(phi)
+            self.counter_g[cd.counter_nodes] = dj
+        self.dirichlet = cd.counter_dirichlet
+        Impedance._count += 1
+        self.prefix = f"lisse_eis_{Impedance._count}_"
+        self.ksp = PETSc.KSP().create(cd.comm)
+        self.ksp.setOptionsPrefix(self.prefix)
+        opts = PETSc.Options()
+        for key, value in krylov_options(self.prefix, cd.numerics, cd.ndofs).items():
+            opts[key] = value
+        self.ksp.setFromOptions()
+        self.iterations = 0
+
+    def _interface(self, phi, voltage, capacitance):
+        """Per contact node: charge-transfer conductance w g_ct [S] (per radian), double-layer
+        capacitance w C_dl [F] and film resistance R_f/w [Ω]."""
+        cd, c = self.cd, self.cd.contact
+        s = cd.interface
+        film = cd.working.film_resistance + s.film_resistance[c]
+        j, _ = cd.working_current(phi, voltage)
+        eta = voltage - phi[c] - s.shift[c] - j * film
+        _, g_ct = charge_transfer(eta, cd.working, cd.temperature, i0_factor=s.i0_factor[c])
+        w = cd.w_contact[c]
+        return w * g_ct, (w * capacitance, film / w)
+
+    def admittance(self, omega: float) -> np.ndarray:
+        """Complex nodal admittance Y [S] of the contact nodes at ω [rad/s]."""
+        cap, film_r = self.c_film
+        inner = self.g + 1j * omega * cap
+        return inner / (1.0 + film_r * inner)
+
+    def solve(self, frequency: float) -> complex:
+        """Z [Ω m²] per interface area at ``frequency`` [Hz]."""
+        omega = 2 * np.pi * frequency
+        cd, n = self.cd, self.n
+        y = self.admittance(omega)
+        G, B = np.zeros(n), np.zeros(n)
+        G[cd.contact], B[cd.contact] = y.real, y.imag
+        G += self.counter_g
+        A = self._with_diagonal(self.K, G)
+        ApB = self._with_diagonal(self.K, G + B, self.K_eps, omega)
+        Bm = None if self.K_eps is None else self.K_eps.copy()
+        if Bm is not None:
+            Bm.scale(omega)
+            self._zero_dirichlet(Bm, 0.0)
+        b_r, b_i = np.zeros(n), np.zeros(n)
+        b_r[cd.contact], b_i[cd.contact] = y.real, y.imag
+        system = _Presb(self, A, Bm, B, ApB)
+        x_r, x_i = system.solve(b_r, b_i)
+        phi_hat = x_r + 1j * x_i
+        current = cd.comm.allreduce(complex(np.sum(y * (1.0 - phi_hat[cd.contact]))))
+        return complex(cd.interface_area / current)
+
+    def _with_diagonal(self, K, diagonal, K2=None, scale=0.0):
+        """K (+ scale·K2) + diag(diagonal) with identity Dirichlet rows and columns."""
+        mat = K.copy()
+        if K2 is not None and scale:
+            mat.axpy(scale, K2, structure=PETSc.Mat.Structure.SAME_NONZERO_PATTERN)
+        d = mat.createVecLeft()
+        d.array[:] = diagonal
+        mat.setDiagonal(d, addv=PETSc.InsertMode.ADD_VALUES)
+        self._zero_dirichlet(mat, 1.0)
+        return mat
+
+    def _zero_dirichlet(self, mat, diag):
+        rows = self.cd.space.dofmap.index_map.local_range[0] + np.flatnonzero(self.dirichlet)
+        mat.zeroRowsColumns(rows.astype(PETSc.IntType), diag=diag)
+
+
+class _Presb:
+    """FGMRES on the real 2×2 block system with the PRESB preconditioner (module
+    docstring); the global vector holds each rank's real then imaginary owned values."""
+
+    def __init__(self, owner: Impedance, A, B_mat, B_diag, ApB):
+        self.o, self.A, self.Bm, self.Bd, self.ApB = owner, A, B_mat, B_diag, ApB
+        self.n = owner.n
+        self.comm = owner.cd.comm
+
+    def _mult(self, mat, x):
+        vx, vy = mat.createVecRight(), mat.createVecLeft()
+        vx.array[:] = x
+        mat.mult(vx, vy)
+        return vy.array_r.copy()
+
+    def _B(self, x):
+        out = self.Bd * x
+        out[self.o.dirichlet] = 0.0
+        return out if self.Bm is None else out + self._mult(self.Bm, x)
+
+    def _inner(self, rhs):
+        self.o.ksp.setOperators(self.ApB)
+        b, x = self.ApB.createVecLeft(), self.ApB.createVecRight()
+        b.array[:] = rhs
+        self.o.ksp.solve(b, x)
+        if self.o.ksp.getConvergedReason() < 0:
+            raise SolverError(f"impedance: inner solve failed (PETSc reason "
+                              f"{self.o.ksp.getConvergedReason()})")
+        self.o.iterations += self.o.ksp.getIterationNumber()
+        return x.array_r.copy()
+
+    def mult(self, mat, x, y):
+        xr, xi = x.array_r[: self.n], x.array_r[self.n:]
+        y.array[: self.n] = self._mult(self.A, xr) - self._B(xi)
+        y.array[self.n:] = self._B(xr) + self._mult(self.A, xi)
+
+    def apply(self, pc, x, y):
+        f, g = x.array_r[: self.n], x.array_r[self.n:]
+        h = self._inner(f + g)
+        im = self._inner(self._mult(self.A, h) - f)
+        y.array[: self.n] = h - im
+        y.array[self.n:] = im
+
+    def solve(self, b_r, b_i):
+        sizes = (2 * self.n, PETSc.DECIDE)
+        op = PETSc.Mat().createPython((sizes, sizes), self, comm=self.comm)
+        op.setUp()
+        ksp = PETSc.KSP().create(self.comm)
+        ksp.setType("fgmres")
+        ksp.setOperators(op)
+        ksp.getPC().setType("python")
+        ksp.getPC().setPythonContext(self)
+        ksp.setTolerances(rtol=1e-12, atol=1e-300, max_it=200)
+        b = PETSc.Vec().createMPI(sizes, comm=self.comm)
+        b.array[: self.n], b.array[self.n:] = b_r, b_i
+        x = b.duplicate()
+        x.set(0.0)
+        ksp.solve(b, x)
+        reason = ksp.getConvergedReason()
+        ksp.destroy()
+        if reason < 0:
+            raise SolverError(f"impedance: FGMRES did not converge (PETSc reason {reason})")
+        return x.array_r[: self.n].copy(), x.array_r[self.n:].copy()
