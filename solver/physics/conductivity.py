@@ -51,7 +51,7 @@ def electronic_conductivity(domain: Domain, params: Resolved):
     return _field(domain, params, "electronic_conductivity")
 
 
-def _region_values(params: Resolved, prop: str) -> dict[str, float]:
+def region_values(params: Resolved, prop: str) -> dict[str, float]:
     bulk = getattr(params.electrolyte, prop)
     ms = params.microstructure
     values = {"electrolyte": bulk}
@@ -69,10 +69,19 @@ def _region_values(params: Resolved, prop: str) -> dict[str, float]:
 
 
 def _field(domain: Domain, params: Resolved, prop: str):
-    values = _region_values(params, prop)
+    ms = params.microstructure
+    boundary = getattr(ms.grain_boundary, prop) if ms and ms.grain_boundary else None
+    return as_function(domain, region_field(domain, params, region_values(params, prop),
+                                            boundary), prop)
+
+
+def region_field(domain: Domain, params: Resolved, values: dict, boundary=None):
+    """Cell values of a transport coefficient from its value per region (``values``,
+    real or complex) and at the physical grain boundaries (``boundary``, laminate tensors
+    in the bands): the electrolyte's value alone if the domain has one region, else an
+    array over the cells (n,) or, with grain boundaries, (n, gdim, gdim)."""
     msh = domain.mesh
     tags = domain.cell_tags
-    ms = params.microstructure
     grains = params.geometry.microstructure.grains if params.geometry.microstructure else None
     present = (
         set()
@@ -89,16 +98,13 @@ def _field(domain: Domain, params: Resolved, prop: str):
     ncells = msh.topology.index_map(tdim).size_local + msh.topology.index_map(tdim).num_ghosts
     region = np.zeros(ncells, dtype=np.int32)
     region[tags.indices] = tags.values
-    scalar = np.zeros(ncells)
+    scalar = np.zeros(ncells, dtype=np.result_type(*values.values(), float))
     for name, value in values.items():
         scalar[region == CELL_TAGS[name]] = value
     if "grain_boundary" not in present:
-        space = fem.functionspace(msh, ("DG", 0))
-        kappa = fem.Function(space, name=prop)
-        kappa.x.array[:] = scalar
-        return kappa
-    gb = ms.grain_boundary
-    across, along = laminate(values["electrolyte"], getattr(gb, prop), gb.width, grains.band_width)
+        return scalar
+    gb = params.microstructure.grain_boundary
+    across, along = laminate(values["electrolyte"], boundary, gb.width, grains.band_width)
     tensor = scalar[:, None, None] * np.eye(gdim)[None]
     band = np.flatnonzero(region == CELL_TAGS["grain_boundary"])
     normal, junction = _band_normals(domain, params, band)
@@ -109,10 +115,20 @@ def _field(domain: Domain, params: Resolved, prop: str):
     if gdim == 3:  # κ_n across every boundary within reach, κ_t along junction lines
         projector = _band_projectors(domain, params, band)
         tensor[band] = along * np.eye(3)[None] + (across - along) * projector
-    space = fem.functionspace(msh, ("DG", 0, (gdim, gdim)))
-    kappa = fem.Function(space, name=prop)
-    kappa.x.array[:] = tensor.reshape(-1)
-    return kappa
+    return tensor
+
+
+def as_function(domain: Domain, data, name: str):
+    """A coefficient from ``region_field``: a float stays a float, cell arrays become DG0
+    functions (scalar or tensor)."""
+    if np.ndim(data) == 0:
+        return data
+    gdim = domain.mesh.geometry.dim
+    shape = () if data.ndim == 1 else (gdim, gdim)
+    space = fem.functionspace(domain.mesh, ("DG", 0, shape))
+    func = fem.Function(space, name=name)
+    func.x.array[:] = np.asarray(data).reshape(-1)
+    return func
 
 
 def _band_normals(domain: Domain, params: Resolved, cells: np.ndarray):

@@ -48,16 +48,19 @@ from lisse.solver.physics.kinetics import charge_transfer
 class Impedance:
     """Impedance spectrum of a current operator about ``steady`` (None: equilibrium, no
     current). ``capacitance``: C_dl [F/m²] of the Li contact; ``permittivity``: ε [F/m]
-    (a float or a DG0 field, 0 for none)."""
+    (a float or a DG0 field, 0 for none), or ``admittivity(ω) -> (Re, Im)`` of κ + iωε
+    (floats or DG0 fields) where it is not separable (laminated grain-boundary bands)."""
 
     _count = 0
 
     def __init__(self, cd: CurrentDistribution, steady: CurrentSolution | None,
-                 capacitance: float, permittivity=0.0):
+                 capacitance: float, permittivity=0.0, admittivity=None):
         self.cd, self.n = cd, cd.n
         msh = cd.domain.mesh
         u, v = ufl.TrialFunction(cd.space), ufl.TestFunction(cd.space)
         r = cd.domain.radius_weight
+
+        self.admittivity = admittivity
 
         def stiffness(coefficient):
             c = (coefficient if isinstance(coefficient, fem.Function)
@@ -67,6 +70,7 @@ class Impedance:
             mat.assemble()
             return mat
 
+        self.stiffness = stiffness
         self.K = stiffness(cd.conductivity)
         self.K_eps = None
         if isinstance(permittivity, fem.Function) or permittivity > 0:
@@ -115,11 +119,17 @@ class Impedance:
         G, B = np.zeros(n), np.zeros(n)
         G[cd.contact], B[cd.contact] = y.real, y.imag
         G += self.counter_g
-        A = self._with_diagonal(self.K, G)
-        ApB = self._with_diagonal(self.K, G + B, self.K_eps, omega)
-        Bm = None if self.K_eps is None else self.K_eps.copy()
+        if self.admittivity is None:
+            K_re, K_im = self.K, self.K_eps
+            if K_im is not None:
+                K_im = K_im.copy()
+                K_im.scale(omega)
+        else:
+            K_re, K_im = (self.stiffness(c) for c in self.admittivity(omega))
+        A = self._with_diagonal(K_re, G)
+        ApB = self._with_diagonal(K_re, G + B, K_im, 1.0)
+        Bm = K_im
         if Bm is not None:
-            Bm.scale(omega)
             self._zero_dirichlet(Bm, 0.0)
         b_r, b_i = np.zeros(n), np.zeros(n)
         b_r[cd.contact], b_i[cd.contact] = y.real, y.imag

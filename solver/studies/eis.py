@@ -17,6 +17,7 @@ from lisse.solver.config.params import Resolved
 from lisse.solver.errors import UserError
 from lisse.solver.io import impedance_plots
 from lisse.solver.io.runfolder import RunFolder, run_record
+from lisse.solver.physics.conductivity import as_function, region_field, region_values
 from lisse.solver.physics.impedance import Impedance
 from lisse.solver.studies.model import build_model
 from lisse.units import OHM_CM2_PER_OHM_M2
@@ -35,13 +36,33 @@ def spectrum(params: Resolved, comm) -> tuple[np.ndarray, np.ndarray, dict]:
     if settings.bias_current_density != 0:
         steady = model.current.solve("galvanostatic", settings.bias_current_density)
     eis = Impedance(model.current, steady, settings.double_layer_capacitance,
-                    settings.permittivity)
+                    settings.permittivity, _admittivity(model, settings))
     frequencies = np.array(settings.frequencies)
     z = np.array([eis.solve(f) for f in frequencies])
     info = {"frequencies": len(frequencies), "unknowns": 2 * model.current.ndofs,
             "inner_linear_iterations": eis.iterations,
             "contact_fraction": model.current.contact_area / model.current.interface_area}
     return frequencies, z, info
+
+
+def _admittivity(model, settings):
+    """κ + iωε per region with laminated grain-boundary bands (the bands' across and along
+    admittivities are not those of κ and ε separately), or None when ε is one number."""
+    params = model.params
+    ms = params.microstructure
+    if not (ms and ms.grain_boundary):
+        return None
+    kappa = region_values(params, "ionic_conductivity")
+    gb_kappa = ms.grain_boundary.ionic_conductivity
+
+    def admittivity(omega: float):
+        values = {name: k + 1j * omega * settings.permittivity for name, k in kappa.items()}
+        boundary = gb_kappa + 1j * omega * settings.grain_boundary_permittivity
+        data = region_field(model.domain, params, values, boundary)
+        return (as_function(model.domain, np.real(data), "admittivity_re"),
+                as_function(model.domain, np.imag(data), "admittivity_im"))
+
+    return admittivity
 
 
 def run_eis(params: Resolved, outdir, comm, resolved_config: dict,
