@@ -267,7 +267,7 @@ def test_version_prints_lisse_and_the_stack_on_one_line():
     (["swep", "s.yaml"], "unknown command 'swep' (did you mean 'sweep'?)"),
     (["valdiate", "x.yaml"], "unknown command 'valdiate' (did you mean 'validate'?)"),
     (["frobnicate"], "unknown command 'frobnicate' (commands: validate, mesh, run, ccd, "
-                     "sweep, report, study)"),
+                     "eis, sweep, report, study)"),
 ])
 def test_misspelt_command_suggests_the_closest(argv, message):
     proc = lisse(*argv)
