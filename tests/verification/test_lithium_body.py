@@ -1,0 +1,248 @@
+"""Verification of the moving creeping-Li body (solver/physics/lithium_body.py).
+
+M2 by finite deformation: a cylindrical hole a < r < b (plane strain, quarter annulus with
+symmetry planes) in an incompressible power-law solid ε̇_eq = ε̇0 (σ_eq/σ0)^n under an outer
+pressure p. The exact instantaneous closure rate (docs/mechanics.md, validation.md M2 in the
+finite-b form, as in tests/test_mechanics_verification.py) is
+
+    (da/dt)/a = −(√3/2) ε̇0 (√3 p / (n σ0 (1 − (a/b)^(2/n))))ⁿ,
+
+and incompressibility fixes b² − a² in plane strain, so integrating this law in time with
+b(a) = √(b0² − a0² + a²) is the exact large-deformation closure a(t).
+
+Block patch test: a Li block 0 < x < W, 0 < y < H on the rigid obstacle y ≥ 0, pressure p
+on the top, symmetry at x = 0, free side: homogeneous flow with contact pressure p
+everywhere, contact force p·W (plane) or p·W²/2 (axisymmetric, ∫ r dr), and the height
+H(t) = H0 exp(−c ε̇0 (k p/σ0)ⁿ t) with (c, k) = (√3/2, √3/2) in plane strain and (1, 1)
+axisymmetric (σ_eq = (√3/2) p and ε̇_yy = −(√3/2) ε̇_eq in plane strain).
+
+``main()`` prints numbers for the ``mpirun -n 2`` comparison.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+from lisse.meshes.geometry import FACET_TAGS
+from tests.helpers import run_mpi
+
+HOLE, OUTER, LEFT, BOTTOM = (FACET_TAGS[k] for k in ("void_lithium", "side_lithium", "axis",
+                                                     "contact"))
+TOP, SIDE = FACET_TAGS["collector"], FACET_TAGS["side_lithium"]
+
+
+def m2_rate(n: float, a: float, b: float, p: float) -> float:
+    """Exact (da/dt)/a of a thick cylinder, σ0 = ε̇0 = 1."""
+    return -(np.sqrt(3) / 2) * (np.sqrt(3) * p / (n * (1 - (a / b) ** (2 / n)))) ** n
+
+
+def quarter_annulus(comm, a: float, b: float, h_hole: float, h_outer: float):
+    """P2-geometry quarter annulus (Gmsh): hole 13, outer arc 17, x = 0 line 18, y = 0
+    line 11 (used as a symmetry plane here)."""
+    import gmsh
+    from dolfinx.io.gmsh import model_to_mesh
+
+    gmsh.initialize()
+    gmsh.option.setNumber("General.Terminal", 0)
+    gmsh.model.add("quarter")
+    if comm.rank == 0:
+        g = gmsh.model.geo
+        c = g.addPoint(0, 0, 0)
+        p1, p2 = g.addPoint(a, 0, 0, h_hole), g.addPoint(b, 0, 0, h_outer)
+        p3, p4 = g.addPoint(0, b, 0, h_outer), g.addPoint(0, a, 0, h_hole)
+        bottom, outer = g.addLine(p1, p2), g.addCircleArc(p2, c, p3)
+        left, hole = g.addLine(p3, p4), g.addCircleArc(p4, c, p1)
+        g.addPlaneSurface([g.addCurveLoop([bottom, outer, left, hole])])
+        g.synchronize()
+        gmsh.model.addPhysicalGroup(2, [1], 2)
+        for curve, tag in ((bottom, BOTTOM), (outer, OUTER), (left, LEFT), (hole, HOLE)):
+            gmsh.model.addPhysicalGroup(1, [curve], tag)
+        gmsh.model.mesh.generate(2)
+        gmsh.model.mesh.setOrder(2)
+    data = model_to_mesh(gmsh.model, comm, 0, gdim=2)
+    gmsh.finalize()
+    return data.mesh, data.facet_tags
+
+
+def hole_radius(body, hole_nodes) -> float:
+    x = body.msh.geometry.x[hole_nodes]
+    comm = body.comm
+    return comm.allreduce(float(np.sum(np.hypot(x[:, 0], x[:, 1]))), op=MPI.SUM) / (
+        comm.allreduce(len(hole_nodes), op=MPI.SUM)
+    )
+
+
+def void_body(n: float, a: float = 1.0, b: float = 3.0, h: float = 0.08, comm=MPI.COMM_WORLD):
+    from dolfinx import mesh as dmesh
+
+    from lisse.solver.physics.lithium_body import LithiumBody
+
+    msh, tags = quarter_annulus(comm, a, b, h, 3 * h)
+    p = n * (1 - (a / b) ** (2 / n)) / np.sqrt(3)  # exact rate of order one
+    body = LithiumBody(msh, tags, "plane", 1.0, 1.0, n, {OUTER: p}, symmetry={LEFT: 0, BOTTOM: 1})
+    facets = tags.find(HOLE)
+    cells = dmesh.compute_incident_entities(msh.topology, facets, 1, 2)
+    nodes = np.unique(msh.geometry.dofmaps[0][cells].ravel())
+    x = msh.geometry.x[nodes]
+    hole = nodes[np.isclose(np.hypot(x[:, 0], x[:, 1]), a, rtol=1e-9)]
+    owned = hole[hole < msh.geometry.index_map().size_local]
+    return body, owned, p
+
+
+def initial_rate(n: float, comm=MPI.COMM_WORLD) -> tuple[float, float]:
+    """(FE (da/dt)/a from one tiny step, exact), a = 1, b = 3."""
+    body, hole, p = void_body(n, comm=comm)
+    dt = 1e-6
+    body.step(dt)
+    a1 = hole_radius(body, hole)
+    return (a1 - 1.0) / dt, m2_rate(n, 1.0, 3.0, p)
+
+
+@pytest.mark.parametrize("n", [1.0, 3.0, 6.6])
+def test_m2_initial_closure_rate(n, validation):
+    rate, exact = initial_rate(n)
+    err = abs(rate / exact - 1)
+    validation.record(f"Li body M2 initial closure, n = {n:g}", f"{exact:.5g}",
+                      "validation.md M2 (finite-b form), b = 3a", "1 %", f"{rate:.5g}",
+                      "P2 quarter annulus, h = a/12.5", err < 0.01)
+    assert err < 0.01
+
+
+def test_m2_large_deformation_closure_and_volume(validation):
+    """a/a0 from 1 to 0.5: the FE a(t) against the exact kinematics; the Li area
+    conserved to 1e-6 through it."""
+    n, a0, b0 = 3.0, 1.0, 3.0
+    body, hole, p = void_body(n, a0, b0)
+    area0 = body.volume()
+
+    def law(a):
+        return a * m2_rate(n, a, np.sqrt(b0**2 - a0**2 + a**2), p)
+
+    times, radii, drift = [0.0], [a0], 0.0
+    while radii[-1] > 0.5:
+        # about 2 % of a per step, from the current rate
+        b = np.sqrt(b0**2 - a0**2 + radii[-1] ** 2)
+        dt = 0.02 / abs(m2_rate(n, radii[-1], b, p))
+        body.step(dt)
+        times.append(body.time)
+        radii.append(hole_radius(body, hole))
+        drift = max(drift, abs(body.volume() / area0 - 1))
+    exact = [a0]
+    for t0, t1 in zip(times[:-1], times[1:], strict=True):  # RK4, 200 substeps per FE step
+        a, h = exact[-1], (t1 - t0) / 200
+        for _ in range(200):
+            k1 = law(a)
+            k2 = law(a + h * k1 / 2)
+            k3 = law(a + h * k2 / 2)
+            a += h * (k1 + 2 * k2 + 2 * k3 + law(a + h * k3)) / 6
+        exact.append(a)
+    err = float(np.max(np.abs(np.array(radii) / exact - 1)))
+    # the small-strain answer (rate frozen at the initial geometry) is far off: the test
+    # tells the two apart
+    frozen = a0 * np.exp(m2_rate(n, a0, b0, p) * times[-1])
+    assert abs(frozen / radii[-1] - 1) > 0.1
+    validation.record("Li body M2 large closure a/a0 → 0.5, n = 3", "exact kinematics",
+                      "b² − a² fixed, M2 rate law integrated", "2 %", f"{err:.1e}",
+                      f"P2 quarter annulus, {len(times) - 1} steps", err < 0.02)
+    validation.record("Li body volume through large closure", "0", "incompressible creep",
+                      "1e-6 relative", f"{drift:.1e}", "P2 quarter annulus", drift < 1e-6)
+    assert radii[-1] <= 0.5
+    assert err < 0.02
+    assert drift < 1e-6
+
+
+def block_body(geometry: str, n: float, p: float, width=1.0, height=0.5, cells=(8, 4)):
+    from dolfinx import mesh as dmesh
+
+    from lisse.solver.physics.lithium_body import LithiumBody
+
+    msh = dmesh.create_rectangle(MPI.COMM_WORLD, [[0.0, 0.0], [width, height]], list(cells))
+    msh.topology.create_connectivity(1, 2)
+    groups = {BOTTOM: lambda x: np.isclose(x[1], 0.0), TOP: lambda x: np.isclose(x[1], height),
+              LEFT: lambda x: np.isclose(x[0], 0.0), SIDE: lambda x: np.isclose(x[0], width)}
+    idx, val = [], []
+    for tag, where in groups.items():
+        found = dmesh.locate_entities_boundary(msh, 1, where)
+        idx.append(found)
+        val.append(np.full(len(found), tag, dtype=np.int32))
+    idx, val = np.concatenate(idx), np.concatenate(val)
+    order = np.argsort(idx)
+    tags = dmesh.meshtags(msh, 1, idx[order], val[order])
+    return LithiumBody(msh, tags, geometry, 1.0, 1.0, n, {TOP: p}, symmetry={LEFT: 0},
+                       obstacle=(BOTTOM,))
+
+
+def _extent(body, axis: int) -> float:
+    x = body.msh.geometry.x[:, axis]
+    return body.comm.allreduce(float(np.max(x, initial=0.0)), op=MPI.MAX)
+
+
+@pytest.mark.parametrize("geometry", ["plane", "axisymmetric"])
+def test_block_contact_patch(geometry, validation):
+    """Uniform contact pressure p at every contact dof, no penetration, exact force
+    balance; the mesh follows the implicit-midpoint motion of the exact homogeneous flow
+    (to 1e-9) and the height the exact H0 exp(−ε̇ t) within the rule's O(Δt²) error."""
+    n, p, width, height, z = 3.0, 0.8, 1.0, 0.5, 0.07
+    body = block_body(geometry, n, p, width, height)
+    plane = geometry == "plane"
+    c, k = (np.sqrt(3) / 2, np.sqrt(3) / 2) if plane else (1.0, 1.0)
+    rate = c * (k * p) ** n  # ε̇ = −ε̇_yy
+    lateral = 1.0 if plane else 0.5  # ε̇_xx / ε̇
+    h, w, volume = height, width, body.volume()
+    # implicit midpoint: y1 = y0 − Δt ε̇ (y0 + y1)/2 and x1 = x0 + Δt ε̇_xx (x0 + x1)/2
+    squash, stretch = (1 - z / 2) / (1 + z / 2), (1 + lateral * z / 2) / (1 - lateral * z / 2)
+    worst = 0.0
+    for _ in range(10):
+        report = body.step(z / rate)
+        w_mid = w * (1 + stretch) / 2  # force balance on the midpoint configuration
+        h, w = h * squash, w * stretch
+        assert report.penetration <= 1e-12
+        assert np.all(body.active)
+        assert np.sum(np.isnan(body.contact_pressure)) == (0 if plane else 1)  # axis dof
+        worst = max(worst, float(np.nanmax(np.abs(body.contact_pressure / p - 1))))
+        assert report.contact_force == pytest.approx(p * (w_mid if plane else w_mid**2 / 2),
+                                                     rel=1e-9)
+        assert _extent(body, 1) == pytest.approx(h, rel=1e-9)
+        assert _extent(body, 0) == pytest.approx(w, rel=1e-9)
+        expected = h * w if plane else h * w**2 / 2
+        assert body.volume() == pytest.approx(expected, rel=1e-9)
+    assert worst < 1e-6
+    assert h == pytest.approx(height * np.exp(-rate * body.time), rel=1e-3)
+    if plane:
+        assert body.volume() == pytest.approx(volume, rel=1e-12)
+    validation.record(f"Li body contact patch test ({geometry})", "λ = p at every dof",
+                      "homogeneous flow", "1e-6", f"{worst:.1e}", "8×4 P1-geometry block",
+                      worst < 1e-6)
+
+
+def _block_numbers() -> tuple[float, float]:
+    """(contact force, height) of the axisymmetric block after three steps."""
+    body = block_body("axisymmetric", 3.0, 0.8)
+    for _ in range(3):
+        report = body.step(0.1)
+    return report.contact_force, _extent(body, 1)
+
+
+def _numbers() -> dict:
+    force, height = _block_numbers()
+    return {"m2_n3": initial_rate(3.0)[0], "block_force": force, "block_height": height}
+
+
+def test_lithium_body_mpi_matches_serial():
+    script = "import lisse; from tests.verification.test_lithium_body import main; main()"
+    proc = run_mpi([sys.executable, "-c", script])
+    assert proc.returncode == 0, proc.stderr
+    parallel = json.loads(proc.stdout.strip().splitlines()[-1])
+    for key, value in _numbers().items():
+        assert parallel[key] == pytest.approx(value, rel=1e-6), key
+
+
+def main() -> None:
+    numbers = _numbers()
+    if MPI.COMM_WORLD.rank == 0:
+        print(json.dumps(numbers))
