@@ -50,7 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 import ufl
 from basix.ufl import element, mixed_element
-from dolfinx import fem
+from dolfinx import fem, la
 from dolfinx import mesh as dmesh
 from dolfinx.fem import petsc as fem_petsc
 from mpi4py import MPI
@@ -59,6 +59,7 @@ from petsc4py import PETSc
 from lisse.meshes.geometry import CELL_TAGS
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.patch_flow import continuation
+from lisse.units import FARADAY
 
 GEOMETRIES = ("plane", "axisymmetric")
 
@@ -106,6 +107,7 @@ class LithiumBody:
     symmetry: {facet tag: velocity component (0 = x/r, 1 = y) held at zero}.
     obstacle: facet tags that may touch the rigid plane y = 0 (frictionless contact).
     regularisation: δ, relative to the rate scale R.
+    molar_volume: Ω (m³/mol) of Li, for stripping (``step(dt, current_density)``).
     """
 
     _count = 0
@@ -122,6 +124,7 @@ class LithiumBody:
         symmetry: dict[int, int] | None = None,
         obstacle: tuple[int, ...] = (),
         regularisation: float = 1e-6,
+        molar_volume: float = 0.0,
         midpoint_rtol: float = 1e-10,
         max_midpoint: int = 20,
     ):
@@ -133,8 +136,10 @@ class LithiumBody:
         self.stress_scale = max(abs(p) for p in pressures.values())
         self.rate_scale = rate0 * (self.stress_scale / sigma0) ** n
         self.midpoint_rtol, self.max_midpoint = midpoint_rtol, max_midpoint
+        self.molar_volume = molar_volume
         self.time = 0.0
-        self.contact_pressure = np.zeros(0)  # λ_i (Pa) of the last step, at the midpoint
+        # R_i (N per unit weight) and λ_i (Pa) at the obstacle dofs, last step, at the midpoint
+        self.contact_reaction = self.contact_pressure = np.zeros(0)
         cell = msh.basix_cell()
         vector = element("Lagrange", cell, 2, shape=(2,))
         self.space = fem.functionspace(msh, mixed_element([vector, element("Lagrange", cell, 1)]))
@@ -178,6 +183,8 @@ class LithiumBody:
         weights = [test[1] * weight * ds(t) for t in obstacle] or [test[1] * weight * dx]
         self._weights = fem.form(sum(weights[1:], weights[0]))
         self._node_to_dof = self._geometry_map()
+        self._weightless, self._partner = self._axis_partners()
+        self._surface_nodes = self._obstacle_nodes(fdim, np.asarray(facets, dtype=np.int32))
         LithiumBody._count += 1
         options = {
             "snes_type": "newtonls",
@@ -209,6 +216,48 @@ class LithiumBody:
         mapping = np.full(geo.x.shape[0], -1, dtype=np.int64)
         mapping[nodes.ravel()] = dofs.ravel()
         return mapping
+
+    def _axis_partners(self) -> tuple[np.ndarray, np.ndarray]:
+        """Obstacle dofs with ∫ φ_i r ds = 0 (P2 vertices on the axis): their reaction is
+        round-off, so they take the contact state of the nearest obstacle dof (the mid-edge
+        dof of their facet, local on the same rank)."""
+        vec = fem_petsc.assemble_vector(self._weights)
+        vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        vec.ghostUpdate(addv=PETSc.InsertMode.INSERT, mode=PETSc.ScatterMode.FORWARD)
+        with vec.localForm() as local:
+            weights = local.array[self._obstacle[0]].copy()
+        vec.destroy()
+        top = self.comm.allreduce(float(np.max(weights, initial=0.0)), op=MPI.MAX)
+        weightless = np.flatnonzero(weights <= 1e-9 * top)
+        x = self.vy_space.tabulate_dof_coordinates()[self._obstacle[1]]
+        partner = np.empty(len(weightless), dtype=np.int64)
+        for i, k in enumerate(weightless):
+            d = np.hypot(x[:, 0] - x[k, 0], x[:, 1] - x[k, 1])
+            d[weightless] = np.inf
+            partner[i] = int(np.argmin(d))
+        return weightless, partner
+
+    def _obstacle_nodes(self, fdim: int, facets: np.ndarray) -> np.ndarray:
+        """Geometry nodes (local + ghost) on the obstacle facets of any rank."""
+        marker = fem.Function(self.velocity_space)
+        blocks = fem.locate_dofs_topological(self.velocity_space, fdim, facets)
+        marker.x.array.reshape(-1, 2)[blocks, 1] = 1.0
+        marker.x.scatter_reverse(la.InsertMode.add)
+        marker.x.scatter_forward()
+        return np.flatnonzero(marker.x.array.reshape(-1, 2)[self._node_to_dof, 1] > 0)
+
+    def _strip(self, dt: float, current_density) -> None:
+        """Remove Li at the touching obstacle nodes: y += δ = Ω j Δt / F (j in A/m², a
+        number or a callable of x with shape (3, m); j > 0 strips, j < 0 plates)."""
+        x = self.msh.geometry.x
+        nodes = self._surface_nodes
+        size = self.comm.allreduce(float(np.max(np.abs(x), initial=0.0)), op=MPI.MAX)
+        nodes = nodes[x[nodes, 1] <= 1e-12 * size]
+        if callable(current_density):
+            j = np.asarray(current_density(x[nodes].T), dtype=float)
+        else:
+            j = np.full(len(nodes), float(current_density))
+        x[nodes, 1] += self.molar_volume * j * dt / FARADAY
 
     def volume(self) -> float:
         """Li area (plane strain, m²/m) or ∫ r dA (axisymmetric, m³/(2π))."""
@@ -263,6 +312,11 @@ class LithiumBody:
         while True:
             passes += 1
             self._landing.x.array[collapsed] = -y0 / (dt * self.rate_scale)
+            # residual round-off grows with the imposed landing speeds (scaled units)
+            landing = self.comm.allreduce(
+                float(np.max(np.abs(self._landing.x.array), initial=0.0)), op=MPI.MAX
+            )
+            self.problem.solver.setTolerances(atol=1e-12 * max(1.0, landing))
             self.bcs[:] = self._fixed
             if self.comm.allreduce(int(np.any(self.active)), op=MPI.MAX):
                 dofs = [mixed[self.active], collapsed[self.active]]
@@ -276,19 +330,26 @@ class LithiumBody:
             )
             enter = ~self.active & (y_end < -1e-12 * scale)
             leave = self.active & (force < -ftol)
+            enter[self._weightless] = leave[self._weightless] = False
             if not self.comm.allreduce(int(np.any(enter | leave)), op=MPI.MAX):
                 return total, passes, y_end
             if passes > 50:
                 raise SolverError("Li contact active set did not settle in 50 passes")
             self.active = (self.active | enter) & ~leave
+            self.active[self._weightless] = self.active[self._partner]
 
-    def step(self, dt: float) -> StepReport:
-        """Advance by dt (s): implicit-midpoint flow with contact, then move the mesh."""
+    def step(self, dt: float, current_density=None) -> StepReport:
+        """Advance by dt (s): strip the contact by Ω j Δt / F if ``current_density`` (A/m²)
+        is given, then the implicit-midpoint flow with contact, then move the mesh."""
         x = self.msh.geometry.x
+        size = self.comm.allreduce(float(np.max(np.abs(x), initial=0.0)), op=MPI.MAX)
+        touching = self.vy_space.tabulate_dof_coordinates()[self._obstacle[1], 1] <= 1e-12 * size
+        self.active |= touching  # in contact at the start of the step (before stripping)
+        self.active[self._weightless] = self.active[self._partner]
+        if current_density is not None:
+            self._strip(dt, current_density)
         x0 = x.copy()
         y0 = self.vy_space.tabulate_dof_coordinates()[self._obstacle[1], 1]
-        size = self.comm.allreduce(float(np.max(np.abs(x0), initial=0.0)), op=MPI.MAX)
-        self.active |= y0 <= 1e-12 * size  # touching at the start of the step
         move = np.zeros((x.shape[0], 2))
         newton = passes = iteration = 0
         while True:
@@ -304,7 +365,8 @@ class LithiumBody:
             move = new
             if change <= self.midpoint_rtol * size:
                 break
-        force, self.contact_pressure = self.reactions()
+        self.contact_reaction, self.contact_pressure = self.reactions()
+        force = self.contact_reaction
         owned = self._obstacle[1] < self.vy_space.dofmap.index_map.size_local
         x[:, :2] = x0[:, :2] + move
         self.time += dt

@@ -29,11 +29,13 @@ import pytest
 from mpi4py import MPI
 
 from lisse.meshes.geometry import FACET_TAGS
+from lisse.units import FARADAY
 from tests.helpers import run_mpi
 
 HOLE, OUTER, LEFT, BOTTOM = (FACET_TAGS[k] for k in ("void_lithium", "side_lithium", "axis",
                                                      "contact"))
 TOP, SIDE = FACET_TAGS["collector"], FACET_TAGS["side_lithium"]
+OMEGA = 1.3e-5  # m³/mol, Li molar volume (only converts the current into a recession)
 
 
 def m2_rate(n: float, a: float, b: float, p: float) -> float:
@@ -156,7 +158,8 @@ def test_m2_large_deformation_closure_and_volume(validation):
     assert drift < 1e-6
 
 
-def block_body(geometry: str, n: float, p: float, width=1.0, height=0.5, cells=(8, 4)):
+def block_body(geometry: str, n: float, p: float, width=1.0, height=0.5, cells=(8, 4),
+               sigma0=1.0, molar_volume=0.0):
     from dolfinx import mesh as dmesh
 
     from lisse.solver.physics.lithium_body import LithiumBody
@@ -173,8 +176,8 @@ def block_body(geometry: str, n: float, p: float, width=1.0, height=0.5, cells=(
     idx, val = np.concatenate(idx), np.concatenate(val)
     order = np.argsort(idx)
     tags = dmesh.meshtags(msh, 1, idx[order], val[order])
-    return LithiumBody(msh, tags, geometry, 1.0, 1.0, n, {TOP: p}, symmetry={LEFT: 0},
-                       obstacle=(BOTTOM,))
+    return LithiumBody(msh, tags, geometry, sigma0, 1.0, n, {TOP: p}, symmetry={LEFT: 0},
+                       obstacle=(BOTTOM,), molar_volume=molar_volume)
 
 
 def _extent(body, axis: int) -> float:
@@ -220,6 +223,97 @@ def test_block_contact_patch(geometry, validation):
                       worst < 1e-6)
 
 
+def _current(delta: float, dt: float) -> float:
+    """j (A/m²) that strips a thickness δ in dt: δ = Ω j Δt / F."""
+    return delta * FARADAY / (OMEGA * dt)
+
+
+def _bottom(body) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) of all geometry nodes of the Li bottom (y < 0.1), gathered on every rank."""
+    x = body.msh.geometry.x
+    own = x[: body.msh.geometry.index_map().size_local]
+    own = own[own[:, 1] < 0.1]
+    nodes = np.concatenate(body.comm.allgather(own[:, :2]))
+    return nodes[:, 0], nodes[:, 1]
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_rigid_li_stripping(partial, validation):
+    """Creep practically off (σ0 = 1e10 p, n = 1: the residual creep sag of the unsupported
+    half is ~1e-6 δ).
+    Uniform stripping: the Li translates down rigidly, top at H0 − Σδ, full contact.
+    Stripping on x < W/2 only: the Li rests on the unstripped half, the contact over the
+    stripped half opens by exactly δ in the first step (then no current flows there),
+    λ = 0 on the open part, λ ≥ 0 elsewhere, the force balance holds, and the Li lost is
+    the nodal (trapezoidal) integral of the consumption."""
+    p, dt, delta, steps, height = 1.0, 1.0, 1e-3, 5, 0.5
+    body = block_body("plane", 1.0, p, height=height, cells=(16, 4), sigma0=1e10,
+                      molar_volume=OMEGA)
+    j0 = _current(delta, dt)
+    current = (lambda x: np.where(x[0] < 0.5 - 1e-9, j0, 0.0)) if partial else j0
+    volume = body.volume()
+    for _ in range(steps):
+        report = body.step(dt, current)
+        assert report.penetration <= 1e-12
+        assert report.contact_force == pytest.approx(p * 1.0, rel=1e-6)
+        force = body.contact_reaction  # complementarity: R = 0 off contact, R ≥ 0 on it
+        scale = body.comm.allreduce(float(np.max(np.abs(force), initial=0.0)), op=MPI.MAX)
+        # (off contact R is the Newton residual, ~1e-8 of the reactions in this stiff limit)
+        assert np.all(np.abs(force[~body.active]) <= 1e-6 * scale)
+        assert np.all(force[body.active] >= -1e-6 * scale)
+    x, y = _bottom(body)
+    if partial:
+        stripped = x < 0.5 - 1e-9
+        gap_error = float(np.max(np.abs(y[stripped] - delta)) / delta)
+        assert np.max(np.abs(y[~stripped])) <= 1e-5 * delta  # residual creep lifts the edge
+        assert gap_error < 1e-5
+        assert body.comm.allreduce(int(np.sum(body.active)), op=MPI.SUM) > 0
+        lost = delta * (0.5 - 1 / 32)  # trapezoid: the node at x = W/2 is not stripped
+        value = f"gap/δ − 1 = {gap_error:.1e}"
+    else:
+        assert np.max(np.abs(y)) <= 1e-12  # full contact kept
+        descent = steps * delta
+        top_error = abs(_extent(body, 1) - (height - descent)) / descent
+        assert top_error < 1e-5
+        lost = descent
+        value = f"top error/Σδ = {top_error:.1e}"
+    assert volume - body.volume() == pytest.approx(lost, rel=1e-5)
+    validation.record(f"Li body rigid-Li stripping ({'partial' if partial else 'uniform'})",
+                      "gap = Ω∫j dt/F", "closed form", "1e-5", value, "16×4 block", True)
+
+
+@pytest.mark.parametrize("geometry", ["plane", "axisymmetric"])
+def test_e5_stripping_bookkeeping(geometry, validation):
+    """E5: creeping Li (n = 3) pressed at p, stripped by j = j0 (1 + cos(πx/W0)/2): the Li
+    stays in full contact and its volume falls by ∫∫ j Ω/F dA dt (exact integral over the
+    contact width at each step) within 0.5 %."""
+    n, p, z, delta, width = 3.0, 0.8, 0.03, 3e-3, 1.0
+    plane = geometry == "plane"
+    body = block_body(geometry, n, p, width=width, cells=(32, 8), molar_volume=OMEGA)
+    rate = (np.sqrt(3) / 2) ** (n + 1) * p**n if plane else p**n
+    dt = z / rate
+    j0, k = _current(delta, dt), np.pi / width
+
+    def current(x):
+        return j0 * (1 + 0.5 * np.cos(k * x[0]))
+
+    volume, consumed = body.volume(), 0.0
+    for _ in range(10):
+        w = float(np.max(_bottom(body)[0]))
+        if plane:
+            integral = w + 0.5 * np.sin(k * w) / k
+        else:
+            integral = w**2 / 2 + 0.5 * ((np.cos(k * w) - 1) / k**2 + w * np.sin(k * w) / k)
+        consumed += OMEGA * j0 * dt / FARADAY * integral
+        report = body.step(dt, current)
+        assert np.all(body.active) and report.penetration <= 1e-12
+    err = abs((volume - body.volume()) / consumed - 1)
+    validation.record(f"Li body E5 stripping bookkeeping ({geometry})", "∫∫ j Ω/F dA dt",
+                      "validation.md E5", "0.5 %", f"{err:.1e}", "32×8 P1-geometry block",
+                      err < 5e-3)
+    assert err < 5e-3
+
+
 def _block_numbers() -> tuple[float, float]:
     """(contact force, height) of the axisymmetric block after three steps."""
     body = block_body("axisymmetric", 3.0, 0.8)
@@ -228,9 +322,19 @@ def _block_numbers() -> tuple[float, float]:
     return report.contact_force, _extent(body, 1)
 
 
+def _stripped_volume() -> float:
+    """Li volume of the axisymmetric block after three steps of non-uniform stripping."""
+    body = block_body("axisymmetric", 3.0, 0.8, cells=(16, 4), molar_volume=OMEGA)
+    j0 = _current(3e-3, 0.1)
+    for _ in range(3):
+        body.step(0.1, lambda x: j0 * (1 + 0.5 * np.cos(np.pi * x[0])))
+    return body.volume()
+
+
 def _numbers() -> dict:
     force, height = _block_numbers()
-    return {"m2_n3": initial_rate(3.0)[0], "block_force": force, "block_height": height}
+    return {"m2_n3": initial_rate(3.0)[0], "block_force": force, "block_height": height,
+            "stripped_volume": _stripped_volume()}
 
 
 def test_lithium_body_mpi_matches_serial():
