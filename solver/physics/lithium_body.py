@@ -40,7 +40,14 @@ Iterate: activate dofs whose end-of-step position y_i + Δt v_y,i < −tol, rele
 with R_i < −tol, until the set is unchanged. At convergence non-penetration holds at every
 P2 dof (exactly on the active ones), λ ≥ 0 and λ·gap = 0 dof by dof; the only error is that
 the constraint is nodal (between P2 dofs of a curved edge the surface may dip below y = 0
-by O(h²·curvature)).
+by O(h²·curvature)). Axisymmetric P2 vertices on the axis have ∫ φ_i r ds = 0 (their
+reaction is round-off): they take the contact state of the nearest obstacle dof.
+
+Stripping (prescribed j, no current solve yet). Before the flow step, every obstacle
+geometry node in contact (y = 0) moves up by δ = Ω j Δt / F; the flow step then brings it
+back to the plane where the Li can follow (active dofs land on y = 0) or leaves a gap
+(released dofs). The Li removed is the nodal interpolant of j integrated over the contact
+(exact for j linear on each edge; O(h²) otherwise), and the flow conserves the rest.
 """
 
 from __future__ import annotations
@@ -137,6 +144,7 @@ class LithiumBody:
         self.rate_scale = rate0 * (self.stress_scale / sigma0) ** n
         self.midpoint_rtol, self.max_midpoint = midpoint_rtol, max_midpoint
         self.molar_volume = molar_volume
+        self.length = self.comm.allreduce(float(np.max(np.abs(msh.geometry.x))), op=MPI.MAX)
         self.time = 0.0
         # R_i (N per unit weight) and λ_i (Pa) at the obstacle dofs, last step, at the midpoint
         self.contact_reaction = self.contact_pressure = np.zeros(0)
@@ -312,11 +320,15 @@ class LithiumBody:
         while True:
             passes += 1
             self._landing.x.array[collapsed] = -y0 / (dt * self.rate_scale)
-            # residual round-off grows with the imposed landing speeds (scaled units)
+            # residuals scale as P̃ L (plane) or P̃ L² (axisymmetric), L the body size, and
+            # their round-off grows with the imposed landing strain rates (scaled units)
             landing = self.comm.allreduce(
                 float(np.max(np.abs(self._landing.x.array), initial=0.0)), op=MPI.MAX
             )
-            self.problem.solver.setTolerances(atol=1e-12 * max(1.0, landing))
+            reference = self.length ** (2 if self.axisymmetric else 1)  # residual scale
+            self.problem.solver.setTolerances(
+                atol=1e-12 * reference * max(1.0, landing / self.length)
+            )
             self.bcs[:] = self._fixed
             if self.comm.allreduce(int(np.any(self.active)), op=MPI.MAX):
                 dofs = [mixed[self.active], collapsed[self.active]]
