@@ -382,3 +382,72 @@ def test_cell_mesh_lithium_under_collector_pressure(validation):
     assert drift < 1e-7
     validation.record("Li body on a cell mesh (axisymmetric, void)", "contact force p·A",
                       "force balance", "1e-9", "exact", "PatchCell mesh, Li submesh", True)
+
+
+def notch_body(h: float = 0.04):
+    """Plane-strain Li block 1 × 0.5 with a flat void (notch) 0 < x < 0.3, height 0.02, at
+    the symmetry line, P2 geometry; σ0 = ε̇0 = 1, n = 3, p = 1 on the top."""
+    import gmsh
+    from dolfinx.io.gmsh import model_to_mesh
+
+    from lisse.solver.physics.lithium_body import LithiumBody
+
+    comm = MPI.COMM_WORLD
+    gmsh.initialize()
+    gmsh.option.setNumber("General.Terminal", 0)
+    gmsh.model.add("notch")
+    if comm.rank == 0:
+        geo = gmsh.model.geo
+        corners = [(0, 0.02), (0.3, 0.02), (0.3, 0), (1, 0), (1, 0.5), (0, 0.5)]
+        pts = [geo.addPoint(x, y, 0, h) for x, y in corners]
+        lines = [geo.addLine(pts[i], pts[(i + 1) % 6]) for i in range(6)]
+        geo.addPlaneSurface([geo.addCurveLoop(lines)])
+        geo.synchronize()
+        gmsh.model.addPhysicalGroup(2, [1], 2)
+        for tag, group in ((HOLE, lines[0:2]), (BOTTOM, [lines[2]]), (SIDE, [lines[3]]),
+                           (TOP, [lines[4]]), (LEFT, [lines[5]])):
+            gmsh.model.addPhysicalGroup(1, group, tag)
+        gmsh.model.mesh.generate(2)
+        gmsh.model.mesh.setOrder(2)
+    data = model_to_mesh(gmsh.model, comm, 0, gdim=2)
+    gmsh.finalize()
+    body = LithiumBody(data.mesh, data.facet_tags, "plane", 1.0, 1.0, 3.0, {TOP: 1.0},
+                       symmetry={LEFT: 0}, obstacle=(BOTTOM, HOLE))
+    return body, data.facet_tags
+
+
+def test_void_roof_touches_down(validation):
+    """A flat void at the interface closes under pressure: the roof comes down onto the
+    electrolyte, the active set grows onto the void facets, no dof penetrates, R = 0 off
+    contact and R ≥ 0 on it, the contact carries p times the top's projected width on the
+    midpoint configuration, and the Li area is conserved to 1e-12."""
+    from dolfinx import mesh as dmesh
+
+    body, tags = notch_body()
+    top = np.unique(dmesh.entities_to_geometry(body.msh, 1, tags.find(TOP)).ravel())
+
+    def top_width():
+        x = body.msh.geometry.x[top, 0]
+        return body.comm.allreduce(float(np.max(x, initial=0.0)), op=MPI.MAX)
+
+    area = body.volume()
+    counts = []
+    for _ in range(3):
+        before = top_width()
+        report = body.step(0.01)
+        counts.append(report.active)
+        assert report.penetration <= 1e-12
+        assert report.contact_force == pytest.approx((before + top_width()) / 2, rel=1e-9)
+        force = body.contact_reaction
+        scale = body.comm.allreduce(float(np.max(np.abs(force), initial=0.0)), op=MPI.MAX)
+        assert np.all(np.abs(force[~body.active]) <= 1e-6 * scale)
+        assert np.all(force[body.active] >= -1e-6 * scale)
+    assert counts[-1] > counts[0]  # the roof touched down
+    roof = body.msh.geometry.x[:, 1][body.msh.geometry.x[:, 0] < 0.29]
+    lowest = body.comm.allreduce(float(np.min(roof, initial=1.0)), op=MPI.MIN)
+    assert lowest == pytest.approx(0.0, abs=1e-12)
+    drift = abs(body.volume() / area - 1)
+    assert drift < 1e-12
+    validation.record("Li body: void roof touches down", "contact conditions, area",
+                      "complementarity, incompressibility", "1e-12", f"area {drift:.1e}",
+                      "P2 notched block, h = 0.04", True)
