@@ -214,7 +214,7 @@ def _run(args, comm) -> None:
                          overwrite=args.overwrite, label="-o" if args.output else None,
                          resume=args.resume)
     except Interrupted as exc:  # resumable: say how, exit 3
-        folder = args.resume or args.output or _load(args)[1].output.directory
+        folder = args.output or args.resume or _load(args)[1].output.directory
         again = ["lisse", "run", args.case, *(f"--set={o}" for o in args.overrides),
                  "--resume", str(folder)]
         if comm.rank == 0:
