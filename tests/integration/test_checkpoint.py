@@ -80,7 +80,8 @@ def reference(tmp_path_factory) -> Path:
     """The uninterrupted serial run."""
     folder = tmp_path_factory.mktemp("reference")
     write_case(folder)
-    proc = run_lisse(["run", "case.yaml", "-o", "full"], cwd=folder)
+    proc = run_lisse(["run", "case.yaml", "-o", "full", "--set",  # no checkpoints: faster
+                      "evolution.checkpoint_every_steps=0"], cwd=folder)
     assert proc.returncode == 0, proc.stderr
     return folder / "full"
 
