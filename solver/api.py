@@ -100,19 +100,35 @@ def _comm(comm):
 
 def run(case: str | Path | dict | Case, overrides: list[str] | tuple = (),
         output: str | Path | None = None, comm=None, overwrite: bool = False,
-        label: str | None = None) -> Result:
+        label: str | None = None, resume: str | Path | None = None) -> Result:
     """Run a case — steady, or its evolution protocol if it has one — into ``output``
     (default: the case's output.directory). An existing folder that lisse did not write
-    is refused unless ``overwrite`` (docs/api.md); ``label`` names the output in errors."""
+    is refused unless ``overwrite`` (docs/api.md); ``label`` names the output in errors.
+
+    ``resume``: a folder of an evolution run stopped with a checkpoint (its target, or its
+    staging folder ``.NAME.partial``); the run goes on from there into ``output`` (default:
+    that folder) and ends as the uninterrupted run would (docs/reliability.md). A stopped
+    run raises ``lisse.solver.io.checkpoint.Interrupted`` (exit code 3)."""
     from lisse.solver.studies.dispatch import run_case, run_kind
 
     case = load_case(case, overrides)
     params = resolve(case)
     comm = _comm(comm)
+    if resume is not None and output is None:
+        output = _resume_target(Path(resume))
     out = claim(Path(output or params.output.directory), comm, overwrite,
                 label or ("output" if output else "output.directory"))
-    run_case(params, out, comm, resolved_dict(case), argv=sys.argv)
+    run_case(params, out, comm, resolved_dict(case), argv=sys.argv, resume=resume)
     return Result.from_folder(out, run_kind(params))
+
+
+def _resume_target(folder: Path) -> Path:
+    """The run folder a resume writes into by default: ``folder``, or the target of a
+    staging folder ``.NAME.partial``."""
+    name = folder.resolve().name
+    if name.startswith(".") and name.endswith(".partial"):
+        return folder.resolve().with_name(name[1:-len(".partial")])
+    return folder
 
 
 def ccd(case: str | Path, overrides: list[str] | tuple = (), vary: str | None = None,

@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--output", help="output folder (default: the case's "
                      "output.directory)")
     _overwrite_option(run)
+    run.add_argument("--resume", metavar="DIR", help="go on from the checkpoint of an "
+                     "evolution run stopped by SIGTERM or SIGINT (DIR: its output folder); "
+                     "the case must be the same (docs/reliability.md)")
     eis = case_command("eis", "impedance spectrum of a case about its steady state (its "
                        "impedance section)")
     eis.add_argument("-o", "--output", help="output folder (default: the case's "
@@ -210,9 +213,22 @@ def _mesh(args, comm) -> None:
 
 def _run(args, comm) -> None:
     from lisse.solver import api
+    from lisse.solver.io.checkpoint import Interrupted
 
-    result = api.run(args.case, args.overrides, args.output, comm, overwrite=args.overwrite,
-                     label="-o" if args.output else None)
+    try:
+        result = api.run(args.case, args.overrides, args.output, comm,
+                         overwrite=args.overwrite, label="-o" if args.output else None,
+                         resume=args.resume)
+    except Interrupted as exc:  # resumable: say how, exit 3
+        folder = args.output or args.resume or _load(args)[1].output.directory
+        again = ["lisse", "run", args.case, *(f"--set={o}" for o in args.overrides),
+                 "--resume", str(folder)]
+        if comm.rank == 0:
+            import shlex
+
+            print(f"lisse: interrupted at t = {exc.time:.6g} s; resume with: "
+                  f"{shlex.join(again)}", file=sys.stderr, flush=True)
+        sys.exit(exc.exit_code)
     lines = (_evolution_lines if result.kind == "evolution" else _steady_lines)(result.summary)
     _say(comm, "\n".join([f"results: {result.folder.resolve()}", *lines]))
 

@@ -10,6 +10,7 @@
 # resubmitted tasks are harmless. Extra arguments go to `lisse sweep` (-o, --retry-failed).
 # Cap concurrent tasks with --array=0-999%50; split arrays above MaxArraySize with
 # LISSE_INDEX_OFFSET (the case index is SLURM_ARRAY_TASK_ID + LISSE_INDEX_OFFSET).
+# Add --signal=TERM@120 to checkpoint evolution cases before the time limit (docs/reliability.md)
 #SBATCH --job-name=lisse-case
 #SBATCH --ntasks=1
 #SBATCH --cpus-per-task=1

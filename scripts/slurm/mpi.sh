@@ -8,6 +8,7 @@
 # Resubmitting the same command after a time-out finishes the sweep: finished cases are
 # skipped. Extra arguments go to `lisse sweep` (-o, --retry-failed). Without srun (no
 # SLURM), use `mpirun -n N lisse sweep SWEEP.yaml --ranks-per-case K` directly.
+# Add --signal=TERM@120 to checkpoint evolution cases before the time limit (docs/reliability.md)
 #SBATCH --job-name=lisse-sweep
 #SBATCH --ntasks=8
 #SBATCH --cpus-per-task=1

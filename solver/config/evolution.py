@@ -128,6 +128,10 @@ class EvolutionSpec(_Strict):
     # start and the end; default: 3 evenly spaced over the protocol
     interface_times_h: list[Number] | None = None
     failure: FailureSpec = Field(default_factory=FailureSpec)
+    # checkpoints of a run (docs/reliability.md): after the step ending this much wall time
+    # since the last one, and every this many steps; 0 turns either off
+    checkpoint_interval_s: Number = Field(300.0, ge=0)
+    checkpoint_every_steps: Integer = Field(0, ge=0)
     ccd: CcdSpec = Field(default_factory=CcdSpec)
 
     @model_validator(mode="after")
@@ -200,6 +204,8 @@ def settings(spec: EvolutionSpec, electrode: dict[str, float], stack_pressure_MP
         contact_tolerance=spec.contact_tolerance_nm / NM_PER_M,
         min_contact_fraction=fail.min_contact_fraction, max_voltage=fail.max_voltage_V,
         max_void_volume=fail.max_void_volume_um / UM_PER_M,
+        checkpoint_interval=spec.checkpoint_interval_s,
+        checkpoint_steps=spec.checkpoint_every_steps,
         ccd=CcdSettings(capacity=spec.ccd.capacity_mAh_cm2 * C_M2_PER_MAH_CM2,
                         start=spec.ccd.start_mA_cm2 * A_M2_PER_MA_CM2,
                         maximum=spec.ccd.max_mA_cm2 * A_M2_PER_MA_CM2, rtol=spec.ccd.rtol))

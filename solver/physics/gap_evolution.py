@@ -73,6 +73,9 @@ class EvolutionSettings:
     min_contact_fraction: the interface has failed below this contact fraction.
     max_voltage: cell-voltage cut-off [V] (|V|).
     max_void_volume: void volume per interface area [m] at which void growth has run away.
+    checkpoint_interval, checkpoint_steps: a run (``solver.studies.evolution``) writes a
+    checkpoint after the step that ends this much wall time [s] or this many steps after
+    the last one; 0 turns either off.
     """
 
     steps: tuple[ProtocolStep, ...]
@@ -93,6 +96,8 @@ class EvolutionSettings:
     field_snapshots: int = 10
     interface_times: tuple[float, ...] = ()
     ccd: CcdSettings = CcdSettings()
+    checkpoint_interval: float = 300.0  # wall time [s] between checkpoints (0: none)
+    checkpoint_steps: int = 0  # time steps between checkpoints (0: none)
 
 
 @dataclass
@@ -122,6 +127,26 @@ class Outcome:
     failure_mode: str = ""
     failure_time: float = math.nan
     cutbacks: int = 0
+    paused: bool = False  # stopped between steps by ``pause`` (resumable), not finished
+
+
+@dataclass
+class StepControl:
+    """The time-step controller of ``InterfaceEvolution.run``: with the interface state and
+    the records, all that a restart needs to go on exactly as an uninterrupted run.
+
+    index: the protocol step being run; end: its end time [s] (nan before it starts);
+    dt: the next trial step length [s]; cutbacks: step halvings used in this protocol step;
+    halved: the last step was a halved one (kept once before growing again);
+    previous: the state before the last step and that step's length [s], for a cut-back.
+    """
+
+    index: int = 0
+    end: float = math.nan
+    dt: float = math.nan
+    cutbacks: int = 0
+    halved: bool = False
+    previous: tuple[dict, float] | None = None
 
 
 class ContactLost(Exception):
@@ -300,22 +325,28 @@ class InterfaceEvolution:
         for k, v in state.items():
             setattr(self, k, np.copy(v) if np.ndim(v) else float(v))
 
-    def run(self, progress=None) -> Outcome:
-        """Run the protocol. ``progress(record, solution, j)`` is called after every step.
+    def run(self, progress=None, pause=None, control: StepControl | None = None,
+            outcome: Outcome | None = None) -> Outcome:
+        """Run the protocol, or go on from ``control`` and ``outcome`` (a restart; the
+        interface state restored with ``_restore``). ``progress(record, solution, j)`` is
+        called after every step, then ``pause(control, outcome)``: if it returns True the run
+        stops there with ``outcome.paused`` set (resumable from that control and outcome).
 
         A current solve that fails (solver error) is retried from the state before the
         previous step of the same protocol step, with that step halved, up to
         ``max_cutbacks`` times per protocol step; then EvolutionError (with the records so
         far)."""
         s = self.settings
-        outcome = Outcome()
-        dt = s.initial_time_step
-        for step in s.steps:
-            end = self.time + step.duration
-            previous = None  # (state before the last step, its length) within this step
-            cutbacks, halved = 0, False
-            while self.time < end * (1 - 1e-12):
-                dt = min(dt, end - self.time, s.max_time_step)
+        outcome = Outcome() if outcome is None else outcome
+        c = StepControl(dt=s.initial_time_step) if control is None else control
+        outcome.paused = False
+        while c.index < len(s.steps):
+            step = s.steps[c.index]
+            if math.isnan(c.end):  # entering the protocol step
+                c.end = self.time + step.duration
+                c.previous, c.cutbacks, c.halved = None, 0, False
+            while self.time < c.end * (1 - 1e-12):
+                dt = min(c.dt, c.end - self.time, s.max_time_step)
                 saved = self._save()
                 try:
                     dt, sol, j = self.advance(step.current_density, dt)
@@ -325,19 +356,19 @@ class InterfaceEvolution:
                     return outcome
                 except SolverError as exc:
                     self._restore(saved)
-                    if previous is None or cutbacks >= s.max_cutbacks:
+                    if c.previous is None or c.cutbacks >= s.max_cutbacks:
                         raise EvolutionError(
                             f"the current solve failed at t = {self.time:.6g} s after "
-                            f"{cutbacks} step cut-backs: {exc}", outcome) from exc
-                    state, last = previous
+                            f"{c.cutbacks} step cut-backs: {exc}", outcome) from exc
+                    state, last = c.previous
                     self._restore(state)
                     outcome.records.pop()
-                    previous, dt = None, last / 2
-                    cutbacks += 1
+                    c.previous, c.dt = None, last / 2
+                    c.cutbacks += 1
                     outcome.cutbacks += 1
-                    halved = True
+                    c.halved = True
                     continue
-                previous = (saved, dt)
+                c.previous = (saved, dt)
                 rec = self.record(step.current_density, sol, j, step.label)
                 outcome.records.append(rec)
                 if progress is not None:
@@ -347,10 +378,15 @@ class InterfaceEvolution:
                     outcome.failed, outcome.failure_mode = True, mode
                     outcome.failure_time = self.time
                     return outcome
-                if halved:  # keep the halved step once before growing again
-                    halved = False
+                if c.halved:  # keep the halved step once before growing again
+                    c.halved, c.dt = False, dt
                 else:
-                    dt = min(2 * dt, s.max_time_step)
+                    c.dt = min(2 * dt, s.max_time_step)
+                if pause is not None and pause(c, outcome):
+                    outcome.paused = True
+                    return outcome
+            c.index += 1
+            c.end = math.nan
         return outcome
 
     def _failure(self, rec: Record) -> str:

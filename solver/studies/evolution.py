@@ -8,10 +8,13 @@ import time
 
 import numpy as np
 import yaml
+from mpi4py import MPI
 
+from lisse.meshes.cache import geometry_key
 from lisse.solver.config.params import Resolved
 from lisse.solver.errors import SolverError, UserError
-from lisse.solver.io import evolution_plots
+from lisse.solver.io import checkpoint, evolution_plots
+from lisse.solver.io.checkpoint import Interrupted, StopRequests
 from lisse.solver.io.progress import Progress
 from lisse.solver.io.runfolder import RunFolder, run_record
 from lisse.solver.physics.gap_evolution import (
@@ -19,6 +22,8 @@ from lisse.solver.physics.gap_evolution import (
     InterfaceEvolution,
     Outcome,
     ProtocolStep,
+    Record,
+    StepControl,
 )
 from lisse.solver.studies.ccd_search import CcdResult, Trial, find_ccd
 from lisse.solver.studies.gap_closure import measure_gap_closure
@@ -65,25 +70,36 @@ def _with_closure_rate(model: Model, settings, say=None):
 
 
 def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
-                  argv: list[str] | None = None) -> dict:
-    """Run the case's protocol and write its folder; returns the summary."""
+                  argv: list[str] | None = None, resume=None) -> dict:
+    """Run the case's protocol and write its folder; returns the summary.
+
+    With ``resume`` (a run folder, or its staging folder) the run goes on from the
+    checkpoint there (``solver.io.checkpoint``) and ends as the uninterrupted run would.
+    Checkpoints are written into the staging folder every ``checkpoint_every_steps`` steps
+    and every ``checkpoint_interval_s`` of wall time; SIGTERM or SIGINT writes one at the end
+    of the current step and stops the run with ``Interrupted`` (exit code 3)."""
     settings = _settings(params)
     if not settings.steps:
         raise UserError("evolution.steps: give at least one step (or a staircase)")
     start = time.perf_counter()
+    restart = _load_checkpoint(params, resume, comm, resolved_config)
     model = build_model(params, comm, "evolution")
     settings = _with_closure_rate(model, settings)
     folder = RunFolder(outdir, comm)
     try:
         evo = InterfaceEvolution(params, settings, model.reset(), comm)
+        snapshots, control, outcome, wall_before = [_snapshot(evo, "initial")], None, None, 0.0
+        if restart is not None:
+            snapshots, control, outcome, wall_before = _restore(evo, restart, resume)
         progress = Progress("evolution", comm=comm)
-        snapshots = [_snapshot(evo, "initial")]
         profile_times = list(settings.interface_times)
+        _passed(profile_times, evo.time)
         fields = None
         if params.output.fields and settings.field_snapshots > 0:
             total = sum(step.duration for step in settings.steps)
             fields = FieldSeries(folder, evo,
                                  np.linspace(0, total, settings.field_snapshots + 1)[1:])
+            _passed(fields.times, evo.time)
             fields.write(None, None)
 
         def report(rec, sol, j):
@@ -93,19 +109,30 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
             if _passed(profile_times, evo.time):
                 snapshots.append(_snapshot(evo, f"t{len(snapshots)}"))
 
+        def save(control, outcome) -> None:
+            wall = wall_before + time.perf_counter() - start
+            _write_checkpoint(folder, evo, control, outcome, snapshots, wall,
+                              resolved_config)
+
         error = None
-        try:
-            outcome = evo.run(report)
-        except EvolutionError as exc:  # write what was computed, then report the error
-            error, outcome = exc, exc.outcome
+        with StopRequests() as stops:
+            pause = Checkpoints(settings, stops, save, comm)
+            if restart is not None:  # the checkpoint now lives in this run's staging folder
+                save(control, outcome)
+            try:
+                outcome = evo.run(report, pause, control, outcome)
+            except EvolutionError as exc:  # write what was computed, then report the error
+                error, outcome = exc, exc.outcome
         progress.close()
         if fields is not None:
             fields.close()
+        if outcome.paused:
+            raise Interrupted(evo.time, folder.stage)
         if snapshots[-1]["time"] != evo.time or len(snapshots) == 1:
             snapshots.append(_snapshot(evo, "final"))
         else:
             snapshots[-1]["label"] = "final"
-        summary = _summary(outcome, evo, time.perf_counter() - start)
+        summary = _summary(outcome, evo, wall_before + time.perf_counter() - start)
         summary["interface_profile_times_s"] = {s["label"]: s["time"] for s in snapshots}
         if error is not None:
             summary |= {"failed": True, "failure_mode": f"solver error: {error}",
@@ -118,6 +145,10 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
         if params.output.plots and comm.rank == 0 and outcome.records:
             evolution_plots.timeseries(folder.path("timeseries.png"), _table(outcome))
         folder.write_json("summary.json", summary)
+        if comm.rank == 0:
+            folder.path(checkpoint.NAME).unlink(missing_ok=True)
+    except Interrupted:  # the staging folder keeps the checkpoint
+        raise
     except BaseException:
         folder.discard()
         raise
@@ -125,6 +156,100 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
     if error is not None:
         raise SolverError(f"{error} (the state so far is in {folder.target})")
     return summary
+
+
+class Checkpoints:
+    """``pause`` of ``InterfaceEvolution.run``: after every step, write a checkpoint when
+    one is due (every ``checkpoint_steps`` steps, every ``checkpoint_interval`` [s] of wall
+    time by rank 0's clock) or a stop was requested on any rank; all ranks decide together
+    (one allreduce per step). Returns True (stop) after a requested stop."""
+
+    def __init__(self, settings, stops: StopRequests, save, comm):
+        self.every, self.interval = settings.checkpoint_steps, settings.checkpoint_interval
+        self.stops, self.save, self.comm = stops, save, comm
+        self.steps, self.last = 0, time.perf_counter()
+
+    def __call__(self, control, outcome) -> bool:
+        self.steps += 1
+        due = 2 if self.stops.requested else 0  # 2: stop, 1: periodic checkpoint
+        if self.comm.rank == 0 and not due:
+            due = int(bool(self.every and self.steps % self.every == 0) or (
+                self.interval > 0 and time.perf_counter() - self.last >= self.interval))
+        due = self.comm.allreduce(due, op=MPI.MAX)
+        if due:
+            self.save(control, outcome)
+            self.last = time.perf_counter()
+        return due == 2
+
+
+_NODE_STATE = ("recession", "pores", "gap")
+_SNAPSHOT = ("gap", "pores", "share")
+
+
+def _write_checkpoint(folder: RunFolder, evo: InterfaceEvolution, control: StepControl,
+                      outcome: Outcome, snapshots: list[dict], wall: float,
+                      resolved_config: dict) -> None:
+    """The run's state after a step: the interface (per node), the time-step controller
+    with the state before the last step (for a cut-back), the records, the interface
+    profiles so far, the wall time [s], the resolved config and the mesh cache key."""
+    columns = {k: getattr(evo, k) for k in _NODE_STATE}
+    scalars = {k: float(getattr(evo, k)) for k in evo._STATE if k not in _NODE_STATE}
+    previous = None
+    if control.previous is not None:
+        state, length = control.previous
+        columns |= {f"previous_{k}": state[k] for k in _NODE_STATE}
+        previous = {"length": length,
+                    **{k: float(v) for k, v in state.items() if k not in _NODE_STATE}}
+    for n, snap in enumerate(snapshots):
+        columns |= {f"snapshot{n}_{k}": snap[k] for k in _SNAPSHOT}
+    meta = {
+        "config": resolved_config, "mesh_key": geometry_key(evo.params.geometry),
+        "scalars": scalars, "previous": previous, "wall_time_s": wall,
+        "control": {"index": control.index, "end": control.end, "dt": control.dt,
+                    "cutbacks": control.cutbacks, "halved": control.halved},
+        "records": [dataclasses.asdict(r) for r in outcome.records],
+        "cutbacks": outcome.cutbacks,
+        "snapshots": [{"label": s["label"], "time": s["time"]} for s in snapshots],
+    }
+    checkpoint.write(folder.path(checkpoint.NAME), evo.comm, evo.x, columns, meta)
+
+
+def _load_checkpoint(params: Resolved, resume, comm, resolved_config: dict):
+    """The checkpoint of ``resume`` (metadata, node coordinates, table), refused if the case
+    is not the checkpointed one; None without ``resume``."""
+    if resume is None:
+        return None
+    where = f"--resume {resume}"
+    path = comm.bcast(checkpoint.location(resume) if comm.rank == 0 else None, root=0)
+    if path is None:
+        raise UserError(f"{where}: no {checkpoint.NAME} in it or in its staging folder "
+                        f"(an evolution run writes one there when stopped)")
+    meta, coords, table = checkpoint.load(path, comm, where)
+    differs = checkpoint.config_difference(meta["config"], resolved_config)
+    if differs is None and meta["mesh_key"] != geometry_key(params.geometry):
+        differs = "the mesh"
+    if differs:
+        raise UserError(f"{where}: the case differs from the checkpointed one ({differs})")
+    return meta, coords, table
+
+
+def _restore(evo: InterfaceEvolution, restart, resume):
+    """Put the checkpointed state into ``evo``; returns the interface profiles, the
+    time-step controller, the outcome so far and the wall time [s] spent before."""
+    meta, coords, table = restart
+    columns = checkpoint.local_columns(meta, coords, table, evo.x, evo.comm,
+                                       f"--resume {resume}")
+    evo._restore({**meta["scalars"], **{k: columns[k] for k in _NODE_STATE}})
+    control = StepControl(**meta["control"])
+    if meta["previous"] is not None:
+        state = {k: v for k, v in meta["previous"].items() if k != "length"}
+        state |= {k: columns[f"previous_{k}"] for k in _NODE_STATE}
+        control.previous = (state, meta["previous"]["length"])
+    outcome = Outcome(records=[Record(**r) for r in meta["records"]],
+                      cutbacks=meta["cutbacks"])
+    snapshots = [{**s, **{k: columns[f"snapshot{n}_{k}"] for k in _SNAPSHOT}}
+                 for n, s in enumerate(meta["snapshots"])]
+    return snapshots, control, outcome, meta["wall_time_s"]
 
 
 def _passed(times: list[float], now: float) -> bool:

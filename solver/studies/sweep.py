@@ -2,14 +2,19 @@
 the cases that have no result — in MPI groups of ranks, in a local pool of worker
 processes, or one case per job-array task — each through the one dispatcher into its own
 folder (written atomically, so killing a sweep loses at most the cases in flight); the table
-(``lisse.solver.io.sweep_table``) is a view of the case folders.
+(``lisse.solver.io.sweep_table``) is a view of the case folders. Ctrl-C (SIGINT) in a local
+pool stops the workers (an evolution case writes a checkpoint into its staging folder
+``cases/.<id>.partial``, ``solver.io.checkpoint``) and records no failure for them: they stay
+pending, and running the sweep again picks them up (an evolution case from its checkpoint).
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -38,18 +43,28 @@ def run_one(sweep: Sweep, case: SweepCase, comm, argv: list[str] | None = None) 
     a failure is recorded, never raised.
 
     Returns the summary (status done) or the failure record (status failed). Errors must be
-    raised on every rank of ``comm`` (as the solver's are) or the group deadlocks.
+    raised on every rank of ``comm`` (as the solver's are) or the group deadlocks. An
+    evolution case with a checkpoint in its staging folder goes on from it; an interrupted
+    one (``Interrupted``, SIGTERM or SIGINT) is raised, not recorded: it stays pending.
     """
     from lisse.solver.config.schema import resolve
+    from lisse.solver.io.checkpoint import Interrupted, location
     from lisse.solver.io.runfolder import RunFolder
-    from lisse.solver.studies.dispatch import run_case
+    from lisse.solver.studies.dispatch import run_case, run_kind
 
     folder = sweep.case_dir(case)
     config = resolved_dict(case.case)
     start = time.perf_counter()
     try:
-        summary = run_case(resolve(case.case), folder, comm, config, argv)
+        params = resolve(case.case)
+        resume = None
+        if run_kind(params) == "evolution":  # an interrupted case goes on from its checkpoint
+            found = comm.bcast(location(folder) if comm.rank == 0 else None, root=0)
+            resume = folder if found is not None else None
+        summary = run_case(params, folder, comm, config, argv, resume=resume)
         return {"status": "done", **summary}
+    except Interrupted:  # resumable, not a failure: the case stays pending
+        raise
     except Exception as exc:  # the case fails, the sweep goes on
         record = {
             "status": "failed",
@@ -98,9 +113,55 @@ def run_groups(
         write_table(sweep)
 
 
+class SweepInterrupted(LisseError):
+    """A local sweep stopped by Ctrl-C (SIGINT): the cases in flight stay pending
+    (resumable); exit code 3, as an interrupted run."""
+
+    exit_code = 3
+
+
+# exit codes of a worker stopped by a signal (not a failure of its case): interrupted with
+# a checkpoint (3), KeyboardInterrupt (130), killed by SIGINT or SIGTERM (negative, 143)
+INTERRUPTED_EXIT = (3, 130, 143, -signal.SIGINT, -signal.SIGTERM)
+
+
+class _Workers:
+    """The worker processes of a local pool; ``interrupt`` stops them all (SIGINT) and
+    starts no new one."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.running: set[subprocess.Popen] = set()
+        self.stopping = False
+
+    def start(self, cmd: list[str], log) -> subprocess.Popen | None:
+        with self.lock:
+            if self.stopping:
+                return None
+            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                    env=_worker_env())
+            self.running.add(proc)
+            return proc
+
+    def wait(self, proc: subprocess.Popen) -> int:
+        code = proc.wait()
+        with self.lock:
+            self.running.discard(proc)
+        return code
+
+    def interrupt(self) -> None:
+        with self.lock:
+            self.stopping = True
+            for proc in self.running:  # a Ctrl-C reached them too; a kill of the pool alone not
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGINT)
+
+
 def run_pool(sweep: Sweep, jobs: int, retry_failed: bool = False, stream=None) -> None:
     """Run the cases in ``jobs`` concurrent worker processes, each ``lisse sweep FILE
-    --case-index I`` (job-array mode) on one rank; the table is rewritten after each case."""
+    --case-index I`` (job-array mode) on one rank; the table is rewritten after each case.
+    Ctrl-C (SIGINT) stops the workers and raises SweepInterrupted: the cases in flight stay
+    pending, with a checkpoint if they are evolution runs."""
     from lisse.solver.io.progress import Progress
 
     todo = to_run(sweep, retry_failed)
@@ -108,21 +169,34 @@ def run_pool(sweep: Sweep, jobs: int, retry_failed: bool = False, stream=None) -
     rows = {c.index: table_row(sweep, c) for c in sweep.cases}
     write_table(sweep, list(rows.values()))
     progress = Progress(sweep.name, total=len(todo), stream=stream)
-    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(todo)))) as pool:
-        futures = {pool.submit(_worker, sweep, case, retry_failed): case for case in todo}
-        try:
-            for future in as_completed(futures):
-                case = futures[future]
-                record = future.result()
-                rows[case.index] = table_row(sweep, case)
-                write_table(sweep, list(rows.values()))
-                progress.advance(message=case_line(case, record))
-        finally:
-            progress.close()
+    workers = _Workers()
+    pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(todo))))
+    futures = {pool.submit(_worker, sweep, case, retry_failed, workers): case
+               for case in todo}
+    try:
+        for future in as_completed(futures):
+            case = futures[future]
+            record = future.result()
+            rows[case.index] = table_row(sweep, case)
+            write_table(sweep, list(rows.values()))
+            progress.advance(message=case_line(case, record))
+    except KeyboardInterrupt:
+        workers.interrupt()
+        pool.shutdown(wait=True, cancel_futures=True)
+        write_table(sweep, [table_row(sweep, c) for c in sweep.cases])
+        tally = counts(sweep)
+        raise SweepInterrupted(
+            f"sweep {sweep.name} interrupted: {tally['done']} done, {tally['failed']} failed, "
+            f"{tally['pending']} pending (the cases in flight stay pending); run the same "
+            "command again to go on") from None
+    finally:
+        pool.shutdown(wait=True)
+        progress.close()
 
 
-def _worker(sweep: Sweep, case: SweepCase, retry_failed: bool) -> dict:
-    """One case in a fresh process: crashes, leaks and Gmsh state stay in that process."""
+def _worker(sweep: Sweep, case: SweepCase, retry_failed: bool, workers: _Workers) -> dict:
+    """One case in a fresh process: crashes, leaks and Gmsh state stay in that process. A
+    worker stopped by a signal (Ctrl-C) records nothing: its case stays pending."""
     logs = sweep.output / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     cmd = [
@@ -140,8 +214,11 @@ def _worker(sweep: Sweep, case: SweepCase, retry_failed: bool) -> dict:
     if retry_failed:
         cmd.append("--retry-failed")
     with open(logs / f"{case.case_id}.log", "w") as log:
-        code = subprocess.call(cmd, stdout=log, stderr=subprocess.STDOUT, env=_worker_env())
+        proc = workers.start(cmd, log)
+        code = None if proc is None else workers.wait(proc)
     status, record = case_state(sweep.case_dir(case))
+    if status == "pending" and (code is None or code in INTERRUPTED_EXIT or workers.stopping):
+        return {"status": "pending", "reason": "interrupted"}
     if status == "pending":  # the worker died before recording anything
         from mpi4py import MPI
 
