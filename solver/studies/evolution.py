@@ -28,18 +28,19 @@ from lisse.solver.physics.gap_evolution import (
 from lisse.solver.studies.ccd_search import CcdResult, Trial, find_ccd
 from lisse.solver.studies.gap_closure import measure_gap_closure
 from lisse.solver.studies.model import Model, build_model, check_supported
+from lisse.units import A_M2_PER_MA_CM2, UM_PER_M
 
 TIMESERIES_COLUMNS = [  # (header with unit, Record attribute, factor from SI)
     ("time_s", "time", 1.0),
-    ("applied_current_density_mA_cm2", "applied_current_density", 0.1),
+    ("applied_current_density_mA_cm2", "applied_current_density", 1 / A_M2_PER_MA_CM2),
     ("cell_voltage_V", "cell_voltage", 1.0),
     ("contact_fraction", "contact_fraction", 1.0),
-    ("void_volume_per_area_um", "void_volume_per_area", 1e6),
-    ("max_gap_um", "max_gap", 1e6),
+    ("void_volume_per_area_um", "void_volume_per_area", UM_PER_M),
+    ("max_gap_um", "max_gap", UM_PER_M),
     ("hotspot_factor", "hotspot_factor", 1.0),
-    ("max_local_current_density_mA_cm2", "max_local_current_density", 0.1),
-    ("li_stripped_um", "li_stripped", 1e6),
-    ("collector_recession_um", "collector_recession", 1e6),
+    ("max_local_current_density_mA_cm2", "max_local_current_density", 1 / A_M2_PER_MA_CM2),
+    ("li_stripped_um", "li_stripped", UM_PER_M),
+    ("collector_recession_um", "collector_recession", UM_PER_M),
     ("mass_balance_error", "mass_balance_error", 1.0),
 ]
 
@@ -325,9 +326,9 @@ def _write_interface(folder: RunFolder, evo: InterfaceEvolution, snapshots: list
     """interface.csv: gap, pore content and contact share at the start ("initial"), at the
     profile times ("t1", "t2", ...; the times are in summary.json) and at the end."""
     gdim = evo.params.geometry.gdim
-    columns = [evo.x[:, k] * 1e6 for k in range(gdim - 1)]
+    columns = [evo.x[:, k] * UM_PER_M for k in range(gdim - 1)]
     for snap in snapshots:
-        columns += [snap["gap"] * 1e6, snap["pores"] * 1e6, snap["share"]]
+        columns += [snap["gap"] * UM_PER_M, snap["pores"] * UM_PER_M, snap["share"]]
     rows = np.concatenate(comm.allgather(np.column_stack(columns)))
     rows = rows[np.argsort(rows[:, 0], kind="stable")]
     names = ["x_um", "y_um"][: gdim - 1]
@@ -350,8 +351,9 @@ def _summary(outcome: Outcome, evo: InterfaceEvolution, wall: float) -> dict:
         "closure_rate_per_s": evo.settings.closure_rate,
         "time_s": evo.time,
         "final_contact_fraction": evo.contact_fraction(),
-        "final_void_volume_per_area_um": (last.void_volume_per_area * 1e6) if last else 0.0,
-        "li_stripped_um": evo.stripped * 1e6,
+        "final_void_volume_per_area_um": (last.void_volume_per_area * UM_PER_M) if last
+        else 0.0,
+        "li_stripped_um": evo.stripped * UM_PER_M,
         "max_mass_balance_error": max((r.mass_balance_error for r in outcome.records),
                                       default=0.0),
         "time_steps": len(outcome.records),

@@ -22,6 +22,7 @@ from lisse.solver.config.params import FARADAY
 from lisse.solver.config.schema import apply_overrides, validation_message
 from lisse.solver.config.yaml_loader import load_mapping
 from lisse.solver.errors import ConfigError
+from lisse.units import A_M2_PER_MA_CM2, UM_PER_M
 
 COLUMNS = (
     "contact",
@@ -147,7 +148,7 @@ class StudySpec(_Strict):
 
         c, m = self.cell, self.mesh
         return PatchCell(
-            radius=c.patch_radius_um * 1e-6,
+            radius=c.patch_radius_um / UM_PER_M,
             width=c.width_ratio,
             lithium=c.lithium_thickness_ratio,
             electrolyte=c.electrolyte_thickness_ratio,
@@ -188,8 +189,8 @@ def reference_scales(spec: StudySpec) -> dict:
 
     omega = material_value("Li", "molar_volume_m3_mol")
     ref = spec.reference
-    v_far = omega * ref.current_density_mA_cm2 * 10.0 / FARADAY
-    rate = v_far / (spec.cell.patch_radius_um * 1e-6 * ref.creep_strain_rate_per_s)
+    v_far = omega * ref.current_density_mA_cm2 * A_M2_PER_MA_CM2 / FARADAY
+    rate = v_far / (spec.cell.patch_radius_um / UM_PER_M * ref.creep_strain_rate_per_s)
     return {
         "molar_volume_m3_mol": omega,
         "far_field_velocity_m_s": v_far,
