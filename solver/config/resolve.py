@@ -164,9 +164,7 @@ REFERENCE_TEMPERATURE_C = 25.0  # °C, unless the electrolyte entry gives refere
 def arrhenius(activation_energy_kJ_mol: float, temperature_C: float,
               reference_C: float) -> float:
     """The Arrhenius factor exp(−E_a/R · (1/T − 1/T_ref)) [-] for E_a [kJ/mol] and the
-    temperatures T, T_ref [°C]; exactly 1 when T = T_ref."""
-    if temperature_C == reference_C:
-        return 1.0
+    temperatures T, T_ref [°C]; exactly 1 when T = T_ref (the difference is exactly 0)."""
     inverse = 1 / kelvin(temperature_C) - 1 / kelvin(reference_C)
     return math.exp(-activation_energy_kJ_mol * J_PER_KJ / GAS_CONSTANT * inverse)
 

@@ -25,6 +25,7 @@ import yaml
 
 import lisse
 from lisse.solver.config.schema import resolve, resolved_dict, validate_case
+from lisse.solver.errors import ConfigError
 from lisse.units import (
     A_M2_PER_MA_CM2,
     FARADAY,
@@ -207,3 +208,24 @@ def test_t1_mpi_matches_serial(tmp_path):
         assert proc.returncode == 0, proc.stderr
         voltages.append(json.loads((out / "summary.json").read_text())["cell_voltage_V"])
     assert voltages[1] == pytest.approx(voltages[0], rel=1e-10)
+
+
+def test_t1_activation_energy_defaults_and_bounds():
+    """Regions and interfaces default to the electrolyte's E_a; E_a ≥ 0, T_ref in range."""
+    case = validate_case(_region_case(25.0, "grains", 1e-8, None))
+    assert case.microstructure.grains.ionic_conductivity_activation_energy_kJ_mol == 36.2
+    assert case.interface.exchange_current_density_activation_energy_kJ_mol is None  # primary
+    bv = validate_case(planar(25.0, {"kinetics": "butler_volmer"}))
+    assert bv.interface.exchange_current_density_activation_energy_kJ_mol == 36.2
+    zero = planar(60.0, {"kinetics": "primary"})
+    zero["materials"]["electrolyte"] = {
+        "name": "LLZO", "ionic_conductivity_activation_energy_kJ_mol": 0}
+    assert resolve(validate_case(zero)).electrolyte.ionic_conductivity == pytest.approx(
+        LLZO_KAPPA_S_CM * S_M_PER_S_CM, rel=1e-15)
+    for key, value, message in [
+            ("ionic_conductivity_activation_energy_kJ_mol", -1, "must be >= 0"),
+            ("reference_temperature_C", 400, "must be in [-50, 300]")]:
+        bad = planar(25.0, {"kinetics": "primary"})
+        bad["materials"]["electrolyte"] = {"name": "LLZO", key: value}
+        with pytest.raises(ConfigError, match=f"{key}: {message}".replace("[", r"\[")):
+            validate_case(bad)
