@@ -3,7 +3,8 @@
 Each material has a ``kind`` ("electrolyte" or "electrode") and properties stored as
 ``{value, source, note}`` with the unit in the key name (``youngs_modulus_GPa``). The keys a
 material of each kind may carry are listed in ``KEYS``; the required ones in ``REQUIRED``.
-Values are in the library's units: conversion to SI happens in ``solver.config.schema.resolve``.
+Values are in the library's units: conversion to SI and to the case temperature happens in
+``solver.config.resolve``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ REQUIRED = {
         "youngs_modulus_GPa",
         "poisson_ratio",
         "li_exchange_current_density_mA_cm2",
+        "ionic_conductivity_activation_energy_kJ_mol",
+        "li_exchange_current_density_activation_energy_kJ_mol",
     ),
     "electrode": (
         "molar_volume_m3_mol",
@@ -38,7 +41,8 @@ REQUIRED = {
     ),
 }
 OPTIONAL = {
-    "electrolyte": ("fracture_toughness_MPa_m05",),
+    # values hold at reference_temperature_C (default 25 °C; solver.config.resolve)
+    "electrolyte": ("fracture_toughness_MPa_m05", "reference_temperature_C"),
     "electrode": ("self_diffusivity_m2_s", "self_diffusion_activation_energy_kJ_mol"),
 }
 KEYS = {kind: REQUIRED[kind] + OPTIONAL[kind] for kind in KINDS}

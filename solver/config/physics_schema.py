@@ -64,7 +64,13 @@ class _MaterialChoice(_Strict):
             value = number
             if key == "poisson_ratio" and not 0 < value < 0.5:
                 _fail(f"must be in (0, 0.5) (got {_got(value)})", key)
-            if not value > 0:
+            if key == "reference_temperature_C":
+                if not -50 <= value <= 300:
+                    _fail(f"must be in [-50, 300] (got {_got(value)})", key)
+            elif key.endswith("_activation_energy_kJ_mol"):
+                if not value >= 0:
+                    _fail(f"must be >= 0 (got {_got(value)})", key)
+            elif not value > 0:
                 _fail(f"must be > 0 (got {_got(value)})", key)
             overrides[key] = value
         return {"name": name, "overrides": overrides}
@@ -106,6 +112,9 @@ class _KineticsSpec(_Strict):
     alpha_c: Number = Field(0.5, gt=0, lt=1)
     resistance_ohm_cm2: Number | None = Field(None, gt=0)  # linear kinetics
     film_resistance_ohm_cm2: Number = Field(0.0, ge=0)  # series surface film
+    # E_a of i0 (and of 1/Z, linear) [kJ/mol]; default: the electrolyte's
+    # li_exchange_current_density_activation_energy_kJ_mol (solver.config.resolve)
+    exchange_current_density_activation_energy_kJ_mol: Number | None = Field(None, ge=0)
 
     @model_validator(mode="after")
     def _linear_needs_resistance(self) -> Self:
@@ -201,7 +210,9 @@ class GrainsSpec(_Strict):
     seed: Integer | None = Field(None, ge=0)  # default: the case seed
     band_width_um: Number | None = Field(None, gt=0)  # resolved band; default size_um / 20
     boundary_width_nm: Number = Field(1.0, gt=0)  # physical grain-boundary width δ
-    ionic_conductivity_S_cm: Number = Field(gt=0)  # of the physical boundary
+    ionic_conductivity_S_cm: Number = Field(gt=0)  # of the physical boundary, at T_ref
+    # E_a of the boundary conductivity [kJ/mol]; default: the electrolyte's
+    ionic_conductivity_activation_energy_kJ_mol: Number | None = Field(None, ge=0)
     electronic_conductivity_S_cm: Number | None = Field(None, gt=0)  # default: electrolyte's
     youngs_modulus_GPa: Number | None = Field(None, gt=0)  # default: electrolyte's
 
@@ -259,7 +270,9 @@ class InterlayerSpec(_Strict):
     layer); an unresolved film is ``interface.film_resistance_ohm_cm2``."""
 
     thickness_um: Number = Field(gt=0)
-    ionic_conductivity_S_cm: Number = Field(gt=0)
+    ionic_conductivity_S_cm: Number = Field(gt=0)  # at T_ref
+    # E_a of the layer's conductivity [kJ/mol]; default: the electrolyte's
+    ionic_conductivity_activation_energy_kJ_mol: Number | None = Field(None, ge=0)
     electronic_conductivity_S_cm: Number | None = Field(None, gt=0)  # default: electrolyte's
     youngs_modulus_GPa: Number | None = Field(None, gt=0)  # default: electrolyte's
 

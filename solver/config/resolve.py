@@ -1,6 +1,16 @@
 """Resolution of a validated case to the SI dataclasses of ``solver.config.params``
 (µm→m, mA/cm²→A/m², Ω cm²→Ω m², S/cm→S/m, GPa→Pa, °C→K), and ``resolved_dict``: the
-complete configuration that was run, for ``config_resolved.yaml``."""
+complete configuration that was run, for ``config_resolved.yaml``.
+
+Temperature enters here and only here (``at_temperature``): the ionic conductivities
+(bulk electrolyte, grain boundaries, interlayer), the exchange current densities and the
+linear charge-transfer conductances are given at the reference temperature
+``materials.electrolyte.reference_temperature_C`` (library, default 25 °C) and follow
+
+    X(T) = X_ref · exp(−E_a/R · (1/T − 1/T_ref))
+
+with the activation energy E_a of each quantity (docs/theory.md, "Temperature").
+"""
 
 from __future__ import annotations
 
@@ -27,6 +37,8 @@ from lisse.solver.config.params import (
 if TYPE_CHECKING:
     from lisse.solver.config.physics_schema import MechanicsSpec, _KineticsSpec
     from lisse.solver.config.schema import Case
+
+from lisse.units import GAS_CONSTANT, J_PER_KJ, kelvin
 
 UM_PER_M = 1e6  # lengths: divide µm by this (division keeps 100 µm -> exactly 1e-4 m)
 MA_CM2 = 10.0  # A/m² per mA/cm²
@@ -147,8 +159,65 @@ def _microstructure_properties(case: Case) -> MicrostructureProperties | None:
                                     liquid_conductivity=liquid)
 
 
+REFERENCE_TEMPERATURE_C = 25.0  # °C, unless the electrolyte entry gives reference_temperature_C
+
+
+def arrhenius(activation_energy_kJ_mol: float, temperature_C: float,
+              reference_C: float) -> float:
+    """The Arrhenius factor exp(−E_a/R · (1/T − 1/T_ref)) [-] for E_a [kJ/mol] and the
+    temperatures T, T_ref [°C]; exactly 1 when T = T_ref (the difference is exactly 0)."""
+    inverse = 1 / kelvin(temperature_C) - 1 / kelvin(reference_C)
+    return math.exp(-activation_energy_kJ_mol * J_PER_KJ / GAS_CONSTANT * inverse)
+
+
+def at_temperature(case: Case) -> Case:
+    """A copy of ``case`` with every temperature-dependent input at the case temperature
+    and the reference temperature set to it (so applying it again changes nothing).
+
+    Scaled by exp(−E_a/R (1/T − 1/T_ref)): the electrolyte's ionic conductivity and library
+    i0; each interface's i0 (butler_volmer) and conductance 1/Z (linear) with its
+    ``exchange_current_density_activation_energy_kJ_mol``; the grain-boundary and interlayer
+    ionic conductivities with theirs. Temperature independent: electronic conductivities,
+    film resistances, elastic constants, the liquid void filling (no activation energies in
+    the project sources). Li creep and self-diffusion carry their own Arrhenius laws
+    (absolute prefactors, ``params.Electrode``).
+    """
+    case = case.model_copy(deep=True)
+    temperature = case.temperature_C
+    choice = case.materials.electrolyte
+    values = choice.values()
+    reference = values.get("reference_temperature_C", REFERENCE_TEMPERATURE_C)
+
+    def factor(activation_energy: float) -> float:
+        return arrhenius(activation_energy, temperature, reference)
+
+    choice.overrides.update(
+        ionic_conductivity_S_cm=values["ionic_conductivity_S_cm"]
+        * factor(values["ionic_conductivity_activation_energy_kJ_mol"]),
+        li_exchange_current_density_mA_cm2=values["li_exchange_current_density_mA_cm2"]
+        * factor(values["li_exchange_current_density_activation_energy_kJ_mol"]),
+        reference_temperature_C=temperature,
+    )
+    for spec in (case.interface, case.counter_electrode):
+        energy = spec.exchange_current_density_activation_energy_kJ_mol
+        if energy is None:
+            continue
+        if spec.exchange_current_density_mA_cm2 is not None:
+            spec.exchange_current_density_mA_cm2 *= factor(energy)
+        if spec.resistance_ohm_cm2 is not None:
+            spec.resistance_ohm_cm2 /= factor(energy)
+    ms = case.microstructure
+    for region in () if ms is None else (ms.grains, ms.interlayer):
+        if region is not None:
+            region.ionic_conductivity_S_cm *= factor(
+                region.ionic_conductivity_activation_energy_kJ_mol)
+    return case
+
+
 def resolve(case: Case) -> Resolved:
-    """The case in SI units (µm→m, mA/cm²→A/m², Ω cm²→Ω m², S/cm→S/m, GPa→Pa, °C→K)."""
+    """The case in SI units (µm→m, mA/cm²→A/m², Ω cm²→Ω m², S/cm→S/m, GPa→Pa, °C→K), with
+    the temperature-dependent properties at the case temperature (``at_temperature``)."""
+    case = at_temperature(case)
     electrolyte = case.materials.electrolyte.values()
     electrode = case.materials.electrode.values()
     protocol = case.protocol
@@ -229,7 +298,10 @@ def _evolution(case: Case, electrode: dict[str, float]):
 
 def resolved_dict(case: Case) -> dict[str, Any]:
     """The complete configuration (JSON types) with every default and the material values
-    actually used, for ``config_resolved.yaml``; loading it again gives the same case."""
+    actually used, at the case temperature (``at_temperature``: the reference temperature
+    becomes the case temperature), for ``config_resolved.yaml``; loading it again gives the
+    same case."""
+    case = at_temperature(case)
     data = case.model_dump(mode="json")
     for role in ("electrolyte", "electrode"):
         choice = getattr(case.materials, role)

@@ -108,10 +108,15 @@ class Case(_Strict):
                 f"{self.counter_electrode.kinetics})",
                 "counter_electrode.kinetics",
             )
-        i0 = self.materials.electrolyte.values()["li_exchange_current_density_mA_cm2"]
+        library = self.materials.electrolyte.values()
+        i0 = library["li_exchange_current_density_mA_cm2"]
         for spec in (self.interface, self.counter_electrode):
             if spec.kinetics == "butler_volmer" and spec.exchange_current_density_mA_cm2 is None:
                 spec.exchange_current_density_mA_cm2 = i0
+            if (spec.kinetics in ("butler_volmer", "linear")
+                    and spec.exchange_current_density_activation_energy_kJ_mol is None):
+                spec.exchange_current_density_activation_energy_kJ_mol = library[
+                    "li_exchange_current_density_activation_energy_kJ_mol"]
         if self.output.directory is None:
             self.output.directory = f"results/{self.name}"
         if (self.mechanics.enabled and self.microstructure is not None
@@ -138,6 +143,9 @@ class Case(_Strict):
                 spec.electronic_conductivity_S_cm = bulk["electronic_conductivity_S_cm"]
             if spec is not None and spec.youngs_modulus_GPa is None:
                 spec.youngs_modulus_GPa = bulk["youngs_modulus_GPa"]
+            if spec is not None and spec.ionic_conductivity_activation_energy_kJ_mol is None:
+                spec.ionic_conductivity_activation_energy_kJ_mol = bulk[
+                    "ionic_conductivity_activation_energy_kJ_mol"]
         if ms.void_filling is not None and not (self.geometry.voids
                                                 or self.geometry.random_voids):
             _fail("there are no voids to fill (geometry.voids)", "microstructure.void_filling")

@@ -63,6 +63,7 @@ def test_si_conversion(case_file):
             "counter_electrode.kinetics=butler_volmer",
             "counter_electrode.exchange_current_density_mA_cm2=3",
             "materials.electrolyte.ionic_conductivity_S_cm=5e-4",
+            "materials.electrolyte.reference_temperature_C=60",  # values given at 60 °C
         ],
     )
     r = resolve(case)
