@@ -38,24 +38,28 @@ if TYPE_CHECKING:
     from lisse.solver.config.physics_schema import MechanicsSpec, _KineticsSpec
     from lisse.solver.config.schema import Case
 
-from lisse.units import GAS_CONSTANT, J_PER_KJ, kelvin
-
-UM_PER_M = 1e6  # lengths: divide µm by this (division keeps 100 µm -> exactly 1e-4 m)
-MA_CM2 = 10.0  # A/m² per mA/cm²
-CM2_PER_M2 = 1e4  # Ω m² = Ω cm² / 1e4
-S_CM = 100.0  # S/m per S/cm
-GPA = 1e9  # Pa per GPa
-ZERO_CELSIUS = 273.15  # K
+from lisse.units import (
+    A_M2_PER_MA_CM2,
+    GAS_CONSTANT,
+    J_PER_KJ,
+    NM_PER_M,
+    OHM_CM2_PER_OHM_M2,
+    PA_PER_GPA,
+    PA_PER_MPA,
+    S_M_PER_S_CM,
+    UM_PER_M,
+    kelvin,
+)
 
 
 def _kinetics(spec: _KineticsSpec) -> Kinetics:
     return Kinetics(
         model=spec.kinetics,
-        exchange_current_density=(spec.exchange_current_density_mA_cm2 or 0.0) * MA_CM2,
+        exchange_current_density=(spec.exchange_current_density_mA_cm2 or 0.0) * A_M2_PER_MA_CM2,
         alpha_a=spec.alpha_a,
         alpha_c=spec.alpha_c,
-        resistance=(spec.resistance_ohm_cm2 or 0.0) / CM2_PER_M2,
-        film_resistance=spec.film_resistance_ohm_cm2 / CM2_PER_M2,
+        resistance=(spec.resistance_ohm_cm2 or 0.0) / OHM_CM2_PER_OHM_M2,
+        film_resistance=spec.film_resistance_ohm_cm2 / OHM_CM2_PER_OHM_M2,
     )
 
 
@@ -145,16 +149,16 @@ def _microstructure_properties(case: Case) -> MicrostructureProperties | None:
     gb = il = None
     if ms.grains is not None:
         g = ms.grains
-        gb = GrainBoundary(ionic_conductivity=g.ionic_conductivity_S_cm * S_CM,
-                           electronic_conductivity=g.electronic_conductivity_S_cm * S_CM,
-                           youngs_modulus=g.youngs_modulus_GPa * GPA,
-                           width=g.boundary_width_nm * 1e-9)
+        gb = GrainBoundary(ionic_conductivity=g.ionic_conductivity_S_cm * S_M_PER_S_CM,
+                           electronic_conductivity=g.electronic_conductivity_S_cm * S_M_PER_S_CM,
+                           youngs_modulus=g.youngs_modulus_GPa * PA_PER_GPA,
+                           width=g.boundary_width_nm / NM_PER_M)
     if ms.interlayer is not None:
         i = ms.interlayer
-        il = Region(ionic_conductivity=i.ionic_conductivity_S_cm * S_CM,
-                    electronic_conductivity=i.electronic_conductivity_S_cm * S_CM,
-                    youngs_modulus=i.youngs_modulus_GPa * GPA)
-    liquid = ms.void_filling.ionic_conductivity_S_cm * S_CM if ms.void_filling else 0.0
+        il = Region(ionic_conductivity=i.ionic_conductivity_S_cm * S_M_PER_S_CM,
+                    electronic_conductivity=i.electronic_conductivity_S_cm * S_M_PER_S_CM,
+                    youngs_modulus=i.youngs_modulus_GPa * PA_PER_GPA)
+    liquid = ms.void_filling.ionic_conductivity_S_cm * S_M_PER_S_CM if ms.void_filling else 0.0
     return MicrostructureProperties(grain_boundary=gb, interlayer=il,
                                     liquid_conductivity=liquid)
 
@@ -226,32 +230,32 @@ def resolve(case: Case) -> Resolved:
         geometry=_geometry(case),
         electrolyte=Electrolyte(
             name=case.materials.electrolyte.name,
-            ionic_conductivity=electrolyte["ionic_conductivity_S_cm"] * S_CM,
-            electronic_conductivity=electrolyte["electronic_conductivity_S_cm"] * S_CM,
-            youngs_modulus=electrolyte["youngs_modulus_GPa"] * GPA,
+            ionic_conductivity=electrolyte["ionic_conductivity_S_cm"] * S_M_PER_S_CM,
+            electronic_conductivity=electrolyte["electronic_conductivity_S_cm"] * S_M_PER_S_CM,
+            youngs_modulus=electrolyte["youngs_modulus_GPa"] * PA_PER_GPA,
             poisson_ratio=electrolyte["poisson_ratio"],
         ),
         electrode=Electrode(
             name=case.materials.electrode.name,
             molar_volume=electrode["molar_volume_m3_mol"],
-            youngs_modulus=electrode["youngs_modulus_GPa"] * GPA,
+            youngs_modulus=electrode["youngs_modulus_GPa"] * PA_PER_GPA,
             poisson_ratio=electrode["poisson_ratio"],
             self_diffusivity=electrode.get("self_diffusivity_m2_s", 1e-15),
             self_diffusion_activation_energy=electrode.get(
-                "self_diffusion_activation_energy_kJ_mol", 53.0) * 1e3,
+                "self_diffusion_activation_energy_kJ_mol", 53.0) * J_PER_KJ,
             creep_prefactor=electrode["creep_prefactor_1_s"],
-            creep_activation_energy=electrode["creep_activation_energy_kJ_mol"] * 1e3,
-            creep_reference_stress=electrode["creep_reference_stress_MPa"] * 1e6,
+            creep_activation_energy=electrode["creep_activation_energy_kJ_mol"] * J_PER_KJ,
+            creep_reference_stress=electrode["creep_reference_stress_MPa"] * PA_PER_MPA,
             creep_stress_exponent=electrode["creep_stress_exponent"],
         ),
         working=_kinetics(case.interface),
         counter=_kinetics(case.counter_electrode),
         protocol=Protocol(
             mode=protocol.mode,
-            current_density=(protocol.current_density_mA_cm2 or 0.0) * MA_CM2,
+            current_density=(protocol.current_density_mA_cm2 or 0.0) * A_M2_PER_MA_CM2,
             voltage=protocol.voltage_V or 0.0,
         ),
-        temperature=case.temperature_C + ZERO_CELSIUS,
+        temperature=kelvin(case.temperature_C),
         numerics=Numerics(**case.numerics.model_dump()),
         output=Output(
             directory=case.output.directory,
@@ -263,7 +267,7 @@ def resolve(case: Case) -> Resolved:
         leakage=Leakage(
             enabled=case.electronic_leakage.enabled,
             nucleation_current_density=case.electronic_leakage.nucleation_current_density_mA_cm2
-            * MA_CM2,
+            * A_M2_PER_MA_CM2,
         ),
         evolution=_evolution(case, electrode),
         mechanics=_mechanics(case.mechanics),
@@ -275,7 +279,7 @@ def _mechanics(spec: MechanicsSpec) -> MechanicsSettings | None:
     if not spec.enabled:
         return None
     return MechanicsSettings(
-        stack_pressure=spec.stack_pressure_MPa * 1e6,
+        stack_pressure=spec.stack_pressure_MPa * PA_PER_MPA,
         loading=spec.loading,
         li_model=spec.li_model,
         duration=spec.duration_s,

@@ -44,22 +44,12 @@ from lisse.solver.config.physics_schema import (
     ProtocolSpec,
     VoidFillingSpec,
 )
-from lisse.solver.config.resolve import (
-    CM2_PER_M2,
-    GPA,
-    MA_CM2,
-    S_CM,
-    UM_PER_M,
-    ZERO_CELSIUS,
-    resolve,
-    resolved_dict,
-)
+from lisse.solver.config.resolve import resolve, resolved_dict
 from lisse.solver.config.yaml_loader import load_mapping, parse_value
 from lisse.solver.errors import ConfigError
 from lisse.units import NM_PER_UM
 
 __all__ = [
-    "CM2_PER_M2", "GPA", "MA_CM2", "S_CM", "UM_PER_M", "ZERO_CELSIUS",
     "Case", "CounterSpec", "CrackSpec", "ElectrodeChoice", "ElectrolyteChoice", "EvolutionSpec",
     "GeometrySpec", "GrainsSpec", "InterfaceSpec", "InterlayerSpec", "LeakageSpec",
     "MaterialsSpec", "MechanicsSpec", "MeshSpec", "MicrostructureSpec", "NumericsSpec",
