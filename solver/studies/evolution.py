@@ -279,6 +279,7 @@ def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir
         cases.append((value, params, resolved_dict(case)))
     folder = RunFolder(outdir, comm)
     rows = []
+    start = time.perf_counter()
     try:
         progress = Progress("ccd", total=len(cases), comm=comm)
         for value, params, _ in cases:
@@ -291,7 +292,8 @@ def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir
             progress.advance()
         progress.close()
         folder.write_text("config_resolved.yaml", yaml.safe_dump(cases[0][2], sort_keys=False))
-        folder.write_json("run.json", run_record(cases[0][1], argv, comm))
+        folder.write_json("run.json", run_record(cases[0][1], argv, comm)
+                          | {"wall_time_s": time.perf_counter() - start})
         folder.write_json("ccd.json", {"results": rows})
         table = np.array([[float(r["value"]) if path else 0.0, r["ccd_mA_cm2"],
                            *r["bracket_mA_cm2"]] for r in rows])
