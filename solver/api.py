@@ -38,7 +38,8 @@ from lisse.solver.io.runfolder import claim
 class Result:
     """A finished run: its folder, ``summary`` (summary.json), ``timeseries`` (the columns
     of timeseries.csv as arrays, keyed by their header with units; empty for steady runs),
-    ``tables`` (other CSV files by name), ``fields`` (ParaView files) and ``figures``
+    ``tables`` (other CSV files by name), ``fields`` (ParaView files: ``fields.xdmf``,
+    ``mesh.xdmf``) and ``figures``
     (PNG files)."""
 
     kind: str
@@ -66,7 +67,7 @@ class Result:
             series = {name: values[:, k] for k, name in enumerate(rows[0])}
         return cls(kind, folder, summary, series,
                    {p.name: p for p in sorted(folder.glob("*.csv"))},
-                   sorted(folder.glob("*.bp")), sorted(folder.glob("*.png")))
+                   sorted(folder.glob("*.xdmf")), sorted(folder.glob("*.png")))
 
 
 def load_case(source: str | Path | dict | Case, overrides: list[str] | tuple = ()) -> Case:

@@ -83,7 +83,8 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
         if params.output.fields and settings.field_snapshots > 0:
             total = sum(step.duration for step in settings.steps)
             fields = FieldSeries(folder, evo,
-                                 np.linspace(0, total, settings.field_snapshots + 1)[1:])
+                                 np.linspace(0, total, settings.field_snapshots + 1)[1:],
+                                 model.mesh)
             fields.write(None, None)
 
         def report(rec, sol, j):
@@ -137,23 +138,27 @@ def _passed(times: list[float], now: float) -> bool:
 
 
 class FieldSeries:
-    """ParaView time series ``fields.bp`` (VTX) on the electrolyte mesh: the potential
-    φ [V] and, at the interface nodes (zero elsewhere), the gap [µm], the pore content
-    [µm], the contact share [-] and the local current density [A/m²]. Written at the start,
-    at the first step past each of ``times`` [s] and at the end."""
+    """ParaView time series ``fields.xdmf`` on the full cell mesh (lisse.solver.io.dataset;
+    with ``mesh.xdmf``): ``region``, the electrolyte potential φ [V] (0 in the Li) and, at
+    the interface nodes (zero elsewhere), the gap [µm], the pore content [µm], the contact
+    share [-] and the local current density [A/m²]. Written at the start, at the first step
+    past each of ``times`` [s] and at the end."""
 
-    NAMES = ("potential_V", "gap_um", "pores_um", "contact_share",
+    NAMES = ("electrolyte_potential_V", "gap_um", "pores_um", "contact_share",
              "local_current_density_A_m2")
 
-    def __init__(self, folder: RunFolder, evo: InterfaceEvolution, times):
+    def __init__(self, folder: RunFolder, evo: InterfaceEvolution, times, mesh):
+        """``mesh``: the full cell's mesh data (Model.mesh)."""
         from dolfinx import fem
-        from dolfinx.io import VTXWriter
+
+        from lisse.solver.io.dataset import CellDataset, FieldWriter
 
         self.evo, self.times = evo, list(times)
         space = evo.cd.space
         self.fields = {name: fem.Function(space, name=name) for name in self.NAMES}
-        self.writer = VTXWriter(evo.comm, folder.path("fields.bp"), list(self.fields.values()),
-                                engine="BP4")
+        dataset = CellDataset(mesh)
+        dataset.write_mesh(folder.path("mesh.xdmf"))
+        self.writer = FieldWriter(dataset, folder.path("fields.xdmf"))
         self.last, self.written = (None, None), None
 
     def maybe_write(self, sol, j) -> None:
@@ -163,7 +168,7 @@ class FieldSeries:
 
     def write(self, sol, j) -> None:
         evo, f = self.evo, self.fields
-        f["potential_V"].x.array[:] = 0.0 if sol is None else sol.potential.x.array
+        f["electrolyte_potential_V"].x.array[:] = 0.0 if sol is None else sol.potential.x.array
         interface = (("gap_um", evo.gap * 1e6), ("pores_um", evo.pores * 1e6),
                      ("contact_share", evo.contact_share()),
                      ("local_current_density_A_m2", 0.0 if j is None else j))
@@ -172,7 +177,7 @@ class FieldSeries:
             f[name].x.array[evo.nodes] = values
         for func in f.values():
             func.x.scatter_forward()
-        self.writer.write(evo.time)
+        self.writer.write(evo.time, f)
         self.written = evo.time
 
     def close(self) -> None:

@@ -129,3 +129,95 @@ def test_report_is_one_self_contained_page(kind, tmp_path):
             assert case["protocol.current_density_mA_cm2"][()] == 0.5
             assert case["asr_total_ohm_cm2"].attrs["units"] == "ohm*cm^2"
             assert case["cell_voltage_V"][()] == pytest.approx(table["cell_voltage_V"][1])
+
+
+# --- ParaView: one dataset on the full cell mesh (issue 18 item 3) -------------------------
+
+
+def _fields(folder: Path):
+    """Points, cells and [(time, point data, cell data)] of ``fields.xdmf``, read by meshio."""
+    from meshio.xdmf import TimeSeriesReader
+
+    with TimeSeriesReader(folder / "fields.xdmf") as reader:
+        points, cells = reader.read_points_cells()
+        steps = [reader.read_data(k) for k in range(reader.num_steps)]
+    return points, cells, steps
+
+
+def _with_fields(case: dict) -> dict:
+    case = copy.deepcopy(case)
+    case["output"] = {"fields": True, "plots": False}
+    return case
+
+
+def test_fields_of_a_mechanics_run_are_one_dataset(tmp_path):
+    import meshio
+    import numpy as np
+
+    out = tmp_path / "run"
+    result = lisse.run(_with_fields(BASE) | {"mechanics": MECHANICS}, output=out)
+    assert {p.name for p in result.fields} == {"fields.xdmf", "mesh.xdmf"}
+    assert not list(out.glob("*.bp"))
+    points, cells, steps = _fields(out)
+    assert [c.type for c in cells] == ["triangle"] and len(steps) == 1
+    time, point, cell = steps[0]
+    assert time == pytest.approx(MECHANICS["duration_s"])
+    region = cell["region"][0]
+    assert set(np.unique(region)) == {1, 2}  # electrolyte and Li in one dataset
+    assert (region == 1).sum() == result.summary["electrolyte_cells"]
+    assert set(point) == {"electrolyte_potential_V", "displacement_m"}
+    assert set(cell) == {"region", "current_density_A_m2", "von_mises_Pa",
+                         "hydrostatic_pressure_Pa", "creep_strain"}
+    for values in [*point.values(), *(v[0] for v in cell.values())]:
+        assert np.all(np.isfinite(values))
+    # the electrolyte potential is 0 in the Li (nodes of Li cells only), nonzero elsewhere
+    li_only = np.setdiff1d(cells[0].data[region == 2], cells[0].data[region == 1])
+    assert np.all(point["electrolyte_potential_V"][li_only] == 0)
+    assert np.abs(point["electrolyte_potential_V"]).max() > 0
+    assert np.all(cell["current_density_A_m2"][0][region == 2] == 0)
+    assert np.abs(cell["von_mises_Pa"][0][region == 2]).max() > 0
+    # lengths in metres: the cell is 16 µm wide
+    assert np.ptp(points[:, 0]) == pytest.approx(16e-6, rel=1e-9)
+    mesh = meshio.read(out / "mesh.xdmf")
+    assert [c.type for c in mesh.cells] == ["triangle", "line"]
+    assert len(mesh.cells[0].data) == len(cells[0].data)
+    assert set(np.unique(mesh.cell_data["region"][0])) == {1, 2}
+    assert {11, 14, 15} <= set(np.unique(mesh.cell_data["facet_tag"][1]))  # contact, ...
+    with h5py.File(out / "fields.h5") as h5:
+        assert h5.attrs["length_unit"] == "m"
+
+
+def test_fields_of_an_evolution_run_are_one_time_series(tmp_path):
+    import numpy as np
+
+    out = tmp_path / "evo"
+    case = _with_fields(BASE) | {"evolution": EVOLUTION | {"field_snapshots": 2}}
+    lisse.run(case, output=out)
+    _, cells, steps = _fields(out)
+    times = [t for t, _, _ in steps]
+    assert times[0] == 0 and times[-1] == pytest.approx(7.2) and np.all(np.diff(times) > 0)
+    for _, point, cell in steps:
+        assert set(point) == {"electrolyte_potential_V", "gap_um", "pores_um",
+                              "contact_share", "local_current_density_A_m2"}
+        assert set(np.unique(cell["region"][0])) == {1, 2}
+        assert len(cell["region"][0]) == len(cells[0].data)
+        assert all(np.all(np.isfinite(v)) for v in point.values())
+    assert np.abs(steps[-1][1]["local_current_density_A_m2"]).max() > 0
+
+
+def test_fields_under_mpi_equal_the_serial_ones(tmp_path):
+    import numpy as np
+
+    path = tmp_path / "case.yaml"
+    path.write_text(yaml.safe_dump(_with_fields(BASE)))
+    runs = []
+    for n in (1, 2):
+        proc = run_lisse(["run", str(path), "-o", str(tmp_path / f"n{n}")], n=n)
+        assert proc.returncode == 0, proc.stderr
+        runs.append(_fields(tmp_path / f"n{n}"))
+    (p1, c1, s1), (p2, c2, s2) = runs
+    assert np.array_equal(p1, p2) and np.array_equal(c1[0].data, c2[0].data)
+    for name, values in s1[0][1].items():
+        assert s2[0][1][name] == pytest.approx(values, rel=1e-9, abs=1e-12), name
+    for name, values in s1[0][2].items():
+        assert s2[0][2][name][0] == pytest.approx(values[0], rel=1e-9, abs=1e-9), name
