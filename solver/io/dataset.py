@@ -83,12 +83,13 @@ class CellDataset:
         self.cells = np.searchsorted(self.node_ids, cells[order])
         self.region = region[order]
         self.row = {k: i for i, k in enumerate(_key(cells[order]))}
-        keys = _key(facets)
-        unique = sorted(set(keys))  # facets tagged on two ranks once
-        value = dict(zip(keys, facet_values, strict=True))
-        self.facets = np.searchsorted(self.node_ids, np.array(unique, dtype=np.int64)
-                                      .reshape(len(unique), -1))
-        self.facet_tags = np.array([value[k] for k in unique], dtype=np.int32)
+        facet_of = {}  # a facet tagged on two ranks once, its nodes in the mesh's order
+        for key, nodes, tag in zip(_key(facets), facets, facet_values, strict=True):
+            facet_of.setdefault(key, (nodes, tag))
+        unique = sorted(facet_of)
+        self.facets = np.searchsorted(self.node_ids, np.array(
+            [facet_of[k][0] for k in unique], dtype=np.int64).reshape(len(unique), -1))
+        self.facet_tags = np.array([facet_of[k][1] for k in unique], dtype=np.int32)
 
     def _blocks(self, cells: np.ndarray, cell_type: str) -> tuple[str, np.ndarray]:
         name = MESHIO_CELLS[cell_type]
