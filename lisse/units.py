@@ -45,3 +45,42 @@ def kelvin(celsius: float) -> float:
 def celsius(kelvin_: float) -> float:
     """Temperature [°C] from K."""
     return kelvin_ - ZERO_CELSIUS
+
+
+# units named by a column or field suffix (``cell_voltage_V``, ``asr_total_ohm_cm2``,
+# ``ccd.0_mA_cm2``): the longest matching suffix wins; "" for a dimensionless quantity
+COLUMN_UNITS = {
+    "mA_cm2": "mA/cm^2",
+    "A_m2": "A/m^2",
+    "mAh_cm2": "mAh/cm^2",
+    "ohm_cm2": "ohm*cm^2",
+    "S_cm": "S/cm",
+    "kJ_mol": "kJ/mol",
+    "MPa": "MPa",
+    "GPa": "GPa",
+    "Pa": "Pa",
+    "mV": "mV",
+    "V": "V",
+    "um": "um",
+    "nm": "nm",
+    "m": "m",
+    "s": "s",
+    "h": "h",
+    "C": "degC",
+    "K": "K",
+}
+
+
+def column_unit(name: str) -> str:
+    """The unit of a column named ``<quantity>_<unit>`` (a list index ``.0`` after it is
+    ignored), as a plain-ASCII string (``mA/cm^2``, ``ohm*cm^2``, ``degC``); "" if the name
+    carries no unit (a dimensionless quantity such as ``hotspot_factor``)."""
+    base = name
+    while "." in base and base.rsplit(".", 1)[1].isdigit():
+        base = base.rsplit(".", 1)[0]
+    base = base.rsplit(".", 1)[-1]  # a config path: its last key
+    parts = base.split("_")
+    for n in (2, 1):
+        if len(parts) > n and "_".join(parts[-n:]) in COLUMN_UNITS:
+            return COLUMN_UNITS["_".join(parts[-n:])]
+    return ""

@@ -39,7 +39,7 @@ class Result:
     """A finished run: its folder, ``summary`` (summary.json), ``timeseries`` (the columns
     of timeseries.csv as arrays, keyed by their header with units; empty for steady runs),
     ``spectrum`` (the columns of impedance.csv for eis runs), ``tables`` (CSV files by
-    name), ``fields`` (ParaView files) and ``figures``
+    name), ``fields`` (ParaView files: ``fields.xdmf``, ``mesh.xdmf``) and ``figures``
     (PNG files)."""
 
     kind: str
@@ -63,7 +63,7 @@ class Result:
         series, spectrum = _columns(folder / "timeseries.csv"), _columns(folder / "impedance.csv")
         return cls(kind, folder, summary, series, spectrum,
                    {p.name: p for p in sorted(folder.glob("*.csv"))},
-                   sorted(folder.glob("*.bp")), sorted(folder.glob("*.png")))
+                   sorted(folder.glob("*.xdmf")), sorted(folder.glob("*.png")))
 
 
 def _columns(path: Path) -> dict[str, np.ndarray]:

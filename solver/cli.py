@@ -130,9 +130,10 @@ def _sweep_parsers(sub) -> None:
     sweep.add_argument("--collect", action="store_true", help="rebuild the sweep table "
                        "from the case folders")
     sweep.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
-    report = sub.add_parser("report", help="plots and a Markdown/HTML summary of a run or "
-                            "sweep folder")
-    report.add_argument("results", help="a run folder, a sweep folder or a sweep file")
+    report = sub.add_parser("report", help="one self-contained HTML page (and a Markdown "
+                            "summary) of a results folder")
+    report.add_argument("results", help="a results folder (run, evolution, mechanics, ccd, "
+                        "study or sweep) or a sweep file")
     report.add_argument("-o", "--output", help="report folder (default: RESULTS/report)")
     _overwrite_option(report)
 

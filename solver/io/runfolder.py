@@ -217,30 +217,43 @@ class RunFolder:
             shutil.rmtree(self.stage, ignore_errors=True)
 
 
-def write_fields(folder: RunFolder, potential, conductivity: float) -> None:
-    """ParaView fields (VTX): the electrolyte potential φ [V] (P1) and the ionic current
-    density i = −κ∇φ [A/m²] (cell-wise constant)."""
+def current_density(potential, conductivity):
+    """The ionic current density i = −κ∇φ [A/m²] of a P1 potential φ [V] with κ [S/m]
+    (a number or a DG0 field), cell-wise constant (DG0 vector)."""
     import ufl
     from dolfinx import fem
-    from dolfinx.io import VTXWriter
 
     msh = potential.function_space.mesh
     space = fem.functionspace(msh, ("DG", 0, (msh.geometry.dim,)))
-    current = fem.Function(space, name="current_density")
+    current = fem.Function(space, name="current_density_A_m2")
     expr = fem.Expression(-conductivity * ufl.grad(potential), space.element.interpolation_points)
     current.interpolate(expr)
-    for name, func in (("potential.bp", potential), ("current_density.bp", current)):
-        with VTXWriter(msh.comm, folder.path(name), [func], engine="BP4") as writer:
-            writer.write(0.0)
+    return current
 
 
-def write_field(folder: RunFolder, func) -> None:
-    """One more ParaView field (VTX), ``<name>.bp``."""
-    from dolfinx.io import VTXWriter
+def write_fields(folder: RunFolder, model, sol, maps=()) -> None:
+    """ParaView output of a steady run (``lisse.solver.io.dataset``): ``mesh.xdmf`` (the
+    full cell mesh with region and facet tags) and ``fields.xdmf``, one dataset on the full
+    cell mesh with ``region``, the electrolyte potential φ [V] and the current density
+    i = −κ∇φ [A/m²] (0 in the Li), the mechanics fields when the hold ran (displacement [m],
+    von Mises stress and hydrostatic pressure [Pa], creep strain [-], at the end of the
+    hold) and the microstructure / leakage ``maps`` by their names. Collective."""
+    from lisse.solver.io.dataset import CellDataset, FieldWriter
 
-    with VTXWriter(func.function_space.mesh.comm, folder.path(f"{func.name}.bp"), [func],
-                   engine="BP4") as writer:
-        writer.write(0.0)
+    dataset = CellDataset(model.mesh)
+    dataset.write_mesh(folder.path("mesh.xdmf"))
+    fields = {"electrolyte_potential_V": sol.potential,
+              "current_density_A_m2": current_density(sol.potential, sol.conductivity)}
+    time = 0.0
+    if model.hold is not None:
+        mech = model.hold.mechanics
+        fields["displacement_m"] = mech.u
+        fields.update({f.name: f for f in mech.cell_fields()})
+        time = model.hold.state.time
+    fields.update({f.name: f for f in maps})
+    writer = FieldWriter(dataset, folder.path("fields.xdmf"))
+    writer.write(time, fields)
+    writer.close()
 
 
 def run_record(params, argv: list[str] | None = None, comm=None) -> dict:

@@ -86,7 +86,7 @@ def collect(results: Path) -> list[dict]:
 
 
 def write_table(sweep: Sweep, rows: list[dict] | None = None) -> tuple[Path, Path]:
-    """``sweep.csv`` and ``sweep.h5`` (group ``cases``: one dataset per column), each
+    """``sweep.csv`` and ``sweep.h5`` (``_write_h5``: a flat table and a group per case), each
     written to a temporary file and renamed; rows default to the case folders' state."""
     rows = rows if rows is not None else [table_row(sweep, c) for c in sweep.cases]
     return _write_files(sweep.output, sweep.name, sweep.parameters, rows)
@@ -115,23 +115,52 @@ def _cell(value: Any) -> Any:
 def _write_h5(
     path: Path, name: str, parameters: list[str], columns: list[str], rows: list[dict]
 ) -> None:
+    """``sweep.h5``: attributes ``name`` and ``parameters`` (JSON list); group ``table``
+    (one dataset per column, one entry per case, in sweep order: the flat table of
+    ``sweep.csv``) and group ``cases/<case_id>`` per case (attributes ``index``, ``status``,
+    ``reason``; one scalar dataset per varied value and per summary metric). Every numeric
+    dataset has a ``units`` attribute parsed from its column name (``lisse.units
+    .column_unit``: ``cell_voltage_V`` → ``V``; "" for a dimensionless quantity); a missing
+    number is NaN in ``table`` and absent in ``cases/<case_id>``."""
     import h5py
+
+    from lisse.units import column_unit
 
     tmp = _tmp(path)
     with h5py.File(tmp, "w") as h5:
         h5.attrs["name"] = name
         h5.attrs["parameters"] = json.dumps(parameters)
-        group = h5.create_group("cases")
+        table = h5.create_group("table")
         for column in columns:
             values = [row.get(column) for row in rows]
-            present = [v for v in values if v is not None]
-            if all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+            if _numeric(values):
                 data = np.array([np.nan if v is None else v for v in values], dtype=float)
-                group.create_dataset(column, data=data)
+                table.create_dataset(column, data=data).attrs["units"] = column_unit(column)
             else:
                 data = ["" if v is None else str(v) for v in values]
-                group.create_dataset(column, data=data, dtype=h5py.string_dtype())
+                table.create_dataset(column, data=data, dtype=h5py.string_dtype())
+                table[column].attrs["units"] = ""
+        cases = h5.create_group("cases")
+        for row in rows:
+            group = cases.create_group(str(row["case_id"]))
+            for key in ("index", "status", "reason"):
+                group.attrs[key] = row.get(key) if row.get(key) is not None else ""
+            for column in columns:
+                value = row.get(column)
+                if column in ("index", "case_id", "status", "reason") or value is None:
+                    continue
+                if _numeric([value]):
+                    group.create_dataset(column, data=float(value))
+                else:
+                    group.create_dataset(column, data=str(value), dtype=h5py.string_dtype())
+                group[column].attrs["units"] = column_unit(column) if _numeric([value]) else ""
     os.replace(tmp, path)
+
+
+def _numeric(values: list) -> bool:
+    """Whether every present value is a number (not a bool)."""
+    return all(isinstance(v, int | float) and not isinstance(v, bool)
+               for v in values if v is not None)
 
 
 def counts(sweep: Sweep) -> dict[str, int]:

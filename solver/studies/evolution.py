@@ -99,7 +99,8 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
         if params.output.fields and settings.field_snapshots > 0:
             total = sum(step.duration for step in settings.steps)
             fields = FieldSeries(folder, evo,
-                                 np.linspace(0, total, settings.field_snapshots + 1)[1:])
+                                 np.linspace(0, total, settings.field_snapshots + 1)[1:],
+                                 model.mesh)
             _passed(fields.times, evo.time)
             fields.write(None, None)
 
@@ -263,23 +264,27 @@ def _passed(times: list[float], now: float) -> bool:
 
 
 class FieldSeries:
-    """ParaView time series ``fields.bp`` (VTX) on the electrolyte mesh: the potential
-    φ [V] and, at the interface nodes (zero elsewhere), the gap [µm], the pore content
-    [µm], the contact share [-] and the local current density [A/m²]. Written at the start,
-    at the first step past each of ``times`` [s] and at the end."""
+    """ParaView time series ``fields.xdmf`` on the full cell mesh (lisse.solver.io.dataset;
+    with ``mesh.xdmf``): ``region``, the electrolyte potential φ [V] (0 in the Li) and, at
+    the interface nodes (zero elsewhere), the gap [µm], the pore content [µm], the contact
+    share [-] and the local current density [A/m²]. Written at the start, at the first step
+    past each of ``times`` [s] and at the end."""
 
-    NAMES = ("potential_V", "gap_um", "pores_um", "contact_share",
+    NAMES = ("electrolyte_potential_V", "gap_um", "pores_um", "contact_share",
              "local_current_density_A_m2")
 
-    def __init__(self, folder: RunFolder, evo: InterfaceEvolution, times):
+    def __init__(self, folder: RunFolder, evo: InterfaceEvolution, times, mesh):
+        """``mesh``: the full cell's mesh data (Model.mesh)."""
         from dolfinx import fem
-        from dolfinx.io import VTXWriter
+
+        from lisse.solver.io.dataset import CellDataset, FieldWriter
 
         self.evo, self.times = evo, list(times)
         space = evo.cd.space
         self.fields = {name: fem.Function(space, name=name) for name in self.NAMES}
-        self.writer = VTXWriter(evo.comm, folder.path("fields.bp"), list(self.fields.values()),
-                                engine="BP4")
+        dataset = CellDataset(mesh)
+        dataset.write_mesh(folder.path("mesh.xdmf"))
+        self.writer = FieldWriter(dataset, folder.path("fields.xdmf"))
         self.last, self.written = (None, None), None
 
     def maybe_write(self, sol, j) -> None:
@@ -289,7 +294,7 @@ class FieldSeries:
 
     def write(self, sol, j) -> None:
         evo, f = self.evo, self.fields
-        f["potential_V"].x.array[:] = 0.0 if sol is None else sol.potential.x.array
+        f["electrolyte_potential_V"].x.array[:] = 0.0 if sol is None else sol.potential.x.array
         interface = (("gap_um", evo.gap * 1e6), ("pores_um", evo.pores * 1e6),
                      ("contact_share", evo.contact_share()),
                      ("local_current_density_A_m2", 0.0 if j is None else j))
@@ -298,7 +303,7 @@ class FieldSeries:
             f[name].x.array[evo.nodes] = values
         for func in f.values():
             func.x.scatter_forward()
-        self.writer.write(evo.time)
+        self.writer.write(evo.time, f)
         self.written = evo.time
 
     def close(self) -> None:
@@ -406,6 +411,7 @@ def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir
         cases.append((value, params, resolved_dict(case)))
     folder = RunFolder(outdir, comm)
     rows = []
+    start = time.perf_counter()
     try:
         progress = Progress("ccd", total=len(cases), comm=comm)
         for value, params, _ in cases:
@@ -418,7 +424,8 @@ def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir
             progress.advance()
         progress.close()
         folder.write_text("config_resolved.yaml", yaml.safe_dump(cases[0][2], sort_keys=False))
-        folder.write_json("run.json", run_record(cases[0][1], argv, comm))
+        folder.write_json("run.json", run_record(cases[0][1], argv, comm)
+                          | {"wall_time_s": time.perf_counter() - start})
         folder.write_json("ccd.json", {"results": rows})
         table = np.array([[float(r["value"]) if path else 0.0, r["ccd_mA_cm2"],
                            *r["bracket_mA_cm2"]] for r in rows])

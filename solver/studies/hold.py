@@ -221,9 +221,8 @@ def interface_table(hold: Hold, comm, gdim: int) -> tuple[list[str], np.ndarray]
 
 
 def write(folder, hold: Hold, params: Resolved, comm) -> None:
-    """Tables, VTX fields and plots of the hold into the run folder."""
-    from dolfinx.io import VTXWriter
-
+    """Tables and plots of the hold into the run folder (its fields go to ``fields.xdmf``:
+    lisse.solver.io.runfolder.write_fields)."""
     history = np.array(hold.history)
     history[:, 2] *= UM
     history[:, 3] /= MPA
@@ -238,11 +237,6 @@ def write(folder, hold: Hold, params: Resolved, comm) -> None:
         header[0] = "r_um"
     folder.write_csv("interface_mechanics.csv", header, rows)
     mech = hold.mechanics
-    if params.output.fields:
-        with VTXWriter(comm, folder.path("displacement.bp"), [mech.u], engine="BP4") as vtx:
-            vtx.write(hold.state.time)
-        with VTXWriter(comm, folder.path("stress.bp"), mech.cell_fields(), engine="BP4") as vtx:
-            vtx.write(hold.state.time)
     if params.output.plots:
         from lisse.solver.io import mechanics_plots
 

@@ -11,7 +11,7 @@ from dolfinx import fem
 
 from lisse.solver.config.params import Resolved
 from lisse.solver.io import plots
-from lisse.solver.io.runfolder import RunFolder, run_record, write_field, write_fields
+from lisse.solver.io.runfolder import RunFolder, run_record, write_fields
 from lisse.solver.physics import conductivity as microstructure
 from lisse.solver.physics.current import CurrentSolution
 from lisse.solver.studies import hold, observables
@@ -52,7 +52,7 @@ def run_case(params: Resolved, outdir, comm, resolved_config: dict,
             extra, maps = microstructure.analyse(sol, params)
             summary.update(extra)
         summary["wall_time_s"] = time.perf_counter() - start
-        _write(folder, params, sol, summary, resolved_config, argv, comm, maps)
+        _write(folder, model, sol, summary, resolved_config, argv, comm, maps)
     except BaseException:
         folder.discard()
         raise
@@ -60,8 +60,9 @@ def run_case(params: Resolved, outdir, comm, resolved_config: dict,
     return summary
 
 
-def _write(folder: RunFolder, params: Resolved, sol: CurrentSolution, summary: dict,
+def _write(folder: RunFolder, model: Model, sol: CurrentSolution, summary: dict,
            resolved_config: dict, argv, comm, maps=()) -> None:
+    params = model.params
     folder.write_text("config_resolved.yaml", yaml.safe_dump(resolved_config, sort_keys=False))
     folder.write_json("run.json", run_record(params, argv, comm))
     x, j, contact = observables.interface_profile(sol, comm)
@@ -72,9 +73,7 @@ def _write(folder: RunFolder, params: Resolved, sol: CurrentSolution, summary: d
     rows = np.column_stack([x[:, :gdim] * 1e6, j, contact.astype(float)])
     folder.write_csv("interface.csv", [*names, "current_density_A_m2", "contact"], rows)
     if params.output.fields:
-        write_fields(folder, sol.potential, sol.conductivity)
-        for field in maps:  # microstructure and leakage maps
-            write_field(folder, field)
+        write_fields(folder, model, sol, maps)  # mesh.xdmf, fields.xdmf
     if params.output.plots:
         axi = params.geometry.dimension == "axisymmetric"
         if comm.rank == 0:

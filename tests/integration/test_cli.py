@@ -50,7 +50,7 @@ def test_run_writes_a_complete_folder(serial_run):
     out, proc = serial_run
     assert "hotspot factor" in proc.stdout
     for name in ("summary.json", "interface.csv", "config_resolved.yaml", "run.json",
-                 "potential.bp", "current_density.bp", "interface_current.png",
+                 "fields.xdmf", "fields.h5", "mesh.xdmf", "interface_current.png",
                  "current_field.png"):
         assert (out / name).exists(), name
     summary = json.loads((out / "summary.json").read_text())

@@ -50,7 +50,8 @@ def test_sweep_report(sweep):
     assert "| done | 4 |" in markdown and "| failed | 2 |" in markdown
     assert "GeometryError: geometry.voids[1]: overlaps geometry.voids[0]" in markdown
     figure = "hotspot_factor-vs-geometry_voids_0_radius_um.png"
-    assert f"]({figure})" in markdown and f"src='{figure}'" in page
+    assert f"]({figure})" in markdown and "src='" not in page  # figures embedded
+    assert page.count('src="data:image/png;base64,') >= 3
     # one line per current density, 2 points each (the failed radius is absent): drawn
     assert drawn(report / figure) > 200
     # the contact fraction varies with the radius: hotspot factor against it
@@ -75,7 +76,8 @@ def test_report_rejects_other_folders(tmp_path):
     proc = lisse(["report", str(tmp_path)], tmp_path / "cache")
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
-        f"lisse: error: {tmp_path}: not a run folder (summary.json) or a sweep folder (sweep.json)"
+        f"lisse: error: {tmp_path}: not a results folder of lisse (summary.json, ccd.json, "
+        "patch_study.json or sweep.json)"
     )
 
 

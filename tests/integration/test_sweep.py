@@ -113,7 +113,7 @@ def test_local_sweep_runs_every_case(local):
         assert summary["hotspot_factor"] == pytest.approx(float(r["hotspot_factor"]), rel=1e-15)
     # the HDF5 table holds the same rows
     with h5py.File(results / "sweep.h5") as h5:
-        table = h5["cases"]
+        table = h5["table"]
         assert [s.decode() for s in table["case_id"][:]] == [r["case_id"] for r in rows]
         assert table["hotspot_factor"][:] == pytest.approx(
             [float(r["hotspot_factor"]) for r in rows], rel=1e-15

@@ -138,7 +138,7 @@ def test_llzo_vs_lipon_example_configs(tmp_path):
         )
         assert proc.returncode == 0, proc.stderr
         out[name] = json.loads((tmp_path / name / "summary.json").read_text())
-        assert (tmp_path / name / "li_potential.bp").exists()
+        assert 'Attribute Name="li_potential"' in (tmp_path / name / "fields.xdmf").read_text()
     assert out["leakage_llzo"]["li_nucleation_risk_fraction"] > 0.1
     assert out["leakage_lipon"]["li_nucleation_risk_fraction"] == 0.0
     ratio = (

@@ -224,8 +224,8 @@ def test_lisse_run_with_mechanics_serial_and_mpi(tmp_path):
         for name in (
             "mechanics_history.csv",
             "interface_mechanics.csv",
-            "displacement.bp",
-            "stress.bp",
+            "fields.xdmf",
+            "mesh.xdmf",
             "contact_pressure.png",
             "stress_field.png",
         ):

@@ -1,0 +1,203 @@
+"""ParaView output on the full cell mesh: ``mesh.xdmf`` and ``fields.xdmf`` (each with its
+``.h5``), written with meshio's XDMF writer on rank 0 from data gathered over the ranks.
+
+``mesh.xdmf``: the cells of the full cell mesh (Li and electrolyte) and the tagged facets,
+with cell data ``region`` (``meshes.geometry.CELL_TAGS``: 1 electrolyte, 2 lithium, 3 grain
+boundary, 4 interlayer, 5 liquid; 0 on facets) and ``facet_tag``
+(``meshes.geometry.FACET_TAGS``; 0 on cells).
+
+``fields.xdmf``: one dataset — the cells of the full mesh with ``region``, and every field
+of the run by name, at one time (steady and mechanics runs, t = 0 or the end of the hold)
+or at every snapshot (evolution runs, one temporal collection). A field that lives on the
+electrolyte only (potential, current density) is 0 in the Li. Continuous fields are point
+data (P1: a higher-degree field is interpolated to P1); cell-wise constant fields (DG0) are
+cell data.
+
+Units: SI throughout — lengths (point coordinates, displacement) in metres, as DOLFINx
+computes; each field's name ends in its unit (``electrolyte_potential_V``,
+``current_density_A_m2``, ``von_mises_Pa``). The ``.h5`` file carries the attribute
+``length_unit = "m"``. Points and cells are ordered by the mesh file's node numbers, so the
+files of a run under ``mpirun -n 2`` equal the serial ones.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+MESHIO_CELLS = {"interval": "line", "triangle": "triangle", "tetrahedron": "tetra",
+                "quadrilateral": "quad", "hexahedron": "hexahedron"}
+# DOLFINx (tensor-product) vertex order -> VTK order
+VTK_ORDER = {"quad": [0, 1, 3, 2], "hexahedron": [0, 1, 3, 2, 4, 5, 7, 6]}
+FACET_OF = {"triangle": "interval", "tetrahedron": "triangle",
+            "quadrilateral": "interval", "hexahedron": "quadrilateral"}
+
+
+def _cell_nodes(msh, dim: int, entities: np.ndarray) -> np.ndarray:
+    """Input (mesh-file) node numbers of the vertices of ``entities`` of dimension ``dim``."""
+    from dolfinx.mesh import entities_to_geometry
+
+    geometry = entities_to_geometry(msh, dim, entities)
+    return np.asarray(msh.geometry.input_global_indices)[geometry]
+
+
+def _gather(comm, *arrays):
+    """The arrays of every rank, concatenated on rank 0 (None elsewhere)."""
+    parts = comm.gather(arrays, root=0)
+    if comm.rank != 0:
+        return None
+    return [np.concatenate([p[k] for p in parts]) for k in range(len(arrays))]
+
+
+def _key(nodes: np.ndarray) -> list[tuple]:
+    return [tuple(row) for row in np.sort(nodes, axis=1)]
+
+
+class CellDataset:
+    """The full-cell mesh gathered on rank 0, and fields written on it (XDMF, meshio)."""
+
+    def __init__(self, data):
+        """``data``: the full cell's mesh data (``.mesh``, ``.cell_tags``, ``.facet_tags``)."""
+        msh = data.mesh
+        self.comm = msh.comm
+        tdim = msh.topology.dim
+        self.cell_type = msh.topology.cell_name()
+        owned = np.arange(msh.topology.index_map(tdim).size_local, dtype=np.int32)
+        region = np.zeros(owned.size, dtype=np.int32)
+        inside = data.cell_tags.indices < owned.size
+        region[data.cell_tags.indices[inside]] = data.cell_tags.values[inside]
+        ids = np.asarray(msh.geometry.input_global_indices)
+        x = msh.geometry.x
+        cells = _cell_nodes(msh, tdim, owned)
+        ft = data.facet_tags
+        msh.topology.create_connectivity(tdim - 1, tdim)
+        facets = _cell_nodes(msh, tdim - 1, ft.indices)
+        gathered = _gather(self.comm, ids, x, cells, region, facets, ft.values)
+        if self.comm.rank != 0:
+            return
+        ids, x, cells, region, facets, facet_values = gathered
+        self.node_ids, first = np.unique(ids, return_index=True)
+        self.points = x[first]
+        order = np.lexsort(np.sort(cells, axis=1).T[::-1])
+        self.cells = np.searchsorted(self.node_ids, cells[order])
+        self.region = region[order]
+        self.row = {k: i for i, k in enumerate(_key(cells[order]))}
+        facet_of = {}  # a facet tagged on two ranks once, its nodes in the mesh's order
+        for key, nodes, tag in zip(_key(facets), facets, facet_values, strict=True):
+            facet_of.setdefault(key, (nodes, tag))
+        unique = sorted(facet_of)
+        self.facets = np.searchsorted(self.node_ids, np.array(
+            [facet_of[k][0] for k in unique], dtype=np.int64).reshape(len(unique), -1))
+        self.facet_tags = np.array([facet_of[k][1] for k in unique], dtype=np.int32)
+
+    def _blocks(self, cells: np.ndarray, cell_type: str) -> tuple[str, np.ndarray]:
+        name = MESHIO_CELLS[cell_type]
+        return name, cells[:, VTK_ORDER[name]] if name in VTK_ORDER else cells
+
+    def values(self, fields: dict) -> tuple[dict, dict]:
+        """Point data and cell data (rank 0; collective) of ``fields`` {name: Function}."""
+        point, cell = {}, {}
+        for name, func in fields.items():
+            data, is_cell = self._gather_field(func)
+            if self.comm.rank == 0:
+                (cell if is_cell else point)[name] = data
+        return point, cell
+
+    def _gather_field(self, func):
+        from dolfinx import fem
+
+        space = func.function_space
+        msh = space.mesh
+        tdim = msh.topology.dim
+        element = space.ufl_element()
+        bs = space.dofmap.bs
+        if element.embedded_superdegree == 0:  # DG0: cell data
+            owned = np.arange(msh.topology.index_map(tdim).size_local, dtype=np.int32)
+            nodes = _cell_nodes(msh, tdim, owned)
+            values = func.x.array.reshape(-1, bs)[space.dofmap.list[owned, 0]]
+            gathered = _gather(self.comm, nodes, values)
+            if gathered is None:
+                return None, True
+            nodes, values = gathered
+            out = np.zeros((len(self.cells), bs))
+            out[[self.row[k] for k in _key(nodes)]] = values
+            return (out[:, 0] if bs == 1 else self._pad(out)), True
+        if element.embedded_superdegree != 1 or element.discontinuous:
+            p1 = fem.functionspace(msh, ("Lagrange", 1, func.ufl_shape))
+            interpolated = fem.Function(p1)
+            interpolated.interpolate(func)
+            func, space = interpolated, p1
+        geometry = msh.geometry.dofmaps[0]
+        values = np.zeros((msh.geometry.x.shape[0], bs))
+        values[geometry.ravel()] = func.x.array.reshape(-1, bs)[space.dofmap.list.ravel()]
+        gathered = _gather(self.comm, np.asarray(msh.geometry.input_global_indices), values)
+        if gathered is None:
+            return None, False
+        ids, values = gathered
+        out = np.zeros((len(self.node_ids), bs))
+        out[np.searchsorted(self.node_ids, ids)] = values
+        return (out[:, 0] if bs == 1 else self._pad(out)), False
+
+    @staticmethod
+    def _pad(vectors: np.ndarray) -> np.ndarray:
+        """2D vectors as 3-component vectors (ParaView's glyphs and warps want 3)."""
+        return np.column_stack([vectors, np.zeros((len(vectors), 3 - vectors.shape[1]))])
+
+    def write_mesh(self, path) -> None:
+        """``mesh.xdmf`` (+ ``mesh.h5``): cells with ``region``, facets with ``facet_tag``
+        (collective; rank 0 writes)."""
+        if self.comm.rank != 0:
+            return
+        import meshio
+
+        blocks = [self._blocks(self.cells, self.cell_type),
+                  self._blocks(self.facets, FACET_OF[self.cell_type])]
+        meshio.write(path, meshio.Mesh(
+            self.points, blocks,
+            cell_data={"region": [self.region, np.zeros(len(self.facets), dtype=np.int32)],
+                       "facet_tag": [np.zeros(len(self.cells), dtype=np.int32),
+                                     self.facet_tags]}))
+        _note(path)
+
+
+class FieldWriter:
+    """``fields.xdmf`` (+ ``fields.h5``): the full-cell mesh with ``region`` and the fields
+    at one or more times (collective; rank 0 writes)."""
+
+    def __init__(self, dataset: CellDataset, path):
+        self.dataset, self.path, self.writer = dataset, path, None
+        if dataset.comm.rank == 0:
+            import contextlib
+
+            from meshio.xdmf import TimeSeriesWriter
+
+            # meshio opens the .h5 by a name relative to the current folder
+            self.writer = TimeSeriesWriter(Path(path).resolve())
+            with contextlib.chdir(Path(path).parent):
+                self.writer.__enter__()
+            self.writer.write_points_cells(dataset.points,
+                                           [dataset._blocks(dataset.cells, dataset.cell_type)])
+
+    def write(self, time: float, fields: dict) -> None:
+        """The fields {name: Function} at ``time`` [s]."""
+        point, cell = self.dataset.values(fields)
+        if self.writer is not None:
+            cell = {"region": self.dataset.region, **cell}
+            self.writer.write_data(time, point_data=point,
+                                   cell_data={k: [v] for k, v in cell.items()})
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.__exit__(None, None, None)
+            self.writer = None
+            _note(self.path)
+
+
+def _note(path) -> None:
+    """The length unit as an attribute of the ``.h5`` beside an XDMF file."""
+    import h5py
+
+    with h5py.File(Path(path).with_suffix(".h5"), "a") as h5:
+        h5.attrs["length_unit"] = "m"
+        h5.attrs["units"] = "SI; every field name ends in its unit"

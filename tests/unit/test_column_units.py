@@ -1,0 +1,26 @@
+"""lisse.units.column_unit: the unit of a column from its name's suffix (sweep.h5, reports)."""
+
+import pytest
+
+from lisse.units import column_unit
+
+
+@pytest.mark.parametrize("name, unit", [
+    ("cell_voltage_V", "V"),
+    ("protocol.current_density_mA_cm2", "mA/cm^2"),  # a config path: its last key
+    ("mean_contact_current_density_A_m2", "A/m^2"),
+    ("asr_total_ohm_cm2", "ohm*cm^2"),
+    ("geometry.voids.0.radius_um", "um"),
+    ("hotspot_location_um.1", "um"),  # a list entry
+    ("max_von_mises_li_MPa", "MPa"),
+    ("wall_time_s", "s"),
+    ("temperature_C", "degC"),
+    ("capacity_mAh_cm2", "mAh/cm^2"),
+    ("ionic_conductivity_S_cm", "S/cm"),
+    ("hotspot_factor", ""),
+    ("contact_fraction", ""),
+    ("case_id", ""),
+    ("index", ""),
+])
+def test_column_unit(name, unit):
+    assert column_unit(name) == unit
