@@ -184,15 +184,17 @@ def _mesh(args, comm) -> None:
             shutil.copyfile(path, tmp)
             tmp.replace(out / "mesh.msh")
             tmp = out / ".mesh.partial.png"
-            mesh_picture(out / "mesh.msh", tmp, params.geometry)
-            tmp.replace(out / "mesh.png")
+            formats = params.output.figure_formats
+            for written in mesh_picture(out / "mesh.msh", tmp, params.geometry, formats):
+                written.replace(out / f"mesh{written.suffix}")
         else:  # a new folder (or a foreign one with --overwrite): stage, then swap
             from mpi4py import MPI
 
             folder = RunFolder(out, MPI.COMM_SELF)
             try:
                 shutil.copyfile(path, folder.path("mesh.msh"))
-                mesh_picture(folder.path("mesh.msh"), folder.path("mesh.png"), params.geometry)
+                mesh_picture(folder.path("mesh.msh"), folder.path("mesh.png"), params.geometry,
+                             params.output.figure_formats)
                 folder.write_json("run.json", {"versions": {"lisse": lisse_version()},
                                                "command": sys.argv, "kind": "mesh"})
             except BaseException:
