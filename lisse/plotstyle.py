@@ -58,7 +58,8 @@ STYLE = {
     "grid.alpha": 0.3,
     "grid.linewidth": 0.8,
     "image.cmap": SEQUENTIAL,
-    "legend.frameon": False,
+    "legend.frameon": True,
+    "legend.framealpha": 0.9,
     "figure.dpi": DPI,
     "savefig.dpi": DPI,
     "pdf.fonttype": 42,  # TrueType in PDF: editable text in Illustrator/Inkscape
@@ -78,6 +79,14 @@ def subplots(nrows: int = 1, ncols: int = 1, **kwargs):
     use()
     kwargs.setdefault("layout", "constrained")
     return plt.subplots(nrows, ncols, **kwargs)
+
+
+def map_size(width: float, height: float, inches: float = 8.0, bars: int = 1) -> tuple:
+    """Figure size [in] of an equal-aspect map of ``width`` × ``height`` (any one unit) with
+    ``bars`` colourbars beside it, ``inches`` wide: the colourbars then span the map, not the
+    empty space above and below it."""
+    plot_width = inches - 1.2 - 1.3 * bars  # y label and ticks; each colourbar with label
+    return inches, min(max(plot_width * height / width + 1.4, 3.0), 9.0)
 
 
 def colours(n: int) -> list:

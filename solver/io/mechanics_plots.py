@@ -73,7 +73,8 @@ def stress_field(
     keep = np.abs(triangles[:, :, 1]).min(axis=1) <= window
     tri, val = triangles[keep] * UM_PER_M, values[keep] / PA_PER_MPA
     above = tri[:, :, 1].mean(axis=1) > 0
-    fig, ax = plotstyle.subplots(figsize=(9, 5))
+    fig, ax = plotstyle.subplots(
+        figsize=plotstyle.map_size(np.ptp(tri[:, :, 0]), 2 * window * UM_PER_M, 9.0, bars=2))
     for part, cmap, name in ((above, plotstyle.SEQUENTIAL, "Li"),
                              (~above, plotstyle.SEQUENTIAL_SECOND, "electrolyte")):
         if not part.any():

@@ -19,7 +19,7 @@ def interface_profile(path, x: np.ndarray, j: np.ndarray, contact: np.ndarray, g
         ax.plot(x_um[:, 0], np.where(contact, j_ma, np.nan), "-", label="local")
         ax.axhline(mean_contact / A_M2_PER_MA_CM2, color="k", ls="--", lw=1.5,
                    label="mean over contact")
-        ax.fill_between(x_um[:, 0], 0, 1, where=~contact, color="0.85",
+        ax.fill_between(x_um[:, 0], 0, 1, where=~contact, color="0.8",
                         transform=ax.get_xaxis_transform(), label="void (no contact)")
         ax.set_xlabel("r [µm]" if axisymmetric else "x [µm]")
         ax.set_ylabel("current density [mA/cm²]")
@@ -40,17 +40,19 @@ def interface_profile(path, x: np.ndarray, j: np.ndarray, contact: np.ndarray, g
 def current_field(path, triangles: np.ndarray, magnitude: np.ndarray, window: float,
                   axisymmetric: bool, formats=plotstyle.FIGURE_FORMATS) -> None:
     """Magnitude of the ionic current density |i| [A/m², drawn in mA/cm²] on the electrolyte
-    cells within ``window`` [m] of the interface, to scale. ``triangles``: cell vertex
-    coordinates, (n, 3, 2) [m]."""
+    cells within ``window`` [m] of the interface, to scale; colours clipped at the 99.5th
+    percentile (the edge singularities). ``triangles``: cell vertex coordinates, (n, 3, 2)
+    [m]."""
     keep = triangles[:, :, 1].max(axis=1) >= -window
     tri, mag = triangles[keep] * UM_PER_M, magnitude[keep] / A_M2_PER_MA_CM2
     points = tri.reshape(-1, 2)
     connectivity = np.arange(len(points)).reshape(-1, 3)
-    fig, ax = plotstyle.subplots(figsize=(8, 4.5))
+    fig, ax = plotstyle.subplots(
+        figsize=plotstyle.map_size(np.ptp(points[:, 0]), window * UM_PER_M))
     top = np.percentile(mag, 99.5)
     pc = ax.tripcolor(points[:, 0], points[:, 1], connectivity, facecolors=mag,
                       cmap=plotstyle.SEQUENTIAL, vmin=0.0, vmax=top, shading="flat")
-    fig.colorbar(pc, ax=ax, label="|i| (≤ 99.5th percentile) [mA/cm²]", extend="max")
+    fig.colorbar(pc, ax=ax, label="|i| [mA/cm²]", extend="max")  # arrow: clipped above
     ax.set_aspect("equal")
     ax.grid(False)
     ax.set_ylim(-window * UM_PER_M, 0)
