@@ -50,7 +50,8 @@ def mesh_picture(
     """
     mesh = meshio.read(msh_path, file_format="gmsh")
     points = mesh.points * UM_PER_M
-    fig, ax = plotstyle.subplots(figsize=(8, 5.5))
+    extent = np.ptp(points[:, 0]), np.ptp(points[:, 1])
+    fig, ax = plotstyle.subplots(figsize=plotstyle.map_size(*extent, 9.0, bars=2))
     ax.grid(False)
     if geom.gdim == 2:
         _draw_section(ax, mesh, points, geom)
@@ -62,16 +63,19 @@ def mesh_picture(
 
 
 def _draw_section(ax, mesh: meshio.Mesh, points: np.ndarray, geom: CellGeometry) -> None:
+    present = []
     for region, tag in CELL_TAGS.items():
         triangles = points[_cells_with_tag(mesh, "triangle", tag)][:, :, :2]
         ax.add_collection(
             PolyCollection(triangles, facecolor=COLOURS[region], edgecolor="k", linewidth=0.15)
         )
+        if len(triangles):
+            present.append(region)
     contact = points[_cells_with_tag(mesh, "line", FACET_TAGS["contact"])][:, :, :2]
     ax.add_collection(LineCollection(contact, colors=COLOURS["contact"], linewidths=2.5))
     legend = [
-        Patch(facecolor=COLOURS[name], edgecolor="k", label=name)
-        for name in ("electrolyte", "lithium", "contact")
+        Patch(facecolor=COLOURS[name], edgecolor="k", label=name.replace("_", " "))
+        for name in (*present, "contact")
     ]
     ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_xlabel("r [µm]" if geom.dimension == "axisymmetric" else "x [µm]")
