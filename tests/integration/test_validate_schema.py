@@ -53,6 +53,9 @@ def test_validate_errors_name_the_field(tmp_path):
     proc = run_lisse(["validate", "--kind", "case",
                       "configs/sweeps/demo_current_temperature.yaml"])
     assert proc.returncode == 2 and "geometry: required" in proc.stderr, proc.stderr
+    proc = run_lisse(["validate", "configs/sweeps/demo_current_temperature.yaml",
+                      "--set", "temperature_C=30"])
+    assert proc.returncode == 2 and "--set: not for sweep files" in proc.stderr, proc.stderr
 
 
 @pytest.mark.parametrize(

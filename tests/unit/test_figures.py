@@ -270,10 +270,15 @@ def test_split_key(key, expected):
     assert split_key(key) == expected
 
 
-def test_unknown_format_refused(tmp_path):
+def test_formats(tmp_path):
+    """PNG is always written, besides the formats asked for; unknown formats are refused."""
+    fig, _ = plotstyle.subplots()
+    written = plotstyle.save(fig, tmp_path / "a.png", ("svg",))
+    assert [p.name for p in written] == ["a.png", "a.svg"]
+    assert b"<svg" in (tmp_path / "a.svg").read_bytes()[:1000]
     fig, _ = plotstyle.subplots()
     with pytest.raises(ValueError, match="eps"):
-        plotstyle.save(fig, tmp_path / "a.png", ("png", "eps"))
+        plotstyle.save(fig, tmp_path / "b.png", ("png", "eps"))
 
 
 def _thumbnails(out: Path, shown: dict[str, tuple[str, str]]) -> None:
