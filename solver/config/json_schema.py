@@ -91,12 +91,12 @@ def _annotate(node) -> None:
         _annotate(value)
 
 
-def key_rows(kind: str = "case") -> list[tuple[str, str, str, str]]:
-    """(dotted key, unit, default, type / values) of every field of a ``kind`` file, in
-    schema order; list items appear as ``key.N.field``."""
+def key_rows(kind: str = "case") -> list[tuple[str, ...]]:
+    """(dotted key, unit, default, type / values, meaning) of every field of a ``kind`` file,
+    in schema order; list items appear as ``key.N.field``."""
     schema = json_schema(kind)
     defs = schema.get("$defs", {})
-    rows: list[tuple[str, str, str, str]] = []
+    rows: list[tuple[str, ...]] = []
 
     def resolve(node: dict) -> dict:
         while "$ref" in node:
@@ -111,8 +111,10 @@ def key_rows(kind: str = "case") -> list[tuple[str, str, str, str]]:
             options = [resolve(o) for o in prop.get("anyOf", [prop]) if o.get("type") != "null"]
             default = "required" if key in required else _text(prop.get(
                 "default", "section" if options[0].get("type") == "object" else "none"))
+            meaning = prop.get("description", "")
+            meaning = "" if meaning.startswith("unit: ") else meaning.removesuffix(f" [{unit}]")
             rows.append((path, "" if unit == "–" else unit, default,
-                         " or ".join(_type(o) for o in options)))
+                         " or ".join(_type(o) for o in options), meaning))
             for option in options:
                 if option.get("type") == "object" and "properties" in option:
                     walk(option, f"{path}.")
@@ -154,8 +156,8 @@ def _text(value) -> str:
 
 def markdown_table(kind: str = "case") -> str:
     """The key table of a ``kind`` file as Markdown (docs/config.md, generated section)."""
-    lines = ["| key | unit | default | type / values |", "|---|---|---|---|"]
-    for key, unit, default, kind_ in key_rows(kind):
-        cells = (f"`{key}`", unit, default, kind_)
+    lines = ["| key | unit | default | type / values | meaning |", "|---|---|---|---|---|"]
+    for key, unit, default, kind_, meaning in key_rows(kind):
+        cells = (f"`{key}`", unit, default, kind_, meaning)
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)
