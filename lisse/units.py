@@ -84,3 +84,32 @@ def column_unit(name: str) -> str:
         if len(parts) > n and "_".join(parts[-n:]) in COLUMN_UNITS:
             return COLUMN_UNITS["_".join(parts[-n:])]
     return ""
+
+
+# the unit suffixes of config keys and output columns, longest first: key → (name, unit)
+KEY_SUFFIXES = (
+    ("_mAh_cm2", "mAh/cm²"),
+    ("_mA_cm2", "mA/cm²"),
+    ("_ohm_cm2", "Ω cm²"),
+    ("_kJ_mol", "kJ/mol"),
+    ("_S_cm", "S/cm"),
+    ("_MPa", "MPa"),
+    ("_GPa", "GPa"),
+    ("_deg", "°"),
+    ("_um", "µm"),
+    ("_nm", "nm"),
+    ("_C", "°C"),
+    ("_V", "V"),
+    ("_s", "s"),
+    ("_h", "h"),
+)
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """Physical name and unit of a config key or column name: ``"geometry.width_um"`` →
+    ``("width", "µm")``; a key without a unit suffix is dimensionless (unit ``"–"``)."""
+    last = key.rsplit(".", 1)[-1]
+    for suffix, unit in KEY_SUFFIXES:
+        if last.endswith(suffix) and len(last) > len(suffix):
+            return last[: -len(suffix)].replace("_", " "), unit
+    return last.replace("_", " "), "–"

@@ -1,31 +1,27 @@
-"""PNG picture of a cell mesh: regions coloured, the bonded contact highlighted."""
+"""Picture of a cell mesh to scale (µm): regions coloured, the bonded contact highlighted
+(lisse style: ``lisse.plotstyle``; colours from the Okabe–Ito palette)."""
 
 from __future__ import annotations
 
 import os
 
-import matplotlib
+import meshio
+import numpy as np
+from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.patches import Patch
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import meshio  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-
-from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS, CellGeometry  # noqa: E402
+from lisse import plotstyle
+from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS, CellGeometry
 from lisse.units import UM_PER_M
 
-UM = 1 / UM_PER_M  # metres per micrometre (the CAD unit)
 COLOURS = {
-    "electrolyte": "#9ecae1",
+    "electrolyte": "#a6d5f0",  # light Okabe–Ito sky blue
     "lithium": "#d9d9d9",
-    "grain_boundary": "#08519c",
-    "interlayer": "#fdae6b",
-    "liquid": "#a1d99b",
-    "contact": "#d62728",
-    "contact_face": "#f4a3a3",
+    "grain_boundary": "#0072B2",
+    "interlayer": "#f2c46d",
+    "liquid": "#7fcfb9",
+    "contact": "#D55E00",  # Okabe–Ito vermillion
+    "contact_face": "#f0b27f",
     "void_electrolyte": "#ffffff",
 }
 
@@ -41,39 +37,47 @@ def _cells_with_tag(mesh: meshio.Mesh, cell_type: str, tag: int) -> np.ndarray:
 
 
 def mesh_picture(
-    msh_path: str | os.PathLike, png_path: str | os.PathLike, geom: CellGeometry
-) -> None:
-    """Write a PNG of the mesh in ``msh_path`` (metres) to ``png_path``, axes in µm.
+    msh_path: str | os.PathLike,
+    png_path: str | os.PathLike,
+    geom: CellGeometry,
+    formats=plotstyle.FIGURE_FORMATS,
+) -> list:
+    """Write a PNG (and the vector ``formats``) of the mesh in ``msh_path`` (metres) to
+    ``png_path``, axes in µm, equal aspect; returns the files written (PNG first).
 
     2D: triangles coloured by region, contact facets drawn in red. 3D: the interface
     plane z = 0 seen from above, contact triangles red, void footprints white.
     """
     mesh = meshio.read(msh_path, file_format="gmsh")
-    points = mesh.points / UM
-    fig, ax = plt.subplots(figsize=(7, 5), dpi=150)
+    points = mesh.points * UM_PER_M
+    extent = np.ptp(points[:, 0]), np.ptp(points[:, 1])
+    fig, ax = plotstyle.subplots(figsize=plotstyle.map_size(*extent, 9.0, bars=2))
+    ax.grid(False)
     if geom.gdim == 2:
         _draw_section(ax, mesh, points, geom)
     else:
         _draw_interface(ax, mesh, points)
     ax.set_aspect("equal")
     ax.autoscale_view()
-    fig.tight_layout()
-    fig.savefig(png_path)
-    plt.close(fig)
+    return plotstyle.save(fig, png_path, formats)
 
 
 def _draw_section(ax, mesh: meshio.Mesh, points: np.ndarray, geom: CellGeometry) -> None:
+    present = []
     for region, tag in CELL_TAGS.items():
         triangles = points[_cells_with_tag(mesh, "triangle", tag)][:, :, :2]
         ax.add_collection(
             PolyCollection(triangles, facecolor=COLOURS[region], edgecolor="k", linewidth=0.15)
         )
+        if len(triangles):
+            present.append(region)
     contact = points[_cells_with_tag(mesh, "line", FACET_TAGS["contact"])][:, :, :2]
     ax.add_collection(LineCollection(contact, colors=COLOURS["contact"], linewidths=2.5))
-    legend = [Patch(color=COLOURS[name], label=name) for name in ("electrolyte", "lithium")]
-    ax.legend(
-        handles=[*legend, Patch(color=COLOURS["contact"], label="contact")], loc="upper right"
-    )
+    legend = [
+        Patch(facecolor=COLOURS[name], edgecolor="k", label=name.replace("_", " "))
+        for name in (*present, "contact")
+    ]
+    ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_xlabel("r [µm]" if geom.dimension == "axisymmetric" else "x [µm]")
     ax.set_ylabel("y [µm]")
 
@@ -88,7 +92,7 @@ def _draw_interface(ax, mesh: meshio.Mesh, points: np.ndarray) -> None:
         Patch(facecolor=COLOURS["contact_face"], label="contact"),
         Patch(facecolor="white", edgecolor="k", label="void"),
     ]
-    ax.legend(handles=legend, loc="upper right")
-    ax.set_title("interface z = 0")
+    ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_title("Interface plane z = 0")
     ax.set_xlabel("x [µm]")
     ax.set_ylabel("y [µm]")

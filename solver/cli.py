@@ -30,7 +30,13 @@ def _parser() -> argparse.ArgumentParser:
                        "protocol.current_density_mA_cm2=1.0 (repeatable)")
         return p
 
-    case_command("validate", "check a case file and print what it describes")
+    validate = case_command("validate", "check a case, sweep or study file and print what it "
+                            "describes")
+    validate.add_argument("--kind", choices=("case", "sweep", "study"),
+                          help="the file kind (default: decided from the content)")
+    schema = sub.add_parser("schema", help="print the JSON Schema of a case, sweep or study "
+                            "file (for editors)")
+    schema.add_argument("--kind", choices=("case", "sweep", "study"), default="case")
     mesh = case_command("mesh", "build the mesh of a case and write it with a picture")
     mesh.add_argument("-o", "--output", help="output folder (default: the case's "
                       "output.directory)")
@@ -163,16 +169,63 @@ def _say(comm, text: str) -> None:
         print(text, flush=True)
 
 
+def file_kind(data: dict) -> str:
+    """The kind of an input file from its top-level keys: a sweep has ``base`` (and ``grid``,
+    ``zip`` or ``random``), a study ``study:`` or the patch-study sections ``cell``/``sweep``;
+    anything else is a case."""
+    if "base" in data or {"grid", "zip", "random"} & set(data):
+        return "sweep"
+    if {"study", "cell", "sweep"} & set(data):
+        return "study"
+    return "case"
+
+
 def _validate(args, comm) -> None:
+    from lisse.solver.config.yaml_loader import load_mapping
+
+    kind = args.kind or file_kind(load_mapping(args.case, "input"))
+    _say(comm, {"case": _validate_case, "sweep": _validate_sweep,
+                "study": _validate_study}[kind](args))
+
+
+def _validate_case(args) -> str:
     from lisse.meshes.build import validate_geometry
     from lisse.meshes.voids import contact_fraction
 
     _, params, _ = _load(args)
     geom = params.geometry
     validate_geometry(geom)
-    _say(comm, f"{args.case}: valid — {geom.dimension} cell, {len(geom.voids)} void(s), "
-         f"contact fraction {contact_fraction(geom):.4f}, {params.working.model} kinetics, "
-         f"{params.protocol.mode}")
+    return (f"{args.case}: valid — {geom.dimension} cell, {len(geom.voids)} void(s), "
+            f"contact fraction {contact_fraction(geom):.4f}, {params.working.model} kinetics, "
+            f"{params.protocol.mode}")
+
+
+def _validate_sweep(args) -> str:
+    from lisse.solver.studies.sweep import load_sweep
+
+    if args.overrides:
+        raise UserError("--set: not for sweep files (fixed values go in the sweep's set:)")
+    sweep = load_sweep(args.case)  # expands and validates every case; runs nothing
+    return (f"{args.case}: valid — sweep {sweep.name}, {len(sweep.cases)} case(s) over "
+            f"{', '.join(sweep.parameters)}")
+
+
+def _validate_study(args) -> str:
+    from lisse.solver.studies.patch import load_study
+
+    spec = load_study(args.case, args.overrides)
+    s = spec.sweep
+    n = len(s.abar) * len(s.creep_exponents) * len(s.contacts)
+    return (f"{args.case}: valid — {spec.study} study {spec.name}, {n} case(s): "
+            f"{len(s.abar)} ā × {len(s.creep_exponents)} n × {len(s.contacts)} contact(s)")
+
+
+def _schema(args, comm) -> None:
+    import json
+
+    from lisse.solver.config.json_schema import json_schema
+
+    _say(comm, json.dumps(json_schema(args.kind), indent=2, ensure_ascii=False))
 
 
 def _mesh(args, comm) -> None:
@@ -194,15 +247,17 @@ def _mesh(args, comm) -> None:
             shutil.copyfile(path, tmp)
             tmp.replace(out / "mesh.msh")
             tmp = out / ".mesh.partial.png"
-            mesh_picture(out / "mesh.msh", tmp, params.geometry)
-            tmp.replace(out / "mesh.png")
+            formats = params.output.figure_formats
+            for written in mesh_picture(out / "mesh.msh", tmp, params.geometry, formats):
+                written.replace(out / f"mesh{written.suffix}")
         else:  # a new folder (or a foreign one with --overwrite): stage, then swap
             from mpi4py import MPI
 
             folder = RunFolder(out, MPI.COMM_SELF)
             try:
                 shutil.copyfile(path, folder.path("mesh.msh"))
-                mesh_picture(folder.path("mesh.msh"), folder.path("mesh.png"), params.geometry)
+                mesh_picture(folder.path("mesh.msh"), folder.path("mesh.png"), params.geometry,
+                             params.output.figure_formats)
                 folder.write_json("run.json", {"versions": {"lisse": lisse_version()},
                                                "command": sys.argv, "kind": "mesh"})
             except BaseException:
@@ -305,7 +360,8 @@ def _report(args, comm) -> None:
     command(args, comm)
 
 
-COMMANDS = {"validate": _validate, "mesh": _mesh, "run": _run, "ccd": _ccd, "eis": _eis,
+COMMANDS = {"validate": _validate, "schema": _schema, "mesh": _mesh, "run": _run, "ccd": _ccd,
+            "eis": _eis,
             "sweep": _sweep, "report": _report, "study": _study}
 
 

@@ -103,6 +103,7 @@ class Output:
     directory: str
     fields: bool = True
     plots: bool = True
+    figure_formats: tuple[str, ...] = ("png", "pdf")  # PNG always, plus vector formats
 
 
 @dataclass(frozen=True)

@@ -173,6 +173,10 @@ class OutputSpec(_Strict):
     directory: str | None = None  # default results/<name>
     fields: bool = True  # write field files
     plots: bool = True  # write plots
+    figure_formats: list[Literal["png", "pdf", "svg"]] = Field(
+        ["png", "pdf"],
+        description="file formats of every figure; PNG is always written (reports use it)",
+    )
 
     _not_empty = field_validator("directory")(not_empty)
 

@@ -261,6 +261,7 @@ def resolve(case: Case) -> Resolved:
             directory=case.output.directory,
             fields=case.output.fields,
             plots=case.output.plots,
+            figure_formats=tuple(dict.fromkeys(["png", *case.output.figure_formats])),
         ),
         seed=case.seed,
         microstructure=_microstructure_properties(case),

@@ -1,57 +1,104 @@
-"""PNG plots of an interface evolution and of CCD studies (matplotlib, Agg)."""
+"""Figures of an interface evolution and of CCD studies (lisse style: ``lisse.plotstyle``)."""
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+from matplotlib.ticker import FuncFormatter
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from lisse import plotstyle
+from lisse.units import MV_PER_V, SECONDS_PER_HOUR
+
+# (column of solver.studies.evolution.TIMESERIES_COLUMNS, factor to the plotted unit, label)
+TIMESERIES_PANELS = (
+    (2, MV_PER_V, "cell voltage [mV]"),
+    (3, 1.0, "contact fraction [–]"),
+    (6, 1.0, "hotspot factor [–]"),
+)
 
 
-def timeseries(path, table: np.ndarray) -> None:
-    """Cell voltage, contact fraction and hotspot factor against time (columns of
-    ``solver.studies.evolution.TIMESERIES_COLUMNS``)."""
-    hours = table[:, 0] / 3600
-    fig, axes = plt.subplots(3, 1, figsize=(7, 7), sharex=True, layout="constrained")
-    for ax, col, label in zip(axes, (2, 3, 6), ("cell voltage (V)", "contact fraction",
-                                                "hotspot factor"), strict=True):
-        ax.plot(hours, table[:, col], "-", lw=1.3)
+def timeseries(path, table: np.ndarray, formats=plotstyle.FIGURE_FORMATS) -> None:
+    """Cell voltage [mV], contact fraction and hotspot factor against time [h] (``table``:
+    the columns of ``solver.studies.evolution.TIMESERIES_COLUMNS``, time in s, voltage in V)."""
+    hours = table[:, 0] / SECONDS_PER_HOUR
+    fig, axes = plotstyle.subplots(3, 1, figsize=(7, 8), sharex=True)
+    for ax, (col, factor, label) in zip(axes, TIMESERIES_PANELS, strict=True):
+        ax.plot(hours, table[:, col] * factor, "-")
         ax.set_ylabel(label)
-        ax.grid(alpha=0.3)
-    axes[-1].set_xlabel("time (h)")
+    axes[-1].set_xlabel("time [h]")
     axes[0].set_title("Interface evolution")
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    plotstyle.save(fig, path, formats)
 
 
-def interface(path, rows: np.ndarray, snapshots: list[tuple[str, float]]) -> None:
-    """Gap (solid) and pore content (dashed, same colour) along the interface at each
-    snapshot (label, time [s]) (2D cells)."""
-    fig, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
-    colours = plt.cm.viridis(np.linspace(0, 0.9, len(snapshots)))
+def interface(path, rows: np.ndarray, snapshots: list[tuple[str, float]],
+              formats=plotstyle.FIGURE_FORMATS) -> None:
+    """Gap (solid) and pore content (dashed, same colour) [µm] along the interface [µm] at
+    each snapshot (label, time [s]) (2D cells; ``rows``: the columns of interface.csv)."""
+    fig, ax = plotstyle.subplots(figsize=(8, 4.5))
+    colours = plotstyle.colours(len(snapshots))
     for k, ((label, t), colour) in enumerate(zip(snapshots, colours, strict=True)):
         gap, pores = rows[:, 1 + 3 * k], rows[:, 2 + 3 * k]
-        ax.plot(rows[:, 0], gap, lw=1.2, color=colour, label=f"{label}, t = {t / 3600:.3g} h")
-        ax.plot(rows[:, 0], pores, ls="--", lw=1.0, color=colour)
-    ax.set_xlabel("position along the interface (µm)")
-    ax.set_ylabel("µm")
-    ax.legend(fontsize=8)
+        ax.plot(rows[:, 0], gap, color=colour,
+                label=f"{label}, t = {t / SECONDS_PER_HOUR:.3g} h")
+        ax.plot(rows[:, 0], pores, ls="--", color=colour)
+    ax.plot([], [], "k-", label="gap")
+    ax.plot([], [], "k--", label="pore content")
+    ax.set_xlabel("position along the interface [µm]")
+    ax.set_ylabel("gap, pore content [µm]")
+    ax.legend(ncol=2)
     ax.set_title("Gap between Li and electrolyte")
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    plotstyle.save(fig, path, formats)
+
+
+def _two_and_five(value: float, _) -> str:
+    """Minor tick label of a log axis: 2 and 5 times a power of ten, as plain numbers."""
+    mantissa = value / 10 ** np.floor(np.log10(value))
+    return f"{value:g}" if round(mantissa) in (2, 5) else ""
+
+
+FAILURE_CLASSES = (  # word in a failure message of gap_evolution → legend entry
+    ("contact", "contact loss"),
+    ("voltage", "voltage cut-off"),
+    ("void", "void growth"),
+    ("solver", "solver error"),
+)
+
+
+def failure_class(mode: str) -> str:
+    """The kind of a failure message (``InterfaceEvolution`` outcome), for a legend."""
+    for word, name in FAILURE_CLASSES:
+        if word in mode:
+            return name
+    return mode or "not recorded"
 
 
 def ccd_curve(path, values: list[float], ccd: list[float], brackets: list[tuple[float, float]],
-              label: str) -> None:
-    """CCD [mA/cm²] against one varied parameter, with the search brackets as error bars."""
-    fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
-    lo = np.array(ccd)
-    hi = np.array([b[1] for b in brackets])
-    ax.errorbar(values, lo, yerr=[np.zeros_like(lo), hi - lo], fmt="o-", capsize=3)
+              key: str, failure_modes: list[str] | None = None,
+              measurements: list[tuple[float, float, str]] | None = None,
+              formats=plotstyle.FIGURE_FORMATS) -> None:
+    """Stripping CCD [mA/cm²] against one varied config ``key`` (axis labelled with its
+    physical name and unit). The CCD is the highest current that survived; the search bracket
+    [survived, failed] is the error bar; the failure mode at the failing current gives the
+    marker (legend). ``measurements``: measured (value, ccd [mA/cm²], label) to compare."""
+    fig, ax = plotstyle.subplots(figsize=(7, 4.5))
+    x, lo = np.asarray(values, float), np.asarray(ccd, float)
+    hi = np.array([b[1] for b in brackets], float)
+    ax.errorbar(x, lo, yerr=[np.zeros_like(lo), hi - lo], fmt="-", color=plotstyle.OKABE_ITO[0],
+                capsize=4, label="simulated CCD, bracket to first failure")
+    modes = [failure_class(m) for m in failure_modes or [""] * len(x)]
+    markers = "osD^v<>p"
+    for k, mode in enumerate(dict.fromkeys(modes)):
+        pick = np.array([m == mode for m in modes])
+        ax.plot(x[pick], lo[pick], markers[k % len(markers)], color=plotstyle.OKABE_ITO[0],
+                ms=8, ls="none", label=f"fails by: {mode}")
+    for k, (value, measured, label) in enumerate(measurements or []):
+        ax.plot(value, measured, "*", ms=14, color=plotstyle.OKABE_ITO[1 + k % 6], ls="none",
+                label=f"measured: {label}")
     ax.set_yscale("log")
-    ax.set_xlabel(label)
-    ax.set_ylabel("stripping CCD (mA/cm²)")
-    ax.grid(alpha=0.3, which="both")
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 0.1, not 10⁻¹
+    ax.yaxis.set_minor_formatter(FuncFormatter(_two_and_five))
+    ax.set_xlabel(plotstyle.key_label(key))
+    ax.set_ylabel("stripping CCD [mA/cm²]")
+    ax.grid(True, which="both")
+    ax.legend(loc="best")
+    ax.set_title("Critical current density")
+    plotstyle.save(fig, path, formats)

@@ -1,54 +1,54 @@
-"""PNG plots of the mechanics (matplotlib, Agg backend; rank 0 draws)."""
+"""Figures of the mechanics (lisse style: ``lisse.plotstyle``; rank 0 draws)."""
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-UM, MPA = 1e6, 1e6
+from lisse import plotstyle
+from lisse.units import PA_PER_MPA, UM_PER_M
 
 
-def interface_pressure(path, rows: np.ndarray, gdim: int, stack_pressure: float) -> None:
-    """Normal contact pressure along the interface (bonded nodes and closed roof) and the
-    gap of the void roofs; rows from ``mechanics_run.interface_table`` (MPa, µm)."""
-    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+def interface_pressure(path, rows: np.ndarray, gdim: int, stack_pressure: float,
+                       formats=plotstyle.FIGURE_FORMATS) -> None:
+    """Normal contact pressure [MPa] along the interface (bonded nodes and closed roof) and
+    the gap [µm] of the void roofs; rows from ``mechanics_run.interface_table`` (µm, MPa);
+    ``stack_pressure`` [MPa]."""
+    fig, ax = plotstyle.subplots(figsize=(8, 4.5) if gdim == 2 else (6.5, 5.5))
     if gdim == 2:
         x, roof, gap, pn = rows[:, 0], rows[:, 1] > 0, rows[:, 2], rows[:, 3]
-        ax.plot(x[~roof], pn[~roof], ".", ms=3, color="C0", label="bonded contact")
-        ax.plot(x[roof], pn[roof], ".", ms=3, color="C3", label="void roof (penalty)")
-        ax.axhline(stack_pressure, color="k", ls="--", lw=0.8, label="stack pressure")
-        ax.set_xlabel("x (µm)")
-        ax.set_ylabel("contact pressure (MPa)")
+        ax.plot(x[~roof], pn[~roof], ".", color=plotstyle.OKABE_ITO[0], label="bonded contact")
+        ax.plot(x[roof], pn[roof], ".", color=plotstyle.OKABE_ITO[1],
+                label="void roof (penalty)")
+        ax.axhline(stack_pressure, color="k", ls="--", lw=1.5, label="stack pressure")
+        ax.set_xlabel("x [µm]")
+        ax.set_ylabel("contact pressure [MPa]")
         twin = ax.twinx()
-        twin.plot(x[roof], gap[roof], "-", lw=0.8, color="0.5")
-        twin.set_ylabel("roof gap (µm)", color="0.4")
-        ax.legend(loc="best", fontsize=8)
+        twin.grid(False)
+        twin.plot(x[roof], gap[roof], "-", color=plotstyle.GREY)
+        twin.set_ylabel("roof gap [µm]", color=plotstyle.GREY)
+        ax.legend(loc="best")
     else:
-        sc = ax.scatter(rows[:, 0], rows[:, 1], c=rows[:, 3], s=5, cmap="viridis")
-        fig.colorbar(sc, ax=ax, label="contact pressure (MPa)")
+        sc = ax.scatter(rows[:, 0], rows[:, 1], c=rows[:, 3], s=8, cmap=plotstyle.SEQUENTIAL)
+        fig.colorbar(sc, ax=ax, label="contact pressure [MPa]")
         ax.set_aspect("equal")
-        ax.set_xlabel("x (µm)")
-        ax.set_ylabel("y (µm)")
+        ax.set_xlabel("x [µm]")
+        ax.set_ylabel("y [µm]")
     ax.set_title("Interface contact pressure after the pressure hold")
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    plotstyle.save(fig, path, formats)
 
 
-def history(path, rows: np.ndarray) -> None:
-    """Mechanical contact fraction against time (rows of mechanics_history.csv)."""
-    fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+def history(path, rows: np.ndarray, formats=plotstyle.FIGURE_FORMATS) -> None:
+    """Mechanical contact fraction against time [s] (rows of mechanics_history.csv)."""
+    fig, ax = plotstyle.subplots(figsize=(7, 4.5))
     t = rows[1:, 0] if len(rows) > 1 else rows[:, 0]
     f = rows[1:, 1] if len(rows) > 1 else rows[:, 1]
-    ax.semilogx(t, f, "o-", ms=3)
-    ax.axhline(rows[0, 1], color="k", ls=":", lw=0.8, label="at loading")
-    ax.set_xlabel("time under pressure (s)")
-    ax.set_ylabel("contact fraction")
-    ax.legend(fontsize=8)
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    ax.semilogx(t, f, "o-")
+    ax.axhline(rows[0, 1], color="k", ls=":", lw=1.5, label="at loading")
+    ax.set_xlabel("time under pressure [s]")
+    ax.set_ylabel("contact fraction [–]")
+    ax.legend()
+    ax.set_title("Contact during the pressure hold")
+    plotstyle.save(fig, path, formats)
 
 
 def gather_cells(mech, comm):
@@ -64,30 +64,32 @@ def gather_cells(mech, comm):
 
 
 def stress_field(
-    path, triangles: np.ndarray, values: np.ndarray, window: float, axisymmetric: bool
+    path, triangles: np.ndarray, values: np.ndarray, window: float, axisymmetric: bool,
+    formats=plotstyle.FIGURE_FORMATS,
 ) -> None:
-    """Von Mises stress [MPa] within ``window`` [m] of the interface (both layers)."""
+    """Von Mises stress [Pa, drawn in MPa] within ``window`` [m] of the interface y = 0, to
+    scale, with one colour scale per material: Li (cells above the interface, y > 0) and
+    the electrolyte (below); each clipped at its own 99.5th percentile."""
     keep = np.abs(triangles[:, :, 1]).min(axis=1) <= window
-    tri, val = triangles[keep] * UM, values[keep] / MPA
-    points = tri.reshape(-1, 2)
-    fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
-    pc = ax.tripcolor(
-        points[:, 0],
-        points[:, 1],
-        np.arange(len(points)).reshape(-1, 3),
-        facecolors=val,
-        cmap="magma",
-        vmin=0.0,
-        vmax=np.percentile(val, 99.5),
-        shading="flat",
-    )
-    fig.colorbar(
-        pc, ax=ax, label="von Mises stress (MPa), clipped at the 99.5th percentile", extend="max"
-    )
+    tri, val = triangles[keep] * UM_PER_M, values[keep] / PA_PER_MPA
+    above = tri[:, :, 1].mean(axis=1) > 0
+    fig, ax = plotstyle.subplots(
+        figsize=plotstyle.map_size(np.ptp(tri[:, :, 0]), 2 * window * UM_PER_M, 9.0, bars=2))
+    for part, cmap, name in ((above, plotstyle.SEQUENTIAL, "Li"),
+                             (~above, plotstyle.SEQUENTIAL_SECOND, "electrolyte")):
+        if not part.any():
+            continue
+        points = tri[part].reshape(-1, 2)
+        pc = ax.tripcolor(points[:, 0], points[:, 1], np.arange(len(points)).reshape(-1, 3),
+                          facecolors=val[part], cmap=cmap, vmin=0.0,
+                          vmax=np.percentile(val[part], 99.5), shading="flat")
+        fig.colorbar(pc, ax=ax, label=f"von Mises stress, {name} [MPa]", extend="max",
+                     pad=0.02)
+    ax.axhline(0.0, color="k", lw=1.0)
     ax.set_aspect("equal")
-    ax.set_ylim(-window * UM, window * UM)
-    ax.set_xlabel("r (µm)" if axisymmetric else "x (µm)")
-    ax.set_ylabel("y (µm)")
+    ax.grid(False)
+    ax.set_ylim(-window * UM_PER_M, window * UM_PER_M)
+    ax.set_xlabel("r [µm]" if axisymmetric else "x [µm]")
+    ax.set_ylabel("y [µm]")
     ax.set_title("Stress near the interface after the pressure hold")
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    plotstyle.save(fig, path, formats)

@@ -1,62 +1,63 @@
-"""PNG plots of a current distribution (matplotlib, Agg backend, rank 0 draws)."""
+"""Figures of a current distribution (lisse style: ``lisse.plotstyle``; rank 0 draws)."""
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-UM = 1e6
-MA_CM2 = 0.1  # A/m² -> mA/cm²
+from lisse import plotstyle
+from lisse.units import A_M2_PER_MA_CM2, UM_PER_M
 
 
 def interface_profile(path, x: np.ndarray, j: np.ndarray, contact: np.ndarray, gdim: int,
-                      mean_contact: float, axisymmetric: bool) -> None:
-    """Local current density along the interface: a line (2D) or a map of the plane (3D)."""
-    fig, ax = plt.subplots(figsize=(7, 4) if gdim == 2 else (6, 5), layout="constrained")
+                      mean_contact: float, axisymmetric: bool,
+                      formats=plotstyle.FIGURE_FORMATS) -> None:
+    """Local current density j [A/m²] along the interface at positions ``x`` [m]: a line
+    with the voids shaded (2D) or a map of the plane drawn to scale (3D), in mA/cm² and µm."""
+    fig, ax = plotstyle.subplots(figsize=(7, 4.5) if gdim == 2 else (6.5, 5.5))
+    x_um, j_ma = x * UM_PER_M, j / A_M2_PER_MA_CM2
     if gdim == 2:
-        ax.plot(x[:, 0] * UM, j * MA_CM2, "-", color="C0", lw=1.2, label="local")
-        ax.axhline(mean_contact * MA_CM2, color="k", ls="--", lw=0.8, label="mean over contact")
-        voids = ~contact
-        ax.fill_between(x[:, 0] * UM, 0, 1, where=voids, color="0.85",
+        ax.plot(x_um[:, 0], np.where(contact, j_ma, np.nan), "-", label="local")
+        ax.axhline(mean_contact / A_M2_PER_MA_CM2, color="k", ls="--", lw=1.5,
+                   label="mean over contact")
+        ax.fill_between(x_um[:, 0], 0, 1, where=~contact, color="0.8",
                         transform=ax.get_xaxis_transform(), label="void (no contact)")
-        ax.set_xlabel("r (µm)" if axisymmetric else "x (µm)")
-        ax.set_ylabel("current density (mA/cm²)")
-        ax.legend(loc="best", fontsize=8)
+        ax.set_xlabel("r [µm]" if axisymmetric else "x [µm]")
+        ax.set_ylabel("current density [mA/cm²]")
+        ax.legend(loc="best")
     else:
-        sc = ax.scatter(x[:, 0] * UM, x[:, 1] * UM, c=np.where(contact, j * MA_CM2, np.nan),
-                        s=6, cmap="inferno")
-        ax.scatter(x[~contact, 0] * UM, x[~contact, 1] * UM, c="0.8", s=4)
-        fig.colorbar(sc, ax=ax, label="current density (mA/cm²)")
+        sc = ax.scatter(x_um[contact, 0], x_um[contact, 1], c=j_ma[contact], s=8,
+                        cmap=plotstyle.SEQUENTIAL)
+        ax.scatter(x_um[~contact, 0], x_um[~contact, 1], c="0.85", s=6, label="void")
+        fig.colorbar(sc, ax=ax, label="current density [mA/cm²]")
         ax.set_aspect("equal")
-        ax.set_xlabel("x (µm)")
-        ax.set_ylabel("y (µm)")
+        ax.set_xlabel("x [µm]")
+        ax.set_ylabel("y [µm]")
+        ax.legend(loc="upper right")
     ax.set_title("Interface current density")
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    plotstyle.save(fig, path, formats)
 
 
 def current_field(path, triangles: np.ndarray, magnitude: np.ndarray, window: float,
-                  axisymmetric: bool) -> None:
-    """Magnitude of the ionic current density |i| [mA/cm²] on the electrolyte cells within
-    ``window`` [m] of the interface. ``triangles``: cell vertex coordinates, (n, 3, 2) [m]."""
+                  axisymmetric: bool, formats=plotstyle.FIGURE_FORMATS) -> None:
+    """Magnitude of the ionic current density |i| [A/m², drawn in mA/cm²] on the electrolyte
+    cells within ``window`` [m] of the interface, to scale; colours clipped at the 99.5th
+    percentile (the edge singularities). ``triangles``: cell vertex coordinates, (n, 3, 2)
+    [m]."""
     keep = triangles[:, :, 1].max(axis=1) >= -window
-    tri, mag = triangles[keep] * UM, magnitude[keep] * MA_CM2
+    tri, mag = triangles[keep] * UM_PER_M, magnitude[keep] / A_M2_PER_MA_CM2
     points = tri.reshape(-1, 2)
     connectivity = np.arange(len(points)).reshape(-1, 3)
-    fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
+    fig, ax = plotstyle.subplots(
+        figsize=plotstyle.map_size(np.ptp(points[:, 0]), window * UM_PER_M))
     top = np.percentile(mag, 99.5)
     pc = ax.tripcolor(points[:, 0], points[:, 1], connectivity, facecolors=mag,
-                      cmap="magma", vmin=0.0, vmax=top, shading="flat")
-    fig.colorbar(pc, ax=ax, label="|i| (mA/cm²), clipped at the 99.5th percentile",
-                 extend="max")
+                      cmap=plotstyle.SEQUENTIAL, vmin=0.0, vmax=top, shading="flat")
+    fig.colorbar(pc, ax=ax, label="|i| [mA/cm²]", extend="max")  # arrow: clipped above
     ax.set_aspect("equal")
-    ax.set_ylim(-window * UM, 0)
+    ax.grid(False)
+    ax.set_ylim(-window * UM_PER_M, 0)
     ax.set_xlim(points[:, 0].min(), points[:, 0].max())
-    ax.set_xlabel("r (µm)" if axisymmetric else "x (µm)")
-    ax.set_ylabel("y (µm)")
+    ax.set_xlabel("r [µm]" if axisymmetric else "x [µm]")
+    ax.set_ylabel("y [µm]")
     ax.set_title("Ionic current density near the interface")
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
+    plotstyle.save(fig, path, formats)

@@ -44,6 +44,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from lisse import plotstyle  # noqa: E402
 from lisse.solver.errors import UserError  # noqa: E402
 from lisse.units import SECONDS_PER_HOUR, column_unit  # noqa: E402
 
@@ -421,13 +422,11 @@ def _profile(ax, table: list[list[float]], label: str) -> None:
 
 
 def _figure():
-    return plt.subplots(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+    return plotstyle.subplots(figsize=FIGSIZE)
 
 
 def _save(fig, path: Path) -> Path:
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return plotstyle.save(fig, path, ("png",), dpi=DPI)[0]
 
 
 def _read_csv(path: Path) -> list[list[float]] | None:

@@ -145,7 +145,8 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
         _write_timeseries(folder, outcome)
         _write_interface(folder, evo, snapshots, comm)
         if params.output.plots and comm.rank == 0 and outcome.records:
-            evolution_plots.timeseries(folder.path("timeseries.png"), _table(outcome))
+            evolution_plots.timeseries(folder.path("timeseries.png"), _table(outcome),
+                                       params.output.figure_formats)
         folder.write_json("summary.json", summary)
         if comm.rank == 0:
             folder.path(checkpoint.NAME).unlink(missing_ok=True)
@@ -344,7 +345,8 @@ def _write_interface(folder: RunFolder, evo: InterfaceEvolution, snapshots: list
     folder.write_csv("interface.csv", names, rows)
     if evo.params.output.plots and comm.rank == 0 and gdim == 2:
         evolution_plots.interface(folder.path("interface_evolution.png"), rows,
-                                  [(s["label"], s["time"]) for s in snapshots])
+                                  [(s["label"], s["time"]) for s in snapshots],
+                                  evo.params.output.figure_formats)
 
 
 def _summary(outcome: Outcome, evo: InterfaceEvolution, wall: float) -> dict:
@@ -434,7 +436,8 @@ def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir
         if path and comm.rank == 0 and cases[0][1].output.plots:
             evolution_plots.ccd_curve(folder.path("ccd.png"), list(table[:, 0]),
                                       list(table[:, 1]), [tuple(t) for t in table[:, 2:]],
-                                      path)
+                                      path, [r["failure_mode"] for r in rows],
+                                      formats=cases[0][1].output.figure_formats)
     except BaseException:
         folder.discard()
         raise

@@ -247,8 +247,11 @@ def write(folder, hold: Hold, params: Resolved, comm) -> None:
                 rows,
                 gdim,
                 params.mechanics.stack_pressure / MPA,
+                params.output.figure_formats,
             )
-            mechanics_plots.history(folder.path("contact_fraction.png"), history)
+            mechanics_plots.history(
+                folder.path("contact_fraction.png"), history, params.output.figure_formats
+            )
             if field is not None:
                 window = max((v.height for v in params.geometry.voids), default=0.0)
                 window = min(
@@ -259,4 +262,5 @@ def write(folder, hold: Hold, params: Resolved, comm) -> None:
                     *field,
                     window,
                     params.geometry.dimension == "axisymmetric",
+                    params.output.figure_formats,
                 )

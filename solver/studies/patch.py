@@ -286,39 +286,27 @@ def summary_lines(results, out: Path) -> list[str]:
 
 
 def flux_concentration(path, results) -> None:
-    """k_J against ā (log-log)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """k_J = max j / j_far against ā = a/(κZ) (log-log; both dimensionless)."""
+    from lisse import plotstyle
 
     pairs = sorted({(r.abar, r.k_J) for r in results})
-    fig, ax = plt.subplots(figsize=(5.5, 4), layout="constrained")
-    ax.loglog(*zip(*pairs, strict=True), "o-", color="C3")
-    ax.set_xlabel("ā = a/(κZ)")
-    ax.set_ylabel("k_J = max j / j_far")
+    fig, ax = plotstyle.subplots(figsize=(7, 4.5))
+    ax.loglog(*zip(*pairs, strict=True), "o-")
+    ax.set_xlabel("ā = a/(κZ) [–]")
+    ax.set_ylabel("k_J = max j / j_far [–]")
     ax.set_title("Flux concentration at the patch edge")
-    ax.grid(True, which="both", lw=0.3)
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    ax.grid(True, which="both")
+    plotstyle.save(fig, path)
 
 
 def centre_velocity(path, results) -> None:
     """R = v_c/v_far against ā, one panel per contact condition, one curve per n; the
     open/close boundary R = 0 and the rigid-Li value R = 1 marked."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from lisse import plotstyle
 
     contacts = list(dict.fromkeys(r.contact for r in results))
-    fig, axes = plt.subplots(
-        1,
-        len(contacts),
-        figsize=(5.5 * len(contacts), 4.2),
-        layout="constrained",
-        sharey=True,
-        squeeze=False,
+    fig, axes = plotstyle.subplots(
+        1, len(contacts), figsize=(7 * len(contacts), 5), sharey=True, squeeze=False
     )
     values = [r.v_ratio for r in results]
     low, high = min(min(values), -0.1), max(max(values), 1.1)
@@ -326,15 +314,15 @@ def centre_velocity(path, results) -> None:
         for k, n in enumerate(sorted({r.n for r in results})):
             rows = sorted((r.abar, r.v_ratio) for r in results if r.contact == contact and r.n == n)
             ax.semilogx(*zip(*rows, strict=True), "o-", color=f"C{k}", label=f"n = {n:g}")
-        ax.axhspan(low - 0.1, 0.0, color="C3", alpha=0.08)
-        ax.axhline(0.0, color="C3", lw=1.2, label="R = 0: open / close boundary")
-        ax.axhline(1.0, color="k", lw=0.8, ls=":", label="R = 1: rigid Li")
-        ax.text(0.02, 0.03, "patch opens (R < 0)", transform=ax.transAxes, color="C3", fontsize=8)
+        ax.axhspan(low - 0.1, 0.0, color=plotstyle.OKABE_ITO[1], alpha=0.1)
+        ax.axhline(0.0, color=plotstyle.OKABE_ITO[1], label="R = 0: open / close boundary")
+        ax.axhline(1.0, color="k", lw=1.5, ls=":", label="R = 1: rigid Li")
+        ax.text(0.02, 0.03, "patch opens (R < 0)", transform=ax.transAxes,
+                color=plotstyle.OKABE_ITO[1])
         ax.set_ylim(low - 0.1, high + 0.1)
-        ax.set_xlabel("ā = a/(κZ)")
+        ax.set_xlabel("ā = a/(κZ) [–]")
         ax.set_title(f"{contact} contact")
-        ax.grid(True, which="both", lw=0.3)
-    axes[0][0].set_ylabel("R = v_centre / v_far")
-    axes[0][-1].legend(fontsize=8, loc="best")
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+        ax.grid(True, which="both")
+    axes[0][0].set_ylabel("R = v_centre / v_far [–]")
+    axes[0][-1].legend(loc="best")
+    plotstyle.save(fig, path)

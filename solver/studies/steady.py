@@ -76,15 +76,17 @@ def _write(folder: RunFolder, model: Model, sol: CurrentSolution, summary: dict,
         write_fields(folder, model, sol, maps)  # mesh.xdmf, fields.xdmf
     if params.output.plots:
         axi = params.geometry.dimension == "axisymmetric"
+        formats = params.output.figure_formats
         if comm.rank == 0:
             plots.interface_profile(folder.path("interface_current.png"), x, j, contact, gdim,
-                                    summary["mean_contact_current_density_A_m2"], axi)
+                                    summary["mean_contact_current_density_A_m2"], axi, formats)
         if gdim == 2:
             mid, mag = _cell_current(sol, sol.conductivity, comm)
             if comm.rank == 0:
                 geom = params.geometry
                 window = min(geom.electrolyte_thickness, 0.3 * geom.width)
-                plots.current_field(folder.path("current_field.png"), mid, mag, window, axi)
+                plots.current_field(folder.path("current_field.png"), mid, mag, window, axi,
+                                    formats)
     folder.write_json("summary.json", summary)
 
 

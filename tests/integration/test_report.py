@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from matplotlib.colors import to_rgb
 from matplotlib.image import imread
 
+from lisse.plotstyle import OKABE_ITO
 from tests.integration.test_sweep import lisse, read_table, write_sweep
 
-C0 = np.array([0x1F, 0x77, 0xB4]) / 255  # matplotlib's first line colour
+C0 = np.array(to_rgb(OKABE_ITO[0]))  # the first line colour of the lisse style
 
 
 def drawn(path, colour=C0) -> int:
