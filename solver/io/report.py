@@ -46,7 +46,7 @@ import numpy as np  # noqa: E402
 
 from lisse import plotstyle  # noqa: E402
 from lisse.solver.errors import UserError  # noqa: E402
-from lisse.units import SECONDS_PER_HOUR, column_unit  # noqa: E402
+from lisse.units import A_M2_PER_MA_CM2, SECONDS_PER_HOUR, column_unit  # noqa: E402
 
 FIGSIZE = (6.4, 4.0)  # inches
 DPI = 100
@@ -181,7 +181,7 @@ def _run(results: Path, out: Path) -> tuple[str, list]:
         fig, ax = _figure()  # a 2D interface: x, y, j, contact
         _profile(ax, profile, "local")
         ax.axhline(
-            summary["mean_contact_current_density_A_m2"] * 0.1,
+            summary["mean_contact_current_density_A_m2"] / A_M2_PER_MA_CM2,
             color="k",
             ls="--",
             lw=0.8,
@@ -409,7 +409,7 @@ def _histories(results: Path, rows: list[dict], params: list[str], out: Path) ->
 
 def _profile(ax, table: list[list[float]], label: str) -> None:
     data = np.array(table)
-    x, j, contact = data[:, 0], data[:, 2] * 0.1, data[:, 3] > 0.5
+    x, j, contact = data[:, 0], data[:, 2] / A_M2_PER_MA_CM2, data[:, 3] > 0.5
     ax.plot(x, np.where(contact, j, np.nan), lw=1.0, label=label)
     ax.set(
         xlabel="position along the interface (µm)",

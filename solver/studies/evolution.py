@@ -296,7 +296,7 @@ class FieldSeries:
     def write(self, sol, j) -> None:
         evo, f = self.evo, self.fields
         f["electrolyte_potential_V"].x.array[:] = 0.0 if sol is None else sol.potential.x.array
-        interface = (("gap_um", evo.gap * 1e6), ("pores_um", evo.pores * 1e6),
+        interface = (("gap_um", evo.gap * UM_PER_M), ("pores_um", evo.pores * UM_PER_M),
                      ("contact_share", evo.contact_share()),
                      ("local_current_density_A_m2", 0.0 if j is None else j))
         for name, values in interface:

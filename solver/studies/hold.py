@@ -27,9 +27,7 @@ from lisse.solver.config.params import FARADAY, GAS_CONSTANT, Resolved
 from lisse.solver.physics.creep import Constitutive, LinearElastic, PowerLawCreep
 from lisse.solver.physics.current import CurrentDistribution
 from lisse.solver.physics.mechanics import CLOSED_GAP, Mechanics, MechanicsState
-
-MPA = 1e6
-UM = 1e6
+from lisse.units import PA_PER_MPA, UM_PER_M
 
 
 @dataclass
@@ -189,13 +187,13 @@ def summary(hold: Hold) -> dict:
     """Mechanical observables for ``summary.json`` (MPa, µm)."""
     s = hold.state
     return {
-        "stack_pressure_MPa": hold.mechanics.pressure / MPA,
+        "stack_pressure_MPa": hold.mechanics.pressure / PA_PER_MPA,
         "mechanics_hold_s": s.time,
         "contact_fraction_mechanical": s.contact_fraction,
-        "mean_contact_pressure_MPa": s.mean_contact_pressure / MPA,
-        "max_von_mises_li_MPa": s.max_von_mises_li / MPA,
-        "max_principal_stress_sse_MPa": s.max_principal_stress_sse / MPA,
-        "collector_displacement_um": s.collector_displacement * UM,
+        "mean_contact_pressure_MPa": s.mean_contact_pressure / PA_PER_MPA,
+        "max_von_mises_li_MPa": s.max_von_mises_li / PA_PER_MPA,
+        "max_principal_stress_sse_MPa": s.max_principal_stress_sse / PA_PER_MPA,
+        "collector_displacement_um": s.collector_displacement * UM_PER_M,
         "mechanics_unknowns": hold.mechanics.ndofs,
         "mechanics_newton_iterations": hold.newton_iterations,
     }
@@ -214,7 +212,8 @@ def interface_table(hold: Hold, comm, gdim: int) -> tuple[list[str], np.ndarray]
         np.concatenate([np.zeros(len(s.contact_x)), np.ones(len(s.roof_x))]),
     )
     names = ["x_um", "y_um"][: gdim - 1]
-    rows = np.column_stack([x[:, : gdim - 1] * UM, roof, gap * UM, pn / MPA, pli / MPA])
+    rows = np.column_stack([x[:, : gdim - 1] * UM_PER_M, roof, gap * UM_PER_M,
+                            pn / PA_PER_MPA, pli / PA_PER_MPA])
     order = np.lexsort(tuple(rows[:, k] for k in reversed(range(gdim - 1))))
     header = [*names, "roof", "gap_um", "contact_pressure_MPa", "li_pressure_MPa"]
     return header, rows[order]
@@ -224,8 +223,8 @@ def write(folder, hold: Hold, params: Resolved, comm) -> None:
     """Tables and plots of the hold into the run folder (its fields go to ``fields.xdmf``:
     lisse.solver.io.runfolder.write_fields)."""
     history = np.array(hold.history)
-    history[:, 2] *= UM
-    history[:, 3] /= MPA
+    history[:, 2] *= UM_PER_M
+    history[:, 3] /= PA_PER_MPA
     folder.write_csv(
         "mechanics_history.csv",
         ["time_s", "contact_fraction", "collector_displacement_um", "max_von_mises_li_MPa"],
@@ -246,7 +245,7 @@ def write(folder, hold: Hold, params: Resolved, comm) -> None:
                 folder.path("contact_pressure.png"),
                 rows,
                 gdim,
-                params.mechanics.stack_pressure / MPA,
+                params.mechanics.stack_pressure / PA_PER_MPA,
                 params.output.figure_formats,
             )
             mechanics_plots.history(

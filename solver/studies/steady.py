@@ -16,6 +16,7 @@ from lisse.solver.physics import conductivity as microstructure
 from lisse.solver.physics.current import CurrentSolution
 from lisse.solver.studies import hold, observables
 from lisse.solver.studies.model import Model, build_model
+from lisse.units import UM_PER_M
 
 
 def solve_model(model: Model) -> CurrentSolution:
@@ -70,7 +71,7 @@ def _write(folder: RunFolder, model: Model, sol: CurrentSolution, summary: dict,
     names = ["x_um", "y_um", "z_um"][:gdim]
     if params.geometry.dimension == "axisymmetric":
         names[0] = "r_um"
-    rows = np.column_stack([x[:, :gdim] * 1e6, j, contact.astype(float)])
+    rows = np.column_stack([x[:, :gdim] * UM_PER_M, j, contact.astype(float)])
     folder.write_csv("interface.csv", [*names, "current_density_A_m2", "contact"], rows)
     if params.output.fields:
         write_fields(folder, model, sol, maps)  # mesh.xdmf, fields.xdmf
