@@ -199,3 +199,28 @@ def _draw_void(rng, dimension, lengths, radius_range, height_ratio, shape, missi
         if radius < 0.5 * r_min:
             return None
     return Void(center, float(radius), float(height_ratio * radius), shape)
+
+
+def interface_gap(geom: CellGeometry, x: np.ndarray) -> np.ndarray:
+    """Gap [m] between the undeformed Li and the electrolyte surface at interface points
+    ``x`` (coordinates, shape (n, 3)): the void height above each point, 0 on the contact."""
+    gdim = geom.gdim
+    planar = x[:, : gdim - 1]
+    if geom.contact_spot_radius is not None:
+        dist = np.linalg.norm(planar, axis=1)
+        return np.where(dist <= geom.contact_spot_radius, 0.0, geom.gap_height)
+    gap = np.zeros(len(x))
+    for void in geom.voids:
+        gap = np.maximum(gap, _void_height(void, planar))
+    return gap
+
+
+def _void_height(void: Void, planar: np.ndarray) -> np.ndarray:
+    d = np.linalg.norm(planar - np.asarray(void.center)[None, :], axis=1)
+    inside = d < void.radius
+    if void.shape == "ellipse":
+        h = void.height * np.sqrt(np.clip(1 - (d / void.radius) ** 2, 0, None))
+    else:
+        rs = cap_sphere_radius(void)
+        h = np.sqrt(np.clip(rs**2 - d**2, 0, None)) + void.height - rs
+    return np.where(inside, np.maximum(h, 0.0), 0.0)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import lisse  # noqa: F401  (DOLFINx wheel set-up)
 from lisse.solver.config.schema import load_case, resolve
-from lisse.solver.studies.evolution import ccd_search
+from lisse.solver.studies.ccd import ccd_search
 from lisse.solver.studies.model import build_model
 
 CASE = Path(__file__).resolve().parents[1] / "configs/studies/ccd_llzo_axisymmetric.yaml"

@@ -136,7 +136,7 @@ def ccd(case: str | Path, overrides: list[str] | tuple = (), vary: str | None = 
         label: str | None = None) -> Result:
     """The stripping critical current density of a case file, optionally for each value
     of one config path (``vary="evolution.stack_pressure_MPa=1,2,4"``)."""
-    from lisse.solver.studies.evolution import run_ccd_study
+    from lisse.solver.studies.ccd import run_ccd_study
 
     comm = _comm(comm)
     out = claim(Path(output), comm, overwrite, label or "output folder")

@@ -43,8 +43,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mpi4py import MPI
 
-from lisse.meshes.geometry import CellGeometry, Void
-from lisse.meshes.voids import cap_sphere_radius
+from lisse.meshes.voids import interface_gap
 from lisse.solver.config.params import FARADAY, Resolved
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.creep_closure import CreepClosure
@@ -162,31 +161,6 @@ class EvolutionError(SolverError):
         self.outcome = outcome
 
 
-def initial_gap(geom: CellGeometry, x: np.ndarray) -> np.ndarray:
-    """Gap [m] between the undeformed Li and the electrolyte surface at interface points
-    ``x`` (coordinates, shape (n, 3)): the void height above each point, 0 on the contact."""
-    gdim = geom.gdim
-    planar = x[:, : gdim - 1]
-    if geom.contact_spot_radius is not None:
-        dist = np.linalg.norm(planar, axis=1)
-        return np.where(dist <= geom.contact_spot_radius, 0.0, geom.gap_height)
-    gap = np.zeros(len(x))
-    for void in geom.voids:
-        gap = np.maximum(gap, _void_height(void, planar))
-    return gap
-
-
-def _void_height(void: Void, planar: np.ndarray) -> np.ndarray:
-    d = np.linalg.norm(planar - np.asarray(void.center)[None, :], axis=1)
-    inside = d < void.radius
-    if void.shape == "ellipse":
-        h = void.height * np.sqrt(np.clip(1 - (d / void.radius) ** 2, 0, None))
-    else:
-        rs = cap_sphere_radius(void)
-        h = np.sqrt(np.clip(rs**2 - d**2, 0, None)) + void.height - rs
-    return np.where(inside, np.maximum(h, 0.0), 0.0)
-
-
 class InterfaceEvolution:
     """Drives the current distribution, the gaps and the pores through a protocol."""
 
@@ -202,7 +176,7 @@ class InterfaceEvolution:
         # node in contact counts whole (nodes on a contact edge too: the nodal gap model
         # has no partial shares, so its first step differs from a steady run at void edges)
         start = cd.interface.contact[self.nodes]
-        self.gap0 = initial_gap(params.geometry, self.x)
+        self.gap0 = interface_gap(params.geometry, self.x)
         self.gap0[start > 0] = 0.0
         self.recession = np.zeros(len(self.nodes))  # δ [m]
         self.pores = np.zeros(len(self.nodes))  # c [m]

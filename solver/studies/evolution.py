@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 
 import numpy as np
 import yaml
-from mpi4py import MPI
 
-from lisse.meshes.cache import geometry_key
 from lisse.solver.config.params import Resolved
 from lisse.solver.errors import SolverError, UserError
 from lisse.solver.io import checkpoint, evolution_plots
@@ -21,13 +18,15 @@ from lisse.solver.physics.gap_evolution import (
     EvolutionError,
     InterfaceEvolution,
     Outcome,
-    ProtocolStep,
-    Record,
-    StepControl,
 )
-from lisse.solver.studies.ccd_search import CcdResult, Trial, find_ccd
+from lisse.solver.studies.evolution_checkpoint import (
+    Checkpoints,
+    load_checkpoint,
+    restore,
+    write_checkpoint,
+)
 from lisse.solver.studies.gap_closure import measure_gap_closure
-from lisse.solver.studies.model import Model, build_model, check_supported
+from lisse.solver.studies.model import Model, build_model
 from lisse.units import A_M2_PER_MA_CM2, UM_PER_M
 
 TIMESERIES_COLUMNS = [  # (header with unit, Record attribute, factor from SI)
@@ -83,7 +82,7 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
     if not settings.steps:
         raise UserError("evolution.steps: give at least one step (or a staircase)")
     start = time.perf_counter()
-    restart = _load_checkpoint(params, resume, comm, resolved_config)
+    restart = load_checkpoint(params, resume, comm, resolved_config)
     model = build_model(params, comm, "evolution")
     settings = _with_closure_rate(model, settings)
     folder = RunFolder(outdir, comm)
@@ -91,7 +90,7 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
         evo = InterfaceEvolution(params, settings, model.reset(), comm)
         snapshots, control, outcome, wall_before = [_snapshot(evo, "initial")], None, None, 0.0
         if restart is not None:
-            snapshots, control, outcome, wall_before = _restore(evo, restart, resume)
+            snapshots, control, outcome, wall_before = restore(evo, restart, resume)
         progress = Progress("evolution", comm=comm)
         profile_times = list(settings.interface_times)
         _passed(profile_times, evo.time)
@@ -113,7 +112,7 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
 
         def save(control, outcome) -> None:
             wall = wall_before + time.perf_counter() - start
-            _write_checkpoint(folder, evo, control, outcome, snapshots, wall,
+            write_checkpoint(folder, evo, control, outcome, snapshots, wall,
                               resolved_config)
 
         error = None
@@ -159,100 +158,6 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
     if error is not None:
         raise SolverError(f"{error} (the state so far is in {folder.target})")
     return summary
-
-
-class Checkpoints:
-    """``pause`` of ``InterfaceEvolution.run``: after every step, write a checkpoint when
-    one is due (every ``checkpoint_steps`` steps, every ``checkpoint_interval`` [s] of wall
-    time by rank 0's clock) or a stop was requested on any rank; all ranks decide together
-    (one allreduce per step). Returns True (stop) after a requested stop."""
-
-    def __init__(self, settings, stops: StopRequests, save, comm):
-        self.every, self.interval = settings.checkpoint_steps, settings.checkpoint_interval
-        self.stops, self.save, self.comm = stops, save, comm
-        self.steps, self.last = 0, time.perf_counter()
-
-    def __call__(self, control, outcome) -> bool:
-        self.steps += 1
-        due = 2 if self.stops.requested else 0  # 2: stop, 1: periodic checkpoint
-        if self.comm.rank == 0 and not due:
-            due = int(bool(self.every and self.steps % self.every == 0) or (
-                self.interval > 0 and time.perf_counter() - self.last >= self.interval))
-        due = self.comm.allreduce(due, op=MPI.MAX)
-        if due:
-            self.save(control, outcome)
-            self.last = time.perf_counter()
-        return due == 2
-
-
-_NODE_STATE = ("recession", "pores", "gap")
-_SNAPSHOT = ("gap", "pores", "share")
-
-
-def _write_checkpoint(folder: RunFolder, evo: InterfaceEvolution, control: StepControl,
-                      outcome: Outcome, snapshots: list[dict], wall: float,
-                      resolved_config: dict) -> None:
-    """The run's state after a step: the interface (per node), the time-step controller
-    with the state before the last step (for a cut-back), the records, the interface
-    profiles so far, the wall time [s], the resolved config and the mesh cache key."""
-    columns = {k: getattr(evo, k) for k in _NODE_STATE}
-    scalars = {k: float(getattr(evo, k)) for k in evo._STATE if k not in _NODE_STATE}
-    previous = None
-    if control.previous is not None:
-        state, length = control.previous
-        columns |= {f"previous_{k}": state[k] for k in _NODE_STATE}
-        previous = {"length": length,
-                    **{k: float(v) for k, v in state.items() if k not in _NODE_STATE}}
-    for n, snap in enumerate(snapshots):
-        columns |= {f"snapshot{n}_{k}": snap[k] for k in _SNAPSHOT}
-    meta = {
-        "config": resolved_config, "mesh_key": geometry_key(evo.params.geometry),
-        "scalars": scalars, "previous": previous, "wall_time_s": wall,
-        "control": {"index": control.index, "end": control.end, "dt": control.dt,
-                    "cutbacks": control.cutbacks, "halved": control.halved},
-        "records": [dataclasses.asdict(r) for r in outcome.records],
-        "cutbacks": outcome.cutbacks,
-        "snapshots": [{"label": s["label"], "time": s["time"]} for s in snapshots],
-    }
-    checkpoint.write(folder.path(checkpoint.NAME), evo.comm, evo.x, columns, meta)
-
-
-def _load_checkpoint(params: Resolved, resume, comm, resolved_config: dict):
-    """The checkpoint of ``resume`` (metadata, node coordinates, table), refused if the case
-    is not the checkpointed one; None without ``resume``."""
-    if resume is None:
-        return None
-    where = f"--resume {resume}"
-    path = comm.bcast(checkpoint.location(resume) if comm.rank == 0 else None, root=0)
-    if path is None:
-        raise UserError(f"{where}: no {checkpoint.NAME} in it or in its staging folder "
-                        f"(an evolution run writes one there when stopped)")
-    meta, coords, table = checkpoint.load(path, comm, where)
-    differs = checkpoint.config_difference(meta["config"], resolved_config)
-    if differs is None and meta["mesh_key"] != geometry_key(params.geometry):
-        differs = "the mesh"
-    if differs:
-        raise UserError(f"{where}: the case differs from the checkpointed one ({differs})")
-    return meta, coords, table
-
-
-def _restore(evo: InterfaceEvolution, restart, resume):
-    """Put the checkpointed state into ``evo``; returns the interface profiles, the
-    time-step controller, the outcome so far and the wall time [s] spent before."""
-    meta, coords, table = restart
-    columns = checkpoint.local_columns(meta, coords, table, evo.x, evo.comm,
-                                       f"--resume {resume}")
-    evo._restore({**meta["scalars"], **{k: columns[k] for k in _NODE_STATE}})
-    control = StepControl(**meta["control"])
-    if meta["previous"] is not None:
-        state = {k: v for k, v in meta["previous"].items() if k != "length"}
-        state |= {k: columns[f"previous_{k}"] for k in _NODE_STATE}
-        control.previous = (state, meta["previous"]["length"])
-    outcome = Outcome(records=[Record(**r) for r in meta["records"]],
-                      cutbacks=meta["cutbacks"])
-    snapshots = [{**s, **{k: columns[f"snapshot{n}_{k}"] for k in _SNAPSHOT}}
-                 for n, s in enumerate(meta["snapshots"])]
-    return snapshots, control, outcome, meta["wall_time_s"]
 
 
 def _passed(times: list[float], now: float) -> bool:
@@ -368,78 +273,3 @@ def _summary(outcome: Outcome, evo: InterfaceEvolution, wall: float) -> dict:
     }
 
 
-def ccd_search(params: Resolved, comm, progress: Progress | None = None) -> CcdResult:
-    """The stripping CCD of a case under ``evolution.ccd`` (whole simulations, each trial
-    from the same model and starting interface)."""
-    model = build_model(params, comm, "ccd")
-    settings = _with_closure_rate(model, _settings(params),
-                                 progress.log if progress is not None else None)
-    spec = settings.ccd
-
-    def trial(j: float) -> Trial:
-        steps = (ProtocolStep(j, spec.capacity / j, "strip"),)
-        evo = InterfaceEvolution(params, dataclasses.replace(settings, steps=steps),
-                                 model.reset(), comm)
-        outcome = evo.run()
-        if progress is not None:
-            progress.log(f"  {j / 10:.4g} mA/cm²: "
-                         f"{outcome.failure_mode if outcome.failed else 'survived'}")
-        return Trial(j, not outcome.failed, outcome.failure_mode,
-                     outcome.failure_time if outcome.failed else math.nan)
-
-    return find_ccd(trial, spec.start, spec.maximum, spec.rtol)
-
-
-def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir, comm,
-                  argv: list[str] | None = None) -> list[dict]:
-    """The CCD of a case, or of each value of one varied config path ("path=v1,v2,...");
-    writes ccd.csv, ccd.json and ccd.png into ``outdir``."""
-    from lisse.solver.config.schema import load_case, resolve, resolved_dict
-
-    path, values = None, [None]
-    if vary:
-        path, _, text = vary.partition("=")
-        values = [v.strip() for v in text.split(",") if v.strip()]
-        if not path or not values:
-            raise UserError(f"--vary '{vary}': expected path=v1,v2,... e.g. "
-                            f"evolution.stack_pressure_MPa=0.5,1,3,7")
-    cases = []
-    for value in values:  # validate every case before running any
-        extra = [f"{path}={value}"] if path else []
-        case = load_case(case_path, [*overrides, *extra])
-        params = resolve(case)
-        _settings(params)
-        check_supported(params, "ccd")
-        cases.append((value, params, resolved_dict(case)))
-    folder = RunFolder(outdir, comm)
-    rows = []
-    start = time.perf_counter()
-    try:
-        progress = Progress("ccd", total=len(cases), comm=comm)
-        for value, params, _ in cases:
-            progress.log(f"CCD search{'' if path is None else f' at {path} = {value}'}")
-            result = ccd_search(params, comm, progress)
-            rows.append({"parameter": path, "value": value, "ccd_mA_cm2": result.ccd / 10,
-                         "bracket_mA_cm2": [b / 10 for b in result.bracket],
-                         "precision": params.evolution.ccd.rtol,
-                         "failure_mode": result.failure_mode, "trials": len(result.trials)})
-            progress.advance()
-        progress.close()
-        folder.write_text("config_resolved.yaml", yaml.safe_dump(cases[0][2], sort_keys=False))
-        folder.write_json("run.json", run_record(cases[0][1], argv, comm)
-                          | {"wall_time_s": time.perf_counter() - start})
-        folder.write_json("ccd.json", {"results": rows})
-        table = np.array([[float(r["value"]) if path else 0.0, r["ccd_mA_cm2"],
-                           *r["bracket_mA_cm2"]] for r in rows])
-        folder.write_csv("ccd.csv", [path or "case", "ccd_mA_cm2", "bracket_low_mA_cm2",
-                                     "bracket_high_mA_cm2"], table)
-        if path and comm.rank == 0 and cases[0][1].output.plots:
-            evolution_plots.ccd_curve(folder.path("ccd.png"), list(table[:, 0]),
-                                      list(table[:, 1]), [tuple(t) for t in table[:, 2:]],
-                                      path, [r["failure_mode"] for r in rows],
-                                      formats=cases[0][1].output.figure_formats)
-    except BaseException:
-        folder.discard()
-        raise
-    folder.commit()
-    return rows

@@ -24,7 +24,7 @@ import pytest
 from mpi4py import MPI
 
 from lisse.solver.config.schema import load_case, resolve
-from lisse.solver.studies.evolution import ccd_search
+from lisse.solver.studies.ccd import ccd_search
 from tests.helpers import ROOT
 
 WANG = "Wang et al. 2019 (via Roy et al. 2021)"

@@ -1,0 +1,103 @@
+"""``lisse ccd``: the stripping critical current density of a case, or of each value of one
+varied config path, by bracketing and bisection on whole evolution runs
+(``lisse.solver.studies.ccd_search``), each trial from the same model and starting interface.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+
+import numpy as np
+import yaml
+
+from lisse.solver.config.params import Resolved
+from lisse.solver.errors import UserError
+from lisse.solver.io import evolution_plots
+from lisse.solver.io.progress import Progress
+from lisse.solver.io.runfolder import RunFolder, run_record
+from lisse.solver.physics.gap_evolution import (
+    InterfaceEvolution,
+    ProtocolStep,
+)
+from lisse.solver.studies.ccd_search import CcdResult, Trial, find_ccd
+from lisse.solver.studies.evolution import _settings, _with_closure_rate
+from lisse.solver.studies.model import build_model, check_supported
+
+
+def ccd_search(params: Resolved, comm, progress: Progress | None = None) -> CcdResult:
+    """The stripping CCD of a case under ``evolution.ccd`` (whole simulations, each trial
+    from the same model and starting interface)."""
+    model = build_model(params, comm, "ccd")
+    settings = _with_closure_rate(model, _settings(params),
+                                 progress.log if progress is not None else None)
+    spec = settings.ccd
+
+    def trial(j: float) -> Trial:
+        steps = (ProtocolStep(j, spec.capacity / j, "strip"),)
+        evo = InterfaceEvolution(params, dataclasses.replace(settings, steps=steps),
+                                 model.reset(), comm)
+        outcome = evo.run()
+        if progress is not None:
+            progress.log(f"  {j / 10:.4g} mA/cm²: "
+                         f"{outcome.failure_mode if outcome.failed else 'survived'}")
+        return Trial(j, not outcome.failed, outcome.failure_mode,
+                     outcome.failure_time if outcome.failed else math.nan)
+
+    return find_ccd(trial, spec.start, spec.maximum, spec.rtol)
+
+
+def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir, comm,
+                  argv: list[str] | None = None) -> list[dict]:
+    """The CCD of a case, or of each value of one varied config path ("path=v1,v2,...");
+    writes ccd.csv, ccd.json and ccd.png into ``outdir``."""
+    from lisse.solver.config.schema import load_case, resolve, resolved_dict
+
+    path, values = None, [None]
+    if vary:
+        path, _, text = vary.partition("=")
+        values = [v.strip() for v in text.split(",") if v.strip()]
+        if not path or not values:
+            raise UserError(f"--vary '{vary}': expected path=v1,v2,... e.g. "
+                            f"evolution.stack_pressure_MPa=0.5,1,3,7")
+    cases = []
+    for value in values:  # validate every case before running any
+        extra = [f"{path}={value}"] if path else []
+        case = load_case(case_path, [*overrides, *extra])
+        params = resolve(case)
+        _settings(params)
+        check_supported(params, "ccd")
+        cases.append((value, params, resolved_dict(case)))
+    folder = RunFolder(outdir, comm)
+    rows = []
+    start = time.perf_counter()
+    try:
+        progress = Progress("ccd", total=len(cases), comm=comm)
+        for value, params, _ in cases:
+            progress.log(f"CCD search{'' if path is None else f' at {path} = {value}'}")
+            result = ccd_search(params, comm, progress)
+            rows.append({"parameter": path, "value": value, "ccd_mA_cm2": result.ccd / 10,
+                         "bracket_mA_cm2": [b / 10 for b in result.bracket],
+                         "precision": params.evolution.ccd.rtol,
+                         "failure_mode": result.failure_mode, "trials": len(result.trials)})
+            progress.advance()
+        progress.close()
+        folder.write_text("config_resolved.yaml", yaml.safe_dump(cases[0][2], sort_keys=False))
+        folder.write_json("run.json", run_record(cases[0][1], argv, comm)
+                          | {"wall_time_s": time.perf_counter() - start})
+        folder.write_json("ccd.json", {"results": rows})
+        table = np.array([[float(r["value"]) if path else 0.0, r["ccd_mA_cm2"],
+                           *r["bracket_mA_cm2"]] for r in rows])
+        folder.write_csv("ccd.csv", [path or "case", "ccd_mA_cm2", "bracket_low_mA_cm2",
+                                     "bracket_high_mA_cm2"], table)
+        if path and comm.rank == 0 and cases[0][1].output.plots:
+            evolution_plots.ccd_curve(folder.path("ccd.png"), list(table[:, 0]),
+                                      list(table[:, 1]), [tuple(t) for t in table[:, 2:]],
+                                      path, [r["failure_mode"] for r in rows],
+                                      formats=cases[0][1].output.figure_formats)
+    except BaseException:
+        folder.discard()
+        raise
+    folder.commit()
+    return rows
