@@ -47,69 +47,59 @@ def celsius(kelvin_: float) -> float:
     return kelvin_ - ZERO_CELSIUS
 
 
-# units named by a column or field suffix (``cell_voltage_V``, ``asr_total_ohm_cm2``,
-# ``ccd.0_mA_cm2``): the longest matching suffix wins; "" for a dimensionless quantity
-COLUMN_UNITS = {
-    "mA_cm2": "mA/cm^2",
-    "A_m2": "A/m^2",
-    "mAh_cm2": "mAh/cm^2",
-    "ohm_cm2": "ohm*cm^2",
-    "S_cm": "S/cm",
-    "kJ_mol": "kJ/mol",
-    "MPa": "MPa",
-    "GPa": "GPa",
-    "Pa": "Pa",
-    "mV": "mV",
-    "V": "V",
-    "um": "um",
-    "nm": "nm",
-    "m": "m",
-    "s": "s",
-    "h": "h",
-    "C": "degC",
-    "K": "K",
+# the unit suffixes of config keys and output columns (``cell_voltage_V``,
+# ``geometry.width_um``, ``ccd.0_mA_cm2``): suffix → (unit for people, plain-ASCII unit)
+UNIT_SUFFIXES = {
+    "mAh_cm2": ("mAh/cm²", "mAh/cm^2"),
+    "mA_cm2": ("mA/cm²", "mA/cm^2"),
+    "A_m2": ("A/m²", "A/m^2"),
+    "ohm_cm2": ("Ω cm²", "ohm*cm^2"),
+    "kJ_mol": ("kJ/mol", "kJ/mol"),
+    "m3_mol": ("m³/mol", "m^3/mol"),
+    "m2_s": ("m²/s", "m^2/s"),
+    "S_cm": ("S/cm", "S/cm"),
+    "S_m": ("S/m", "S/m"),
+    "1_s": ("1/s", "1/s"),
+    "MPa": ("MPa", "MPa"),
+    "GPa": ("GPa", "GPa"),
+    "Pa": ("Pa", "Pa"),
+    "mV": ("mV", "mV"),
+    "V": ("V", "V"),
+    "um": ("µm", "um"),
+    "nm": ("nm", "nm"),
+    "m": ("m", "m"),
+    "deg": ("°", "deg"),
+    "C": ("°C", "degC"),
+    "K": ("K", "K"),
+    "s": ("s", "s"),
+    "h": ("h", "h"),
 }
 
 
-def column_unit(name: str) -> str:
-    """The unit of a column named ``<quantity>_<unit>`` (a list index ``.0`` after it is
-    ignored), as a plain-ASCII string (``mA/cm^2``, ``ohm*cm^2``, ``degC``); "" if the name
-    carries no unit (a dimensionless quantity such as ``hotspot_factor``)."""
+def _split_unit(name: str) -> tuple[str, tuple[str, str] | None]:
+    """The quantity and the (people, ASCII) unit of a key or column name; a list index
+    (``.0``) after it and the config path before its last key are ignored."""
     base = name
     while "." in base and base.rsplit(".", 1)[1].isdigit():
         base = base.rsplit(".", 1)[0]
-    base = base.rsplit(".", 1)[-1]  # a config path: its last key
+    base = base.rsplit(".", 1)[-1]
     parts = base.split("_")
-    for n in (2, 1):
-        if len(parts) > n and "_".join(parts[-n:]) in COLUMN_UNITS:
-            return COLUMN_UNITS["_".join(parts[-n:])]
-    return ""
+    for n in (2, 1):  # the longer suffix wins
+        suffix = "_".join(parts[-n:])
+        if len(parts) > n and suffix in UNIT_SUFFIXES:
+            return "_".join(parts[:-n]), UNIT_SUFFIXES[suffix]
+    return base, None
 
 
-# the unit suffixes of config keys and output columns, longest first: key → (name, unit)
-KEY_SUFFIXES = (
-    ("_mAh_cm2", "mAh/cm²"),
-    ("_mA_cm2", "mA/cm²"),
-    ("_ohm_cm2", "Ω cm²"),
-    ("_kJ_mol", "kJ/mol"),
-    ("_S_cm", "S/cm"),
-    ("_MPa", "MPa"),
-    ("_GPa", "GPa"),
-    ("_deg", "°"),
-    ("_um", "µm"),
-    ("_nm", "nm"),
-    ("_C", "°C"),
-    ("_V", "V"),
-    ("_s", "s"),
-    ("_h", "h"),
-)
+def column_unit(name: str) -> str:
+    """The unit of a column named ``<quantity>_<unit>`` as a plain-ASCII string
+    (``mA/cm^2``, ``ohm*cm^2``, ``degC``); "" for a dimensionless quantity."""
+    _, unit = _split_unit(name)
+    return "" if unit is None else unit[1]
 
 
 def split_key(key: str) -> tuple[str, str]:
     """Physical name and unit of a config key or column name: ``"geometry.width_um"`` →
     ``("width", "µm")``; a key without a unit suffix is dimensionless (unit ``"–"``)."""
-    last = key.rsplit(".", 1)[-1]
-    for suffix, unit in KEY_SUFFIXES:
-        if last.endswith(suffix) and len(last) > len(suffix):
-            return last[: -len(suffix)].replace("_", " "), unit
-    return last.replace("_", " "), "–"
+    quantity, unit = _split_unit(key)
+    return quantity.replace("_", " "), "–" if unit is None else unit[0]

@@ -4,7 +4,7 @@ docs/config.md.
 Case and study schemas come from the pydantic models (``Case``, ``StudySpec``); the sweep
 file is read by hand (``solver.studies.sweep.load_sweep``) and its schema is written here.
 Every property whose name ends in a unit suffix (``_um``, ``_mA_cm2``, … ``lisse.units.
-KEY_SUFFIXES``) gets the unit in its description, so editors show it on hover.
+UNIT_SUFFIXES``) gets the unit in its description, so editors show it on hover.
 """
 
 from __future__ import annotations
