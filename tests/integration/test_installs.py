@@ -266,7 +266,7 @@ def test_version_prints_lisse_and_the_stack_on_one_line():
     (["rnu", "x.yaml"], "unknown command 'rnu' (did you mean 'run'?)"),
     (["swep", "s.yaml"], "unknown command 'swep' (did you mean 'sweep'?)"),
     (["valdiate", "x.yaml"], "unknown command 'valdiate' (did you mean 'validate'?)"),
-    (["frobnicate"], "unknown command 'frobnicate' (commands: validate, mesh, run, ccd, "
+    (["frobnicate"], "unknown command 'frobnicate' (commands: validate, schema, mesh, run, ccd, "
                      "eis, sweep, report, study)"),
 ])
 def test_misspelt_command_suggests_the_closest(argv, message):

@@ -16,7 +16,7 @@ C0 = np.array(to_rgb(OKABE_ITO[0]))  # the first line colour of the lisse style
 
 def drawn(path, colour=C0) -> int:
     """Pixels of ``colour`` in a PNG of FIGSIZE x DPI pixels."""
-    from lisse.solver.io.report import DPI, FIGSIZE
+    from lisse.solver.io.report_figures import DPI, FIGSIZE
 
     image = imread(path)
     assert image.shape[:2] == (FIGSIZE[1] * DPI, FIGSIZE[0] * DPI)
