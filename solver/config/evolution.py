@@ -104,6 +104,13 @@ class CcdSpec(_Strict):
     max_mA_cm2: Number = Field(100.0, gt=0)
     rtol: Number = Field(0.05, gt=0, lt=1)
 
+    @model_validator(mode="after")
+    def _bracket(self) -> Self:
+        if self.start_mA_cm2 >= self.max_mA_cm2:
+            _fail(f"must be < max_mA_cm2 {self.max_mA_cm2:g} (got {self.start_mA_cm2:g})",
+                  "start_mA_cm2")
+        return self
+
 
 class EvolutionSpec(_Strict):
     # the supply models' stack pressure; default: mechanics.stack_pressure_MPa (0 allowed)

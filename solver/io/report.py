@@ -26,6 +26,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from lisse.solver.errors import UserError  # noqa: E402
+from lisse.solver.io.runfolder import read_json  # noqa: E402
 
 FIGSIZE = (6.4, 4.0)  # inches
 DPI = 100
@@ -46,8 +47,12 @@ def command(args, comm) -> None:
 
         results = load_sweep(results).output
     out = Path(args.output) if args.output else results / "report"
-    page = write_report(results, out, getattr(args, "overwrite", False),
-                        "-o" if args.output else "report folder")
+    try:
+        page = write_report(results, out, getattr(args, "overwrite", False),
+                            "-o" if args.output else "report folder")
+    except KeyError as exc:  # a summary.json edited or written by another version
+        raise UserError(f"{results}: incomplete results (no {exc} in a summary.json); run "
+                        "it again") from None
     print(f"report: {page}", flush=True)
 
 
@@ -96,7 +101,7 @@ def report(results: Path, out: Path) -> Path:
 
 def _run(results: Path, out: Path) -> tuple[str, list]:
     out.mkdir(parents=True, exist_ok=True)
-    summary = json.loads((results / "summary.json").read_text())
+    summary = read_json(results / "summary.json", "run summary")
     rows = [(k, _fmt(v)) for k, v in summary.items()]
     blocks: list = [("h", "Summary"), ("table", ["quantity", "value"], rows)]
     profile = _read_csv(results / "interface.csv")
@@ -126,9 +131,9 @@ def _run(results: Path, out: Path) -> tuple[str, list]:
 
 
 def _sweep(results: Path, out: Path) -> tuple[str, list]:
-    from lisse.solver.studies.sweep import collect
+    from lisse.solver.studies.sweep import collect, read_manifest
 
-    manifest = json.loads((results / "sweep.json").read_text())
+    manifest = read_manifest(results)
     rows = collect(results)
     params = manifest["parameters"]
     done = [r for r in rows if r["status"] == "done"]

@@ -63,9 +63,11 @@ from lisse.solver.config.schema import (
 )
 from lisse.solver.config.yaml_loader import load_mapping
 from lisse.solver.errors import ConfigError, LisseError, UserError
+from lisse.solver.io.runfolder import read_json
 
 SWEEP_KEYS = ("base", "name", "output", "set", "grid", "zip", "random")
 RANDOM_KEYS = ("samples", "seed", "values")
+MAX_CASES = 100_000  # a sweep (and each of its axes) is refused above this, before expansion
 DISTRIBUTIONS = ("uniform", "loguniform", "choice")
 # unit suffix of a field name -> spellings accepted after a number ("0.5 mA/cm2")
 UNITS = {
@@ -140,6 +142,10 @@ def load_sweep(path: str | os.PathLike, output: str | os.PathLike | None = None)
     if not axes:
         raise ConfigError(f"{path}: name the values to vary in grid, zip or random")
     parameters = [p for paths, _ in axes for p in paths]
+    total = math.prod(len(rows) for _, rows in axes)
+    if total > MAX_CASES:
+        raise ConfigError(f"{path}: {total:.3g} cases (the product of the axes) exceed the "
+                          f"limit {MAX_CASES}: split the sweep")
     cases, seen = [], {}
     for index, combo in enumerate(itertools.product(*(rows for _, rows in axes))):
         values = dict(zip(parameters, itertools.chain.from_iterable(combo), strict=True))
@@ -164,6 +170,7 @@ def case_id(case: Case) -> str:
     data = resolved_dict(case)
     data.pop("name")
     data["output"].pop("directory")
+    data["geometry"]["mesh"].pop("max_cells", None)  # a guard, not part of the case
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
@@ -213,13 +220,17 @@ def _values(spec: Any, where: str, field: str) -> list:
         start, stop = (_number(spec[k], f"{where}.{k}", field) for k in ("start", "stop"))
         if "num" in keys:
             num = spec["num"]
-            if isinstance(num, bool) or not isinstance(num, int) or num < 1:
-                raise ConfigError(f"{where}.num: must be an integer >= 1 (got {num!r})")
+            if isinstance(num, bool) or not isinstance(num, int) or not 1 <= num <= MAX_CASES:
+                raise ConfigError(f"{where}.num: must be an integer from 1 to {MAX_CASES} "
+                                  f"(got {num!r})")
             points = np.linspace(start, stop, num)
         else:
             step = _number(spec["step"], f"{where}.step", field)
             if step == 0 or (stop - start) / step < 0:
                 raise ConfigError(f"{where}.step: must be nonzero and lead from start to stop")
+            if (stop - start) / step >= MAX_CASES:
+                raise ConfigError(f"{where}.step: {step:g} makes more than {MAX_CASES} values "
+                                  "from start to stop")
             points = start + step * np.arange(math.floor((stop - start) / step + 1e-9) + 1)
         return [_clean(p) for p in points]
     if not isinstance(spec, list):
@@ -240,6 +251,8 @@ def _random(spec: Any, path: Path) -> tuple[list[str], list[tuple]]:
     for key, value, low in (("samples", samples, 1), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ConfigError(f"{where}.{key}: must be an integer >= {low} (got {value!r})")
+    if samples > MAX_CASES:
+        raise ConfigError(f"{where}.samples: must be <= {MAX_CASES} (got {samples})")
     values = spec.get("values")
     if not isinstance(values, dict) or not values:
         raise ConfigError(f"{where}.values: must be a non-empty mapping of config paths")
@@ -357,11 +370,15 @@ def _describe(values: dict) -> str:
 
 
 def case_state(folder: Path) -> tuple[str, dict]:
-    """("done", summary), ("failed", failure record) or ("pending", {}) from a case folder."""
+    """("done", summary), ("failed", failure record) or ("pending", {}) from a case folder;
+    a corrupt (truncated, binary) record counts as pending: the case runs again."""
     for status, name in (("done", "summary.json"), ("failed", "failure.json")):
         file = folder / name
         if file.exists():
-            return status, json.loads(file.read_text())
+            try:
+                return status, read_json(file)
+            except UserError:
+                return "pending", {}
     return "pending", {}
 
 
@@ -562,10 +579,26 @@ def case_row(folder: Path, index: int, cid: str, values: dict) -> dict:
     return row
 
 
+def read_manifest(results: Path) -> dict:
+    """``sweep.json`` of a sweep folder: name, parameters and cases (index, case_id,
+    values); a corrupt or incomplete manifest raises a one-line UserError."""
+    path = results / "sweep.json"
+    manifest = read_json(path, "sweep manifest")
+    cases = manifest.get("cases")
+    if not (isinstance(manifest.get("name"), str) and isinstance(manifest.get("parameters"), list)
+            and isinstance(cases, list) and all(
+                isinstance(c, dict) and isinstance(c.get("index"), int)
+                and isinstance(c.get("case_id"), str) and isinstance(c.get("values"), dict)
+                for c in cases)):
+        raise UserError(f"{path}: corrupt sweep manifest (needs name, parameters and cases); "
+                        "rebuild it with lisse sweep FILE --collect")
+    return manifest
+
+
 def collect(results: Path) -> list[dict]:
     """Rebuild the table of a sweep folder from ``sweep.json`` and the case folders (no
     sweep file needed); writes ``sweep.csv`` and ``sweep.h5`` and returns the rows."""
-    manifest = json.loads((results / "sweep.json").read_text())
+    manifest = read_manifest(results)
     rows = [
         case_row(results / "cases" / c["case_id"], c["index"], c["case_id"], c["values"])
         for c in manifest["cases"]
@@ -649,6 +682,9 @@ def command(args, comm) -> None:
     run in MPI groups or in a local pool. Raises SolverError if any case failed."""
     from lisse.solver.errors import SolverError
 
+    for option, value in (("--jobs", args.jobs), ("--ranks-per-case", args.ranks_per_case)):
+        if value is not None and value < 1:
+            raise UserError(f"{option}: must be >= 1 (got {value})")
     sweep = load_sweep(args.sweep, args.output)
     say = (lambda text: print(text, flush=True)) if comm.rank == 0 else (lambda text: None)
     if args.count:
