@@ -50,9 +50,12 @@ def command(args, comm) -> None:
     try:
         page = write_report(results, out, getattr(args, "overwrite", False),
                             "-o" if args.output else "report folder")
-    except KeyError as exc:  # a summary.json edited or written by another version
-        raise UserError(f"{results}: incomplete results (no {exc} in a summary.json); run "
-                        "it again") from None
+    except (KeyError, IndexError, TypeError, ValueError, csv.Error) as exc:
+        # a results file truncated, edited or written by another version (summary.json,
+        # interface.csv, timeseries.csv); JSON files are checked where they are read
+        cause = f"no {exc}" if isinstance(exc, KeyError) else str(exc).splitlines()[0][:80]
+        raise UserError(f"{results}: corrupt or incomplete results ({cause}); run it "
+                        "again") from None
     print(f"report: {page}", flush=True)
 
 
