@@ -13,7 +13,7 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from lisse.solver.config.base import Number, _fail, _section, _Strict, point
+from lisse.solver.config.base import Integer, Number, _fail, _section, _Strict, point
 from lisse.solver.config.messages import _got
 
 
@@ -72,7 +72,7 @@ class MeshSpec(_Strict):
     interface_size_um: Number | None = Field(None, gt=0)  # default size_um / 5
     edge_size_um: Number | None = Field(None, gt=0)  # contact edges; default interface / 5
     growth_rate: Number = Field(0.2, ge=0.02, le=2)  # size increase per unit distance
-    max_cells: Number = Field(MAX_CELLS, gt=0)  # refuse a mesh predicted to be larger
+    max_cells: Integer = Field(MAX_CELLS, gt=0)  # refuse a mesh predicted to be larger
 
 
 class GeometrySpec(_Strict):

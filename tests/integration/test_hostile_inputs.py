@@ -537,8 +537,9 @@ def test_sweep_manifest_incomplete(earlier, capsys):
 @pytest.mark.parametrize("kind", ["truncated", "binary", "array"])
 @pytest.mark.parametrize("name", ["summary.json", "run.json"])
 def test_sweep_resume_reruns_corrupt_case(earlier, capsys, name, kind):
-    """A corrupt record of a finished case: resuming runs that case again (it was lisse's)
-    and the table has every case done; the report then reads it."""
+    """A corrupt record of a finished case: resuming runs that case again (a corrupt
+    summary.json) or keeps it (a corrupt run.json beside an intact summary); no traceback,
+    and the report then reads the folder."""
     case = _first_case(earlier / "sw")
     _corrupt(case / name, CORRUPTIONS[kind])
     code, err = call(["sweep", "sweep.yaml", "-o", "sw", "--jobs", "1"], capsys)
@@ -688,4 +689,4 @@ def test_fuzz_schema(mutations):
 
 def test_demo_still_valid():
     """The fuzzing starts from a valid case."""
-    assert load_case(ROOT / "configs" / "demo.yaml").geometry.mesh.max_cells == 5e6
+    assert load_case(ROOT / "configs" / "demo.yaml").geometry.mesh.max_cells == 5_000_000
