@@ -17,6 +17,8 @@ from lisse.solver.studies.ccd_search import CcdSettings
 
 MA_CM2 = 10.0  # A/m² per mA/cm²
 MAH_CM2 = 3.6e4  # C/m² per mAh/cm²
+MAX_PROTOCOL_STEPS = 10_000  # staircase steps
+MAX_TIME_STEPS = 1_000_000  # protocol time / time_step.max_s: a lower bound on the steps
 
 
 class StepSpec(_Strict):
@@ -137,6 +139,18 @@ class EvolutionSpec(_Strict):
         for k, t in enumerate(self.interface_times_h or ()):
             if t < 0:
                 _fail(f"must be >= 0 (got {t:g})", f"interface_times_h.{k}")
+        if self.staircase is not None:
+            s = self.staircase
+            count = (s.stop_mA_cm2 - s.start_mA_cm2) / s.step_mA_cm2 + 1
+            if count > MAX_PROTOCOL_STEPS:
+                _fail(f"{count:.1e} steps from start to stop (limit {MAX_PROTOCOL_STEPS}): "
+                      "raise step_mA_cm2", "staircase.step_mA_cm2")
+        total = sum(step.duration for step in protocol_steps(self))
+        if total / self.time_step.max_s > MAX_TIME_STEPS:
+            _fail(f"the protocol ({total / SECONDS_PER_HOUR:.3g} h) needs more than "
+                  f"{total / self.time_step.max_s:.1e} time steps of max_s "
+                  f"{self.time_step.max_s:g} s (limit {MAX_TIME_STEPS:.0e}): raise max_s or "
+                  "shorten the protocol", "time_step.max_s")
         return self
 
 

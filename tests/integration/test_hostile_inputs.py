@@ -70,6 +70,10 @@ BOMB = "l0: &l0 [lol]\n" + BOMB
 STUDY = (ROOT / "configs" / "studies" / "debonded_patch.yaml").read_text()
 
 
+STAIRCASE = ("{start_mA_cm2: 0.1, step_mA_cm2: 1e-9, stop_mA_cm2: 10, "
+             "step_capacity_mAh_cm2: 0.1}")
+
+
 def _set(path: str, value: str) -> list[str]:
     return ["--set", f"{path}={value}"]
 
@@ -212,6 +216,27 @@ CASES = [
      "evolution.field_snapshots"),
     ("interface-time-negative", [*V, *_set("evolution.interface_times_h", "[-1]")], {}, 2,
      "evolution.interface_times_h.0"),
+    # --- time guards: protocols that would expand or run (nearly) forever ---
+    ("staircase-tiny-step", [*V, *_set("evolution.staircase", STAIRCASE)], {}, 2,
+     "evolution.staircase.step_mA_cm2: 9.9e+09 steps from start to stop (limit 10000)"),
+    ("staircase-reversed", [*V, *_set("evolution.staircase", STAIRCASE.replace(
+        "step_mA_cm2: 1e-9, stop_mA_cm2: 10", "step_mA_cm2: 1, stop_mA_cm2: 0.01"))], {}, 2,
+     "evolution.staircase.stop_mA_cm2: must be >= start_mA_cm2"),
+    ("protocol-1e300-h", [*V, *_set("evolution.steps", "[{current_density_mA_cm2: 1, "
+                                    "duration_h: 1e300}]")], {}, 2,
+     "evolution.time_step.max_s: the protocol (1e+300 h) needs more than"),
+    ("protocol-cycles", [*V, *_set("evolution.steps", "[{current_density_mA_cm2: 1, "
+                                   "duration_h: 100}]"), *_set("evolution.cycles", "10000")],
+     {}, 2, "6.0e+06 time steps of max_s 600 s (limit 1e+06)"),
+    ("protocol-trickle", [*V, *_set("evolution.steps", "[{current_density_mA_cm2: 1e-300, "
+                                    "capacity_mAh_cm2: 1}]")], {}, 2, "time_step.max_s"),
+    ("step-no-length", [*V, *_set("evolution.steps", "[{current_density_mA_cm2: 1}]")], {},
+     2, "give exactly one of duration_h and capacity_mAh_cm2"),
+    ("step-current-huge", [*V, *_set("evolution.steps", "[{current_density_mA_cm2: 1e5, "
+                                     "duration_h: 1}]")], {}, 2,
+     "evolution.steps.0.current_density_mA_cm2"),
+    ("time-step-zero", [*V, *_set("evolution.time_step.max_s", "0")], {}, 2,
+     "evolution.time_step.max_s"),
     # --- the size guard (before Gmsh): ~7e8 cells would hang for hours ---
     ("cells-2e9", [*V, *_set("geometry.width_um", "2000"),
                    *_set("geometry.electrolyte_thickness_um", "1000"),
