@@ -83,3 +83,28 @@ def test_unfinished_solve_is_an_error(cell):
     with pytest.raises(SolverError, match="did not converge after 1 iterations"):
         cell.solve("galvanostatic", 5e4)
     cell.numerics = Numerics()
+
+
+@pytest.mark.slow
+def test_potentiostatic_2v_mpi_equals_serial(tmp_path):
+    """The tiny voided cell at 2 V (it "converged" to 3.1e7 mA/cm²): a physical current
+    below the ohmic bound V·κ/L, the same under mpirun -n 2 to 1e-8."""
+    import json
+
+    import yaml
+
+    from tests.helpers import run_lisse
+    from tests.integration.test_hostile_inputs import TINY
+
+    (tmp_path / "case.yaml").write_text(yaml.safe_dump(TINY))
+    sets = ["--set", "protocol.mode=potentiostatic", "--set",
+            "protocol.current_density_mA_cm2=null", "--set", "protocol.voltage_V=2"]
+    currents = []
+    for n in (1, 2):
+        out = tmp_path / f"np{n}"
+        proc = run_lisse(["run", "case.yaml", "-o", str(out), *sets], n=n, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        currents.append(json.loads((out / "summary.json").read_text())["current_density_A_m2"])
+    ohmic = 2.0 * 0.04 / 40e-6  # V κ / L [A/m²], LLZO 0.4 mS/cm
+    assert 0 < currents[0] < ohmic
+    assert currents[1] == pytest.approx(currents[0], rel=1e-8)
