@@ -125,7 +125,10 @@ class GeometrySpec(_Strict):
             mesh.edge_size_um = mesh.interface_size_um / 5
         if self.random_voids is not None and self.random_voids.min_spacing_um is None:
             self.random_voids.min_spacing_um = mesh.edge_size_um
-        cells = estimated_cells(self)
+        try:
+            cells = estimated_cells(self)
+        except (OverflowError, ZeroDivisionError):  # sizes of 1e-300 µm
+            cells = math.inf
         if not cells <= mesh.max_cells:
             _fail(f"about {cells:.1e} cells requested (limit {mesh.max_cells:.1e}): raise "
                   "geometry.mesh.size_um or set geometry.mesh.max_cells", "mesh")

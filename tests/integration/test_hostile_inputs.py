@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from lisse.solver.cli import main
@@ -246,6 +246,8 @@ CASES = [
      "geometry.mesh: about 1.9e+09 cells requested (limit 5.0e+06)"),
     ("cells-fine-bulk", [*V, *_set("geometry.mesh.size_um", "0.01")], {}, 2,
      "raise geometry.mesh.size_um or set geometry.mesh.max_cells"),
+    ("cells-size-1e-300", [*V, *_set("geometry.mesh.size_um", "1e-300")], {}, 2,
+     "about inf cells requested"),
     ("cells-limit-lowered", [*V, *_set("geometry.mesh.max_cells", "100")], {}, 2,
      "(limit 1.0e+02)"),
     ("cells-3d", [*V, *_set("geometry.dimension", "3d"),
@@ -693,7 +695,10 @@ def _mutate(data: dict, path: tuple, value, delete: bool) -> dict:
     return data
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("LISSE_FUZZ_EXAMPLES", 300)), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@example(mutations=[(("geometry", "mesh", "size_um"), 1e-300, False)])  # found: overflow
+@example(mutations=[(("geometry", "mesh", "edge_size_um"), 5e-324, False)])
 @given(mutations=st.lists(st.tuples(st.sampled_from(PATHS), HOSTILE, st.booleans()),
                           min_size=1, max_size=3))
 def test_fuzz_schema(mutations):
