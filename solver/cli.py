@@ -16,8 +16,15 @@ from lisse.solver.errors import LisseError, UserError
 from lisse.units import MV_PER_V
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the one-line error of every other input problem (exit code 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"lisse: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lisse", description=(
+    parser = _Parser(prog="lisse", description=(
         "Finite-element simulator of the Li-metal / solid-electrolyte interface."))
     parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True)

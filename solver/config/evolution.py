@@ -24,6 +24,9 @@ from lisse.units import (
     UM_PER_M,
 )
 
+MAX_PROTOCOL_STEPS = 10_000  # staircase steps
+MAX_TIME_STEPS = 1_000_000  # protocol time / time_step.max_s: a lower bound on the steps
+
 
 class StepSpec(_Strict):
     """One galvanostatic step: positive current strips the working electrode, 0 rests.
@@ -111,6 +114,13 @@ class CcdSpec(_Strict):
     max_mA_cm2: Number = Field(100.0, gt=0)
     rtol: Number = Field(0.05, gt=0, lt=1)
 
+    @model_validator(mode="after")
+    def _bracket(self) -> Self:
+        if self.start_mA_cm2 >= self.max_mA_cm2:
+            _fail(f"must be < max_mA_cm2 {self.max_mA_cm2:g} (got {self.start_mA_cm2:g})",
+                  "start_mA_cm2")
+        return self
+
 
 class EvolutionSpec(_Strict):
     # the supply models' stack pressure; default: mechanics.stack_pressure_MPa (0 allowed)
@@ -141,6 +151,18 @@ class EvolutionSpec(_Strict):
         for k, t in enumerate(self.interface_times_h or ()):
             if t < 0:
                 _fail(f"must be >= 0 (got {t:g})", f"interface_times_h.{k}")
+        if self.staircase is not None:
+            s = self.staircase
+            count = (s.stop_mA_cm2 - s.start_mA_cm2) / s.step_mA_cm2 + 1
+            if count > MAX_PROTOCOL_STEPS:
+                _fail(f"{count:.1e} steps from start to stop (limit {MAX_PROTOCOL_STEPS}): "
+                      "raise step_mA_cm2", "staircase.step_mA_cm2")
+        total = sum(step.duration for step in protocol_steps(self))
+        if total / self.time_step.max_s > MAX_TIME_STEPS:
+            _fail(f"the protocol ({total / SECONDS_PER_HOUR:.3g} h) needs more than "
+                  f"{total / self.time_step.max_s:.1e} time steps of max_s "
+                  f"{self.time_step.max_s:g} s (limit {MAX_TIME_STEPS:.0e}): raise max_s or "
+                  "shorten the protocol", "time_step.max_s")
         return self
 
 

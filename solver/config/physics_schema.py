@@ -158,6 +158,9 @@ class ProtocolSpec(_Strict):
         return self
 
 
+RTOL_FLOOR = 1e-15
+
+
 class NumericsSpec(_Strict):
     """Solver settings; see ``solver.config.params.Numerics``."""
 
@@ -167,6 +170,14 @@ class NumericsSpec(_Strict):
     newton_atol: Number = Field(1e-12, gt=0)
     newton_max_iterations: Integer = Field(30, ge=1, le=500)
     krylov_rtol: Number = Field(1e-12, gt=0, lt=1)
+
+    @field_validator("newton_rtol", "krylov_rtol")
+    @classmethod
+    def _reachable(cls, value: float) -> float:
+        # a residual reduced below RTOL_FLOOR (~5 machine epsilons) is rounding noise
+        if value < RTOL_FLOOR:
+            _fail(f"{value:g} cannot be reached in double precision; use >= 1e-12")
+        return value
 
 
 class OutputSpec(_Strict):

@@ -25,6 +25,7 @@ from lisse.solver.errors import ConfigError, UserError
 from lisse.units import BYTES_PER_MB
 
 MAX_BYTES = int(BYTES_PER_MB)  # input files are hand-written: 1 MB is generous
+MAX_DEPTH = 50  # nesting of lists and mappings; a config needs about 6
 
 
 class _Refused(yaml.YAMLError):
@@ -53,7 +54,15 @@ class StrictLoader(yaml.SafeLoader):
                 event.start_mark.line + 1,
                 f"YAML anchor '&{anchor}' is not supported: write the values out",
             )
-        return super().compose_node(parent, index)
+        depth = getattr(self, "_depth", 0)
+        if depth >= MAX_DEPTH:
+            raise _Refused(event.start_mark.line + 1,
+                           f"lists and mappings nested more than {MAX_DEPTH} deep")
+        self._depth = depth + 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth = depth
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict:
         if isinstance(node, yaml.MappingNode):

@@ -19,7 +19,12 @@ The problem object (``lisse.solver.physics.current.CurrentDistribution``) provid
 ``w_contact`` (lumped weights), ``counter_nodes``, ``dirichlet`` (mask), ``source``,
 ``interface_area``, ``K`` (the stiffness), ``numerics``, and the methods ``sum``,
 ``K_times``, ``working_current``, ``counter_flux``, ``set_operator``, ``linear_solve``,
-``apply_operator`` and ``planar_voltage``.
+``apply_operator``, ``planar_voltage`` and ``ohmic_share``.
+
+Honesty: a solve is converged only when the residual (a nodal current imbalance [A]) is
+below max(atol, rtol·I), I the cell current (``BorderedNewton.converged``); anything else
+(non-finite currents, a stalled residual, a tolerance below rounding) is a SolverError
+(``BorderedNewton.check``), never a result.
 """
 
 from __future__ import annotations
@@ -29,6 +34,10 @@ from mpi4py import MPI
 from petsc4py import PETSc
 
 from lisse.solver.errors import SolverError
+
+STOL = 1e-14  # a Newton step below STOL·‖x‖ changes nothing in double precision
+STEP_SIZE_STOP = 4  # SNES_CONVERGED_SNORM_RELATIVE: the Newton step fell below stol·‖x‖
+STALL_RATIO = 1e-6  # a residual reduced this far, then stalled, is at rounding level
 
 
 class BorderedNewton:
@@ -53,6 +62,7 @@ class BorderedNewton:
         self.d = 1.0
         self.y2 = np.zeros(n)
         self.schur = 1.0
+        self.current = 0.0  # cell current of the latest residual evaluation [A]
 
     def solve(self, prefix: str) -> tuple[np.ndarray, float, int]:
         """Run SNES; returns (φ over the owned dofs, V, Newton iterations)."""
@@ -63,7 +73,8 @@ class BorderedNewton:
         snes.getLineSearch().setType("bt")
         snes.setTolerances(rtol=p.numerics.newton_rtol,
                            atol=p.numerics.newton_atol * self.reference_current,
-                           stol=1e-14, max_it=p.numerics.newton_max_iterations)
+                           stol=STOL, max_it=p.numerics.newton_max_iterations)
+        snes.setConvergenceTest(self.converged)
         jac = PETSc.Mat().createPython((self.sizes, self.sizes), self, comm=p.comm)
         jac.setUp()
         snes.setFunction(self.residual, self.create_vec())
@@ -74,16 +85,76 @@ class BorderedNewton:
         ksp.getPC().setPythonContext(self)
         x = self.create_vec()
         self.initial_guess(x)
+        snes.setConvergenceHistory()
         snes.solve(None, x)
         reason, its = snes.getConvergedReason(), snes.getIterationNumber()
+        history = snes.getConvergenceHistory()[0]
+        atol = snes.getTolerances()[1]
         snes.destroy()
-        if reason < 0 or self.nonfinite:
-            raise SolverError(
-                f"Newton solve of the current distribution did not converge after {its} "
-                f"iterations (PETSc reason {reason}); try a smaller current density or a "
-                f"finer interface mesh")
+        self.check(reason, its, np.asarray(history, dtype=float), atol)
         phi, voltage = self.split(x)
         return phi, voltage, its
+
+    def current_scale(self) -> float:
+        """The current the residual is measured against [A] (per radian if axisymmetric):
+        the applied current (galvanostatic) or the cell current of the latest iterate
+        (potentiostatic), at least the absolute tolerance's reference current."""
+        return max(self.reference_current, abs(self.current))
+
+    def converged(self, snes, it: int, norms) -> int:
+        """SNES convergence test: ‖F‖ ≤ max(atol, rtol·I) with I the current scale.
+
+        ‖F‖ is a nodal current imbalance [A], so the relative tolerance is a fraction of the
+        current through the cell, not of the initial residual: a far start (φ = 0 under
+        V = 2 V puts all of it on the interface, ‖F₀‖ ~ exp(αF·2V/RT)) cannot make a
+        residual of 10⁷ mA/cm² look converged."""
+        _, step, fnorm = norms
+        rtol, atol, stol, max_it = snes.getTolerances()[:4]
+        xnorm = snes.getSolution().norm()
+        if not np.isfinite(fnorm):
+            return PETSc.SNES.ConvergedReason.DIVERGED_FNORM_NAN
+        if fnorm <= atol:
+            return PETSc.SNES.ConvergedReason.CONVERGED_FNORM_ABS
+        if fnorm <= rtol * self.current_scale():
+            return PETSc.SNES.ConvergedReason.CONVERGED_FNORM_RELATIVE
+        if it > 0 and step <= stol * xnorm:
+            return PETSc.SNES.ConvergedReason.CONVERGED_SNORM_RELATIVE
+        if it >= max_it:
+            return PETSc.SNES.ConvergedReason.DIVERGED_MAX_IT
+        return PETSc.SNES.ConvergedReason.CONVERGED_ITERATING
+
+    def check(self, reason: int, its: int, history: np.ndarray, atol: float) -> None:
+        """Raise SolverError unless the solve converged by its residual.
+
+        Converged means ‖F‖ ≤ max(atol, rtol·I) at the end (``converged``), or a step-size
+        stop (‖δx‖ < stol‖x‖) with ‖F‖ ≤ ``STALL_RATIO``·I (the floor of double precision).
+        Any other end is a failure: a non-finite residual (an exp(αFη/RT) overflow,
+        η ≳ 30 V), a residual that stalled far from zero, or a residual that stalled at
+        rounding level above a too strict ``rtol``.
+        """
+        rtol = self.p.numerics.newton_rtol
+        final = history[-1] if len(history) else np.nan
+        ratio = final / self.current_scale()
+        if self.nonfinite or not np.isfinite(final):
+            raise SolverError(
+                f"Newton solve of the current distribution diverged after {its} iterations "
+                "(non-finite current: the interface overpotential overflows the kinetics); "
+                "lower the applied current or voltage")
+        if reason > 0 and (final <= max(atol, rtol * self.current_scale())
+                           or (reason == STEP_SIZE_STOP and ratio <= STALL_RATIO)):
+            return
+        tail = history[-3:]
+        if ratio <= STALL_RATIO and tail.max() <= 10 * tail.min():
+            floor = 10.0 ** np.ceil(np.log10(ratio) + 1)
+            raise SolverError(
+                f"numerics.newton_rtol {rtol:g} cannot be reached in double precision for "
+                f"this problem (the residual stalls at {ratio:.1e} of the cell current); "
+                f"use >= {floor:g}")
+        state = "stagnated" if reason > 0 else "did not converge"
+        raise SolverError(
+            f"Newton solve of the current distribution {state} after {its} iterations "
+            f"(residual {ratio:.1e} of the cell current, PETSc reason {reason}); try a "
+            "smaller current density or voltage, or a finer interface mesh")
 
     def create_vec(self) -> PETSc.Vec:
         vec = PETSc.Vec().createMPI(self.sizes, comm=self.p.comm)
@@ -106,9 +177,9 @@ class BorderedNewton:
         p = self.p
         if self.mode == "galvanostatic":
             voltage = p.planar_voltage(self.value * p.interface_area / p.contact_area)
-        else:
-            voltage = self.value
-        self._join(x, np.zeros(p.n), voltage)
+            self._join(x, np.zeros(p.n), voltage)
+        else:  # all of V across the electrolyte: the kinetics start near equilibrium
+            self._join(x, self.value * p.ohmic_share(), self.value)
 
     def _contact_law(self, phi: np.ndarray, voltage: float):
         p = self.p
@@ -127,8 +198,9 @@ class BorderedNewton:
         if p.source is not None:
             res -= p.source
         res[p.dirichlet] = phi[p.dirichlet]
+        self.current = p.sum(flux)
         if self.mode == "galvanostatic":
-            res_v = p.sum(flux) - self.value * p.interface_area
+            res_v = self.current - self.value * p.interface_area
         else:
             res_v = self.conductance * (voltage - self.value)
         bad = not (np.all(np.isfinite(res)) and np.isfinite(res_v))

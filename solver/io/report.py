@@ -31,6 +31,7 @@ figure is ``FIGSIZE`` inches at ``DPI`` (640 x 400 pixels).
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -55,6 +56,8 @@ from lisse.solver.io.report_figures import (  # noqa: E402
     versus,
 )
 from lisse.solver.io.report_page import html_page, markdown  # noqa: E402
+from lisse.solver.io.runfolder import read_json  # noqa: E402
+from lisse.solver.io.sweep_table import read_manifest  # noqa: E402
 from lisse.units import A_M2_PER_MA_CM2, column_unit  # noqa: E402
 
 HEADLINE = (  # summary keys shown first, when present
@@ -77,8 +80,15 @@ def command(args, comm) -> None:
 
         results = load_sweep(results).output
     out = Path(args.output) if args.output else results / "report"
-    page = write_report(results, out, getattr(args, "overwrite", False),
-                        "-o" if args.output else "report folder")
+    try:
+        page = write_report(results, out, getattr(args, "overwrite", False),
+                            "-o" if args.output else "report folder")
+    except (KeyError, IndexError, TypeError, ValueError, csv.Error) as exc:
+        # a results file truncated, edited or written by another version (summary.json,
+        # interface.csv, timeseries.csv); JSON files are checked where they are read
+        cause = f"no {exc}" if isinstance(exc, KeyError) else str(exc).splitlines()[0][:80]
+        raise UserError(f"{results}: corrupt or incomplete results ({cause}); run it "
+                        "again") from None
     print(f"report: {page}", flush=True)
 
 
@@ -129,7 +139,7 @@ def folder_kind(results: Path) -> str:
     if (results / "summary.json").exists():
         if (results / "timeseries.csv").exists():
             return "evolution"
-        if "stack_pressure_MPa" in json.loads((results / "summary.json").read_text()):
+        if "stack_pressure_MPa" in read_json(results / "summary.json", "run summary"):
             return "mechanics"
         return "steady"
     raise UserError(
@@ -141,19 +151,19 @@ def folder_kind(results: Path) -> str:
 def _headline(results: Path, kind: str) -> list[tuple[str, str, str]]:
     """(quantity, value, unit) of the headline numbers of a folder."""
     if kind in ("steady", "evolution", "mechanics"):
-        summary = json.loads((results / "summary.json").read_text())
+        summary = read_json(results / "summary.json", "run summary")
         keys = [k for k in HEADLINE if k in summary and not isinstance(summary[k], dict)]
         return [_quantity(k, summary[k]) for k in keys]
     if kind == "ccd":
-        rows = json.loads((results / "ccd.json").read_text())["results"]
+        rows = read_json(results / "ccd.json", "CCD results")["results"]
         return [_quantity("ccd_mA_cm2" if r["parameter"] is None
                           else f"ccd_mA_cm2 at {r['parameter']} = {fmt(r['value'])}",
                           r["ccd_mA_cm2"]) for r in rows]
     if kind == "study":
-        rows = json.loads((results / "patch_study.json").read_text())["results"]
+        rows = read_json(results / "patch_study.json", "study results")["results"]
         return [("cases", str(len(rows)), ""),
                 ("cases where the patch opens", str(sum(bool(r["opens"]) for r in rows)), "")]
-    manifest = json.loads((results / "sweep.json").read_text())
+    manifest = read_manifest(results)
     return [("cases", str(len(manifest["cases"])), ""),
             ("varied parameters", ", ".join(manifest["parameters"]), "")]
 
@@ -171,7 +181,7 @@ def _quantity(name: str, value) -> tuple[str, str, str]:
 
 def _run(results: Path, out: Path) -> tuple[str, list]:
     kind = folder_kind(results)
-    summary = json.loads((results / "summary.json").read_text())
+    summary = read_json(results / "summary.json", "run summary")
     rows = [(k, fmt(rounded(v)), column_unit(k)) for k, v in summary.items()]
     blocks: list = [("h", "Summary"), ("table", ["quantity", "value", "unit"], rows)]
     profile = read_csv(results / "interface.csv")
@@ -207,7 +217,7 @@ def _run(results: Path, out: Path) -> tuple[str, list]:
 
 def _ccd(results: Path, out: Path) -> tuple[str, list]:
     """The critical current density per value (``ccd.json``) and the run's CCD curve."""
-    rows = json.loads((results / "ccd.json").read_text())["results"]
+    rows = read_json(results / "ccd.json", "CCD results")["results"]
     table = [(fmt(r["parameter"]) or "(the case)", fmt(r["value"]),
               fmt(rounded(r["ccd_mA_cm2"])), fmt([rounded(b) for b in r["bracket_mA_cm2"]]),
               fmt(r["precision"]), fmt(r["failure_mode"]), fmt(r["trials"])) for r in rows]
@@ -225,7 +235,7 @@ def _ccd(results: Path, out: Path) -> tuple[str, list]:
 
 def _study(results: Path, out: Path) -> tuple[str, list]:
     """The patch-study table (``patch_study.json``) and the study's pictures."""
-    study = json.loads((results / "patch_study.json").read_text())
+    study = read_json(results / "patch_study.json", "study results")
     rows = study["results"]
     header = list(dict.fromkeys(k for r in rows for k in r))
     blocks: list = [
@@ -246,7 +256,7 @@ def _study(results: Path, out: Path) -> tuple[str, list]:
 def _sweep(results: Path, out: Path) -> tuple[str, list]:
     from lisse.solver.io.sweep_table import collect
 
-    manifest = json.loads((results / "sweep.json").read_text())
+    manifest = read_manifest(results)
     rows = collect(results)
     params = manifest["parameters"]
     done = [r for r in rows if r["status"] == "done"]

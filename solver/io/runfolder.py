@@ -46,6 +46,27 @@ def _read_json(path: Path):
         return None
 
 
+def read_json(path: Path, what: str = "results file") -> dict:
+    """The JSON object in ``path`` (a file lisse wrote earlier); a missing, truncated,
+    binary or non-object file raises a one-line UserError naming it."""
+    try:
+        data = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{path}: missing ({what})") from None
+    except IsADirectoryError:
+        raise UserError(f"{path}: is a folder, not a {what}") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be read ({exc.strerror})") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise UserError(f"{path}: corrupt {what} (truncated or not JSON: "
+                        f"{str(exc).splitlines()[0][:80]}); run it again") from None
+    if not isinstance(data, dict):
+        kind = {list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
+            type(data), "number")
+        raise UserError(f"{path}: corrupt {what} (a JSON {kind}, not an object); run it again")
+    return data
+
+
 def is_lisse_folder(path: Path) -> bool:
     """Whether ``path`` is a folder lisse wrote: it holds a marker that lisse writes."""
     run = _read_json(path / "run.json")

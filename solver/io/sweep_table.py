@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from lisse.solver.errors import UserError
+from lisse.solver.io.runfolder import read_json
+
 if TYPE_CHECKING:
     from lisse.solver.studies.sweep_file import Sweep, SweepCase
 
@@ -24,7 +27,10 @@ def case_state(folder: Path) -> tuple[str, dict]:
     for status, name in (("done", "summary.json"), ("failed", "failure.json")):
         file = folder / name
         if file.exists():
-            return status, json.loads(file.read_text())
+            try:
+                return status, read_json(file)
+            except UserError:  # corrupt (truncated, binary): the case runs again
+                return "pending", {}
     return "pending", {}
 
 
@@ -73,10 +79,26 @@ def case_row(folder: Path, index: int, cid: str, values: dict) -> dict:
     return row
 
 
+def read_manifest(results: Path) -> dict:
+    """``sweep.json`` of a sweep folder: name, parameters and cases (index, case_id,
+    values); a corrupt or incomplete manifest raises a one-line UserError."""
+    path = results / "sweep.json"
+    manifest = read_json(path, "sweep manifest")
+    cases = manifest.get("cases")
+    if not (isinstance(manifest.get("name"), str) and isinstance(manifest.get("parameters"), list)
+            and isinstance(cases, list) and all(
+                isinstance(c, dict) and isinstance(c.get("index"), int)
+                and isinstance(c.get("case_id"), str) and isinstance(c.get("values"), dict)
+                for c in cases)):
+        raise UserError(f"{path}: corrupt sweep manifest (needs name, parameters and cases); "
+                        "rebuild it with lisse sweep FILE --collect")
+    return manifest
+
+
 def collect(results: Path) -> list[dict]:
     """Rebuild the table of a sweep folder from ``sweep.json`` and the case folders (no
     sweep file needed); writes ``sweep.csv`` and ``sweep.h5`` and returns the rows."""
-    manifest = json.loads((results / "sweep.json").read_text())
+    manifest = read_manifest(results)
     rows = [
         case_row(results / "cases" / c["case_id"], c["index"], c["case_id"], c["values"])
         for c in manifest["cases"]

@@ -33,6 +33,7 @@ import numpy as np
 import ufl
 from dolfinx import fem
 from dolfinx.fem import petsc as fem_petsc
+from mpi4py import MPI
 from petsc4py import PETSc
 
 from lisse.meshes.geometry import FACET_TAGS
@@ -198,6 +199,15 @@ class CurrentDistribution:
         Newton start)."""
         return planar_cell_voltage(current_density, 0.0, 1.0, self.working, self.counter,
                                    self.temperature)
+
+    def ohmic_share(self) -> np.ndarray:
+        """s = 1 + z/L ∈ [0, 1] at the owned dofs (z the coordinate normal to the interface
+        plane z = 0, L the electrolyte thickness): φ = sV is the ohmic profile of a planar
+        cell at cell voltage V, the potentiostatic Newton start."""
+        gdim = self.domain.mesh.geometry.dim
+        z = self.space.tabulate_dof_coordinates()[: self.n, gdim - 1]
+        depth = -self.comm.allreduce(float(z.min(initial=0.0)), op=MPI.MIN)
+        return np.clip(1.0 + z / depth, 0.0, 1.0) if depth > 0 else np.ones(self.n)
 
     # -- assembly helpers -------------------------------------------------------------
     def _filled_void_area(self) -> float:

@@ -263,6 +263,9 @@ def command(args, comm) -> None:
     run in MPI groups or in a local pool. Raises SolverError if any case failed."""
     from lisse.solver.errors import SolverError
 
+    for option, value in (("--jobs", args.jobs), ("--ranks-per-case", args.ranks_per_case)):
+        if value is not None and value < 1:
+            raise UserError(f"{option}: must be >= 1 (got {value})")
     sweep = load_sweep(args.sweep, args.output)
     say = (lambda text: print(text, flush=True)) if comm.rank == 0 else (lambda text: None)
     if args.count:

@@ -61,6 +61,7 @@ from lisse.solver.errors import ConfigError
 
 SWEEP_KEYS = ("base", "name", "output", "set", "grid", "zip", "random")
 RANDOM_KEYS = ("samples", "seed", "values")
+MAX_CASES = 100_000  # a sweep (and each of its axes) is refused above this, before expansion
 DISTRIBUTIONS = ("uniform", "loguniform", "choice")
 # unit suffix of a field name -> spellings accepted after a number ("0.5 mA/cm2")
 UNITS = {
@@ -134,6 +135,10 @@ def load_sweep(path: str | os.PathLike, output: str | os.PathLike | None = None)
     if not axes:
         raise ConfigError(f"{path}: name the values to vary in grid, zip or random")
     parameters = [p for paths, _ in axes for p in paths]
+    total = math.prod(len(rows) for _, rows in axes)
+    if total > MAX_CASES:
+        raise ConfigError(f"{path}: {total:.3g} cases (the product of the axes) exceed the "
+                          f"limit {MAX_CASES}: split the sweep")
     cases, seen = [], {}
     for index, combo in enumerate(itertools.product(*(rows for _, rows in axes))):
         values = dict(zip(parameters, itertools.chain.from_iterable(combo), strict=True))
@@ -158,6 +163,7 @@ def case_id(case: Case) -> str:
     data = resolved_dict(case)
     data.pop("name")
     data["output"].pop("directory")
+    data["geometry"]["mesh"].pop("max_cells", None)  # a guard, not part of the case
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
@@ -207,13 +213,17 @@ def _values(spec: Any, where: str, field: str) -> list:
         start, stop = (_number(spec[k], f"{where}.{k}", field) for k in ("start", "stop"))
         if "num" in keys:
             num = spec["num"]
-            if isinstance(num, bool) or not isinstance(num, int) or num < 1:
-                raise ConfigError(f"{where}.num: must be an integer >= 1 (got {num!r})")
+            if isinstance(num, bool) or not isinstance(num, int) or not 1 <= num <= MAX_CASES:
+                raise ConfigError(f"{where}.num: must be an integer from 1 to {MAX_CASES} "
+                                  f"(got {num!r})")
             points = np.linspace(start, stop, num)
         else:
             step = _number(spec["step"], f"{where}.step", field)
             if step == 0 or (stop - start) / step < 0:
                 raise ConfigError(f"{where}.step: must be nonzero and lead from start to stop")
+            if (stop - start) / step >= MAX_CASES:
+                raise ConfigError(f"{where}.step: {step:g} makes more than {MAX_CASES} values "
+                                  "from start to stop")
             points = start + step * np.arange(math.floor((stop - start) / step + 1e-9) + 1)
         return [_clean(p) for p in points]
     if not isinstance(spec, list):
@@ -234,6 +244,8 @@ def _random(spec: Any, path: Path) -> tuple[list[str], list[tuple]]:
     for key, value, low in (("samples", samples, 1), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ConfigError(f"{where}.{key}: must be an integer >= {low} (got {value!r})")
+    if samples > MAX_CASES:
+        raise ConfigError(f"{where}.samples: must be <= {MAX_CASES} (got {samples})")
     values = spec.get("values")
     if not isinstance(values, dict) or not values:
         raise ConfigError(f"{where}.values: must be a non-empty mapping of config paths")
