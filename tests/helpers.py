@@ -13,6 +13,20 @@ import lisse  # noqa: F401  (sets up the DOLFINx wheel's PETSc)
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+# a small 2D cell with one void: quick to mesh and solve (CLI and hostile-input tests)
+TINY = {
+    "name": "tiny",
+    "geometry": {
+        "dimension": "plane", "width_um": 40, "lithium_thickness_um": 10,
+        "electrolyte_thickness_um": 40,
+        "voids": [{"center_um": 0, "radius_um": 8, "height_um": 2}],
+        "mesh": {"size_um": 8, "interface_size_um": 2, "edge_size_um": 0.5},
+    },
+    "interface": {"kinetics": "butler_volmer"},
+    "counter_electrode": {"kinetics": "butler_volmer"},
+    "protocol": {"mode": "galvanostatic", "current_density_mA_cm2": 1.0},
+    "output": {"fields": False, "plots": False},
+}
 
 
 def rectangle_domain(comm, width: float, thickness: float, nx: int, ny: int,

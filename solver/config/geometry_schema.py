@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from lisse.solver.config.base import Integer, Number, _fail, _section, _Strict, point
 from lisse.solver.config.messages import _got
+from lisse.units import UM_PER_M
 
 
 class VoidSpec(_Strict):
@@ -57,7 +58,7 @@ class RandomVoidsSpec(_Strict):
 
 
 MAX_CELLS = 5_000_000  # default geometry.mesh.max_cells
-MAX_LENGTH_UM = 1e6  # 1 m: any geometry length above is a unit mistake
+MAX_LENGTH_UM = UM_PER_M  # 1 m: any geometry length above is a unit mistake
 # cells per h² (triangles) and per h³ (tetrahedra) of a mesh of edge length h: the
 # inverses of the equilateral areas √3/4 h² and volumes h³/(6√2)
 TRIANGLES_PER_H2 = 4 / math.sqrt(3)

@@ -65,3 +65,15 @@ def electrolyte_domain(msh: dmesh.Mesh, cell_tags: dmesh.MeshTags,
     parent = cell_map.sub_topology_to_topology(sub_cells, inverse=False)
     sub_cell_tags = dmesh.meshtags(sub, tdim, sub_cells, region[parent])
     return Domain(sub, sub_tags, axisymmetric, sub_cell_tags)
+
+
+def lithium_submesh(msh: dmesh.Mesh, cell_tags: dmesh.MeshTags, facet_tags: dmesh.MeshTags):
+    """The Li cells of a full-cell mesh as their own mesh, with the facet tags transferred
+    (the creeping Li of the debonded-patch study and of the moving interface)."""
+    tdim = msh.topology.dim
+    cells = cell_tags.find(CELL_TAGS["lithium"])
+    sub, cell_map, vertex_map, _ = dmesh.create_submesh(msh, tdim, cells)
+    msh.topology.create_connectivity(tdim - 1, tdim)
+    tags = dmesh.transfer_meshtags_to_submesh(facet_tags, sub, vertex_map, cell_map)
+    sub.topology.create_connectivity(tdim - 1, tdim)
+    return sub, tags

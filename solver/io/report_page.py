@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import base64
 import csv
-import json
 import os
 from pathlib import Path
 
+from lisse.solver.errors import UserError
 from lisse.solver.io.report_figures import number, rounded
+from lisse.solver.io.runfolder import read_json
 
 
 def link(path: Path, out: Path) -> str:
@@ -21,6 +22,16 @@ def link(path: Path, out: Path) -> str:
 def data_uri(path: Path) -> str:
     """A PNG as a ``data:`` URI (the HTML page needs no file beside it)."""
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _record(path: Path) -> dict:
+    """A JSON record of the folder, or {} if it is corrupt (the provenance then says
+    "unknown"; the results themselves are checked where they are read)."""
+    try:
+        record = read_json(path)
+    except UserError:
+        return {}
+    return record if isinstance(record, dict) else {}
 
 
 def provenance(results: Path, kind: str) -> dict:
@@ -34,9 +45,9 @@ def provenance(results: Path, kind: str) -> dict:
     runs = ([results / "run.json"] if kind != "sweep"
             else sorted((results / "cases").glob("*/run.json")))
     for path in runs[:1]:
-        record = json.loads(path.read_text())
+        record = _record(path)
     if (results / "summary.json").exists():
-        wall = json.loads((results / "summary.json").read_text()).get("wall_time_s")
+        wall = _record(results / "summary.json").get("wall_time_s")
     wall = record.get("wall_time_s", wall)
     if kind == "sweep" and (results / "sweep.csv").exists():
         with open(results / "sweep.csv", newline="") as fh:

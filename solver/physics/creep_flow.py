@@ -36,9 +36,9 @@ from dolfinx.fem import petsc as fem_petsc
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS
+from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
-from lisse.solver.fem.domain import Domain
+from lisse.solver.fem.domain import Domain, lithium_submesh
 
 CONTACTS = ("sticking", "frictionless")
 LITHIUM_BOUNDARIES = ("collector", "free")
@@ -48,12 +48,7 @@ def lithium_domain(
     msh: dmesh.Mesh, cell_tags: dmesh.MeshTags, facet_tags: dmesh.MeshTags, scale: float
 ) -> Domain:
     """The Li cells as a submesh with their facet tags, coordinates divided by ``scale``."""
-    tdim = msh.topology.dim
-    cells = cell_tags.find(CELL_TAGS["lithium"])
-    sub, cell_map, vertex_map, _ = dmesh.create_submesh(msh, tdim, cells)
-    msh.topology.create_connectivity(tdim - 1, tdim)
-    tags = dmesh.transfer_meshtags_to_submesh(facet_tags, sub, vertex_map, cell_map)
-    sub.topology.create_connectivity(tdim - 1, tdim)
+    sub, tags = lithium_submesh(msh, cell_tags, facet_tags)
     sub.geometry.x[:] /= scale
     return Domain(sub, tags, axisymmetric=True)
 

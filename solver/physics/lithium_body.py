@@ -63,23 +63,11 @@ from dolfinx.fem import petsc as fem_petsc
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from lisse.meshes.geometry import CELL_TAGS
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.patch_flow import continuation
 from lisse.units import FARADAY
 
 GEOMETRIES = ("plane", "axisymmetric")
-
-
-def lithium_submesh(msh: dmesh.Mesh, cell_tags: dmesh.MeshTags, facet_tags: dmesh.MeshTags):
-    """The Li cells of a cell mesh as their own mesh, with the facet tags transferred."""
-    tdim = msh.topology.dim
-    cells = cell_tags.find(CELL_TAGS["lithium"])
-    sub, cell_map, vertex_map, _ = dmesh.create_submesh(msh, tdim, cells)
-    msh.topology.create_connectivity(tdim - 1, tdim)
-    tags = dmesh.transfer_meshtags_to_submesh(facet_tags, sub, vertex_map, cell_map)
-    sub.topology.create_connectivity(tdim - 1, tdim)
-    return sub, tags
 
 
 def strain_rate(v, r, axisymmetric: bool):

@@ -25,21 +25,8 @@ from hypothesis import strategies as st
 from lisse.solver.cli import main
 from lisse.solver.config.schema import load_case, validate_case
 from lisse.solver.errors import ConfigError
-from tests.helpers import ROOT, run_lisse
+from tests.helpers import ROOT, TINY, run_lisse
 
-TINY = {
-    "name": "tiny",
-    "geometry": {
-        "dimension": "plane", "width_um": 40, "lithium_thickness_um": 10,
-        "electrolyte_thickness_um": 40,
-        "voids": [{"center_um": 0, "radius_um": 8, "height_um": 2}],
-        "mesh": {"size_um": 8, "interface_size_um": 2, "edge_size_um": 0.5},
-    },
-    "interface": {"kinetics": "butler_volmer"},
-    "counter_electrode": {"kinetics": "butler_volmer"},
-    "protocol": {"mode": "galvanostatic", "current_density_mA_cm2": 1.0},
-    "output": {"fields": False, "plots": False},
-}
 SWEEP = {"base": "case.yaml", "name": "sw",
          "grid": {"protocol.current_density_mA_cm2": [0.5, 1.0]}}
 SENTINEL = "not lisse's: keep me\n"
@@ -97,7 +84,7 @@ CASES = [
     ("set-alias", [*V, *_set("geometry.width_um", "*a")], {}, 2, "alias"),
     ("jobs-text", ["sweep", "sweep.yaml", "--jobs", "abc"], {}, 2, "invalid int value"),
     # --- the file: malformed and hostile YAML ---
-    ("missing-file", ["validate", "nothere.yaml"], {}, 2, "no such case file"),
+    ("missing-file", ["validate", "nothere.yaml"], {}, 2, "no such input file"),
     ("folder-as-case", ["validate", "."], {}, 2, "is a folder"),
     ("case-under-file", ["validate", "sentinel.txt/case.yaml"], {}, 2, "Not a directory"),
     ("empty-file", ["validate", "x.yaml"], {"x.yaml": ""}, 2, "empty"),
@@ -303,9 +290,9 @@ CASES = [
     ("sweep-o-file", ["sweep", "sweep.yaml", "-o", "sentinel.txt", "--jobs", "1"], {}, 2,
      "sentinel.txt"),
     ("sweep-o-root", ["sweep", "sweep.yaml", "-o", "/", "--jobs", "1"], {}, 2, "root"),
-    ("report-missing", ["report", "nothere", "-o", "out"], {}, 2, "not a run folder"),
+    ("report-missing", ["report", "nothere", "-o", "out"], {}, 2, "not a results folder"),
     ("report-empty-folder", ["report", "empty", "-o", "out"], {"empty/.keep": ""}, 2,
-     "not a run folder"),
+     "not a results folder"),
     ("report-binary-file", ["report", "b.bin", "-o", "out"], {"b.bin": b"\x00\x01"}, 2,
      "binary content"),
     ("report-case-file", ["report", "case.yaml", "-o", "out"], {}, 2, "unknown key"),
@@ -551,7 +538,7 @@ def test_report_corrupt(earlier, capsys, target, words, kind):
 
 
 @pytest.mark.parametrize(("name", "content", "words"), [
-    ("summary.json", b'{"x": 1}', "corrupt or incomplete results (no 'mean_contact"),
+    ("summary.json", b'[1, 2]', "corrupt"),
     ("interface.csv", b"x_um,y_um,j_A_m2,contact\n1,0,abc,1\n", "corrupt or incomplete"),
 ])
 def test_report_run_incomplete(earlier, capsys, name, content, words):

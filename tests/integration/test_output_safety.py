@@ -13,22 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import ROOT, run_lisse
+from tests.helpers import ROOT, TINY, run_lisse
 from tests.integration.test_sweep import write_sweep
 
-TINY = {
-    "name": "tiny",
-    "geometry": {
-        "dimension": "plane", "width_um": 40, "lithium_thickness_um": 10,
-        "electrolyte_thickness_um": 40,
-        "voids": [{"center_um": 0, "radius_um": 8, "height_um": 2}],
-        "mesh": {"size_um": 8, "interface_size_um": 2, "edge_size_um": 0.5},
-    },
-    "interface": {"kinetics": "butler_volmer"},
-    "counter_electrode": {"kinetics": "butler_volmer"},
-    "protocol": {"mode": "galvanostatic", "current_density_mA_cm2": 1.0},
-    "output": {"fields": False, "plots": False},
-}
 STUDY = str(ROOT / "configs" / "studies" / "debonded_patch.yaml")
 SENTINEL = "not lisse's: keep me\n"
 

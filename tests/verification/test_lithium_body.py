@@ -360,7 +360,8 @@ def test_cell_mesh_lithium_under_collector_pressure(validation):
     from dolfinx import mesh as dmesh
 
     from lisse.meshes.cache import load_mesh
-    from lisse.solver.physics.lithium_body import LithiumBody, lithium_submesh
+    from lisse.solver.fem.domain import lithium_submesh
+    from lisse.solver.physics.lithium_body import LithiumBody
     from lisse.solver.physics.patch_flow import PatchCell
 
     cell = PatchCell(width=4.0, lithium=3.0, electrolyte=1.0, height=0.2, size=0.5,
