@@ -113,6 +113,7 @@ def interrupt(folder: Path, n: int = 1) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
+@pytest.mark.slow
 def test_sigterm_checkpoint_resume_is_the_uninterrupted_run(tmp_path, reference):
     write_case(tmp_path)
     stopped = interrupt(tmp_path)
@@ -208,6 +209,7 @@ def test_mpi_sigterm_resume_on_two_and_one_ranks(tmp_path, reference):
     assert_same_run(reference, tmp_path / "serial")
 
 
+@pytest.mark.slow
 def test_interrupted_sweep_records_no_failure_and_completes(tmp_path, reference):
     """Ctrl-C (SIGINT to the process group) in a local pool of two evolution cases: exit 3,
     no failure.json, the cases in flight pending with a checkpoint (written by the wall-time

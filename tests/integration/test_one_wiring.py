@@ -118,6 +118,7 @@ if MPI.COMM_WORLD.rank == 0:
 """
 
 
+@pytest.mark.slow
 def test_mpi_matches_serial(tmp_path):
     proc = run_mpi([sys.executable, "-c", MPI_SCRIPT])
     assert proc.returncode == 0, proc.stderr

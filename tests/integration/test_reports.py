@@ -87,7 +87,9 @@ class _Page(HTMLParser):
 KINDS = ["steady", "evolution", "mechanics", "ccd", "study", "sweep"]
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", [  # ccd, study and sweep run several solves: slow
+    pytest.param(k, marks=[pytest.mark.slow] if k in ("ccd", "study", "sweep") else [])
+    for k in KINDS])
 def test_report_is_one_self_contained_page(kind, tmp_path):
     results = _make(kind, tmp_path)
     assert folder_kind(results) == kind

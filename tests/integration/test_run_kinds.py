@@ -103,7 +103,8 @@ def table(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-CELLS = [(kind, physics) for kind in RUN_KINDS for physics in PHYSICS]
+CELLS = [pytest.param(kind, physics, marks=[pytest.mark.slow] if kind == "ccd" else [])
+         for kind in RUN_KINDS for physics in PHYSICS]  # a CCD cell runs a whole search
 RESULTS: dict = {}
 
 

@@ -102,6 +102,7 @@ def test_z2_limits_of_a_voided_cell(tmp_path, validation):
     assert high.real > 60e-6 / KAPPA * OHM_CM2_PER_OHM_M2 * 1.01  # above the bulk alone
 
 
+@pytest.mark.slow
 def test_cli_writes_the_spectrum(tmp_path):
     import csv
 
