@@ -42,10 +42,6 @@ def kelvin(celsius: float) -> float:
     return celsius + ZERO_CELSIUS
 
 
-def celsius(kelvin_: float) -> float:
-    """Temperature [°C] from K."""
-    return kelvin_ - ZERO_CELSIUS
-
 
 # the unit suffixes of config keys and output columns (``cell_voltage_V``,
 # ``geometry.width_um``, ``ccd.0_mA_cm2``): suffix → (unit for people, plain-ASCII unit)

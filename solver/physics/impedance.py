@@ -71,10 +71,11 @@ class Impedance:
             return mat
 
         self.stiffness = stiffness
-        self.K = stiffness(cd.conductivity)
-        self.K_eps = None
-        if isinstance(permittivity, fem.Function) or permittivity > 0:
-            self.K_eps = stiffness(permittivity)
+        self.K = self.K_eps = None  # κ and ε stiffness, when ε is one field for all ω
+        if admittivity is None:
+            self.K = stiffness(cd.conductivity)
+            if isinstance(permittivity, fem.Function) or permittivity > 0:
+                self.K_eps = stiffness(permittivity)
         phi = np.zeros(self.n) if steady is None else steady.potential.x.array[: self.n]
         voltage = 0.0 if steady is None else steady.cell_voltage
         self.g, self.c_film = self._interface(phi, voltage, capacitance)
