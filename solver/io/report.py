@@ -41,24 +41,22 @@ matplotlib.use("Agg")
 
 from lisse.solver.errors import UserError  # noqa: E402
 from lisse.solver.io.report_figures import (  # noqa: E402
-    draw_profile,
-    figure,
     fmt,
     histories_figure,
+    hotspot_figure,
+    metric_figures,
     metric_names,
     number,
+    profile_figure,
     profiles_figure,
     read_csv,
     rounded,
-    save,
-    slug,
     timeseries_figure,
-    versus,
 )
 from lisse.solver.io.report_page import html_page, markdown  # noqa: E402
 from lisse.solver.io.runfolder import read_json  # noqa: E402
 from lisse.solver.io.sweep_table import read_manifest  # noqa: E402
-from lisse.units import A_M2_PER_MA_CM2, column_unit  # noqa: E402
+from lisse.units import column_unit  # noqa: E402
 
 HEADLINE = (  # summary keys shown first, when present
     "current_density_mA_cm2", "cell_voltage_V", "asr_total_ohm_cm2", "asr_constriction_ohm_cm2",
@@ -186,19 +184,10 @@ def _run(results: Path, out: Path) -> tuple[str, list]:
     blocks: list = [("h", "Summary"), ("table", ["quantity", "value", "unit"], rows)]
     profile = read_csv(results / "interface.csv")
     if profile and len(profile[0]) == 4 and "mean_contact_current_density_A_m2" in summary:
-        fig, ax = figure()  # a 2D interface: x, y, j, contact
-        draw_profile(ax, profile, "local")
-        ax.axhline(
-            summary["mean_contact_current_density_A_m2"] / A_M2_PER_MA_CM2,
-            color="k",
-            ls="--",
-            lw=0.8,
-            label="mean over contact",
-        )
-        ax.legend(fontsize=8)
+        mean = summary["mean_contact_current_density_A_m2"]  # a 2D interface: x, y, j, contact
         blocks += [
             ("h", "Interface current density"),
-            ("img", save(fig, out / "interface_profile.png")),
+            ("img", profile_figure(profile, mean, out)),
         ]
     if kind == "evolution" and not (results / "timeseries.png").exists():
         history = timeseries_figure(results / "timeseries.csv", out)
@@ -228,7 +217,7 @@ def _ccd(results: Path, out: Path) -> tuple[str, list]:
     ]
     pictures = sorted(results.glob("*.png"))
     if pictures:
-        blocks.append(("h", "CCD against the varied parameter"))
+        blocks.append(("h", "CCD search: trials, and the CCD against the varied parameter"))
         blocks += [("img", p) for p in pictures]
     return f"CCD study {results.name}", blocks
 
@@ -297,24 +286,9 @@ def _sweep(results: Path, out: Path) -> tuple[str, list]:
     if len(rows) > len(shown):
         blocks.append(("p", f"First {len(shown)} of {len(rows)} cases: all in sweep.csv."))
     out.mkdir(parents=True, exist_ok=True)
-    figures = []
-    numeric = [p for p in params if len({number(r[p]) for r in done} - {None}) > 1]
-    for metric in metrics:
-        for param in numeric:
-            fig, ax = figure()
-            versus(ax, done, param, metric, [p for p in params if p != param])
-            figures.append(save(fig, out / f"{slug(metric)}-vs-{slug(param)}.png"))
+    figures = metric_figures(done, params, metrics, out)
     if "contact_fraction" not in params and len({r.get("contact_fraction") for r in done}) > 1:
-        fig, ax = figure()
-        ax.plot(
-            [r["contact_fraction"] for r in done], [r["hotspot_factor"] for r in done], "o", ms=4
-        )
-        ax.set(
-            xlabel="contact fraction",
-            ylabel="hotspot factor",
-            title="Hotspot factor against contact fraction",
-        )
-        figures.append(save(fig, out / "hotspot_factor-vs-contact_fraction.png"))
+        figures.append(hotspot_figure(done, out))
     if figures:
         blocks += [("h", "Metrics against the varied parameters")]
         blocks += [("img", f) for f in figures]

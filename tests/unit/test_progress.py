@@ -1,0 +1,82 @@
+"""The one progress display (``lisse.solver.io.progress``): rich bars on a terminal (a
+pseudo-terminal here), plain lines in a log; nested tasks share one display; rank 0 only;
+``lisse run`` in a pipe prints plain lines and no terminal control codes."""
+
+from __future__ import annotations
+
+import io
+import os
+import pty
+import re
+
+from lisse.solver.io.progress import Progress, _Display
+
+ESC = "\x1b["
+
+
+def _read_all(fd: int) -> str:
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def test_terminal_gets_rich_bars_and_nested_tasks_share_them():
+    leader, follower = pty.openpty()
+    stream = os.fdopen(follower, "w", encoding="utf-8")
+    os.set_blocking(leader, False)
+    sweep = Progress("sweep", total=3, stream=stream, refresh=0.01)
+    assert sweep.live, "a pseudo-terminal is a terminal"
+    steps = Progress("evolution", total=2.0, stream=stream)  # nested: the same display
+    assert steps.live and _Display.current.tasks == 2
+    steps.update(1.0, t_h="1")
+    sweep.log("case 0 done")
+    steps.close()
+    sweep.advance()
+    sweep.close()
+    assert _Display.current is None  # the display stopped with its last task
+    stream.flush()
+    text = _read_all(leader)
+    stream.close()
+    os.close(leader)
+    assert ESC in text  # drawn with terminal control codes
+    assert "sweep" in text and "evolution" in text
+    assert "case 0 done" in text
+    assert "━" in text  # a rich bar
+
+
+def test_forced_modes_and_log_lines():
+    bars = io.StringIO()
+    live = Progress("ccd", total=4, stream=bars, live=True)
+    live.status(trial="0.5 mA/cm²")
+    live.log("  0.5 mA/cm²: survived")
+    live.close()
+    assert ESC in bars.getvalue() and "0.5 mA/cm²: survived" in bars.getvalue()
+
+    log = io.StringIO()
+    plain = Progress("ccd", total=4, stream=log, live=False, log_interval=0.0)
+    plain.status(trial="0.5 mA/cm²")
+    plain.log("  0.5 mA/cm²: survived")
+    plain.advance()
+    plain.close()
+    lines = log.getvalue().splitlines()
+    assert lines[0].startswith("ccd  0/4  ") and lines[0].endswith("trial 0.5 mA/cm²")
+    assert lines[1] == "ccd:   0.5 mA/cm²: survived"
+    assert re.fullmatch(r"ccd  1/4  \d+ s  trial 0\.5 mA/cm²", lines[2])
+    assert ESC not in log.getvalue() and "\r" not in log.getvalue()
+
+
+def test_a_second_stream_falls_back_to_plain_lines():
+    first, second = io.StringIO(), io.StringIO()
+    with Progress("a", stream=first, live=True) as a:
+        b = Progress("b", total=1, stream=second, live=True)
+        assert a.live and not b.live  # one live display at a time
+        b.advance(message="done")
+        b.close()
+    assert second.getvalue() == "b: done\n"
