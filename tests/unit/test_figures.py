@@ -347,6 +347,21 @@ def test_stress_has_one_colour_scale_per_material(drawn):
     assert limits == [0.8, 50.0]  # each material clipped at its own 99.5th percentile, MPa
 
 
+def test_pictures_of_the_cell_are_to_scale_in_um(drawn):
+    """Interface, field and mesh pictures: voids and contact drawn to scale (equal aspect,
+    both axes in µm)."""
+    _, _, saved = drawn
+    maps = {"interface_current_3d.png", "current_field.png", "stress_field.png", "mesh.png"}
+    for fig, files in saved:
+        if files[0].name not in maps:
+            continue
+        (ax,) = [a for a in fig.axes if not _is_colorbar(a)]
+        assert ax.get_aspect() == 1.0, files[0].name
+        assert ax.get_xlabel().endswith("[µm]") and ax.get_ylabel().endswith("[µm]")
+        maps.discard(files[0].name)
+    assert not maps
+
+
 def test_ccd_legend_has_failure_modes_and_measurements(drawn):
     _, _, saved = drawn
     fig = next(f for f, files in saved if files[0].name == "ccd.png")

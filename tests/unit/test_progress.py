@@ -1,6 +1,6 @@
 """The one progress display (``lisse.solver.io.progress``): rich bars on a terminal (a
 pseudo-terminal here), plain lines in a log; nested tasks share one display; rank 0 only;
-``lisse run`` in a pipe prints plain lines and no terminal control codes."""
+``lisse run`` on a pseudo-terminal draws bars, in a pipe no terminal control codes (slow)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import io
 import os
 import pty
 import re
+
+import pytest
 
 from lisse.solver.io.progress import Progress, _Display
 
@@ -80,3 +82,31 @@ def test_a_second_stream_falls_back_to_plain_lines():
         b.advance(message="done")
         b.close()
     assert second.getvalue() == "b: done\n"
+
+
+@pytest.mark.slow
+def test_lisse_run_draws_bars_on_a_terminal_and_plain_text_in_a_pipe(tmp_path):
+    """The real command: on a pseudo-terminal the meshing and solve tasks are drawn with
+    rich; with stderr in a pipe (a batch log) no terminal control code is written."""
+    import subprocess
+
+    import yaml
+
+    from tests.helpers import BIN, TINY
+
+    case = tmp_path / "tiny.yaml"
+    case.write_text(yaml.safe_dump(TINY))
+    env = {**os.environ, "LISSE_CACHE_DIR": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"}
+    leader, follower = pty.openpty()
+    proc = subprocess.run([str(BIN / "lisse"), "run", str(case), "-o", str(tmp_path / "a")],
+                          stdout=follower, stderr=follower, env=env, timeout=300)
+    os.close(follower)
+    text = _read_all(leader)
+    os.close(leader)
+    assert proc.returncode == 0, text
+    assert ESC in text and "meshing" in text and "solve" in text
+    piped = subprocess.run([str(BIN / "lisse"), "run", str(case), "-o", str(tmp_path / "b")],
+                           capture_output=True, text=True, env=env, timeout=300)
+    assert piped.returncode == 0, piped.stderr
+    assert ESC not in piped.stdout + piped.stderr
+    assert "cell voltage" in piped.stdout
