@@ -147,7 +147,7 @@ def _sweep_parsers(sub) -> None:
     sweep.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
     report = sub.add_parser("report", help="one self-contained HTML page (and a Markdown "
                             "summary) of a results folder")
-    report.add_argument("results", help="a results folder (run, evolution, mechanics, ccd, "
+    report.add_argument("results", help="a results folder (run, evolution, mechanics, eis, ccd, "
                         "study or sweep) or a sweep file")
     report.add_argument("-o", "--output", help="report folder (default: RESULTS/report)")
     _overwrite_option(report)

@@ -127,7 +127,8 @@ def report(results: Path, out: Path) -> Path:
 
 
 def folder_kind(results: Path) -> str:
-    """The kind of a results folder: sweep, ccd, study, evolution, mechanics or steady."""
+    """The kind of a results folder: sweep, ccd, study, eis, evolution, mechanics or
+    steady."""
     if (results / "sweep.json").exists():
         return "sweep"
     if (results / "ccd.json").exists():
@@ -135,6 +136,8 @@ def folder_kind(results: Path) -> str:
     if (results / "patch_study.json").exists():
         return "study"
     if (results / "summary.json").exists():
+        if (results / "impedance.csv").exists():
+            return "eis"
         if (results / "timeseries.csv").exists():
             return "evolution"
         if "stack_pressure_MPa" in read_json(results / "summary.json", "run summary"):
@@ -152,6 +155,12 @@ def _headline(results: Path, kind: str) -> list[tuple[str, str, str]]:
         summary = read_json(results / "summary.json", "run summary")
         keys = [k for k in HEADLINE if k in summary and not isinstance(summary[k], dict)]
         return [_quantity(k, summary[k]) for k in keys]
+    if kind == "eis":
+        s = read_json(results / "summary.json", "run summary")
+        return [(f"{part} at {fmt(s[f'{end}_frequency_Hz'])} Hz",
+                 fmt(rounded(s[f"z_{level}_frequency_ohm_cm2"][k])), "ohm*cm^2")
+                for end, level in (("min", "low"), ("max", "high"))
+                for k, part in enumerate(("Z′", "Z″"))]
     if kind == "ccd":
         rows = read_json(results / "ccd.json", "CCD results")["results"]
         return [_quantity("ccd_mA_cm2" if r["parameter"] is None
@@ -198,7 +207,8 @@ def _run(results: Path, out: Path) -> tuple[str, list]:
     if pictures:
         blocks.append(("h", "Pictures of the run"))
         blocks += [("img", p) for p in pictures]
-    return f"{kind.capitalize()} run {results.name}", blocks
+    name = "EIS" if kind == "eis" else kind.capitalize()
+    return f"{name} run {results.name}", blocks
 
 
 # --- a CCD study and a patch study ----------------------------------------------------------
