@@ -128,7 +128,9 @@ class Progress:
         self.status(**fields)
 
     def advance(self, n: int = 1, message: str | None = None) -> None:
-        """Count ``n`` more finished items; ``message`` is printed as a permanent line."""
+        """Count ``n`` more finished items; ``message`` is printed as a permanent line.
+        Without a message a plain log gets the status line at most every ``log_interval``
+        seconds, and after the last item."""
         self.done += n
         if not self.enabled:
             return
@@ -136,8 +138,12 @@ class Progress:
             self.log(message)
         if self.live:
             self._refresh()
-        elif not message:
-            self._print(self.line())
+            return
+        now = time.perf_counter()
+        last = self.total is not None and self.done >= self.total
+        if not message and (last or now - self._last >= self.log_interval):
+            self._print(self.line(now))
+            self._last = now
 
     def log(self, message: str) -> None:
         """Print a permanent line above the bars (or a plain log line)."""

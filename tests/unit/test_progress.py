@@ -74,6 +74,20 @@ def test_forced_modes_and_log_lines():
     assert ESC not in log.getvalue() and "\r" not in log.getvalue()
 
 
+def test_plain_log_is_not_flooded():
+    """Items without a message: the first, then at most one line per log_interval, and the
+    last (61 impedance frequencies do not write 61 lines)."""
+    log = io.StringIO()
+    progress = Progress("eis frequencies", total=61, stream=log, live=False)
+    for _ in range(61):
+        progress.advance()
+    progress.close()
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("eis frequencies  1/61") and lines[1].startswith(
+        "eis frequencies  61/61")
+
+
 def test_a_second_stream_falls_back_to_plain_lines():
     first, second = io.StringIO(), io.StringIO()
     with Progress("a", stream=first, live=True) as a:
