@@ -318,14 +318,10 @@ def _eis(args, comm) -> None:
 
     result = api.eis(args.case, args.overrides, args.output, comm, overwrite=args.overwrite,
                      label="-o" if args.output else None)
-    s = result.summary
-    low, high = s["z_low_frequency_ohm_cm2"], s["z_high_frequency_ohm_cm2"]
-    _say(comm, "\n".join([
-        f"results: {result.folder.resolve()}",
-        f"  {s['frequencies']} frequencies, {s['min_frequency_Hz']:.3g}–"
-        f"{s['max_frequency_Hz']:.3g} Hz",
-        f"  Z at {s['min_frequency_Hz']:.3g} Hz        {low[0]:.4g} {low[1]:+.4g}i Ω cm²",
-        f"  Z at {s['max_frequency_Hz']:.3g} Hz        {high[0]:.4g} {high[1]:+.4g}i Ω cm²"]))
+    from lisse.solver.io import headlines
+
+    _say(comm, "\n".join([f"results: {result.folder.resolve()}",
+                          *headlines.eis_lines(result.summary)]))
 
 
 def _study(args, comm) -> None:

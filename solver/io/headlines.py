@@ -103,6 +103,20 @@ def evolution_lines(s: dict) -> list[str]:
             f"  Li bookkeeping error    {s['max_mass_balance_error']:.2e}"]
 
 
+def eis_lines(s: dict) -> list[str]:
+    """Headlines of an impedance spectrum: the frequency range and Z at both ends, the
+    imaginary part zero below the precision of |Z|."""
+    lines = [f"  {s['frequencies']} frequencies, {number(s['min_frequency_Hz'], 3)}–"
+             f"{number(s['max_frequency_Hz'], 3)} Hz"]
+    for end, level in (("min", "low"), ("max", "high")):
+        real, imag = s[f"z_{level}_frequency_ohm_cm2"]
+        imag = noise(imag, abs(complex(real, imag)))
+        sign = "−" if imag < 0 else "+"
+        lines.append(f"  Z at {number(s[f'{end}_frequency_Hz'], 3)} Hz".ljust(26)
+                     + f"{number(real)} {sign} {number(abs(imag))}i Ω cm²")
+    return lines
+
+
 def ccd_lines(rows: list[dict]) -> list[str]:
     """Headlines of a CCD search: the CCD, its bracket and the failure mode per value."""
     lines = []

@@ -4,7 +4,13 @@ physics."""
 
 from __future__ import annotations
 
-from lisse.solver.io.headlines import ccd_lines, evolution_lines, number, steady_lines
+from lisse.solver.io.headlines import (
+    ccd_lines,
+    eis_lines,
+    evolution_lines,
+    number,
+    steady_lines,
+)
 
 STEADY = {
     "cell_voltage_V": 0.0123456789, "current_density_mA_cm2": 1.0,
@@ -64,3 +70,12 @@ def test_mechanics_block_and_evolution_and_ccd():
                          "failure_mode": "void growth ran away"}])
     assert ccd == ("  evolution.stack_pressure_MPa = 3: CCD 1.235 mA/cm² (limit in "
                    "[1.235, 1.296) mA/cm²; fails by void growth ran away)")
+
+
+def test_eis_lines_drop_an_imaginary_part_below_the_precision_of_z():
+    lines = eis_lines({"frequencies": 71, "min_frequency_Hz": 0.01, "max_frequency_Hz": 1e6,
+                       "z_low_frequency_ohm_cm2": [62.3456, -3.8e-9],
+                       "z_high_frequency_ohm_cm2": [20.00001, -0.4567]})
+    assert lines[0] == "  71 frequencies, 0.01–1e+06 Hz"
+    assert lines[1].endswith("62.35 + 0i Ω cm²") and "e-" not in lines[1]
+    assert lines[2].endswith("20 − 0.4567i Ω cm²")
