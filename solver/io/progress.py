@@ -24,6 +24,7 @@ A task measured in something other than items (simulated time [h]) sets its posi
 
 from __future__ import annotations
 
+import atexit
 import sys
 import time
 from typing import TextIO
@@ -50,6 +51,8 @@ class _Display:
             refresh_per_second=max(1.0, 1.0 / refresh) if refresh > 0 else 10.0)
         self.tasks = 0
         self.bars.start()
+        # an error or Ctrl-C that skips close(): the terminal still gets its cursor back
+        atexit.register(self.bars.stop)
 
     @classmethod
     def attach(cls, stream: TextIO, refresh: float) -> _Display | None:
@@ -65,6 +68,7 @@ class _Display:
         self.tasks -= 1
         if self.tasks == 0:
             self.bars.stop()
+            atexit.unregister(self.bars.stop)
             _Display.current = None
 
 
