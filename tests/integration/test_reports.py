@@ -95,8 +95,8 @@ class _Page(HTMLParser):
 KINDS = ["steady", "evolution", "mechanics", "eis", "ccd", "study", "sweep"]
 
 
-@pytest.mark.parametrize("kind", [  # ccd, study and sweep run several solves: slow
-    pytest.param(k, marks=[pytest.mark.slow] if k in ("ccd", "study", "sweep") else [])
+@pytest.mark.parametrize("kind", [  # eis, ccd, study and sweep run several solves: slow
+    pytest.param(k, marks=[pytest.mark.slow] if k in ("eis", "ccd", "study", "sweep") else [])
     for k in KINDS])
 def test_report_is_one_self_contained_page(kind, tmp_path):
     results = _make(kind, tmp_path)
