@@ -213,14 +213,12 @@ def patch_cases(
     lithium_boundary: str = "collector",
     continuation_factor: float = 2.0,
     max_newton_iterations: int = 50,
-    progress=None,
 ) -> list[PatchResult]:
     """Run the study: the current on the fine mesh (one solve per ā), the creep flow on the
     coarser flow mesh (one exponent sweep per contact condition and ā). ``pressure`` is
     P/σ_ref (collector only); ``lithium_boundary`` as in ``CreepFlow``; smaller
     ``continuation_factor`` and more ``max_newton_iterations`` help Newton on large cells.
-    Results are ordered by contact, ā, n. ``progress.advance()``, if given, is called after
-    each (contact, ā) exponent sweep."""
+    Results are ordered by contact, ā, n."""
     from lisse.meshes.cache import load_mesh
 
     data = load_mesh(cell.geometry(), comm)
@@ -236,8 +234,6 @@ def patch_cases(
             results += exponent_sweep(
                 flow, flux, exponents, cell, regularisation, continuation_factor
             )
-            if progress is not None:
-                progress.advance()
     return results
 
 

@@ -214,7 +214,6 @@ def csv_table(results) -> str:
 
 def run_study(spec: StudySpec, outdir, comm, argv=None) -> list:
     """Run the study and write its folder; returns the PatchResult list."""
-    from lisse.solver.io.progress import Progress
     from lisse.solver.io.runfolder import RunFolder, versions
     from lisse.solver.physics.patch_flow import patch_cases
 
@@ -222,8 +221,6 @@ def run_study(spec: StudySpec, outdir, comm, argv=None) -> list:
     try:
         start = time.perf_counter()
         cell = spec.cell_model()
-        progress = Progress("patch study [contact × ā]", comm=comm,
-                            total=len(spec.sweep.contacts) * len(spec.sweep.abar))
         results = patch_cases(
             cell,
             spec.sweep.abar,
@@ -235,9 +232,7 @@ def run_study(spec: StudySpec, outdir, comm, argv=None) -> list:
             lithium_boundary=spec.cell.lithium_boundary,
             continuation_factor=spec.numerics.continuation_factor,
             max_newton_iterations=spec.numerics.max_newton_iterations,
-            progress=progress,
         )
-        progress.close()
         wall = time.perf_counter() - start
         config = spec.model_dump(mode="json")
         folder.write_text("config_resolved.yaml", yaml.safe_dump(config, sort_keys=False))
