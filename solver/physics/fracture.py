@@ -21,11 +21,19 @@ J-integral with its area terms. By symmetry G = 2 G_half, and for mode I
 
     K_I = sqrt(G E'),   E' = E / (1 − ν²)   (plane strain; the penny front is in plane strain).
 
-The symmetric half model carries mode I only: K_II = 0 by construction (a crack face
-loaded by a normal pressure in a symmetric body). Closed forms checked by the tests
-(../shared/validation.md M4, M5): Griffith K_I = p sqrt(π a), penny K_I = 2 p sqrt(a/π),
-edge crack in a half-plane K_I = 1.1215 p sqrt(π a) (Tada, Paris & Irwin, The Stress
-Analysis of Cracks Handbook, 3rd ed. 2000, p. 8.1).
+Mode II: a face loading is split into its part symmetric about the crack plane (the
+pressure: mode I) and its antisymmetric part (a face shear τ e_x on the upper face, −τ e_x on
+the lower: mode II); each is solved on the half body with its own symmetry conditions
+(mode I: u_y = 0 on the ligament; mode II: u_x = 0 there), G = G_I + G_II and
+K_II = ± sqrt(G_II E'). This decomposition is exact for a straight crack on a symmetry plane
+of the body; a kinked or inclined crack in a general body needs an interaction integral on a
+full mesh (not implemented).
+
+Closed forms checked by the tests (../shared/validation.md M4, M5): Griffith
+K_I = p sqrt(π a), penny K_I = 2 p sqrt(a/π), edge crack in a half-plane
+K_I = 1.1215 p sqrt(π a) (Tada, Paris & Irwin, The Stress Analysis of Cracks Handbook,
+3rd ed. 2000, p. 8.1); under a face shear τ, K_II = τ sqrt(π a) (Griffith) and
+1.1215 τ sqrt(π a) (edge).
 """
 
 from __future__ import annotations
@@ -52,12 +60,14 @@ EDGE_CRACK_FACTOR = 1.1215  # Tada, Paris & Irwin (2000), p. 8.1
 class CrackSolution:
     """Result of a pressurised-crack solve (SI units).
 
-    energy_release_rate: G [J/m²]; stress_intensity: K_I [Pa·m^0.5] (K_II = 0 by symmetry);
+    energy_release_rate: G = G_I + G_II [J/m²]; stress_intensity: K_I [Pa·m^0.5];
+    mode_ii: K_II [Pa·m^0.5] (0 without a face shear);
     opening: crack-mouth opening 2 u_y at x = 0 [m]; cells: global cell count.
     """
 
     energy_release_rate: float
     stress_intensity: float
+    mode_ii: float
     opening: float
     cells: int
     displacement: fem.Function
@@ -80,14 +90,25 @@ def solve_crack(
     youngs_modulus: float,
     poisson_ratio: float,
     pressure: float | Callable[[np.ndarray], np.ndarray],
+    shear: float = 0.0,
     comm=MPI.COMM_WORLD,
     degree: int = 2,
 ) -> CrackSolution:
-    """K_I of the crack ``spec`` with its face loaded by ``pressure`` [Pa]: a number, or a
-    function of the coordinates x (shape (3, N), metres) giving p at each point (e.g. the
-    Li pressure of a partly filled flaw). E [Pa], ν [-]."""
+    """K_I and K_II of the crack ``spec`` with its faces loaded by ``pressure`` [Pa] (a
+    number, or a function of the coordinates x, shape (3, N) in metres, e.g. the Li pressure
+    of a partly filled flaw) and a uniform face ``shear`` τ [Pa] (traction τ e_x on the upper
+    face, −τ e_x on the lower: mode II; plane strain only). E [Pa], ν [-].
+
+    Mode I and mode II are the parts of the face loading symmetric and antisymmetric about
+    the crack plane; each is solved on the half body with its own symmetry conditions and
+    has its own energy release rate, G = G_I + G_II, K = ± sqrt(G_mode E'), the sign from
+    the face opening (mode I) and sliding (mode II). A closing crack (K_I < 0: the faces
+    would overlap) is refused: face contact is not modelled."""
     if not 0 <= poisson_ratio < 0.5:
         raise ValueError("poisson_ratio must lie in [0, 0.5)")
+    if shear and DIMENSION[spec.kind] == "axisymmetric":
+        raise ValueError("shear: a face shear on a penny crack is not axisymmetric (mode II "
+                         "of a penny crack needs a 3D model, not implemented)")
     data = load_crack_mesh(spec, comm)
     msh, facets = data.mesh, data.facet_tags
     axisymmetric = DIMENSION[spec.kind] == "axisymmetric"
@@ -115,56 +136,70 @@ def solve_crack(
         p.interpolate(pressure)
     else:
         p.x.array[:] = float(pressure)
-    u, v = ufl.TrialFunction(V), ufl.TestFunction(V)
     ds = ufl.Measure("ds", domain=msh, subdomain_data=facets)
     n = ufl.FacetNormal(msh)
     face = ds(CRACK_FACET_TAGS["crack_face"])
-    lhs = ufl.inner(stress(u), ufl.sym(grad3(v))) * r * ufl.dx
-    rhs = -p * ufl.dot(n, v) * r * face
-    bcs = _dirichlet(spec.kind, V, facets)
-    problem = LinearProblem(
-        lhs,
-        rhs,
-        bcs=bcs,
-        petsc_options_prefix="lisse_fracture_",
-        petsc_options={
-            "ksp_type": "preonly",
-            "pc_type": "lu",
-            "pc_factor_mat_solver_type": "mumps",
-        },
-    )
-    uh = problem.solve()
-    if problem.solver.getConvergedReason() < 0:
-        raise SolverError("fracture: the elastic solve failed")
-    uh.name = "displacement"
-
     # virtual crack extension θ = q e_x, q a ramp in the distance to the tip
     r_in, r_out = DOMAIN_RADII[0] * a, DOMAIN_RADII[1] * a
     q = fem.Function(P1)
     q.interpolate(
         lambda y: np.clip((r_out - np.hypot(y[0] - a, y[1])) / (r_out - r_in), 0.0, 1.0)
     )
-    theta = ufl.as_vector([q, 0.0])
-    grad_theta = grad3(theta)
-    grad_u = grad3(uh)
-    sigma = stress(uh)
-    energy = 0.5 * ufl.inner(sigma, ufl.sym(grad_u))
-    bulk = (ufl.inner(sigma, grad_u * grad_theta) - energy * ufl.tr(grad_theta)) * r * ufl.dx
-    crack_face = p * q * ufl.dot(n, ufl.grad(uh)[:, 0]) * r * face
-    half = _sum(comm, fem.form(bulk + crack_face))
+    grad_theta = grad3(ufl.as_vector([q, 0.0]))
     front = a if axisymmetric else 1.0
-    G = 2 * half / front
-    if not G > 0:
-        raise SolverError(f"fracture: non-positive energy release rate {G:.3e} J/m²")
     plane_modulus = youngs_modulus / (1 - poisson_ratio**2)
+
+    def mode(traction, component: int):
+        """Solve the half body under the face traction; returns (G_mode, signed K, u)."""
+        u, v = ufl.TrialFunction(V), ufl.TestFunction(V)
+        lhs = ufl.inner(stress(u), ufl.sym(grad3(v))) * r * ufl.dx
+        rhs = ufl.dot(traction, v) * r * face
+        uh = _solve(lhs, rhs, _dirichlet(spec.kind, V, facets, component))
+        grad_u, sigma = grad3(uh), stress(uh)
+        energy = 0.5 * ufl.inner(sigma, ufl.sym(grad_u))
+        bulk = (ufl.inner(sigma, grad_u * grad_theta) - energy * ufl.tr(grad_theta)) * r * ufl.dx
+        face_term = -q * ufl.dot(traction, ufl.grad(uh)[:, 0]) * r * face
+        G = 2 * _sum(comm, fem.form(bulk + face_term)) / front
+        # the upper face opens (u_y > 0) for K_I > 0 and slides in +x for K_II > 0
+        sign = np.sign(_sum(comm, fem.form(uh[component] * q * r * face)))
+        return G, float(sign * np.sqrt(max(G, 0.0) * plane_modulus)), uh
+
+    G_I, K_I, uh = mode(-p * n, 1)
+    if K_I < 0:
+        raise SolverError("fracture: the crack faces would overlap (K_I < 0); face contact is "
+                          "not modelled")
+    G_II, K_II = 0.0, 0.0
+    if shear:
+        G_II, K_II, _ = mode(ufl.as_vector([float(shear), 0.0]), 0)
+    uh.name = "displacement"
     opening = _mouth_opening(uh, a, comm)
     cells = msh.topology.index_map(2).size_global
-    return CrackSolution(G, float(np.sqrt(G * plane_modulus)), opening, cells, uh)
+    return CrackSolution(G_I + G_II, K_I, K_II, opening, cells, uh)
 
 
-def _dirichlet(kind: str, V: fem.FunctionSpace, facets) -> list:
-    """Symmetry u_y = 0 on the ligament; u_x = 0 on the left edge (Griffith symmetry plane,
-    penny axis) or on the right edge (edge crack: a roller far from the crack)."""
+def _solve(lhs, rhs, bcs) -> fem.Function:
+    problem = LinearProblem(
+        lhs,
+        rhs,
+        bcs=bcs,
+        petsc_options_prefix="lisse_fracture_",
+        petsc_options={"ksp_type": "preonly", "pc_type": "lu",
+                       "pc_factor_mat_solver_type": "mumps"},
+    )
+    uh = problem.solve()
+    if problem.solver.getConvergedReason() < 0:
+        raise SolverError("fracture: the elastic solve failed")
+    return uh
+
+
+def _dirichlet(kind: str, V: fem.FunctionSpace, facets, opening: int) -> list:
+    """Conditions of the half body for the mode whose face displacement is component
+    ``opening`` (1: mode I, symmetric; 0: mode II, antisymmetric about the crack plane).
+
+    Mode I: u_y = 0 on the ligament; u_x = 0 on the left edge (Griffith symmetry plane, penny
+    axis) or on the right edge (edge crack: a roller far from the crack). Mode II: u_x = 0
+    on the ligament; u_y = 0 on the left edge (Griffith: the field is antisymmetric about
+    x = 0) or on the right edge (edge crack)."""
     fdim = V.mesh.topology.dim - 1
     zero = np.float64(0.0)
 
@@ -173,7 +208,8 @@ def _dirichlet(kind: str, V: fem.FunctionSpace, facets) -> list:
         dofs = fem.locate_dofs_topological(V.sub(component), fdim, found)
         return fem.dirichletbc(zero, dofs, V.sub(component))
 
-    return [fix(1, "ligament"), fix(0, "right" if kind == "edge" else "left")]
+    other = 1 - opening
+    return [fix(opening, "ligament"), fix(other, "right" if kind == "edge" else "left")]
 
 
 def _sum(comm, form) -> float:

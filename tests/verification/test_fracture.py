@@ -10,6 +10,7 @@ import pytest
 
 from lisse.meshes.crack import CrackMesh
 from lisse.meshes.errors import GeometryError
+from lisse.solver.errors import SolverError
 from lisse.solver.physics.fracture import reference_stress_intensity, solve_crack
 from tests.helpers import run_mpi
 
@@ -53,6 +54,30 @@ def test_stress_intensity_converges_to_closed_form(kind, validation):
     assert finest < TOLERANCE[kind]
 
 
+@pytest.mark.parametrize("kind", ["griffith", "edge"])
+def test_mode_ii_face_shear_converges_to_closed_form(kind, validation):
+    """A uniform face shear τ: K_II = τ sqrt(π a) (Griffith), 1.1215 τ sqrt(π a) (edge crack
+    in a half-plane, Tada et al. p. 8.1), from the antisymmetric half body; K_I unchanged."""
+    exact = reference_stress_intensity(kind, P, A)
+    sols = [solve_crack(CrackMesh(kind, A, EXTENT, tip_size=A / n), E, NU, P, shear=P)
+            for n in REFINEMENTS]
+    errors = [s.mode_ii / exact - 1 for s in sols]
+    passed = abs(errors[-1]) < 0.02 and all(
+        abs(f) < abs(c) for c, f in zip(errors, errors[1:], strict=False))
+    validation.record(
+        f"{kind} crack, uniform face shear (mode II)",
+        ("K_II = τ·sqrt(π a)" if kind == "griffith" else "K_II = 1.1215 τ·sqrt(π a)"),
+        "Tada, Paris & Irwin 2000, pp. 5.1, 8.1", "2 %, error falling on refinement",
+        "errors " + ", ".join(f"{e:+.2%}" for e in errors),
+        f"P2, tip size a/{REFINEMENTS[0]}…a/{REFINEMENTS[-1]}, body {EXTENT}a", passed)
+    assert all(abs(f) < abs(c) for c, f in zip(errors, errors[1:], strict=False)), errors
+    assert abs(errors[-1]) < 0.02
+    assert sols[-1].stress_intensity == pytest.approx(exact, rel=0.02)
+    reverse = solve_crack(CrackMesh(kind, A, EXTENT, tip_size=A / 16), E, NU, 0.0, shear=-P)
+    assert reverse.mode_ii == pytest.approx(-sols[1].mode_ii, rel=1e-9)
+    assert reverse.stress_intensity == 0.0
+
+
 def test_li_pressure_profile_enters_stress_intensity(validation):
     """A Li pressure p_Li(x) = p0 (1 − x²/a²) on the faces of a Griffith crack: from
     K_I = 2 sqrt(a/π) ∫_0^a p(x) / sqrt(a² − x²) dx = p0 sqrt(π a) / 2."""
@@ -81,6 +106,10 @@ def test_bad_crack_refused():
         solve_crack(CrackMesh("kinked", A), E, NU, P)
     with pytest.raises(GeometryError, match="tip_size"):
         solve_crack(CrackMesh("griffith", A, tip_size=A), E, NU, P)
+    with pytest.raises(ValueError, match="^shear: a face shear on a penny crack"):
+        solve_crack(CrackMesh("penny", A), E, NU, P, shear=P)
+    with pytest.raises(SolverError, match="faces would overlap"):
+        solve_crack(CrackMesh("griffith", A), E, NU, -P)
 
 
 MPI_SCRIPT = """
