@@ -124,6 +124,7 @@ for kind in ("griffith", "penny"):
 """
 
 
+@pytest.mark.slow
 def test_mpi_matches_serial():
     proc = run_mpi([sys.executable, "-c", MPI_SCRIPT])
     assert proc.returncode == 0, proc.stderr

@@ -71,3 +71,15 @@ def test_bad_arguments_refused():
         plating_ccd(0.0, K_IC, I0, T, OMEGA)
     with pytest.raises(ValueError, match="focusing"):
         plating_ccd(1e-5, K_IC, I0, T, OMEGA, focusing=0.5)
+
+
+def test_example_script_writes_the_figure(tmp_path):
+    """scripts/examples/plating_ccd.py: the library CCDs and the figure."""
+    import runpy
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "examples" / "plating_ccd.py"
+    ccd = runpy.run_path(str(script))["main"](tmp_path)
+    assert (tmp_path / "plating_ccd.png").stat().st_size > 1000
+    assert set(ccd) == {"LLZO", "Li6PS5Cl"}
+    assert all(np.all(np.diff(v) < 0) for v in ccd.values())
