@@ -15,7 +15,7 @@ import numpy as np
 
 from lisse.solver.io.fracture_plots import plating_ccd_curve
 from lisse.solver.physics.plating import material_plating_ccd
-from lisse.units import A_M2_PER_MA_CM2, UM_PER_M, kelvin
+from lisse.units import A_M2_PER_MA_CM2, UM_PER_M
 
 MEASURED = {  # room-temperature CCDs [mA/cm²] (seeds 002, 003 via ../shared/materials.md)
     "LLZO": (0.65, 3.0, "modified interfaces, seeds 002/003"),
@@ -25,12 +25,12 @@ MEASURED = {  # room-temperature CCDs [mA/cm²] (seeds 002, 003 via ../shared/ma
 
 def main(output: Path) -> dict[str, np.ndarray]:
     depth = np.geomspace(0.1, 1000.0, 81) / UM_PER_M
-    ccd = {name: material_plating_ccd(name, depth, kelvin(25.0)) for name in MEASURED}
+    ccd = {name: material_plating_ccd(name, depth, 25.0) for name in MEASURED}
     output.mkdir(parents=True, exist_ok=True)
     plating_ccd_curve(output / "plating_ccd.png", depth, ccd, MEASURED)
     print(f"{'a [µm]':>8} " + " ".join(f"{name + ' [mA/cm²]':>18}" for name in ccd))
     for a in (1.0, 10.0, 100.0):
-        values = [material_plating_ccd(n, a / UM_PER_M, kelvin(25.0)) for n in ccd]
+        values = [material_plating_ccd(n, a / UM_PER_M, 25.0) for n in ccd]
         print(f"{a:8.3g} " + " ".join(f"{v / A_M2_PER_MA_CM2:18.3g}" for v in values))
     return ccd
 

@@ -15,7 +15,7 @@ from lisse.solver.physics.plating import (
     plating_ccd,
     plating_ccd_large_flaw,
 )
-from lisse.units import A_M2_PER_MA_CM2, PA_PER_MPA, kelvin
+from lisse.units import A_M2_PER_MA_CM2, FARADAY, PA_PER_MPA, kelvin
 
 K_IC = 1.25 * PA_PER_MPA  # LLZO [Pa m^0.5]
 I0 = 12.8 * A_M2_PER_MA_CM2  # [A/m²]
@@ -60,8 +60,8 @@ def test_library_plating_ccds():
     """Library values: LLZO (K_IC 1.25 MPa√m, i0 12.8 mA/cm²) at a = 10 µm gives
     η_c = 26.8 mV and 14.0 mA/cm²; Li6PS5Cl (0.23, 2.57) 0.49 mA/cm²."""
     assert critical_overpotential(10e-6, K_IC, OMEGA) == pytest.approx(26.79e-3, rel=1e-3)
-    llzo = material_plating_ccd("LLZO", 10e-6, T) / A_M2_PER_MA_CM2
-    lpscl = material_plating_ccd("Li6PS5Cl", 10e-6, T) / A_M2_PER_MA_CM2
+    llzo = material_plating_ccd("LLZO", 10e-6, 25.0) / A_M2_PER_MA_CM2
+    lpscl = material_plating_ccd("Li6PS5Cl", 10e-6, 25.0) / A_M2_PER_MA_CM2
     assert llzo == pytest.approx(13.96, rel=1e-3)
     assert lpscl == pytest.approx(0.4939, rel=1e-3)
 
@@ -83,3 +83,31 @@ def test_example_script_writes_the_figure(tmp_path):
     assert (tmp_path / "plating_ccd.png").stat().st_size > 1000
     assert set(ccd) == {"LLZO", "Li6PS5Cl"}
     assert all(np.all(np.diff(v) < 0) for v in ccd.values())
+
+
+def test_stack_pressure_and_temperature():
+    """Stack pressure p_s loads the flaw faces by p_s (1 − c): η_c falls by Ω p_s (1 − c)/F and
+    the CCD is 0 once p_s (1 − c) reaches p_c; a rigid die (c = ν/(1 − ν)) carries part of it.
+    Warmer cells have a larger i0 (library E_a) and a larger RT: at 60 °C the large-flaw CCD
+    is i0(60 °C)/i0(25 °C) × (298.15/333.15) of the 25 °C one."""
+    a = 10e-6
+    eta0 = critical_overpotential(a, K_IC, OMEGA)
+    p_s = 5 * PA_PER_MPA
+    assert critical_overpotential(a, K_IC, OMEGA, stack_pressure=p_s) == pytest.approx(
+        eta0 - OMEGA * p_s / FARADAY, rel=1e-12)
+    base = plating_ccd(a, K_IC, I0, T, OMEGA)
+    pressed = plating_ccd(a, K_IC, I0, T, OMEGA, stack_pressure=p_s)
+    die = plating_ccd(a, K_IC, I0, T, OMEGA, stack_pressure=p_s, lateral_stress_ratio=0.35)
+    assert pressed < die < base
+    p_c = K_IC / (EDGE_CRACK_FACTOR * np.sqrt(np.pi * a))
+    assert plating_ccd(a, K_IC, I0, T, OMEGA, stack_pressure=1.01 * p_c) == 0.0
+    with pytest.raises(ValueError, match="lateral_stress_ratio"):
+        plating_ccd(a, K_IC, I0, T, OMEGA, stack_pressure=p_s, lateral_stress_ratio=1.0)
+    from lisse.solver.config.materials import material_value
+    from lisse.solver.config.resolve import arrhenius
+
+    e_a = material_value("LLZO", "li_exchange_current_density_activation_energy_kJ_mol")
+    big = 1e-2  # large-flaw limit: CCD ∝ i0 / T
+    ratio = material_plating_ccd("LLZO", big, 60.0) / material_plating_ccd("LLZO", big, 25.0)
+    assert ratio == pytest.approx(arrhenius(e_a, 60.0, 25.0) * kelvin(25.0) / kelvin(60.0),
+                                  rel=2e-3)
