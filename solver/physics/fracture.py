@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import ufl
@@ -62,7 +63,9 @@ class CrackSolution:
 
     energy_release_rate: G = G_I + G_II [J/m²]; stress_intensity: K_I [Pa·m^0.5];
     mode_ii: K_II [Pa·m^0.5] (0 without a face shear);
-    opening: crack-mouth opening 2 u_y at x = 0 [m]; cells: global cell count.
+    opening: crack-mouth opening 2 u_y at x = 0 [m]; cells: global cell count;
+    displacement: the mode I field u [m]; mesh_data: the half-body mesh and its tags
+    (``meshes.crack.CRACK_FACET_TAGS``), for ``solver.io.fracture_output``.
     """
 
     energy_release_rate: float
@@ -71,6 +74,7 @@ class CrackSolution:
     opening: float
     cells: int
     displacement: fem.Function
+    mesh_data: Any
 
 
 def reference_stress_intensity(kind: str, pressure: float, a: float) -> float:
@@ -171,10 +175,10 @@ def solve_crack(
     G_II, K_II = 0.0, 0.0
     if shear:
         G_II, K_II, _ = mode(ufl.as_vector([float(shear), 0.0]), 0)
-    uh.name = "displacement"
+    uh.name = "displacement_m"
     opening = _mouth_opening(uh, a, comm)
     cells = msh.topology.index_map(2).size_global
-    return CrackSolution(G_I + G_II, K_I, K_II, opening, cells, uh)
+    return CrackSolution(G_I + G_II, K_I, K_II, opening, cells, uh, data)
 
 
 def _solve(lhs, rhs, bcs) -> fem.Function:

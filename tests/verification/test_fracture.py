@@ -133,3 +133,19 @@ def test_mpi_matches_serial():
     for _, kind, value in lines:
         serial = solve_crack(CrackMesh(kind, A, 50, tip_size=A / 16), E, NU, P).stress_intensity
         assert float(value) == pytest.approx(serial, rel=1e-9)
+
+
+def test_crack_written_for_paraview(tmp_path):
+    import meshio
+
+    from lisse.solver.io.fracture_output import write_crack
+
+    sol = solve_crack(CrackMesh("griffith", A, EXTENT, tip_size=A / 4), E, NU, P)
+    mesh_path, fields_path = write_crack(tmp_path, sol)
+    assert mesh_path.exists() and 'Attribute Name="displacement_m"' in fields_path.read_text()
+    with meshio.xdmf.TimeSeriesReader(fields_path) as reader:
+        points, _ = reader.read_points_cells()
+        _, point_data, _ = reader.read_data(0)
+    u = point_data["displacement_m"]
+    mouth = np.argmin(np.hypot(points[:, 0], points[:, 1]))
+    assert 2 * u[mouth, 1] == pytest.approx(sol.opening, rel=1e-12)
