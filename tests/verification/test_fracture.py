@@ -117,10 +117,12 @@ import lisse
 from mpi4py import MPI
 from lisse.meshes.crack import CrackMesh
 from lisse.solver.physics.fracture import solve_crack
-for kind in ("griffith", "penny"):
-    sol = solve_crack(CrackMesh(kind, 1e-5, 50, tip_size=1e-5 / 16), 150e9, 0.26, 1e6)
+for kind in ("griffith", "penny", "edge"):
+    shear = 0.0 if kind == "penny" else 1e6
+    sol = solve_crack(CrackMesh(kind, 1e-5, 50, tip_size=1e-5 / 16), 150e9, 0.26, 1e6,
+                      shear=shear)
     if MPI.COMM_WORLD.rank == 0:
-        print("KI", kind, repr(sol.stress_intensity))
+        print("KI", kind, repr(sol.stress_intensity), repr(sol.mode_ii))
 """
 
 
@@ -129,10 +131,12 @@ def test_mpi_matches_serial():
     proc = run_mpi([sys.executable, "-c", MPI_SCRIPT])
     assert proc.returncode == 0, proc.stderr
     lines = [line.split() for line in proc.stdout.splitlines() if line.startswith("KI")]
-    assert len(lines) == 2
-    for _, kind, value in lines:
-        serial = solve_crack(CrackMesh(kind, A, 50, tip_size=A / 16), E, NU, P).stress_intensity
-        assert float(value) == pytest.approx(serial, rel=1e-9)
+    assert len(lines) == 3
+    for _, kind, k_i, k_ii in lines:
+        serial = solve_crack(CrackMesh(kind, A, 50, tip_size=A / 16), E, NU, P,
+                             shear=0.0 if kind == "penny" else P)
+        assert float(k_i) == pytest.approx(serial.stress_intensity, rel=1e-9)
+        assert float(k_ii) == pytest.approx(serial.mode_ii, rel=1e-9, abs=1e-9)
 
 
 def test_crack_written_for_paraview(tmp_path):
