@@ -17,7 +17,9 @@ W = σ:ε/2 the strain energy density, n the outward normal of the body on the l
 dV = dA per unit thickness and ℓ = 1; in an axisymmetric cell every field is three
 dimensional (∇u has the hoop entry u_r/r, ∇θ the entry q/r, div θ = ∂q/∂r + q/r),
 dV = r dA per radian and ℓ = a (the front length per radian), which is the axisymmetric
-J-integral with its area terms. By symmetry G = 2 G_half, and for mode I
+J-integral with its area terms. In the 3D eighth of a penny crack (``penny_3d``) θ = q e_r
+(e_r radial in the crack plane, q a ramp in the distance to the front) and ℓ = π a / 2, so
+G is the average over the front. By symmetry G = 2 G_half, and for mode I
 
     K_I = sqrt(G E'),   E' = E / (1 − ν²)   (plane strain; the penny front is in plane strain).
 
@@ -51,7 +53,7 @@ from mpi4py import MPI
 from lisse.meshes.crack import CRACK_FACET_TAGS, CrackMesh, load_crack_mesh
 from lisse.solver.errors import SolverError
 
-DIMENSION = {"griffith": "plane", "edge": "plane", "penny": "axisymmetric"}
+DIMENSION = {"griffith": "plane", "edge": "plane", "penny": "axisymmetric", "penny_3d": "3d"}
 DOMAIN_RADII = (0.25, 0.6)  # r_in / a, r_out / a of the q-function (inside the body for
 # every kind: the edge crack's free surface lies a from the tip)
 EDGE_CRACK_FACTOR = 1.1215  # Tada, Paris & Irwin (2000), p. 8.1
@@ -82,7 +84,7 @@ def reference_stress_intensity(kind: str, pressure: float, a: float) -> float:
     p [Pa]: Griffith p sqrt(π a), penny 2 p sqrt(a/π), edge 1.1215 p sqrt(π a)."""
     if kind == "griffith":
         return pressure * np.sqrt(np.pi * a)
-    if kind == "penny":
+    if kind in ("penny", "penny_3d"):
         return 2 * pressure * np.sqrt(a / np.pi)
     if kind == "edge":
         return EDGE_CRACK_FACTOR * pressure * np.sqrt(np.pi * a)
@@ -110,12 +112,14 @@ def solve_crack(
     would overlap) is refused: face contact is not modelled."""
     if not 0 <= poisson_ratio < 0.5:
         raise ValueError("poisson_ratio must lie in [0, 0.5)")
-    if shear and DIMENSION[spec.kind] == "axisymmetric":
+    if shear and DIMENSION[spec.kind] != "plane":
         raise ValueError("shear: a face shear on a penny crack is not axisymmetric (mode II "
-                         "of a penny crack needs a 3D model, not implemented)")
+                         "of a penny crack is not implemented)")
     data = load_crack_mesh(spec, comm)
     msh, facets = data.mesh, data.facet_tags
     axisymmetric = DIMENSION[spec.kind] == "axisymmetric"
+    solid = DIMENSION[spec.kind] == "3d"
+    gdim = msh.geometry.dim
     a = spec.half_length
     lam = youngs_modulus * poisson_ratio / ((1 + poisson_ratio) * (1 - 2 * poisson_ratio))
     mu = youngs_modulus / (2 * (1 + poisson_ratio))
@@ -123,9 +127,11 @@ def solve_crack(
     r = x[0] if axisymmetric else 1.0
 
     def grad3(w):
-        """The 3 × 3 gradient of an in-plane vector field (hoop entry w_r/r if
+        """The 3 × 3 gradient of a vector field (of an in-plane one: hoop entry w_r/r if
         axisymmetric, zero in plane strain)."""
         g = ufl.grad(w)
+        if solid:
+            return g
         hoop = w[0] / x[0] if axisymmetric else 0.0
         return ufl.as_matrix([[g[0, 0], g[0, 1], 0], [g[1, 0], g[1, 1], 0], [0, 0, hoop]])
 
@@ -133,7 +139,7 @@ def solve_crack(
         e = ufl.sym(grad3(w))
         return lam * ufl.tr(e) * ufl.Identity(3) + 2 * mu * e
 
-    V = fem.functionspace(msh, ("Lagrange", degree, (2,)))
+    V = fem.functionspace(msh, ("Lagrange", degree, (gdim,)))
     P1 = fem.functionspace(msh, ("Lagrange", 1))
     p = fem.Function(P1)
     if callable(pressure):
@@ -143,14 +149,20 @@ def solve_crack(
     ds = ufl.Measure("ds", domain=msh, subdomain_data=facets)
     n = ufl.FacetNormal(msh)
     face = ds(CRACK_FACET_TAGS["crack_face"])
-    # virtual crack extension θ = q e_x, q a ramp in the distance to the tip
+    # virtual crack extension θ = q e (e = e_x; the radial e_r in 3D), q a ramp in the
+    # distance to the tip (the front in 3D)
     r_in, r_out = DOMAIN_RADII[0] * a, DOMAIN_RADII[1] * a
     q = fem.Function(P1)
-    q.interpolate(
-        lambda y: np.clip((r_out - np.hypot(y[0] - a, y[1])) / (r_out - r_in), 0.0, 1.0)
-    )
-    grad_theta = grad3(ufl.as_vector([q, 0.0]))
-    front = a if axisymmetric else 1.0
+    q.interpolate(lambda y: np.clip((r_out - _front_distance(y, a, solid)) / (r_out - r_in),
+                                    0.0, 1.0))
+    if solid:
+        radius = ufl.sqrt(x[0] ** 2 + x[1] ** 2)
+        direction = ufl.as_vector([x[0] / radius, x[1] / radius, 0.0])
+    else:
+        direction = ufl.as_vector([1.0, 0.0])
+    grad_theta = grad3(q * direction)
+    # front length: 1 (plane strain), a per radian (axisymmetric), π a / 2 (eighth of 3D)
+    front = a if axisymmetric else (np.pi * a / 2 if solid else 1.0)
     plane_modulus = youngs_modulus / (1 - poisson_ratio**2)
 
     def mode(traction, component: int):
@@ -162,13 +174,13 @@ def solve_crack(
         grad_u, sigma = grad3(uh), stress(uh)
         energy = 0.5 * ufl.inner(sigma, ufl.sym(grad_u))
         bulk = (ufl.inner(sigma, grad_u * grad_theta) - energy * ufl.tr(grad_theta)) * r * ufl.dx
-        face_term = -q * ufl.dot(traction, ufl.grad(uh)[:, 0]) * r * face
+        face_term = -q * ufl.dot(traction, ufl.dot(ufl.grad(uh), direction)) * r * face
         G = 2 * _sum(comm, fem.form(bulk + face_term)) / front
         # the upper face opens (u_y > 0) for K_I > 0 and slides in +x for K_II > 0
         sign = np.sign(_sum(comm, fem.form(uh[component] * q * r * face)))
         return G, float(sign * np.sqrt(max(G, 0.0) * plane_modulus)), uh
 
-    G_I, K_I, uh = mode(-p * n, 1)
+    G_I, K_I, uh = mode(-p * n, gdim - 1)
     if K_I < 0:
         raise SolverError("fracture: the crack faces would overlap (K_I < 0); face contact is "
                           "not modelled")
@@ -177,8 +189,16 @@ def solve_crack(
         G_II, K_II, _ = mode(ufl.as_vector([float(shear), 0.0]), 0)
     uh.name = "displacement_m"
     opening = _mouth_opening(uh, a, comm)
-    cells = msh.topology.index_map(2).size_global
+    cells = msh.topology.index_map(msh.topology.dim).size_global
     return CrackSolution(G_I + G_II, K_I, K_II, opening, cells, uh, data)
+
+
+def _front_distance(y: np.ndarray, a: float, solid: bool) -> np.ndarray:
+    """Distance [m] of the points y (3, N) to the tip (a, 0) or, in 3D, to the front r = a
+    on z = 0."""
+    if solid:
+        return np.hypot(np.hypot(y[0], y[1]) - a, y[2])
+    return np.hypot(y[0] - a, y[1])
 
 
 def _solve(lhs, rhs, bcs) -> fem.Function:
@@ -212,6 +232,8 @@ def _dirichlet(kind: str, V: fem.FunctionSpace, facets, opening: int) -> list:
         dofs = fem.locate_dofs_topological(V.sub(component), fdim, found)
         return fem.dirichletbc(zero, dofs, V.sub(component))
 
+    if kind == "penny_3d":  # mode I only: u_z = 0 on the ligament, two symmetry planes
+        return [fix(2, "ligament"), fix(0, "left"), fix(1, "back")]
     other = 1 - opening
     return [fix(opening, "ligament"), fix(other, "right" if kind == "edge" else "left")]
 
@@ -221,10 +243,12 @@ def _sum(comm, form) -> float:
 
 
 def _mouth_opening(uh: fem.Function, a: float, comm) -> float:
-    """2 u_y at the crack mouth x = y = 0 [m] (the largest opening of a centre crack)."""
+    """2 u_y (u_z in 3D) at the crack mouth, the origin [m] (the largest opening of a centre
+    crack)."""
     V = uh.function_space
     nown = V.dofmap.index_map.size_local
+    bs = V.dofmap.index_map_bs
     xs = V.tabulate_dof_coordinates()[:nown]
-    at = np.flatnonzero(np.hypot(xs[:, 0], xs[:, 1]) < 1e-9 * a)
-    value = float(uh.x.array[2 * at[0] + 1]) if at.size else -np.inf
+    at = np.flatnonzero(np.linalg.norm(xs, axis=1) < 1e-9 * a)
+    value = float(uh.x.array[bs * at[0] + bs - 1]) if at.size else -np.inf
     return 2 * comm.allreduce(value, op=MPI.MAX)

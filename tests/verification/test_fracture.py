@@ -95,6 +95,36 @@ def test_li_pressure_profile_enters_stress_intensity(validation):
     assert twice == pytest.approx(2 * uniform, rel=1e-9)
 
 
+PENNY_3D_EXTENT = 8  # cube side / a: finite-size effect of order (a/L)³
+
+
+def test_penny_crack_3d_within_tolerance():
+    """M5 in 3D (an eighth of the body, tip size a/8): K_I averaged over the front within
+    3 % of 2p sqrt(a/π); centre opening 8(1 − ν²)pa/(πE) within 2 %."""
+    sol = solve_crack(CrackMesh("penny_3d", A, PENNY_3D_EXTENT, tip_size=A / 8), E, NU, P)
+    assert sol.stress_intensity == pytest.approx(
+        reference_stress_intensity("penny_3d", P, A), rel=0.03)
+    assert sol.opening == pytest.approx(8 * (1 - NU**2) * P * A / (np.pi * E), rel=0.02)
+
+
+@pytest.mark.slow
+def test_penny_crack_3d_converges(validation):
+    errors = [
+        solve_crack(CrackMesh("penny_3d", A, PENNY_3D_EXTENT, tip_size=A / n), E, NU, P)
+        .stress_intensity / reference_stress_intensity("penny_3d", P, A) - 1
+        for n in (4, 8, 16)
+    ]
+    falling = all(abs(f) < abs(c) for c, f in zip(errors, errors[1:], strict=False))
+    validation.record(
+        "M5 penny crack, internal pressure (3D, an eighth)", "K_I = 2p·sqrt(a/π)",
+        "validation.md M5", "3 %, error falling on refinement",
+        "errors " + ", ".join(f"{e:+.2%}" for e in errors),
+        f"P2 tetrahedra, front size a/4…a/16, cube {PENNY_3D_EXTENT}a",
+        falling and abs(errors[-1]) < 0.03)
+    assert falling, errors
+    assert abs(errors[-1]) < 0.03
+
+
 def test_crack_opening_matches_sneddon():
     """Centre opening of the Griffith crack 2u_y(0) = 4(1 − ν²) p a / E."""
     sol = solve_crack(CrackMesh("griffith", A, EXTENT, tip_size=A / 16), E, NU, P)
@@ -108,6 +138,8 @@ def test_bad_crack_refused():
         solve_crack(CrackMesh("griffith", A, tip_size=A), E, NU, P)
     with pytest.raises(ValueError, match="^shear: a face shear on a penny crack"):
         solve_crack(CrackMesh("penny", A), E, NU, P, shear=P)
+    with pytest.raises(ValueError, match="^shear: a face shear on a penny crack"):
+        solve_crack(CrackMesh("penny_3d", A, 8), E, NU, P, shear=P)
     with pytest.raises(SolverError, match="faces would overlap"):
         solve_crack(CrackMesh("griffith", A), E, NU, -P)
 
@@ -117,9 +149,10 @@ import lisse
 from mpi4py import MPI
 from lisse.meshes.crack import CrackMesh
 from lisse.solver.physics.fracture import solve_crack
-for kind in ("griffith", "penny", "edge"):
-    shear = 0.0 if kind == "penny" else 1e6
-    sol = solve_crack(CrackMesh(kind, 1e-5, 50, tip_size=1e-5 / 16), 150e9, 0.26, 1e6,
+for kind in ("griffith", "penny", "edge", "penny_3d"):
+    shear = 0.0 if "penny" in kind else 1e6
+    extent, n = (8, 8) if kind == "penny_3d" else (50, 16)
+    sol = solve_crack(CrackMesh(kind, 1e-5, extent, tip_size=1e-5 / n), 150e9, 0.26, 1e6,
                       shear=shear)
     if MPI.COMM_WORLD.rank == 0:
         print("KI", kind, repr(sol.stress_intensity), repr(sol.mode_ii))
@@ -131,10 +164,11 @@ def test_mpi_matches_serial():
     proc = run_mpi([sys.executable, "-c", MPI_SCRIPT])
     assert proc.returncode == 0, proc.stderr
     lines = [line.split() for line in proc.stdout.splitlines() if line.startswith("KI")]
-    assert len(lines) == 3
+    assert len(lines) == 4
     for _, kind, k_i, k_ii in lines:
-        serial = solve_crack(CrackMesh(kind, A, 50, tip_size=A / 16), E, NU, P,
-                             shear=0.0 if kind == "penny" else P)
+        extent, n = (8, 8) if kind == "penny_3d" else (50, 16)
+        serial = solve_crack(CrackMesh(kind, A, extent, tip_size=A / n), E, NU, P,
+                             shear=0.0 if "penny" in kind else P)
         assert float(k_i) == pytest.approx(serial.stress_intensity, rel=1e-9)
         assert float(k_ii) == pytest.approx(serial.mode_ii, rel=1e-9, abs=1e-9)
 
