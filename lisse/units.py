@@ -49,6 +49,7 @@ UNIT_SUFFIXES = {
     "mAh_cm2": ("mAh/cm²", "mAh/cm^2"),
     "mA_cm2": ("mA/cm²", "mA/cm^2"),
     "A_m2": ("A/m²", "A/m^2"),
+    "J_m2": ("J/m²", "J/m^2"),
     "ohm_cm2": ("Ω cm²", "ohm*cm^2"),
     "kJ_mol": ("kJ/mol", "kJ/mol"),
     "m3_mol": ("m³/mol", "m^3/mol"),

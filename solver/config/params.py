@@ -137,11 +137,13 @@ class MicrostructureProperties:
 
 @dataclass(frozen=True)
 class Leakage:
-    """Electronic leakage (``solver.physics.leakage``): solved if ``enabled``; nucleation needs
-    U < 0 and an electronic current density ≥ ``nucleation_current_density`` [A/m²]."""
+    """Electronic leakage (``solver.physics.leakage``): solved if ``enabled``; a Li nucleus
+    forms where U < 0 and the electrons grow a critical nucleus (radius 2γΩ/(F|U|)) within
+    ``plating_time`` [s]; ``interface_energy`` γ [J/m²] of the nucleus."""
 
     enabled: bool = False
-    nucleation_current_density: float = 2.06e-3
+    interface_energy: float = 0.5
+    plating_time: float = 3600.0
 
 
 @dataclass(frozen=True)

@@ -310,5 +310,7 @@ class LeakageSpec(_Strict):
     """Electronic leakage; ``electronic_leakage: true`` is short for ``{enabled: true}``."""
 
     enabled: bool = True
-    # electronic current density that grows a 1 nm Li nucleus in 1 h: F h / (Ω t)
-    nucleation_current_density_mA_cm2: Number = Field(2.06e-4, gt=0)
+    # a Li nucleus forms where its critical radius r* = 2γΩ/(F|U|) grows within the plating
+    # time: |U| |j_e| t ≥ 8γ/9 (solver.physics.leakage)
+    nucleus_interface_energy_J_m2: Number = Field(0.5, gt=0, le=10)
+    plating_time_s: Number = Field(3600.0, gt=0)

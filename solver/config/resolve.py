@@ -267,8 +267,8 @@ def resolve(case: Case) -> Resolved:
         microstructure=_microstructure_properties(case),
         leakage=Leakage(
             enabled=case.electronic_leakage.enabled,
-            nucleation_current_density=case.electronic_leakage.nucleation_current_density_mA_cm2
-            * A_M2_PER_MA_CM2,
+            interface_energy=case.electronic_leakage.nucleus_interface_energy_J_m2,
+            plating_time=case.electronic_leakage.plating_time_s,
         ),
         evolution=_evolution(case, electrode),
         mechanics=_mechanics(case.mechanics),

@@ -256,7 +256,8 @@ def analyse(sol: CurrentSolution, params: Resolved) -> tuple[dict, list[fem.Func
             sol.potential,
             sol.cell_voltage,
             sol.interface_area,
-            params.leakage.nucleation_current_density,
+            params.leakage.interface_energy,
+            params.leakage.plating_time,
             params.numerics,
         )
         out.update(

@@ -12,14 +12,23 @@ conduct electrons better). The electronic current density is j_e = −σ_e∇φ_
 
 The local Li potential vs Li/Li⁺ is U = φ_e − φ (the overpotential a Li nucleus at that
 point would have: at the Li contact U equals the interface overpotential). Li metal is
-stable where U < 0, but a nucleus only grows if electrons arrive: a point is at risk of Li
-nucleation inside the electrolyte where
+stable where U < 0, but a nucleus has a barrier: by classical nucleation theory only a
+nucleus larger than the critical radius
 
-    U < 0   and   |j_e| ≥ j_nuc,
+    r* = 2 γ Ω / (F |U|)        (Gibbs–Thomson; as used for electrodeposited Li by
+                                 Pei et al., Nano Lett. 17 (2017) 1132)
 
-with j_nuc the electronic current density that deposits a critical nucleus within the
-plating time (``params.Leakage``). The ionic and electronic problems are coupled only
-through U: the electronic current (σ_e/κ ~ 1e-5 or less) does not change the ionic one.
+grows, γ [J/m²] the interface energy of the nucleus, Ω the molar volume of Li. A metallic
+sphere of radius r in the electronic current density j_e collects the current 3π r² |j_e|
+(a perfect conductor in a uniform field), so it reaches r* within the plating time t if
+(4/3)π r*³ F/Ω ≤ 3π r*² |j_e| t, i.e. a point is at risk of Li nucleation where
+
+    U < 0   and   |U| |j_e| t ≥ 8γ/9.
+
+Ω cancels; the charge per area needed, 8γ/(9|U|), falls as U grows more negative, so the
+risk region grows continuously with σ_e (|j_e| ∝ σ_e), with the current and with time.
+The ionic and electronic problems are coupled only through U: the electronic current
+(σ_e/κ ~ 1e-5 or less) does not change the ionic one.
 """
 
 from __future__ import annotations
@@ -70,14 +79,15 @@ def solve_leakage(
     potential: fem.Function,
     cell_voltage: float,
     interface_area: float,
-    nucleation_current_density: float,
+    interface_energy: float,
+    plating_time: float,
     numerics: Numerics,
 ) -> LeakageSolution:
     """Solve for φ_e given the ionic solution (φ, V) and evaluate the nucleation risk.
 
     sigma_e: electronic conductivity [S/m], a float or a DG0 function on the domain.
     interface_area: area of the interface plane [m²] (per radian if axisymmetric).
-    nucleation_current_density: j_nuc [A/m²].
+    interface_energy: γ of a Li nucleus [J/m²]; plating_time: t [s] (``nucleation_barrier``).
     """
     msh = domain.mesh
     comm = msh.comm
@@ -119,7 +129,9 @@ def solve_leakage(
     current = _counter_current(domain, sigma, phi_e)
     li_potential, j_e, volume = _cell_fields(domain, sigma, phi_e, potential)
     ncells = msh.topology.index_map(tdim).size_local
-    at_risk = (li_potential.x.array[:ncells] < 0) & (j_e[:ncells] >= nucleation_current_density)
+    u_cells = li_potential.x.array[:ncells]
+    at_risk = (u_cells < 0) & (
+        -u_cells * j_e[:ncells] * plating_time >= nucleation_barrier(interface_energy))
     risk = fem.Function(li_potential.function_space, name="nucleation_risk")
     risk.x.array[:ncells] = at_risk
     risk.x.scatter_forward()
@@ -143,6 +155,11 @@ def solve_leakage(
         risk_depth=max(depth, 0.0),
         min_li_potential=u_min,
     )
+
+
+def nucleation_barrier(interface_energy: float) -> float:
+    """8γ/9 [J/m²]: the least |U| |j_e| t that grows a critical Li nucleus (module doc)."""
+    return 8 * interface_energy / 9
 
 
 def _counter_current(domain: Domain, sigma, phi_e: fem.Function) -> float:

@@ -56,6 +56,7 @@ __all__ = ["CLOSED_GAP", "LOADINGS", "Mechanics", "MechanicsState", "rigid_body_
 
 LOADINGS = ("collector", "traction")
 SIDE_TAGS = ("side_electrolyte", "side_lithium", "axis")
+OPEN_MOUTH = 0  # tag of the Li faces over an empty crack mouth (``_without_open_mouths``)
 
 
 def rigid_body_modes(space: fem.FunctionSpace) -> PETSc.NullSpace:
@@ -109,6 +110,7 @@ class Mechanics(CellStress):
     ):
         if loading not in LOADINGS:
             raise ValueError(f"loading must be one of {LOADINGS}")
+        facet_tags = _without_open_mouths(msh, facet_tags)
         self.msh, self.facet_tags, self.dimension = msh, facet_tags, dimension
         if isinstance(electrolyte, LinearElastic):
             electrolyte = {CELL_TAGS["electrolyte"]: electrolyte}
@@ -336,6 +338,25 @@ class Mechanics(CellStress):
         self.lithium.commit()
         self.time += dt
         return its
+
+
+def _without_open_mouths(msh: dmesh.Mesh, facet_tags: dmesh.MeshTags) -> dmesh.MeshTags:
+    """The facet tags with the Li faces lying in the interface plane z = 0 removed from
+    "void_lithium": they span the mouth of an empty crack, where there is no electrolyte for
+    the Li to touch. A void roof rises above the plane (only its rim touches it), so these
+    facets are no roof: left in, the penalty would hold the Li up on a phantom plane and the
+    closed area would count the mouth, which the interface area does not contain (contact
+    fraction above 1). They stay traction-free (tag ``OPEN_MOUTH``)."""
+    roof = FACET_TAGS["void_lithium"]
+    fdim = msh.topology.dim - 1
+    facets = facet_tags.find(roof)
+    z = dmesh.compute_midpoints(msh, fdim, facets)[:, msh.geometry.dim - 1]
+    flat = facets[np.abs(z) <= CLOSED_GAP * 1e-3]
+    if msh.comm.allreduce(flat.size) == 0:
+        return facet_tags
+    values = facet_tags.values.copy()
+    values[np.isin(facet_tags.indices, flat)] = OPEN_MOUTH
+    return dmesh.meshtags(msh, fdim, facet_tags.indices, values)
 
 
 def _normal_axis(msh: dmesh.Mesh, facets: np.ndarray) -> np.ndarray:

@@ -83,6 +83,11 @@ FIGURES = {
         "von Mises stress near the interface, to scale, one colour scale for Li (above) and "
         "one for the electrolyte (below)",
     ),
+    "plating_ccd.png": (
+        "`python scripts/examples/plating_ccd.py`",
+        "plating CCD of a Li-filled surface flaw against its depth (docs/fracture.md), "
+        "measured CCD ranges as bands",
+    ),
     "mesh.png": (
         "`lisse mesh`, `lisse run`",
         "the mesh: regions coloured, the bonded contact in vermillion, to scale (3D: the "
@@ -175,6 +180,7 @@ def _draw_all(out: Path) -> dict[str, tuple[str, str]]:
     from lisse.meshes.picture import mesh_picture
     from lisse.solver.io import (
         evolution_plots,
+        fracture_plots,
         impedance_plots,
         mechanics_plots,
         plots,
@@ -220,6 +226,10 @@ def _draw_all(out: Path) -> dict[str, tuple[str, str]]:
     stress = np.where(both[:, :, 1].mean(axis=1) > 0, 0.8e6, 50e6)  # Pa
     mechanics_plots.stress_field(out / "stress_field.png", both, stress, 20e-6, False)
 
+    depth = np.geomspace(1e-7, 1e-3, 20)
+    fracture_plots.plating_ccd_curve(
+        out / "plating_ccd.png", depth, {"LLZO": 0.04 / np.sqrt(depth)},
+        {"LLZO": (0.65, 3.0, "seeds")})
     _mesh(out / "mesh.msh")
     mesh_picture(out / "mesh.msh", out / "mesh.png", SimpleNamespace(gdim=2, dimension="plane"))
     results = [SimpleNamespace(abar=a, k_J=1 + 1 / a, contact=c, n=n, v_ratio=1 - n * a / 10)

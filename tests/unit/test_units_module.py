@@ -30,6 +30,10 @@ ALLOWED: dict[str, str] = {  # "path:fragment of the line": why it is not a conv
     "meshes/voids.py:CONTACT_FRACTION_TOL = 1e-6": "a tolerance on a fraction",
     "meshes/voids.py:FACE_TOL = 1e-9": "a relative tolerance",
     "meshes/voids.py:0.1 * CONTACT_FRACTION_TOL": "a fraction of a tolerance",
+    "meshes/crack.py:far_size, 0.1 * a": "a fraction of the crack size",
+    "meshes/crack.py:tol = 1e-6 * L": "a relative tolerance",
+    "solver/physics/fracture.py:axis=1) < 1e-9 * a": "a relative tolerance (of the crack size)",
+    "solver/physics/mechanics.py:CLOSED_GAP * 1e-3": "a fraction of a tolerance",
 }
 
 
