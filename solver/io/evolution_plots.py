@@ -55,11 +55,14 @@ def _two_and_five(value: float, _) -> str:
     return f"{value:g}" if round(mantissa) in (2, 5) else ""
 
 
-FAILURE_CLASSES = (  # word in a failure message of gap_evolution → legend entry
+FAILURE_CLASSES = (  # words in a failure message (solver.physics.failure) → legend entry
+    ("interface intact", "voltage cut-off, interface intact"),
+    ("solver", "solver error"),
     ("contact", "contact loss"),
+    ("divergence", "voltage divergence"),
+    ("dV/dt", "voltage rate dV/dt"),
     ("voltage", "voltage cut-off"),
     ("void", "void growth"),
-    ("solver", "solver error"),
 )
 
 

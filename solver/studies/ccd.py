@@ -5,7 +5,9 @@ varied config path, by bracketing and bisection on whole evolution runs
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import math
 import time
 
@@ -43,7 +45,8 @@ def ccd_search(params: Resolved, comm, progress: Progress | None = None) -> CcdR
             progress.log(f"  {j / 10:.4g} mA/cm²: "
                          f"{outcome.failure_mode if outcome.failed else 'survived'}")
         return Trial(j, not outcome.failed, outcome.failure_mode,
-                     outcome.failure_time if outcome.failed else math.nan)
+                     outcome.failure_time if outcome.failed else math.nan,
+                     outcome.failure_criterion, outcome.interface_failure)
 
     return find_ccd(trial, spec.start, spec.maximum, spec.rtol)
 
@@ -80,7 +83,10 @@ def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir
             rows.append({"parameter": path, "value": value, "ccd_mA_cm2": result.ccd / 10,
                          "bracket_mA_cm2": [b / 10 for b in result.bracket],
                          "precision": params.evolution.ccd.rtol,
-                         "failure_mode": result.failure_mode, "trials": len(result.trials)})
+                         "failure_mode": result.failure_mode,
+                         "failure_criterion": result.failure_criterion,
+                         "interface_failure": result.interface_failure,
+                         "trials": len(result.trials)})
             progress.advance()
         progress.close()
         folder.write_text("config_resolved.yaml", yaml.safe_dump(cases[0][2], sort_keys=False))
@@ -89,8 +95,7 @@ def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir
         folder.write_json("ccd.json", {"results": rows})
         table = np.array([[float(r["value"]) if path else 0.0, r["ccd_mA_cm2"],
                            *r["bracket_mA_cm2"]] for r in rows])
-        folder.write_csv("ccd.csv", [path or "case", "ccd_mA_cm2", "bracket_low_mA_cm2",
-                                     "bracket_high_mA_cm2"], table)
+        folder.write_text("ccd.csv", _csv(path, table, rows))
         if path and comm.rank == 0 and cases[0][1].output.plots:
             evolution_plots.ccd_curve(folder.path("ccd.png"), list(table[:, 0]),
                                       list(table[:, 1]), [tuple(t) for t in table[:, 2:]],
@@ -101,3 +106,16 @@ def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir
         raise
     folder.commit()
     return rows
+
+
+def _csv(path: str | None, table: np.ndarray, rows: list[dict]) -> str:
+    """ccd.csv: the varied value, the CCD and its bracket [mA/cm²], the failure criterion
+    of the failing end of the bracket (``solver.physics.failure.CRITERIA``) and whether it
+    was an interface failure (false: a voltage cut-off of an intact interface)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([path or "case", "ccd_mA_cm2", "bracket_low_mA_cm2", "bracket_high_mA_cm2",
+                     "failure_criterion", "interface_failure"])
+    for values, r in zip(table.tolist(), rows, strict=True):
+        writer.writerow([*values, r["failure_criterion"], str(r["interface_failure"]).lower()])
+    return out.getvalue()
