@@ -11,6 +11,7 @@ not matter; units are required)::
     Strip at 1 mA/cm2 for 30 min or until contact fraction 0.5
     Rest for 10 min
     Staircase from 0.05 mA/cm2 by 0.05 mA/cm2 to 2 mA/cm2, 0.5 mAh/cm2 per step, rest 5 min
+    Staircase from 0.1 mA/cm2 by 0.1 mA/cm2 to 1 mA/cm2, 1 h per step, plate back, rest 1 min
     Repeat 10 times: [Strip at 0.2 mA/cm2 for 1 h, Rest for 10 min, Plate at 0.2 mA/cm2 for 1 h]
 
 A repeated block may also be a YAML mapping ``{"Repeat 10 times": [line, line, ...]}``
@@ -137,7 +138,7 @@ _CURRENT_STEP = re.compile(r"(strip|plate)\s+at\s+" + _NUMBER + r"\s*" + _UNIT
 _REST = re.compile(r"rest\s+for\s+(.+)", re.IGNORECASE)
 _STAIRCASE = re.compile(r"staircase\s+from\s+" + _NUMBER + r"\s*" + _UNIT + r"\s+by\s+"
                         + _NUMBER + r"\s*" + _UNIT + r"\s+to\s+" + _NUMBER + r"\s*" + _UNIT
-                        + r"\s*,\s*(.+?)\s+per\s+step(?:\s*,\s*rest(?:\s+for)?\s+(.+))?",
+                        + r"\s*,\s*(.+?)\s+per\s+step((?:\s*,\s*[^,]+)*)",
                         re.IGNORECASE)
 _REPEAT = re.compile(r"repeat\s+(\d+)\s+times?\s*(?::\s*\[(.*)\]\s*)?", re.IGNORECASE)
 
@@ -154,6 +155,25 @@ def staircase_currents(start: float, step: float, stop: float) -> list[float]:
         out.append(start + k * step)
         k += 1
     return out
+
+
+def _staircase_options(text: str, line: str, where: str) -> tuple[dict | None, bool]:
+    """The options after "per step": "rest <time>" (after every step) and "plate back"
+    (each stripping step followed by plating the same charge at the same current, as in
+    symmetric-cell CCD cycling)."""
+    rest, back = None, False
+    for option in (o.strip() for o in text.split(",") if o.strip()):
+        m = re.fullmatch(r"rest(?:\s+for)?\s+(.+)", option, re.IGNORECASE)
+        if m is not None:
+            rest = _length(m.group(1), line, where)
+            if "duration_h" not in rest:
+                raise ProtocolError(where, f"{line!r}: a rest passes no charge: give a time")
+        elif re.fullmatch(r"plate\s+back", option, re.IGNORECASE):
+            back = True
+        else:
+            raise ProtocolError(where, f"{line!r}: unknown staircase option {option!r} "
+                                "(options: 'rest <time>', 'plate back')")
+    return rest, back
 
 
 def _split_block(text: str) -> list[str]:
@@ -223,18 +243,17 @@ def _parse_line(line: str, where: str) -> list[dict]:
             raise ProtocolError(where, f"{line!r}: more than {MAX_STEPS} steps: raise the "
                                 "step height")
         length = _length(g[6], line, where)
-        rest = None
-        if g[7]:
-            rest = _length(g[7], line, where)
-            if "duration_h" not in rest:
-                raise ProtocolError(where, f"{line!r}: a rest passes no charge: give a time")
+        rest, back = _staircase_options(g[7], line, where)
         steps = []
         for j in staircase_currents(start, step_, stop):
-            steps.append({"current_density_mA_cm2": j, "label": f"staircase {j:.6g} mA/cm²",
-                          **length})
-            if rest is not None:
-                steps.append({"current_density_mA_cm2": 0.0,
-                              "label": f"rest after {j:.6g} mA/cm²", **rest})
+            legs = [(j, f"staircase {j:.6g} mA/cm²")]
+            if back:
+                legs.append((-j, f"plate back {j:.6g} mA/cm²"))
+            for current, label in legs:
+                steps.append({"current_density_mA_cm2": current, "label": label, **length})
+                if rest is not None:
+                    steps.append({"current_density_mA_cm2": 0.0, "label": f"rest after {label}",
+                                  **rest})
         return steps
     m = _REPEAT.fullmatch(text)
     if m is None or m.group(2) is None:

@@ -31,6 +31,7 @@ from lisse.solver.studies.ccd import ccd_search
 from lisse.solver.studies.model import build_model
 from lisse.solver.studies.protocol_ccd import protocol_ccd
 from lisse.units import A_M2_PER_MA_CM2, MV_PER_V
+from tests.helpers import ROOT
 from tests.integration.test_evolution import planar_vacancy_ccd
 
 OMEGA = 1.30e-5  # m³/mol
@@ -148,3 +149,17 @@ def test_run_summary_reads_the_staircase_ccd(tmp_path):
     assert summary["interface_failure"] is True
     ccd = summary["protocol_ccd_mA_cm2"]
     assert ccd["failed"] - ccd["survived"] == pytest.approx(STEP_MA_CM2)
+
+
+def test_published_protocol_file_runs(tmp_path):
+    """configs/experiments/wang2019_llzo_pressure_ccd.yaml (a few seconds): the cycling
+    staircase runs to an interface failure the summary names, with the staircase CCD."""
+    result = lisse.run(ROOT / "configs" / "experiments" / "wang2019_llzo_pressure_ccd.yaml",
+                       overrides=["output.plots=false", "output.fields=false"],
+                       output=tmp_path / "wang")
+    summary = result.summary
+    assert summary["failed"] and summary["interface_failure"]
+    assert summary["failure_criterion"] in ("contact_loss", "voltage_divergence",
+                                            "voltage_rate")
+    assert summary["max_mass_balance_error"] < 5e-3  # E5
+    assert summary["protocol_ccd_mA_cm2"]["survived"] >= 0.05

@@ -10,12 +10,12 @@ import pytest
 
 from lisse.solver.config.evolution import protocol_steps
 from lisse.solver.config.protocol import ProtocolError, parse_protocol
-from lisse.solver.config.schema import validate_case
+from lisse.solver.config.schema import load_case, validate_case
 from lisse.solver.errors import ConfigError
 from lisse.solver.physics.failure import FailureCriteria, judge, step_start
 from lisse.solver.physics.gap_evolution import Record
 from lisse.units import A_M2_PER_MA_CM2, C_M2_PER_MAH_CM2, SECONDS_PER_HOUR
-from tests.helpers import TINY
+from tests.helpers import ROOT, TINY
 
 
 def steps_of(evolution: dict):
@@ -71,6 +71,18 @@ def test_staircase_and_repeat_unroll():
 
 def flat(steps) -> list[float]:
     return [x for s in steps for x in (s.current_density, s.duration)]
+
+
+def test_staircase_with_plating_back():
+    """Symmetric-cell CCD cycling: each stripping step plated back at the same current."""
+    steps = parse_protocol(["Staircase from 0.1 mA/cm2 by 0.1 mA/cm2 to 0.2 mA/cm2, "
+                            "0.5 mAh/cm2 per step, plate back, rest 1 min"])
+    assert [s["current_density_mA_cm2"] for s in steps] == pytest.approx(
+        [0.1, 0, -0.1, 0, 0.2, 0, -0.2, 0])
+    assert all(s["capacity_mAh_cm2"] == 0.5 for s in steps[::2])
+    with pytest.raises(ProtocolError, match="unknown staircase option 'plate forward'"):
+        parse_protocol(["Staircase from 0.1 mA/cm2 by 0.1 mA/cm2 to 0.2 mA/cm2, 1 h per step, "
+                        "plate forward"])
 
 
 def test_lines_give_the_structured_steps():
@@ -191,3 +203,15 @@ def test_step_start():
     assert step_start(records, 2.0) == 2
     assert step_start(records, 4.0) == 4
     assert step_start(records, 0.0) == 0
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "configs" / "experiments").glob("*.yaml")),
+                         ids=lambda p: p.stem)
+def test_experiment_protocol_files(path):
+    """The protocol files that mirror published CCD experiments cite their source (a DOI)
+    and unroll to a rising stripping staircase."""
+    text = path.read_text()
+    assert "doi:10." in text
+    steps = protocol_steps(load_case(path).evolution)
+    strips = [s.current_density for s in steps if s.current_density > 0]
+    assert len(strips) > 5 and strips == sorted(strips)
