@@ -143,6 +143,9 @@ class CcdSpec(_Strict):
     start_mA_cm2: Number = Field(0.1, gt=0)
     max_mA_cm2: Number = Field(100.0, gt=0)
     rtol: Number = Field(0.05, gt=0, lt=1)
+    # bisection: trials from the fresh interface (above); staircase: read the CCD off one run
+    # of the case's protocol, as an experiment does (solver.studies.ccd_protocol)
+    method: Literal["bisection", "staircase"] = "bisection"
 
     @model_validator(mode="after")
     def _bracket(self) -> Self:
@@ -285,4 +288,5 @@ def settings(spec: EvolutionSpec, electrode: dict[str, float], stack_pressure_MP
         checkpoint_steps=spec.checkpoint_every_steps,
         ccd=CcdSettings(capacity=spec.ccd.capacity_mAh_cm2 * C_M2_PER_MAH_CM2,
                         start=spec.ccd.start_mA_cm2 * A_M2_PER_MA_CM2,
-                        maximum=spec.ccd.max_mA_cm2 * A_M2_PER_MA_CM2, rtol=spec.ccd.rtol))
+                        maximum=spec.ccd.max_mA_cm2 * A_M2_PER_MA_CM2, rtol=spec.ccd.rtol,
+                        method=spec.ccd.method))

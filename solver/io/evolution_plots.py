@@ -93,9 +93,11 @@ def ccd_curve(path, values: list[float], ccd: list[float], brackets: list[tuple[
         pick = np.array([m == mode for m in modes])
         ax.plot(x[pick], lo[pick], markers[k % len(markers)], color=plotstyle.OKABE_ITO[0],
                 ms=8, ls="none", label=f"fails by: {mode}")
-    for k, (value, measured, label) in enumerate(measurements or []):
-        ax.plot(value, measured, "*", ms=14, color=plotstyle.OKABE_ITO[1 + k % 6], ls="none",
-                label=f"measured: {label}")
+    sources = list(dict.fromkeys(label for _, _, label in measurements or []))
+    for k, label in enumerate(sources):  # one colour and legend entry per source
+        points = [(v, m) for v, m, lab in measurements if lab == label]
+        ax.plot([v for v, _ in points], [m for _, m in points], "*", ms=14,
+                color=plotstyle.OKABE_ITO[1 + k % 6], ls="none", label=f"measured: {label}")
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 0.1, not 10⁻¹
     ax.yaxis.set_minor_formatter(FuncFormatter(_two_and_five))

@@ -23,6 +23,7 @@ from lisse.solver.physics.gap_evolution import (
     InterfaceEvolution,
     ProtocolStep,
 )
+from lisse.solver.studies.ccd_protocol import protocol_search
 from lisse.solver.studies.ccd_search import CcdResult, Trial, find_ccd
 from lisse.solver.studies.evolution import _settings, _with_closure_rate
 from lisse.solver.studies.model import build_model, check_supported
@@ -79,7 +80,9 @@ def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir
         progress = Progress("ccd", total=len(cases), comm=comm)
         for value, params, _ in cases:
             progress.log(f"CCD search{'' if path is None else f' at {path} = {value}'}")
-            result = ccd_search(params, comm, progress)
+            search = (protocol_search if params.evolution.ccd.method == "staircase"
+                      else ccd_search)
+            result = search(params, comm, progress)
             rows.append({"parameter": path, "value": value, "ccd_mA_cm2": result.ccd / 10,
                          "bracket_mA_cm2": [b / 10 for b in result.bracket],
                          "precision": params.evolution.ccd.rtol,

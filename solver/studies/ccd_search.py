@@ -25,6 +25,7 @@ class CcdSettings:
     start: float = 1.0
     maximum: float = 1000.0
     rtol: float = 0.05
+    method: str = "bisection"  # or "staircase" (solver.studies.ccd_protocol)
 
 
 @dataclass

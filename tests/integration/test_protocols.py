@@ -26,12 +26,13 @@ from mpi4py import MPI
 
 import lisse
 from lisse.solver.config.schema import resolve, validate_case
+from lisse.solver.errors import SolverError
 from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.studies.ccd import ccd_search
 from lisse.solver.studies.model import build_model
 from lisse.solver.studies.protocol_ccd import protocol_ccd
 from lisse.units import A_M2_PER_MA_CM2, MV_PER_V
-from tests.helpers import ROOT
+from tests.helpers import ROOT, run_lisse
 from tests.integration.test_evolution import planar_vacancy_ccd
 
 OMEGA = 1.30e-5  # m³/mol
@@ -163,3 +164,42 @@ def test_published_protocol_file_runs(tmp_path):
                                             "voltage_rate")
     assert summary["max_mass_balance_error"] < 5e-3  # E5
     assert summary["protocol_ccd_mA_cm2"]["survived"] >= 0.05
+
+
+@pytest.mark.slow
+def test_protocol_run_mpi_matches_serial(tmp_path):
+    """``mpirun -n 2`` reads the same staircase CCD, criterion and end time as a serial run
+    (until conditions and failure criteria are judged on global records)."""
+    case = tmp_path / "case.yaml"
+    case.write_text(yaml.safe_dump(planar(
+        ["Strip at 0.5 mA/cm2 for 1 mAh/cm2 or until contact fraction 0.6", "Rest for 1 min",
+         STAIRCASE])))
+    summaries = []
+    for n in (1, 2):
+        proc = run_lisse(["run", str(case), "-o", str(tmp_path / f"n{n}")], n=n)
+        assert proc.returncode == 0, proc.stderr
+        summaries.append(json.loads((tmp_path / f"n{n}" / "summary.json").read_text()))
+    serial, parallel = summaries
+    for key in ("failure_mode", "failure_criterion", "protocol_ccd_mA_cm2", "time_steps"):
+        assert parallel[key] == serial[key], key
+    assert parallel["time_s"] == pytest.approx(serial["time_s"], rel=1e-12)
+
+
+def test_lisse_ccd_reads_the_staircase(tmp_path):
+    """``evolution.ccd.method: staircase``: ``lisse ccd`` reads the CCD off one run of the
+    protocol, the same bracket as the run's summary."""
+    data = planar([STAIRCASE])
+    data["evolution"]["ccd"]["method"] = "staircase"
+    case = tmp_path / "case.yaml"
+    case.write_text(yaml.safe_dump(data))
+    (row,) = lisse.ccd(case, output=tmp_path / "ccd").summary["results"]
+    _, outcome = run(data)
+    stair = protocol_ccd(outcome)
+    assert row["bracket_mA_cm2"] == pytest.approx(
+        [stair.survived / A_M2_PER_MA_CM2, stair.failed / A_M2_PER_MA_CM2], rel=1e-12)
+    assert row["ccd_mA_cm2"] == row["bracket_mA_cm2"][0]
+    assert row["failure_criterion"] == "contact_loss" and row["trials"] == 1
+    data["evolution"]["protocol"] = ["Strip at 0.01 mA/cm2 for 1 min"]
+    case.write_text(yaml.safe_dump(data))
+    with pytest.raises(SolverError, match="survived the whole protocol"):
+        lisse.ccd(case, output=tmp_path / "ccd2")
