@@ -260,8 +260,9 @@ def _protocol_ccd(outcome: Outcome) -> dict:
     """The highest stripping current density carried through a whole step and the one of
     the failing step (None if the run did not fail while stripping) [mA/cm²]."""
     ccd = protocol_ccd(outcome)
-    return {"survived": ccd.survived / A_M2_PER_MA_CM2,
-            "failed": None if np.isnan(ccd.failed) else ccd.failed / A_M2_PER_MA_CM2}
+    return {"protocol_ccd_survived_mA_cm2": ccd.survived / A_M2_PER_MA_CM2,
+            "protocol_ccd_failed_mA_cm2": None if np.isnan(ccd.failed)
+            else ccd.failed / A_M2_PER_MA_CM2}
 
 
 def _summary(outcome: Outcome, evo: InterfaceEvolution, wall: float) -> dict:
@@ -273,7 +274,7 @@ def _summary(outcome: Outcome, evo: InterfaceEvolution, wall: float) -> dict:
         "failure_criterion": outcome.failure_criterion or None,
         "interface_failure": outcome.interface_failure,
         # the CCD as a staircase experiment reads it (solver.studies.protocol_ccd)
-        "protocol_ccd_mA_cm2": _protocol_ccd(outcome),
+        **_protocol_ccd(outcome),
         "closure_rate_per_s": evo.settings.closure_rate,
         "time_s": evo.time,
         "final_contact_fraction": evo.contact_fraction(),
