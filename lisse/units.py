@@ -14,6 +14,7 @@ ZERO_CELSIUS = 273.15  # K at 0 °C
 
 # time
 SECONDS_PER_HOUR = 3600.0
+SECONDS_PER_MINUTE = 60.0
 
 # length
 UM_PER_M = 1e6  # µm per m
@@ -22,6 +23,7 @@ NM_PER_UM = 1e3  # nm per µm
 
 # current density, charge per area, area-specific resistance, conductivity
 A_M2_PER_MA_CM2 = 10.0  # A/m² per mA/cm²
+UA_PER_MA = 1e3  # µA per mA (and µAh per mAh)
 C_M2_PER_MAH_CM2 = 3.6e4  # C/m² per mAh/cm²
 OHM_CM2_PER_OHM_M2 = 1e4  # Ω cm² per Ω m²
 S_M_PER_S_CM = 100.0  # S/m per S/cm
@@ -60,6 +62,7 @@ UNIT_SUFFIXES = {
     "MPa": ("MPa", "MPa"),
     "GPa": ("GPa", "GPa"),
     "Pa": ("Pa", "Pa"),
+    "mV_s": ("mV/s", "mV/s"),
     "mV": ("mV", "mV"),
     "V": ("V", "V"),
     "um": ("µm", "um"),

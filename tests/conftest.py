@@ -20,6 +20,7 @@ import lisse  # noqa: F401  (the DOLFINx wheel must set up PETSc before dolfinx 
 ROOT = Path(__file__).resolve().parents[1]
 _ROWS: list[dict] = []
 _EXPERIMENTS: list[dict] = []
+_BLIND: list[dict] = []  # blind CCD table (tests/verification/test_ccd_validation.py)
 
 
 class ValidationRecord:
@@ -39,6 +40,11 @@ class ValidationRecord:
                              "predicted_mA_cm2": predicted_mA_cm2, "note": note})
 
 
+    def blind_ccd(self, row: dict) -> None:
+        """One row of the blind CCD validation table (keys: tests.validation_table.BLIND)."""
+        _BLIND.append(row)
+
+
 @pytest.fixture
 def validation() -> ValidationRecord:
     return ValidationRecord()
@@ -50,13 +56,14 @@ def pytest_configure(config):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if not _ROWS and not _EXPERIMENTS:
+    if not _ROWS and not _EXPERIMENTS and not _BLIND:
         return
     out = ROOT / "build"
     out.mkdir(exist_ok=True)
     (out / "validation.json").write_text(
-        json.dumps({"rows": _ROWS, "experiments": _EXPERIMENTS}, indent=1))
+        json.dumps({"rows": _ROWS, "experiments": _EXPERIMENTS, "blind_ccd": _BLIND},
+                   indent=1))
     if os.environ.get("LISSE_WRITE_DOCS") == "1":
         from tests.validation_table import render
 
-        (ROOT / "docs" / "validation.md").write_text(render(_ROWS, _EXPERIMENTS))
+        (ROOT / "docs" / "validation.md").write_text(render(_ROWS, _EXPERIMENTS, _BLIND))

@@ -4,12 +4,14 @@ field names; ``settings`` converts to SI)."""
 
 from __future__ import annotations
 
+import math
 from typing import Literal, Self
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from lisse.solver.config.base import Integer, Number, _fail, _Strict
+from lisse.solver.config.protocol import ProtocolError, parse_protocol, staircase_currents
 from lisse.solver.physics.creep_closure import CreepClosure
 from lisse.solver.physics.gap_evolution import EvolutionSettings, ProtocolStep
 from lisse.solver.physics.vacancy import VacancySupply
@@ -18,6 +20,7 @@ from lisse.units import (
     A_M2_PER_MA_CM2,
     C_M2_PER_MAH_CM2,
     J_PER_KJ,
+    MV_PER_V,
     NM_PER_M,
     PA_PER_MPA,
     SECONDS_PER_HOUR,
@@ -30,26 +33,48 @@ MAX_TIME_STEPS = 1_000_000  # protocol time / time_step.max_s: a lower bound on 
 
 class StepSpec(_Strict):
     """One galvanostatic step: positive current strips the working electrode, 0 rests.
-    Give its length as duration_h or, with current, capacity_mAh_cm2."""
+    Give its length as duration_h or, with current, capacity_mAh_cm2; an ``until``
+    condition (|cell voltage| reaching until_voltage_V, the contact fraction falling to
+    until_contact_fraction) ends it early, and alone bounds it (at most
+    ``evolution.until_max_h``)."""
 
     current_density_mA_cm2: Number = Field(ge=-1000, le=1000)
     duration_h: Number | None = Field(None, gt=0)
     capacity_mAh_cm2: Number | None = Field(None, gt=0)
+    until_voltage_V: Number | None = Field(None, gt=0)
+    until_contact_fraction: Number | None = Field(None, gt=0, lt=1)
     label: str = ""
 
     @model_validator(mode="after")
     def _one_length(self) -> Self:
-        if (self.duration_h is None) == (self.capacity_mAh_cm2 is None):
-            _fail("give exactly one of duration_h and capacity_mAh_cm2")
+        until = self.until_voltage_V is not None or self.until_contact_fraction is not None
+        if self.duration_h is not None and self.capacity_mAh_cm2 is not None:
+            _fail("give one of duration_h and capacity_mAh_cm2")
+        if self.duration_h is None and self.capacity_mAh_cm2 is None and not until:
+            _fail("give duration_h, capacity_mAh_cm2 or an until condition")
         if self.capacity_mAh_cm2 is not None and self.current_density_mA_cm2 == 0:
             _fail("a rest has no capacity: give duration_h", "capacity_mAh_cm2")
+        if self.current_density_mA_cm2 == 0 and until:
+            _fail("a rest passes no current: its voltage and contact do not change",
+                  "until_voltage_V" if self.until_voltage_V is not None
+                  else "until_contact_fraction")
         return self
 
-    def seconds(self) -> float:
+    def seconds(self, until_max_h: float = math.inf) -> float:
+        """The step's length [s]; a step bounded only by an until condition runs at most
+        ``until_max_h``."""
         if self.duration_h is not None:
             return self.duration_h * SECONDS_PER_HOUR
+        if self.capacity_mAh_cm2 is None:
+            return until_max_h * SECONDS_PER_HOUR
         charge = self.capacity_mAh_cm2 * C_M2_PER_MAH_CM2
         return charge / abs(self.current_density_mA_cm2 * A_M2_PER_MA_CM2)
+
+    def protocol_step(self, until_max_h: float) -> ProtocolStep:
+        return ProtocolStep(self.current_density_mA_cm2 * A_M2_PER_MA_CM2,
+                            self.seconds(until_max_h), self.label,
+                            until_voltage=self.until_voltage_V,
+                            until_contact_fraction=self.until_contact_fraction)
 
 
 class StaircaseSpec(_Strict):
@@ -59,6 +84,7 @@ class StaircaseSpec(_Strict):
     step_mA_cm2: Number = Field(gt=0)
     stop_mA_cm2: Number = Field(gt=0)
     step_capacity_mAh_cm2: Number = Field(gt=0)
+    rest_h: Number | None = Field(None, gt=0)  # rest after each step
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -97,11 +123,15 @@ class TimeStepSpec(_Strict):
 
 
 class FailureSpec(_Strict):
-    """When the interface has failed."""
+    """When the interface has failed (``solver.physics.failure``)."""
 
     min_contact_fraction: Number = Field(0.1, ge=0, lt=1)
     max_voltage_V: Number = Field(1.0, gt=0)
     max_void_volume_um: Number = Field(20.0, gt=0)  # void volume per interface area
+    # |dV/dt| within a galvanostatic step; none: off
+    max_voltage_rate_mV_s: Number | None = Field(None, gt=0)
+    # |V| / |V at the step's start| at constant current (divergence); none: off
+    max_voltage_rise: Number | None = Field(None, gt=1)
 
 
 class CcdSpec(_Strict):
@@ -113,6 +143,9 @@ class CcdSpec(_Strict):
     start_mA_cm2: Number = Field(0.1, gt=0)
     max_mA_cm2: Number = Field(100.0, gt=0)
     rtol: Number = Field(0.05, gt=0, lt=1)
+    # bisection: trials from the fresh interface (above); staircase: read the CCD off one run
+    # of the case's protocol, as an experiment does (solver.studies.ccd_protocol)
+    method: Literal["bisection", "staircase"] = "bisection"
 
     @model_validator(mode="after")
     def _bracket(self) -> Self:
@@ -127,6 +160,9 @@ class EvolutionSpec(_Strict):
     stack_pressure_MPa: Number | None = Field(None, ge=0, le=1000)
     pore_height_um: Number = Field(0.5, gt=0)  # pore content at which a node loses contact
     steps: list[StepSpec] = Field(default_factory=list)
+    # human-readable protocol lines (solver.config.protocol), instead of steps or staircase
+    protocol: list[str | dict[str, list]] = Field(default_factory=list)
+    until_max_h: Number = Field(100.0, gt=0)  # longest run of a step bounded only by "until"
     cycles: Integer = Field(1, ge=1, le=10000)
     staircase: StaircaseSpec | None = None
     supply: SupplySpec = Field(default_factory=SupplySpec)
@@ -143,11 +179,28 @@ class EvolutionSpec(_Strict):
     checkpoint_interval_s: Number = Field(300.0, ge=0)
     checkpoint_every_steps: Integer = Field(0, ge=0)
     ccd: CcdSpec = Field(default_factory=CcdSpec)
+    _parsed: list[StepSpec] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
     def _protocol(self) -> Self:
         if self.steps and self.staircase is not None:
             _fail("give steps or staircase, not both", "staircase")
+        if self.protocol:
+            if self.steps or self.staircase is not None:
+                _fail("give protocol lines or steps/staircase, not both", "protocol")
+            try:
+                parsed = parse_protocol(self.protocol)
+            except ProtocolError as exc:
+                _fail(exc.message, f"protocol.{exc.where}")
+            for step in parsed:
+                where = step.pop("where")
+                try:
+                    self._parsed.append(StepSpec(**step))
+                except ValidationError as exc:
+                    error = exc.errors()[0]
+                    field = ".".join(str(k) for k in error["loc"])
+                    _fail(f"{step['label']!r}: {field} {error['msg']}".replace("  ", " "),
+                          f"protocol.{where}")
         for k, t in enumerate(self.interface_times_h or ()):
             if t < 0:
                 _fail(f"must be >= 0 (got {t:g})", f"interface_times_h.{k}")
@@ -168,17 +221,19 @@ class EvolutionSpec(_Strict):
 
 def protocol_steps(spec: EvolutionSpec) -> tuple[ProtocolStep, ...]:
     """The protocol as SI steps (cycles unrolled, staircase expanded)."""
+    if spec.protocol:
+        return tuple(st.protocol_step(spec.until_max_h) for st in spec._parsed) * spec.cycles
     if spec.staircase is not None:
         s = spec.staircase
-        steps, j, k = [], s.start_mA_cm2, 0
-        while j <= s.stop_mA_cm2 * (1 + 1e-12):
+        steps = []
+        for j in staircase_currents(s.start_mA_cm2, s.step_mA_cm2, s.stop_mA_cm2):
             duration = s.step_capacity_mAh_cm2 * C_M2_PER_MAH_CM2 / (j * A_M2_PER_MA_CM2)
             steps.append(ProtocolStep(j * A_M2_PER_MA_CM2, duration, f"staircase {j:g} mA/cm²"))
-            k += 1
-            j = s.start_mA_cm2 + k * s.step_mA_cm2
+            if s.rest_h is not None:
+                steps.append(ProtocolStep(0.0, s.rest_h * SECONDS_PER_HOUR,
+                                          f"rest after {j:g} mA/cm²"))
         return tuple(steps)
-    one = tuple(ProtocolStep(st.current_density_mA_cm2 * A_M2_PER_MA_CM2, st.seconds(), st.label)
-                for st in spec.steps)
+    one = tuple(st.protocol_step(spec.until_max_h) for st in spec.steps)
     return one * spec.cycles
 
 
@@ -226,8 +281,12 @@ def settings(spec: EvolutionSpec, electrode: dict[str, float], stack_pressure_MP
         contact_tolerance=spec.contact_tolerance_nm / NM_PER_M,
         min_contact_fraction=fail.min_contact_fraction, max_voltage=fail.max_voltage_V,
         max_void_volume=fail.max_void_volume_um / UM_PER_M,
+        max_voltage_rate=(None if fail.max_voltage_rate_mV_s is None
+                          else fail.max_voltage_rate_mV_s / MV_PER_V),
+        max_voltage_rise=fail.max_voltage_rise,
         checkpoint_interval=spec.checkpoint_interval_s,
         checkpoint_steps=spec.checkpoint_every_steps,
         ccd=CcdSettings(capacity=spec.ccd.capacity_mAh_cm2 * C_M2_PER_MAH_CM2,
                         start=spec.ccd.start_mA_cm2 * A_M2_PER_MA_CM2,
-                        maximum=spec.ccd.max_mA_cm2 * A_M2_PER_MA_CM2, rtol=spec.ccd.rtol))
+                        maximum=spec.ccd.max_mA_cm2 * A_M2_PER_MA_CM2, rtol=spec.ccd.rtol,
+                        method=spec.ccd.method))

@@ -55,11 +55,14 @@ def _two_and_five(value: float, _) -> str:
     return f"{value:g}" if round(mantissa) in (2, 5) else ""
 
 
-FAILURE_CLASSES = (  # word in a failure message of gap_evolution → legend entry
+FAILURE_CLASSES = (  # words in a failure message (solver.physics.failure) → legend entry
+    ("interface intact", "voltage cut-off, interface intact"),
+    ("solver", "solver error"),
     ("contact", "contact loss"),
+    ("divergence", "voltage divergence"),
+    ("dV/dt", "voltage rate dV/dt"),
     ("voltage", "voltage cut-off"),
     ("void", "void growth"),
-    ("solver", "solver error"),
 )
 
 
@@ -90,9 +93,11 @@ def ccd_curve(path, values: list[float], ccd: list[float], brackets: list[tuple[
         pick = np.array([m == mode for m in modes])
         ax.plot(x[pick], lo[pick], markers[k % len(markers)], color=plotstyle.OKABE_ITO[0],
                 ms=8, ls="none", label=f"fails by: {mode}")
-    for k, (value, measured, label) in enumerate(measurements or []):
-        ax.plot(value, measured, "*", ms=14, color=plotstyle.OKABE_ITO[1 + k % 6], ls="none",
-                label=f"measured: {label}")
+    sources = list(dict.fromkeys(label for _, _, label in measurements or []))
+    for k, label in enumerate(sources):  # one colour and legend entry per source
+        points = [(v, m) for v, m, lab in measurements if lab == label]
+        ax.plot([v for v, _ in points], [m for _, m in points], "*", ms=14,
+                color=plotstyle.OKABE_ITO[1 + k % 6], ls="none", label=f"measured: {label}")
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 0.1, not 10⁻¹
     ax.yaxis.set_minor_formatter(FuncFormatter(_two_and_five))
@@ -115,7 +120,7 @@ def ccd_trials(path, trials: list[list], values: list[str], key: str | None,
     against the trial number)."""
     fig, ax = plotstyle.subplots(figsize=(7, 4.5))
     seen: set[str] = set()
-    markers = dict(zip((name for _, name in FAILURE_CLASSES), "XsD^", strict=True))
+    markers = dict(zip((name for _, name in FAILURE_CLASSES), "XsD^Pph", strict=True))
     for case, (value, case_trials) in enumerate(zip(values, trials, strict=True)):
         j = np.array([t.current_density for t in case_trials]) / A_M2_PER_MA_CM2
         alive = np.array([t.survived for t in case_trials], bool)

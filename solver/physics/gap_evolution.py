@@ -47,6 +47,7 @@ from lisse.meshes.voids import interface_gap
 from lisse.solver.config.params import FARADAY, Resolved
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.creep_closure import CreepClosure
+from lisse.solver.physics.failure import FailureCriteria, contact_lost, judge, step_start
 from lisse.solver.physics.vacancy import VacancySupply
 from lisse.solver.studies.ccd_search import CcdSettings
 
@@ -58,11 +59,22 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class ProtocolStep:
     """One galvanostatic step: current density [A/m²] (positive strips the working
-    electrode, zero is a rest) held for ``duration`` [s]."""
+    electrode, zero is a rest) held for ``duration`` [s], or until the cell voltage reaches
+    ``until_voltage`` [V] in magnitude or the contact fraction falls to
+    ``until_contact_fraction`` (checked after every time step, after the failure criteria)."""
 
     current_density: float
     duration: float
     label: str = ""
+    until_voltage: float | None = None
+    until_contact_fraction: float | None = None
+
+    def reached(self, rec: Record) -> bool:
+        """True once the record meets one of the step's until conditions."""
+        return ((self.until_voltage is not None
+                 and abs(rec.cell_voltage) >= self.until_voltage)
+                or (self.until_contact_fraction is not None
+                    and rec.contact_fraction <= self.until_contact_fraction))
 
 
 @dataclass(frozen=True)
@@ -91,12 +103,20 @@ class EvolutionSettings:
     min_contact_fraction: float = 0.1
     max_voltage: float = 1.0
     max_void_volume: float = 20e-6
+    max_voltage_rate: float | None = None  # |dV/dt| [V/s] limit within a step (None: off)
+    max_voltage_rise: float | None = None  # |V|/|V at the step's start| limit (None: off)
     max_cutbacks: int = 6
     field_snapshots: int = 10
     interface_times: tuple[float, ...] = ()
     ccd: CcdSettings = CcdSettings()
     checkpoint_interval: float = 300.0  # wall time [s] between checkpoints (0: none)
     checkpoint_steps: int = 0  # time steps between checkpoints (0: none)
+
+    def failure_criteria(self) -> FailureCriteria:
+        """The failure limits (``solver.physics.failure``)."""
+        return FailureCriteria(self.min_contact_fraction, self.max_voltage,
+                               self.max_void_volume, self.max_voltage_rate,
+                               self.max_voltage_rise)
 
 
 @dataclass
@@ -125,6 +145,8 @@ class Outcome:
     failed: bool = False
     failure_mode: str = ""
     failure_time: float = math.nan
+    failure_criterion: str = ""  # solver.physics.failure.CRITERIA
+    interface_failure: bool = False  # False: none, or a cut-off of an intact interface
     cutbacks: int = 0
     paused: bool = False  # stopped between steps by ``pause`` (resumable), not finished
 
@@ -314,20 +336,28 @@ class InterfaceEvolution:
         outcome = Outcome() if outcome is None else outcome
         c = StepControl(dt=s.initial_time_step) if control is None else control
         outcome.paused = False
+        limits = s.failure_criteria()
+
+        def fail(failure) -> Outcome:
+            outcome.failed, outcome.failure_mode = True, failure.message
+            outcome.failure_criterion = failure.criterion
+            outcome.interface_failure = failure.interface
+            outcome.failure_time = self.time
+            return outcome
+
         while c.index < len(s.steps):
             step = s.steps[c.index]
             if math.isnan(c.end):  # entering the protocol step
                 c.end = self.time + step.duration
                 c.previous, c.cutbacks, c.halved = None, 0, False
+            first = step_start(outcome.records, c.end - step.duration)
             while self.time < c.end * (1 - 1e-12):
                 dt = min(c.dt, c.end - self.time, s.max_time_step)
                 saved = self._save()
                 try:
                     dt, sol, j = self.advance(step.current_density, dt)
                 except ContactLost as exc:
-                    outcome.failed, outcome.failure_mode = True, str(exc)
-                    outcome.failure_time = self.time
-                    return outcome
+                    return fail(contact_lost(str(exc)))
                 except SolverError as exc:
                     self._restore(saved)
                     if c.previous is None or c.cutbacks >= s.max_cutbacks:
@@ -347,29 +377,20 @@ class InterfaceEvolution:
                 outcome.records.append(rec)
                 if progress is not None:
                     progress(rec, sol, j)
-                mode = self._failure(rec)
-                if mode:
-                    outcome.failed, outcome.failure_mode = True, mode
-                    outcome.failure_time = self.time
-                    return outcome
+                records = outcome.records
+                failure = judge(rec, records[first], records[-2] if len(records) - 1 > first
+                                else None, limits)
+                if failure is not None:
+                    return fail(failure)
                 if c.halved:  # keep the halved step once before growing again
                     c.halved, c.dt = False, dt
                 else:
                     c.dt = min(2 * dt, s.max_time_step)
+                if step.reached(rec):
+                    c.end = self.time  # the step ends here (a resumed run sees it ended)
                 if pause is not None and pause(c, outcome):
                     outcome.paused = True
                     return outcome
             c.index += 1
             c.end = math.nan
         return outcome
-
-    def _failure(self, rec: Record) -> str:
-        s = self.settings
-        if rec.applied_current_density and rec.contact_fraction < s.min_contact_fraction:
-            return (f"contact fraction {rec.contact_fraction:.3f} fell below "
-                    f"{s.min_contact_fraction}")
-        if abs(rec.cell_voltage) > s.max_voltage:
-            return f"cell voltage {rec.cell_voltage:.3f} V beyond the {s.max_voltage} V cut-off"
-        if rec.void_volume_per_area > s.max_void_volume:
-            return "void growth ran away"
-        return ""

@@ -5,7 +5,9 @@ varied config path, by bracketing and bisection on whole evolution runs
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import math
 import time
 
@@ -22,6 +24,7 @@ from lisse.solver.physics.gap_evolution import (
     InterfaceEvolution,
     ProtocolStep,
 )
+from lisse.solver.studies.ccd_protocol import protocol_search
 from lisse.solver.studies.ccd_search import CcdResult, Trial, find_ccd
 from lisse.solver.studies.evolution import _settings, _with_closure_rate
 from lisse.solver.studies.model import build_model, check_supported
@@ -47,7 +50,8 @@ def ccd_search(params: Resolved, comm, progress: Progress | None = None) -> CcdR
             progress.log(f"  {j / 10:.4g} mA/cm²: "
                          f"{outcome.failure_mode if outcome.failed else 'survived'}")
         return Trial(j, not outcome.failed, outcome.failure_mode,
-                     outcome.failure_time if outcome.failed else math.nan)
+                     outcome.failure_time if outcome.failed else math.nan,
+                     outcome.failure_criterion, outcome.interface_failure)
 
     return find_ccd(trial, spec.start, spec.maximum, spec.rtol)
 
@@ -88,11 +92,16 @@ def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir
         progress = Progress("ccd", total=len(cases), comm=comm)
         for value, params, _ in cases:
             progress.log(f"CCD search{'' if path is None else f' at {path} = {value}'}")
-            result = ccd_search(params, comm, progress)
+            search = (protocol_search if params.evolution.ccd.method == "staircase"
+                      else ccd_search)
+            result = search(params, comm, progress)
             rows.append({"parameter": path, "value": value, "ccd_mA_cm2": result.ccd / 10,
                          "bracket_mA_cm2": [b / 10 for b in result.bracket],
                          "precision": params.evolution.ccd.rtol,
-                         "failure_mode": result.failure_mode, "trials": len(result.trials)})
+                         "failure_mode": result.failure_mode,
+                         "failure_criterion": result.failure_criterion,
+                         "interface_failure": result.interface_failure,
+                         "trials": len(result.trials)})
             progress.advance()
             trials.append(result.trials)
         progress.close()
@@ -102,8 +111,7 @@ def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir
         folder.write_json("ccd.json", {"results": rows})
         table = np.array([[float(r["value"]) if path else 0.0, r["ccd_mA_cm2"],
                            *r["bracket_mA_cm2"]] for r in rows])
-        folder.write_csv("ccd.csv", [path or "case", "ccd_mA_cm2", "bracket_low_mA_cm2",
-                                     "bracket_high_mA_cm2"], table)
+        folder.write_text("ccd.csv", _csv(path, table, rows))
         if comm.rank == 0 and cases[0][1].output.plots:
             evolution_plots.ccd_trials(folder.path("ccd_trials.png"), trials,
                                        [str(v) for v in values] if path else ["case"], path,
@@ -118,3 +126,16 @@ def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir
         raise
     folder.commit()
     return rows
+
+
+def _csv(path: str | None, table: np.ndarray, rows: list[dict]) -> str:
+    """ccd.csv: the varied value, the CCD and its bracket [mA/cm²], the failure criterion
+    of the failing end of the bracket (``solver.physics.failure.CRITERIA``) and whether it
+    was an interface failure (false: a voltage cut-off of an intact interface)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([path or "case", "ccd_mA_cm2", "bracket_low_mA_cm2", "bracket_high_mA_cm2",
+                     "failure_criterion", "interface_failure"])
+    for values, r in zip(table.tolist(), rows, strict=True):
+        writer.writerow([*values, r["failure_criterion"], str(r["interface_failure"]).lower()])
+    return out.getvalue()

@@ -25,6 +25,7 @@ class CcdSettings:
     start: float = 1.0
     maximum: float = 1000.0
     rtol: float = 0.05
+    method: str = "bisection"  # or "staircase" (solver.studies.ccd_protocol)
 
 
 @dataclass
@@ -33,6 +34,8 @@ class Trial:
     survived: bool
     failure_mode: str
     failure_time: float  # s (nan if survived)
+    failure_criterion: str = ""  # solver.physics.failure.CRITERIA
+    interface_failure: bool = False  # False for a voltage cut-off of an intact interface
 
 
 @dataclass
@@ -43,6 +46,8 @@ class CcdResult:
     bracket: tuple[float, float]
     failure_mode: str
     trials: list[Trial] = field(default_factory=list)
+    failure_criterion: str = ""  # of the failing trial at the upper end of the bracket
+    interface_failure: bool = False
 
 
 def find_ccd(trial: Callable[[float], Trial], start: float, maximum: float,
@@ -88,4 +93,5 @@ def find_ccd(trial: Callable[[float], Trial], start: float, maximum: float,
         else:
             high, failed = j, result
     return CcdResult(ccd=low, bracket=(low, high), failure_mode=failed.failure_mode,
-                     trials=trials)
+                     trials=trials, failure_criterion=failed.failure_criterion,
+                     interface_failure=failed.interface_failure)

@@ -27,6 +27,7 @@ from lisse.solver.studies.evolution_checkpoint import (
 )
 from lisse.solver.studies.gap_closure import measure_gap_closure
 from lisse.solver.studies.model import Model, build_model
+from lisse.solver.studies.protocol_ccd import protocol_ccd
 from lisse.units import A_M2_PER_MA_CM2, SECONDS_PER_HOUR, UM_PER_M
 
 TIMESERIES_COLUMNS = [  # (header with unit, Record attribute, factor from SI)
@@ -80,7 +81,8 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
     of the current step and stops the run with ``Interrupted`` (exit code 3)."""
     settings = _settings(params)
     if not settings.steps:
-        raise UserError("evolution.steps: give at least one step (or a staircase)")
+        raise UserError("evolution.steps: give at least one step (or a staircase, or protocol "
+                        "lines)")
     start = time.perf_counter()
     restart = load_checkpoint(params, resume, comm, resolved_config)
     model = build_model(params, comm, "evolution")
@@ -256,12 +258,25 @@ def _write_interface(folder: RunFolder, evo: InterfaceEvolution, snapshots: list
                                   evo.params.output.figure_formats)
 
 
+def _protocol_ccd(outcome: Outcome) -> dict:
+    """The highest stripping current density carried through a whole step and the one of
+    the failing step (None if the run did not fail while stripping) [mA/cm²]."""
+    ccd = protocol_ccd(outcome)
+    return {"protocol_ccd_survived_mA_cm2": ccd.survived / A_M2_PER_MA_CM2,
+            "protocol_ccd_failed_mA_cm2": None if np.isnan(ccd.failed)
+            else ccd.failed / A_M2_PER_MA_CM2}
+
+
 def _summary(outcome: Outcome, evo: InterfaceEvolution, wall: float) -> dict:
     last = outcome.records[-1] if outcome.records else None
     return {
         "failed": outcome.failed,
         "failure_mode": outcome.failure_mode,
         "failure_time_s": outcome.failure_time if outcome.failed else None,
+        "failure_criterion": outcome.failure_criterion or None,
+        "interface_failure": outcome.interface_failure,
+        # the CCD as a staircase experiment reads it (solver.studies.protocol_ccd)
+        **_protocol_ccd(outcome),
         "closure_rate_per_s": evo.settings.closure_rate,
         "time_s": evo.time,
         "final_contact_fraction": evo.contact_fraction(),

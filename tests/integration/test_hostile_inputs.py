@@ -218,7 +218,7 @@ CASES = [
     ("protocol-trickle", [*V, *_set("evolution.steps", "[{current_density_mA_cm2: 1e-300, "
                                     "capacity_mAh_cm2: 1}]")], {}, 2, "time_step.max_s"),
     ("step-no-length", [*V, *_set("evolution.steps", "[{current_density_mA_cm2: 1}]")], {},
-     2, "give exactly one of duration_h and capacity_mAh_cm2"),
+     2, "give duration_h, capacity_mAh_cm2 or an until condition"),
     ("step-current-huge", [*V, *_set("evolution.steps", "[{current_density_mA_cm2: 1e5, "
                                      "duration_h: 1}]")], {}, 2,
      "evolution.steps.0.current_density_mA_cm2"),
