@@ -14,6 +14,7 @@ from lisse.solver.io import checkpoint, evolution_plots
 from lisse.solver.io.checkpoint import Interrupted, StopRequests
 from lisse.solver.io.progress import Progress
 from lisse.solver.io.runfolder import RunFolder, run_record
+from lisse.solver.physics.coupled_interface import COLUMNS, CoupledEvolution
 from lisse.solver.physics.gap_evolution import (
     EvolutionError,
     InterfaceEvolution,
@@ -87,7 +88,7 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
     settings = _with_closure_rate(model, settings)
     folder = RunFolder(outdir, comm)
     try:
-        evo = InterfaceEvolution(params, settings, model.reset(), comm)
+        evo = _engine(model, settings, resume)
         snapshots, control, outcome, wall_before = [_snapshot(evo, "initial")], None, None, 0.0
         if restart is not None:
             snapshots, control, outcome, wall_before = restore(evo, restart, resume)
@@ -141,7 +142,8 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
         folder.write_text("config_resolved.yaml",
                           yaml.safe_dump(resolved_config, sort_keys=False))
         folder.write_json("run.json", run_record(params, argv, comm))
-        _write_timeseries(folder, outcome)
+        _write_timeseries(folder, outcome, TIMESERIES_COLUMNS + (
+            COLUMNS if settings.interface_model == "coupled" else []))
         _write_interface(folder, evo, snapshots, comm)
         if params.output.plots and comm.rank == 0 and outcome.records:
             evolution_plots.timeseries(folder.path("timeseries.png"), _table(outcome),
@@ -158,6 +160,16 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
     if error is not None:
         raise SolverError(f"{error} (the state so far is in {folder.target})")
     return summary
+
+
+def _engine(model: Model, settings, resume) -> InterfaceEvolution:
+    """The evolution engine of ``evolution.interface_model``: reduced or coupled."""
+    if settings.interface_model != "coupled":
+        return InterfaceEvolution(model.params, settings, model.reset(), model.comm)
+    if resume is not None:
+        raise UserError("--resume: runs of the coupled interface model cannot resume from a "
+                        "checkpoint yet (its Li mesh is not checkpointed)")
+    return CoupledEvolution(model.params, settings, model.reset(), model.lithium, model.comm)
 
 
 def _passed(times: list[float], now: float) -> bool:
@@ -223,13 +235,13 @@ def _snapshot(evo: InterfaceEvolution, label: str) -> dict:
             "pores": evo.pores.copy(), "share": evo.contact_share()}
 
 
-def _table(outcome: Outcome) -> np.ndarray:
-    return np.array([[getattr(r, attr) * factor for _, attr, factor in TIMESERIES_COLUMNS]
-                     for r in outcome.records]).reshape(-1, len(TIMESERIES_COLUMNS))
+def _table(outcome: Outcome, columns=TIMESERIES_COLUMNS) -> np.ndarray:
+    return np.array([[getattr(r, attr) * factor for _, attr, factor in columns]
+                     for r in outcome.records]).reshape(-1, len(columns))
 
 
-def _write_timeseries(folder: RunFolder, outcome: Outcome) -> None:
-    folder.write_csv("timeseries.csv", [c for c, _, _ in TIMESERIES_COLUMNS], _table(outcome))
+def _write_timeseries(folder: RunFolder, outcome: Outcome, columns) -> None:
+    folder.write_csv("timeseries.csv", [c for c, _, _ in columns], _table(outcome, columns))
 
 
 def _write_interface(folder: RunFolder, evo: InterfaceEvolution, snapshots: list[dict],
