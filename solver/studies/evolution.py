@@ -136,6 +136,7 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
             snapshots[-1]["label"] = "final"
         summary = _summary(outcome, evo, wall_before + time.perf_counter() - start)
         summary["interface_profile_times_s"] = {s["label"]: s["time"] for s in snapshots}
+        summary["interface_model"] = settings.interface_model
         if error is not None:
             summary |= {"failed": True, "failure_mode": f"solver error: {error}",
                         "failure_time_s": evo.time}
