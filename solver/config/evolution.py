@@ -127,6 +127,8 @@ class EvolutionSpec(_Strict):
     # as a creeping finite-element body on its own moving mesh, pressed on the electrolyte
     # (solver.physics.coupled_interface, docs/moving_interface.md)
     interface_model: Literal["reduced", "coupled"] = "reduced"
+    # coupled model: Monroe–Newman stress-coupled kinetics from the Li pressure at the contact
+    stress_coupling: bool = False
     # the supply models' stack pressure; default: mechanics.stack_pressure_MPa (0 allowed)
     stack_pressure_MPa: Number | None = Field(None, ge=0, le=1000)
     pore_height_um: Number = Field(0.5, gt=0)  # pore content at which a node loses contact
@@ -232,6 +234,7 @@ def settings(spec: EvolutionSpec, electrode: dict[str, float], stack_pressure_MP
         max_void_volume=fail.max_void_volume_um / UM_PER_M,
         checkpoint_interval=spec.checkpoint_interval_s,
         checkpoint_steps=spec.checkpoint_every_steps, interface_model=spec.interface_model,
+        stress_coupling=spec.stress_coupling,
         ccd=CcdSettings(capacity=spec.ccd.capacity_mAh_cm2 * C_M2_PER_MAH_CM2,
                         start=spec.ccd.start_mA_cm2 * A_M2_PER_MA_CM2,
                         maximum=spec.ccd.max_mA_cm2 * A_M2_PER_MA_CM2, rtol=spec.ccd.rtol))

@@ -10,7 +10,9 @@ its contact set changes. Each time step of length Δt, at the applied current de
    surface (contact and void-roof facets, piecewise linear) above the plane; the node is in
    contact when g_k ≤ ``contact_tolerance`` (its contact share s_k = 1, else 0);
 2. current: the current distribution on that contact gives the local current density j_k
-   [A/m²] at the contact nodes (galvanostatic, ∫ j dA = i·A, A the interface plane);
+   [A/m²] at the contact nodes (galvanostatic, ∫ j dA = i·A, A the interface plane); with
+   ``stress_coupling`` the Li's hydrostatic pressure at the contact shifts the kinetics
+   (Monroe–Newman, ``_couple_stress``);
 3. transfer: the Li nodes on the plane get ĵ(x) = c·J(x), J the piecewise-linear interpolant
    of the contact nodes' j_k along the interface, and c fixed so that the Li removed,
    (Ω/F) Δt Σ_i W_i ĵ(x_i) (W_i = ∫ φ_i r^k dx over the horizontal projection of the Li
@@ -54,7 +56,7 @@ from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.gap_evolution import InterfaceEvolution, Record
 from lisse.solver.physics.lithium_body import LithiumBody
-from lisse.units import FARADAY, PA_PER_MPA
+from lisse.units import FARADAY, GAS_CONSTANT, PA_PER_MPA
 
 MAX_RETRIES = 20  # of a step whose Li flow fails or moves too far, before the cut-backs
 OBSTACLE = (FACET_TAGS["contact"], FACET_TAGS["void_lithium"])
@@ -162,10 +164,42 @@ class CoupledEvolution(InterfaceEvolution):
         self.void0 = self._mean(self.gap0)
         self.last = None  # the Li body's last StepReport
         self.transfer_scale = 1.0
+        space, dofs = body.space.sub(1).collapse()
+        self._pressure_space = space, np.asarray(dofs).ravel()  # q: space, its dofs in w
 
     def _gap(self) -> np.ndarray:
         height = surface_height(self.bottom.segments(), self.x[:, 0], self.size)
         return np.maximum(height, 0.0)
+
+    def _solve_current(self, applied: float):
+        """The current distribution on the present contact (``InterfaceEvolution``), with the
+        stress coupling of the Li pressure if ``settings.stress_coupling``."""
+        if self.settings.stress_coupling:
+            self._couple_stress()
+        return super()._solve_current(applied)
+
+    def _couple_stress(self) -> None:
+        """Monroe–Newman coupling at the contact nodes (as ``studies.hold.couple``):
+        U = −Ω Δp/F, f_i0 = exp((1 − αa) Ω Δp/RT), Δp = p_h − p with p_h = q the Li's
+        hydrostatic pressure (the flow's pressure field, P1) interpolated along the
+        interface from its nodes on the plane, p the stack pressure (0 before the first Li
+        step: no flow solved yet)."""
+        body, p, cd = self.body, self.settings.stack_pressure, self.cd
+        space, dofs = self._pressure_space
+        x = space.tabulate_dof_coordinates()[: space.dofmap.index_map.size_local]
+        q = body.w.x.array[dofs][: len(x)] * body.stress_scale
+        on = x[:, 1] <= body.touching_height(self.size)
+        xs = np.concatenate(self.comm.allgather(x[on, 0]))
+        qs = np.concatenate(self.comm.allgather(q[on]))
+        excess = np.zeros(cd.n)
+        if body.time > 0 and xs.size:
+            order = np.argsort(xs, kind="stable")
+            excess[self.nodes] = np.interp(self.x[:, 0], xs[order], qs[order]) - p
+        omega, params = self.params.electrode.molar_volume, self.params
+        cd.set_interface(cd.interface.with_(
+            shift=-omega * excess / FARADAY,
+            i0_factor=np.exp((1 - params.working.alpha_a) * omega * excess
+                             / (GAS_CONSTANT * params.temperature))))
 
     def _li_current(self, j: np.ndarray, applied: float):
         """ĵ(x) [A/m²] for the Li nodes on the plane: the interpolant of the contact nodes'

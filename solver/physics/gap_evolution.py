@@ -98,6 +98,7 @@ class EvolutionSettings:
     checkpoint_interval: float = 300.0  # wall time [s] between checkpoints (0: none)
     checkpoint_steps: int = 0  # time steps between checkpoints (0: none)
     interface_model: str = "reduced"  # or "coupled" (solver.physics.coupled_interface)
+    stress_coupling: bool = False  # coupled model: Li pressure shifts the contact kinetics
 
 
 @dataclass

@@ -127,6 +127,11 @@ def check_supported(params: Resolved, kind: str) -> None:
     if kind == "ccd" and _coupled(params):
         raise UserError("evolution.interface_model: lisse ccd runs the reduced model only "
                         "(the coupled model's CCD trials are not built yet)")
+    if (kind in ("evolution", "ccd") and params.evolution is not None
+            and params.evolution.stress_coupling and not _coupled(params)):
+        raise UserError("evolution.stress_coupling: the reduced interface model has no Li "
+                        "stress field (use interface_model: coupled, or mechanics."
+                        "stress_coupling with the mechanics hold)")
     if kind == "evolution" and _coupled(params):
         for fields, on, reason in COUPLED_REFUSED:
             if on(params):

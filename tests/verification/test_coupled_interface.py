@@ -54,7 +54,8 @@ CYCLE = [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.01},
          {"current_density_mA_cm2": -1.0, "capacity_mAh_cm2": 0.01}]
 
 
-@pytest.mark.parametrize("dimension", ["plane", "axisymmetric"])
+@pytest.mark.parametrize("dimension", [pytest.param("plane", marks=pytest.mark.slow),
+                                       "axisymmetric"])
 def test_e5_bookkeeping_strip_rest_plate(dimension, validation):
     """E5: the Li volume (∫ dA or ∫ r dA of the moving Li mesh) falls by (Ω/F) ∫ i A dt at
     every step of a strip–rest–plate cycle (1 mA/cm², 0.01 mAh/cm² each way) with a void
@@ -225,6 +226,35 @@ def test_rigid_li_contact_recedes_as_consumption_implies(validation):
                       f"{start:.3f} → {fractions[-1]:.3f}", "TINY cell, h = 4 µm", True)
 
 
+@pytest.mark.slow
+def test_stress_coupling_neutral_under_uniform_pressure(validation):
+    """Stress-coupled kinetics (evolution.stress_coupling): on a planar interface in full
+    contact the Li pressure at the contact is the stack pressure, Δp = 0, and the cell
+    voltages equal those of the uncoupled run; with a void the Li pressure near the void
+    edges exceeds p and the coupled voltages differ."""
+    steps = [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.002}]
+    voltages = {}
+    for void in (False, True):
+        for coupled in (False, True):
+            c = case(void=void, steps=steps)
+            c["evolution"]["stress_coupling"] = coupled
+            evo, outcome = run(c)
+            voltages[void, coupled] = np.array([r.cell_voltage for r in outcome.records])
+            if coupled:
+                shift = evo.cd.interface.shift[evo.nodes]
+                top = evo.comm.allreduce(float(np.max(np.abs(shift), initial=0)), op=MPI.MAX)
+                if not void:
+                    assert top < 1e-12
+                else:
+                    assert top > 1e-6  # V: Ω Δp/F for Δp ~ MPa
+    planar = float(np.max(np.abs(voltages[False, True] / voltages[False, False] - 1)))
+    assert planar < 1e-9
+    assert np.max(np.abs(voltages[True, True][1:] - voltages[True, False][1:])) > 1e-9
+    validation.record("Coupled model stress coupling, planar contact at 2 MPa", "Δp = 0: "
+                      "voltages of the uncoupled run", "closed form", "1e-9",
+                      f"{planar:.0e}", "TINY cell, no void", True)
+
+
 def test_coupled_refusals():
     """Options the coupled model cannot do are refused with one line naming the field."""
     from lisse.solver.config.schema import resolve, validate_case
@@ -246,4 +276,6 @@ def test_coupled_refusals():
     c["mechanics"] = {"enabled": True, "stack_pressure_MPa": 2}
     assert refused(c).startswith("mechanics.enabled:")
     assert refused(case(), "ccd").startswith("evolution.interface_model:")
+    c = copy.deepcopy(TINY) | {"evolution": {"stress_coupling": True, "steps": CYCLE}}
+    assert refused(c).startswith("evolution.stress_coupling:")
     check_supported(resolve(validate_case(case())), "evolution")
