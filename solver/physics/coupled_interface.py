@@ -164,6 +164,10 @@ class CoupledEvolution(InterfaceEvolution):
         self.void0 = self._mean(self.gap0)
         self.last = None  # the Li body's last StepReport
         self.transfer_scale = 1.0
+        body.msh.topology.create_connectivity(0, body.msh.topology.dim)
+        owned = np.arange(body.msh.topology.index_map(0).size_local, dtype=np.int32)
+        self._vertices = dmesh.entities_to_geometry(body.msh, 0, owned).ravel()
+        self._x0 = body.msh.geometry.x[self._vertices, :2].copy()
         space, dofs = body.space.sub(1).collapse()
         self._pressure_space = space, np.asarray(dofs).ravel()  # q: space, its dofs in w
 
@@ -256,6 +260,24 @@ class CoupledEvolution(InterfaceEvolution):
         self.gap = self._gap()
         self.time += dt
         return dt, sol, j
+
+    def li_fields(self) -> dict:
+        """The Li's point data at its mesh vertices (owned), which are points of the cell
+        mesh: {name: (initial coordinates, values)} with the displacement since the start [m], the
+        velocity of the last step [m/s] and the nodal contact pressure [Pa] (0 off contact)."""
+        body, geo = self.body, self.body.msh.geometry
+        node_block = body._node_to_dof[self._vertices]
+        mixed = np.asarray(body._velocity_dofs).ravel()[1::2]  # y dofs of the velocity blocks
+        block_of = np.full(body.w.x.array.size, -1, dtype=np.int64)
+        block_of[mixed] = np.arange(len(mixed))
+        pressure = np.zeros(len(mixed))
+        if self.last is not None:
+            lam = np.where(body.active, np.nan_to_num(body.contact_pressure), 0.0)
+            pressure[block_of[body._obstacle[0]]] = lam
+        x0 = self._x0
+        return {"li_displacement_m": (x0, geo.x[self._vertices, :2] - x0),
+                "li_velocity_m_s": (x0, body.velocity()[node_block]),
+                "li_contact_pressure_Pa": (x0, pressure[node_block])}
 
     def _contact_pressure(self) -> tuple[float, float]:
         """(mean, max) contact pressure [Pa] of the Li's last step."""

@@ -186,8 +186,10 @@ class FieldSeries:
     """ParaView time series ``fields.xdmf`` on the full cell mesh (lisse.solver.io.dataset;
     with ``mesh.xdmf``): ``region``, the electrolyte potential φ [V] (0 in the Li) and, at
     the interface nodes (zero elsewhere), the gap [µm], the pore content [µm], the contact
-    share [-] and the local current density [A/m²]. Written at the start, at the first step
-    past each of ``times`` [s] and at the end."""
+    share [-] and the local current density [A/m²]; with the coupled interface model also
+    the Li's displacement [m], velocity [m/s] and contact pressure [Pa] at its nodes
+    (``CoupledEvolution.li_fields``). Written at the start, at the first step past each of
+    ``times`` [s] and at the end."""
 
     NAMES = ("electrolyte_potential_V", "gap_um", "pores_um", "contact_share",
              "local_current_density_A_m2")
@@ -222,7 +224,8 @@ class FieldSeries:
             f[name].x.array[evo.nodes] = values
         for func in f.values():
             func.x.scatter_forward()
-        self.writer.write(evo.time, f)
+        points = evo.li_fields() if isinstance(evo, CoupledEvolution) else None
+        self.writer.write(evo.time, f, points)
         self.written = evo.time
 
     def close(self) -> None:
