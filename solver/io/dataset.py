@@ -150,7 +150,7 @@ class CellDataset:
             return None
         coordinates, values = gathered
         gdim = coordinates.shape[1]
-        scale = 1e-9 * float(np.max(np.abs(self.points), initial=1.0))
+        scale = 1e-10 * float(np.max(np.abs(self.points), initial=1.0))  # matching grid
         row = {tuple(k): i for i, k in enumerate(np.rint(self.points[:, :gdim] / scale)
                                                     .astype(np.int64))}
         keys = np.rint(coordinates / scale).astype(np.int64)
