@@ -88,6 +88,44 @@ def test_e5_bookkeeping_strip_rest_plate(dimension, validation):
     assert worst < 5e-3
 
 
+def e5_numbers(dimension: str) -> dict:
+    """E5 numbers of the strip–rest–plate cycle: the worst bookkeeping error over the steps,
+    the final contact fraction, void volume per area [m] and Li volume (global)."""
+    evo, outcome = run(case(dimension, steps=CYCLE))
+    last = outcome.records[-1]
+    return {"worst": max(r.mass_balance_error for r in outcome.records),
+            "contact": last.contact_fraction, "void": last.void_volume_per_area,
+            "volume": evo.body.volume(), "steps": len(outcome.records)}
+
+
+def main() -> None:
+    """Under mpirun: print the axisymmetric E5 numbers as JSON on rank 0."""
+    import json
+
+    numbers = e5_numbers("axisymmetric")
+    if MPI.COMM_WORLD.rank == 0:
+        print(json.dumps(numbers))
+
+
+@pytest.mark.slow
+def test_e5_axisymmetric_mpi_matches_serial():
+    """E5 under mpirun -n 2 (axisymmetric): the same steps, contact, void and Li volume as
+    serial, bookkeeping within 0.5 %."""
+    import json
+    import sys
+
+    from tests.helpers import run_mpi
+
+    script = "import lisse; from tests.verification.test_coupled_interface import main; main()"
+    proc = run_mpi([sys.executable, "-c", script])
+    assert proc.returncode == 0, proc.stderr
+    parallel = json.loads(proc.stdout.strip().splitlines()[-1])
+    serial = e5_numbers("axisymmetric")
+    assert parallel["worst"] < 5e-3 and parallel["steps"] == serial["steps"]
+    for key in ("contact", "void", "volume"):
+        assert parallel[key] == pytest.approx(serial[key], rel=1e-6, abs=1e-15), key
+
+
 def test_planar_interface_stays_in_full_contact(validation):
     """No voids, 2 MPa, stripping at 1 and 10 mA/cm²: the contact fraction stays 1, no void
     appears, the mean contact pressure equals the stack pressure and the collector descends
