@@ -144,7 +144,9 @@ class Model:
     the current operator with its interface state, and the mechanics hold if any.
 
     ``start`` is the interface state at the start of a run (after the hold); a run that
-    changes the interface (an evolution, a CCD trial) starts from it."""
+    changes the interface (an evolution, a CCD trial) starts from it. ``lithium`` (the
+    coupled interface model's Li body) is moved by the run and not reset: one run per
+    model (``lisse ccd`` refuses the coupled model)."""
 
     params: Resolved
     comm: Any
