@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 from lisse.solver.errors import LisseError, UserError
-from lisse.units import MV_PER_V
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     _overwrite_option(ccd)
     ccd.add_argument("--vary", metavar="PATH=V1,V2,...", help="a config path and its values, "
                      "e.g. evolution.stack_pressure_MPa=0.5,1,3,7 or temperature_C=0,25,60")
+    ccd.add_argument("--measurements", metavar="FILE.csv", help="measured CCDs to draw in "
+                     "ccd.png (with --vary): columns the varied parameter, ccd_mA_cm2, source "
+                     "and any conditions, e.g. temperature_C (docs/outputs.md)")
     _sweep_parsers(sub)
     study = sub.add_parser("study", help="run a study file (the debonded-patch study, "
                            "docs/patch_study.md) and write its tables and plots")
@@ -145,7 +147,7 @@ def _sweep_parsers(sub) -> None:
     sweep.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
     report = sub.add_parser("report", help="one self-contained HTML page (and a Markdown "
                             "summary) of a results folder")
-    report.add_argument("results", help="a results folder (run, evolution, mechanics, ccd, "
+    report.add_argument("results", help="a results folder (run, evolution, mechanics, eis, ccd, "
                         "study or sweep) or a sweep file")
     report.add_argument("-o", "--output", help="report folder (default: RESULTS/report)")
     _overwrite_option(report)
@@ -292,43 +294,23 @@ def _run(args, comm) -> None:
             print(f"lisse: interrupted at t = {exc.time:.6g} s; resume with: "
                   f"{shlex.join(again)}", file=sys.stderr, flush=True)
         sys.exit(exc.exit_code)
-    lines = (_evolution_lines if result.kind == "evolution" else _steady_lines)(result.summary)
+    from lisse.solver.io import headlines
+
+    lines = (headlines.evolution_lines if result.kind == "evolution"
+             else headlines.steady_lines)(result.summary)
     _say(comm, "\n".join([f"results: {result.folder.resolve()}", *lines]))
-
-
-def _steady_lines(s: dict) -> list[str]:
-    return [f"  cell voltage            {s['cell_voltage_V'] * MV_PER_V:.4g} mV",
-            f"  current density         {s['current_density_mA_cm2']:.4g} mA/cm²",
-            f"  ASR total               {s['asr_total_ohm_cm2']:.4g} Ω cm²",
-            f"  ASR constriction        {s['asr_constriction_ohm_cm2']:.4g} Ω cm²",
-            f"  contact fraction        {s['contact_fraction']:.4f}",
-            f"  hotspot factor          {s['hotspot_factor']:.4g} at "
-            f"{', '.join(f'{c:.3g}' for c in s['hotspot_location_um'])} µm",
-            f"  Newton iterations       {s['newton_iterations']}"]
-
-
-def _evolution_lines(s: dict) -> list[str]:
-    state = f"FAILED at {s['failure_time_s']:.4g} s: {s['failure_mode']}" if s["failed"] \
-        else "survived the protocol"
-    return [f"  interface               {state}",
-            f"  time                    {s['time_s']:.4g} s in {s['time_steps']} steps",
-            f"  final contact fraction  {s['final_contact_fraction']:.4f}",
-            f"  Li stripped             {s['li_stripped_um']:.4g} µm",
-            f"  Li bookkeeping error    {s['max_mass_balance_error']:.2e}"]
 
 
 def _ccd(args, comm) -> None:
     from lisse.solver import api
 
     result = api.ccd(args.case, args.overrides, args.vary, args.output or "results/ccd", comm,
-                     overwrite=args.overwrite, label="-o" if args.output else None)
-    lines = [f"results: {result.folder.resolve()}"]
-    for r in result.summary["results"]:
-        where = "" if r["parameter"] is None else f"{r['parameter']} = {r['value']}: "
-        lines.append(f"  {where}CCD {r['ccd_mA_cm2']:.4g} mA/cm² (limit in "
-                     f"[{r['bracket_mA_cm2'][0]:.4g}, {r['bracket_mA_cm2'][1]:.4g}); "
-                     f"fails by {r['failure_mode']})")
-    _say(comm, "\n".join(lines))
+                     overwrite=args.overwrite, label="-o" if args.output else None,
+                     measurements=args.measurements)
+    from lisse.solver.io import headlines
+
+    _say(comm, "\n".join([f"results: {result.folder.resolve()}",
+                          *headlines.ccd_lines(result.summary["results"])]))
 
 
 def _eis(args, comm) -> None:
@@ -336,14 +318,10 @@ def _eis(args, comm) -> None:
 
     result = api.eis(args.case, args.overrides, args.output, comm, overwrite=args.overwrite,
                      label="-o" if args.output else None)
-    s = result.summary
-    low, high = s["z_low_frequency_ohm_cm2"], s["z_high_frequency_ohm_cm2"]
-    _say(comm, "\n".join([
-        f"results: {result.folder.resolve()}",
-        f"  {s['frequencies']} frequencies, {s['min_frequency_Hz']:.3g}–"
-        f"{s['max_frequency_Hz']:.3g} Hz",
-        f"  Z at {s['min_frequency_Hz']:.3g} Hz        {low[0]:.4g} {low[1]:+.4g}i Ω cm²",
-        f"  Z at {s['max_frequency_Hz']:.3g} Hz        {high[0]:.4g} {high[1]:+.4g}i Ω cm²"]))
+    from lisse.solver.io import headlines
+
+    _say(comm, "\n".join([f"results: {result.folder.resolve()}",
+                          *headlines.eis_lines(result.summary)]))
 
 
 def _study(args, comm) -> None:
