@@ -143,8 +143,10 @@ def write_msh(geom: CellGeometry, path: pathlib.Path) -> None:
             gmsh.finalize()
 
 
-def load_mesh(geom: CellGeometry, comm):
-    """Build or reuse the cached mesh on rank 0 and distribute it over ``comm``.
+def load_mesh(geom: CellGeometry, comm, order: int = 1):
+    """Build or reuse the cached mesh on rank 0 and distribute it over ``comm``; ``order`` 2
+    gives the same mesh with a second-order geometry (mid-edge nodes added by Gmsh, edges
+    kept straight: the cached file has no CAD to curve them onto).
 
     Returns the dolfinx.io.gmsh MeshData (``.mesh``, ``.cell_tags``, ``.facet_tags``)
     with ``geom.gdim`` coordinates. An error on rank 0 (e.g. GeometryError) is raised on
@@ -168,6 +170,8 @@ def load_mesh(geom: CellGeometry, comm):
     if comm.rank != 0:
         return model_to_mesh(gmsh.model, comm, 0, gdim=geom.gdim)
     try:
+        if order != 1:
+            gmsh.model.mesh.setOrder(order)
         return model_to_mesh(gmsh.model, comm, 0, gdim=geom.gdim)
     finally:
         gmsh.model.remove()

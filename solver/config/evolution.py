@@ -156,6 +156,12 @@ class CcdSpec(_Strict):
 
 
 class EvolutionSpec(_Strict):
+    # reduced: the fast fixed-mesh gap model (solver.physics.gap_evolution); coupled: the Li
+    # as a creeping finite-element body on its own moving mesh, pressed on the electrolyte
+    # (solver.physics.coupled_interface, docs/moving_interface.md)
+    interface_model: Literal["reduced", "coupled"] = "reduced"
+    # coupled model: Monroe–Newman stress-coupled kinetics from the Li pressure at the contact
+    stress_coupling: bool = False
     # the supply models' stack pressure; default: mechanics.stack_pressure_MPa (0 allowed)
     stack_pressure_MPa: Number | None = Field(None, ge=0, le=1000)
     pore_height_um: Number = Field(0.5, gt=0)  # pore content at which a node loses contact
@@ -285,7 +291,8 @@ def settings(spec: EvolutionSpec, electrode: dict[str, float], stack_pressure_MP
                           else fail.max_voltage_rate_mV_s / MV_PER_V),
         max_voltage_rise=fail.max_voltage_rise,
         checkpoint_interval=spec.checkpoint_interval_s,
-        checkpoint_steps=spec.checkpoint_every_steps,
+        checkpoint_steps=spec.checkpoint_every_steps, interface_model=spec.interface_model,
+        stress_coupling=spec.stress_coupling,
         ccd=CcdSettings(capacity=spec.ccd.capacity_mAh_cm2 * C_M2_PER_MAH_CM2,
                         start=spec.ccd.start_mA_cm2 * A_M2_PER_MA_CM2,
                         maximum=spec.ccd.max_mA_cm2 * A_M2_PER_MA_CM2, rtol=spec.ccd.rtol,

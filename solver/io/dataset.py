@@ -139,6 +139,25 @@ class CellDataset:
         out[np.searchsorted(self.node_ids, ids)] = values
         return (out[:, 0] if bs == 1 else self._pad(out)), False
 
+    def point_values(self, coordinates: np.ndarray, values: np.ndarray):
+        """Point data from ``values`` (rows) at mesh points given by their ``coordinates``
+        (rows, gdim) on any rank, each point once (for a field on another mesh of the same
+        points, e.g. the Li's own mesh; points not given are 0), on rank 0 (None
+        elsewhere)."""
+        values = np.asarray(values, dtype=float).reshape(len(coordinates), -1)
+        gathered = _gather(self.comm, np.asarray(coordinates, dtype=float), values)
+        if gathered is None:
+            return None
+        coordinates, values = gathered
+        gdim = coordinates.shape[1]
+        scale = 1e-10 * float(np.max(np.abs(self.points), initial=1.0))  # matching grid
+        row = {tuple(k): i for i, k in enumerate(np.rint(self.points[:, :gdim] / scale)
+                                                    .astype(np.int64))}
+        keys = np.rint(coordinates / scale).astype(np.int64)
+        out = np.zeros((len(self.points), values.shape[1]))
+        out[[row[tuple(k)] for k in keys]] = values
+        return out[:, 0] if values.shape[1] == 1 else self._pad(out)
+
     @staticmethod
     def _pad(vectors: np.ndarray) -> np.ndarray:
         """2D vectors as 3-component vectors (ParaView's glyphs and warps want 3)."""
@@ -179,9 +198,12 @@ class FieldWriter:
             self.writer.write_points_cells(dataset.points,
                                            [dataset._blocks(dataset.cells, dataset.cell_type)])
 
-    def write(self, time: float, fields: dict) -> None:
-        """The fields {name: Function} at ``time`` [s]."""
+    def write(self, time: float, fields: dict, points: dict | None = None) -> None:
+        """The fields {name: Function} and the point data {name: (point coordinates,
+        values)} (``CellDataset.point_values``) at ``time`` [s]."""
         point, cell = self.dataset.values(fields)
+        for name, (coordinates, values) in (points or {}).items():
+            point[name] = self.dataset.point_values(coordinates, values)
         if self.writer is not None:
             cell = {"region": self.dataset.region, **cell}
             self.writer.write_data(time, point_data=point,

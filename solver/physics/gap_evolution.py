@@ -111,6 +111,8 @@ class EvolutionSettings:
     ccd: CcdSettings = CcdSettings()
     checkpoint_interval: float = 300.0  # wall time [s] between checkpoints (0: none)
     checkpoint_steps: int = 0  # time steps between checkpoints (0: none)
+    interface_model: str = "reduced"  # or "coupled" (solver.physics.coupled_interface)
+    stress_coupling: bool = False  # coupled model: Li pressure shifts the contact kinetics
 
     def failure_criteria(self) -> FailureCriteria:
         """The failure limits (``solver.physics.failure``)."""

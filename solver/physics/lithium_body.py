@@ -103,6 +103,8 @@ class LithiumBody:
     obstacle: facet tags that may touch the rigid plane y = 0 (frictionless contact).
     regularisation: δ, relative to the rate scale R.
     molar_volume: Ω (m³/mol) of Li, for stripping (``step(dt, current_density)``).
+    contact_tolerance: obstacle nodes this close to the plane (m) are stripped or plated
+    (besides those on it, y ≤ 1e-12 of the body size).
     """
 
     _count = 0
@@ -122,6 +124,7 @@ class LithiumBody:
         molar_volume: float = 0.0,
         midpoint_rtol: float = 1e-10,
         max_midpoint: int = 20,
+        contact_tolerance: float = 0.0,
     ):
         if geometry not in GEOMETRIES:
             raise ValueError(f"geometry must be one of {GEOMETRIES}")
@@ -131,7 +134,7 @@ class LithiumBody:
         self.stress_scale = max(abs(p) for p in pressures.values())
         self.rate_scale = rate0 * (self.stress_scale / sigma0) ** n
         self.midpoint_rtol, self.max_midpoint = midpoint_rtol, max_midpoint
-        self.molar_volume = molar_volume
+        self.molar_volume, self.contact_tolerance = molar_volume, contact_tolerance
         self.length = self.comm.allreduce(float(np.max(np.abs(msh.geometry.x))), op=MPI.MAX)
         self.time = 0.0
         # R_i (N per unit weight) and λ_i (Pa) at the obstacle dofs, last step, at the midpoint
@@ -248,12 +251,17 @@ class LithiumBody:
         x = self.msh.geometry.x
         nodes = self._surface_nodes
         size = self.comm.allreduce(float(np.max(np.abs(x), initial=0.0)), op=MPI.MAX)
-        nodes = nodes[x[nodes, 1] <= 1e-12 * size]
+        nodes = nodes[x[nodes, 1] <= self.touching_height(size)]
         if callable(current_density):
             j = np.asarray(current_density(x[nodes].T), dtype=float)
         else:
             j = np.full(len(nodes), float(current_density))
         x[nodes, 1] += self.molar_volume * j * dt / FARADAY
+
+    def touching_height(self, size: float) -> float:
+        """Height (m) up to which an obstacle node is stripped or plated (``size``: the
+        largest |coordinate| of the mesh)."""
+        return max(1e-12 * size, self.contact_tolerance)
 
     def volume(self) -> float:
         """Li area (plane strain, m²/m) or ∫ r dA (axisymmetric, m³/(2π))."""

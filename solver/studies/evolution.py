@@ -14,6 +14,7 @@ from lisse.solver.io import checkpoint, evolution_plots
 from lisse.solver.io.checkpoint import Interrupted, StopRequests
 from lisse.solver.io.progress import Progress
 from lisse.solver.io.runfolder import RunFolder, run_record
+from lisse.solver.physics.coupled_interface import COLUMNS, CoupledEvolution
 from lisse.solver.physics.gap_evolution import (
     EvolutionError,
     InterfaceEvolution,
@@ -89,7 +90,7 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
     settings = _with_closure_rate(model, settings)
     folder = RunFolder(outdir, comm)
     try:
-        evo = InterfaceEvolution(params, settings, model.reset(), comm)
+        evo = _engine(model, settings, resume)
         snapshots, control, outcome, wall_before = [_snapshot(evo, "initial")], None, None, 0.0
         if restart is not None:
             snapshots, control, outcome, wall_before = restore(evo, restart, resume)
@@ -139,13 +140,15 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
             snapshots[-1]["label"] = "final"
         summary = _summary(outcome, evo, wall_before + time.perf_counter() - start)
         summary["interface_profile_times_s"] = {s["label"]: s["time"] for s in snapshots}
+        summary["interface_model"] = settings.interface_model
         if error is not None:
             summary |= {"failed": True, "failure_mode": f"solver error: {error}",
                         "failure_time_s": evo.time}
         folder.write_text("config_resolved.yaml",
                           yaml.safe_dump(resolved_config, sort_keys=False))
         folder.write_json("run.json", run_record(params, argv, comm))
-        _write_timeseries(folder, outcome)
+        _write_timeseries(folder, outcome, TIMESERIES_COLUMNS + (
+            COLUMNS if settings.interface_model == "coupled" else []))
         _write_interface(folder, evo, snapshots, comm)
         if params.output.plots and comm.rank == 0 and outcome.records:
             evolution_plots.timeseries(folder.path("timeseries.png"), _table(outcome),
@@ -164,6 +167,16 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
     return summary
 
 
+def _engine(model: Model, settings, resume) -> InterfaceEvolution:
+    """The evolution engine of ``evolution.interface_model``: reduced or coupled."""
+    if settings.interface_model != "coupled":
+        return InterfaceEvolution(model.params, settings, model.reset(), model.comm)
+    if resume is not None:
+        raise UserError("--resume: runs of the coupled interface model cannot resume from a "
+                        "checkpoint yet (its Li mesh is not checkpointed)")
+    return CoupledEvolution(model.params, settings, model.reset(), model.lithium, model.comm)
+
+
 def _passed(times: list[float], now: float) -> bool:
     """Drop the times (increasing) reached at ``now`` [s]; True if there were any."""
     reached = False
@@ -177,8 +190,10 @@ class FieldSeries:
     """ParaView time series ``fields.xdmf`` on the full cell mesh (lisse.solver.io.dataset;
     with ``mesh.xdmf``): ``region``, the electrolyte potential φ [V] (0 in the Li) and, at
     the interface nodes (zero elsewhere), the gap [µm], the pore content [µm], the contact
-    share [-] and the local current density [A/m²]. Written at the start, at the first step
-    past each of ``times`` [s] and at the end."""
+    share [-] and the local current density [A/m²]; with the coupled interface model also
+    the Li's displacement [m], velocity [m/s] and contact pressure [Pa] at its nodes
+    (``CoupledEvolution.li_fields``). Written at the start, at the first step past each of
+    ``times`` [s] and at the end."""
 
     NAMES = ("electrolyte_potential_V", "gap_um", "pores_um", "contact_share",
              "local_current_density_A_m2")
@@ -213,7 +228,8 @@ class FieldSeries:
             f[name].x.array[evo.nodes] = values
         for func in f.values():
             func.x.scatter_forward()
-        self.writer.write(evo.time, f)
+        points = evo.li_fields() if isinstance(evo, CoupledEvolution) else None
+        self.writer.write(evo.time, f, points)
         self.written = evo.time
 
     def close(self) -> None:
@@ -227,13 +243,13 @@ def _snapshot(evo: InterfaceEvolution, label: str) -> dict:
             "pores": evo.pores.copy(), "share": evo.contact_share()}
 
 
-def _table(outcome: Outcome) -> np.ndarray:
-    return np.array([[getattr(r, attr) * factor for _, attr, factor in TIMESERIES_COLUMNS]
-                     for r in outcome.records]).reshape(-1, len(TIMESERIES_COLUMNS))
+def _table(outcome: Outcome, columns=TIMESERIES_COLUMNS) -> np.ndarray:
+    return np.array([[getattr(r, attr) * factor for _, attr, factor in columns]
+                     for r in outcome.records]).reshape(-1, len(columns))
 
 
-def _write_timeseries(folder: RunFolder, outcome: Outcome) -> None:
-    folder.write_csv("timeseries.csv", [c for c, _, _ in TIMESERIES_COLUMNS], _table(outcome))
+def _write_timeseries(folder: RunFolder, outcome: Outcome, columns) -> None:
+    folder.write_csv("timeseries.csv", [c for c, _, _ in columns], _table(outcome, columns))
 
 
 def _write_interface(folder: RunFolder, evo: InterfaceEvolution, snapshots: list[dict],

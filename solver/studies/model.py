@@ -3,6 +3,7 @@
     params ──► mesh (Gmsh on rank 0, cached, distributed) ──► electrolyte domain
            ──► region-wise conductivity κ (grains, interlayer, liquid) ──► current operator
            ──► [mechanics hold: Li creep under the stack pressure] ──► interface state
+           ──► [coupled interface model: the Li as a creeping body on its own mesh]
 
 Every run kind (a steady run, an evolution, each trial of a CCD search, each sweep case)
 gets its model here, and nowhere else; the debonded-patch study builds its cells through
@@ -13,20 +14,26 @@ it by the tests), never dropped.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from lisse.meshes.cache import load_mesh
+from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.config.params import Resolved
 from lisse.solver.errors import UserError
-from lisse.solver.fem.domain import Domain, electrolyte_domain
+from lisse.solver.fem.domain import Domain, electrolyte_domain, lithium_submesh
 from lisse.solver.io.progress import Progress
 from lisse.solver.physics.conductivity import ionic_conductivity
+from lisse.solver.physics.coupled_interface import OBSTACLE
 from lisse.solver.physics.current import CurrentDistribution
 from lisse.solver.physics.interface_state import InterfaceState
+from lisse.solver.physics.lithium_body import LithiumBody
+from lisse.units import GAS_CONSTANT
 
 RUN_KINDS = ("steady", "evolution", "ccd", "eis")
+RIGID_STRENGTH_RATIO = 1e10  # σ0/p of the coupled model's rigid-Li limit (creep off), n = 1
 
 
 def _has_grains(p: Resolved) -> bool:
@@ -85,15 +92,51 @@ REFUSED |= {
 }
 
 
+def _coupled(p: Resolved) -> bool:
+    return p.evolution is not None and p.evolution.interface_model == "coupled"
+
+
+_COUPLED = "the coupled interface model"
+# what the coupled interface model (evolution.interface_model: coupled) refuses besides the
+# evolution run kind's REFUSED cells: (config fields, predicate, why)
+COUPLED_REFUSED: list[tuple[str, Callable[[Resolved], bool], str]] = [
+    ("geometry.dimension", lambda p: p.geometry.dimension not in ("plane", "axisymmetric"),
+     f"{_COUPLED} runs 2D plane strain and axisymmetric cells (3D is not built yet)"),
+    ("mechanics.enabled", PHYSICS["mechanics hold and stress coupling"][1],
+     f"{_COUPLED} is its own Li mechanics; the elastic hold and its stress coupling are "
+     "the reduced model's"),
+    ("microstructure.interlayer", PHYSICS["interlayer"][1],
+     f"{_COUPLED} presses the Li on the electrolyte plane, not on an interlayer"),
+    ("evolution.supply.vacancy", lambda p: p.evolution.vacancy is not None,
+     f"{_COUPLED} has no vacancy route: set evolution.supply.vacancy: false"),
+    ("evolution.supply.creep_closure", lambda p: p.evolution.creep_closure == "creep_field",
+     f"{_COUPLED} solves the Li creep field itself: leave creep_closure at isolated_void"),
+    ("evolution.stack_pressure_MPa", lambda p: p.evolution.stack_pressure <= 0,
+     f"{_COUPLED} needs a stack pressure > 0 on the Li"),
+]
+
+
 def check_supported(params: Resolved, kind: str) -> None:
     """Raise UserError naming the fields if ``params`` switches on a physics option that
-    the run kind does not support."""
+    the run kind (or, in an evolution, the coupled interface model) does not support."""
     if kind not in RUN_KINDS:
         raise ValueError(f"unknown run kind {kind!r}")
     for name, (fields, on) in PHYSICS.items():
         reason = REFUSED.get((kind, name))
         if reason and on(params):
             raise UserError(f"{fields}: {name} is not supported by {kind} runs ({reason})")
+    if kind == "ccd" and _coupled(params):
+        raise UserError("evolution.interface_model: lisse ccd runs the reduced model only "
+                        "(the coupled model's CCD trials are not built yet)")
+    if (kind in ("evolution", "ccd") and params.evolution is not None
+            and params.evolution.stress_coupling and not _coupled(params)):
+        raise UserError("evolution.stress_coupling: the reduced interface model has no Li "
+                        "stress field (use interface_model: coupled, or mechanics."
+                        "stress_coupling with the mechanics hold)")
+    if kind == "evolution" and _coupled(params):
+        for fields, on, reason in COUPLED_REFUSED:
+            if on(params):
+                raise UserError(f"{fields}: not supported by {_COUPLED} ({reason})")
 
 
 @dataclass
@@ -102,7 +145,9 @@ class Model:
     the current operator with its interface state, and the mechanics hold if any.
 
     ``start`` is the interface state at the start of a run (after the hold); a run that
-    changes the interface (an evolution, a CCD trial) starts from it."""
+    changes the interface (an evolution, a CCD trial) starts from it. ``lithium`` (the
+    coupled interface model's Li body) is moved by the run and not reset: one run per
+    model (``lisse ccd`` refuses the coupled model)."""
 
     params: Resolved
     comm: Any
@@ -112,6 +157,7 @@ class Model:
     current: CurrentDistribution
     start: InterfaceState
     hold: Any = None  # lisse.solver.studies.hold.Hold
+    lithium: Any = None  # the coupled model's Li body (solver.physics.lithium_body)
 
     def reset(self) -> CurrentDistribution:
         """The current operator with the starting interface state restored."""
@@ -143,4 +189,32 @@ def build_model(params: Resolved, comm, kind: str, say=None) -> Model:
 
         hold = run_hold(params, data, comm, say)
         couple(current, hold, params)
-    return Model(params, comm, data, domain, kappa, current, current.interface, hold)
+    lithium = None
+    if kind == "evolution" and _coupled(params):
+        lithium = lithium_body(params, comm)
+    return Model(params, comm, data, domain, kappa, current, current.interface, hold,
+                 lithium)
+
+
+def lithium_body(params, comm) -> LithiumBody:
+    """The Li of the cell mesh as a creeping body under the evolution's stack pressure on the
+    collector, lateral faces (and the axis) held in x/r. Its mesh is the cell mesh with a
+    second-order geometry (straight edges): the creep flow then conserves the Li area exactly
+    (plane strain; axisymmetric to O(Δt³) per step, ``solver.physics.lithium_body``)."""
+    s, e = params.evolution, params.electrode
+    data = load_mesh(params.geometry, comm, order=2)
+    msh, tags = lithium_submesh(data.mesh, data.cell_tags, data.facet_tags)
+    p = s.stack_pressure
+    if s.creep is None:  # rigid-Li limit
+        sigma0, n = RIGID_STRENGTH_RATIO * p, 1.0
+    else:
+        sigma0, n = e.creep_reference_stress, e.creep_stress_exponent
+    rate0 = e.creep_prefactor * math.exp(-e.creep_activation_energy
+                                         / (GAS_CONSTANT * params.temperature))
+    axisymmetric = params.geometry.dimension == "axisymmetric"
+    symmetry = {FACET_TAGS["side_lithium"]: 0}
+    if axisymmetric:
+        symmetry[FACET_TAGS["axis"]] = 0
+    return LithiumBody(msh, tags, "axisymmetric" if axisymmetric else "plane", sigma0, rate0,
+                       n, {FACET_TAGS["collector"]: p}, symmetry=symmetry, obstacle=OBSTACLE,
+                       molar_volume=e.molar_volume, contact_tolerance=s.contact_tolerance)

@@ -1,0 +1,323 @@
+"""The coupled moving-interface model of an evolution run (``evolution.interface_model:
+coupled``; issue 12, docs/moving_interface.md).
+
+The Li is the creeping finite-element body of ``solver.physics.lithium_body`` on its own
+mesh (the Li cells of the cell mesh), pressed by the stack pressure p on its collector face
+onto the rigid, flat electrolyte (interface plane y = 0); the electrolyte mesh stays fixed and
+its contact set changes. Each time step of length Δt, at the applied current density i:
+
+1. gap: at every interface node x_k of the electrolyte mesh, g_k = height of the Li's bottom
+   surface (contact and void-roof facets, piecewise linear) above the plane; the node is in
+   contact when g_k ≤ ``contact_tolerance`` (its contact share s_k = 1, else 0);
+2. current: the current distribution on that contact gives the local current density j_k
+   [A/m²] at the contact nodes (galvanostatic, ∫ j dA = i·A, A the interface plane); with
+   ``stress_coupling`` the Li's hydrostatic pressure at the contact shifts the kinetics
+   (Monroe–Newman, ``_couple_stress``);
+3. transfer: the Li nodes on the plane get ĵ(x) = c·J(x), J the piecewise-linear interpolant
+   of the contact nodes' j_k along the interface, and c fixed so that the Li removed,
+   (Ω/F) Δt Σ_i W_i ĵ(x_i) (W_i = ∫ φ_i r^k dx over the horizontal projection of the Li
+   bottom; this is the exact volume change of a P1 boundary moved vertically), equals
+   (Ω/F) i A Δt: the transfer conserves Li exactly, c − 1 is the interpolation error between
+   the two meshes (0 while the Li nodes sit on the electrolyte nodes);
+4. Li step: ``LithiumBody.step(Δt, ĵ)``: the touching Li nodes move by δ = Ω ĵ Δt/F (up:
+   stripping, j > 0; down: plating, j < 0, Li added at the contact), then the implicit
+   midpoint creep flow with unilateral frictionless contact moves the Li mesh;
+
+with Δt ≤ the protocol's step and Δt ≤ ``max_gap_increment`` / max(Ω|j|/F, |v|_last), |v|_last
+the largest Li speed of the previous step. A Li step that fails (the midpoint fixed point
+converges only for Δt ε̇ ≲ 1, and the creep rate at the sharp tip of a void is large) is
+retried from its start with Δt halved; one whose largest node displacement exceeds
+2·``max_gap_increment`` is retried with Δt scaled to 0.9·max_gap_increment/displacement;
+up to MAX_RETRIES times. Creep off (``supply.creep: false``) is the rigid-Li limit: n = 1
+and a strength ``studies.model.RIGID_STRENGTH_RATIO``·p (the creep rates are ~1e-10 of those
+of the Li's own law at p: the Li translates as a rigid body resting on its lowest points).
+
+Li bookkeeping (validation E5): the Li volume V (∫ dA, or ∫ r dA axisymmetric, 2π dropped)
+must fall by (Ω/F) ∫ i A dt; ``mass_balance_error`` = |(V0 − V)/A − (Ω/F)∫ i dt| /
+((Ω/F)∫ |i| dt). The other columns: ``collector_recession`` = the descent of the
+collector face (area mean), the void volume per area = the interface mean of g, contact
+pressure statistics from the Li's nodal contact pressures λ_i (mean = contact force / contact
+area, so p/contact fraction at equilibrium; max over the contact dofs) and the number of voids
+(runs of interface nodes out of contact along the interface).
+
+The Li body is built by ``studies.model.build_model`` (``lithium_body``); the model runs 2D
+plane strain and axisymmetric cells, ``studies.model.COUPLED_REFUSED`` lists what it refuses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from dolfinx import mesh as dmesh
+from mpi4py import MPI
+
+from lisse.meshes.geometry import FACET_TAGS
+from lisse.solver.errors import SolverError
+from lisse.solver.physics.gap_evolution import InterfaceEvolution, Record
+from lisse.solver.physics.lithium_body import LithiumBody
+from lisse.units import FARADAY, GAS_CONSTANT, PA_PER_MPA
+
+MAX_RETRIES = 20  # of a step whose Li flow fails or moves too far, before the cut-backs
+OBSTACLE = (FACET_TAGS["contact"], FACET_TAGS["void_lithium"])
+
+COLUMNS = [  # timeseries columns of the coupled model: (header, attribute, factor from SI)
+    ("mean_contact_pressure_MPa", "mean_contact_pressure", 1 / PA_PER_MPA),
+    ("max_contact_pressure_MPa", "max_contact_pressure", 1 / PA_PER_MPA),
+    ("void_count", "void_count", 1.0),
+]
+
+
+@dataclass
+class CoupledRecord(Record):
+    """A timeseries row of the coupled model: the reduced model's columns plus the contact
+    pressure statistics [Pa] and the number of voids."""
+
+    mean_contact_pressure: float = 0.0
+    max_contact_pressure: float = 0.0
+    void_count: int = 0
+
+
+class _Surface:
+    """P2 boundary facets of the Li with some tags (owned facets): their geometry nodes
+    (vertex a, vertex b, mid-edge m), and integrals over their horizontal projection."""
+
+    # Gauss–Legendre on [0, 1], 4 points: exact for the degree-5 integrands of ``weights``
+    _XI = 0.5 * (1 + np.polynomial.legendre.leggauss(4)[0])
+    _GW = 0.5 * np.polynomial.legendre.leggauss(4)[1]
+
+    def __init__(self, body: LithiumBody, tags: tuple[int, ...]):
+        msh = body.msh
+        owned = msh.topology.index_map(1).size_local
+        facets = np.concatenate([body.tags.find(t) for t in tags]).astype(np.int32)
+        facets = facets[facets < owned]
+        self.body = body
+        self.nodes = dmesh.entities_to_geometry(msh, 1, facets).reshape(-1, 3)
+
+    def weights(self) -> np.ndarray:
+        """W_i = ∫ φ_i r^k dx over the projection of the facets (φ_i the quadratic shape
+        functions along each facet), at every geometry node (local + ghost; this rank's
+        facets only): Σ_i W_i δ_i is the exact volume change when the nodes move vertically
+        by δ_i (the volume −∮ y r^k dx is linear in the heights at fixed x)."""
+        x = self.body.msh.geometry.x[:, 0]
+        a, b, m = (x[self.nodes[:, k]] for k in range(3))
+        xi = self._XI[:, None]
+        shape = ((1 - xi) * (1 - 2 * xi), xi * (2 * xi - 1), 4 * xi * (1 - xi))
+        position = a * shape[0] + b * shape[1] + m * shape[2]
+        slope = a * (4 * xi - 3) + b * (4 * xi - 1) + m * (4 - 8 * xi)
+        radius = position if self.body.axisymmetric else 1.0
+        w = np.zeros(len(x))
+        for k in range(3):
+            integral = self._GW @ (shape[k] * radius * slope)
+            np.add.at(w, self.nodes[:, k], np.abs(integral) * np.sign(integral * (b - a)))
+        return w
+
+    def segments(self) -> np.ndarray:
+        """(x_a, y_a, x_b, y_b) of the two straight halves a–m, m–b of every facet of every
+        rank."""
+        x = self.body.msh.geometry.x[:, :2]
+        a, b, m = (x[self.nodes[:, k]] for k in range(3))
+        own = np.concatenate([np.column_stack([a, m]), np.column_stack([m, b])])
+        return np.concatenate(self.body.comm.allgather(own)).reshape(-1, 4)
+
+    def mean_height(self) -> float:
+        """Projected-area mean of y over the facets."""
+        comm, w = self.body.comm, self.weights()
+        y = self.body.msh.geometry.x[:, 1]
+        return comm.allreduce(float(w @ y), op=MPI.SUM) / comm.allreduce(float(w.sum()))
+
+
+def surface_height(segments: np.ndarray, points: np.ndarray, size: float) -> np.ndarray:
+    """Lowest height y of the piecewise-linear curve ``segments`` (rows x_a, y_a, x_b, y_b)
+    above each of ``points`` (x) [m]; SolverError if a point is not under the curve."""
+    xa, ya, xb, yb = (segments[:, k][None, :] for k in range(4))
+    q = points[:, None]
+    eps = 1e-12 * size
+    inside = (q >= np.minimum(xa, xb) - eps) & (q <= np.maximum(xa, xb) + eps)
+    span = xb - xa
+    t = np.clip(np.divide(q - xa, span, out=np.zeros(inside.shape), where=span != 0), 0, 1)
+    y = np.where(span != 0, ya + t * (yb - ya), np.minimum(ya, yb))
+    height = np.where(inside, y, np.inf).min(axis=1, initial=np.inf)
+    if not np.all(np.isfinite(height)):
+        raise SolverError("the Li surface no longer covers the interface plane")
+    return height
+
+
+class CoupledEvolution(InterfaceEvolution):
+    """The evolution engine (``InterfaceEvolution.run``: protocol, time-step control,
+    cut-backs, failure criteria) with the interface state from the moving Li body (module
+    docstring). Pores and the vacancy route are not part of it (they stay zero)."""
+
+    _STATE = (*InterfaceEvolution._STATE, "throughput", "speed")
+
+    def __init__(self, params, settings, current, body: LithiumBody, comm=MPI.COMM_WORLD):
+        super().__init__(params, settings, current, comm)
+        self.body = body
+        self.bottom, self.top = _Surface(body, OBSTACLE), _Surface(body, (FACET_TAGS["collector"],))
+        self.size = comm.allreduce(float(np.max(np.abs(body.msh.geometry.x), initial=0.0)),
+                                   op=MPI.MAX)
+        self.throughput = 0.0  # (Ω/F) ∫ |i| dt [m]
+        self.speed = 0.0  # largest Li speed of the last step [m/s]
+        self.volume0, self.top0 = body.volume(), self.top.mean_height()
+        self.gap = self._gap()
+        self.gap0 = self.gap.copy()
+        self.void0 = self._mean(self.gap0)
+        self.last = None  # the Li body's last StepReport
+        self.transfer_scale = 1.0
+        body.msh.topology.create_connectivity(0, body.msh.topology.dim)
+        owned = np.arange(body.msh.topology.index_map(0).size_local, dtype=np.int32)
+        self._vertices = dmesh.entities_to_geometry(body.msh, 0, owned).ravel()
+        self._x0 = body.msh.geometry.x[self._vertices, :2].copy()
+        space, dofs = body.space.sub(1).collapse()
+        self._pressure_space = space, np.asarray(dofs).ravel()  # q: space, its dofs in w
+
+    def _gap(self) -> np.ndarray:
+        height = surface_height(self.bottom.segments(), self.x[:, 0], self.size)
+        return np.maximum(height, 0.0)
+
+    def _solve_current(self, applied: float):
+        """The current distribution on the present contact (``InterfaceEvolution``), with the
+        stress coupling of the Li pressure if ``settings.stress_coupling``."""
+        if self.settings.stress_coupling:
+            self._couple_stress()
+        return super()._solve_current(applied)
+
+    def _couple_stress(self) -> None:
+        """Monroe–Newman coupling at the contact nodes (as ``studies.hold.couple``):
+        U = −Ω Δp/F, f_i0 = exp((1 − αa) Ω Δp/RT), Δp = p_h − p with p_h = q the Li's
+        hydrostatic pressure (the flow's pressure field, P1) interpolated along the
+        interface from its nodes on the plane, p the stack pressure (0 before the first Li
+        step: no flow solved yet)."""
+        body, p, cd = self.body, self.settings.stack_pressure, self.cd
+        space, dofs = self._pressure_space
+        x = space.tabulate_dof_coordinates()[: space.dofmap.index_map.size_local]
+        q = body.w.x.array[dofs][: len(x)] * body.stress_scale
+        on = x[:, 1] <= body.touching_height(self.size)
+        xs = np.concatenate(self.comm.allgather(x[on, 0]))
+        qs = np.concatenate(self.comm.allgather(q[on]))
+        excess = np.zeros(cd.n)
+        if body.time > 0 and xs.size:
+            order = np.argsort(xs, kind="stable")
+            excess[self.nodes] = np.interp(self.x[:, 0], xs[order], qs[order]) - p
+        omega, params = self.params.electrode.molar_volume, self.params
+        cd.set_interface(cd.interface.with_(
+            shift=-omega * excess / FARADAY,
+            i0_factor=np.exp((1 - params.working.alpha_a) * omega * excess
+                             / (GAS_CONSTANT * params.temperature))))
+
+    def _li_current(self, j: np.ndarray, applied: float):
+        """ĵ(x) [A/m²] for the Li nodes on the plane: the interpolant of the contact nodes'
+        j along the interface, scaled to carry the applied current exactly (step 3)."""
+        on = self.contact_share() > 0
+        xs = np.concatenate(self.comm.allgather(self.x[on, 0]))
+        js = np.concatenate(self.comm.allgather(j[on]))
+        order = np.argsort(xs, kind="stable")
+        xs, js = xs[order], js[order]
+        x = self.body.msh.geometry.x
+        touching = np.zeros(x.shape[0], dtype=bool)
+        touching[np.unique(self.bottom.nodes)] = True
+        touching &= x[:, 1] <= self.body.touching_height(self.size)
+        w = self.bottom.weights()
+        carried = self.comm.allreduce(float(np.sum(w[touching] * np.interp(
+            x[touching, 0], xs, js))), op=MPI.SUM)
+        if carried == 0.0:
+            raise SolverError("no Li node on the contact to carry the current")
+        scale = applied * self.area / carried
+        self.transfer_scale = scale  # c of step 3 (the last step with current)
+        return lambda points: scale * np.interp(points[0], xs, js)
+
+    def advance(self, applied: float, dt: float):
+        """One step (module docstring); returns the step length, the current solution at the
+        start of the step (None at rest) and the local current densities [A/m²]."""
+        sol, j = self._solve_current(applied)
+        omega, limit = self.params.electrode.molar_volume, self.settings.max_gap_increment
+        fastest = max(omega / FARADAY * self._max(np.abs(j)), self.speed)
+        if fastest > 0:
+            dt = min(dt, limit / fastest)
+        current = self._li_current(j, applied) if sol is not None else None
+        saved = self._save()
+        for retry in range(MAX_RETRIES + 1):
+            try:
+                self.last = self.body.step(dt, current)
+            except SolverError:  # mostly the midpoint fixed point: Δt ε̇ too large
+                if retry == MAX_RETRIES:
+                    raise
+                self._restore(saved)
+                dt /= 2
+                continue
+            moved = self.comm.allreduce(float(np.max(np.abs(
+                self.body.msh.geometry.x - saved["geometry"]), initial=0.0)), op=MPI.MAX)
+            if moved <= 2 * limit or retry == MAX_RETRIES:
+                break
+            self._restore(saved)  # the Li moved faster than the last step's speed said
+            dt *= 0.9 * limit / moved
+        velocity = self.body.velocity()
+        self.speed = self.comm.allreduce(
+            float(np.max(np.hypot(velocity[:, 0], velocity[:, 1]), initial=0.0)), op=MPI.MAX)
+        removed = omega / FARADAY * applied * dt
+        self.stripped += removed
+        self.throughput += abs(removed)
+        self.gap = self._gap()
+        self.time += dt
+        return dt, sol, j
+
+    def li_fields(self) -> dict:
+        """The Li's point data at its mesh vertices (owned), which are points of the cell
+        mesh: {name: (initial coordinates, values)} with the displacement since the start [m], the
+        velocity of the last step [m/s] and the nodal contact pressure [Pa] (0 off contact)."""
+        body, geo = self.body, self.body.msh.geometry
+        node_block = body._node_to_dof[self._vertices]
+        mixed = np.asarray(body._velocity_dofs).ravel()[1::2]  # y dofs of the velocity blocks
+        block_of = np.full(body.w.x.array.size, -1, dtype=np.int64)
+        block_of[mixed] = np.arange(len(mixed))
+        pressure = np.zeros(len(mixed))
+        if self.last is not None:
+            lam = np.where(body.active, np.nan_to_num(body.contact_pressure), 0.0)
+            pressure[block_of[body._obstacle[0]]] = lam
+        x0 = self._x0
+        return {"li_displacement_m": (x0, geo.x[self._vertices, :2] - x0),
+                "li_velocity_m_s": (x0, body.velocity()[node_block]),
+                "li_contact_pressure_Pa": (x0, pressure[node_block])}
+
+    def _contact_pressure(self) -> tuple[float, float]:
+        """(mean, max) contact pressure [Pa] of the Li's last step."""
+        if self.last is None:
+            return 0.0, 0.0
+        body = self.body
+        owned = body._obstacle[1] < body.vy_space.dofmap.index_map.size_local
+        lam = body.contact_pressure[owned & body.active]
+        top = self.comm.allreduce(float(np.max(lam[np.isfinite(lam)], initial=0.0)), op=MPI.MAX)
+        area = self.contact_fraction() * self.area
+        return (self.last.contact_force / area if area > 0 else 0.0), top
+
+    def void_count(self) -> int:
+        """Runs of interface nodes out of contact along the interface."""
+        xs = np.concatenate(self.comm.allgather(self.x[:, 0]))
+        out = np.concatenate(self.comm.allgather(self.contact_share() <= 0))
+        out = out[np.argsort(xs, kind="stable")]
+        return int(np.sum(out[1:] & ~out[:-1]) + (out[0] if out.size else 0))
+
+    def record(self, applied: float, sol, j: np.ndarray, label: str) -> CoupledRecord:
+        base = asdict(super().record(applied, sol, j, label))
+        lost = (self.volume0 - self.body.volume()) / self.area
+        error = abs(lost - self.stripped) / self.throughput if self.throughput else 0.0
+        mean, top = self._contact_pressure()
+        base |= {"collector_recession": self.top0 - self.top.mean_height(),
+                 "mass_balance_error": error}
+        return CoupledRecord(**base, mean_contact_pressure=mean, max_contact_pressure=top,
+                             void_count=self.void_count())
+
+    # -- the state for step cut-backs: the Li mesh and flow besides the scalars ----------
+    def _save(self) -> dict:
+        body = self.body
+        return super()._save() | {"geometry": body.msh.geometry.x.copy(),
+                                  "flow": body.w.x.array.copy(), "active": body.active.copy(),
+                                  "body_time": body.time}
+
+    def _restore(self, state: dict) -> None:
+        body, rest = self.body, dict(state)
+        body.msh.geometry.x[:] = rest.pop("geometry")
+        body.w.x.array[:] = rest.pop("flow")
+        body.active = rest.pop("active").copy()
+        body.time = rest.pop("body_time")
+        super()._restore(rest)

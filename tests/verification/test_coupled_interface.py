@@ -1,0 +1,319 @@
+"""The coupled moving-interface model (evolution.interface_model: coupled,
+solver.physics.coupled_interface; docs/moving_interface.md): Li bookkeeping through a
+strip–rest–plate cycle (E5), full contact of a planar interface while stripping, plating and
+rest onto voids under 2 MPa, and the rigid-Li limit against its closed-form kinematics."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+from lisse.units import C_M2_PER_MAH_CM2, FARADAY, PA_PER_MPA
+from tests.helpers import TINY
+
+PRESSURE_MPA = 2.0
+START_FRACTION = 0.8  # the meshed contact: 1 − 8/40 µm (0.81 on the interface nodes)
+
+
+def case(dimension: str = "plane", void: bool = True, steps=None, creep: bool = True,
+         increment_um: float = 0.5) -> dict:
+    """TINY (40 × 10 µm Li on 40 µm electrolyte; a void of radius 8 µm and height 2 µm at
+    x = 0), interface mesh size 4 µm (1 µm at the void tips), with the coupled model at
+    2 MPa."""
+    c = copy.deepcopy(TINY)
+    c["geometry"]["mesh"] |= {"interface_size_um": 4, "edge_size_um": 1}
+    c["geometry"]["dimension"] = dimension
+    if not void:
+        c["geometry"]["voids"] = []
+    c["evolution"] = {
+        "interface_model": "coupled", "stack_pressure_MPa": PRESSURE_MPA,
+        "supply": {"creep": creep, "vacancy": False},
+        "steps": steps or [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.01}],
+        "time_step": {"max_gap_increment_um": increment_um},
+    }
+    return c
+
+
+def run(c: dict, watch=None):
+    """(engine, outcome) of the case through build_model and the evolution engine."""
+    from lisse.solver.config.schema import resolve, validate_case
+    from lisse.solver.studies.evolution import _engine
+    from lisse.solver.studies.model import build_model
+
+    params = resolve(validate_case(c))
+    model = build_model(params, MPI.COMM_WORLD, "evolution")
+    evo = _engine(model, params.evolution, None)
+    return evo, evo.run(watch)
+
+
+CYCLE = [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.01},
+         {"current_density_mA_cm2": 0.0, "duration_h": 0.01},
+         {"current_density_mA_cm2": -1.0, "capacity_mAh_cm2": 0.01}]
+
+
+@pytest.mark.parametrize("dimension", [pytest.param("plane", marks=pytest.mark.slow),
+                                       "axisymmetric"])
+def test_e5_bookkeeping_strip_rest_plate(dimension, validation):
+    """E5: the Li volume (∫ dA or ∫ r dA of the moving Li mesh) falls by (Ω/F) ∫ i A dt at
+    every step of a strip–rest–plate cycle (1 mA/cm², 0.01 mAh/cm² each way) with a void
+    closing under 2 MPa, within 0.5 % of the Li throughput."""
+    volumes = []
+
+    def watch(rec, sol, j):
+        volumes.append((rec.li_stripped, evo_ref[0].body.volume()))
+
+    evo_ref = []
+    from lisse.solver.config.schema import resolve, validate_case
+    from lisse.solver.studies.evolution import _engine
+    from lisse.solver.studies.model import build_model
+
+    params = resolve(validate_case(case(dimension, steps=CYCLE)))
+    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution, None)
+    evo_ref.append(evo)
+    area, v0 = evo.area, evo.volume0
+    outcome = evo.run(watch)
+    assert not outcome.failed
+    throughput = evo.throughput
+    worst = max(abs((v0 - v) / area - s) for s, v in volumes) / throughput
+    omega = params.electrode.molar_volume
+    assert throughput == pytest.approx(2 * 0.01 * C_M2_PER_MAH_CM2 * omega / FARADAY,
+                                       rel=1e-9)
+    assert max(r.mass_balance_error for r in outcome.records) < 5e-3
+    validation.record(f"Coupled model E5 strip–rest–plate ({dimension})",
+                      "ΔV_Li = (Ω/F)∫ i A dt", "validation.md E5", "0.5 %",
+                      f"{worst:.1e}", "TINY cell, P2 Li", worst < 5e-3)
+    assert worst < 5e-3
+
+
+def e5_numbers(dimension: str) -> dict:
+    """E5 numbers of the strip–rest–plate cycle: the worst bookkeeping error over the steps,
+    the final contact fraction, void volume per area [m] and Li volume (global)."""
+    evo, outcome = run(case(dimension, steps=CYCLE))
+    last = outcome.records[-1]
+    return {"worst": max(r.mass_balance_error for r in outcome.records),
+            "contact": last.contact_fraction, "void": last.void_volume_per_area,
+            "volume": evo.body.volume(), "steps": len(outcome.records)}
+
+
+def main() -> None:
+    """Under mpirun: print the axisymmetric E5 numbers as JSON on rank 0."""
+    import json
+
+    numbers = e5_numbers("axisymmetric")
+    if MPI.COMM_WORLD.rank == 0:
+        print(json.dumps(numbers))
+
+
+@pytest.mark.slow
+def test_e5_axisymmetric_mpi_matches_serial():
+    """E5 under mpirun -n 2 (axisymmetric): the same steps, contact, void and Li volume as
+    serial, bookkeeping within 0.5 %."""
+    import json
+    import sys
+
+    from tests.helpers import run_mpi
+
+    script = "import lisse; from tests.verification.test_coupled_interface import main; main()"
+    proc = run_mpi([sys.executable, "-c", script])
+    assert proc.returncode == 0, proc.stderr
+    parallel = json.loads(proc.stdout.strip().splitlines()[-1])
+    serial = e5_numbers("axisymmetric")
+    assert parallel["worst"] < 5e-3 and parallel["steps"] == serial["steps"]
+    for key in ("contact", "void", "volume"):
+        assert parallel[key] == pytest.approx(serial[key], rel=1e-6, abs=1e-15), key
+
+
+def test_planar_interface_stays_in_full_contact(validation):
+    """No voids, 2 MPa, stripping at 1 and 10 mA/cm²: the contact fraction stays 1, no void
+    appears, the mean contact pressure equals the stack pressure and the collector descends
+    by the Li stripped."""
+    steps = [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.005},
+             {"current_density_mA_cm2": 10.0, "capacity_mAh_cm2": 0.02}]
+    evo, outcome = run(case(void=False, steps=steps))
+    records = outcome.records
+    assert not outcome.failed and len(records) > 3
+    assert min(r.contact_fraction for r in records) == pytest.approx(1.0, abs=1e-12)
+    assert max(r.void_count for r in records) == 0
+    assert max(r.max_gap for r in records) < 1e-12
+    for r in records:
+        assert r.mean_contact_pressure == pytest.approx(PRESSURE_MPA * PA_PER_MPA, rel=1e-6)
+    last = records[-1]
+    err = abs(last.collector_recession / last.li_stripped - 1)
+    assert err < 1e-6
+    validation.record("Coupled model: planar interface stripped at 1 and 10 mA/cm², 2 MPa",
+                      "full contact, mean contact pressure = p", "closed form", "1e-6",
+                      f"recession/stripped − 1 = {err:.1e}", "TINY cell, no void", True)
+
+
+def plating(current: float):
+    """Contact fractions and void volumes [m] of 36 s of plating at ``current`` mA/cm²."""
+    steps = [{"current_density_mA_cm2": -current, "duration_h": 0.01}]
+    evo, outcome = run(case(steps=steps))
+    assert not outcome.failed
+    records = outcome.records
+    return (np.array([r.contact_fraction for r in records]),
+            np.array([r.void_volume_per_area for r in records]))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("current", [0.1, 1.0])
+def test_plating_onto_voids_keeps_and_grows_contact(current, validation):
+    """Plating at 0.1 and 1 mA/cm² under 2 MPa onto an interface with a void: the contact
+    fraction never falls, it grows and the void volume falls by more than 90 % (36 s)."""
+    fractions, voids = plating(current)
+    assert fractions[0] >= START_FRACTION - 1e-3
+    assert np.all(np.diff(fractions) >= -1e-12)
+    assert fractions[-1] > fractions[0] + 0.1 and voids[-1] < 0.1 * voids[0]
+    growth = float(np.max(np.diff(voids)) / voids[0])
+    validation.record(f"Coupled model: plating {current:g} mA/cm² onto a void, 2 MPa",
+                      "contact fraction never falls; void volume never grows",
+                      "issue 12 acceptance", "monotone",
+                      f"contact {fractions[0]:.3f} → {fractions[-1]:.3f}; void "
+                      f"{voids[-1] / voids[0]:.3f} × initial; largest step growth "
+                      f"{max(growth, 0):.1e} × initial", "TINY cell, h = 4 µm",
+                      growth <= 1e-12)
+
+
+@pytest.mark.slow
+def test_plating_void_volume_never_grows_at_low_current():
+    """At 0.1 mA/cm² the void volume falls at every step."""
+    _, voids = plating(0.1)
+    assert np.all(np.diff(voids) <= 1e-12 * voids[0])
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="known miss: at 1 mA/cm² the void roof touches down "
+                   "inside the void and traps one-element pockets (gap ~0.04 µm) that creep "
+                   "closes slower than plating at the surrounding contact lifts the Li; their "
+                   "volume grows by ~30 % over the last 35 s")
+def test_plating_void_volume_never_grows_at_1_mA_cm2():
+    _, voids = plating(1.0)
+    assert np.all(np.diff(voids) <= 1e-12 * voids[0])
+
+
+@pytest.mark.slow
+def test_rest_under_pressure_closes_the_void(validation):
+    """At rest under 2 MPa (180 s) the void closes: its volume falls at every step, to below
+    1 % of the initial one, the contact fraction never falls and exceeds 0.97 (a pocket of one
+    element, gap 0.03 µm, is left at the void tip: it closes at ~1e-4 /s); the Li volume is
+    conserved."""
+    steps = [{"current_density_mA_cm2": 0.0, "duration_h": 0.05}]
+    evo, outcome = run(case(steps=steps))
+    records = outcome.records
+    voids = np.array([r.void_volume_per_area for r in records])
+    fractions = np.array([r.contact_fraction for r in records])
+    assert np.all(np.diff(voids) <= 1e-12 * voids[0])
+    assert np.all(np.diff(fractions) >= -1e-12)
+    assert fractions[-1] > 0.97 and voids[-1] < 0.01 * voids[0]
+    drift = abs(evo.body.volume() / evo.volume0 - 1)
+    assert drift < 1e-9
+    validation.record("Coupled model: void at rest under 2 MPa, 180 s", "voids close",
+                      "issue 12 acceptance", "void volume < 1 %, monotone",
+                      f"void {voids[-1] / voids[0]:.1e} × initial, contact "
+                      f"{fractions[0]:.3f} → {fractions[-1]:.3f}, Li volume drift "
+                      f"{drift:.0e}", "TINY cell, h = 4 µm", True)
+
+
+def test_rigid_li_contact_recedes_as_consumption_implies(validation):
+    """Creep off (rigid Li): the Li rests on its lowest points, so at every step the gap at
+    each interface node follows g' = g + δ − min(g + δ), δ = c (Ω/F) j Δt on the contact
+    (g ≤ 1 nm; 0 elsewhere; c the transfer factor of the current to the Li nodes). With
+    current crowding at the void edge the contact recedes at once to the least-consumed
+    nodes (the run ends below the 0.1 contact fraction criterion). The recurrence holds to
+    1e-5 δ while the Li rests on nodes shared with the electrolyte mesh; in the third step it
+    rests on a mid-edge node of its P2 mesh, between electrolyte nodes, and the nodal
+    recurrence is off by 1.3e-2 δ there."""
+    steps = [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.05}]
+    history = []
+
+    def watch(rec, sol, j):
+        history.append((rec.time, evo_ref[0].gap.copy(), j.copy(), evo_ref[0].transfer_scale))
+
+    from lisse.solver.config.schema import resolve, validate_case
+    from lisse.solver.studies.evolution import _engine
+    from lisse.solver.studies.model import build_model
+
+    params = resolve(validate_case(case(steps=steps, creep=False, increment_um=0.05)))
+    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution, None)
+    evo_ref = [evo]
+    omega = params.electrode.molar_volume
+    start = evo.contact_fraction()
+    gap, t, errors = evo.gap.copy(), 0.0, []
+    outcome = evo.run(watch)
+    assert outcome.failure_mode.startswith("contact fraction")
+    for time, new, j, c in history:
+        delta = c * omega / FARADAY * j * (time - t)
+        shape = gap + np.where(gap <= 1e-9, delta, 0.0)
+        expected = shape - evo.comm.allreduce(float(shape.min()), op=MPI.MIN)
+        scale = evo.comm.allreduce(float(np.max(delta)), op=MPI.MAX)
+        errors.append(evo.comm.allreduce(float(np.max(np.abs(new - expected))), op=MPI.MAX)
+                      / scale)
+        gap, t = new, time
+    fractions = [r.contact_fraction for r in outcome.records]
+    assert len(errors) == 3
+    assert max(errors[:2]) < 1e-5 and errors[2] < 2e-2
+    assert fractions[-1] < start - 0.5  # the contact recedes
+    assert np.all(np.diff(fractions) <= 1e-12)
+    validation.record("Coupled model rigid-Li limit (creep off), 1 mA/cm² with a void",
+                      "g' = g + δ − min(g + δ)", "closed form (rigid body)",
+                      "1e-5 δ (2e-2 δ resting on a P2 mid-edge node)",
+                      f"{max(errors[:2]):.0e} δ, {errors[2]:.1e} δ; contact "
+                      f"{start:.3f} → {fractions[-1]:.3f}", "TINY cell, h = 4 µm", True)
+
+
+@pytest.mark.slow
+def test_stress_coupling_neutral_under_uniform_pressure(validation):
+    """Stress-coupled kinetics (evolution.stress_coupling): on a planar interface in full
+    contact the Li pressure at the contact is the stack pressure, Δp = 0, and the cell
+    voltages equal those of the uncoupled run; with a void the Li pressure near the void
+    edges exceeds p and the coupled voltages differ."""
+    steps = [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.002}]
+    voltages = {}
+    for void in (False, True):
+        for coupled in (False, True):
+            c = case(void=void, steps=steps)
+            c["evolution"]["stress_coupling"] = coupled
+            evo, outcome = run(c)
+            voltages[void, coupled] = np.array([r.cell_voltage for r in outcome.records])
+            if coupled:
+                shift = evo.cd.interface.shift[evo.nodes]
+                top = evo.comm.allreduce(float(np.max(np.abs(shift), initial=0)), op=MPI.MAX)
+                if not void:
+                    assert top < 1e-12
+                else:
+                    assert top > 1e-6  # V: Ω Δp/F for Δp ~ MPa
+    planar = float(np.max(np.abs(voltages[False, True] / voltages[False, False] - 1)))
+    assert planar < 1e-9
+    assert np.max(np.abs(voltages[True, True][1:] - voltages[True, False][1:])) > 1e-9
+    validation.record("Coupled model stress coupling, planar contact at 2 MPa", "Δp = 0: "
+                      "voltages of the uncoupled run", "closed form", "1e-9",
+                      f"{planar:.0e}", "TINY cell, no void", True)
+
+
+def test_coupled_refusals():
+    """Options the coupled model cannot do are refused with one line naming the field."""
+    from lisse.solver.config.schema import resolve, validate_case
+    from lisse.solver.errors import UserError
+    from lisse.solver.studies.model import check_supported
+
+    def refused(c, kind="evolution"):
+        with pytest.raises(UserError) as info:
+            check_supported(resolve(validate_case(c)), kind)
+        return str(info.value)
+
+    c = case()
+    c["evolution"]["supply"]["vacancy"] = True
+    assert refused(c).startswith("evolution.supply.vacancy: not supported by the coupled")
+    c = case()
+    c["evolution"]["stack_pressure_MPa"] = 0
+    assert refused(c).startswith("evolution.stack_pressure_MPa:")
+    c = case()
+    c["mechanics"] = {"enabled": True, "stack_pressure_MPa": 2}
+    assert refused(c).startswith("mechanics.enabled:")
+    assert refused(case(), "ccd").startswith("evolution.interface_model:")
+    c = copy.deepcopy(TINY) | {"evolution": {"stress_coupling": True, "steps": CYCLE}}
+    assert refused(c).startswith("evolution.stress_coupling:")
+    check_supported(resolve(validate_case(case())), "evolution")
