@@ -55,8 +55,9 @@ class Interrupted(LisseError):
 
 class StopRequests:
     """SIGTERM and SIGINT set ``requested`` instead of ending the process (context manager;
-    the previous handlers come back on exit; PETSc is started first). Only the main thread may install handlers:
-    elsewhere (a Python API call from a thread) the signals keep their own behaviour."""
+    the previous handlers come back on exit; PETSc is started first). Only the main thread
+    may install handlers: elsewhere (a Python API call from a thread) the signals keep their
+    own behaviour."""
 
     SIGNALS = (signal.SIGTERM, signal.SIGINT)
 

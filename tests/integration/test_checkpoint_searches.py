@@ -21,7 +21,12 @@ import lisse
 from lisse.solver.errors import UserError
 from lisse.solver.io.checkpoint import Interrupted, StopRequests
 from tests.helpers import ROOT, run_lisse
-from tests.integration.test_checkpoint import start
+from tests.integration.test_checkpoint import (  # noqa: F401  (reference: a fixture)
+    CASE,
+    assert_same_run,
+    reference,
+    start,
+)
 
 TOL = 1e-10
 # a small plane cell with one void; 12 trials of a few hundred time steps each
@@ -238,3 +243,57 @@ def test_study_stop_between_points_then_resume(tmp_path, monkeypatch):
     a, b = (json.loads((f / "patch_study.json").read_text()) for f in (full, part))
     assert a == b
     assert not (part / "points.json").exists() and not stage.exists()
+
+
+@pytest.mark.slow
+def test_mpi_sweep_groups_sigterm_leaves_cases_pending(tmp_path, reference):  # noqa: F811
+    """SIGTERM to ``mpirun -n 2 lisse sweep`` (two groups, one evolution case each, both in
+    their time loops): exit 3 with one line, no failure recorded, both cases pending with
+    their checkpoints; the same command again completes them, the 25 °C case equal to the
+    uninterrupted run (to 1e-10)."""
+    base = {**CASE, "evolution": {**CASE["evolution"], "checkpoint_every_steps": 0,
+                                  "checkpoint_interval_s": 0.05}}
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(base, sort_keys=False))
+    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump(
+        {"base": "base.yaml", "name": "ck", "grid": {"temperature_C": [25, 40]}}))
+    args = ["sweep", "sweep.yaml", "-o", "sw"]
+    proc = start(args, tmp_path, n=2)
+    cases = tmp_path / "sw" / "cases"
+    deadline = time.monotonic() + 120
+    while len(list(cases.glob(".*.partial/checkpoint.npz"))) < 2:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "no checkpoints in 120 s"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 3, err
+    assert err.strip().splitlines()[-1].startswith("lisse: error: sweep ck interrupted (at t = ")
+    assert not list(cases.glob("*/failure.json")) and not list(cases.glob("[!.]*"))
+    assert len(list(cases.glob(".*.partial/checkpoint.npz"))) == 2
+    again = run_lisse(args, n=2, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "2 done, 0 failed, 0 pending" in again.stdout
+    table = (tmp_path / "sw" / "sweep.csv").read_text().splitlines()
+    case25 = next(line.split(",")[1] for line in table[1:] if ",25" in line)
+    assert_same_run(reference, cases / case25)
+
+
+@pytest.mark.parametrize("script", ["array.sh", "mpi.sh"])
+def test_slurm_templates_ask_for_the_early_sigterm(script):
+    """The SLURM templates ask for SIGTERM to their job steps before the wall time
+    (``#SBATCH --signal=TERM@<s>`` in the header, before the first command) and start lisse
+    with srun (a job step, which that option reaches); docs/reliability.md says why."""
+    import re
+    import subprocess
+
+    path = ROOT / "scripts" / "slurm" / script
+    lines = path.read_text().splitlines()
+    header = lines[: next(k for k, line in enumerate(lines)
+                         if line.strip() and not line.startswith("#"))]
+    seconds = [int(m.group(1)) for line in header
+               if (m := re.fullmatch(r"#SBATCH --signal=TERM@(\d+)", line))]
+    assert len(seconds) == 1 and seconds[0] >= 60
+    assert re.search(r"^srun lisse ", path.read_text(), re.MULTILINE)
+    assert subprocess.run(["bash", "-n", str(path)]).returncode == 0
+    docs = (ROOT / "docs" / "reliability.md").read_text()
+    assert "#SBATCH --signal=TERM@120" in docs and "--signal=B:TERM@120" in docs
