@@ -92,15 +92,16 @@ def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir
     try:
         log.attach(folder)
         progress = Progress("ccd", total=len(cases), comm=comm)
-        for k, (value, params, _) in enumerate(cases):
-            progress.log(f"CCD search{'' if path is None else f' at {path} = {value}'}")
-            with stops:
+        with stops:  # SIGTERM/SIGINT: the trial in flight stops, the search raises
+            for k, (value, params, _) in enumerate(cases):
+                progress.log(f"CCD search{'' if path is None else f' at {path} = {value}'}")
                 result = ccd_search(params, comm, progress, log.case(k))
-            rows.append({"parameter": path, "value": value, "ccd_mA_cm2": result.ccd / 10,
-                         "bracket_mA_cm2": [b / 10 for b in result.bracket],
-                         "precision": params.evolution.ccd.rtol,
-                         "failure_mode": result.failure_mode, "trials": len(result.trials)})
-            progress.advance()
+                rows.append({"parameter": path, "value": value, "ccd_mA_cm2": result.ccd / 10,
+                             "bracket_mA_cm2": [b / 10 for b in result.bracket],
+                             "precision": params.evolution.ccd.rtol,
+                             "failure_mode": result.failure_mode,
+                             "trials": len(result.trials)})
+                progress.advance()
         progress.close()
         folder.write_text("config_resolved.yaml", yaml.safe_dump(cases[0][2], sort_keys=False))
         folder.write_json("run.json", run_record(cases[0][1], argv, comm)
