@@ -152,12 +152,14 @@ def test_ccd_stop_during_a_trial_then_resume(tmp_path, monkeypatch):
     assert not stage.exists()
 
 
-def test_ccd_resume_without_a_log_is_refused(tmp_path):
+def test_ccd_resume_without_a_log_is_refused(tmp_path, monkeypatch, capsys):
+    from lisse.solver.cli import main
+
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "case.yaml").write_text(yaml.safe_dump(CCD_CASE))
     (tmp_path / "done").mkdir()
-    proc = run_lisse(["ccd", "case.yaml", "--resume", "done"], cwd=tmp_path)
-    assert proc.returncode == 2
-    assert proc.stderr.strip() == ("lisse: error: --resume done: no trials.json "
+    assert main(["ccd", "case.yaml", "--resume", "done"]) == 2
+    assert capsys.readouterr().err.strip() == ("lisse: error: --resume done: no trials.json "
                                    "in it or in its staging folder (a CCD search writes one "
                                    "there after every trial)")
 
@@ -167,10 +169,10 @@ def interrupt_ccd(folder: Path, sig: int, n: int = 1):
     once the first trial is logged; returns (exit code, stderr)."""
     (folder / "case.yaml").write_text(yaml.safe_dump(SLOW_CASE))
     proc = start(["ccd", "case.yaml", "-o", "part"], folder, n)
-    log, deadline = folder / ".part.partial" / "trials.json", time.monotonic() + 120
+    log, deadline = folder / ".part.partial" / "trials.json", time.monotonic() + 600
     while True:
         assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "no finished trial in 120 s"
+        assert time.monotonic() < deadline, "no finished trial in 600 s"
         try:
             if logged(log.parent)["cases"][0]:
                 break
@@ -297,3 +299,15 @@ def test_slurm_templates_ask_for_the_early_sigterm(script):
     assert subprocess.run(["bash", "-n", str(path)]).returncode == 0
     docs = (ROOT / "docs" / "reliability.md").read_text()
     assert "#SBATCH --signal=TERM@120" in docs and "--signal=B:TERM@120" in docs
+
+
+def test_study_resume_without_a_log_is_refused(tmp_path, monkeypatch, capsys):
+    from lisse.solver.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "done").mkdir()
+    assert main(["study", str(STUDY), "--resume", "done"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "lisse: error: --resume done: no points.json in it or in its staging folder (a study "
+        "writes one there after every point)")
+    assert not (tmp_path / ".done.partial").exists()
