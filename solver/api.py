@@ -40,7 +40,7 @@ class Result:
     of timeseries.csv as arrays, keyed by their header with units; empty for steady runs),
     ``spectrum`` (the columns of impedance.csv for eis runs), ``tables`` (CSV files by
     name), ``fields`` (ParaView files: ``fields.xdmf``, ``mesh.xdmf``) and ``figures``
-    (PNG files)."""
+    (every figure file: the PNG and the vector formats of ``output.figure_formats``)."""
 
     kind: str
     folder: Path
@@ -61,9 +61,12 @@ class Result:
                 summary = json.loads((folder / name).read_text())
                 break
         series, spectrum = _columns(folder / "timeseries.csv"), _columns(folder / "impedance.csv")
+        from lisse.plotstyle import SUPPORTED_FORMATS
+
+        figures = sorted(p for fmt in SUPPORTED_FORMATS for p in folder.glob(f"*.{fmt}"))
         return cls(kind, folder, summary, series, spectrum,
                    {p.name: p for p in sorted(folder.glob("*.csv"))},
-                   sorted(folder.glob("*.xdmf")), sorted(folder.glob("*.png")))
+                   sorted(folder.glob("*.xdmf")), figures)
 
 
 def _columns(path: Path) -> dict[str, np.ndarray]:
@@ -133,10 +136,12 @@ def _resume_target(folder: Path) -> Path:
 
 def ccd(case: str | Path, overrides: list[str] | tuple = (), vary: str | None = None,
         output: str | Path | None = None, comm=None, overwrite: bool = False,
-        label: str | None = None, resume: str | Path | None = None) -> Result:
+        label: str | None = None, measurements: str | Path | None = None,
+        resume: str | Path | None = None) -> Result:
     """The stripping critical current density of a case file, optionally for each value
     of one config path (``vary="evolution.stack_pressure_MPa=1,2,4"``), into ``output``
-    (default: results/ccd).
+    (default: results/ccd); ``measurements``: a CSV file of measured CCDs drawn beside the
+    simulated ones (``lisse.solver.io.measurements``).
 
     ``resume``: the folder of a search stopped by SIGTERM or SIGINT (its target, or its
     staging folder ``.NAME.partial``); the search goes on from its trial log into
@@ -148,7 +153,8 @@ def ccd(case: str | Path, overrides: list[str] | tuple = (), vary: str | None = 
     if output is None:
         output = "results/ccd" if resume is None else _resume_target(Path(resume))
     out = claim(Path(output), comm, overwrite, label or "output folder")
-    run_ccd_study(str(case), list(overrides), vary, out, comm, argv=sys.argv, resume=resume)
+    run_ccd_study(str(case), list(overrides), vary, out, comm, argv=sys.argv,
+                  measurements=measurements, resume=resume)
     return Result.from_folder(output, "ccd")
 
 

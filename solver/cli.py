@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 from lisse.solver.errors import LisseError, UserError
-from lisse.units import MV_PER_V
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     _overwrite_option(ccd)
     ccd.add_argument("--vary", metavar="PATH=V1,V2,...", help="a config path and its values, "
                      "e.g. evolution.stack_pressure_MPa=0.5,1,3,7 or temperature_C=0,25,60")
+    ccd.add_argument("--measurements", metavar="FILE.csv", help="measured CCDs to draw in "
+                     "ccd.png (with --vary): columns the varied parameter, ccd_mA_cm2, source "
+                     "and any conditions, e.g. temperature_C (docs/outputs.md)")
     ccd.add_argument("--resume", metavar="DIR", help="go on from the trial log of a search "
                      "stopped by SIGTERM or SIGINT (DIR: its output folder); the case and "
                      "--vary must be the same (docs/reliability.md)")
@@ -151,7 +153,7 @@ def _sweep_parsers(sub) -> None:
     sweep.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
     report = sub.add_parser("report", help="one self-contained HTML page (and a Markdown "
                             "summary) of a results folder")
-    report.add_argument("results", help="a results folder (run, evolution, mechanics, ccd, "
+    report.add_argument("results", help="a results folder (run, evolution, mechanics, eis, ccd, "
                         "study or sweep) or a sweep file")
     report.add_argument("-o", "--output", help="report folder (default: RESULTS/report)")
     _overwrite_option(report)
@@ -291,7 +293,10 @@ def _run(args, comm) -> None:
     except Interrupted as exc:
         _interrupted(exc, comm, ["run", args.case, *(f"--set={o}" for o in args.overrides)],
                      args.output or args.resume or _load(args)[1].output.directory)
-    lines = (_evolution_lines if result.kind == "evolution" else _steady_lines)(result.summary)
+    from lisse.solver.io import headlines
+
+    lines = (headlines.evolution_lines if result.kind == "evolution"
+             else headlines.steady_lines)(result.summary)
     _say(comm, "\n".join([f"results: {result.folder.resolve()}", *lines]))
 
 
@@ -307,27 +312,6 @@ def _interrupted(exc, comm, command: list[str], folder) -> None:
     sys.exit(exc.exit_code)
 
 
-def _steady_lines(s: dict) -> list[str]:
-    return [f"  cell voltage            {s['cell_voltage_V'] * MV_PER_V:.4g} mV",
-            f"  current density         {s['current_density_mA_cm2']:.4g} mA/cm²",
-            f"  ASR total               {s['asr_total_ohm_cm2']:.4g} Ω cm²",
-            f"  ASR constriction        {s['asr_constriction_ohm_cm2']:.4g} Ω cm²",
-            f"  contact fraction        {s['contact_fraction']:.4f}",
-            f"  hotspot factor          {s['hotspot_factor']:.4g} at "
-            f"{', '.join(f'{c:.3g}' for c in s['hotspot_location_um'])} µm",
-            f"  Newton iterations       {s['newton_iterations']}"]
-
-
-def _evolution_lines(s: dict) -> list[str]:
-    state = f"FAILED at {s['failure_time_s']:.4g} s: {s['failure_mode']}" if s["failed"] \
-        else "survived the protocol"
-    return [f"  interface               {state}",
-            f"  time                    {s['time_s']:.4g} s in {s['time_steps']} steps",
-            f"  final contact fraction  {s['final_contact_fraction']:.4f}",
-            f"  Li stripped             {s['li_stripped_um']:.4g} µm",
-            f"  Li bookkeeping error    {s['max_mass_balance_error']:.2e}"]
-
-
 def _ccd(args, comm) -> None:
     from lisse.solver import api
     from lisse.solver.io.checkpoint import Interrupted
@@ -335,18 +319,15 @@ def _ccd(args, comm) -> None:
     try:
         result = api.ccd(args.case, args.overrides, args.vary, args.output, comm,
                          overwrite=args.overwrite, label="-o" if args.output else None,
-                         resume=args.resume)
+                         measurements=args.measurements, resume=args.resume)
     except Interrupted as exc:
         vary = [f"--vary={args.vary}"] if args.vary else []
         _interrupted(exc, comm, ["ccd", args.case, *(f"--set={o}" for o in args.overrides),
                                  *vary], args.output or args.resume or "results/ccd")
-    lines = [f"results: {result.folder.resolve()}"]
-    for r in result.summary["results"]:
-        where = "" if r["parameter"] is None else f"{r['parameter']} = {r['value']}: "
-        lines.append(f"  {where}CCD {r['ccd_mA_cm2']:.4g} mA/cm² (limit in "
-                     f"[{r['bracket_mA_cm2'][0]:.4g}, {r['bracket_mA_cm2'][1]:.4g}); "
-                     f"fails by {r['failure_mode']})")
-    _say(comm, "\n".join(lines))
+    from lisse.solver.io import headlines
+
+    _say(comm, "\n".join([f"results: {result.folder.resolve()}",
+                          *headlines.ccd_lines(result.summary["results"])]))
 
 
 def _eis(args, comm) -> None:
@@ -354,14 +335,10 @@ def _eis(args, comm) -> None:
 
     result = api.eis(args.case, args.overrides, args.output, comm, overwrite=args.overwrite,
                      label="-o" if args.output else None)
-    s = result.summary
-    low, high = s["z_low_frequency_ohm_cm2"], s["z_high_frequency_ohm_cm2"]
-    _say(comm, "\n".join([
-        f"results: {result.folder.resolve()}",
-        f"  {s['frequencies']} frequencies, {s['min_frequency_Hz']:.3g}–"
-        f"{s['max_frequency_Hz']:.3g} Hz",
-        f"  Z at {s['min_frequency_Hz']:.3g} Hz        {low[0]:.4g} {low[1]:+.4g}i Ω cm²",
-        f"  Z at {s['max_frequency_Hz']:.3g} Hz        {high[0]:.4g} {high[1]:+.4g}i Ω cm²"]))
+    from lisse.solver.io import headlines
+
+    _say(comm, "\n".join([f"results: {result.folder.resolve()}",
+                          *headlines.eis_lines(result.summary)]))
 
 
 def _study(args, comm) -> None:

@@ -7,18 +7,12 @@
 #SBATCH --output=slurm-%j.out
 set -euo pipefail
 sweep=${1:?usage: sbatch scripts/slurm/collect.sh SWEEP.yaml}
-# Environment: the virtual environment $LISSE_VENV (default: .venv in the submit directory,
-# as `make install` creates it) goes first on PATH. For conda, Spack or an HPC module
-# instead, activate it before sbatch (sbatch passes the submitting environment on) or here
-# (`conda activate lisse`, `spack env activate ...`, `module load ...`): a missing default
-# .venv is then skipped. docs/install.md has the routes.
-venv=${LISSE_VENV:-${SLURM_SUBMIT_DIR:-$PWD}/.venv}
-if [[ -x $venv/bin/lisse ]]; then
-    export VIRTUAL_ENV=$venv PATH=$venv/bin:$PATH
-elif [[ -n ${LISSE_VENV:-} ]]; then
-    echo "LISSE_VENV=$LISSE_VENV: no bin/lisse there" >&2; exit 2
-fi
-command -v lisse >/dev/null || { echo "lisse not found: set LISSE_VENV or activate" \
-    "the environment lisse is installed in" >&2; exit 2; }
+# The environment and the caches: env.sh beside this template (sbatch runs a copy of the
+# template, so env.sh is looked up in $LISSE_HOME/scripts/slurm, default the submit directory,
+# when it is not beside it: submit from the repository root or set LISSE_HOME).
+here=$(dirname "${BASH_SOURCE[0]}")
+[[ -f $here/env.sh ]] || here=${LISSE_HOME:-${SLURM_SUBMIT_DIR:-$PWD}}/scripts/slurm
+# shellcheck source=env.sh
+source "$here/env.sh"
 lisse sweep "$sweep" --collect || true   # exits 1 if some cases failed: report them anyway
 lisse report "$sweep"

@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter
 
 from lisse import plotstyle
-from lisse.units import MV_PER_V, SECONDS_PER_HOUR
+from lisse.units import A_M2_PER_MA_CM2, MV_PER_V, SECONDS_PER_HOUR
 
 # (column of solver.studies.evolution.TIMESERIES_COLUMNS, factor to the plotted unit, label)
 TIMESERIES_PANELS = (
@@ -102,3 +102,55 @@ def ccd_curve(path, values: list[float], ccd: list[float], brackets: list[tuple[
     ax.legend(loc="best")
     ax.set_title("Critical current density")
     plotstyle.save(fig, path, formats)
+
+
+def ccd_trials(path, trials: list[list], values: list[str], key: str | None,
+               formats=plotstyle.FIGURE_FORMATS) -> None:
+    """Every trial of CCD searches: the current density [mA/cm²] of each whole-simulation
+    trial, filled circles where the interface survived, a marker per failure mode where it
+    failed (legend), and the final bracket [highest survived, lowest failed] as a bar.
+
+    ``trials``: per searched case, its ``ccd_search.Trial`` list (A/m²) in search order;
+    ``values``: the value of the varied config ``key`` per case (None: one case, drawn
+    against the trial number)."""
+    fig, ax = plotstyle.subplots(figsize=(7, 4.5))
+    seen: set[str] = set()
+    markers = dict(zip((name for _, name in FAILURE_CLASSES), "XsD^", strict=True))
+    for case, (value, case_trials) in enumerate(zip(values, trials, strict=True)):
+        j = np.array([t.current_density for t in case_trials]) / A_M2_PER_MA_CM2
+        alive = np.array([t.survived for t in case_trials], bool)
+        x = np.arange(1, len(j) + 1.0) if key is None else np.full(len(j), _number(value, case))
+        passed, failed = j[alive], j[~alive]
+        if passed.size and failed.size:  # the bracket the search ended with
+            ax.plot([x[0], x[0]] if key else [0.5, len(j) + 0.5],
+                    [passed.max(), failed.min()], color=plotstyle.GREY, lw=6, alpha=0.4,
+                    solid_capstyle="butt", label=None if "bracket" in seen else "bracket")
+            seen.add("bracket")
+        ax.plot(x[alive], passed, "o", color=plotstyle.OKABE_ITO[0], ms=8, ls="none",
+                label=None if "survived" in seen else "survived")
+        seen.add("survived")
+        for t, xi, ji in zip((t for t in case_trials if not t.survived), x[~alive], failed,
+                             strict=True):
+            mode = failure_class(t.failure_mode)
+            ax.plot(xi, ji, markers.get(mode, "v"), color=plotstyle.OKABE_ITO[1], ms=9,
+                    ls="none", label=None if mode in seen else f"failed: {mode}")
+            seen.add(mode)
+    if key is not None and any(_number(v, -1) == -1 and v != "-1" for v in values):
+        ax.set_xticks(range(len(values)), values)  # values that are not numbers
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(_two_and_five))
+    ax.set_xlabel("trial number [–]" if key is None else plotstyle.key_label(key))
+    ax.set_ylabel("stripping current density [mA/cm²]")
+    ax.grid(True, which="both")
+    ax.legend(loc="best")
+    ax.set_title("CCD search: whole-simulation trials")
+    plotstyle.save(fig, path, formats)
+
+
+def _number(value: str, index: int) -> float:
+    """A varied value as a number for the x axis (its position if it is not one)."""
+    try:
+        return float(value)
+    except ValueError:
+        return float(index)

@@ -1,43 +1,40 @@
-"""Nyquist and Bode plots of an impedance spectrum (matplotlib, Agg)."""
+"""Nyquist and Bode plots of an impedance spectrum (lisse style: ``lisse.plotstyle``)."""
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from lisse import plotstyle
 
 
-def nyquist(path, frequency: np.ndarray, z: np.ndarray) -> None:
+def nyquist(path, frequency: np.ndarray, z: np.ndarray,
+            formats=plotstyle.FIGURE_FORMATS) -> None:
     """−Z″ against Z′ [Ω cm²] on equal axes, with the frequency decades marked."""
-    fig, ax = plt.subplots(figsize=(6.4, 4.8), layout="constrained")
-    ax.plot(z.real, -z.imag, "o-", ms=3, lw=1.5)
+    fig, ax = plotstyle.subplots(figsize=(7, 5))
+    ax.plot(z.real, -z.imag, "o-", ms=4)
     decades = np.arange(np.ceil(np.log10(frequency.min())),
                         np.floor(np.log10(frequency.max())) + 1)
     for d in decades:
         k = int(np.argmin(np.abs(np.log10(frequency) - d)))
-        ax.plot(z.real[k], -z.imag[k], "k^", ms=6)
-        ax.annotate(f"10^{d:g} Hz", (z.real[k], -z.imag[k]), textcoords="offset points",
-                    xytext=(4, 6), fontsize=9)
+        ax.plot(z.real[k], -z.imag[k], "k^", ms=7)
+        ax.annotate(f"$10^{{{d:g}}}$ Hz", (z.real[k], -z.imag[k]), textcoords="offset points",
+                    xytext=(4, 6), fontsize=plotstyle.MIN_FONT_PT)
     ax.set_xlabel("Z′ [Ω cm²]")
     ax.set_ylabel("−Z″ [Ω cm²]")
     ax.set_aspect("equal", adjustable="datalim")
-    ax.grid(alpha=0.3)
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    ax.set_title("Impedance (Nyquist)")
+    plotstyle.save(fig, path, formats)
 
 
-def bode(path, frequency: np.ndarray, z: np.ndarray) -> None:
+def bode(path, frequency: np.ndarray, z: np.ndarray, formats=plotstyle.FIGURE_FORMATS) -> None:
     """|Z| [Ω cm²] and the phase [°] against the frequency [Hz]."""
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.4, 5.2), sharex=True,
-                                      layout="constrained")
-    top.loglog(frequency, np.abs(z), "-", lw=1.5)
+    fig, (top, bottom) = plotstyle.subplots(2, 1, figsize=(7, 6), sharex=True)
+    top.loglog(frequency, np.abs(z), "-")
     top.set_ylabel("|Z| [Ω cm²]")
-    bottom.semilogx(frequency, np.degrees(np.angle(z)), "-", lw=1.5)
+    bottom.semilogx(frequency, np.degrees(np.angle(z)), "-")
     bottom.set_ylabel("phase [°]")
     bottom.set_xlabel("frequency [Hz]")
+    top.set_title("Impedance (Bode)")
     for ax in (top, bottom):
-        ax.grid(alpha=0.3, which="both")
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+        ax.grid(True, which="both")
+    plotstyle.save(fig, path, formats)

@@ -41,24 +41,22 @@ matplotlib.use("Agg")
 
 from lisse.solver.errors import UserError  # noqa: E402
 from lisse.solver.io.report_figures import (  # noqa: E402
-    draw_profile,
-    figure,
     fmt,
     histories_figure,
+    hotspot_figure,
+    metric_figures,
     metric_names,
     number,
+    profile_figure,
     profiles_figure,
     read_csv,
     rounded,
-    save,
-    slug,
     timeseries_figure,
-    versus,
 )
 from lisse.solver.io.report_page import html_page, markdown  # noqa: E402
 from lisse.solver.io.runfolder import read_json  # noqa: E402
 from lisse.solver.io.sweep_table import read_manifest  # noqa: E402
-from lisse.units import A_M2_PER_MA_CM2, column_unit  # noqa: E402
+from lisse.units import column_unit  # noqa: E402
 
 HEADLINE = (  # summary keys shown first, when present
     "current_density_mA_cm2", "cell_voltage_V", "asr_total_ohm_cm2", "asr_constriction_ohm_cm2",
@@ -129,7 +127,8 @@ def report(results: Path, out: Path) -> Path:
 
 
 def folder_kind(results: Path) -> str:
-    """The kind of a results folder: sweep, ccd, study, evolution, mechanics or steady."""
+    """The kind of a results folder: sweep, ccd, study, eis, evolution, mechanics or
+    steady."""
     if (results / "sweep.json").exists():
         return "sweep"
     if (results / "ccd.json").exists():
@@ -137,6 +136,8 @@ def folder_kind(results: Path) -> str:
     if (results / "patch_study.json").exists():
         return "study"
     if (results / "summary.json").exists():
+        if (results / "impedance.csv").exists():
+            return "eis"
         if (results / "timeseries.csv").exists():
             return "evolution"
         if "stack_pressure_MPa" in read_json(results / "summary.json", "run summary"):
@@ -154,6 +155,12 @@ def _headline(results: Path, kind: str) -> list[tuple[str, str, str]]:
         summary = read_json(results / "summary.json", "run summary")
         keys = [k for k in HEADLINE if k in summary and not isinstance(summary[k], dict)]
         return [_quantity(k, summary[k]) for k in keys]
+    if kind == "eis":
+        s = read_json(results / "summary.json", "run summary")
+        return [(f"{part} at {fmt(s[f'{end}_frequency_Hz'])} Hz",
+                 fmt(rounded(s[f"z_{level}_frequency_ohm_cm2"][k])), "ohm*cm^2")
+                for end, level in (("min", "low"), ("max", "high"))
+                for k, part in enumerate(("Z′", "Z″"))]
     if kind == "ccd":
         rows = read_json(results / "ccd.json", "CCD results")["results"]
         return [_quantity("ccd_mA_cm2" if r["parameter"] is None
@@ -186,19 +193,10 @@ def _run(results: Path, out: Path) -> tuple[str, list]:
     blocks: list = [("h", "Summary"), ("table", ["quantity", "value", "unit"], rows)]
     profile = read_csv(results / "interface.csv")
     if profile and len(profile[0]) == 4 and "mean_contact_current_density_A_m2" in summary:
-        fig, ax = figure()  # a 2D interface: x, y, j, contact
-        draw_profile(ax, profile, "local")
-        ax.axhline(
-            summary["mean_contact_current_density_A_m2"] / A_M2_PER_MA_CM2,
-            color="k",
-            ls="--",
-            lw=0.8,
-            label="mean over contact",
-        )
-        ax.legend(fontsize=8)
+        mean = summary["mean_contact_current_density_A_m2"]  # a 2D interface: x, y, j, contact
         blocks += [
             ("h", "Interface current density"),
-            ("img", save(fig, out / "interface_profile.png")),
+            ("img", profile_figure(profile, mean, out)),
         ]
     if kind == "evolution" and not (results / "timeseries.png").exists():
         history = timeseries_figure(results / "timeseries.csv", out)
@@ -209,7 +207,8 @@ def _run(results: Path, out: Path) -> tuple[str, list]:
     if pictures:
         blocks.append(("h", "Pictures of the run"))
         blocks += [("img", p) for p in pictures]
-    return f"{kind.capitalize()} run {results.name}", blocks
+    name = "EIS" if kind == "eis" else kind.capitalize()
+    return f"{name} run {results.name}", blocks
 
 
 # --- a CCD study and a patch study ----------------------------------------------------------
@@ -228,7 +227,7 @@ def _ccd(results: Path, out: Path) -> tuple[str, list]:
     ]
     pictures = sorted(results.glob("*.png"))
     if pictures:
-        blocks.append(("h", "CCD against the varied parameter"))
+        blocks.append(("h", "CCD search: trials, and the CCD against the varied parameter"))
         blocks += [("img", p) for p in pictures]
     return f"CCD study {results.name}", blocks
 
@@ -297,24 +296,9 @@ def _sweep(results: Path, out: Path) -> tuple[str, list]:
     if len(rows) > len(shown):
         blocks.append(("p", f"First {len(shown)} of {len(rows)} cases: all in sweep.csv."))
     out.mkdir(parents=True, exist_ok=True)
-    figures = []
-    numeric = [p for p in params if len({number(r[p]) for r in done} - {None}) > 1]
-    for metric in metrics:
-        for param in numeric:
-            fig, ax = figure()
-            versus(ax, done, param, metric, [p for p in params if p != param])
-            figures.append(save(fig, out / f"{slug(metric)}-vs-{slug(param)}.png"))
+    figures = metric_figures(done, params, metrics, out)
     if "contact_fraction" not in params and len({r.get("contact_fraction") for r in done}) > 1:
-        fig, ax = figure()
-        ax.plot(
-            [r["contact_fraction"] for r in done], [r["hotspot_factor"] for r in done], "o", ms=4
-        )
-        ax.set(
-            xlabel="contact fraction",
-            ylabel="hotspot factor",
-            title="Hotspot factor against contact fraction",
-        )
-        figures.append(save(fig, out / "hotspot_factor-vs-contact_fraction.png"))
+        figures.append(hotspot_figure(done, out))
     if figures:
         blocks += [("h", "Metrics against the varied parameters")]
         blocks += [("img", f) for f in figures]

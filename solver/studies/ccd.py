@@ -17,6 +17,7 @@ from lisse.solver.config.params import Resolved
 from lisse.solver.errors import UserError
 from lisse.solver.io import evolution_plots
 from lisse.solver.io.checkpoint import Interrupted, StopRequests
+from lisse.solver.io.measurements import read_measurements
 from lisse.solver.io.progress import Progress
 from lisse.solver.io.runfolder import RunFolder, run_record
 from lisse.solver.physics.gap_evolution import (
@@ -27,6 +28,7 @@ from lisse.solver.studies.ccd_checkpoint import CaseLog, TrialLog
 from lisse.solver.studies.ccd_search import CcdResult, Trial, find_ccd
 from lisse.solver.studies.evolution import _settings, _with_closure_rate
 from lisse.solver.studies.model import build_model, check_supported
+from lisse.units import A_M2_PER_MA_CM2
 
 
 def ccd_search(params: Resolved, comm, progress: Progress | None = None,
@@ -42,6 +44,8 @@ def ccd_search(params: Resolved, comm, progress: Progress | None = None,
 
     def trial(j: float) -> Trial:
         steps = (ProtocolStep(j, spec.capacity / j, "strip"),)
+        if progress is not None:
+            progress.status(trial=f"{j / A_M2_PER_MA_CM2:.4g} mA/cm²")
         evo = InterfaceEvolution(params, dataclasses.replace(settings, steps=steps),
                                  model.reset(), comm)
         outcome = evo.run(pause=None if log is None else log.pause)
@@ -58,12 +62,15 @@ def ccd_search(params: Resolved, comm, progress: Progress | None = None,
 
 
 def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir, comm,
-                  argv: list[str] | None = None, resume=None) -> list[dict]:
+                  argv: list[str] | None = None, measurements=None,
+                  resume=None) -> list[dict]:
     """The CCD of a case, or of each value of one varied config path ("path=v1,v2,...");
-    writes ccd.csv, ccd.json, ccd_trials.csv and ccd.png into ``outdir``. The trial log in
-    the staging folder (``ccd_checkpoint``) keeps the finished trials; SIGTERM or SIGINT
-    stops the search with ``Interrupted`` (exit code 3) and ``resume`` (the stopped
-    search's folder) goes on from its log to the uninterrupted search's results."""
+    writes ccd.csv, ccd.json, ccd_trials.csv, ccd_trials.png and (with ``vary``) ccd.png
+    into ``outdir``. ``measurements``: a CSV file of measured CCDs drawn in ccd.png
+    (``lisse.solver.io.measurements``). The trial log in the staging folder
+    (``ccd_checkpoint``) keeps the finished trials; SIGTERM or SIGINT stops the search with
+    ``Interrupted`` (exit code 3) and ``resume`` (the stopped search's folder) goes on from
+    its log to the uninterrupted search's results."""
     from lisse.solver.config.schema import load_case, resolve, resolved_dict
 
     path, values = None, [None]
@@ -73,6 +80,12 @@ def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir
         if not path or not values:
             raise UserError(f"--vary '{vary}': expected path=v1,v2,... e.g. "
                             f"evolution.stack_pressure_MPa=0.5,1,3,7")
+    measured = None
+    if measurements is not None:
+        if not path:
+            raise UserError("--measurements: needs --vary (measured CCDs are drawn against "
+                            "the varied parameter)")
+        measured = read_measurements(measurements, path)
     cases = []
     for value in values:  # validate every case before running any
         extra = [f"{path}={value}"] if path else []
@@ -87,7 +100,7 @@ def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir
     if resume is not None:
         log.load(resume)
     folder = RunFolder(outdir, comm)
-    rows = []
+    rows, trials = [], []
     start = time.perf_counter()
     try:
         log.attach(folder)
@@ -102,6 +115,7 @@ def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir
                              "failure_mode": result.failure_mode,
                              "trials": len(result.trials)})
                 progress.advance()
+                trials.append(result.trials)
         progress.close()
         folder.write_text("config_resolved.yaml", yaml.safe_dump(cases[0][2], sort_keys=False))
         folder.write_json("run.json", run_record(cases[0][1], argv, comm)
@@ -112,10 +126,14 @@ def run_ccd_study(case_path: str, overrides: list[str], vary: str | None, outdir
                            *r["bracket_mA_cm2"]] for r in rows])
         folder.write_csv("ccd.csv", [path or "case", "ccd_mA_cm2", "bracket_low_mA_cm2",
                                      "bracket_high_mA_cm2"], table)
+        if comm.rank == 0 and cases[0][1].output.plots:
+            evolution_plots.ccd_trials(folder.path("ccd_trials.png"), trials,
+                                       [str(v) for v in values] if path else ["case"], path,
+                                       formats=cases[0][1].output.figure_formats)
         if path and comm.rank == 0 and cases[0][1].output.plots:
             evolution_plots.ccd_curve(folder.path("ccd.png"), list(table[:, 0]),
                                       list(table[:, 1]), [tuple(t) for t in table[:, 2:]],
-                                      path, [r["failure_mode"] for r in rows],
+                                      path, [r["failure_mode"] for r in rows], measured,
                                       formats=cases[0][1].output.figure_formats)
     except Interrupted:  # the staging folder keeps the trial log
         raise

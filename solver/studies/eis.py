@@ -16,6 +16,7 @@ import yaml
 from lisse.solver.config.params import Resolved
 from lisse.solver.errors import UserError
 from lisse.solver.io import impedance_plots
+from lisse.solver.io.progress import Progress
 from lisse.solver.io.runfolder import RunFolder, run_record
 from lisse.solver.physics.conductivity import as_function, region_field, region_values
 from lisse.solver.physics.impedance import Impedance
@@ -38,7 +39,12 @@ def spectrum(params: Resolved, comm) -> tuple[np.ndarray, np.ndarray, dict]:
     eis = Impedance(model.current, steady, settings.double_layer_capacitance,
                     settings.permittivity, _admittivity(model, settings))
     frequencies = np.array(settings.frequencies)
-    z = np.array([eis.solve(f) for f in frequencies])
+    with Progress("eis frequencies", total=len(frequencies), comm=comm) as progress:
+        z = []
+        for f in frequencies:
+            z.append(eis.solve(f))
+            progress.advance()
+    z = np.array(z)
     info = {"frequencies": len(frequencies), "unknowns": 2 * model.current.ndofs,
             "inner_linear_iterations": eis.iterations,
             "contact_fraction": model.current.contact_area / model.current.interface_area}
@@ -88,8 +94,9 @@ def run_eis(params: Resolved, outdir, comm, resolved_config: dict,
                                 np.degrees(np.angle(z_cm2))])
         folder.write_csv("impedance.csv", COLUMNS, rows)
         if params.output.plots and comm.rank == 0:
-            impedance_plots.nyquist(folder.path("nyquist.png"), frequencies, z_cm2)
-            impedance_plots.bode(folder.path("bode.png"), frequencies, z_cm2)
+            formats = params.output.figure_formats
+            impedance_plots.nyquist(folder.path("nyquist.png"), frequencies, z_cm2, formats)
+            impedance_plots.bode(folder.path("bode.png"), frequencies, z_cm2, formats)
         folder.write_json("summary.json", summary)
     except BaseException:
         folder.discard()

@@ -27,7 +27,7 @@ from lisse.solver.studies.evolution_checkpoint import (
 )
 from lisse.solver.studies.gap_closure import measure_gap_closure
 from lisse.solver.studies.model import Model, build_model
-from lisse.units import A_M2_PER_MA_CM2, UM_PER_M
+from lisse.units import A_M2_PER_MA_CM2, SECONDS_PER_HOUR, UM_PER_M
 
 TIMESERIES_COLUMNS = [  # (header with unit, Record attribute, factor from SI)
     ("time_s", "time", 1.0),
@@ -91,7 +91,8 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
         snapshots, control, outcome, wall_before = [_snapshot(evo, "initial")], None, None, 0.0
         if restart is not None:
             snapshots, control, outcome, wall_before = restore(evo, restart, resume)
-        progress = Progress("evolution", comm=comm)
+        progress = Progress("evolution [h]", comm=comm,
+                            total=sum(s.duration for s in settings.steps) / SECONDS_PER_HOUR)
         profile_times = list(settings.interface_times)
         _passed(profile_times, evo.time)
         fields = None
@@ -104,7 +105,8 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
             fields.write(None, None)
 
         def report(rec, sol, j):
-            progress.status(t_s=f"{rec.time:.4g}", contact=f"{rec.contact_fraction:.3f}")
+            progress.update(rec.time / SECONDS_PER_HOUR, t_s=f"{rec.time:.4g}",
+                            contact=f"{rec.contact_fraction:.3f}")
             if fields is not None:
                 fields.maybe_write(sol, j)
             if _passed(profile_times, evo.time):

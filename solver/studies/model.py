@@ -21,6 +21,7 @@ from lisse.meshes.cache import load_mesh
 from lisse.solver.config.params import Resolved
 from lisse.solver.errors import UserError
 from lisse.solver.fem.domain import Domain, electrolyte_domain
+from lisse.solver.io.progress import Progress
 from lisse.solver.physics.conductivity import ionic_conductivity
 from lisse.solver.physics.current import CurrentDistribution
 from lisse.solver.physics.interface_state import InterfaceState
@@ -121,7 +122,8 @@ class Model:
 def cell_domains(geometry, comm) -> tuple[Any, Domain]:
     """The full-cell mesh of a geometry (built or reused from the cache) and its
     electrolyte domain."""
-    data = load_mesh(geometry, comm)
+    with Progress("meshing", comm=comm):  # a spinner on a terminal, silent in logs
+        data = load_mesh(geometry, comm)
     domain = electrolyte_domain(data.mesh, data.cell_tags, data.facet_tags,
                                 geometry.dimension == "axisymmetric")
     return data, domain

@@ -11,6 +11,7 @@ from dolfinx import fem
 
 from lisse.solver.config.params import Resolved
 from lisse.solver.io import plots
+from lisse.solver.io.progress import Progress
 from lisse.solver.io.runfolder import RunFolder, run_record, write_fields
 from lisse.solver.physics import conductivity as microstructure
 from lisse.solver.physics.current import CurrentSolution
@@ -42,7 +43,8 @@ def run_case(params: Resolved, outdir, comm, resolved_config: dict,
     try:
         start = time.perf_counter()
         model = build_model(params, comm, "steady")
-        sol = solve_model(model)
+        with Progress("solve", comm=comm):
+            sol = solve_model(model)
         summary = observables.summary(sol, params, comm)
         summary.update(model_info(model))
         if model.hold is not None:

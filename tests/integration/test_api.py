@@ -24,7 +24,8 @@ def test_run_from_a_file_and_a_dict_give_the_same_numbers(tmp_path):
     assert from_file.summary["cell_voltage_V"] == from_dict.summary["cell_voltage_V"]
     assert from_file.folder == tmp_path / "a"
     assert (tmp_path / "a" / "summary.json").exists()
-    assert {p.name for p in from_file.figures} >= {"interface_current.png"}
+    assert {p.name for p in from_file.figures} >= {"interface_current.png",
+                                                   "interface_current.pdf"}
     assert "interface.csv" in from_file.tables
 
 

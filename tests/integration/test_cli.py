@@ -169,3 +169,23 @@ def test_bad_input_one_line_error(label, case, extra, code, text, tmp_path):
     assert "Traceback" not in proc.stderr + proc.stdout
     assert sentinel.read_text() == '{"earlier": true}'  # earlier outputs intact
     assert not any(p.name.endswith(".partial") for p in tmp_path.iterdir())
+
+
+def test_ccd_measurements_errors_before_any_work(tmp_path):
+    """--measurements needs --vary and a readable table with the varied parameter; each
+    mistake is one line, exit code 2, before any mesh or solve."""
+    path = write_case(tmp_path, SMALL)
+    csv_file = tmp_path / "m.csv"
+    csv_file.write_text("temperature_C,ccd_mA_cm2,source\n25,1,x\n")
+    cases = [
+        (["--measurements", str(csv_file)], "--measurements: needs --vary"),
+        (["--vary", "evolution.stack_pressure_MPa=1,2", "--measurements", str(csv_file)],
+         "no column stack_pressure_MPa"),
+        (["--vary", "temperature_C=25,60", "--measurements", str(tmp_path / "none.csv")],
+         "cannot read it"),
+    ]
+    for extra, message in cases:
+        proc = run_lisse(["ccd", str(path), "-o", str(tmp_path / "out"), *extra])
+        lines = proc.stderr.strip().splitlines()
+        assert proc.returncode == 2 and len(lines) == 1 and message in lines[0], proc.stderr
+        assert not (tmp_path / "out").exists()

@@ -236,6 +236,28 @@ def test_slurm_templates_name_a_missing_environment(tmp_path):
         assert code == 2 and "lisse not found: set LISSE_VENV" in err, (script, err)
 
 
+def test_slurm_templates_share_one_environment_file(tmp_path):
+    """The set-up lives in scripts/slurm/env.sh only; a copy of a template elsewhere (as
+    sbatch runs it, from its spool folder) finds env.sh through LISSE_HOME."""
+    slurm = ROOT / "scripts" / "slurm"
+    for script in ("array.sh", "mpi.sh", "collect.sh"):
+        text = (slurm / script).read_text()
+        assert 'source "$here/env.sh"' in text, script
+        for setup in ("LISSE_CACHE_DIR=", "XDG_CACHE_HOME=", "VIRTUAL_ENV=", "command -v lisse"):
+            assert setup not in text, (script, setup)
+    env, submit = fake_scheduler(tmp_path)
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    (spool / "array.sh").write_text((slurm / "array.sh").read_text())
+    proc = subprocess.run(["bash", str(spool / "array.sh"), "S.yaml"], capture_output=True,
+                          text=True, timeout=60, cwd=tmp_path,
+                          env={**env, "LISSE_HOME": str(ROOT)})
+    seen = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
+    assert proc.returncode == 0, proc.stderr
+    assert seen["lisse"] == str(submit / ".venv" / "bin" / "lisse")
+    assert seen["LISSE_CACHE_DIR"] == str(tmp_path / "node" / "lisse-someone" / "meshes")
+
+
 def test_dolfinx_jit_cache_follows_xdg_cache_home(tmp_path):
     """The templates move the JIT cache with XDG_CACHE_HOME: DOLFINx must still honour it."""
     code = ("import lisse, dolfinx.jit; print(dolfinx.jit.get_options()['cache_dir'])")

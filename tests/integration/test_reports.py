@@ -34,6 +34,8 @@ EVOLUTION = {"supply": {"creep": False, "vacancy": True},
              "steps": [{"current_density_mA_cm2": 0.5, "duration_h": 0.002}]}
 CCD = {"supply": {"creep": False, "vacancy": True},
        "ccd": {"capacity_mAh_cm2": 0.05, "start_mA_cm2": 0.5, "max_mA_cm2": 1000, "rtol": 0.9}}
+IMPEDANCE = {"double_layer_capacitance_uF_cm2": 10, "min_frequency_Hz": 1,
+             "max_frequency_Hz": 1000, "points_per_decade": 1}
 MECHANICS = {"enabled": True, "stack_pressure_MPa": 1.0, "duration_s": 1.0, "time_steps": 1,
              "element_degree": 1}
 STUDY = [  # the patch study on a 5a cell, two patch sizes, one creep exponent
@@ -56,7 +58,13 @@ def _make(kind: str, tmp: Path) -> Path:
     elif kind == "ccd":
         path = tmp / "ccd.yaml"
         path.write_text(yaml.safe_dump(case | {"evolution": CCD}))
-        lisse.ccd(path, vary="evolution.stack_pressure_MPa=0,2", output=out)
+        measured = tmp / "measured.csv"
+        measured.write_text("stack_pressure_MPa,temperature_C,ccd_mA_cm2,source\n"
+                            "2,25,0.8,a measured cell\n")
+        lisse.ccd(path, vary="evolution.stack_pressure_MPa=0,2", output=out,
+                  measurements=measured)
+    elif kind == "eis":
+        lisse.eis(case | {"impedance": IMPEDANCE}, output=out)
     elif kind == "study":
         lisse.study(ROOT / "configs" / "studies" / "debonded_patch.yaml", STUDY, output=out)
     else:
@@ -84,11 +92,11 @@ class _Page(HTMLParser):
         self.text.append(data)
 
 
-KINDS = ["steady", "evolution", "mechanics", "ccd", "study", "sweep"]
+KINDS = ["steady", "evolution", "mechanics", "eis", "ccd", "study", "sweep"]
 
 
-@pytest.mark.parametrize("kind", [  # ccd, study and sweep run several solves: slow
-    pytest.param(k, marks=[pytest.mark.slow] if k in ("ccd", "study", "sweep") else [])
+@pytest.mark.parametrize("kind", [  # eis, ccd, study and sweep run several solves: slow
+    pytest.param(k, marks=[pytest.mark.slow] if k in ("eis", "ccd", "study", "sweep") else [])
     for k in KINDS])
 def test_report_is_one_self_contained_page(kind, tmp_path):
     results = _make(kind, tmp_path)
@@ -116,6 +124,13 @@ def test_report_is_one_self_contained_page(kind, tmp_path):
     assert shlex.join(record["command"]) in text
     assert "wall time" in text and "not recorded" not in text
     assert "@media print" in text and "max-width: 100%" in text and "overflow-x: auto" in text
+    if kind == "eis":  # the spectrum's headline and figures
+        assert "Z′ at 1 Hz" in text and "Z″ at 1000 Hz" in text
+        assert len(images) == 2  # Nyquist and Bode
+    if kind == "ccd":  # the trials, the curve with the measurement; PNG and PDF of each
+        figures = {p.name for p in lisse.Result.from_folder(results, "ccd").figures}
+        assert figures == {"ccd.png", "ccd.pdf", "ccd_trials.png", "ccd_trials.pdf"}
+        assert "CCD search: trials" in text
     if kind == "sweep":  # the table of the cases, and the HDF5 table with units
         assert text.count("done") >= 2
         with h5py.File(results / "sweep.h5") as h5:

@@ -20,6 +20,7 @@ import pytest
 
 from lisse import plotstyle
 from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS
+from lisse.solver.io import report_figures
 from lisse.units import split_key
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,10 +55,19 @@ FIGURES = {
         "gap (solid) and pore content (dashed) along the interface at the profile times",
     ),
     "ccd.png": (
-        "`lisse ccd --vary`",
+        "`lisse ccd --vary` (`--measurements FILE.csv`)",
         "stripping CCD against the varied parameter: bracket to the first failing current as "
-        "error bar, failure mode as marker, measured values as stars (`ccd_curve(..., "
-        "measurements=)`)",
+        "error bar, failure mode as marker, measured values (with their source and "
+        "conditions) as stars",
+    ),
+    "ccd_trials.png": (
+        "`lisse ccd --vary`",
+        "every whole-simulation trial of the searches: survived (circles), failed (a marker "
+        "per failure mode), the final bracket as a grey bar",
+    ),
+    "ccd_trials_single.png": (
+        "`lisse ccd` (one case; written as ccd_trials.png)",
+        "the trials of one search in their order (bracketing, then bisection)",
     ),
     "contact_pressure.png": (
         "`lisse run` with `mechanics`",
@@ -86,6 +96,40 @@ FIGURES = {
         "`lisse study` (debonded patch)",
         "centre velocity ratio R against ā per contact condition and creep exponent; R < 0: "
         "the patch opens",
+    ),
+    "nyquist.png": (
+        "`lisse eis`",
+        "Nyquist plot, −Z″ against Z′ on equal axes, frequency decades marked",
+    ),
+    "bode.png": ("`lisse eis`", "|Z| and phase against frequency"),
+    "report/interface_profile.png": (
+        "`lisse report` (run)",
+        "interface current density with the mean over the contact",
+    ),
+    "report/timeseries.png": (
+        "`lisse report` (evolution folder without timeseries.png)",
+        "cell voltage and contact fraction against time",
+    ),
+    "report/cell_voltage_V-vs-protocol_current_density_mA_cm2.png": (
+        "`lisse report` (sweep)",
+        "each headline metric against each varied parameter, a line per combination of the "
+        "others (here: cell voltage against current density)",
+    ),
+    "report/cell_voltage_V-vs-temperature_C.png": (
+        "`lisse report` (sweep)",
+        "as above, against the second varied parameter (temperature)",
+    ),
+    "report/hotspot_factor-vs-contact_fraction.png": (
+        "`lisse report` (sweep)",
+        "hotspot factor against contact fraction of the finished cases",
+    ),
+    "report/interface_profiles.png": (
+        "`lisse report` (sweep of 2D cases)",
+        "interface current density of the first cases",
+    ),
+    "report/contact_fraction-vs-time.png": (
+        "`lisse report` (sweep with a protocol)",
+        "contact fraction against time of the first cases",
     ),
 }
 
@@ -129,7 +173,13 @@ def _draw_all(out: Path) -> dict[str, tuple[str, str]]:
     """Draw every figure into ``out``; returns file name → (the command writing it, what it
     shows)."""
     from lisse.meshes.picture import mesh_picture
-    from lisse.solver.io import evolution_plots, mechanics_plots, plots
+    from lisse.solver.io import (
+        evolution_plots,
+        impedance_plots,
+        mechanics_plots,
+        plots,
+    )
+    from lisse.solver.io.measurements import read_measurements
     from lisse.solver.studies.patch import centre_velocity, flux_concentration
 
     j = np.where(CONTACT, 20.0 + 5e6 * np.abs(X - 25e-6), 0.0)  # A/m²
@@ -157,7 +207,10 @@ def _draw_all(out: Path) -> dict[str, tuple[str, str]]:
         [(0.2, 0.25), (0.4, 0.45), (1.1, 1.2), (2.0, 2.2)], "evolution.stack_pressure_MPa",
         ["contact fraction 0.08 fell below 0.1", "contact fraction 0.09 fell below 0.1",
          "cell voltage 1.2 V beyond the 1 V cut-off", "void growth ran away"],
-        measurements=[(3.0, 1.0, "Kasemchainan 2019"), (7.0, 2.4, "own cell")])
+        measurements=read_measurements(_measurements(out), "evolution.stack_pressure_MPa"))
+    evolution_plots.ccd_trials(out / "ccd_trials.png", [TRIALS, TRIALS[:3] + TRIALS[4:]],
+                               ["1", "3"], "evolution.stack_pressure_MPa")
+    evolution_plots.ccd_trials(out / "ccd_trials_single.png", [TRIALS], ["case"], None)
 
     pressure = np.column_stack([X * 1e6, ~CONTACT, 0.2 * ~CONTACT, 1 + CONTACT * 2.0])
     mechanics_plots.interface_pressure(out / "contact_pressure.png", pressure, 2, 1.0)
@@ -173,7 +226,54 @@ def _draw_all(out: Path) -> dict[str, tuple[str, str]]:
                for a in (0.1, 1, 10) for c in ("bonded", "sliding") for n in (1, 6.67)]
     flux_concentration(out / "flux_concentration.png", results)
     centre_velocity(out / "centre_velocity.png", results)
+
+    f = np.logspace(-1, 6, 29)
+    z = 20 + 50 / (1 + 2j * np.pi * f * 50 * 1e-4)  # Ω cm²: R_b + R_ct ‖ C_dl
+    impedance_plots.nyquist(out / "nyquist.png", f, z)
+    impedance_plots.bode(out / "bode.png", f, z)
+    _report_figures(out / "report")
     return FIGURES
+
+
+TRIALS = [SimpleNamespace(current_density=j * 10.0, survived=ok, failure_mode=mode)
+          for j, ok, mode in ((0.5, True, ""), (1.0, True, ""),
+                              (2.0, False, "contact fraction 0.08 fell below 0.1"),
+                              (1.5, False, "cell voltage 1.2 V beyond the 1 V cut-off"),
+                              (1.25, True, ""))]  # A/m² (10 A/m² = 1 mA/cm²)
+
+
+def _measurements(out: Path) -> Path:
+    path = out / "measured.csv"
+    path.write_text("stack_pressure_MPa,temperature_C,ccd_mA_cm2,source\n"
+                    "3,25,1.0,Kasemchainan 2019\n7,25,2.4,own cell\n")
+    return path
+
+
+def _report_figures(out: Path) -> None:
+    """The figures ``lisse report`` draws itself, from small synthetic folders."""
+    out.mkdir()
+    table = [[x * 1e6, 0.0, 10 + 1e6 * x, float(c)] for x, c in zip(X, CONTACT, strict=True)]
+    report_figures.profile_figure(table, 15.0, out)
+    series = out / "series.csv"
+    series.write_text("time_s,cell_voltage_V,contact_fraction\n0,0.010,0.9\n3600,0.012,0.8\n"
+                      "7200,0.015,0.7\n")
+    report_figures.timeseries_figure(series, out)
+    key = "protocol.current_density_mA_cm2"
+    rows = [{key: j, "temperature_C": t, "cell_voltage_V": 0.01 * j * (1 + t / 100),
+             "contact_fraction": 0.5 + 0.1 * k, "hotspot_factor": 2 - 0.1 * k,
+             "case_id": f"c{k}"}
+            for k, (j, t) in enumerate((j, t) for j in (0.5, 1, 2) for t in (25, 60))]
+    report_figures.metric_figures(rows, [key, "temperature_C"], ["cell_voltage_V"], out)
+    report_figures.hotspot_figure(rows, out)
+    for r in rows:
+        case = out / "results" / "cases" / r["case_id"]
+        case.mkdir(parents=True)
+        (case / "interface.csv").write_text(
+            "x_um,y_um,current_density_A_m2,contact\n"
+            + "".join(f"{x:g},0,{10 * r[key] * (1 + x / 50):g},{int(c)}\n" for x, _, _, c in table))
+        (case / "timeseries.csv").write_text(series.read_text())
+    report_figures.profiles_figure(out / "results", rows, [key, "temperature_C"], out)
+    report_figures.histories_figure(out / "results", rows, [key, "temperature_C"], out)
 
 
 @pytest.fixture(scope="module")
@@ -206,8 +306,8 @@ def _is_colorbar(ax) -> bool:
 
 
 def test_every_label_is_physical_with_unit(drawn):
-    _, shown, saved = drawn
-    assert sorted(files[0].name for _, files in saved) == sorted(shown)
+    out, shown, saved = drawn
+    assert sorted(files[0].relative_to(out).as_posix() for _, files in saved) == sorted(shown)
     for fig, files in saved:
         fig.canvas.draw()
         for label in _labels(fig):
@@ -247,6 +347,21 @@ def test_stress_has_one_colour_scale_per_material(drawn):
     assert limits == [0.8, 50.0]  # each material clipped at its own 99.5th percentile, MPa
 
 
+def test_pictures_of_the_cell_are_to_scale_in_um(drawn):
+    """Interface, field and mesh pictures: voids and contact drawn to scale (equal aspect,
+    both axes in µm)."""
+    _, _, saved = drawn
+    maps = {"interface_current_3d.png", "current_field.png", "stress_field.png", "mesh.png"}
+    for fig, files in saved:
+        if files[0].name not in maps:
+            continue
+        (ax,) = [a for a in fig.axes if not _is_colorbar(a)]
+        assert ax.get_aspect() == 1.0, files[0].name
+        assert ax.get_xlabel().endswith("[µm]") and ax.get_ylabel().endswith("[µm]")
+        maps.discard(files[0].name)
+    assert not maps
+
+
 def test_ccd_legend_has_failure_modes_and_measurements(drawn):
     _, _, saved = drawn
     fig = next(f for f, files in saved if files[0].name == "ccd.png")
@@ -254,8 +369,35 @@ def test_ccd_legend_has_failure_modes_and_measurements(drawn):
     assert "fails by: contact loss" in legend
     assert "fails by: voltage cut-off" in legend
     assert "fails by: void growth" in legend
-    assert "measured: Kasemchainan 2019" in legend
+    assert "measured: Kasemchainan 2019 (temperature 25 °C)" in legend  # from the CSV file
     assert fig.axes[0].get_xlabel() == "stack pressure [MPa]"
+
+
+def test_ccd_trials_show_passed_failed_modes_and_bracket(drawn):
+    _, _, saved = drawn
+    figs = {files[0].name: f for f, files in saved}
+    legend = [t.get_text() for t in figs["ccd_trials.png"].axes[0].get_legend().get_texts()]
+    assert legend == ["bracket", "survived", "failed: contact loss", "failed: voltage cut-off"]
+    ax = figs["ccd_trials_single.png"].axes[0]
+    assert ax.get_xlabel() == "trial number [–]"
+    # the bracket of the single search: highest survived 1.25, lowest failed 1.5 mA/cm²
+    bar = next(line for line in ax.get_lines() if line.get_label() == "bracket")
+    assert list(bar.get_ydata()) == [1.25, 1.5]
+
+
+def test_measurements_file_errors(tmp_path):
+    from lisse.solver.errors import UserError
+    from lisse.solver.io.measurements import read_measurements
+
+    path = tmp_path / "m.csv"
+    path.write_text("pressure,ccd_mA_cm2\n3,1\n")
+    with pytest.raises(UserError, match="no column stack_pressure_MPa, source"):
+        read_measurements(path, "evolution.stack_pressure_MPa")
+    path.write_text("evolution.stack_pressure_MPa,ccd_mA_cm2,source\n3,-1,x\n")
+    with pytest.raises(UserError, match="line 2: ccd_mA_cm2 = -1.0: must be positive"):
+        read_measurements(path, "evolution.stack_pressure_MPa")
+    with pytest.raises(UserError, match="cannot read it"):
+        read_measurements(tmp_path / "none.csv", "temperature_C")
 
 
 @pytest.mark.parametrize(
@@ -291,6 +433,7 @@ def _thumbnails(out: Path, shown: dict[str, tuple[str, str]]) -> None:
     for name, (command, what) in shown.items():
         with Image.open(out / name) as image:
             image.thumbnail((image.width * 0.3, image.height * 0.3))
+            (docs / name).parent.mkdir(exist_ok=True)
             image.save(docs / name, optimize=True)
         rows.append(f"| ![{name}](figures/{name}) | `{name}` | {command} | {what} |")
     path = ROOT / "docs" / "figures.md"

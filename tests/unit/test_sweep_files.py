@@ -150,12 +150,7 @@ class _Rank:
         self.rank = rank
 
 
-class _Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_progress_plain_lines_live_line_and_rank():
+def test_progress_plain_lines_and_rank():
     log = io.StringIO()
     progress = Progress("sweep", total=3, stream=log, log_interval=0.0)
     progress.status(case="0 abc", newton=2)
@@ -167,15 +162,6 @@ def test_progress_plain_lines_live_line_and_rank():
     assert lines[1] == "sweep: case 0 done"
     assert lines[2].startswith("sweep  2/3  ")
     assert "\r" not in log.getvalue()
-
-    tty = _Terminal()
-    live = Progress("run", total=10, stream=tty, refresh=0.0)
-    live.status(step="4/10", newton=3)
-    live.log("checkpoint written")
-    live.close()
-    text = tty.getvalue()
-    assert text.startswith("\rrun  0/10  ") and "step 4/10  newton 3" in text
-    assert "checkpoint written\n" in text and text.endswith("\n")
 
     quiet = io.StringIO()
     other = Progress("run", total=2, comm=_Rank(1), stream=quiet)
