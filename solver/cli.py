@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     ccd.add_argument("--measurements", metavar="FILE.csv", help="measured CCDs to draw in "
                      "ccd.png (with --vary): columns the varied parameter, ccd_mA_cm2, source "
                      "and any conditions, e.g. temperature_C (docs/outputs.md)")
+    ccd.add_argument("--resume", metavar="DIR", help="go on from the trial log of a search "
+                     "stopped by SIGTERM or SIGINT (DIR: its output folder); the case and "
+                     "--vary must be the same (docs/reliability.md)")
     _sweep_parsers(sub)
     study = sub.add_parser("study", help="run a study file (the debonded-patch study, "
                            "docs/patch_study.md) and write its tables and plots")
@@ -78,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     study.add_argument("--set", dest="overrides", action="append", default=[],
                        metavar="PATH=VALUE", help="override a study value, e.g. "
                        "sweep.abar=[1,10] (repeatable)")
+    study.add_argument("--resume", metavar="DIR", help="go on from the points finished by a "
+                       "study stopped by SIGTERM or SIGINT (DIR: its output folder); the "
+                       "study must be the same (docs/reliability.md)")
     return parser
 
 
@@ -284,16 +290,9 @@ def _run(args, comm) -> None:
         result = api.run(args.case, args.overrides, args.output, comm,
                          overwrite=args.overwrite, label="-o" if args.output else None,
                          resume=args.resume)
-    except Interrupted as exc:  # resumable: say how, exit 3
-        folder = args.output or args.resume or _load(args)[1].output.directory
-        again = ["lisse", "run", args.case, *(f"--set={o}" for o in args.overrides),
-                 "--resume", str(folder)]
-        if comm.rank == 0:
-            import shlex
-
-            print(f"lisse: interrupted at t = {exc.time:.6g} s; resume with: "
-                  f"{shlex.join(again)}", file=sys.stderr, flush=True)
-        sys.exit(exc.exit_code)
+    except Interrupted as exc:
+        _interrupted(exc, comm, ["run", args.case, *(f"--set={o}" for o in args.overrides)],
+                     args.output or args.resume or _load(args)[1].output.directory)
     from lisse.solver.io import headlines
 
     lines = (headlines.evolution_lines if result.kind == "evolution"
@@ -301,12 +300,30 @@ def _run(args, comm) -> None:
     _say(comm, "\n".join([f"results: {result.folder.resolve()}", *lines]))
 
 
+def _interrupted(exc, comm, command: list[str], folder) -> None:
+    """A run, search or study stopped with a checkpoint (``Interrupted``): one line with
+    the command that resumes it, exit code 3."""
+    if comm.rank == 0:
+        import shlex
+
+        again = ["lisse", *command, "--resume", str(folder)]
+        print(f"lisse: interrupted {exc.what}; resume with: {shlex.join(again)}",
+              file=sys.stderr, flush=True)
+    sys.exit(exc.exit_code)
+
+
 def _ccd(args, comm) -> None:
     from lisse.solver import api
+    from lisse.solver.io.checkpoint import Interrupted
 
-    result = api.ccd(args.case, args.overrides, args.vary, args.output or "results/ccd", comm,
-                     overwrite=args.overwrite, label="-o" if args.output else None,
-                     measurements=args.measurements)
+    try:
+        result = api.ccd(args.case, args.overrides, args.vary, args.output, comm,
+                         overwrite=args.overwrite, label="-o" if args.output else None,
+                         measurements=args.measurements, resume=args.resume)
+    except Interrupted as exc:
+        vary = [f"--vary={args.vary}"] if args.vary else []
+        _interrupted(exc, comm, ["ccd", args.case, *(f"--set={o}" for o in args.overrides),
+                                 *vary], args.output or args.resume or "results/ccd")
     from lisse.solver.io import headlines
 
     _say(comm, "\n".join([f"results: {result.folder.resolve()}",
@@ -325,12 +342,25 @@ def _eis(args, comm) -> None:
 
 
 def _study(args, comm) -> None:
+    from lisse.solver.io.checkpoint import Interrupted
     from lisse.solver.studies.patch import load_study, run_study, summary_lines
 
     spec = load_study(args.study, args.overrides)
-    out = _claim(args, Path(args.output or spec.output.directory), comm)
-    results = run_study(spec, out, comm, argv=sys.argv)
+    target = args.output or (args.resume and _resume_target(args.resume)) \
+        or spec.output.directory
+    out = _claim(args, Path(target), comm)
+    try:
+        results = run_study(spec, out, comm, argv=sys.argv, resume=args.resume)
+    except Interrupted as exc:
+        _interrupted(exc, comm, ["study", args.study, *(f"--set={o}" for o in args.overrides)],
+                     args.output or args.resume or spec.output.directory)
     _say(comm, "\n".join(summary_lines(results, out)))
+
+
+def _resume_target(folder: str) -> str:
+    from lisse.solver.api import _resume_target
+
+    return str(_resume_target(Path(folder)))
 
 
 def _sweep(args, comm) -> None:
