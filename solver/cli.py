@@ -44,25 +44,21 @@ def _parser() -> argparse.ArgumentParser:
                             "file (for editors)")
     schema.add_argument("--kind", choices=("case", "sweep", "study"), default="case")
     mesh = case_command("mesh", "build the mesh of a case and write it with a picture")
-    mesh.add_argument("-o", "--output", help="output folder (default: the case's "
+    _output_options(mesh, "output folder (default: the case's "
                       "output.directory)")
-    _overwrite_option(mesh)
     run = case_command("run", "solve a case and write its results folder")
-    run.add_argument("-o", "--output", help="output folder (default: the case's "
+    _output_options(run, "output folder (default: the case's "
                      "output.directory)")
-    _overwrite_option(run)
     run.add_argument("--resume", metavar="DIR", help="go on from the checkpoint of an "
                      "evolution run stopped by SIGTERM or SIGINT (DIR: its output folder); "
                      "the case must be the same (docs/reliability.md)")
     eis = case_command("eis", "impedance spectrum of a case about its steady state (its "
                        "impedance section)")
-    eis.add_argument("-o", "--output", help="output folder (default: the case's "
+    _output_options(eis, "output folder (default: the case's "
                      "output.directory)")
-    _overwrite_option(eis)
     ccd = case_command("ccd", "find the stripping critical current density (bisection on "
                        "whole simulations), optionally against one varied parameter")
-    ccd.add_argument("-o", "--output", help="output folder (default: results/ccd)")
-    _overwrite_option(ccd)
+    _output_options(ccd, "output folder (default: results/ccd)")
     ccd.add_argument("--vary", metavar="PATH=V1,V2,...", help="a config path and its values, "
                      "e.g. evolution.stack_pressure_MPa=0.5,1,3,7 or temperature_C=0,25,60")
     ccd.add_argument("--measurements", metavar="FILE.csv", help="measured CCDs to draw in "
@@ -75,9 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     study = sub.add_parser("study", help="run a study file (the debonded-patch study, "
                            "docs/patch_study.md) and write its tables and plots")
     study.add_argument("study", help="study file (YAML)")
-    study.add_argument("-o", "--output", help="output folder (default: the study's "
+    _output_options(study, "output folder (default: the study's "
                        "output.directory)")
-    _overwrite_option(study)
     study.add_argument("--set", dest="overrides", action="append", default=[],
                        metavar="PATH=VALUE", help="override a study value, e.g. "
                        "sweep.abar=[1,10] (repeatable)")
@@ -136,9 +131,8 @@ def _sweep_parsers(sub) -> None:
     sweep = sub.add_parser("sweep", help="run a parameter sweep: locally, under mpirun or as "
                            "one job-array task")
     sweep.add_argument("sweep", help="sweep file (YAML)")
-    sweep.add_argument("-o", "--output", help="sweep results folder (default: the sweep "
+    _output_options(sweep, "sweep results folder (default: the sweep "
                        "file's output, else results/sweeps/<name>)")
-    _overwrite_option(sweep)
     sweep.add_argument("--ranks-per-case", type=int, default=1, metavar="K",
                        help="under mpirun: MPI ranks per case (groups of K ranks)")
     sweep.add_argument("--jobs", type=int, metavar="N", help="local worker processes "
@@ -155,11 +149,12 @@ def _sweep_parsers(sub) -> None:
                             "summary) of a results folder")
     report.add_argument("results", help="a results folder (run, evolution, mechanics, eis, ccd, "
                         "study or sweep) or a sweep file")
-    report.add_argument("-o", "--output", help="report folder (default: RESULTS/report)")
-    _overwrite_option(report)
+    _output_options(report, "report folder (default: RESULTS/report)")
 
 
-def _overwrite_option(p: argparse.ArgumentParser) -> None:
+def _output_options(p: argparse.ArgumentParser, help_: str) -> None:
+    """``-o/--output`` and ``--overwrite`` (the output-folder rule, docs/reliability.md)."""
+    p.add_argument("-o", "--output", help=help_)
     p.add_argument("--overwrite", action="store_true", help="replace the output folder even "
                    "if lisse did not write it (never /, ~, . or a parent of .)")
 

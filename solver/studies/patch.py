@@ -218,6 +218,7 @@ def run_study(spec: StudySpec, outdir, comm, argv=None, resume=None) -> list:
     SIGINT stops the study after the point in flight (``Interrupted``, exit code 3) and
     ``resume`` (the stopped study's folder) goes on from the logged points."""
     from lisse.solver.io.checkpoint import Interrupted, StopRequests
+    from lisse.solver.io.progress import Progress
     from lisse.solver.io.runfolder import RunFolder, versions
     from lisse.solver.physics.patch_flow import patch_cases
     from lisse.solver.studies.patch_checkpoint import PointLog
@@ -232,6 +233,13 @@ def run_study(spec: StudySpec, outdir, comm, argv=None, resume=None) -> list:
         log.attach(folder)
         start = time.perf_counter()
         cell = spec.cell_model()
+        progress = Progress("study points (contact, ā)", total=log.total, comm=comm)
+        progress.advance(len(log.done))
+
+        def after(contact: str, abar: float, results: list) -> None:
+            progress.advance(message=f"contact {contact}, ā = {abar:g}")
+            log.after(contact, abar, results)
+
         with stops:
             results = patch_cases(
                 cell,
@@ -245,8 +253,9 @@ def run_study(spec: StudySpec, outdir, comm, argv=None, resume=None) -> list:
                 continuation_factor=spec.numerics.continuation_factor,
                 max_newton_iterations=spec.numerics.max_newton_iterations,
                 done=log.done,
-                after=log.after,
+                after=after,
             )
+        progress.close()
         wall = time.perf_counter() - start
         folder.write_text("config_resolved.yaml", yaml.safe_dump(config, sort_keys=False))
         folder.write_json(
