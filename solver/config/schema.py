@@ -25,6 +25,7 @@ from lisse.solver.config.base import Integer, Number, _fail, _section, _Strict, 
 from lisse.solver.config.evolution import EvolutionSpec
 from lisse.solver.config.geometry_schema import GeometrySpec, MeshSpec, RandomVoidsSpec, VoidSpec
 from lisse.solver.config.impedance_schema import ImpedanceSpec
+from lisse.solver.config.interphase_schema import InterphaseSpec
 from lisse.solver.config.messages import _describe, _got, validation_message
 from lisse.solver.config.physics_schema import (
     CounterSpec,
@@ -76,6 +77,7 @@ class Case(_Strict):
     evolution: EvolutionSpec | None = None  # time-dependent interface runs, CCD
     mechanics: MechanicsSpec = _section()
     impedance: ImpedanceSpec | None = None  # small-signal spectrum (lisse eis)
+    interphase: InterphaseSpec | None = None  # a growing SEI on the Li contact
     electronic_leakage: LeakageSpec = Field(default_factory=lambda: LeakageSpec(enabled=False))
 
     _plain_name = field_validator("name")(plain_name)
@@ -117,6 +119,9 @@ class Case(_Strict):
                 and self.interface.kinetics == "primary"):
             _fail("needs butler_volmer or linear interface kinetics (got primary)",
                   "mechanics.stress_coupling")
+        if self.interphase is not None and self.interface.kinetics == "primary":
+            _fail("needs butler_volmer or linear interface kinetics (got primary)",
+                  "interphase")
         return self
 
     def _fill_microstructure(self, ms: MicrostructureSpec) -> None:

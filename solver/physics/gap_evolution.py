@@ -28,7 +28,9 @@ Plating (j < 0) deposits Li at the contact: δ decreases and the Li is pushed ba
 Li bookkeeping (validation E5): the Li removed, (Ω/F)∫j dt, equals the growth of the void
 and pore volume plus the recession of the current collector (body translation U, volume
 carried off by vacancies and volume brought in by creep); every record reports the relative
-mismatch.
+mismatch. With an ``interphase`` (``solver.physics.interphase``, validation I1) a film grows
+on the touching nodes each step and binds Li, reported apart as the Li-metal thickness
+Ω c_Li V_f it consumed (the film fills the space it consumed, so no gap opens).
 
 The time step adapts so that no gap or pore content changes by more than
 ``max_gap_increment`` in a step.
@@ -47,6 +49,7 @@ from lisse.meshes.voids import interface_gap
 from lisse.solver.config.params import FARADAY, Resolved
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.creep_closure import CreepClosure
+from lisse.solver.physics.interphase import film_state, initial_film
 from lisse.solver.physics.vacancy import VacancySupply
 from lisse.solver.studies.ccd_search import CcdSettings
 
@@ -115,6 +118,7 @@ class Record:
     collector_recession: float
     mass_balance_error: float
     step: str = ""
+    li_interphase: float = 0.0  # Li-metal thickness bound in the interphase grown [m]
 
 
 @dataclass
@@ -187,6 +191,11 @@ class InterfaceEvolution:
         self.stripped = 0.0  # (Ω/F) ∫ j dt [m]
         self.void0 = self._mean(self.gap0)
         self.time = 0.0
+        self.interphase = params.interphase
+        self.film = np.zeros(len(self.nodes))  # interphase thickness L [m]
+        if self.interphase is not None:
+            self.film = initial_film(cd, self.interphase, params.temperature)[1]
+        self.film_volume = 0.0  # interphase volume per area grown in the run [m]
 
     # -- helpers ------------------------------------------------------------------------
     def _mean(self, values: np.ndarray) -> float:
@@ -215,7 +224,10 @@ class InterfaceEvolution:
         share[self.nodes] = self.contact_share()
         if self.comm.allreduce(float(share.sum())) <= 0:
             raise ContactLost("the interface has lost all contact")
-        self.cd.set_interface(self.cd.interface.with_(contact=share))
+        state = self.cd.interface.with_(contact=share)
+        if self.interphase is not None:
+            state = film_state(state, self.nodes, self.film, self.interphase)
+        self.cd.set_interface(state)
         if applied == 0.0:
             return None, np.zeros(len(self.nodes))
         sol = self.cd.solve("galvanostatic", applied)
@@ -268,6 +280,10 @@ class InterfaceEvolution:
         self.pores += pores * dt
         self.stripped += removed
         self.carried += removed - self._mean(recession + pores) * dt
+        if self.interphase is not None:  # grows where the step started in contact
+            self.film, grown = self.interphase.grow(self.film, self.contact_share(), dt,
+                                                    self.params.temperature)
+            self.film_volume += self._mean(grown)
         self._supply(dt)
         self.time += dt
         return dt, sol, j
@@ -286,11 +302,19 @@ class InterfaceEvolution:
             max_gap=self._max(self.gap),
             hotspot_factor=jmax / mean_contact if mean_contact else 0.0,
             max_local_current_density=jmax, li_stripped=self.stripped,
-            collector_recession=recession, mass_balance_error=error, step=label)
+            collector_recession=recession, mass_balance_error=error, step=label,
+            li_interphase=self.li_interphase())
+
+    def li_interphase(self) -> float:
+        """Li bound in the interphase grown so far, as Li-metal thickness Ω c_Li V_f [m]."""
+        if self.interphase is None:
+            return 0.0
+        return float(self.params.electrode.molar_volume
+                     * self.interphase.li_consumed(self.film_volume))
 
     # -- the protocol -------------------------------------------------------------------
-    _STATE = ("recession", "pores", "gap", "translation", "carried", "crept", "stripped",
-              "time")
+    _STATE = ("recession", "pores", "gap", "film", "translation", "carried", "crept",
+              "stripped", "film_volume", "time")
 
     def _save(self) -> dict:
         return {k: np.copy(getattr(self, k)) for k in self._STATE}

@@ -8,10 +8,12 @@ reference) drives the complex potential amplitude φ̂ in the electrolyte,
 with the linearised interface law on the Li contact (lumped nodal weights w, as the
 steady solve):
 
-    ĵ = Y (δV − φ̂ − Û),   1/Y = R_f + 1/(g_ct + iω C_dl),   g_ct = ∂j/∂η at the steady state,
+    ĵ = Y (δV − φ̂ − Û),   1/Y = R_f + R_s/(1 + iω R_s C_s) + 1/(g_ct + iω C_dl),
 
-R_f the series film resistance and C_dl the double-layer capacitance, in parallel with the
-charge transfer; void floors and other insulating faces carry no current; an ideal counter
+g_ct = ∂j/∂η at the steady state, R_f the kinetics' series film resistance, R_s ‖ C_s an
+interphase (resistance and dielectric capacitance, ``physics.interphase``, written in the
+interface state) and C_dl the double-layer capacitance, in parallel with the charge
+transfer; void floors and other insulating faces carry no current; an ideal counter
 electrode holds φ̂ = 0, a kinetic one carries its own linearised admittance. The impedance
 per interface area is Z(ω) = δV A / Î, Î = Σ w Y (δV − φ̂) [Ω m²].
 
@@ -96,7 +98,8 @@ class Impedance:
 
     def _interface(self, phi, voltage, capacitance):
         """Per contact node: charge-transfer conductance w g_ct [S] (per radian), double-layer
-        capacitance w C_dl [F] and film resistance R_f/w [Ω]."""
+        capacitance w C_dl [F], the kinetics' film resistance R_f/w [Ω], the interphase
+        resistance R_s/w [Ω] and its time constant R_s C_s [s]."""
         cd, c = self.cd, self.cd.contact
         s = cd.interface
         film = cd.working.film_resistance + s.film_resistance[c]
@@ -104,13 +107,16 @@ class Impedance:
         eta = voltage - phi[c] - s.shift[c] - j * film
         _, g_ct = charge_transfer(eta, cd.working, cd.temperature, i0_factor=s.i0_factor[c])
         w = cd.w_contact[c]
-        return w * g_ct, (w * capacitance, film / w)
+        r_s = s.film_resistance[c]
+        tau = np.zeros_like(r_s) if s.film_capacitance is None else r_s * s.film_capacitance[c]
+        return w * g_ct, (w * capacitance, cd.working.film_resistance / w, r_s / w, tau)
 
     def admittance(self, omega: float) -> np.ndarray:
         """Complex nodal admittance Y [S] of the contact nodes at ω [rad/s]."""
-        cap, film_r = self.c_film
+        cap, film_r, inter_r, tau = self.c_film
         inner = self.g + 1j * omega * cap
-        return inner / (1.0 + film_r * inner)
+        series = film_r + inter_r / (1.0 + 1j * omega * tau)
+        return inner / (1.0 + series * inner)
 
     def solve(self, frequency: float) -> complex:
         """Z [Ω m²] per interface area at ``frequency`` [Hz]."""

@@ -25,6 +25,7 @@ from lisse.solver.studies.evolution_checkpoint import (
     restore,
     write_checkpoint,
 )
+from lisse.solver.studies.evolution_impedance import EvolutionSpectra
 from lisse.solver.studies.gap_closure import measure_gap_closure
 from lisse.solver.studies.model import Model, build_model
 from lisse.units import A_M2_PER_MA_CM2, UM_PER_M
@@ -41,6 +42,7 @@ TIMESERIES_COLUMNS = [  # (header with unit, Record attribute, factor from SI)
     ("li_stripped_um", "li_stripped", UM_PER_M),
     ("collector_recession_um", "collector_recession", UM_PER_M),
     ("mass_balance_error", "mass_balance_error", 1.0),
+    ("li_interphase_um", "li_interphase", UM_PER_M),
 ]
 
 
@@ -103,8 +105,12 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
             _passed(fields.times, evo.time)
             fields.write(None, None)
 
+        spectra = EvolutionSpectra(folder, evo, model)  # impedance.evolution_times_h
+        spectra.maybe()
+
         def report(rec, sol, j):
             progress.status(t_s=f"{rec.time:.4g}", contact=f"{rec.contact_fraction:.3f}")
+            spectra.maybe()
             if fields is not None:
                 fields.maybe_write(sol, j)
             if _passed(profile_times, evo.time):
@@ -135,6 +141,7 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
             snapshots[-1]["label"] = "final"
         summary = _summary(outcome, evo, wall_before + time.perf_counter() - start)
         summary["interface_profile_times_s"] = {s["label"]: s["time"] for s in snapshots}
+        summary |= spectra.close(params.output.plots, params.output.figure_formats)
         if error is not None:
             summary |= {"failed": True, "failure_mode": f"solver error: {error}",
                         "failure_time_s": evo.time}
@@ -266,6 +273,7 @@ def _summary(outcome: Outcome, evo: InterfaceEvolution, wall: float) -> dict:
         "final_void_volume_per_area_um": (last.void_volume_per_area * UM_PER_M) if last
         else 0.0,
         "li_stripped_um": evo.stripped * UM_PER_M,
+        "li_interphase_um": evo.li_interphase() * UM_PER_M,
         "max_mass_balance_error": max((r.mass_balance_error for r in outcome.records),
                                       default=0.0),
         "time_steps": len(outcome.records),

@@ -57,6 +57,7 @@ PHYSICS: dict[str, tuple[str, Callable[[Resolved], bool]]] = {
                                            lambda p: p.mechanics is not None),
     "potentiostatic control": ("protocol.mode", lambda p: p.protocol.mode == "potentiostatic"),
     "primary kinetics": ("interface.kinetics", lambda p: p.working.model == "primary"),
+    "interphase growth": ("interphase", lambda p: p.interphase is not None),
 }
 
 _TIME = "the interface-evolution model"
@@ -141,4 +142,8 @@ def build_model(params: Resolved, comm, kind: str, say=None) -> Model:
 
         hold = run_hold(params, data, comm, say)
         couple(current, hold, params)
+    if params.interphase is not None:  # the film grown before the run (interphase.age_h)
+        from lisse.solver.physics.interphase import initial_film
+
+        current.set_interface(initial_film(current, params.interphase, params.temperature)[0])
     return Model(params, comm, data, domain, kappa, current, current.interface, hold)
