@@ -38,7 +38,9 @@ def domain_of(size_um: float, comm):
     from lisse.solver.config.schema import resolve, validate_case
     from lisse.solver.fem.domain import electrolyte_domain
 
-    params = resolve(validate_case(case(size_um)))
+    cell = case(size_um)
+    cell["geometry"]["mesh"]["max_cells"] = 50_000_000  # the 1 M-unknown mesh is the point
+    params = resolve(validate_case(cell))
     data = load_mesh(params.geometry, comm)
     return params, electrolyte_domain(data.mesh, data.cell_tags, data.facet_tags, False)
 
