@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 
 import numpy as np
+import pytest
 
 STRIPPING = {
     "name": "strip_eis",
@@ -51,3 +52,26 @@ def test_constriction_arc_grows_while_voids_grow(tmp_path):
                         "phase_deg"]
     assert (out / "nyquist_evolution.png").exists()
     assert result.summary["impedance_interface_arc_ohm_cm2"] == list(arc)
+
+
+@pytest.mark.slow
+def test_spectra_during_evolution_mpi_match_serial(tmp_path):
+    """mpirun -n 2 writes the serial spectra (with an interphase growing meanwhile)."""
+    import yaml
+
+    import lisse
+    from tests.helpers import run_lisse
+
+    data = {**STRIPPING, "materials": {"electrolyte": "Li6PS5Cl"},
+            "interphase": {"age_h": 1}}
+    path = tmp_path / "case.yaml"
+    path.write_text(yaml.safe_dump(data))
+    proc = run_lisse(["run", str(path), "-o", str(tmp_path / "mpi")], n=2)
+    assert proc.returncode == 0, proc.stderr
+    lisse.run(data, output=tmp_path / "serial")
+    tables = []
+    for name in ("mpi", "serial"):
+        with open(tmp_path / name / "impedance_evolution.csv", newline="") as fh:
+            tables.append(np.array(list(csv.reader(fh))[1:], dtype=float))
+    assert tables[0].shape == tables[1].shape
+    assert np.allclose(tables[0], tables[1], rtol=1e-6, atol=0)
