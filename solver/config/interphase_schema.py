@@ -10,7 +10,6 @@ from pydantic import Field
 
 from lisse.solver.config.base import Number, _Strict
 from lisse.solver.config.impedance_schema import VACUUM_PERMITTIVITY
-from lisse.solver.errors import ConfigError
 from lisse.solver.physics.interphase import Interphase
 from lisse.units import (
     CM3_PER_M3,
@@ -42,18 +41,11 @@ class InterphaseSpec(_Strict):
     age_h: Number = Field(0.0, ge=0, le=1e6)
 
 
-def settings(spec: InterphaseSpec, library: dict[str, float], electrolyte: str,
+def settings(spec: InterphaseSpec, library: dict[str, float],
              reference_temperature_C: float) -> Interphase:
     """SI parameters; ``library``: the electrolyte's values (library units)."""
-    values = {}
-    for key in LIBRARY_KEYS:
-        value = getattr(spec, key)
-        if value is None:
-            value = library.get(f"interphase_{key}")
-        if value is None:
-            raise ConfigError(f"interphase.{key}: the electrolyte {electrolyte!r} has no "
-                              f"interphase_{key} in the materials library; give it here")
-        values[key] = value
+    values = {key: library[f"interphase_{key}"] if getattr(spec, key) is None
+              else getattr(spec, key) for key in LIBRARY_KEYS}  # checked by schema.Case
     return Interphase(
         rate_constant=values["rate_constant_nm2_s"] / NM_PER_M ** 2,
         activation_energy=values["activation_energy_kJ_mol"] * J_PER_KJ,

@@ -285,7 +285,7 @@ def _interphase(case: Case):
     if case.interphase is None:
         return None
     values = case.materials.electrolyte.values()
-    return interphase_settings(case.interphase, values, case.materials.electrolyte.name,
+    return interphase_settings(case.interphase, values,
                                values.get("reference_temperature_C", REFERENCE_TEMPERATURE_C))
 
 
