@@ -280,7 +280,7 @@ class InterfaceEvolution:
         self.pores += pores * dt
         self.stripped += removed
         self.carried += removed - self._mean(recession + pores) * dt
-        if self.interphase is not None:  # grows where the step started in contact
+        if self.interphase is not None:  # grows on the contact of this step
             self.film, grown = self.interphase.grow(self.film, self.contact_share(), dt,
                                                     self.params.temperature)
             self.film_volume += self._mean(grown)
