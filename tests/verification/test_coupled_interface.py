@@ -313,6 +313,7 @@ def test_coupled_refusals():
     c = case()
     c["mechanics"] = {"enabled": True, "stack_pressure_MPa": 2}
     assert refused(c).startswith("mechanics.enabled:")
+    assert refused(case() | {"interphase": {}}).startswith("interphase: not supported by the")
     assert refused(case(), "ccd").startswith("evolution.interface_model:")
     c = copy.deepcopy(TINY) | {"evolution": {"stress_coupling": True, "steps": CYCLE}}
     assert refused(c).startswith("evolution.stress_coupling:")
