@@ -54,7 +54,8 @@ from mpi4py import MPI
 
 from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
-from lisse.solver.physics.gap_evolution import InterfaceEvolution, Record
+from lisse.solver.physics.evolution_settings import Record
+from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.physics.lithium_body import LithiumBody
 from lisse.units import FARADAY, GAS_CONSTANT, PA_PER_MPA
 

@@ -22,10 +22,8 @@ from lisse.solver.io.checkpoint import Interrupted, StopRequests
 from lisse.solver.io.measurements import read_measurements
 from lisse.solver.io.progress import Progress
 from lisse.solver.io.runfolder import RunFolder, run_record
-from lisse.solver.physics.gap_evolution import (
-    InterfaceEvolution,
-    ProtocolStep,
-)
+from lisse.solver.physics.evolution_settings import ProtocolStep
+from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.studies.ccd_checkpoint import CaseLog, TrialLog
 from lisse.solver.studies.ccd_protocol import protocol_search
 from lisse.solver.studies.ccd_search import CcdResult, Trial, find_ccd

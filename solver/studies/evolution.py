@@ -15,11 +15,8 @@ from lisse.solver.io.checkpoint import Interrupted, StopRequests
 from lisse.solver.io.progress import Progress
 from lisse.solver.io.runfolder import RunFolder, run_record
 from lisse.solver.physics.coupled_interface import COLUMNS, CoupledEvolution
-from lisse.solver.physics.gap_evolution import (
-    EvolutionError,
-    InterfaceEvolution,
-    Outcome,
-)
+from lisse.solver.physics.evolution_settings import Outcome
+from lisse.solver.physics.gap_evolution import EvolutionError, InterfaceEvolution
 from lisse.solver.studies.evolution_checkpoint import (
     Checkpoints,
     load_checkpoint,

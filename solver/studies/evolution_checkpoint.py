@@ -15,12 +15,8 @@ from lisse.solver.errors import UserError
 from lisse.solver.io import checkpoint
 from lisse.solver.io.checkpoint import StopRequests
 from lisse.solver.io.runfolder import RunFolder
-from lisse.solver.physics.gap_evolution import (
-    InterfaceEvolution,
-    Outcome,
-    Record,
-    StepControl,
-)
+from lisse.solver.physics.evolution_settings import Outcome, Record, StepControl
+from lisse.solver.physics.gap_evolution import InterfaceEvolution
 
 
 class Checkpoints:

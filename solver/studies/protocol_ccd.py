@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from lisse.solver.physics.gap_evolution import Outcome
+from lisse.solver.physics.evolution_settings import Outcome
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ import pytest
 
 from lisse.solver.config.params import FARADAY
 from lisse.solver.config.schema import resolve, validate_case
-from lisse.solver.physics.gap_evolution import InterfaceEvolution, ProtocolStep
+from lisse.solver.physics.evolution_settings import ProtocolStep
+from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.studies.ccd import ccd_search
 from lisse.solver.studies.model import build_model
 from tests.helpers import run_lisse, run_mpi

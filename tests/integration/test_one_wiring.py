@@ -138,7 +138,8 @@ def test_ccd_trials_start_from_the_same_interface():
     from mpi4py import MPI
 
     from lisse.solver.config.schema import resolve
-    from lisse.solver.physics.gap_evolution import InterfaceEvolution, ProtocolStep
+    from lisse.solver.physics.evolution_settings import ProtocolStep
+    from lisse.solver.physics.gap_evolution import InterfaceEvolution
     from lisse.solver.studies.model import build_model
 
     case = copy.deepcopy(BASE)

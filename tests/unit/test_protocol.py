@@ -12,8 +12,8 @@ from lisse.solver.config.evolution import protocol_steps
 from lisse.solver.config.protocol import ProtocolError, parse_protocol
 from lisse.solver.config.schema import load_case, validate_case
 from lisse.solver.errors import ConfigError
+from lisse.solver.physics.evolution_settings import Record
 from lisse.solver.physics.failure import FailureCriteria, judge, step_start
-from lisse.solver.physics.gap_evolution import Record
 from lisse.units import A_M2_PER_MA_CM2, C_M2_PER_MAH_CM2, SECONDS_PER_HOUR
 from tests.helpers import ROOT, TINY
 

@@ -29,7 +29,8 @@ from mpi4py import MPI
 from lisse.solver.config import materials
 from lisse.solver.config.schema import load_case, resolve
 from lisse.solver.io import evolution_plots
-from lisse.solver.physics.gap_evolution import InterfaceEvolution, ProtocolStep
+from lisse.solver.physics.evolution_settings import ProtocolStep
+from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.studies.ccd import ccd_search
 from lisse.solver.studies.model import build_model
 from lisse.units import A_M2_PER_MA_CM2

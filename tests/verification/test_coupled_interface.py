@@ -313,7 +313,10 @@ def test_coupled_refusals():
     c = case()
     c["mechanics"] = {"enabled": True, "stack_pressure_MPa": 2}
     assert refused(c).startswith("mechanics.enabled:")
-    assert refused(case() | {"interphase": {}}).startswith("interphase: not supported by the")
+    film = {"rate_constant_nm2_s": 1e-3, "activation_energy_kJ_mol": 50,
+            "ionic_conductivity_S_cm": 1e-8, "relative_permittivity": 10, "li_stoichiometry": 8,
+            "density_g_cm3": 2, "molar_mass_g_mol": 100}
+    assert refused(case() | {"interphase": film}).startswith("interphase: not supported by the")
     assert refused(case(), "ccd").startswith("evolution.interface_model:")
     c = copy.deepcopy(TINY) | {"evolution": {"stress_coupling": True, "steps": CYCLE}}
     assert refused(c).startswith("evolution.stress_coupling:")

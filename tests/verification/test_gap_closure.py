@@ -17,7 +17,8 @@ import pytest
 from mpi4py import MPI
 
 from lisse.solver.config.schema import resolve, validate_case
-from lisse.solver.physics.gap_evolution import InterfaceEvolution, ProtocolStep
+from lisse.solver.physics.evolution_settings import ProtocolStep
+from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.studies.ccd import ccd_search
 from lisse.solver.studies.evolution import _with_closure_rate
 from lisse.solver.studies.gap_closure import RATE_RTOL, measure_gap_closure
