@@ -136,14 +136,24 @@ def _resume_target(folder: Path) -> Path:
 
 def ccd(case: str | Path, overrides: list[str] | tuple = (), vary: str | None = None,
         output: str | Path = "results/ccd", comm=None, overwrite: bool = False,
-        label: str | None = None, measurements: str | Path | None = None) -> Result:
+        label: str | None = None, measurements: str | Path | None = None,
+        plating: bool = False) -> Result:
     """The stripping critical current density of a case file, optionally for each value
     of one config path (``vary="evolution.stack_pressure_MPa=1,2,4"``); ``measurements``:
     a CSV file of measured CCDs drawn beside the simulated ones
-    (``lisse.solver.io.measurements``)."""
+    (``lisse.solver.io.measurements``). ``plating``: the plating CCD of the case's
+    ``plating:`` section instead (``lisse.solver.studies.plating_ccd``)."""
     from lisse.solver.studies.ccd import run_ccd_study
 
     comm = _comm(comm)
+    if plating:
+        from lisse.solver.studies.plating_ccd import check_plating, run_plating_ccd
+
+        case = load_case(case, overrides)
+        check_plating(case, vary, measurements)
+        out = claim(Path(output), comm, overwrite, label or "output folder")
+        run_plating_ccd(case, out, comm, argv=sys.argv)
+        return Result.from_folder(output, "ccd")
     out = claim(Path(output), comm, overwrite, label or "output folder")
     run_ccd_study(str(case), list(overrides), vary, out, comm, argv=sys.argv,
                   measurements=measurements)

@@ -68,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     ccd.add_argument("--measurements", metavar="FILE.csv", help="measured CCDs to draw in "
                      "ccd.png (with --vary): columns the varied parameter, ccd_mA_cm2, source "
                      "and any conditions, e.g. temperature_C (docs/outputs.md)")
+    ccd.add_argument("--plating", action="store_true", help="the plating CCD of the case's "
+                     "plating: section (Li-filled flaw reaching K_IC; docs/fracture.md)")
     _sweep_parsers(sub)
     study = sub.add_parser("study", help="run a study file (the debonded-patch study, "
                            "docs/patch_study.md) and write its tables and plots")
@@ -306,11 +308,12 @@ def _ccd(args, comm) -> None:
 
     result = api.ccd(args.case, args.overrides, args.vary, args.output or "results/ccd", comm,
                      overwrite=args.overwrite, label="-o" if args.output else None,
-                     measurements=args.measurements)
+                     measurements=args.measurements, plating=args.plating)
     from lisse.solver.io import headlines
 
-    _say(comm, "\n".join([f"results: {result.folder.resolve()}",
-                          *headlines.ccd_lines(result.summary["results"])]))
+    lines = (headlines.plating_ccd_lines if args.plating else headlines.ccd_lines)(
+        result.summary["results"])
+    _say(comm, "\n".join([f"results: {result.folder.resolve()}", *lines]))
 
 
 def _eis(args, comm) -> None:
