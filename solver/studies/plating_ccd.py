@@ -19,7 +19,7 @@ from statistics import NormalDist
 import numpy as np
 import yaml
 
-from lisse.solver.config.schema import Case, resolve, resolved_dict
+from lisse.solver.config.schema import Case, resolved_dict
 from lisse.solver.errors import UserError
 from lisse.solver.io import fracture_plots
 from lisse.solver.io.runfolder import RunFolder, run_record
@@ -116,7 +116,6 @@ def plating_ccd(case: Case) -> dict:
 def run_plating_ccd(case: Case, outdir, comm, argv: list[str] | None = None) -> dict:
     """Write ccd.json, plating_pressure.csv (K_I and p_Li against time at the CCD; over the
     plating time, or 10 filling times τ when it is unlimited) and plating_pressure.png."""
-    params = resolve(case)
     start = time.perf_counter()
     result = plating_ccd(case)
     depth = result["governing_flaw"]["depth_um"] / UM_PER_M
@@ -132,18 +131,18 @@ def run_plating_ccd(case: Case, outdir, comm, argv: list[str] | None = None) -> 
     try:
         folder.write_text("config_resolved.yaml", yaml.safe_dump(resolved_dict(case),
                                                                  sort_keys=False))
-        folder.write_json("run.json", run_record(params, argv, comm)
+        folder.write_json("run.json", run_record(case, argv, comm)
                           | {"wall_time_s": time.perf_counter() - start})
         folder.write_json("ccd.json", {"results": [result]})
         folder.write_csv("plating_pressure.csv",
                          ["time_s", "li_pressure_MPa", "stress_intensity_MPa_m05"],
                          np.column_stack([history.time, p_li / PA_PER_MPA,
                                           history.stress_intensity / PA_PER_MPA]))
-        if comm.rank == 0 and params.output.plots:
+        if comm.rank == 0 and case.output.plots:
             fracture_plots.plating_pressure_history(
                 folder.path("plating_pressure.png"), history.time, p_li,
                 history.stress_intensity, flaw.fracture_toughness, j,
-                formats=params.output.figure_formats)
+                formats=case.output.figure_formats)
     except BaseException:
         folder.discard()
         raise
