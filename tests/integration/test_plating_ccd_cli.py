@@ -106,3 +106,19 @@ def test_plating_ccd_mpi_equals_serial(tmp_path):
         assert proc.returncode == 0, proc.stderr
         results.append(json.loads((out / "ccd.json").read_text())["results"][0])
     assert results[0] == results[1]
+
+
+def test_lognormal_governing_flaw(tmp_path):
+    """Lognormal population: a = a_med exp(σ Φ⁻¹(1 − 1/N)); N = 2 gives the median."""
+    from statistics import NormalDist
+
+    from lisse.solver.config.schema import load_case
+    from lisse.solver.studies.plating_ccd import governing_depth
+
+    for density, expected in ((0.02, 2e-6), (10, 2e-6 * math.exp(0.5 * NormalDist()
+                                                                   .inv_cdf(1 - 1e-3)))):
+        population = {"distribution": "lognormal", "median_depth_um": 2, "shape": 0.5,
+                      "density_1_mm2": density, "electrode_area_cm2": 1}
+        case = load_case(write(tmp_path, {"flaw_population": population,
+                                          "slit_width_um": 0.1}))
+        assert governing_depth(case)[0] == pytest.approx(expected, rel=1e-12)
