@@ -21,11 +21,14 @@ class FlawPopulationSpec(_Strict):
     distribution: Literal["lognormal", "weibull"] = Field(
         description="lognormal: median_depth_um and shape = σ of ln(depth); weibull: "
                     "scale_depth_um and shape = Weibull modulus k")
-    median_depth_um: Number | None = Field(None, gt=0, description="lognormal median depth")
-    scale_depth_um: Number | None = Field(None, gt=0, description="Weibull scale depth")
-    shape: Number = Field(gt=0, description="σ of ln(depth) (lognormal) or modulus k (weibull)")
-    density_1_mm2: Number = Field(gt=0, description="flaws per mm² of electrode surface")
-    electrode_area_cm2: Number = Field(1.0, gt=0, description="electrode area holding them")
+    median_depth_um: Number | None = Field(None, ge=1e-3, le=1e4,
+                                           description="lognormal median depth")
+    scale_depth_um: Number | None = Field(None, ge=1e-3, le=1e4,
+                                          description="Weibull scale depth")
+    shape: Number = Field(ge=0.01, le=100,
+                          description="σ of ln(depth) (lognormal) or modulus k (weibull)")
+    density_1_mm2: Number = Field(gt=0, le=1e12, description="flaws per mm² of electrode surface")
+    electrode_area_cm2: Number = Field(1.0, gt=0, le=1e4, description="electrode area holding them")
 
     @model_validator(mode="after")
     def _parameters(self) -> Self:
@@ -43,19 +46,23 @@ class PlatingSpec(_Strict):
     with extrusion by creep, and the plating CCD (the largest j whose flaw does not reach
     K_IC within plating_time_h)."""
 
-    flaw_depth_um: Number | None = Field(None, gt=0, description="depth of a single flaw "
-                                         "(or give flaw_population)")
+    flaw_depth_um: Number | None = Field(None, ge=1e-3, le=1e4,
+                                         description="depth of a single flaw (or give "
+                                         "flaw_population)")
     flaw_population: FlawPopulationSpec | None = None
-    slit_width_um: Number = Field(gt=0, description="face separation of the flaw (Li slit)")
-    focusing: Number = Field(1.0, ge=1, description="local/mean current density at the flaw "
-                             "(an assumed parameter)")
-    plating_time_h: Number | None = Field(None, gt=0, description="plating time of the "
-                                          "protocol (null: unlimited)")
-    stack_pressure_MPa: Number = Field(0.0, ge=0, description="Li pressure at the flaw mouth")
+    slit_width_um: Number = Field(ge=1e-3, le=100,
+                                  description="face separation of the flaw (Li slit)")
+    focusing: Number = Field(1.0, ge=1, le=1e3, description="local/mean current density at "
+                             "the flaw (an assumed parameter)")
+    plating_time_h: Number | None = Field(None, ge=1e-6, le=1e5,
+                                          description="plating time of the protocol (null: "
+                                          "unlimited)")
+    stack_pressure_MPa: Number = Field(0.0, ge=0, le=1e4,
+                                       description="Li pressure at the flaw mouth")
     lateral_stress_ratio: Number = Field(0.0, ge=0, lt=1, description="lateral stress of the "
                                          "electrolyte / stack pressure (0 free pellet, "
                                          "ν/(1 − ν) rigid die)")
-    rtol: Number = Field(1e-4, gt=0, lt=0.1, description="relative precision of the CCD")
+    rtol: Number = Field(1e-4, ge=1e-12, lt=0.1, description="relative precision of the CCD")
 
     @model_validator(mode="after")
     def _one_flaw_source(self) -> Self:

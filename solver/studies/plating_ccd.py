@@ -53,10 +53,14 @@ def governing_depth(case: Case) -> tuple[float, str]:
     if count <= 1:
         raise UserError(f"plating.flaw_population: {count:.3g} flaws expected on the "
                         f"electrode (density × area); need more than 1")
-    if pop.distribution == "lognormal":
-        depth = pop.median_depth_um * math.exp(pop.shape * NormalDist().inv_cdf(1 - 1 / count))
+    if pop.distribution == "lognormal":  # ln a [ln µm]
+        log_depth = math.log(pop.median_depth_um) - pop.shape * NormalDist().inv_cdf(1 / count)
     else:
-        depth = pop.scale_depth_um * math.log(count) ** (1 / pop.shape)
+        log_depth = math.log(pop.scale_depth_um) + math.log(math.log(count)) / pop.shape
+    if not math.log(1e-3) <= log_depth <= math.log(1e4):
+        raise UserError(f"plating.flaw_population: the governing flaw depth exp({log_depth:.4g})"
+                        f" µm is outside 0.001-10000 µm")
+    depth = math.exp(log_depth)
     return depth / UM_PER_M, (f"expected largest of {count:.4g} {pop.distribution} flaws "
                               f"(depth exceeded with probability 1/N)")
 
