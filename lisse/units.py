@@ -17,7 +17,6 @@ SECONDS_PER_HOUR = 3600.0
 
 # length
 UM_PER_M = 1e6  # µm per m
-MM2_PER_CM2 = 100.0  # mm² per cm²
 NM_PER_M = 1e9  # nm per m
 NM_PER_UM = 1e3  # nm per µm
 
@@ -59,6 +58,7 @@ UNIT_SUFFIXES = {
     "S_m": ("S/m", "S/m"),
     "1_s": ("1/s", "1/s"),
     "1_mm2": ("1/mm²", "1/mm^2"),
+    "mm2": ("mm²", "mm^2"),
     "MPa": ("MPa", "MPa"),
     "GPa": ("GPa", "GPa"),
     "Pa": ("Pa", "Pa"),

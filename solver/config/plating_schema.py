@@ -28,7 +28,8 @@ class FlawPopulationSpec(_Strict):
     shape: Number = Field(ge=0.01, le=100,
                           description="σ of ln(depth) (lognormal) or modulus k (weibull)")
     density_1_mm2: Number = Field(gt=0, le=1e12, description="flaws per mm² of electrode surface")
-    electrode_area_cm2: Number = Field(1.0, gt=0, le=1e4, description="electrode area holding them")
+    electrode_area_mm2: Number = Field(100.0, gt=0, le=1e6,
+                                       description="electrode area holding them")
 
     @model_validator(mode="after")
     def _parameters(self) -> Self:

@@ -32,7 +32,6 @@ from lisse.solver.physics.flaw_extrusion import (
 from lisse.solver.physics.plating import material_plating_ccd
 from lisse.units import (
     A_M2_PER_MA_CM2,
-    MM2_PER_CM2,
     PA_PER_MPA,
     SECONDS_PER_HOUR,
     UM_PER_M,
@@ -49,7 +48,7 @@ def governing_depth(case: Case) -> tuple[float, str]:
     if spec.flaw_population is None:
         return spec.flaw_depth_um / UM_PER_M, "single flaw (plating.flaw_depth_um)"
     pop = spec.flaw_population
-    count = pop.density_1_mm2 * pop.electrode_area_cm2 * MM2_PER_CM2
+    count = pop.density_1_mm2 * pop.electrode_area_mm2
     if count <= 1:
         raise UserError(f"plating.flaw_population: {count:.3g} flaws expected on the "
                         f"electrode (density × area); need more than 1")

@@ -50,7 +50,7 @@ def test_plating_ccd_single_flaw_outputs(tmp_path):
 def test_plating_ccd_population_governing_flaw(tmp_path):
     """Weibull population: the governing flaw is λ (ln N)^(1/k), N = density × area."""
     population = {"distribution": "weibull", "scale_depth_um": 5, "shape": 2,
-                  "density_1_mm2": 10, "electrode_area_cm2": 1}
+                  "density_1_mm2": 10, "electrode_area_mm2": 100}
     case = write(tmp_path, {"flaw_population": population, "slit_width_um": 0.1})
     out = tmp_path / "out"
     proc = run_lisse(["ccd", case, "--plating", "-o", str(out)])
@@ -118,7 +118,7 @@ def test_lognormal_governing_flaw(tmp_path):
     for density, expected in ((0.02, 2e-6), (10, 2e-6 * math.exp(0.5 * NormalDist()
                                                                    .inv_cdf(1 - 1e-3)))):
         population = {"distribution": "lognormal", "median_depth_um": 2, "shape": 0.5,
-                      "density_1_mm2": density, "electrode_area_cm2": 1}
+                      "density_1_mm2": density, "electrode_area_mm2": 100}
         case = load_case(write(tmp_path, {"flaw_population": population,
                                           "slit_width_um": 0.1}))
         assert governing_depth(case)[0] == pytest.approx(expected, rel=1e-12)
