@@ -63,6 +63,8 @@ UNIT_SUFFIXES = {
     "S_cm": ("S/cm", "S/cm"),
     "S_m": ("S/m", "S/m"),
     "1_s": ("1/s", "1/s"),
+    "1_mm2": ("1/mm²", "1/mm^2"),
+    "mm2": ("mm²", "mm^2"),
     "MPa": ("MPa", "MPa"),
     "GPa": ("GPa", "GPa"),
     "Pa": ("Pa", "Pa"),

@@ -30,7 +30,7 @@ from lisse.solver.config.schema import (
 from lisse.solver.config.schema import (
     load_case as _load_file,
 )
-from lisse.solver.errors import ConfigError
+from lisse.solver.errors import ConfigError, UserError
 from lisse.solver.io.runfolder import claim
 
 
@@ -137,11 +137,12 @@ def _resume_target(folder: Path) -> Path:
 def ccd(case: str | Path, overrides: list[str] | tuple = (), vary: str | None = None,
         output: str | Path | None = None, comm=None, overwrite: bool = False,
         label: str | None = None, measurements: str | Path | None = None,
-        resume: str | Path | None = None) -> Result:
+        resume: str | Path | None = None, plating: bool = False) -> Result:
     """The stripping critical current density of a case file, optionally for each value
     of one config path (``vary="evolution.stack_pressure_MPa=1,2,4"``), into ``output``
     (default: results/ccd); ``measurements``: a CSV file of measured CCDs drawn beside the
-    simulated ones (``lisse.solver.io.measurements``).
+    simulated ones (``lisse.solver.io.measurements``). ``plating``: the plating CCD of the
+    case's ``plating:`` section instead (``lisse.solver.studies.plating_ccd``).
 
     ``resume``: the folder of a search stopped by SIGTERM or SIGINT (its target, or its
     staging folder ``.NAME.partial``); the search goes on from its trial log into
@@ -152,6 +153,17 @@ def ccd(case: str | Path, overrides: list[str] | tuple = (), vary: str | None = 
     comm = _comm(comm)
     if output is None:
         output = "results/ccd" if resume is None else _resume_target(Path(resume))
+    if plating:
+        from lisse.solver.studies.plating_ccd import check_plating, run_plating_ccd
+
+        if resume is not None:
+            raise UserError("--resume: a plating CCD is one search in closed form; run it again")
+
+        case = load_case(case, overrides)
+        check_plating(case, vary, measurements)
+        out = claim(Path(output), comm, overwrite, label or "output folder")
+        run_plating_ccd(case, out, comm, argv=sys.argv)
+        return Result.from_folder(output, "ccd")
     out = claim(Path(output), comm, overwrite, label or "output folder")
     run_ccd_study(str(case), list(overrides), vary, out, comm, argv=sys.argv,
                   measurements=measurements, resume=resume)

@@ -67,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     ccd.add_argument("--resume", metavar="DIR", help="go on from the trial log of a search "
                      "stopped by SIGTERM or SIGINT (DIR: its output folder); the case and "
                      "--vary must be the same (docs/reliability.md)")
+    ccd.add_argument("--plating", action="store_true", help="the plating CCD of the case's "
+                     "plating: section (Li-filled flaw reaching K_IC; docs/fracture.md)")
     _sweep_parsers(sub)
     study = sub.add_parser("study", help="run a study file (the debonded-patch study, "
                            "docs/patch_study.md) and write its tables and plots")
@@ -314,15 +316,17 @@ def _ccd(args, comm) -> None:
     try:
         result = api.ccd(args.case, args.overrides, args.vary, args.output, comm,
                          overwrite=args.overwrite, label="-o" if args.output else None,
-                         measurements=args.measurements, resume=args.resume)
+                         measurements=args.measurements, resume=args.resume,
+                         plating=args.plating)
     except Interrupted as exc:
         vary = [f"--vary={args.vary}"] if args.vary else []
         _interrupted(exc, comm, ["ccd", args.case, *(f"--set={o}" for o in args.overrides),
                                  *vary], args.output or args.resume or "results/ccd")
     from lisse.solver.io import headlines
 
-    _say(comm, "\n".join([f"results: {result.folder.resolve()}",
-                          *headlines.ccd_lines(result.summary["results"])]))
+    lines = (headlines.plating_ccd_lines if args.plating else headlines.ccd_lines)(
+        result.summary["results"])
+    _say(comm, "\n".join([f"results: {result.folder.resolve()}", *lines]))
 
 
 def _eis(args, comm) -> None:

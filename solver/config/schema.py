@@ -46,6 +46,7 @@ from lisse.solver.config.physics_schema import (
     ProtocolSpec,
     VoidFillingSpec,
 )
+from lisse.solver.config.plating_schema import PlatingSpec
 from lisse.solver.config.resolve import resolve, resolved_dict
 from lisse.solver.config.yaml_loader import load_mapping, parse_value
 from lisse.solver.errors import ConfigError
@@ -55,7 +56,8 @@ __all__ = [
     "Case", "CounterSpec", "CrackSpec", "ElectrodeChoice", "ElectrolyteChoice", "EvolutionSpec",
     "GeometrySpec", "GrainsSpec", "InterfaceSpec", "InterlayerSpec", "LeakageSpec",
     "MaterialsSpec", "MechanicsSpec", "MeshSpec", "MicrostructureSpec", "NumericsSpec",
-    "OutputSpec", "PoreSpec", "ProtocolSpec", "RandomVoidsSpec", "VoidFillingSpec", "VoidSpec",
+    "OutputSpec", "PlatingSpec", "PoreSpec", "ProtocolSpec", "RandomVoidsSpec",
+    "VoidFillingSpec", "VoidSpec",
     "_describe", "_fail", "_got", "apply_overrides", "load_case", "resolve", "resolved_dict",
     "validate_case", "validation_message",
 ]
@@ -79,6 +81,7 @@ class Case(_Strict):
     mechanics: MechanicsSpec = _section()
     impedance: ImpedanceSpec | None = None  # small-signal spectrum (lisse eis)
     interphase: InterphaseSpec | None = None  # a growing SEI on the Li contact
+    plating: PlatingSpec | None = None  # Li-filled flaw, plating CCD (lisse ccd --plating)
     electronic_leakage: LeakageSpec = Field(default_factory=lambda: LeakageSpec(enabled=False))
 
     _plain_name = field_validator("name")(plain_name)

@@ -126,3 +126,14 @@ def ccd_lines(rows: list[dict]) -> list[str]:
         lines.append(f"  {where}CCD {number(r['ccd_mA_cm2'])} mA/cm² (limit in "
                      f"[{number(low)}, {number(high)}) mA/cm²; fails by {r['failure_mode']})")
     return lines
+
+
+def plating_ccd_lines(rows: list[dict]) -> list[str]:
+    """Headlines of a plating CCD: the CCD, the overpotential-bound CCD, the governing flaw."""
+    lines = []
+    for r in rows:
+        flaw = r["governing_flaw"]
+        lines.append(f"  plating CCD {number(r['ccd_mA_cm2'])} mA/cm² (overpotential bound "
+                     f"alone {number(r['overpotential_bound_ccd_mA_cm2'])} mA/cm²); governing "
+                     f"flaw {number(flaw['depth_um'])} µm deep, {flaw['chosen_as']}")
+    return lines

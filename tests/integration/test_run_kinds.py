@@ -94,6 +94,14 @@ def table(results: dict) -> str:
              "`lisse eis`; "
              "each sweep case is one of the first two. The debonded-patch study "
              "(`lisse study`) has its own file kind and physics (docs/patch_study.md).", "",
+             "`lisse ccd --plating` (the plating CCD of a Li-filled flaw, docs/fracture.md) is "
+             "a lumped model, not a column here: it reads only the `plating` section, "
+             "`materials.electrolyte` (library K_IC, E, ν, i0) and `temperature_C`, and "
+             "ignores the geometry, mesh, protocol and physics sections; it refuses a case "
+             "without `plating`, `--vary`, `--measurements`, overrides of the electrolyte's "
+             "K_IC, E, ν or i0, and `interface.exchange_current_density_mA_cm2` differing "
+             "from the library (one-line error, exit 2; tests/integration/"
+             "test_plating_ccd_cli.py).", "",
              "| physics (fields) | " + " | ".join(RUN_KINDS) + " |",
              "|---|" + "---|" * len(RUN_KINDS)]
     for physics, (fields, _) in PHYSICS.items():

@@ -88,6 +88,11 @@ FIGURES = {
         "plating CCD of a Li-filled surface flaw against its depth (docs/fracture.md), "
         "measured CCD ranges as bands",
     ),
+    "plating_pressure.png": (
+        "`lisse ccd --plating`",
+        "Li pressure in the governing flaw (top) and K_I against K_IC (bottom) over time at "
+        "the plating CCD (creep extrusion, docs/fracture.md)",
+    ),
     "mesh.png": (
         "`lisse mesh`, `lisse run`",
         "the mesh: regions coloured, the bonded contact in vermillion, to scale (3D: the "
@@ -230,6 +235,11 @@ def _draw_all(out: Path) -> dict[str, tuple[str, str]]:
     fracture_plots.plating_ccd_curve(
         out / "plating_ccd.png", depth, {"LLZO": 0.04 / np.sqrt(depth)},
         {"LLZO": (0.65, 3.0, "seeds")})
+    t = np.linspace(0.0, 3.6, 30)
+    p_li = 30e6 * (1 - np.exp(-t))
+    fracture_plots.plating_pressure_history(
+        out / "plating_pressure.png", t, p_li, 1.1215 * p_li * np.sqrt(np.pi * 10e-6), 0.23e6,
+        20.9 * 10)
     _mesh(out / "mesh.msh")
     mesh_picture(out / "mesh.msh", out / "mesh.png", SimpleNamespace(gdim=2, dimension="plane"))
     results = [SimpleNamespace(abar=a, k_J=1 + 1 / a, contact=c, n=n, v_ratio=1 - n * a / 10)
