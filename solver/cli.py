@@ -356,9 +356,12 @@ def _study(args, comm) -> None:
 
 
 def _sweep(args, comm) -> None:
+    from lisse.solver.studies.sweep_worker import prestart
+
+    workers = prestart(args, comm)  # a local pool's workers import while the sweep loads
     from lisse.solver.studies.sweep import command
 
-    command(args, comm)
+    command(args, comm, workers)
 
 
 def _report(args, comm) -> None:

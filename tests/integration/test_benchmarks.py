@@ -15,11 +15,15 @@ SCRIPTS = {
     "bench_current.py": (["--size", "30"], "time ratio"),
     "bench_mechanics.py": (["--size-um", "14"], "ratio creep step / linear-elastic solve"),
     "bench_ccd.py": (["--pressures", "2"], "ratio"),
+    "bench_sweep.py": (["--cases", "2"], "time ratio pool / groups"),
 }
+SLOW = {"bench_sweep.py"}  # three sweeps, each starting several processes
 
 
 @pytest.mark.parametrize("ranks", [1, 2])
-@pytest.mark.parametrize("script", sorted(SCRIPTS))
+@pytest.mark.parametrize(
+    "script", [pytest.param(s, marks=[pytest.mark.slow] if s in SLOW else []) for s in SCRIPTS]
+)
 def test_benchmark_script_runs(script, ranks):
     args, expected = SCRIPTS[script]
     cmd = [sys.executable, str(ROOT / "scripts" / script), *args]
