@@ -6,6 +6,7 @@ under the rigid collector, the elastic loading and two backward-Euler creep step
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from mpi4py import MPI
 
 from lisse.meshes.cache import load_mesh
@@ -33,6 +34,7 @@ def _run(numerics: Numerics):
     return mech, norm, creep_newton
 
 
+@pytest.mark.slow  # three 3D solves with 2 creep steps each: ~10 s alone, over 60 s on a busy machine
 def test_iterative_inexact_newton_matches_direct():
     direct, norm_d, _ = _run(Numerics(linear_solver="direct", newton_rtol=1e-10))
     iterative, norm_i, newton = _run(Numerics(linear_solver="iterative", newton_rtol=1e-10,
