@@ -34,7 +34,7 @@ def _run(numerics: Numerics):
     return mech, norm, creep_newton
 
 
-@pytest.mark.slow  # three 3D solves with 2 creep steps each: ~10 s alone, over 60 s on a busy machine
+@pytest.mark.slow  # two 3D runs of two creep steps: ~10 s alone, over 60 s on a busy machine
 def test_iterative_inexact_newton_matches_direct():
     direct, norm_d, _ = _run(Numerics(linear_solver="direct", newton_rtol=1e-10))
     iterative, norm_i, newton = _run(Numerics(linear_solver="iterative", newton_rtol=1e-10,
