@@ -68,7 +68,7 @@ def main() -> None:
     if MPI.COMM_WORLD.rank:  # under mpirun: rank 0 launches everything
         MPI.COMM_WORLD.barrier()
         return
-    from lisse.solver.studies.sweep_worker import worker_env
+    from lisse.solver.studies.sweep_pool import worker_env
 
     env = worker_env()  # the commands below start their own MPI jobs
     with tempfile.TemporaryDirectory() as tmp:

@@ -356,7 +356,7 @@ def _study(args, comm) -> None:
 
 
 def _sweep(args, comm) -> None:
-    from lisse.solver.studies.sweep_worker import prestart
+    from lisse.solver.studies.sweep_pool import prestart
 
     workers = prestart(args, comm)  # a local pool's workers import while the sweep loads
     from lisse.solver.studies.sweep import command

@@ -14,10 +14,8 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from pathlib import Path
 
 import yaml
 
@@ -31,8 +29,8 @@ from lisse.solver.io.sweep_table import (
     write_table,
 )
 from lisse.solver.studies.sweep_file import Sweep, SweepCase, _describe, load_sweep
-from lisse.solver.studies.sweep_worker import cores as _cores
-from lisse.solver.studies.sweep_worker import spawn
+from lisse.solver.studies.sweep_pool import Workers as _Workers
+from lisse.solver.studies.sweep_pool import cores as _cores
 
 
 def to_run(sweep: Sweep, retry_failed: bool = False) -> list[SweepCase]:
@@ -129,72 +127,6 @@ INTERRUPTED_EXIT = (3, 130, 143, -signal.SIGINT, -signal.SIGTERM)
 TABLE_EVERY_S = 10.0  # the local pool rewrites the sweep table at most this often [s]
 
 
-class _Workers:
-    """The worker processes of a local pool (``solver.studies.sweep_worker``: each imports
-    once, then runs the cases it is sent): ``prestarted`` ones (started by the command line
-    before the sweep was validated, so that their imports overlap it) are taken first;
-    each pool thread then keeps its worker (a new one if there is none or its worker died).
-    ``interrupt`` stops them all (SIGINT) and starts no new one; ``close`` ends them."""
-
-    def __init__(self, prestarted: list[subprocess.Popen] = ()):
-        self.lock = threading.Lock()
-        self.idle = list(prestarted)
-        self.running: set[subprocess.Popen] = set(self.idle)
-        self.stopping = False
-        self.mine = threading.local()  # the worker of the calling pool thread
-
-    def run(self, sweep: Sweep, case: SweepCase, retry_failed: bool, log: Path) -> int | None:
-        """Run ``case`` in this thread's worker, its output appended to ``log``; returns the
-        exit code the case's command had (the worker's, if it ended), or None if the pool
-        is stopping."""
-        proc = getattr(self.mine, "proc", None)
-        if proc is None:
-            with self.lock:
-                if self.stopping:
-                    return None
-                proc = self.idle.pop() if self.idle else spawn()
-                self.running.add(proc)
-            self.mine.proc = proc
-        fields = (sweep.source, sweep.output, int(retry_failed), case.index, log)
-        try:
-            proc.stdin.write("\t".join(map(str, fields)) + "\n")
-            proc.stdin.flush()
-            reply = proc.stdout.readline()
-        except OSError:  # the worker died (BrokenPipeError)
-            reply = ""
-        if reply.strip():
-            return int(reply)
-        code = proc.wait()  # the worker ended with the case (crash or interruption)
-        proc.startup_log.seek(0)
-        with open(log, "ab") as out:
-            out.write(proc.startup_log.read())
-        with self.lock:
-            self.running.discard(proc)
-        self.mine.proc = None
-        return code
-
-    def interrupt(self) -> None:
-        with self.lock:
-            self.stopping = True
-            for proc in self.running:  # a Ctrl-C reached them too; a kill of the pool alone not
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGINT)
-
-    def close(self) -> None:
-        """End the workers (end of their input) and wait for them."""
-        with self.lock:
-            procs = list(self.running)
-            self.running.clear()
-            self.idle.clear()
-        for proc in procs:
-            try:
-                proc.stdin.close()
-            except OSError:
-                pass
-            proc.wait()
-            proc.startup_log.close()
-
-
 def run_pool(sweep: Sweep, jobs: int, retry_failed: bool = False, stream=None,
              workers: _Workers | None = None) -> None:
     """Run the cases in ``jobs`` concurrent persistent worker processes
@@ -287,7 +219,7 @@ def case_line(case: SweepCase, record: dict) -> str:
 def command(args, comm, prestarted: list[subprocess.Popen] = ()) -> None:
     """``lisse sweep``: expand and validate, then list, collect, run one case (job array),
     run in MPI groups or in a local pool (with the ``prestarted`` workers of
-    ``sweep_worker.prestart`` first). Raises SolverError if any case failed."""
+    ``sweep_pool.prestart`` first). Raises SolverError if any case failed."""
     workers = _Workers(prestarted)
     try:
         _command(args, comm, workers)

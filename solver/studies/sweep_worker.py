@@ -19,8 +19,8 @@ case as failed and starts a fresh worker for the next one.
 
     python -m lisse.solver.studies.sweep_worker
 
-This module imports nothing heavy at its top: the command line starts the workers
-(``prestart``) before it imports the sweep machinery.
+The pool starts workers through ``solver.studies.sweep_pool`` (light imports: the command
+line starts them before it imports the sweep machinery).
 """
 
 from __future__ import annotations
@@ -29,40 +29,12 @@ import faulthandler
 import gc
 import os
 import signal
-import subprocess
 import sys
-import tempfile
+from pathlib import Path
 
 STOP_CODES = (3, 130)  # the case was interrupted: the worker stops too
 PR_SET_PDEATHSIG = 1  # prctl(2)
-COMMAND = [sys.executable, "-m", "lisse.solver.studies.sweep_worker"]
-
-
-def cores() -> int:
-    """The cores this process may run on (the default number of jobs)."""
-    return len(os.sched_getaffinity(0))
-
-
-def worker_env() -> dict:
-    """The environment without the MPI launcher's variables (each worker is a singleton)."""
-    launcher = ("PMI_", "PMIX_", "HYDRA_", "MPIR_", "OMPI_", "MPICH_INTERFACE")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(launcher)}
-    env.setdefault("OMP_NUM_THREADS", "1")
-    return env
-
-
-def spawn() -> subprocess.Popen:
-    """A new worker, in its own session like an MPI rank started by ``mpirun`` (with the
-    kernel's per-session CPU sharing, "autogroup", a pool whose workers share the session
-    of the parent gets one share of a loaded machine where MPI ranks get one each). Its
-    start-up errors go to a temporary file (``startup_log``), which the pool copies into
-    the log of the case it was running if it dies."""
-    err = tempfile.TemporaryFile()
-    env = {**worker_env(), "LISSE_POOL_PID": str(os.getpid())}
-    proc = subprocess.Popen(COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=err, env=env, text=True, start_new_session=True)
-    proc.startup_log = err
-    return proc
+CLI = str(Path(__file__).resolve().parents[1] / "cli.py")  # recorded as the command
 
 
 def _die_with_the_pool() -> None:
@@ -80,22 +52,12 @@ def _die_with_the_pool() -> None:
         os._exit(1)
 
 
-def prestart(args, comm) -> list[subprocess.Popen]:
-    """The workers of a local pool (``--jobs`` or the cores), started before the sweep is
-    validated when the ``lisse sweep`` command ``args`` will run one; else none."""
-    jobs = cores() if args.jobs is None else args.jobs
-    pool = comm.size == 1 and jobs > 1 and args.case_index is None and not (
-        args.count or args.list or args.collect or args.ranks_per_case != 1)
-    return [spawn() for _ in range(jobs)] if pool else []
-
-
 def main() -> int:
     _die_with_the_pool()
     from mpi4py import MPI
 
     import lisse.solver.studies.dispatch  # noqa: F401  (the imports of a case, made now:
     import lisse.solver.studies.steady  # noqa: F401   DOLFINx, PETSc, matplotlib)
-    from lisse.solver import cli
     from lisse.solver.errors import LisseError
     from lisse.solver.studies.sweep import run_index
     from lisse.solver.studies.sweep_file import load_sweep
@@ -113,7 +75,7 @@ def main() -> int:
         os.close(fd)
         args = ["sweep", source, "-o", output, "--case-index", index, "--quiet"]
         args += ["--retry-failed"] if retry == "1" else []
-        sys.argv = [cli.__file__, *args]  # the command recorded in run.json, as before
+        sys.argv = [CLI, *args]  # the command recorded in run.json, as before
         code = 0
         try:
             if (source, output) not in sweeps:
