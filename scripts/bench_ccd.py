@@ -6,6 +6,7 @@ on the same mesh measured in the same run. ``--closure creep_field`` measures th
 rate on the cell's creep field at each pressure (one mechanics solve per point).
 
     .venv/bin/python scripts/bench_ccd.py [--closure isolated_void|creep_field]
+    .venv/bin/mpirun -n 2 .venv/bin/python scripts/bench_ccd.py --pressures 2   # one point
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--closure", choices=("isolated_void", "creep_field"),
                         default="isolated_void")
-    closure = f"evolution.supply.creep_closure={parser.parse_args().closure}"
+    parser.add_argument("--pressures", type=float, nargs="+", default=PRESSURES_MPA,
+                        help="stack pressures of the curve [MPa]")
+    args = parser.parse_args()
+    closure = f"evolution.supply.creep_closure={args.closure}"
     comm = MPI.COMM_WORLD
     params = resolve(load_case(CASE))
     cd = build_model(params, comm, "ccd").current  # the mesh is built outside the timing
@@ -38,7 +42,7 @@ def main() -> None:
     baseline = time.perf_counter() - start
     start = time.perf_counter()
     rows, trials = [], 0
-    for p in PRESSURES_MPA:
+    for p in args.pressures:
         case = load_case(CASE, [f"evolution.stack_pressure_MPa={p}", closure])
         result = ccd_search(resolve(case), comm)
         trials += len(result.trials)

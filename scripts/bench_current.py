@@ -1,29 +1,26 @@
 """Benchmark: 3D current distribution against a plain Poisson solve on the same mesh.
 
-The parent builds (or reuses) the cached mesh of a 3D Li | LLZO cell with four voids and
-writes its electrolyte part to XDMF. Two child processes then each read that mesh and
-measure one phase, so that each reports its own memory:
+Builds (or reuses) the cached mesh of a 3D Li | LLZO cell with four voids, loads it over
+the ranks and takes its electrolyte part; then measures, in the same processes, one phase
+after the other:
 1. baseline — one P1 Poisson solve, CG + GAMG, on the electrolyte mesh (assembly included);
 2. lisse — the galvanostatic Butler–Volmer current distribution (operator set-up, Newton,
    CG + GAMG).
-Reported: wall time of the phase, and the memory it adds on top of the loaded mesh (peak
-resident set during the phase minus the resident set at its start); then the ratios
-lisse / baseline.
+Reported: wall time of each phase, and the memory it adds (peak resident set during the
+phase minus the resident set at its start, summed over the ranks; the peak is reset
+between phases through /proc/self/clear_refs); then the ratios lisse / baseline. Also
+printed: the time to load the cached mesh (rank 0 reads the Gmsh file and distributes it).
 
-    .venv/bin/python scripts/bench_current.py            # about 1.2 M unknowns
-    .venv/bin/python scripts/bench_current.py --size 8   # small, for a quick look
+    .venv/bin/python scripts/bench_current.py             # about 1.1 M unknowns
+    .venv/bin/python scripts/bench_current.py --size 8    # small, for a quick look
+    .venv/bin/mpirun -n 2 .venv/bin/python scripts/bench_current.py --size 8
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import json
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import lisse  # noqa: F401  (DOLFINx wheel set-up)
 
@@ -60,35 +57,25 @@ def _params(size_um: float):
     return resolve(validate_case(case(size_um)))
 
 
-def write_domain(size_um: float, path: Path) -> None:
-    """Build or reuse the cached mesh and write its electrolyte part to XDMF."""
-    from dolfinx.io import XDMFFile
-    from mpi4py import MPI
-
-    from lisse.meshes.cache import load_mesh
+def load_domain(size_um: float, comm):
+    """Build or reuse the cached mesh, load it over ``comm``; returns the electrolyte
+    domain, the load time [s] and the time to build the mesh with Gmsh (about zero if it
+    was cached) [s]."""
+    from lisse.meshes.cache import load_mesh, mesh_file
     from lisse.solver.fem.domain import electrolyte_domain
 
-    data = load_mesh(_params(size_um).geometry, MPI.COMM_WORLD)
+    geom = _params(size_um).geometry
+    start = time.perf_counter()
+    if comm.rank == 0:
+        mesh_file(geom)  # Gmsh, once: cached for later runs
+    comm.barrier()
+    meshing = time.perf_counter() - start
+    start = time.perf_counter()
+    data = load_mesh(geom, comm)
+    comm.barrier()
+    seconds = time.perf_counter() - start
     domain = electrolyte_domain(data.mesh, data.cell_tags, data.facet_tags, False)
-    domain.mesh.name = "electrolyte"
-    with XDMFFile(MPI.COMM_WORLD, path, "w") as xdmf:
-        xdmf.write_mesh(domain.mesh)
-        domain.mesh.topology.create_connectivity(2, 3)
-        domain.facet_tags.name = "facet_tags"
-        xdmf.write_meshtags(domain.facet_tags, domain.mesh.geometry)
-
-
-def read_domain(path: Path):
-    from dolfinx.io import XDMFFile
-    from mpi4py import MPI
-
-    from lisse.solver.fem.domain import Domain
-
-    with XDMFFile(MPI.COMM_WORLD, path, "r") as xdmf:
-        msh = xdmf.read_mesh(name="electrolyte")
-        msh.topology.create_connectivity(2, 3)
-        tags = xdmf.read_meshtags(msh, name="facet_tags")
-    return Domain(msh, tags, False)
+    return domain, seconds, meshing
 
 
 def run_baseline(domain) -> dict:
@@ -146,38 +133,47 @@ def _rss_mb(field: str) -> float:
     return float("nan")
 
 
-def child(kind: str, size_um: float, path: Path) -> None:
-    domain = read_domain(path)
+def _reset_peak() -> None:
+    """Reset this process's peak resident set (VmHWM) to its current one (Linux)."""
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")
+
+
+def measure(kind: str, size_um: float, domain) -> dict:
+    """Run one phase; adds its memory (peak minus start, summed over the ranks) [MB]."""
+    from mpi4py import MPI
+
+    comm = domain.mesh.comm
     gc.collect()
+    _reset_peak()
     base = _rss_mb("VmRSS")
+    comm.barrier()
     if kind == "baseline":
         result = run_baseline(domain)
     else:
         result = run_lisse(_params(size_um), domain)
-    result["added_MB"] = _rss_mb("VmHWM") - base
-    print("RESULT", json.dumps(result), flush=True)
+    comm.barrier()
+    result["solve_s"] = comm.allreduce(result["solve_s"], op=MPI.MAX)
+    result["added_MB"] = comm.allreduce(_rss_mb("VmHWM") - base)
+    return result
 
 
 def main() -> None:
+    from mpi4py import MPI
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=float, default=0.9, help="bulk element size [µm]")
-    parser.add_argument("--child", choices=["baseline", "lisse"], help=argparse.SUPPRESS)
-    parser.add_argument("--mesh", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        child(args.child, args.size, args.mesh)
+    comm = MPI.COMM_WORLD
+    domain, load_s, mesh_s = load_domain(args.size, comm)
+    results = {kind: measure(kind, args.size, domain) for kind in ("baseline", "lisse")}
+    if comm.rank:
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "electrolyte.xdmf"
-        write_domain(args.size, path)
-        results = {}
-        for kind in ("baseline", "lisse"):
-            proc = subprocess.run([sys.executable, __file__, "--child", kind, "--size",
-                                   str(args.size), "--mesh", str(path)],
-                                  capture_output=True, text=True, check=True)
-            results[kind] = json.loads(proc.stdout.split("RESULT")[1])
     base, ours = results["baseline"], results["lisse"]
+    print(f"ranks                    {comm.size}")
     print(f"unknowns                 {ours['unknowns']:,}")
+    print(f"Gmsh (0 if cached)       {mesh_s:.2f} s")
+    print(f"load of the cached mesh  {load_s:.2f} s")
     print(f"baseline Poisson solve   {base['solve_s']:.2f} s ({base['iterations']} CG its), "
           f"+{base['added_MB']:.0f} MB")
     print(f"lisse current solve      {ours['solve_s']:.2f} s ({ours['newton']} Newton, "

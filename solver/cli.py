@@ -363,9 +363,12 @@ def _resume_target(folder: str) -> str:
 
 
 def _sweep(args, comm) -> None:
+    from lisse.solver.studies.sweep_pool import prestart
+
+    workers = prestart(args, comm)  # a local pool's workers import while the sweep loads
     from lisse.solver.studies.sweep import command
 
-    command(args, comm)
+    command(args, comm, workers)
 
 
 def _report(args, comm) -> None:

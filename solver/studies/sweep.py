@@ -18,7 +18,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -34,6 +33,8 @@ from lisse.solver.io.sweep_table import (
     write_table,
 )
 from lisse.solver.studies.sweep_file import Sweep, SweepCase, _describe, load_sweep
+from lisse.solver.studies.sweep_pool import Workers as _Workers
+from lisse.solver.studies.sweep_pool import cores as _cores
 
 
 def to_run(sweep: Sweep, retry_failed: bool = False) -> list[SweepCase]:
@@ -128,43 +129,15 @@ class SweepInterrupted(LisseError):
 # exit codes of a worker stopped by a signal (not a failure of its case): interrupted with
 # a checkpoint (3), KeyboardInterrupt (130), killed by SIGINT or SIGTERM (negative, 143)
 INTERRUPTED_EXIT = (3, 130, 143, -signal.SIGINT, -signal.SIGTERM)
+TABLE_EVERY_S = 10.0  # the local pool rewrites the sweep table at most this often [s]
 
 
-class _Workers:
-    """The worker processes of a local pool; ``interrupt`` stops them all (SIGINT) and
-    starts no new one."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.running: set[subprocess.Popen] = set()
-        self.stopping = False
-
-    def start(self, cmd: list[str], log) -> subprocess.Popen | None:
-        with self.lock:
-            if self.stopping:
-                return None
-            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                    env=_worker_env())
-            self.running.add(proc)
-            return proc
-
-    def wait(self, proc: subprocess.Popen) -> int:
-        code = proc.wait()
-        with self.lock:
-            self.running.discard(proc)
-        return code
-
-    def interrupt(self) -> None:
-        with self.lock:
-            self.stopping = True
-            for proc in self.running:  # a Ctrl-C reached them too; a kill of the pool alone not
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGINT)
-
-
-def run_pool(sweep: Sweep, jobs: int, retry_failed: bool = False, stream=None) -> None:
-    """Run the cases in ``jobs`` concurrent worker processes, each ``lisse sweep FILE
-    --case-index I`` (job-array mode) on one rank; the table is rewritten after each case.
+def run_pool(sweep: Sweep, jobs: int, retry_failed: bool = False, stream=None,
+             workers: _Workers | None = None) -> None:
+    """Run the cases in ``jobs`` concurrent persistent worker processes
+    (``solver.studies.sweep_worker``), each running ``lisse sweep FILE --case-index I``
+    (job-array mode) on one rank for the cases it is sent; the table is rewritten at most
+    every ``TABLE_EVERY_S`` seconds and at the end (the case folders are the record).
     Ctrl-C (SIGINT) stops the workers and raises SweepInterrupted: the cases in flight stay
     pending, with a checkpoint if they are evolution runs."""
     from lisse.solver.io.progress import Progress
@@ -174,17 +147,21 @@ def run_pool(sweep: Sweep, jobs: int, retry_failed: bool = False, stream=None) -
     rows = {c.index: table_row(sweep, c) for c in sweep.cases}
     write_table(sweep, list(rows.values()))
     progress = Progress(sweep.name, total=len(todo), stream=stream)
-    workers = _Workers()
+    workers = workers or _Workers()
     pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(todo))))
     futures = {pool.submit(_worker, sweep, case, retry_failed, workers): case
                for case in todo}
     try:
+        written = time.monotonic()
         for future in as_completed(futures):
             case = futures[future]
             record = future.result()
             rows[case.index] = table_row(sweep, case)
-            write_table(sweep, list(rows.values()))
+            if time.monotonic() - written >= TABLE_EVERY_S:  # each write costs O(cases)
+                write_table(sweep, list(rows.values()))
+                written = time.monotonic()
             progress.advance(message=case_line(case, record))
+        write_table(sweep, list(rows.values()))
     except KeyboardInterrupt:
         workers.interrupt()
         pool.shutdown(wait=True, cancel_futures=True)
@@ -196,31 +173,20 @@ def run_pool(sweep: Sweep, jobs: int, retry_failed: bool = False, stream=None) -
             "command again to go on") from None
     finally:
         pool.shutdown(wait=True)
+        workers.close()
         progress.close()
 
 
 def _worker(sweep: Sweep, case: SweepCase, retry_failed: bool, workers: _Workers) -> dict:
-    """One case in a fresh process: crashes, leaks and Gmsh state stay in that process. A
-    worker stopped by a signal (Ctrl-C) records nothing: its case stays pending."""
+    """One case in this thread's persistent worker process (``solver.studies.sweep_worker``,
+    the job-array command ``lisse sweep FILE --case-index I`` run in-process): crashes stay
+    in that process (the next case gets a fresh one). A worker stopped by a signal (Ctrl-C)
+    records nothing: its case stays pending."""
     logs = sweep.output / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    cmd = [
-        sys.executable,
-        "-m",
-        "lisse.solver.cli",
-        "sweep",
-        str(sweep.source),
-        "-o",
-        str(sweep.output),
-        "--case-index",
-        str(case.index),
-        "--quiet",
-    ]
-    if retry_failed:
-        cmd.append("--retry-failed")
-    with open(logs / f"{case.case_id}.log", "w") as log:
-        proc = workers.start(cmd, log)
-        code = None if proc is None else workers.wait(proc)
+    log = logs / f"{case.case_id}.log"
+    log.write_text("")
+    code = workers.run(sweep, case, retry_failed, log)
     status, record = case_state(sweep.case_dir(case))
     if status == "pending" and (code is None or code in INTERRUPTED_EXIT or workers.stopping):
         return {"status": "pending", "reason": "interrupted"}
@@ -241,14 +207,6 @@ def _worker(sweep: Sweep, case: SweepCase, retry_failed: bool, workers: _Workers
     return {"status": status if status != "pending" else "failed", **record}
 
 
-def _worker_env() -> dict:
-    """The environment without the MPI launcher's variables (each worker is a singleton)."""
-    launcher = ("PMI_", "PMIX_", "HYDRA_", "MPIR_", "OMPI_", "MPICH_INTERFACE")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(launcher)}
-    env.setdefault("OMP_NUM_THREADS", "1")
-    return env
-
-
 def case_line(case: SweepCase, record: dict) -> str:
     """One log line for a finished case."""
     head = f"case {case.index} {case.case_id} ({_describe(case.values)})"
@@ -263,9 +221,18 @@ def case_line(case: SweepCase, record: dict) -> str:
 # --- command line ---------------------------------------------------------------------------
 
 
-def command(args, comm) -> None:
+def command(args, comm, prestarted: list[subprocess.Popen] = ()) -> None:
     """``lisse sweep``: expand and validate, then list, collect, run one case (job array),
-    run in MPI groups or in a local pool. Raises SolverError if any case failed."""
+    run in MPI groups or in a local pool (with the ``prestarted`` workers of
+    ``sweep_pool.prestart`` first). Raises SolverError if any case failed."""
+    workers = _Workers(prestarted)
+    try:
+        _command(args, comm, workers)
+    finally:
+        workers.close()
+
+
+def _command(args, comm, workers) -> None:
     from lisse.solver.errors import SolverError
 
     for option, value in (("--jobs", args.jobs), ("--ranks-per-case", args.ranks_per_case)):
@@ -281,22 +248,7 @@ def command(args, comm) -> None:
         return
     claim_output(sweep, comm, getattr(args, "overwrite", False), bool(args.output))
     if args.case_index is not None:
-        case = sweep.cases[case_index(args.case_index, len(sweep.cases))]
-        if comm.rank == 0 and not (sweep.output / "sweep.json").exists():
-            write_manifest(sweep)  # the folder is a sweep folder from the first task on
-        status = case_state(sweep.case_dir(case))[0]
-        if status == "done" or (status == "failed" and not args.retry_failed):
-            say(f"case {case.index} {case.case_id}: {status} already (skipped)")
-        else:
-            record = run_one(sweep, case, comm, sys.argv)
-            status = record["status"]
-            if not args.quiet:
-                say(case_line(case, record))
-        if status == "failed":
-            raise SolverError(
-                f"case {case.index} {case.case_id} failed (see "
-                f"{sweep.case_dir(case) / 'failure.json'})"
-            )
+        run_index(sweep, args.case_index, comm, args.retry_failed, args.quiet)
         return
     if args.collect:
         if comm.rank == 0:
@@ -317,7 +269,7 @@ def command(args, comm) -> None:
             raise UserError(
                 "--ranks-per-case: needs mpirun (the local pool runs each case on one rank)"
             )
-        run_pool(sweep, args.jobs or _cores(), args.retry_failed)
+        run_pool(sweep, args.jobs or _cores(), args.retry_failed, workers=workers)
     tally = counts(sweep)
     say(
         f"sweep {sweep.name}: {len(sweep.cases)} cases, {tally['done']} done, "
@@ -328,6 +280,31 @@ def command(args, comm) -> None:
         raise SolverError(
             f"{tally['failed']} of {len(sweep.cases)} cases failed (reasons in "
             f"{sweep.output / 'sweep.csv'})"
+        )
+
+
+def run_index(sweep: Sweep, value: str, comm, retry_failed: bool = False,
+              quiet: bool = False) -> None:
+    """The job-array path (``--case-index I``, also what a local-pool worker runs): case I
+    into its folder unless it has a result already. Raises SolverError if it failed."""
+    from lisse.solver.errors import SolverError
+
+    say = (lambda text: print(text, flush=True)) if comm.rank == 0 else (lambda text: None)
+    case = sweep.cases[case_index(value, len(sweep.cases))]
+    if comm.rank == 0 and not (sweep.output / "sweep.json").exists():
+        write_manifest(sweep)  # the folder is a sweep folder from the first task on
+    status = case_state(sweep.case_dir(case))[0]
+    if status == "done" or (status == "failed" and not retry_failed):
+        say(f"case {case.index} {case.case_id}: {status} already (skipped)")
+    else:
+        record = run_one(sweep, case, comm, sys.argv)
+        status = record["status"]
+        if not quiet:
+            say(case_line(case, record))
+    if status == "failed":
+        raise SolverError(
+            f"case {case.index} {case.case_id} failed (see "
+            f"{sweep.case_dir(case) / 'failure.json'})"
         )
 
 
@@ -375,7 +352,3 @@ def case_index(value: str, n: int) -> int:
     if not 0 <= index < n:
         raise UserError(f"--case-index {index}: out of range (the sweep has {n} cases, 0..{n - 1})")
     return index
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0))

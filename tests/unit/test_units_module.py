@@ -13,6 +13,8 @@ FACTORS = {1e6, 1e-6, 1e3, 1e-3, 1e9, 1e-9, 1e4, 1e-4, 1e2, 1e-2, 10.0, 0.1,
            273.15, 3600.0, 3.6e4, 96485.33212, 8.314462618}
 ALLOWED: dict[str, str] = {  # "path:fragment of the line": why it is not a conversion
     "solver/physics/conductivity.py:LIQUID_ELECTRONIC_FACTOR = 1e-6": "a ratio",
+    "solver/physics/mechanics.py:ETA_MAX = 1e-2": "a relative tolerance",
+    "solver/studies/sweep.py:TABLE_EVERY_S = 10.0": "a time interval [s]",
     "solver/physics/patch_flow.py:REGULARISATION_START = 1e-2": "dimensionless",
     "solver/physics/patch_flow.py:PATH_RTOL = 1e-4": "a relative tolerance",
     "solver/studies/gap_closure.py:RATE_RTOL = 0.01": "a relative tolerance",

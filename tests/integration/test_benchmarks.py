@@ -1,0 +1,41 @@
+"""The benchmark scripts (docs/benchmarks.md) keep working: each runs at a tiny size,
+serially and under ``mpirun -n 2``, and prints its ratio. Speed itself is never asserted
+here (timings are measured by the scripts, not by tests)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import ROOT, run_mpi
+
+SCRIPTS = {
+    "bench_current.py": (["--size", "30"], "time ratio"),
+    "bench_mechanics.py": (["--size-um", "14"], "ratio creep step / linear-elastic solve"),
+    "bench_ccd.py": (["--pressures", "2"], "ratio"),
+    "bench_sweep.py": (["--cases", "2"], "time ratio pool / groups"),
+}
+SLOW = {"bench_sweep.py"}  # three sweeps, each starting several processes
+
+
+# the serial runs stay in `make test-fast` (about 9 s together); the mpirun runs (about
+# 14 s together on an idle machine) and the sweep benchmark are slow
+CASES = [
+    pytest.param(script, ranks, marks=[pytest.mark.slow] if ranks > 1 or script in SLOW else [])
+    for script in SCRIPTS for ranks in (1, 2)
+]
+
+
+@pytest.mark.parametrize(("script", "ranks"), CASES)
+def test_benchmark_script_runs(script, ranks):
+    args, expected = SCRIPTS[script]
+    cmd = [sys.executable, str(ROOT / "scripts" / script), *args]
+    if ranks == 1:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    else:
+        proc = run_mpi(cmd, n=ranks, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert expected in proc.stdout
+    assert proc.stdout.count(expected) == 1  # printed by rank 0 only
