@@ -91,7 +91,10 @@ def table(results: dict) -> str:
              "without `evolution.steps` (steady), with them (evolution), `lisse ccd` and "
              "`lisse eis`; "
              "each sweep case is one of the first two. The debonded-patch study "
-             "(`lisse study`) has its own file kind and physics (docs/patch_study.md).", "",
+             "(`lisse study`) has its own file kind and physics (docs/patch_study.md). "
+             "The cells are the reduced interface model's; the coupled model "
+             "(`evolution.interface_model: coupled`) runs evolution and ccd with the further "
+             "refusals of `COUPLED_REFUSED` (docs/moving_interface.md).", "",
              "| physics (fields) | " + " | ".join(RUN_KINDS) + " |",
              "|---|" + "---|" * len(RUN_KINDS)]
     for physics, (fields, _) in PHYSICS.items():
