@@ -49,7 +49,8 @@ def ccd_search(params: Resolved, comm, progress: Progress | None = None) -> CcdR
                          f"{outcome.failure_mode if outcome.failed else 'survived'}")
         return Trial(j, not outcome.failed, outcome.failure_mode,
                      outcome.failure_time if outcome.failed else math.nan,
-                     outcome.failure_criterion, outcome.interface_failure)
+                     outcome.failure_criterion, outcome.interface_failure,
+                     len(outcome.records))
 
     return find_ccd(trial, spec.start, spec.maximum, spec.rtol)
 
