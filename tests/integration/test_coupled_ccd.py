@@ -82,3 +82,19 @@ def test_coupled_ccd_rises_with_pressure(tmp_path):
     model = build_model(resolve(validate_case(ccd_case(HIGH))), MPI.COMM_WORLD, "ccd")
     outcome = _trial(model, 10 * failed * A_M2_PER_MA_CM2)
     assert not outcome.failed, outcome.failure_mode
+
+
+@pytest.mark.slow
+def test_bench_coupled_ccd_tiny():
+    """scripts/bench_coupled_ccd.py at a tiny size (one pressure, rtol 0.5) keeps working and
+    finds the CCD of the search above (1.41 mA/cm² at 0.05 MPa, failing at 2)."""
+    import importlib.util
+
+    from tests.helpers import ROOT
+
+    spec = importlib.util.spec_from_file_location("bench_coupled_ccd",
+                                                  ROOT / "scripts" / "bench_coupled_ccd.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    ((p, ccd, failed),) = bench.main(["--pressures", str(LOW), "--rtol", "0.5"])
+    assert p == LOW and failed == pytest.approx(2.0) and ccd == pytest.approx(2**0.5)
