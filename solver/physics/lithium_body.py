@@ -196,6 +196,10 @@ class LithiumBody:
             "ksp_type": "preonly",
             "pc_type": "lu",
             "pc_factor_mat_solver_type": "mumps",
+            # MUMPS workspace +1000 %: the delayed pivots of the saddle-point flow at low
+            # pressure (viscosity contrast ~δ^((1−n)/n)) overflowed the default estimate (+20 %:
+            # PETSc "factor out of memory", the Li flow at 0.045 MPa, 1 mA/cm²)
+            "mat_mumps_icntl_14": 1000,
         }
         self.problem = fem_petsc.NonlinearProblem(
             residual,

@@ -98,3 +98,4 @@ def test_bench_coupled_ccd_tiny():
     spec.loader.exec_module(bench)
     ((p, ccd, failed),) = bench.main(["--pressures", str(LOW), "--rtol", "0.5"])
     assert p == LOW and failed == pytest.approx(2.0) and ccd == pytest.approx(2**0.5)
+

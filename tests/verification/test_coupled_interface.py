@@ -313,7 +313,10 @@ def test_coupled_refusals():
     c = case()
     c["mechanics"] = {"enabled": True, "stack_pressure_MPa": 2}
     assert refused(c).startswith("mechanics.enabled:")
-    assert refused(case(), "ccd").startswith("evolution.interface_model:")
+    c = case()
+    c["evolution"]["supply"]["vacancy"] = True  # lisse ccd refuses what the coupled model does
+    assert refused(c, "ccd").startswith("evolution.supply.vacancy: not supported by the coupled")
+    check_supported(resolve(validate_case(case())), "ccd")
     c = copy.deepcopy(TINY) | {"evolution": {"stress_coupling": True, "steps": CYCLE}}
     assert refused(c).startswith("evolution.stress_coupling:")
     check_supported(resolve(validate_case(case())), "evolution")
