@@ -20,6 +20,7 @@ SECONDS_PER_MINUTE = 60.0
 UM_PER_M = 1e6  # µm per m
 NM_PER_M = 1e9  # nm per m
 NM_PER_UM = 1e3  # nm per µm
+CM3_PER_M3 = 1e6  # cm³ per m³ (mol/cm³ → mol/m³)
 
 # current density, charge per area, area-specific resistance, conductivity
 A_M2_PER_MA_CM2 = 10.0  # A/m² per mA/cm²
@@ -56,6 +57,9 @@ UNIT_SUFFIXES = {
     "kJ_mol": ("kJ/mol", "kJ/mol"),
     "m3_mol": ("m³/mol", "m^3/mol"),
     "m2_s": ("m²/s", "m^2/s"),
+    "nm2_s": ("nm²/s", "nm^2/s"),
+    "g_cm3": ("g/cm³", "g/cm^3"),
+    "g_mol": ("g/mol", "g/mol"),
     "S_cm": ("S/cm", "S/cm"),
     "S_m": ("S/m", "S/m"),
     "1_s": ("1/s", "1/s"),

@@ -24,8 +24,10 @@ import json
 import math
 import os
 import pathlib
+import signal
 import socket
 import sys
+import threading
 import time
 
 import gmsh
@@ -126,11 +128,23 @@ def mesh_file(geom: CellGeometry, cache_dir: str | os.PathLike | None = None) ->
     return path
 
 
+def start_gmsh() -> None:
+    """``gmsh.initialize`` keeping the process's SIGTERM and SIGINT handlers: Gmsh installs
+    its own at the C level (they end the process), so the Python handlers in force are put
+    back (a run's stop requests, lisse.solver.io.checkpoint.StopRequests, stay in force)."""
+    gmsh.initialize(interruptible=False)
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            handler = signal.getsignal(sig)
+            if handler is not None:
+                signal.signal(sig, handler)
+
+
 def write_msh(geom: CellGeometry, path: pathlib.Path) -> None:
     """Build the mesh in a fresh Gmsh model and write it to ``path``."""
     owns_session = not gmsh.isInitialized()
     if owns_session:
-        gmsh.initialize(interruptible=False)
+        start_gmsh()
     gmsh.option.setNumber("General.Terminal", 0)
     gmsh.option.setNumber("General.NumThreads", 1)
     gmsh.model.add(f"lisse-{os.getpid()}")
@@ -196,7 +210,7 @@ def _read_checked(geom: CellGeometry) -> bool:
     Gmsh (the caller removes the model and, if so, finalises Gmsh)."""
     owns_session = not gmsh.isInitialized()
     if owns_session:
-        gmsh.initialize(interruptible=False)
+        start_gmsh()
     gmsh.option.setNumber("General.Terminal", 0)
     tdim = 3 if geom.dimension == "3d" else 2
     try:

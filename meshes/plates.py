@@ -14,6 +14,7 @@ import math
 
 import gmsh
 
+from lisse.meshes.cache import start_gmsh
 from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS
 
 
@@ -32,7 +33,7 @@ def quarter_plate(
     if comm.rank == 0:
         owns = not gmsh.isInitialized()
         if owns:
-            gmsh.initialize(interruptible=False)
+            start_gmsh()
         gmsh.option.setNumber("General.Terminal", 0)
         gmsh.model.add("quarter_plate")
         try:

@@ -135,18 +135,26 @@ def _resume_target(folder: Path) -> Path:
 
 
 def ccd(case: str | Path, overrides: list[str] | tuple = (), vary: str | None = None,
-        output: str | Path = "results/ccd", comm=None, overwrite: bool = False,
-        label: str | None = None, measurements: str | Path | None = None) -> Result:
+        output: str | Path | None = None, comm=None, overwrite: bool = False,
+        label: str | None = None, measurements: str | Path | None = None,
+        resume: str | Path | None = None) -> Result:
     """The stripping critical current density of a case file, optionally for each value
-    of one config path (``vary="evolution.stack_pressure_MPa=1,2,4"``); ``measurements``:
-    a CSV file of measured CCDs drawn beside the simulated ones
-    (``lisse.solver.io.measurements``)."""
+    of one config path (``vary="evolution.stack_pressure_MPa=1,2,4"``), into ``output``
+    (default: results/ccd); ``measurements``: a CSV file of measured CCDs drawn beside the
+    simulated ones (``lisse.solver.io.measurements``).
+
+    ``resume``: the folder of a search stopped by SIGTERM or SIGINT (its target, or its
+    staging folder ``.NAME.partial``); the search goes on from its trial log into
+    ``output`` (default: that folder) and ends as the uninterrupted search would
+    (docs/reliability.md). A stopped search raises ``Interrupted`` (exit code 3)."""
     from lisse.solver.studies.ccd import run_ccd_study
 
     comm = _comm(comm)
+    if output is None:
+        output = "results/ccd" if resume is None else _resume_target(Path(resume))
     out = claim(Path(output), comm, overwrite, label or "output folder")
     run_ccd_study(str(case), list(overrides), vary, out, comm, argv=sys.argv,
-                  measurements=measurements)
+                  measurements=measurements, resume=resume)
     return Result.from_folder(output, "ccd")
 
 
@@ -167,15 +175,20 @@ def eis(case: str | Path | dict | Case, overrides: list[str] | tuple = (),
 
 
 def study(path: str | Path, overrides: list[str] | tuple = (),
-          output: str | Path | None = None, comm=None, overwrite: bool = False) -> Result:
-    """Run a study file (the debonded-patch study, docs/patch_study.md)."""
+          output: str | Path | None = None, comm=None, overwrite: bool = False,
+          resume: str | Path | None = None) -> Result:
+    """Run a study file (the debonded-patch study, docs/patch_study.md). ``resume``: the
+    folder of a study stopped by SIGTERM or SIGINT; it goes on from the points finished
+    there into ``output`` (default: that folder)."""
     from lisse.solver.studies.patch import load_study, run_study
 
     spec = load_study(path, list(overrides))
     comm = _comm(comm)
+    if resume is not None and output is None:
+        output = _resume_target(Path(resume))
     out = claim(Path(output or spec.output.directory), comm, overwrite,
                 "output" if output else "output.directory")
-    run_study(spec, out, comm, argv=sys.argv)
+    run_study(spec, out, comm, argv=sys.argv, resume=resume)
     return Result.from_folder(out, "study")
 
 

@@ -44,40 +44,41 @@ def _parser() -> argparse.ArgumentParser:
                             "file (for editors)")
     schema.add_argument("--kind", choices=("case", "sweep", "study"), default="case")
     mesh = case_command("mesh", "build the mesh of a case and write it with a picture")
-    mesh.add_argument("-o", "--output", help="output folder (default: the case's "
+    _output_options(mesh, "output folder (default: the case's "
                       "output.directory)")
-    _overwrite_option(mesh)
     run = case_command("run", "solve a case and write its results folder")
-    run.add_argument("-o", "--output", help="output folder (default: the case's "
+    _output_options(run, "output folder (default: the case's "
                      "output.directory)")
-    _overwrite_option(run)
     run.add_argument("--resume", metavar="DIR", help="go on from the checkpoint of an "
                      "evolution run stopped by SIGTERM or SIGINT (DIR: its output folder); "
                      "the case must be the same (docs/reliability.md)")
     eis = case_command("eis", "impedance spectrum of a case about its steady state (its "
                        "impedance section)")
-    eis.add_argument("-o", "--output", help="output folder (default: the case's "
+    _output_options(eis, "output folder (default: the case's "
                      "output.directory)")
-    _overwrite_option(eis)
     ccd = case_command("ccd", "find the stripping critical current density (bisection on "
                        "whole simulations), optionally against one varied parameter")
-    ccd.add_argument("-o", "--output", help="output folder (default: results/ccd)")
-    _overwrite_option(ccd)
+    _output_options(ccd, "output folder (default: results/ccd)")
     ccd.add_argument("--vary", metavar="PATH=V1,V2,...", help="a config path and its values, "
                      "e.g. evolution.stack_pressure_MPa=0.5,1,3,7 or temperature_C=0,25,60")
     ccd.add_argument("--measurements", metavar="FILE.csv", help="measured CCDs to draw in "
                      "ccd.png (with --vary): columns the varied parameter, ccd_mA_cm2, source "
                      "and any conditions, e.g. temperature_C (docs/outputs.md)")
+    ccd.add_argument("--resume", metavar="DIR", help="go on from the trial log of a search "
+                     "stopped by SIGTERM or SIGINT (DIR: its output folder); the case and "
+                     "--vary must be the same (docs/reliability.md)")
     _sweep_parsers(sub)
     study = sub.add_parser("study", help="run a study file (the debonded-patch study, "
                            "docs/patch_study.md) and write its tables and plots")
     study.add_argument("study", help="study file (YAML)")
-    study.add_argument("-o", "--output", help="output folder (default: the study's "
+    _output_options(study, "output folder (default: the study's "
                        "output.directory)")
-    _overwrite_option(study)
     study.add_argument("--set", dest="overrides", action="append", default=[],
                        metavar="PATH=VALUE", help="override a study value, e.g. "
                        "sweep.abar=[1,10] (repeatable)")
+    study.add_argument("--resume", metavar="DIR", help="go on from the points finished by a "
+                       "study stopped by SIGTERM or SIGINT (DIR: its output folder); the "
+                       "study must be the same (docs/reliability.md)")
     return parser
 
 
@@ -130,9 +131,8 @@ def _sweep_parsers(sub) -> None:
     sweep = sub.add_parser("sweep", help="run a parameter sweep: locally, under mpirun or as "
                            "one job-array task")
     sweep.add_argument("sweep", help="sweep file (YAML)")
-    sweep.add_argument("-o", "--output", help="sweep results folder (default: the sweep "
+    _output_options(sweep, "sweep results folder (default: the sweep "
                        "file's output, else results/sweeps/<name>)")
-    _overwrite_option(sweep)
     sweep.add_argument("--ranks-per-case", type=int, default=1, metavar="K",
                        help="under mpirun: MPI ranks per case (groups of K ranks)")
     sweep.add_argument("--jobs", type=int, metavar="N", help="local worker processes "
@@ -149,11 +149,12 @@ def _sweep_parsers(sub) -> None:
                             "summary) of a results folder")
     report.add_argument("results", help="a results folder (run, evolution, mechanics, eis, ccd, "
                         "study or sweep) or a sweep file")
-    report.add_argument("-o", "--output", help="report folder (default: RESULTS/report)")
-    _overwrite_option(report)
+    _output_options(report, "report folder (default: RESULTS/report)")
 
 
-def _overwrite_option(p: argparse.ArgumentParser) -> None:
+def _output_options(p: argparse.ArgumentParser, help_: str) -> None:
+    """``-o/--output`` and ``--overwrite`` (the output-folder rule, docs/reliability.md)."""
+    p.add_argument("-o", "--output", help=help_)
     p.add_argument("--overwrite", action="store_true", help="replace the output folder even "
                    "if lisse did not write it (never /, ~, . or a parent of .)")
 
@@ -284,16 +285,9 @@ def _run(args, comm) -> None:
         result = api.run(args.case, args.overrides, args.output, comm,
                          overwrite=args.overwrite, label="-o" if args.output else None,
                          resume=args.resume)
-    except Interrupted as exc:  # resumable: say how, exit 3
-        folder = args.output or args.resume or _load(args)[1].output.directory
-        again = ["lisse", "run", args.case, *(f"--set={o}" for o in args.overrides),
-                 "--resume", str(folder)]
-        if comm.rank == 0:
-            import shlex
-
-            print(f"lisse: interrupted at t = {exc.time:.6g} s; resume with: "
-                  f"{shlex.join(again)}", file=sys.stderr, flush=True)
-        sys.exit(exc.exit_code)
+    except Interrupted as exc:
+        _interrupted(exc, comm, ["run", args.case, *(f"--set={o}" for o in args.overrides)],
+                     args.output or args.resume or _load(args)[1].output.directory)
     from lisse.solver.io import headlines
 
     lines = (headlines.evolution_lines if result.kind == "evolution"
@@ -301,12 +295,30 @@ def _run(args, comm) -> None:
     _say(comm, "\n".join([f"results: {result.folder.resolve()}", *lines]))
 
 
+def _interrupted(exc, comm, command: list[str], folder) -> None:
+    """A run, search or study stopped with a checkpoint (``Interrupted``): one line with
+    the command that resumes it, exit code 3."""
+    if comm.rank == 0:
+        import shlex
+
+        again = ["lisse", *command, "--resume", str(folder)]
+        print(f"lisse: interrupted {exc.what}; resume with: {shlex.join(again)}",
+              file=sys.stderr, flush=True)
+    sys.exit(exc.exit_code)
+
+
 def _ccd(args, comm) -> None:
     from lisse.solver import api
+    from lisse.solver.io.checkpoint import Interrupted
 
-    result = api.ccd(args.case, args.overrides, args.vary, args.output or "results/ccd", comm,
-                     overwrite=args.overwrite, label="-o" if args.output else None,
-                     measurements=args.measurements)
+    try:
+        result = api.ccd(args.case, args.overrides, args.vary, args.output, comm,
+                         overwrite=args.overwrite, label="-o" if args.output else None,
+                         measurements=args.measurements, resume=args.resume)
+    except Interrupted as exc:
+        vary = [f"--vary={args.vary}"] if args.vary else []
+        _interrupted(exc, comm, ["ccd", args.case, *(f"--set={o}" for o in args.overrides),
+                                 *vary], args.output or args.resume or "results/ccd")
     from lisse.solver.io import headlines
 
     _say(comm, "\n".join([f"results: {result.folder.resolve()}",
@@ -325,12 +337,25 @@ def _eis(args, comm) -> None:
 
 
 def _study(args, comm) -> None:
+    from lisse.solver.io.checkpoint import Interrupted
     from lisse.solver.studies.patch import load_study, run_study, summary_lines
 
     spec = load_study(args.study, args.overrides)
-    out = _claim(args, Path(args.output or spec.output.directory), comm)
-    results = run_study(spec, out, comm, argv=sys.argv)
+    target = args.output or (args.resume and _resume_target(args.resume)) \
+        or spec.output.directory
+    out = _claim(args, Path(target), comm)
+    try:
+        results = run_study(spec, out, comm, argv=sys.argv, resume=args.resume)
+    except Interrupted as exc:
+        _interrupted(exc, comm, ["study", args.study, *(f"--set={o}" for o in args.overrides)],
+                     args.output or args.resume or spec.output.directory)
     _say(comm, "\n".join(summary_lines(results, out)))
+
+
+def _resume_target(folder: str) -> str:
+    from lisse.solver.api import _resume_target
+
+    return str(_resume_target(Path(folder)))
 
 
 def _sweep(args, comm) -> None:

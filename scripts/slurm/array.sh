@@ -10,10 +10,13 @@
 # resubmitted tasks are harmless. Extra arguments go to `lisse sweep` (-o, --retry-failed).
 # Cap concurrent tasks with --array=0-999%50; split arrays above MaxArraySize with
 # LISSE_INDEX_OFFSET (the case index is SLURM_ARRAY_TASK_ID + LISSE_INDEX_OFFSET).
-# Add --signal=TERM@120 to checkpoint evolution cases before the time limit (docs/reliability.md)
+# SIGTERM to the lisse tasks (srun job steps; not the B: form, which would signal only this
+# shell) 120 s before the time limit: evolution cases write a checkpoint and stay pending
+# (exit code 3); resubmitting resumes them (docs/reliability.md, "Clusters (SLURM)")
 #SBATCH --job-name=lisse-case
 #SBATCH --ntasks=1
 #SBATCH --cpus-per-task=1
+#SBATCH --signal=TERM@120
 #SBATCH --time=01:00:00
 #SBATCH --output=slurm-%A_%a.out
 set -euo pipefail

@@ -8,10 +8,13 @@
 # Resubmitting the same command after a time-out finishes the sweep: finished cases are
 # skipped. Extra arguments go to `lisse sweep` (-o, --retry-failed). Without srun (no
 # SLURM), use `mpirun -n N lisse sweep SWEEP.yaml --ranks-per-case K` directly.
-# Add --signal=TERM@120 to checkpoint evolution cases before the time limit (docs/reliability.md)
+# SIGTERM to the lisse tasks (srun job steps; not the B: form, which would signal only this
+# shell) 120 s before the time limit: evolution cases write a checkpoint and stay pending
+# (exit code 3); resubmitting resumes them (docs/reliability.md, "Clusters (SLURM)")
 #SBATCH --job-name=lisse-sweep
 #SBATCH --ntasks=8
 #SBATCH --cpus-per-task=1
+#SBATCH --signal=TERM@120
 #SBATCH --time=04:00:00
 #SBATCH --output=slurm-%j.out
 set -euo pipefail

@@ -13,7 +13,7 @@ from pydantic import Field, PrivateAttr, ValidationError, model_validator
 from lisse.solver.config.base import Integer, Number, _fail, _Strict
 from lisse.solver.config.protocol import ProtocolError, parse_protocol, staircase_currents
 from lisse.solver.physics.creep_closure import CreepClosure
-from lisse.solver.physics.gap_evolution import EvolutionSettings, ProtocolStep
+from lisse.solver.physics.evolution_settings import EvolutionSettings, ProtocolStep
 from lisse.solver.physics.vacancy import VacancySupply
 from lisse.solver.studies.ccd_search import CcdSettings
 from lisse.units import (

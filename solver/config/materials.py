@@ -42,7 +42,12 @@ REQUIRED = {
 }
 OPTIONAL = {
     # values hold at reference_temperature_C (default 25 °C; solver.config.resolve)
-    "electrolyte": ("fracture_toughness_MPa_m05", "reference_temperature_C"),
+    "electrolyte": ("fracture_toughness_MPa_m05", "reference_temperature_C",
+                    # the interphase it forms with Li (solver.config.interphase_schema)
+                    *(f"interphase_{key}" for key in (
+                        "rate_constant_nm2_s", "activation_energy_kJ_mol",
+                        "ionic_conductivity_S_cm", "relative_permittivity", "li_stoichiometry",
+                        "density_g_cm3", "molar_mass_g_mol"))),
     "electrode": ("self_diffusivity_m2_s", "self_diffusion_activation_energy_kJ_mol"),
 }
 KEYS = {kind: REQUIRED[kind] + OPTIONAL[kind] for kind in KINDS}

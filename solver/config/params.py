@@ -14,7 +14,8 @@ from lisse.meshes.geometry import CellGeometry
 
 if TYPE_CHECKING:
     from lisse.solver.config.impedance_schema import ImpedanceSettings
-    from lisse.solver.physics.gap_evolution import EvolutionSettings
+    from lisse.solver.physics.evolution_settings import EvolutionSettings
+    from lisse.solver.physics.interphase import Interphase
 
 from lisse.units import FARADAY, GAS_CONSTANT  # noqa: F401  (re-exported for the physics)
 
@@ -187,3 +188,4 @@ class Resolved:
     evolution: EvolutionSettings | None = None  # time-dependent interface runs
     mechanics: MechanicsSettings | None = None  # stack-pressure hold (solver.studies.hold)
     impedance: ImpedanceSettings | None = None  # small-signal spectrum (lisse eis)
+    interphase: Interphase | None = None  # a growing SEI (solver.physics.interphase)

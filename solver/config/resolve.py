@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from lisse.meshes.geometry import CellGeometry, MeshSizes, Void
 from lisse.solver.config.impedance_schema import settings as impedance_settings
+from lisse.solver.config.interphase_schema import settings as interphase_settings
 from lisse.solver.config.params import (
     Electrode,
     Electrolyte,
@@ -221,6 +222,7 @@ def at_temperature(case: Case) -> Case:
 def resolve(case: Case) -> Resolved:
     """The case in SI units (µm→m, mA/cm²→A/m², Ω cm²→Ω m², S/cm→S/m, GPa→Pa, °C→K), with
     the temperature-dependent properties at the case temperature (``at_temperature``)."""
+    interphase = _interphase(case)
     case = at_temperature(case)
     electrolyte = case.materials.electrolyte.values()
     electrode = case.materials.electrode.values()
@@ -273,7 +275,18 @@ def resolve(case: Case) -> Resolved:
         evolution=_evolution(case, electrode),
         mechanics=_mechanics(case.mechanics),
         impedance=None if case.impedance is None else impedance_settings(case.impedance),
+        interphase=interphase,
     )
+
+
+def _interphase(case: Case):
+    """SI parameters of the ``interphase:`` section (before ``at_temperature``: its rate
+    constant holds at the library's reference temperature), or None."""
+    if case.interphase is None:
+        return None
+    values = case.materials.electrolyte.values()
+    return interphase_settings(case.interphase, values,
+                               values.get("reference_temperature_C", REFERENCE_TEMPERATURE_C))
 
 
 def _mechanics(spec: MechanicsSpec) -> MechanicsSettings | None:

@@ -25,6 +25,8 @@ from lisse.solver.config.base import Integer, Number, _fail, _section, _Strict, 
 from lisse.solver.config.evolution import EvolutionSpec
 from lisse.solver.config.geometry_schema import GeometrySpec, MeshSpec, RandomVoidsSpec, VoidSpec
 from lisse.solver.config.impedance_schema import ImpedanceSpec
+from lisse.solver.config.interphase_schema import LIBRARY_KEYS as INTERPHASE_KEYS
+from lisse.solver.config.interphase_schema import InterphaseSpec
 from lisse.solver.config.messages import _describe, _got, validation_message
 from lisse.solver.config.physics_schema import (
     CounterSpec,
@@ -76,6 +78,7 @@ class Case(_Strict):
     evolution: EvolutionSpec | None = None  # time-dependent interface runs, CCD
     mechanics: MechanicsSpec = _section()
     impedance: ImpedanceSpec | None = None  # small-signal spectrum (lisse eis)
+    interphase: InterphaseSpec | None = None  # a growing SEI on the Li contact
     electronic_leakage: LeakageSpec = Field(default_factory=lambda: LeakageSpec(enabled=False))
 
     _plain_name = field_validator("name")(plain_name)
@@ -117,6 +120,14 @@ class Case(_Strict):
                 and self.interface.kinetics == "primary"):
             _fail("needs butler_volmer or linear interface kinetics (got primary)",
                   "mechanics.stress_coupling")
+        if self.interphase is not None and self.interface.kinetics == "primary":
+            _fail("needs butler_volmer or linear interface kinetics (got primary)",
+                  "interphase")
+        for key in () if self.interphase is None else INTERPHASE_KEYS:
+            if getattr(self.interphase, key) is None and f"interphase_{key}" not in library:
+                _fail(f"the electrolyte {self.materials.electrolyte.name!r} has no "
+                      f"interphase_{key} in the materials library: give it here",
+                      f"interphase.{key}")
         return self
 
     def _fill_microstructure(self, ms: MicrostructureSpec) -> None:

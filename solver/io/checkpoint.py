@@ -41,20 +41,23 @@ IGNORED = ("name", "output", "evolution.checkpoint_interval_s",
 
 class Interrupted(LisseError):
     """The run was stopped by SIGTERM or SIGINT after writing a checkpoint: resumable
-    (exit code 3). ``time`` [s]: the simulated time reached; ``folder``: where the
-    checkpoint is."""
+    (exit code 3). ``time`` [s]: the simulated time reached (nan for a CCD search or a
+    study); ``folder``: where the checkpoint is; ``what``: where it stopped ("at t = 12 s",
+    "during the CCD trial at ...")."""
 
     exit_code = 3
 
-    def __init__(self, time: float, folder: Path):
-        super().__init__(f"interrupted at t = {time:.6g} s; the checkpoint is in {folder}")
+    def __init__(self, time: float, folder: Path, what: str | None = None):
+        self.what = what or f"at t = {time:.6g} s"
+        super().__init__(f"interrupted {self.what}; the checkpoint is in {folder}")
         self.time, self.folder = time, folder
 
 
 class StopRequests:
     """SIGTERM and SIGINT set ``requested`` instead of ending the process (context manager;
-    the previous handlers come back on exit). Only the main thread may install handlers:
-    elsewhere (a Python API call from a thread) the signals keep their own behaviour."""
+    the previous handlers come back on exit; PETSc is started first). Only the main thread
+    may install handlers: elsewhere (a Python API call from a thread) the signals keep their
+    own behaviour."""
 
     SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -66,6 +69,10 @@ class StopRequests:
         self.requested = True
 
     def __enter__(self) -> StopRequests:
+        # PETSc installs its own SIGTERM handler (an MPI_Abort) when it starts: start it
+        # first, so that a model built inside this context leaves these handlers in force
+        from petsc4py import PETSc  # noqa: F401
+
         if threading.current_thread() is threading.main_thread():
             for sig in self.SIGNALS:
                 self._old[sig] = signal.signal(sig, self._handler)
@@ -77,11 +84,12 @@ class StopRequests:
         self._old.clear()
 
 
-def location(folder: str | os.PathLike) -> Path | None:
-    """The checkpoint of ``folder``: in the folder itself (a staging folder, or a folder
-    holding one), else in its staging folder ``.NAME.partial``; None if there is none."""
+def location(folder: str | os.PathLike, name: str = NAME) -> Path | None:
+    """The checkpoint file ``name`` of ``folder``: in the folder itself (a staging folder,
+    or a folder holding one), else in its staging folder ``.NAME.partial``; None if there
+    is none."""
     path = Path(folder).resolve()
-    for candidate in (path / NAME, path.with_name(f".{path.name}.partial") / NAME):
+    for candidate in (path / name, path.with_name(f".{path.name}.partial") / name):
         if candidate.is_file():
             return candidate
     return None
@@ -101,6 +109,17 @@ def write(path: Path, comm, x: np.ndarray, columns: dict[str, np.ndarray], meta:
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as fh:
         np.savez(fh, x=coords, nodes=table, meta=np.array(json.dumps(meta)))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Write ``data`` as JSON to ``path`` under a temporary name, then move it into place
+    (a kill while writing keeps the previous file). Call on one rank."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w") as fh:
+        fh.write(json.dumps(data, indent=1) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)

@@ -38,3 +38,24 @@ def bode(path, frequency: np.ndarray, z: np.ndarray, formats=plotstyle.FIGURE_FO
     for ax in (top, bottom):
         ax.grid(True, which="both")
     plotstyle.save(fig, path, formats)
+
+
+def nyquist_series(path, frequency: np.ndarray, spectra, formats=None) -> None:
+    """Nyquist plots of spectra taken during an evolution: ``spectra`` = [(time [h], Z
+    [Ω cm²])], one line per time, the decades marked on the last."""
+    fig, ax = plotstyle.subplots(figsize=(7, 4.5))
+    for hours, z in spectra:
+        ax.plot(z.real, -z.imag, "-", label=f"t = {hours:.3g} h")
+    z = spectra[-1][1]
+    decades = np.arange(np.ceil(np.log10(frequency.min())),
+                        np.floor(np.log10(frequency.max())) + 1)
+    for d in decades:
+        k = int(np.argmin(np.abs(np.log10(frequency) - d)))
+        ax.plot(z.real[k], -z.imag[k], "k^", ms=5)
+        ax.annotate(f"$10^{{{d:g}}}$ Hz", (z.real[k], -z.imag[k]), textcoords="offset points",
+                    xytext=(4, 6), fontsize=plotstyle.MIN_FONT_PT)
+    ax.set_xlabel("real part of the impedance Z′ [Ω cm²]")
+    ax.set_ylabel("minus imaginary part −Z″ [Ω cm²]")
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.legend()
+    plotstyle.save(fig, path, formats or plotstyle.FIGURE_FORMATS)

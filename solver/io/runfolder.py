@@ -11,6 +11,11 @@ not exist, is an empty folder, or is a folder lisse wrote — it holds a marker:
 ``sweep.json`` (sweep folders) or ``report.json`` (report folders). A foreign folder is
 replaced only when the user passes ``--overwrite`` (``claim``); a file, ``/``, the home
 folder, the current directory and its parents are never replaced.
+
+The staging folder ``.NAME.partial`` and the old copy ``.NAME.old`` beside a target are
+lisse's names, but a folder of that name that lisse did not write is not removed either
+(``clear_leftover``): a staging folder holds the marker ``.lisse-stage`` from its creation
+until it becomes the target.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import numpy as np
 from lisse.solver.errors import SolverError, UserError
 
 MARKERS = ("run.json", "sweep.json", "report.json")
+STAGE_MARKER = ".lisse-stage"  # in a staging folder, from its creation to its commit
 
 
 def lisse_version() -> str:
@@ -109,6 +115,25 @@ def target_problem(target: str | os.PathLike, overwrite: bool = False,
             "or pass --overwrite")
 
 
+def clear_leftover(path: Path) -> str | None:
+    """Remove ``path``, a staging folder or old copy left beside a target by an earlier
+    run, if lisse wrote it (it holds the staging marker or a lisse marker, or is empty);
+    otherwise (or for a file or a symbolic link) say why not, and leave it. Rank 0 only."""
+    if not path.exists() and not path.is_symlink():
+        return None
+    try:
+        ours = (path.is_dir() and not path.is_symlink()
+                and ((path / STAGE_MARKER).is_file() or not any(path.iterdir())
+                     or is_lisse_folder(path)))
+        if ours:
+            shutil.rmtree(path)
+            return None
+    except OSError as exc:
+        return f"{path} cannot be removed ({exc.strerror or exc})"
+    return (f"{path} exists and was not written by lisse (lisse keeps its staging folders "
+            "there); remove or rename it")
+
+
 _CLAIMED: set[Path] = set()  # folders the user allowed to be replaced (--overwrite)
 
 
@@ -134,8 +159,8 @@ def replace_with_empty(target: str | os.PathLike) -> None:
     stage = path.with_name(f".{path.name}.partial")
     old = path.with_name(f".{path.name}.old")
     for tmp in (stage, old):
-        if tmp.exists():
-            shutil.rmtree(tmp)
+        if problem := clear_leftover(tmp):
+            raise OSError(problem)
     stage.mkdir(parents=True)
     if path.exists():
         path.rename(old)
@@ -176,10 +201,13 @@ class RunFolder:
             if problem:
                 error = f"output folder {target}: {problem}"
         if comm.rank == 0 and not error:
+            error = clear_leftover(self.stage) or clear_leftover(
+                self.target.with_name(f".{self.target.name}.old"))
+            error = error and f"output folder {target}: {error}"
+        if comm.rank == 0 and not error:
             try:
-                if self.stage.exists():
-                    shutil.rmtree(self.stage)
                 self.stage.mkdir(parents=True)
+                (self.stage / STAGE_MARKER).touch()
             except OSError as exc:
                 error = (f"output.directory: cannot write to '{self.target}' "
                          f"({exc.strerror or exc})")
@@ -216,15 +244,15 @@ class RunFolder:
             if not any((self.stage / m).exists() for m in MARKERS):
                 (self.stage / "run.json").write_text(
                     json.dumps({"versions": {"lisse": lisse_version()}}, indent=2) + "\n")
-            problem = target_problem(self.target, self.target in _CLAIMED)
+            problem = target_problem(self.target, self.target in _CLAIMED) or clear_leftover(
+                self.target.with_name(f".{self.target.name}.old"))
         problem = self.comm.bcast(problem, root=0)
         if problem:  # the target changed during the run: the results stay beside it
             raise UserError(f"output folder {self.target}: {problem} (the results are in "
                             f"{self.stage})")
         if self.comm.rank == 0:
             old = self.target.with_name(f".{self.target.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
+            (self.stage / STAGE_MARKER).unlink(missing_ok=True)
             if self.target.exists():
                 self.target.rename(old)
             self.stage.rename(self.target)

@@ -28,7 +28,9 @@ Plating (j < 0) deposits Li at the contact: δ decreases and the Li is pushed ba
 Li bookkeeping (validation E5): the Li removed, (Ω/F)∫j dt, equals the growth of the void
 and pore volume plus the recession of the current collector (body translation U, volume
 carried off by vacancies and volume brought in by creep); every record reports the relative
-mismatch.
+mismatch. With an ``interphase`` (``solver.physics.interphase``, validation I1) a film grows
+on the touching nodes each step and binds Li, reported apart as the Li-metal thickness
+Ω c_Li V_f it consumed (the film fills the space it consumed, so no gap opens).
 
 The time step adapts so that no gap or pore content changes by more than
 ``max_gap_increment`` in a step.
@@ -37,7 +39,6 @@ The time step adapts so that no gap or pore content changes by more than
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -46,130 +47,18 @@ from mpi4py import MPI
 from lisse.meshes.voids import interface_gap
 from lisse.solver.config.params import FARADAY, Resolved
 from lisse.solver.errors import SolverError
-from lisse.solver.physics.creep_closure import CreepClosure
-from lisse.solver.physics.failure import FailureCriteria, contact_lost, judge, step_start
-from lisse.solver.physics.vacancy import VacancySupply
-from lisse.solver.studies.ccd_search import CcdSettings
+from lisse.solver.physics.evolution_settings import (
+    EvolutionSettings,
+    Outcome,
+    Record,
+    StepControl,
+)
+from lisse.solver.physics.failure import contact_lost, judge, step_start
+from lisse.solver.physics.interphase import film_state, initial_film
 
 if TYPE_CHECKING:
     from lisse.solver.physics.current import CurrentDistribution
 
-
-
-@dataclass(frozen=True)
-class ProtocolStep:
-    """One galvanostatic step: current density [A/m²] (positive strips the working
-    electrode, zero is a rest) held for ``duration`` [s], or until the cell voltage reaches
-    ``until_voltage`` [V] in magnitude or the contact fraction falls to
-    ``until_contact_fraction`` (checked after every time step, after the failure criteria)."""
-
-    current_density: float
-    duration: float
-    label: str = ""
-    until_voltage: float | None = None
-    until_contact_fraction: float | None = None
-
-    def reached(self, rec: Record) -> bool:
-        """True once the record meets one of the step's until conditions."""
-        return ((self.until_voltage is not None
-                 and abs(rec.cell_voltage) >= self.until_voltage)
-                or (self.until_contact_fraction is not None
-                    and rec.contact_fraction <= self.until_contact_fraction))
-
-
-@dataclass(frozen=True)
-class EvolutionSettings:
-    """Time integration, supply routes and failure criteria (SI).
-
-    min_contact_fraction: the interface has failed below this contact fraction.
-    max_voltage: cell-voltage cut-off [V] (|V|).
-    max_void_volume: void volume per interface area [m] at which void growth has run away.
-    checkpoint_interval, checkpoint_steps: a run (``solver.studies.evolution``) writes a
-    checkpoint after the step that ends this much wall time [s] or this many steps after
-    the last one; 0 turns either off.
-    """
-
-    steps: tuple[ProtocolStep, ...]
-    vacancy: VacancySupply | None = None
-    creep: CreepClosure | None = None
-    creep_closure: str = "isolated_void"  # or "creep_field" (studies.gap_closure)
-    closure_rate: float | None = None  # k [1/s] of gaps and pores measured (creep_field)
-    stack_pressure: float = 0.0
-    pore_height: float = 0.5e-6
-    max_gap_increment: float = 0.05e-6
-    initial_time_step: float = 1.0
-    max_time_step: float = 600.0
-    contact_tolerance: float = 1e-9
-    min_contact_fraction: float = 0.1
-    max_voltage: float = 1.0
-    max_void_volume: float = 20e-6
-    max_voltage_rate: float | None = None  # |dV/dt| [V/s] limit within a step (None: off)
-    max_voltage_rise: float | None = None  # |V|/|V at the step's start| limit (None: off)
-    max_cutbacks: int = 6
-    field_snapshots: int = 10
-    interface_times: tuple[float, ...] = ()
-    ccd: CcdSettings = CcdSettings()
-    checkpoint_interval: float = 300.0  # wall time [s] between checkpoints (0: none)
-    checkpoint_steps: int = 0  # time steps between checkpoints (0: none)
-    interface_model: str = "reduced"  # or "coupled" (solver.physics.coupled_interface)
-    stress_coupling: bool = False  # coupled model: Li pressure shifts the contact kinetics
-
-    def failure_criteria(self) -> FailureCriteria:
-        """The failure limits (``solver.physics.failure``)."""
-        return FailureCriteria(self.min_contact_fraction, self.max_voltage,
-                               self.max_void_volume, self.max_voltage_rate,
-                               self.max_voltage_rise)
-
-
-@dataclass
-class Record:
-    """One row of ``timeseries.csv`` (SI; lengths per interface area are thicknesses)."""
-
-    time: float
-    applied_current_density: float
-    cell_voltage: float
-    contact_fraction: float
-    void_volume_per_area: float
-    max_gap: float
-    hotspot_factor: float
-    max_local_current_density: float
-    li_stripped: float
-    collector_recession: float
-    mass_balance_error: float
-    step: str = ""
-
-
-@dataclass
-class Outcome:
-    """A finished (or failed) evolution."""
-
-    records: list[Record] = field(default_factory=list)
-    failed: bool = False
-    failure_mode: str = ""
-    failure_time: float = math.nan
-    failure_criterion: str = ""  # solver.physics.failure.CRITERIA
-    interface_failure: bool = False  # False: none, or a cut-off of an intact interface
-    cutbacks: int = 0
-    paused: bool = False  # stopped between steps by ``pause`` (resumable), not finished
-
-
-@dataclass
-class StepControl:
-    """The time-step controller of ``InterfaceEvolution.run``: with the interface state and
-    the records, all that a restart needs to go on exactly as an uninterrupted run.
-
-    index: the protocol step being run; end: its end time [s] (nan before it starts);
-    dt: the next trial step length [s]; cutbacks: step halvings used in this protocol step;
-    halved: the last step was a halved one (kept once before growing again);
-    previous: the state before the last step and that step's length [s], for a cut-back.
-    """
-
-    index: int = 0
-    end: float = math.nan
-    dt: float = math.nan
-    cutbacks: int = 0
-    halved: bool = False
-    previous: tuple[dict, float] | None = None
 
 
 class ContactLost(Exception):
@@ -211,6 +100,11 @@ class InterfaceEvolution:
         self.stripped = 0.0  # (Ω/F) ∫ j dt [m]
         self.void0 = self._mean(self.gap0)
         self.time = 0.0
+        self.interphase = params.interphase
+        self.film = np.zeros(len(self.nodes))  # interphase thickness L [m]
+        if self.interphase is not None:
+            self.film = initial_film(cd, self.interphase, params.temperature)[1]
+        self.film_volume = 0.0  # interphase volume per area grown in the run [m]
 
     # -- helpers ------------------------------------------------------------------------
     def _mean(self, values: np.ndarray) -> float:
@@ -239,7 +133,10 @@ class InterfaceEvolution:
         share[self.nodes] = self.contact_share()
         if self.comm.allreduce(float(share.sum())) <= 0:
             raise ContactLost("the interface has lost all contact")
-        self.cd.set_interface(self.cd.interface.with_(contact=share))
+        state = self.cd.interface.with_(contact=share)
+        if self.interphase is not None:
+            state = film_state(state, self.nodes, self.film, self.interphase)
+        self.cd.set_interface(state)
         if applied == 0.0:
             return None, np.zeros(len(self.nodes))
         sol = self.cd.solve("galvanostatic", applied)
@@ -292,6 +189,10 @@ class InterfaceEvolution:
         self.pores += pores * dt
         self.stripped += removed
         self.carried += removed - self._mean(recession + pores) * dt
+        if self.interphase is not None:  # grows on the contact of this step
+            self.film, grown = self.interphase.grow(self.film, self.contact_share(), dt,
+                                                    self.params.temperature)
+            self.film_volume += self._mean(grown)
         self._supply(dt)
         self.time += dt
         return dt, sol, j
@@ -310,11 +211,19 @@ class InterfaceEvolution:
             max_gap=self._max(self.gap),
             hotspot_factor=jmax / mean_contact if mean_contact else 0.0,
             max_local_current_density=jmax, li_stripped=self.stripped,
-            collector_recession=recession, mass_balance_error=error, step=label)
+            collector_recession=recession, mass_balance_error=error, step=label,
+            li_interphase=self.li_interphase())
+
+    def li_interphase(self) -> float:
+        """Li bound in the interphase grown so far, as Li-metal thickness Ω c_Li V_f [m]."""
+        if self.interphase is None:
+            return 0.0
+        return float(self.params.electrode.molar_volume
+                     * self.interphase.li_consumed(self.film_volume))
 
     # -- the protocol -------------------------------------------------------------------
-    _STATE = ("recession", "pores", "gap", "translation", "carried", "crept", "stripped",
-              "time")
+    _STATE = ("recession", "pores", "gap", "film", "translation", "carried", "crept",
+              "stripped", "film_volume", "time")
 
     def _save(self) -> dict:
         return {k: np.copy(getattr(self, k)) for k in self._STATE}

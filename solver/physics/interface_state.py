@@ -15,7 +15,10 @@ values. Every interface physics writes its part of this one object, and the Butl
 * ``i0_factor`` f_i0 [-]: factor on the exchange current density (on the conductance 1/Z
   for linear kinetics), exp((1 − αa) Ω Δp/RT) with stress coupling;
 * ``film_resistance`` R_s [Ω m²]: a series film resistance on top of the kinetics' own R_f
-  (a growing interphase writes it).
+  (a growing interphase writes it, ``lisse.solver.physics.interphase``);
+* ``film_capacitance`` C_s [F/m²] (None: no film capacitance): the film's dielectric
+  capacitance ε/L in parallel with R_s, read only by the small-signal impedance
+  (Z_s = R_s/(1 + iω R_s C_s)); a steady current sees R_s alone.
 
 A new interface physics is one module that computes these fields plus one config block;
 the current distribution needs no change.
@@ -36,6 +39,7 @@ class InterfaceState:
     shift: np.ndarray
     i0_factor: np.ndarray
     film_resistance: np.ndarray
+    film_capacitance: np.ndarray | None = None
 
     @classmethod
     def neutral(cls, contact: np.ndarray) -> InterfaceState:

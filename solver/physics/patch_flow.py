@@ -213,12 +213,19 @@ def patch_cases(
     lithium_boundary: str = "collector",
     continuation_factor: float = 2.0,
     max_newton_iterations: int = 50,
+    done: dict | None = None,
+    after=None,
 ) -> list[PatchResult]:
     """Run the study: the current on the fine mesh (one solve per ā), the creep flow on the
     coarser flow mesh (one exponent sweep per contact condition and ā). ``pressure`` is
     P/σ_ref (collector only); ``lithium_boundary`` as in ``CreepFlow``; smaller
     ``continuation_factor`` and more ``max_newton_iterations`` help Newton on large cells.
-    Results are ordered by contact, ā, n."""
+    Results are ordered by contact, ā, n.
+
+    Restart: ``done`` maps (contact, ā) to the results of exponent sweeps already computed
+    (they are taken, not solved again; every exponent sweep starts from rest, so the others
+    do not depend on them); ``after(contact, ā, results)`` is called after each exponent
+    sweep solved (it may raise to stop the study)."""
     from lisse.meshes.cache import load_mesh
 
     data = load_mesh(cell.geometry(), comm)
@@ -226,14 +233,21 @@ def patch_cases(
     fluxes = [interface_flux(electrolyte, abar, cell.radius, numerics) for abar in abars]
     data = load_mesh(cell.geometry(cell.flow_mesh_scale), comm)
     lithium = lithium_domain(data.mesh, data.cell_tags, data.facet_tags, cell.radius)
-    results = []
+    results, done = [], done or {}
     for contact in contacts:
-        flow = CreepFlow(lithium, contact, lithium_boundary, max_it=max_newton_iterations)
-        flow.pressure.value = pressure
+        flow = None
         for flux in fluxes:
-            results += exponent_sweep(
-                flow, flux, exponents, cell, regularisation, continuation_factor
-            )
+            if (contact, flux.abar) in done:
+                results += done[contact, flux.abar]
+                continue
+            if flow is None:
+                flow = CreepFlow(lithium, contact, lithium_boundary, max_it=max_newton_iterations)
+                flow.pressure.value = pressure
+            sweep = exponent_sweep(flow, flux, exponents, cell, regularisation,
+                                   continuation_factor)
+            results += sweep
+            if after is not None:
+                after(contact, flux.abar, sweep)
     return results
 
 

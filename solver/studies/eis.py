@@ -36,8 +36,7 @@ def spectrum(params: Resolved, comm) -> tuple[np.ndarray, np.ndarray, dict]:
     steady = None
     if settings.bias_current_density != 0:
         steady = model.current.solve("galvanostatic", settings.bias_current_density)
-    eis = Impedance(model.current, steady, settings.double_layer_capacitance,
-                    settings.permittivity, _admittivity(model, settings))
+    eis = impedance_about(model, steady)
     frequencies = np.array(settings.frequencies)
     with Progress("eis frequencies", total=len(frequencies), comm=comm) as progress:
         z = []
@@ -49,6 +48,14 @@ def spectrum(params: Resolved, comm) -> tuple[np.ndarray, np.ndarray, dict]:
             "inner_linear_iterations": eis.iterations,
             "contact_fraction": model.current.contact_area / model.current.interface_area}
     return frequencies, z, info
+
+
+def impedance_about(model, steady) -> Impedance:
+    """The small-signal operator of a model's current operator (its present interface
+    state) about ``steady`` (None: open circuit), with the case's impedance settings."""
+    settings = model.params.impedance
+    return Impedance(model.current, steady, settings.double_layer_capacitance,
+                     settings.permittivity, _admittivity(model, settings))
 
 
 def _admittivity(model, settings):

@@ -26,6 +26,7 @@ from lisse.solver.studies.evolution_checkpoint import (
     restore,
     write_checkpoint,
 )
+from lisse.solver.studies.evolution_impedance import EvolutionSpectra
 from lisse.solver.studies.gap_closure import measure_gap_closure
 from lisse.solver.studies.model import Model, build_model
 from lisse.solver.studies.protocol_ccd import protocol_ccd
@@ -43,6 +44,7 @@ TIMESERIES_COLUMNS = [  # (header with unit, Record attribute, factor from SI)
     ("li_stripped_um", "li_stripped", UM_PER_M),
     ("collector_recession_um", "collector_recession", UM_PER_M),
     ("mass_balance_error", "mass_balance_error", 1.0),
+    ("li_interphase_um", "li_interphase", UM_PER_M),
 ]
 
 
@@ -107,9 +109,13 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
             _passed(fields.times, evo.time)
             fields.write(None, None)
 
+        spectra = EvolutionSpectra(folder, evo, model)  # impedance.evolution_times_h
+        spectra.maybe()
+
         def report(rec, sol, j):
             progress.update(rec.time / SECONDS_PER_HOUR, t_s=f"{rec.time:.4g}",
                             contact=f"{rec.contact_fraction:.3f}")
+            spectra.maybe()
             if fields is not None:
                 fields.maybe_write(sol, j)
             if _passed(profile_times, evo.time):
@@ -141,6 +147,7 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
         summary = _summary(outcome, evo, wall_before + time.perf_counter() - start)
         summary["interface_profile_times_s"] = {s["label"]: s["time"] for s in snapshots}
         summary["interface_model"] = settings.interface_model
+        summary |= spectra.close(params.output.plots, params.output.figure_formats)
         if error is not None:
             summary |= {"failed": True, "failure_mode": f"solver error: {error}",
                         "failure_time_s": evo.time}
@@ -299,6 +306,7 @@ def _summary(outcome: Outcome, evo: InterfaceEvolution, wall: float) -> dict:
         "final_void_volume_per_area_um": (last.void_volume_per_area * UM_PER_M) if last
         else 0.0,
         "li_stripped_um": evo.stripped * UM_PER_M,
+        "li_interphase_um": evo.li_interphase() * UM_PER_M,
         "max_mass_balance_error": max((r.mass_balance_error for r in outcome.records),
                                       default=0.0),
         "time_steps": len(outcome.records),

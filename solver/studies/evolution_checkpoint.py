@@ -47,7 +47,7 @@ class Checkpoints:
         return due == 2
 
 
-_NODE_STATE = ("recession", "pores", "gap")
+_NODE_STATE = ("recession", "pores", "gap", "film")
 _SNAPSHOT = ("gap", "pores", "share")
 
 

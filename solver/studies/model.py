@@ -65,6 +65,7 @@ PHYSICS: dict[str, tuple[str, Callable[[Resolved], bool]]] = {
                                            lambda p: p.mechanics is not None),
     "potentiostatic control": ("protocol.mode", lambda p: p.protocol.mode == "potentiostatic"),
     "primary kinetics": ("interface.kinetics", lambda p: p.working.model == "primary"),
+    "interphase growth": ("interphase", lambda p: p.interphase is not None),
 }
 
 _TIME = "the interface-evolution model"
@@ -113,6 +114,8 @@ COUPLED_REFUSED: list[tuple[str, Callable[[Resolved], bool], str]] = [
      f"{_COUPLED} solves the Li creep field itself: leave creep_closure at isolated_void"),
     ("evolution.stack_pressure_MPa", lambda p: p.evolution.stack_pressure <= 0,
      f"{_COUPLED} needs a stack pressure > 0 on the Li"),
+    ("interphase", PHYSICS["interphase growth"][1],
+     f"{_COUPLED} does not grow the interphase yet (the reduced model does)"),
 ]
 
 
@@ -189,6 +192,10 @@ def build_model(params: Resolved, comm, kind: str, say=None) -> Model:
 
         hold = run_hold(params, data, comm, say)
         couple(current, hold, params)
+    if params.interphase is not None:  # the film grown before the run (interphase.age_h)
+        from lisse.solver.physics.interphase import initial_film
+
+        current.set_interface(initial_film(current, params.interphase, params.temperature)[0])
     lithium = None
     if kind in ("evolution", "ccd") and _coupled(params):
         lithium = lithium_body(params, comm)

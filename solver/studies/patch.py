@@ -212,29 +212,51 @@ def csv_table(results) -> str:
     return out.getvalue()
 
 
-def run_study(spec: StudySpec, outdir, comm, argv=None) -> list:
-    """Run the study and write its folder; returns the PatchResult list."""
+def run_study(spec: StudySpec, outdir, comm, argv=None, resume=None) -> list:
+    """Run the study and write its folder; returns the PatchResult list. The finished
+    points (contact, ā) are logged in the staging folder (``patch_checkpoint``); SIGTERM or
+    SIGINT stops the study after the point in flight (``Interrupted``, exit code 3) and
+    ``resume`` (the stopped study's folder) goes on from the logged points."""
+    from lisse.solver.io.checkpoint import Interrupted, StopRequests
+    from lisse.solver.io.progress import Progress
     from lisse.solver.io.runfolder import RunFolder, versions
     from lisse.solver.physics.patch_flow import patch_cases
+    from lisse.solver.studies.patch_checkpoint import PointLog
 
+    config = spec.model_dump(mode="json")
+    stops = StopRequests()
+    log = PointLog(comm, config, len(spec.sweep.contacts) * len(spec.sweep.abar), stops)
+    if resume is not None:
+        log.load(resume)
     folder = RunFolder(outdir, comm)
     try:
+        log.attach(folder)
         start = time.perf_counter()
         cell = spec.cell_model()
-        results = patch_cases(
-            cell,
-            spec.sweep.abar,
-            spec.sweep.creep_exponents,
-            spec.sweep.contacts,
-            comm,
-            spec.sweep.stack_pressure_ratio,
-            spec.numerics.regularisation,
-            lithium_boundary=spec.cell.lithium_boundary,
-            continuation_factor=spec.numerics.continuation_factor,
-            max_newton_iterations=spec.numerics.max_newton_iterations,
-        )
+        progress = Progress("study points (contact, ā)", total=log.total, comm=comm)
+        progress.advance(len(log.done))
+
+        def after(contact: str, abar: float, results: list) -> None:
+            progress.advance(message=f"contact {contact}, ā = {abar:g}")
+            log.after(contact, abar, results)
+
+        with stops:
+            results = patch_cases(
+                cell,
+                spec.sweep.abar,
+                spec.sweep.creep_exponents,
+                spec.sweep.contacts,
+                comm,
+                spec.sweep.stack_pressure_ratio,
+                spec.numerics.regularisation,
+                lithium_boundary=spec.cell.lithium_boundary,
+                continuation_factor=spec.numerics.continuation_factor,
+                max_newton_iterations=spec.numerics.max_newton_iterations,
+                done=log.done,
+                after=after,
+            )
+        progress.close()
         wall = time.perf_counter() - start
-        config = spec.model_dump(mode="json")
         folder.write_text("config_resolved.yaml", yaml.safe_dump(config, sort_keys=False))
         folder.write_json(
             "run.json",
@@ -258,6 +280,9 @@ def run_study(spec: StudySpec, outdir, comm, argv=None) -> list:
         if spec.output.plots and comm.rank == 0:
             flux_concentration(folder.path("flux_concentration.png"), results)
             centre_velocity(folder.path("centre_velocity.png"), results)
+        log.finish()
+    except Interrupted:  # the staging folder keeps the point log
+        raise
     except BaseException:
         folder.discard()
         raise

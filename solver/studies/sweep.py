@@ -6,6 +6,10 @@ folder (written atomically, so killing a sweep loses at most the cases in flight
 pool stops the workers (an evolution case writes a checkpoint into its staging folder
 ``cases/.<id>.partial``, ``solver.io.checkpoint``) and records no failure for them: they stay
 pending, and running the sweep again picks them up (an evolution case from its checkpoint).
+Under mpirun (MPI groups) SIGTERM or SIGINT does the same for the evolution cases in flight
+(each group stops at the end of its time step, writes its checkpoint, exit code 3); a group
+running a steady case or waiting for the others is killed by the signal before it records
+anything, so its case stays pending too.
 """
 
 from __future__ import annotations
@@ -114,8 +118,9 @@ def run_groups(
 
 
 class SweepInterrupted(LisseError):
-    """A local sweep stopped by Ctrl-C (SIGINT): the cases in flight stay pending
-    (resumable); exit code 3, as an interrupted run."""
+    """A sweep stopped by Ctrl-C (SIGINT) in a local pool, or by SIGTERM or SIGINT in MPI
+    groups: the cases in flight stay pending (resumable); exit code 3, as an interrupted
+    run."""
 
     exit_code = 3
 
@@ -298,7 +303,15 @@ def command(args, comm) -> None:
             write_manifest(sweep)
             write_table(sweep)
     elif comm.size > 1 or (args.jobs or _cores()) == 1:
-        run_groups(sweep, comm, args.ranks_per_case, args.retry_failed)
+        from lisse.solver.io.checkpoint import Interrupted
+
+        try:
+            run_groups(sweep, comm, args.ranks_per_case, args.retry_failed)
+        except Interrupted as exc:  # SIGTERM/SIGINT: the cases in flight stay pending
+            raise SweepInterrupted(
+                f"sweep {sweep.name} interrupted ({exc.what} in {exc.folder.name}): the "
+                "cases in flight stay pending, evolution cases with their checkpoints; run "
+                "the same command again to go on") from None
     else:
         if args.ranks_per_case != 1:
             raise UserError(

@@ -56,7 +56,7 @@ def test_coupled_trials_are_independent():
 
 def _trial(model, j: float):
     """One CCD trial of ``model`` at ``j`` [A/m²] (as ``studies.ccd.ccd_search`` runs it)."""
-    from lisse.solver.physics.gap_evolution import ProtocolStep
+    from lisse.solver.physics.evolution_settings import ProtocolStep
     from lisse.solver.studies.evolution import _engine
 
     settings = model.params.evolution

@@ -48,6 +48,8 @@ SWITCH = {  # physics -> sections that switch it on
         "element_degree": 1}},
     "potentiostatic control": {"protocol": {"mode": "potentiostatic", "voltage_V": 0.01}},
     "primary kinetics": {"interface": {"kinetics": "primary"}},
+    "interphase growth": {"materials": {"electrolyte": "Li6PS5Cl"},
+                          "interphase": {"age_h": 1}},
 }
 STEPS = [{"current_density_mA_cm2": 0.5, "duration_h": 0.002}]
 

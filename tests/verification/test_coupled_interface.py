@@ -313,6 +313,7 @@ def test_coupled_refusals():
     c = case()
     c["mechanics"] = {"enabled": True, "stack_pressure_MPa": 2}
     assert refused(c).startswith("mechanics.enabled:")
+    assert refused(case() | {"interphase": {}}).startswith("interphase: not supported by the")
     c = case()
     c["evolution"]["supply"]["vacancy"] = True  # lisse ccd refuses what the coupled model does
     assert refused(c, "ccd").startswith("evolution.supply.vacancy: not supported by the coupled")
