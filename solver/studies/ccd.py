@@ -1,6 +1,8 @@
 """``lisse ccd``: the stripping critical current density of a case, or of each value of one
 varied config path, by bracketing and bisection on whole evolution runs
-(``lisse.solver.studies.ccd_search``), each trial from the same model and starting interface.
+(``lisse.solver.studies.ccd_search``), each trial from the same model and starting interface
+(``Model.reset``: with the coupled interface model also the Li body as built, so trials are
+independent and repeatable).
 """
 
 from __future__ import annotations
@@ -23,11 +25,10 @@ from lisse.solver.io.measurements import read_measurements
 from lisse.solver.io.progress import Progress
 from lisse.solver.io.runfolder import RunFolder, run_record
 from lisse.solver.physics.evolution_settings import ProtocolStep
-from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.studies.ccd_checkpoint import CaseLog, TrialLog
 from lisse.solver.studies.ccd_protocol import protocol_search
 from lisse.solver.studies.ccd_search import CcdResult, Trial, find_ccd
-from lisse.solver.studies.evolution import _settings, _with_closure_rate
+from lisse.solver.studies.evolution import _engine, _settings, _with_closure_rate
 from lisse.solver.studies.model import build_model, check_supported
 from lisse.units import A_M2_PER_MA_CM2
 
@@ -47,8 +48,7 @@ def ccd_search(params: Resolved, comm, progress: Progress | None = None,
         steps = (ProtocolStep(j, spec.capacity / j, "strip"),)
         if progress is not None:
             progress.status(trial=f"{j / A_M2_PER_MA_CM2:.4g} mA/cm²")
-        evo = InterfaceEvolution(params, dataclasses.replace(settings, steps=steps),
-                                 model.reset(), comm)
+        evo = _engine(model, dataclasses.replace(settings, steps=steps), None)
         outcome = evo.run(pause=None if log is None else log.pause)
         if outcome.paused:
             raise log.interrupted(j)
@@ -57,7 +57,8 @@ def ccd_search(params: Resolved, comm, progress: Progress | None = None,
                          f"{outcome.failure_mode if outcome.failed else 'survived'}")
         return Trial(j, not outcome.failed, outcome.failure_mode,
                      outcome.failure_time if outcome.failed else math.nan,
-                     outcome.failure_criterion, outcome.interface_failure)
+                     outcome.failure_criterion, outcome.interface_failure,
+                     len(outcome.records))
 
     return find_ccd(trial if log is None else log.replay(trial), spec.start, spec.maximum,
                     spec.rtol)

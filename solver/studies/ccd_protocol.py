@@ -12,9 +12,8 @@ import math
 from lisse.solver.config.params import Resolved
 from lisse.solver.errors import SolverError, UserError
 from lisse.solver.io.progress import Progress
-from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.studies.ccd_search import CcdResult, Trial
-from lisse.solver.studies.evolution import _settings, _with_closure_rate
+from lisse.solver.studies.evolution import _engine, _settings, _with_closure_rate
 from lisse.solver.studies.model import build_model
 from lisse.solver.studies.protocol_ccd import protocol_ccd
 from lisse.units import A_M2_PER_MA_CM2
@@ -29,7 +28,7 @@ def protocol_search(params: Resolved, comm, progress: Progress | None = None) ->
     model = build_model(params, comm, "ccd")
     settings = _with_closure_rate(model, settings,
                                   progress.log if progress is not None else None)
-    outcome = InterfaceEvolution(params, settings, model.reset(), comm).run()
+    outcome = _engine(model, settings, None).run()
     ccd = protocol_ccd(outcome)
     if not outcome.failed or math.isnan(ccd.failed):
         state = (f"failed while not stripping ({outcome.failure_mode})" if outcome.failed

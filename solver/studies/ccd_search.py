@@ -36,6 +36,7 @@ class Trial:
     failure_time: float  # s (nan if survived)
     failure_criterion: str = ""  # solver.physics.failure.CRITERIA
     interface_failure: bool = False  # False for a voltage cut-off of an intact interface
+    steps: int = 0  # time steps of the trial's run
 
 
 @dataclass

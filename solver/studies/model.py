@@ -128,15 +128,12 @@ def check_supported(params: Resolved, kind: str) -> None:
         reason = REFUSED.get((kind, name))
         if reason and on(params):
             raise UserError(f"{fields}: {name} is not supported by {kind} runs ({reason})")
-    if kind == "ccd" and _coupled(params):
-        raise UserError("evolution.interface_model: lisse ccd runs the reduced model only "
-                        "(the coupled model's CCD trials are not built yet)")
     if (kind in ("evolution", "ccd") and params.evolution is not None
             and params.evolution.stress_coupling and not _coupled(params)):
         raise UserError("evolution.stress_coupling: the reduced interface model has no Li "
                         "stress field (use interface_model: coupled, or mechanics."
                         "stress_coupling with the mechanics hold)")
-    if kind == "evolution" and _coupled(params):
+    if kind in ("evolution", "ccd") and _coupled(params):
         for fields, on, reason in COUPLED_REFUSED:
             if on(params):
                 raise UserError(f"{fields}: not supported by {_COUPLED} ({reason})")
@@ -149,8 +146,8 @@ class Model:
 
     ``start`` is the interface state at the start of a run (after the hold); a run that
     changes the interface (an evolution, a CCD trial) starts from it. ``lithium`` (the
-    coupled interface model's Li body) is moved by the run and not reset: one run per
-    model (``lisse ccd`` refuses the coupled model)."""
+    coupled interface model's Li body) is moved by the run; ``reset`` puts it back as built
+    (mesh geometry, flow, active set, time), so successive CCD trials are independent."""
 
     params: Resolved
     comm: Any
@@ -163,8 +160,11 @@ class Model:
     lithium: Any = None  # the coupled model's Li body (solver.physics.lithium_body)
 
     def reset(self) -> CurrentDistribution:
-        """The current operator with the starting interface state restored."""
+        """The current operator with the starting interface state restored (and the Li
+        body of the coupled model as built)."""
         self.current.set_interface(self.start)
+        if self.lithium is not None:
+            self.lithium.reset()
         return self.current
 
 
@@ -197,7 +197,7 @@ def build_model(params: Resolved, comm, kind: str, say=None) -> Model:
 
         current.set_interface(initial_film(current, params.interphase, params.temperature)[0])
     lithium = None
-    if kind == "evolution" and _coupled(params):
+    if kind in ("evolution", "ccd") and _coupled(params):
         lithium = lithium_body(params, comm)
     return Model(params, comm, data, domain, kappa, current, current.interface, hold,
                  lithium)

@@ -93,7 +93,10 @@ def table(results: dict) -> str:
              "without `evolution.steps` (steady), with them (evolution), `lisse ccd` and "
              "`lisse eis`; "
              "each sweep case is one of the first two. The debonded-patch study "
-             "(`lisse study`) has its own file kind and physics (docs/patch_study.md).", "",
+             "(`lisse study`) has its own file kind and physics (docs/patch_study.md). "
+             "The cells are the reduced interface model's; the coupled model "
+             "(`evolution.interface_model: coupled`) runs evolution and ccd with the further "
+             "refusals of `COUPLED_REFUSED` (docs/moving_interface.md).", "",
              "`lisse ccd --plating` (the plating CCD of a Li-filled flaw, docs/fracture.md) is "
              "a lumped model, not a column here: it reads only the `plating` section, "
              "`materials.electrolyte` (library K_IC, E, ν, i0) and `temperature_C`, and "

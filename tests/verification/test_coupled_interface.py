@@ -317,7 +317,10 @@ def test_coupled_refusals():
             "ionic_conductivity_S_cm": 1e-8, "relative_permittivity": 10, "li_stoichiometry": 8,
             "density_g_cm3": 2, "molar_mass_g_mol": 100}
     assert refused(case() | {"interphase": film}).startswith("interphase: not supported by the")
-    assert refused(case(), "ccd").startswith("evolution.interface_model:")
+    c = case()
+    c["evolution"]["supply"]["vacancy"] = True  # lisse ccd refuses what the coupled model does
+    assert refused(c, "ccd").startswith("evolution.supply.vacancy: not supported by the coupled")
+    check_supported(resolve(validate_case(case())), "ccd")
     c = copy.deepcopy(TINY) | {"evolution": {"stress_coupling": True, "steps": CYCLE}}
     assert refused(c).startswith("evolution.stress_coupling:")
     check_supported(resolve(validate_case(case())), "evolution")
