@@ -168,7 +168,12 @@ def load_mesh(geom: CellGeometry, comm, order: int = 1):
     other ranks are told to go on: a corrupt entry is rebuilt there first.
     """
     from dolfinx.io.gmsh import model_to_mesh  # solver (imported above) set up dolfinx_solver
+    from dolfinx.mesh import GhostMode, create_cell_partitioner
 
+    # one layer of ghost cells across every shared facet: integrals over interior facets
+    # (the Li/electrolyte contact of the mechanics, dS) need both cells of a facet that the
+    # partition cuts
+    partitioner = create_cell_partitioner(GhostMode.shared_facet, 2)
     owns_session, error = False, None
     if comm.rank == 0:
         try:
@@ -182,11 +187,11 @@ def load_mesh(geom: CellGeometry, comm, order: int = 1):
         kind, message = failure
         raise kind(message) if issubclass(kind, LisseError) else RuntimeError(message)
     if comm.rank != 0:
-        return model_to_mesh(gmsh.model, comm, 0, gdim=geom.gdim)
+        return model_to_mesh(gmsh.model, comm, 0, gdim=geom.gdim, partitioner=partitioner)
     try:
         if order != 1:
             gmsh.model.mesh.setOrder(order)
-        return model_to_mesh(gmsh.model, comm, 0, gdim=geom.gdim)
+        return model_to_mesh(gmsh.model, comm, 0, gdim=geom.gdim, partitioner=partitioner)
     finally:
         gmsh.model.remove()
         if owns_session:
