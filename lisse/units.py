@@ -65,6 +65,7 @@ UNIT_SUFFIXES = {
     "1_s": ("1/s", "1/s"),
     "1_mm2": ("1/mm²", "1/mm^2"),
     "mm2": ("mm²", "mm^2"),
+    "MPa_m05": ("MPa √m", "MPa*m^0.5"),
     "MPa": ("MPa", "MPa"),
     "GPa": ("GPa", "GPa"),
     "Pa": ("Pa", "Pa"),

@@ -99,7 +99,8 @@ def evolution_lines(s: dict) -> list[str]:
     return [f"  interface               {state}",
             f"  time                    {number(s['time_s'])} s in {s['time_steps']} steps",
             f"  final contact fraction  {s['final_contact_fraction']:.4f}",
-            f"  Li stripped             {number(s['li_stripped_um'])} µm",
+            # net of stripping and plating: below 1e-3 µm's last digit (0.05 pm) it is 0
+            f"  Li stripped (net)       {number(noise(s['li_stripped_um'], 1e-3))} µm",
             f"  Li bookkeeping error    {s['max_mass_balance_error']:.2e}"]
 
 

@@ -163,6 +163,9 @@ def _headline(results: Path, kind: str) -> list[tuple[str, str, str]]:
                 for k, part in enumerate(("Z′", "Z″"))]
     if kind == "ccd":
         rows = read_json(results / "ccd.json", "CCD results")["results"]
+        if _plating(rows):
+            return [_quantity("plating_ccd_mA_cm2", rows[0]["ccd_mA_cm2"]),
+                    _quantity("governing_flaw_depth_um", rows[0]["governing_flaw"]["depth_um"])]
         return [_quantity("ccd_mA_cm2" if r["parameter"] is None
                           else f"ccd_mA_cm2 at {r['parameter']} = {fmt(r['value'])}",
                           r["ccd_mA_cm2"]) for r in rows]
@@ -214,9 +217,25 @@ def _run(results: Path, out: Path) -> tuple[str, list]:
 # --- a CCD study and a patch study ----------------------------------------------------------
 
 
+def _plating(rows: list[dict]) -> bool:
+    """A plating CCD (``lisse ccd --plating``, solver.studies.plating_ccd) rather than a
+    stripping CCD search."""
+    return bool(rows) and rows[0].get("mode") == "plating"
+
+
 def _ccd(results: Path, out: Path) -> tuple[str, list]:
-    """The critical current density per value (``ccd.json``) and the run's CCD curve."""
+    """The critical current density per value (``ccd.json``) and the run's CCD curve; for a
+    plating CCD its quantities and the Li pressure in the governing flaw over time."""
     rows = read_json(results / "ccd.json", "CCD results")["results"]
+    if _plating(rows):
+        flat = {k: v for k, v in rows[0].items() if not isinstance(v, dict)}
+        flat |= {f"governing_flaw_{k}": v for k, v in rows[0]["governing_flaw"].items()}
+        table = [(k, fmt(rounded(v)), column_unit(k)) for k, v in flat.items()]
+        blocks = [("h", "Plating critical current density (docs/fracture.md)"),
+                  ("table", ["quantity", "value", "unit"], table)]
+        blocks += [("h", "Li pressure and stress intensity in the governing flaw")]
+        blocks += [("img", p) for p in sorted(results.glob("*.png"))]
+        return f"Plating CCD {results.name}", blocks
     table = [(fmt(r["parameter"]) or "(the case)", fmt(r["value"]),
               fmt(rounded(r["ccd_mA_cm2"])), fmt([rounded(b) for b in r["bracket_mA_cm2"]]),
               fmt(r["precision"]), fmt(r["failure_mode"]), fmt(r["trials"])) for r in rows]

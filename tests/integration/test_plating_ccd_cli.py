@@ -45,6 +45,11 @@ def test_plating_ccd_single_flaw_outputs(tmp_path):
     assert max(k_i) <= result["fracture_toughness_MPa_m05"] * (1 + 1e-9)
     assert float(rows[-1][0]) == pytest.approx(1e-3 * SECONDS_PER_HOUR)
     assert (out / "plating_pressure.png").exists()
+    proc = run_lisse(["report", str(out)])  # the plating folder kind has its own page
+    assert proc.returncode == 0, proc.stderr
+    page = (out / "report" / "report.html").read_text()
+    assert "Plating CCD" in page and "governing_flaw_depth_um" in page
+    assert page.count('src="data:image/png;base64,') == 1
 
 
 def test_plating_ccd_population_governing_flaw(tmp_path):
