@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import importlib
 import sys
 from pathlib import Path
 
@@ -85,25 +84,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _version_line() -> str:
-    """``lisse X (DOLFINx Y, PETSc Z, Gmsh W)``: the versions a run would use."""
-    from importlib.metadata import PackageNotFoundError, version
+    """``lisse X (DOLFINx Y, PETSc Z, Gmsh W)``: the versions a run records (run.json)."""
+    from lisse.solver.io.runfolder import versions
 
-    try:
-        lisse = version("lisse")
-    except PackageNotFoundError:  # a source tree on sys.path, not installed
-        from lisse import __version__ as lisse
-    stack = (("DOLFINx", "dolfinx"), ("PETSc", "petsc4py.PETSc"), ("Gmsh", "gmsh"))
-    return f"lisse {lisse} (" + ", ".join(f"{n} {_module_version(m)}" for n, m in stack) + ")"
-
-
-def _module_version(module: str) -> str:
-    try:
-        mod = importlib.import_module(module)
-    except ImportError:
-        return "not installed"
-    if module == "petsc4py.PETSc":
-        return ".".join(str(v) for v in mod.Sys.getVersion())
-    return mod.__version__
+    v = versions()
+    return f"lisse {v['lisse']} (DOLFINx {v['dolfinx']}, PETSc {v['petsc']}, Gmsh {v['gmsh']})"
 
 
 class _VersionAction(argparse.Action):

@@ -3,6 +3,10 @@ smoothed-aggregation AMG (GAMG, Chebyshev–Jacobi smoothing) otherwise."""
 
 from __future__ import annotations
 
+import numpy as np
+from dolfinx import fem
+from petsc4py import PETSc
+
 from lisse.solver.config.params import Numerics
 
 
@@ -22,3 +26,25 @@ def krylov_options(prefix: str, numerics: Numerics, ndofs: int, max_it: int = 10
             f"{prefix}ksp_max_it": max_it, f"{prefix}ksp_norm_type": "unpreconditioned",
             f"{prefix}pc_gamg_coarse_eq_limit": 1000, f"{prefix}mg_levels_ksp_type": "chebyshev",
             f"{prefix}mg_levels_pc_type": "jacobi"}
+
+
+def rigid_body_modes(space: fem.FunctionSpace) -> PETSc.NullSpace:
+    """Orthonormal rigid-body modes (2D: 3, 3D: 6) of a vector space, for GAMG."""
+    gdim = space.mesh.geometry.dim
+    n = space.dofmap.index_map.size_local
+    x = space.tabulate_dof_coordinates()[:n]
+    modes = [np.zeros((n, gdim)) for _ in range(3 if gdim == 2 else 6)]
+    for k in range(gdim):
+        modes[k][:, k] = 1.0
+    rotations = [(0, 1)] if gdim == 2 else [(0, 1), (1, 2), (2, 0)]
+    for m, (i, j) in zip(modes[gdim:], rotations, strict=True):
+        m[:, i], m[:, j] = -x[:, j], x[:, i]
+    vecs = []
+    for m in modes:
+        v = PETSc.Vec().createMPI((n * gdim, PETSc.DECIDE), bsize=gdim, comm=space.mesh.comm)
+        v.array[:] = m.ravel()
+        for w in vecs:  # Gram–Schmidt
+            v.axpy(-v.dot(w), w)
+        v.normalize()
+        vecs.append(v)
+    return PETSc.NullSpace().create(vectors=vecs, comm=space.mesh.comm)

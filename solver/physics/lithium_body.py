@@ -2,17 +2,12 @@
 
 First slice of the moving Li/SSE interface (issue 12, docs/moving_interface.md).
 
-Constitutive choice. The Li is an incompressible power-law viscous body (rate form):
-
-    ε̇_eq = ε̇0 (σ_eq/σ0)^n,  s = (2/3) (σ_eq/ε̇_eq) ε̇,  ∇·v = 0,
-
-with ε̇ = sym ∇v (axisymmetric: plus the hoop rate v_r/r), ε̇_eq² = (2/3) ε̇:ε̇ and
-σ = s − q I. The elastic strain is neglected: the error is the elastic part of the motion,
-|Δu_el| ~ (σ/E)·L (σ ≈ 1 MPa, E ≈ 5 GPa: 2e-4 of the Li size, once, not growing with the
-creep strain), and the Li volume is then exactly conserved (an elastic Li would change it by
-tr ε_e = −q(1 − 2ν)3/E ≈ 1e-4 at 2 MPa). The body has no memory (no hardening), so the
-updated-Lagrangian problem at time t is the instantaneous flow on the current configuration
-Ω(t): the stationary point of
+Constitutive choice (why, and its error: docs/moving_interface.md). The Li is an
+incompressible power-law viscous body, ε̇_eq = ε̇0 (σ_eq/σ0)^n, s = (2/3)(σ_eq/ε̇_eq) ε̇,
+∇·v = 0, σ = s − q I, with ε̇ = sym ∇v (axisymmetric: plus the hoop rate v_r/r) and
+ε̇_eq² = (2/3) ε̇:ε̇; the elastic strain is neglected (an error of (σ/E)·L ≈ 2e-4 of the Li
+size, once). Without memory, the updated-Lagrangian problem at time t is the instantaneous
+flow on the current configuration Ω(t), the stationary point of
 
     Π(v, q) = ∫_Ω [ W(ε̇) − q ∇·v ] r^k dA + Σ_tags P ∫ v·n r^k ds,
     W = σ0 ε̇0 n/(n+1) (ε̇_eq²/ε̇0² + δ²)^((n+1)/(2n)),
@@ -36,18 +31,15 @@ y-velocity dofs i of those facets: active dofs are constrained to land on the pl
 end of the step, v_y,i = −y_i/Δt (y_i at the start of the step); the contact reaction is
 the residual R_i of the unconstrained equations at the active dofs (the obstacle's force on
 the Li, positive in compression) and the nodal contact pressure λ_i = R_i / ∫ φ_i r^k ds.
-Iterate: activate dofs whose end-of-step position y_i + Δt v_y,i < −tol, release active dofs
-with R_i < −tol, until the set is unchanged. At convergence non-penetration holds at every
-P2 dof (exactly on the active ones), λ ≥ 0 and λ·gap = 0 dof by dof; the only error is that
-the constraint is nodal (between P2 dofs of a curved edge the surface may dip below y = 0
-by O(h²·curvature)). Axisymmetric P2 vertices on the axis have ∫ φ_i r ds = 0 (their
-reaction is round-off): they take the contact state of the nearest obstacle dof.
+Iterate (activate dofs ending below −tol, release active dofs with R_i < −tol) until the
+set is unchanged: then λ ≥ 0 and λ·gap = 0 dof by dof; the error is that the constraint is
+nodal (a curved P2 edge may dip below y = 0 by O(h²·curvature) between dofs). Axisymmetric
+P2 vertices on the axis (∫ φ_i r ds = 0) take the contact state of the nearest dof.
 
-Stripping (prescribed j, no current solve yet). Before the flow step, every obstacle
-geometry node in contact (y = 0) moves up by δ = Ω j Δt / F; the flow step then brings it
-back to the plane where the Li can follow (active dofs land on y = 0) or leaves a gap
-(released dofs). The Li removed is the nodal interpolant of j integrated over the contact
-(exact for j linear on each edge; O(h²) otherwise), and the flow conserves the rest.
+Stripping and plating (j from ``coupled_interface``): before the flow step every obstacle
+node in contact moves up by δ = Ω j Δt / F (down when plating); the flow brings it back to
+the plane where the Li can follow or leaves a gap. The Li removed is the nodal interpolant
+of j integrated over the contact (exact for j linear on each edge), the flow conserves the rest.
 """
 
 from __future__ import annotations

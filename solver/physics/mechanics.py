@@ -51,38 +51,16 @@ from petsc4py import PETSc
 from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS
 from lisse.solver.config.params import Numerics
 from lisse.solver.errors import SolverError
-from lisse.solver.fem.linear import krylov_options
+from lisse.solver.fem.linear import krylov_options, rigid_body_modes
 from lisse.solver.physics.creep import Constitutive, LinearElastic, identity
 from lisse.solver.physics.mechanics_state import CLOSED_GAP, CellStress, MechanicsState, trace
 
-__all__ = ["CLOSED_GAP", "LOADINGS", "Mechanics", "MechanicsState", "rigid_body_modes"]
+__all__ = ["CLOSED_GAP", "LOADINGS", "Mechanics", "MechanicsState"]
 
 LOADINGS = ("collector", "traction")
 ETA_MAX = 1e-2  # loosest relative tolerance of a creep Newton iteration's linear solves
 SIDE_TAGS = ("side_electrolyte", "side_lithium", "axis")
 OPEN_MOUTH = 0  # tag of the Li faces over an empty crack mouth (``_without_open_mouths``)
-
-
-def rigid_body_modes(space: fem.FunctionSpace) -> PETSc.NullSpace:
-    """Orthonormal rigid-body modes (2D: 3, 3D: 6) of a vector space, for GAMG."""
-    gdim = space.mesh.geometry.dim
-    n = space.dofmap.index_map.size_local
-    x = space.tabulate_dof_coordinates()[:n]
-    modes = [np.zeros((n, gdim)) for _ in range(3 if gdim == 2 else 6)]
-    for k in range(gdim):
-        modes[k][:, k] = 1.0
-    rotations = [(0, 1)] if gdim == 2 else [(0, 1), (1, 2), (2, 0)]
-    for m, (i, j) in zip(modes[gdim:], rotations, strict=True):
-        m[:, i], m[:, j] = -x[:, j], x[:, i]
-    vecs = []
-    for m in modes:
-        v = PETSc.Vec().createMPI((n * gdim, PETSc.DECIDE), bsize=gdim, comm=space.mesh.comm)
-        v.array[:] = m.ravel()
-        for w in vecs:  # Gram–Schmidt
-            v.axpy(-v.dot(w), w)
-        v.normalize()
-        vecs.append(v)
-    return PETSc.NullSpace().create(vectors=vecs, comm=space.mesh.comm)
 
 
 class Mechanics(CellStress):
