@@ -7,18 +7,23 @@ import numpy as np
 from lisse import plotstyle
 
 
+def _mark_decades(ax, frequency: np.ndarray, z: np.ndarray, size: float) -> None:
+    """A triangle and a label at the point of ``z`` nearest each whole frequency decade."""
+    decades = np.arange(np.ceil(np.log10(frequency.min())),
+                        np.floor(np.log10(frequency.max())) + 1)
+    for d in decades:
+        k = int(np.argmin(np.abs(np.log10(frequency) - d)))
+        ax.plot(z.real[k], -z.imag[k], "k^", ms=size)
+        ax.annotate(f"$10^{{{d:g}}}$ Hz", (z.real[k], -z.imag[k]), textcoords="offset points",
+                    xytext=(4, 6), fontsize=plotstyle.MIN_FONT_PT)
+
+
 def nyquist(path, frequency: np.ndarray, z: np.ndarray,
             formats=plotstyle.FIGURE_FORMATS) -> None:
     """−Z″ against Z′ [Ω cm²] on equal axes, with the frequency decades marked."""
     fig, ax = plotstyle.subplots(figsize=(7, 5))
     ax.plot(z.real, -z.imag, "o-", ms=4)
-    decades = np.arange(np.ceil(np.log10(frequency.min())),
-                        np.floor(np.log10(frequency.max())) + 1)
-    for d in decades:
-        k = int(np.argmin(np.abs(np.log10(frequency) - d)))
-        ax.plot(z.real[k], -z.imag[k], "k^", ms=7)
-        ax.annotate(f"$10^{{{d:g}}}$ Hz", (z.real[k], -z.imag[k]), textcoords="offset points",
-                    xytext=(4, 6), fontsize=plotstyle.MIN_FONT_PT)
+    _mark_decades(ax, frequency, z, size=7)
     ax.set_xlabel("Z′ [Ω cm²]")
     ax.set_ylabel("−Z″ [Ω cm²]")
     ax.set_aspect("equal", adjustable="datalim")
@@ -46,14 +51,7 @@ def nyquist_series(path, frequency: np.ndarray, spectra, formats=None) -> None:
     fig, ax = plotstyle.subplots(figsize=(7, 4.5))
     for hours, z in spectra:
         ax.plot(z.real, -z.imag, "-", label=f"t = {hours:.3g} h")
-    z = spectra[-1][1]
-    decades = np.arange(np.ceil(np.log10(frequency.min())),
-                        np.floor(np.log10(frequency.max())) + 1)
-    for d in decades:
-        k = int(np.argmin(np.abs(np.log10(frequency) - d)))
-        ax.plot(z.real[k], -z.imag[k], "k^", ms=5)
-        ax.annotate(f"$10^{{{d:g}}}$ Hz", (z.real[k], -z.imag[k]), textcoords="offset points",
-                    xytext=(4, 6), fontsize=plotstyle.MIN_FONT_PT)
+    _mark_decades(ax, frequency, spectra[-1][1], size=5)
     ax.set_xlabel("real part of the impedance Z′ [Ω cm²]")
     ax.set_ylabel("minus imaginary part −Z″ [Ω cm²]")
     ax.set_aspect("equal", adjustable="datalim")
