@@ -45,6 +45,7 @@ def test_bad_override_is_a_config_error():
         lisse.load_case(ROOT / "configs" / "demo.yaml", ["geometry.width_um=-1"])
 
 
+@pytest.mark.slow
 def test_the_example_script_runs(tmp_path):
     proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "examples" /
                                                 "api_current_sweep.py"), str(tmp_path)],

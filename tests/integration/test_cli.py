@@ -171,6 +171,7 @@ def test_bad_input_one_line_error(label, case, extra, code, text, tmp_path):
     assert not any(p.name.endswith(".partial") for p in tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_ccd_measurements_errors_before_any_work(tmp_path):
     """--measurements needs --vary and a readable table with the varied parameter; each
     mistake is one line, exit code 2, before any mesh or solve."""

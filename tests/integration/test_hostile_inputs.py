@@ -561,6 +561,7 @@ def test_sweep_manifest_incomplete(earlier, capsys):
           earlier / "sentinel.txt")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["truncated", "binary", "array"])
 @pytest.mark.parametrize("name", ["summary.json", "run.json"])
 def test_sweep_resume_reruns_corrupt_case(earlier, capsys, name, kind):

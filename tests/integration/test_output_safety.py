@@ -93,6 +93,7 @@ def test_case_folders_cannot_escape_results(tmp, changes, message):
     assert (work / "x" / "sentinel.txt").read_text() == SENTINEL
 
 
+@pytest.mark.slow
 def test_the_default_report_folder_is_checked(tmp):
     run = tmp / "run"
     assert run_lisse(["run", str(tmp / "case.yaml"), "-o", str(run)], cwd=tmp).returncode == 0
@@ -109,6 +110,7 @@ def test_the_default_report_folder_is_checked(tmp):
     assert again.returncode == 0, again.stderr
 
 
+@pytest.mark.slow
 def test_overwrite_replaces_a_foreign_folder_and_reruns_replace_lisse_folders(tmp):
     target = tmp / "out"
     sentinel = foreign(target)

@@ -90,6 +90,7 @@ def test_installed_package_is_imported_from_the_new_venv(installed):
     assert lines[2] == "True"
 
 
+@pytest.mark.slow
 def test_installed_lisse_runs_the_demo(installed, tmp_path):
     venv, _, work, env, _ = installed
     out = tmp_path / "demo"

@@ -163,6 +163,7 @@ def patch_flux_concentration(abar: float, scale: float = 1.0, kappa_S_cm: float 
     return float(sol.nodes_j.max() / far)
 
 
+@pytest.mark.slow
 def test_e4_debonded_patch(validation):
     base = patch_flux_concentration(1.0)
     for scale, kappa in ((2.0, 8e-4), (0.5, 2e-4)):  # a and κ scaled together: same ā

@@ -164,6 +164,7 @@ def brick_layer_case() -> dict:
     }
 
 
+@pytest.mark.slow
 def test_z2_brick_layer_two_arcs(tmp_path, validation):
     """Bulk, grain-boundary and interface arcs of aligned square grains against the
     brick-layer model Z = Σ R_k/(1 + iωR_kC_k): R_g = L/κ_g, C_g = ε/L; R_gb = n δ/κ_gb,

@@ -115,6 +115,7 @@ def test_m2_initial_closure_rate(n, validation):
     assert err < 0.01
 
 
+@pytest.mark.slow
 def test_m2_large_deformation_closure_and_volume(validation):
     """a/a0 from 1 to 0.5: the FE a(t) against the exact kinematics; the Li area
     conserved to 1e-6 through it."""

@@ -197,6 +197,7 @@ def test_t1_resolution_round_trips_at_temperature():
         room.working.exchange_current_density, rel=1e-12)
 
 
+@pytest.mark.slow
 def test_t1_mpi_matches_serial(tmp_path):
     case = tmp_path / "t1.yaml"
     case.write_text(yaml.safe_dump(planar(60.0, {"kinetics": "butler_volmer"})))
