@@ -14,6 +14,18 @@ import lisse  # noqa: F401  (sets up the DOLFINx wheel's PETSc)
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 # a small 2D cell with one void: quick to mesh and solve (CLI and hostile-input tests)
+# a small plane cell (16 µm wide, one void) for runs that repeat many solves: CCD
+# searches, reports, the run-kind table
+SMALL_VOID_CELL = {
+    "geometry": {
+        "width_um": 16, "lithium_thickness_um": 8, "electrolyte_thickness_um": 12,
+        "voids": [{"center_um": 0, "radius_um": 4, "height_um": 2}],
+        "mesh": {"size_um": 3, "interface_size_um": 1, "edge_size_um": 0.5},
+    },
+    "protocol": {"current_density_mA_cm2": 0.5},
+}
+
+
 TINY = {
     "name": "tiny",
     "geometry": {

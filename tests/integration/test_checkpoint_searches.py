@@ -20,7 +20,7 @@ import yaml
 import lisse
 from lisse.solver.errors import UserError
 from lisse.solver.io.checkpoint import Interrupted, StopRequests
-from tests.helpers import ROOT, run_lisse
+from tests.helpers import ROOT, SMALL_VOID_CELL, run_lisse
 from tests.integration.test_checkpoint import (  # noqa: F401  (reference: a fixture)
     CASE,
     assert_same_run,
@@ -32,12 +32,7 @@ TOL = 1e-10
 # a small plane cell with one void; 12 trials of a few hundred time steps each
 CCD_CASE = {
     "name": "cell",
-    "geometry": {
-        "width_um": 16, "lithium_thickness_um": 8, "electrolyte_thickness_um": 12,
-        "voids": [{"center_um": 0, "radius_um": 4, "height_um": 2}],
-        "mesh": {"size_um": 3, "interface_size_um": 1, "edge_size_um": 0.5},
-    },
-    "protocol": {"current_density_mA_cm2": 0.5},
+    **SMALL_VOID_CELL,
     "output": {"fields": False, "plots": False},
     "evolution": {
         "supply": {"creep": False, "vacancy": True},

@@ -18,16 +18,11 @@ import yaml
 
 import lisse
 from lisse.solver.io.report import folder_kind, write_report
-from tests.helpers import ROOT, run_lisse
+from tests.helpers import ROOT, SMALL_VOID_CELL, run_lisse
 
 BASE = {
     "name": "cell",
-    "geometry": {
-        "width_um": 16, "lithium_thickness_um": 8, "electrolyte_thickness_um": 12,
-        "voids": [{"center_um": 0, "radius_um": 4, "height_um": 2}],
-        "mesh": {"size_um": 3, "interface_size_um": 1, "edge_size_um": 0.5},
-    },
-    "protocol": {"current_density_mA_cm2": 0.5},
+    **SMALL_VOID_CELL,
     "output": {"fields": False, "plots": True},
 }
 EVOLUTION = {"supply": {"creep": False, "vacancy": True},

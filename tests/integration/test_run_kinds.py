@@ -14,15 +14,10 @@ import yaml
 import lisse
 from lisse.solver.errors import UserError
 from lisse.solver.studies.model import PHYSICS, REFUSED, RUN_KINDS
-from tests.helpers import ROOT
+from tests.helpers import ROOT, SMALL_VOID_CELL
 
 BASE = {
-    "geometry": {
-        "width_um": 16, "lithium_thickness_um": 8, "electrolyte_thickness_um": 12,
-        "voids": [{"center_um": 0, "radius_um": 4, "height_um": 2}],
-        "mesh": {"size_um": 3, "interface_size_um": 1, "edge_size_um": 0.5},
-    },
-    "protocol": {"current_density_mA_cm2": 0.5},
+    **SMALL_VOID_CELL,
     "output": {"fields": False, "plots": False},
     "impedance": {"double_layer_capacitance_uF_cm2": 10, "min_frequency_Hz": 1,
                   "max_frequency_Hz": 1000, "points_per_decade": 1},
