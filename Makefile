@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python >= 3.12 not found (set PYTHON=...)"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e ".[fenics,dev,fit]"
+	$(BIN)/python -m pip install -e ".[fenics,dev,fit,drt]"
 	$(BIN)/python -c "import lisse.solver, dolfinx, gmsh; print('lisse installed: dolfinx', dolfinx.__version__, 'gmsh', gmsh.__version__)"
 	@touch $(STAMP)
 
