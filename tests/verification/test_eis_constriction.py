@@ -87,3 +87,63 @@ def test_constriction_in_the_spectrum_of_a_contact_spot(eps, tmp_path, validatio
     assert result.summary["contact_fraction"] == pytest.approx(f, rel=1e-6)
     assert abs(high_err) < 0.01
     assert 0.99 < excess_dc < 1.01 * upper
+
+
+ECKHARDT_B_UM = 100 / math.sqrt(math.pi)  # the cylinder of their (100 µm)² cell's area
+
+
+def eckhardt_case(f: float) -> dict:
+    """The single-contact-spot model of Eckhardt et al., Adv. Mater. Interfaces 10, 2202354
+    (2023), section 2: 100 µm of LLZO at 0.46 mS/cm, R_pol = 0.5 Ω cm², C_DL = 1.77 F/cm²
+    (their case τ_Cstr < τ_CT), one contact spot of area fraction f; here axisymmetric (a
+    circular spot on the cylinder of equal area, no grain boundaries, ε = 0)."""
+    b = ECKHARDT_B_UM
+    return {
+        "name": f"eckhardt_{f:g}",
+        "geometry": {"dimension": "axisymmetric", "width_um": b, "lithium_thickness_um": 2,
+                     "electrolyte_thickness_um": 100,
+                     "contact_spot_radius_um": math.sqrt(f) * b, "gap_height_um": 0.2,
+                     "mesh": {"size_um": 5.0, "interface_size_um": 0.5,
+                              "edge_size_um": 0.02, "growth_rate": 0.1}},
+        "materials": {"electrolyte": {"name": "LLZO", "ionic_conductivity_S_cm": 0.46e-3}},
+        "interface": {"kinetics": "linear", "resistance_ohm_cm2": 0.5},
+        "protocol": {"current_density_mA_cm2": 1.0},
+        "impedance": {"double_layer_capacitance_uF_cm2": 1.77e6, "min_frequency_Hz": 1e-4,
+                      "max_frequency_Hz": 1e8, "points_per_decade": 3},
+        "output": {"fields": False, "plots": False},
+    }
+
+
+@pytest.mark.slow
+def test_eckhardt_charge_transfer_resistance_scales_with_contact_area(tmp_path, validation):
+    """Eckhardt et al. (2023) fit 1D circuits to their 3D network spectra and find, for
+    τ_Cstr < τ_CT, R_CT ∝ A^s with s = −1.03 to −1.08 and C_CT ∝ A^s with s = +1.02 to
+    +1.08 over their three contact morphologies (their Fig. 5b, c). The same analysis of
+    lisse's spectra (R0 − R1‖C1 by impedance.py, f = 0.64, 0.36, 0.16): tolerance ±0.1 on
+    each exponent around the middle of their range (−1.055, +1.05)."""
+    pytest.importorskip("impedance", reason="optional extra lisse[fit] not installed")
+    import lisse
+    from lisse.solver.studies.eis_fit import fit_circuit
+
+    fractions, r_ct, c_ct = (0.64, 0.36, 0.16), [], []
+    for f in fractions:
+        result = lisse.eis(eckhardt_case(f), output=tmp_path / f"f{f:g}")
+        z = result.spectrum["z_real_ohm_cm2"] + 1j * result.spectrum["z_imag_ohm_cm2"]
+        fit = fit_circuit(result.spectrum["frequency_Hz"], z, "R0-p(R1,C1)",
+                          [z[-1].real, z[0].real - z[-1].real, 1.77 * f])
+        assert fit.max_relative_misfit < 0.01
+        r_ct.append(fit.as_dict()["R1"])
+        c_ct.append(fit.as_dict()["C1"])
+    s_r = float(np.polyfit(np.log(fractions), np.log(r_ct), 1)[0])
+    s_c = float(np.polyfit(np.log(fractions), np.log(c_ct), 1)[0])
+    validation.record(
+        "Z3 Eckhardt single contact spot: R_CT ∝ A^s", "s = −1.03 to −1.08 (1D fits to their "
+        "3D network spectra, τ_Cstr < τ_CT)", "Eckhardt et al., Adv. Mater. Interfaces 10, "
+        "2202354 (2023), Fig. 5b", "±0.1 on s", f"s = {s_r:.3f}",
+        "axisymmetric spot, edge 0.02 µm", abs(s_r + 1.055) < 0.1)
+    validation.record(
+        "Z3 Eckhardt single contact spot: C_CT ∝ A^s", "s = +1.02 to +1.08 (same fits)",
+        "Eckhardt et al. 2023, Fig. 5c", "±0.1 on s", f"s = {s_c:+.3f}",
+        "axisymmetric spot, edge 0.02 µm", abs(s_c - 1.05) < 0.1)
+    assert abs(s_r + 1.055) < 0.1
+    assert abs(s_c - 1.05) < 0.1
