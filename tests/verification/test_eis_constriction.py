@@ -60,7 +60,7 @@ def spot_case(eps: float) -> dict:
     }
 
 
-@pytest.mark.parametrize("eps", [0.3, 0.6])
+@pytest.mark.parametrize("eps", [0.3, pytest.param(0.6, marks=pytest.mark.slow)])
 def test_constriction_in_the_spectrum_of_a_contact_spot(eps, tmp_path, validation):
     import lisse
 
