@@ -12,7 +12,7 @@ Printed: unknowns, both wall times, the ratio spectrum / baseline, and the machi
 average (the machine may be shared: the ratio is the number that travels). Runs under
 ``mpirun -n N`` as well.
 
-    .venv/bin/python scripts/bench_impedance.py --size 0.9     # about 1.1 M unknowns
+    .venv/bin/python scripts/bench_impedance.py --size 1.18    # 1.04 M block unknowns
     .venv/bin/python scripts/bench_impedance.py --size 12 --frequencies 3   # tiny
 """
 
