@@ -67,7 +67,7 @@ def main(argv=None) -> dict:
     from mpi4py import MPI
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=float, default=0.9, help="bulk element size [µm]")
+    parser.add_argument("--size", type=float, default=1.18, help="bulk element size [µm]")
     parser.add_argument("--frequencies", type=int, default=30)
     parser.add_argument("--min-frequency", type=float, default=1e-1, help="[Hz]")
     parser.add_argument("--max-frequency", type=float, default=1e7, help="[Hz]")
