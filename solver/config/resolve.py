@@ -109,6 +109,7 @@ def _geometry(case: Case) -> CellGeometry:
         contact_spot_radius=None if spot is None else spot / UM_PER_M,
         gap_height=0.0 if spot is None else g.gap_height_um / UM_PER_M,
         microstructure=_microstructure_geometry(case),
+        lithium_shape=g.lithium_shape,
     )
 
 

@@ -123,6 +123,10 @@ class Case(_Strict):
                 and self.interface.kinetics == "primary"):
             _fail("needs butler_volmer or linear interface kinetics (got primary)",
                   "mechanics.stress_coupling")
+        if self.geometry.lithium_shape == "quarter_disk" and (self.mechanics.enabled or (
+                self.evolution is not None and self.evolution.interface_model != "coupled")):
+            _fail("quarter_disk is a Li body of the coupled interface model (evolution."
+                  "interface_model: coupled, mechanics disabled)", "geometry.lithium_shape")
         if self.interphase is not None and self.interface.kinetics == "primary":
             _fail("needs butler_volmer or linear interface kinetics (got primary)",
                   "interphase")
