@@ -44,8 +44,6 @@ of j integrated over the contact (exact for j linear on each edge), the flow con
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import ufl
 from basix.ufl import element, mixed_element
@@ -56,6 +54,7 @@ from mpi4py import MPI
 from petsc4py import PETSc
 
 from lisse.solver.errors import SolverError
+from lisse.solver.physics.lithium_step import StepReport
 from lisse.solver.physics.patch_flow import continuation
 from lisse.units import FARADAY
 
@@ -68,20 +67,6 @@ def strain_rate(v, r, axisymmetric: bool):
     shear = 0.5 * (g[0, 1] + g[1, 0])
     hoop = v[0] / r if axisymmetric else 0.0 * v[0]
     return ufl.as_tensor([[g[0, 0], shear, 0], [shear, g[1, 1], 0], [0, 0, hoop]])
-
-
-@dataclass(frozen=True)
-class StepReport:
-    """One time step: midpoint fixed-point iterations, Newton iterations in all, active-set
-    passes, active contact dofs (global), total contact force (N, per m depth in plane
-    strain; N/(2π) axisymmetric) and the largest penetration (m) at a P2 dof."""
-
-    midpoint_iterations: int
-    newton_iterations: int
-    active_set_passes: int
-    active: int
-    contact_force: float
-    penetration: float
 
 
 class LithiumBody:
