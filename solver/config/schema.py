@@ -27,6 +27,7 @@ from lisse.solver.config.geometry_schema import GeometrySpec, MeshSpec, RandomVo
 from lisse.solver.config.impedance_schema import ImpedanceSpec
 from lisse.solver.config.interphase_schema import LIBRARY_KEYS as INTERPHASE_KEYS
 from lisse.solver.config.interphase_schema import InterphaseSpec
+from lisse.solver.config.lithium_schema import HARDENING_KEYS, LithiumSpec
 from lisse.solver.config.messages import _describe, _got, validation_message
 from lisse.solver.config.physics_schema import (
     CounterSpec,
@@ -81,6 +82,7 @@ class Case(_Strict):
     mechanics: MechanicsSpec = _section()
     impedance: ImpedanceSpec | None = None  # small-signal spectrum (lisse eis)
     interphase: InterphaseSpec | None = None  # a growing SEI on the Li contact
+    lithium: LithiumSpec = _section()  # the coupled model's Li creep law
     plating: PlatingSpec | None = None  # Li-filled flaw, plating CCD (lisse ccd --plating)
     electronic_leakage: LeakageSpec = Field(default_factory=lambda: LeakageSpec(enabled=False))
 
@@ -127,6 +129,8 @@ class Case(_Strict):
                 self.evolution is not None and self.evolution.interface_model != "coupled")):
             _fail("quarter_disk is a Li body of the coupled interface model (evolution."
                   "interface_model: coupled, mechanics disabled)", "geometry.lithium_shape")
+        if self.lithium.creep_law == "anand":
+            self._check_anand()
         if self.interphase is not None and self.interface.kinetics == "primary":
             _fail("needs butler_volmer or linear interface kinetics (got primary)",
                   "interphase")
@@ -136,6 +140,19 @@ class Case(_Strict):
                       f"interphase_{key} in the materials library: give it here",
                       f"interphase.{key}")
         return self
+
+    def _check_anand(self) -> None:
+        evolution = self.evolution
+        if evolution is None or evolution.interface_model != "coupled" or self.mechanics.enabled:
+            _fail("anand is the coupled interface model's Li (evolution.interface_model: "
+                  "coupled, mechanics disabled)", "lithium.creep_law")
+        if not evolution.supply.creep:
+            _fail("anand needs creep (evolution.supply.creep: true)", "lithium.creep_law")
+        electrode = self.materials.electrode.values()
+        for key in HARDENING_KEYS:
+            if key not in electrode:
+                _fail(f"anand needs {key} of the electrode {self.materials.electrode.name!r}: "
+                      "give it in materials.electrode", "lithium.creep_law")
 
     def _fill_microstructure(self, ms: MicrostructureSpec) -> None:
         bulk = self.materials.electrolyte.values()

@@ -317,6 +317,7 @@ class CoupledEvolution(InterfaceEvolution):
         body = self.body
         return super()._save() | {"geometry": body.msh.geometry.x.copy(),
                                   "flow": body.w.x.array.copy(), "active": body.active.copy(),
+                                  "strength": body.strength.x.array.copy(),
                                   "body_time": body.time}
 
     def _restore(self, state: dict) -> None:
@@ -324,5 +325,6 @@ class CoupledEvolution(InterfaceEvolution):
         body.msh.geometry.x[:] = rest.pop("geometry")
         body.w.x.array[:] = rest.pop("flow")
         body.active = rest.pop("active").copy()
+        body.strength.x.array[:] = rest.pop("strength")
         body.time = rest.pop("body_time")
         super()._restore(rest)

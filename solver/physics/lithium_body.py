@@ -128,7 +128,11 @@ class LithiumBody:
         delta = fem.Constant(msh, PETSc.ScalarType(regularisation))
         eps = strain_rate(v, x[0], self.axisymmetric)
         eq2 = 2.0 / 3.0 * ufl.inner(eps, eps) + delta**2
-        energy = self.n / (self.n + 1) * eq2 ** ((self.n + 1) / (2 * self.n))
+        # S/σ0 per cell: 1, or the deformation resistance of solver.physics.li_hardening
+        self.strength = fem.Function(fem.functionspace(msh, ("DG", 0)))
+        self.strength.x.array[:] = 1.0
+        self.step_hooks = []  # called with Δt on the step's midpoint configuration
+        energy = self.strength * self.n / (self.n + 1) * eq2 ** ((self.n + 1) / (2 * self.n))
         dx = ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": 4})
         ds = ufl.Measure("ds", domain=msh, subdomain_data=facet_tags)
         normal = ufl.FacetNormal(msh)
@@ -198,6 +202,7 @@ class LithiumBody:
         self.time = 0.0
         self.contact_reaction = self.contact_pressure = np.zeros(0)
         self.bcs[:] = self._fixed
+        self.strength.x.array[:] = 1.0
 
     def _geometry_map(self) -> np.ndarray:
         """For every geometry node (ghosts included), its block dof in the velocity space:
@@ -369,6 +374,8 @@ class LithiumBody:
             if change <= self.midpoint_rtol * size:
                 break
         self.contact_reaction, self.contact_pressure = self.reactions()
+        for hook in self.step_hooks:
+            hook(dt)
         force = self.contact_reaction
         owned = self._obstacle[1] < self.vy_space.dofmap.index_map.size_local
         x[:, :2] = x0[:, :2] + move

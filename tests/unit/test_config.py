@@ -341,6 +341,12 @@ BAD = [
     ("quarter-disk-reduced", None,
      ["geometry.lithium_shape=quarter_disk", "geometry.lithium_thickness_um=200",
       "evolution={protocol: [Rest for 1 s]}"], "geometry.lithium_shape: quarter_disk is a Li body"),
+    ("anand-reduced", None, ["lithium.creep_law=anand"],
+     "lithium.creep_law: anand is the coupled interface model's Li"),
+    ("anand-rigid", None,
+     ["lithium.creep_law=anand", "evolution={interface_model: coupled, stack_pressure_MPa: 1, "
+      "supply: {creep: false}, protocol: [Rest for 1 s]}"],
+     "lithium.creep_law: anand needs creep"),
     ("quarter-disk-mechanics", None,
      ["geometry.lithium_shape=quarter_disk", "geometry.lithium_thickness_um=200",
       "mechanics.enabled=true"], "geometry.lithium_shape: quarter_disk is a Li body"),
