@@ -191,3 +191,4 @@ class Resolved:
     impedance: ImpedanceSettings | None = None  # small-signal spectrum (lisse eis)
     interphase: Interphase | None = None  # a growing SEI (solver.physics.interphase)
     hardening: AnandHardening | None = None  # lithium.creep_law: anand (physics.li_hardening)
+    lithium_strength_factor: float = 1.0  # lithium.feature_size_um: on the creep law's S

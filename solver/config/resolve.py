@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from lisse.meshes.geometry import CellGeometry, MeshSizes, Void
 from lisse.solver.config.impedance_schema import settings as impedance_settings
 from lisse.solver.config.interphase_schema import settings as interphase_settings
-from lisse.solver.config.lithium_schema import hardening
+from lisse.solver.config.lithium_schema import hardening, strength_factor
 from lisse.solver.config.params import (
     Electrode,
     Electrolyte,
@@ -279,6 +279,7 @@ def resolve(case: Case) -> Resolved:
         impedance=None if case.impedance is None else impedance_settings(case.impedance),
         interphase=interphase,
         hardening=hardening(case.lithium, electrode),
+        lithium_strength_factor=strength_factor(case.lithium, electrode),
     )
 
 

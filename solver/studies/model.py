@@ -216,7 +216,8 @@ def lithium_body(params, comm) -> LithiumBody:
     if s.creep is None:  # rigid-Li limit
         sigma0, n = RIGID_STRENGTH_RATIO * p, 1.0
     else:
-        sigma0, n = e.creep_reference_stress, e.creep_stress_exponent
+        sigma0 = e.creep_reference_stress * params.lithium_strength_factor  # size effect
+        n = e.creep_stress_exponent
     rate0 = e.creep_prefactor * math.exp(-e.creep_activation_energy
                                          / (GAS_CONSTANT * params.temperature))
     axisymmetric = params.geometry.dimension == "axisymmetric"

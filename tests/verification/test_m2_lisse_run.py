@@ -137,3 +137,20 @@ def test_m2_anand_hardening_slowdown(tmp_path, validation):
                       f"{ratio[0]:.3f} → {ratio[-2]:.3f} over {times[-1]:.3g} s",
                       "quarter_disk case, p = 1.5 MPa, library Anand parameters",
                       bool(np.all(np.diff(ratio[:-1]) < 0)))
+
+
+def test_size_effect_strength_in_the_li_body():
+    """lithium.feature_size_um = 10 µm multiplies the Li body's reference stress by
+    σ_y(10 µm)/σ_b = 105 (10/1.39)^−0.68/0.8 ≈ 34 (Xu et al. 2017): its creep rate scale
+    ε̇0 (p/σ0)ⁿ falls by that factor to the power n (the M2 rate with it, exactly)."""
+    from mpi4py import MPI
+
+    from lisse.solver.config.schema import resolve, validate_case
+    from lisse.solver.studies.model import lithium_body
+
+    scales = []
+    for lithium in ({}, {"feature_size_um": 10}):
+        case = m2_case(3.0) | {"lithium": lithium}
+        scales.append(lithium_body(resolve(validate_case(case)), MPI.COMM_WORLD).rate_scale)
+    factor = 105 * (10 / 1.39) ** -0.68 / 0.8
+    assert scales[1] / scales[0] == pytest.approx(factor**-3.0, rel=1e-12)
