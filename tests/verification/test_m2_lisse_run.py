@@ -15,6 +15,9 @@ Exact: the finite-b form of validation.md M2 (as tests/verification/test_lithium
 with b² − a² fixed (incompressible, plane strain), integrated in time (RK4) from the first
 recorded radius. The mean closure rate ln(a_first/a_last)/(t_last − t_first) of the run is
 compared with the exact one over the same interval; tolerance 5 % (validation.md M2).
+
+The same case with ``lithium.creep_law: anand`` shows the hardening slowdown (serial and
+``mpirun -n 2``), and ``lithium.feature_size_um`` scales the Li body's strength (size effect).
 """
 
 from __future__ import annotations
