@@ -57,12 +57,13 @@ from lisse.solver.errors import SolverError
 from lisse.solver.physics.evolution_settings import Record
 from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.physics.lithium_body import LithiumBody
-from lisse.units import FARADAY, GAS_CONSTANT, PA_PER_MPA
+from lisse.units import FARADAY, GAS_CONSTANT, PA_PER_MPA, UM_PER_M
 
 MAX_RETRIES = 20  # of a step whose Li flow fails or moves too far, before the cut-backs
 OBSTACLE = (FACET_TAGS["contact"], FACET_TAGS["void_lithium"])
 
 COLUMNS = [  # timeseries columns of the coupled model: (header, attribute, factor from SI)
+    ("li_void_volume_um", "li_void_volume", UM_PER_M),
     ("mean_contact_pressure_MPa", "mean_contact_pressure", 1 / PA_PER_MPA),
     ("max_contact_pressure_MPa", "max_contact_pressure", 1 / PA_PER_MPA),
     ("void_count", "void_count", 1.0),
@@ -77,6 +78,7 @@ class CoupledRecord(Record):
     mean_contact_pressure: float = 0.0
     max_contact_pressure: float = 0.0
     void_count: int = 0
+    li_void_volume: float = 0.0  # ∫ y r^k dx under the Li's bottom / A: exact on the Li mesh [m]
 
 
 class _Surface:
@@ -306,13 +308,16 @@ class CoupledEvolution(InterfaceEvolution):
         base |= {"collector_recession": self.top0 - self.top.mean_height(),
                  "mass_balance_error": error}
         return CoupledRecord(**base, mean_contact_pressure=mean, max_contact_pressure=top,
-                             void_count=self.void_count())
+                             void_count=self.void_count(),
+                             li_void_volume=self.comm.allreduce(float(self.bottom.weights(
+                                 ) @ self.body.msh.geometry.x[:, 1])) / self.area)
 
     # -- the state for step cut-backs: the Li mesh and flow besides the scalars ----------
     def _save(self) -> dict:
         body = self.body
         return super()._save() | {"geometry": body.msh.geometry.x.copy(),
                                   "flow": body.w.x.array.copy(), "active": body.active.copy(),
+                                  "strength": body.strength.x.array.copy(),
                                   "body_time": body.time}
 
     def _restore(self, state: dict) -> None:
@@ -320,5 +325,6 @@ class CoupledEvolution(InterfaceEvolution):
         body.msh.geometry.x[:] = rest.pop("geometry")
         body.w.x.array[:] = rest.pop("flow")
         body.active = rest.pop("active").copy()
+        body.strength.x.array[:] = rest.pop("strength")
         body.time = rest.pop("body_time")
         super()._restore(rest)
