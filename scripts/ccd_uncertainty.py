@@ -9,17 +9,21 @@
    cases) at every stack pressure and temperature asked for; the band is the smallest and
    the largest CCD of the corners. Every CCD is one ``lisse ccd`` bisection of the shipped
    unit cell (``configs/studies/ccd_*_axisymmetric.yaml``, reduced interface model).
-   Corners bound the CCD when it is monotone in each input, as it is here (faster vacancy
-   diffusion and higher conductivity both help); inputs outside the top set stay nominal.
-3. **Figure**: CCD against stack pressure, nominal prediction and band, with the measured
-   CCDs of tests/verification/test_ccd_validation.py when ``--measured`` is given.
+   The corners bound the CCD if it is monotone in each input (expected: faster vacancy
+   diffusion and a higher conductivity both help; not checked between the corners); inputs
+   outside the top set stay nominal. The searches run one after the other in this process,
+   not on the sweep engine (which runs steady and evolution cases, not CCD searches).
+3. **Figures**: CCD against stack pressure, nominal prediction and band, with the measured
+   CCDs of ``--measured`` (default configs/experiments/ccd_measurements.csv, the blind
+   table's); with ``--temperatures``, also CCD against temperature at the reference
+   pressure. Written to ``--out`` with a JSON of every number.
 
 The ranges are the ones the library's notes and sources state (``RANGES``; the test
 checks every nominal value lies inside its range). Inputs with no stated range (the Li
 creep law, the exchange current densities) are not sampled: the band does not cover them.
 
-    .venv/bin/python scripts/ccd_uncertainty.py --electrolyte LLZO --pressures 0 1 2 \\
-        --reference-pressure 2 --top 2 --out build/ccd_band_LLZO
+    .venv/bin/python scripts/ccd_uncertainty.py --electrolyte LLZO \\
+        --pressures 0 0.5 1 1.5 2 3 --reference-pressure 2 --temperatures 0 25 60
 """
 
 from __future__ import annotations
