@@ -39,7 +39,7 @@ from pathlib import Path
 import lisse  # noqa: F401  (DOLFINx wheel set-up)
 from lisse.solver.config import materials
 from lisse.solver.config.schema import load_case, resolve
-from lisse.units import A_M2_PER_MA_CM2, FARADAY, J_PER_KJ
+from lisse.units import A_M2_PER_MA_CM2, FARADAY, J_PER_KJ, PA_PER_MPA, kelvin
 
 ROOT = Path(__file__).resolve().parents[1]
 MEASURED = ROOT / "configs" / "experiments" / "ccd_measurements.csv"
@@ -108,6 +108,11 @@ def ccd_mA_cm2(resolved, comm) -> tuple[float, float]:
     """(CCD, upper end of its bracket) [mA/cm²] of one bisection search."""
     from lisse.solver.studies.ccd import ccd_search
     result = ccd_search(resolved, comm)
+    if comm.rank == 0:  # progress: one line per search
+        print(f"  {resolved.evolution.stack_pressure / PA_PER_MPA:g} MPa, "
+              f"{resolved.temperature - kelvin(0.0):g} °C: CCD "
+              f"{result.ccd / A_M2_PER_MA_CM2:.4g} mA/cm² ({len(result.trials)} trials)",
+              flush=True)
     return result.ccd / A_M2_PER_MA_CM2, result.bracket[1] / A_M2_PER_MA_CM2
 
 
@@ -141,7 +146,7 @@ def band(electrolyte: str, conditions: list[tuple[float, float]], inputs: list[R
             sampled = (r.override(v) for r, v in zip(inputs, corner, strict=True))
             corners.append(ccd_mA_cm2(params(electrolyte, p, celsius, (*extra, *sampled),
                                              base), comm)[0])
-        rows.append({"pressure_MPa": p, "temperature_C": celsius, "nominal": nominal_ccd,
+        rows.append({"stack_pressure_MPa": p, "temperature_C": celsius, "nominal": nominal_ccd,
                      "low": min(corners), "high": max(corners), "corners": corners})
     return rows
 
@@ -156,11 +161,11 @@ def measured(path: Path, electrolyte: str, x: str) -> list[tuple[float, float, s
 
 
 def figure(path: Path, rows: list[dict], points: list[tuple[float, float, str]],
-           title: str, x_key: str = "pressure_MPa") -> None:
+           title: str, x_key: str = "stack_pressure_MPa") -> None:
     """CCD against stack pressure (or temperature, ``x_key="temperature_C"``): nominal
     prediction, ensemble band, measured ``points`` (x, CCD [mA/cm²], label)."""
     from lisse import plotstyle
-    fig, ax = plotstyle.subplots(figsize=(7, 4.5))
+    fig, ax = plotstyle.subplots(figsize=(10, 4.5))
     x = [r[x_key] for r in rows]
     ax.fill_between(x, [r["low"] for r in rows], [r["high"] for r in rows], alpha=0.3,
                     color=plotstyle.OKABE_ITO[0], label="band: library ranges (ensemble)")
@@ -175,8 +180,20 @@ def figure(path: Path, rows: list[dict], points: list[tuple[float, float, str]],
     ax.set_ylabel("stripping CCD [mA/cm²]")
     ax.set_title(title)
     ax.grid(True, which="both")
-    ax.legend(loc="best")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
     plotstyle.save(fig, path, formats=("png",))
+
+
+def draw(args, rows: list[dict], hot: list[dict]) -> None:
+    """The band against stack pressure (with the measurements) and, if computed, against
+    temperature, into ``args.out``."""
+    name = args.electrolyte
+    figure(args.out / f"ccd_band_{name}.png", rows,
+           measured(args.measured, name, "stack_pressure_MPa"),
+           f"Li/{name}, {rows[0]['temperature_C']:g} °C")
+    if hot:
+        figure(args.out / f"ccd_band_{name}_temperature.png", hot, [],
+               f"Li/{name}, {hot[0]['stack_pressure_MPa']:g} MPa", "temperature_C")
 
 
 def main() -> None:
@@ -198,7 +215,13 @@ def main() -> None:
     parser.add_argument("--measured", type=Path, default=MEASURED,
                         help="measured CCDs (CSV) drawn beside the band")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "ccd_band")
+    parser.add_argument("--replot", action="store_true",
+                        help="redraw the figures from the JSON in --out, no searches")
     args = parser.parse_args()
+    if args.replot:
+        saved = json.loads((args.out / f"ccd_band_{args.electrolyte}.json").read_text())
+        draw(args, saved["band_pressure"], saved["band_temperature"])
+        return
     comm = MPI.COMM_WORLD
     extra = (f"evolution.ccd.rtol={args.rtol}",)
     name = args.electrolyte
@@ -214,17 +237,12 @@ def main() -> None:
             {"electrolyte": name, "sensitivity": sens, "sampled": [r.label for r in top],
              "ranges": {r.label: [r.low, r.high, r.stated] for r in RANGES[name]},
              "band_pressure": rows, "band_temperature": hot}, indent=1))
-        figure(args.out / f"ccd_band_{name}.png", rows,
-               measured(args.measured, name, "stack_pressure_MPa"),
-               f"Li/{name}, {args.temperature:g} °C")
-        if hot:
-            figure(args.out / f"ccd_band_{name}_temperature.png", hot, [],
-                   f"Li/{name}, {args.reference_pressure:g} MPa", "temperature_C")
+        draw(args, rows, hot)
         for row in sens:
             print(f"S = {row['S']:.3g}  {row['input']}  [{row['low']:.3g}, {row['high']:.3g}]"
                   f" -> CCD {row['ccd_low']:.3g} .. {row['ccd_high']:.3g} mA/cm²")
         for row in rows + hot:
-            print(f"{row['pressure_MPa']:g} MPa, {row['temperature_C']:g} °C: CCD "
+            print(f"{row['stack_pressure_MPa']:g} MPa, {row['temperature_C']:g} °C: CCD "
                   f"{row['nominal']:.3g} mA/cm², band [{row['low']:.3g}, {row['high']:.3g}]")
 
 
