@@ -40,7 +40,9 @@ pressure statistics from the Li's nodal contact pressures λ_i (mean = contact f
 area, so p/contact fraction at equilibrium; max over the contact dofs) and the number of voids
 (runs of interface nodes out of contact along the interface).
 
-The Li body is built by ``studies.model.build_model`` (``lithium_body``); the model runs 2D
+The reported contact fraction is the sub-element contact area of the Li bottom; pockets
+under it that the Li would close within a step are closed (``li_pockets``). The Li body is
+built by ``studies.model.build_model`` (``lithium_body``); the model runs 2D
 plane strain and axisymmetric cells, ``studies.model.COUPLED_REFUSED`` lists what it refuses.
 """
 
@@ -56,6 +58,7 @@ from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.evolution_settings import Record
 from lisse.solver.physics.gap_evolution import InterfaceEvolution
+from lisse.solver.physics.li_pockets import LiPockets
 from lisse.solver.physics.lithium_body import LithiumBody
 from lisse.units import FARADAY, GAS_CONSTANT, PA_PER_MPA, UM_PER_M
 
@@ -162,6 +165,8 @@ class CoupledEvolution(InterfaceEvolution):
         self.throughput = 0.0  # (Ω/F) ∫ |i| dt [m]
         self.speed = 0.0  # largest Li speed of the last step [m/s]
         self.volume0, self.top0 = body.volume(), self.top.mean_height()
+        self.pockets = LiPockets(body, self.bottom, self.top, settings.contact_tolerance,
+                                 FACET_TAGS["collector"])  # contact measure, pocket closure
         self.gap = self._gap()
         self.gap0 = self.gap.copy()
         self.void0 = self._mean(self.gap0)
@@ -177,6 +182,10 @@ class CoupledEvolution(InterfaceEvolution):
     def _gap(self) -> np.ndarray:
         height = surface_height(self.bottom.segments(), self.x[:, 0], self.size)
         return np.maximum(height, 0.0)
+
+    def contact_fraction(self) -> float:
+        """Contact area of the Li bottom (sub-element, ``li_pockets.contact_area``) / A."""
+        return self.pockets.contact_area() / self.area
 
     def _solve_current(self, applied: float):
         """The current distribution on the present contact (``InterfaceEvolution``), with the
@@ -257,6 +266,7 @@ class CoupledEvolution(InterfaceEvolution):
         velocity = self.body.velocity()
         self.speed = self.comm.allreduce(
             float(np.max(np.hypot(velocity[:, 0], velocity[:, 1]), initial=0.0)), op=MPI.MAX)
+        self.pockets.close(dt)
         removed = omega / FARADAY * applied * dt
         self.stripped += removed
         self.throughput += abs(removed)
