@@ -28,9 +28,10 @@ test: install
 	$(BIN)/python -m pytest -q
 
 # The quick subset for development: everything not marked @pytest.mark.slow (no MPI runs,
-# no 3D or mesh-convergence studies, no sweeps); `make test` still runs everything.
+# no 3D or mesh-convergence studies, no sweeps), on two pytest-xdist workers (most quick
+# tests start a lisse process and wait for it); `make test` still runs everything, serially.
 test-fast: install
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n 2
 
 validation-docs: install
 	LISSE_WRITE_DOCS=1 $(BIN)/python -m pytest -q

@@ -11,8 +11,17 @@ import math
 
 import gmsh
 
+from lisse.meshes import quarter_disk
 from lisse.meshes.errors import GeometryError
-from lisse.meshes.geometry import CELL_TAGS, DIMENSIONS, FACET_TAGS, VOID_SHAPES, CellGeometry, Void
+from lisse.meshes.geometry import (
+    CELL_TAGS,
+    DIMENSIONS,
+    FACET_TAGS,
+    LITHIUM_SHAPES,
+    VOID_SHAPES,
+    CellGeometry,
+    Void,
+)
 from lisse.meshes.voids import cap_sphere_radius, contact_fraction, lateral_extent, on_face
 from lisse.units import UM_PER_M
 
@@ -71,6 +80,10 @@ def _validate_cell(geom: CellGeometry) -> None:
         _require_positive("depth", geom.depth)
     for name in ("bulk", "interface", "edge", "growth"):
         _require_positive(f"sizes.{name}", getattr(geom.sizes, name))
+    if geom.lithium_shape not in LITHIUM_SHAPES:
+        raise GeometryError(f"geometry.lithium_shape: must be one of {', '.join(LITHIUM_SHAPES)}")
+    if geom.lithium_shape == "quarter_disk":
+        quarter_disk.validate(geom)
 
 
 def _validate_contact_spot(geom: CellGeometry) -> None:
@@ -160,6 +173,8 @@ def build_gmsh_model(geom: CellGeometry) -> None:
         groups = microstructure_cad.classify(
             geom, regions, lambda layer, tag: _facet_group(geom, layer, tag, tol))
         extra_sizes = microstructure_cad.size_fields(geom, groups, _threshold)
+    if geom.lithium_shape == "quarter_disk":
+        extra_sizes = quarter_disk.hole_size_field(geom, groups["void_lithium"], UM, _threshold)
     for name, tags in groups.items():
         if tags and name in CELL_TAGS:
             gmsh.model.addPhysicalGroup(dim, sorted(tags), CELL_TAGS[name], name)
@@ -180,7 +195,8 @@ def _build_cad(geom: CellGeometry) -> dict[int, str] | None:
     else:
         layers = [
             (2, occ.addRectangle(0, -l_sse, 0, w, l_sse)),
-            (2, occ.addRectangle(0, 0, 0, w, l_li)),
+            (2, occ.addRectangle(0, 0, 0, w, l_li)) if geom.lithium_shape == "layer"
+            else quarter_disk.lithium_layer(UM, geom),
         ]
     if geom.contact_spot_radius is not None:
         holes = [_contact_spot_gap(geom)]
@@ -277,7 +293,8 @@ def _facet_group(geom: CellGeometry, layer: str, tag: int, tol: float) -> str:
 
     if on(up, -geom.electrolyte_thickness / UM):
         return "counter"
-    if on(up, geom.lithium_thickness / UM):
+    if on(up, geom.lithium_thickness / UM) or (
+            geom.lithium_shape == "quarter_disk" and quarter_disk.is_collector(geom, box, tol, UM)):
         return "collector"
     if geom.dimension == "axisymmetric" and on(0, 0.0):
         return "axis"

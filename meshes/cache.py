@@ -104,6 +104,8 @@ def _touch(path: pathlib.Path, every: float = 60.0) -> None:
 def geometry_key(geom: CellGeometry) -> str:
     """sha256 of the canonical JSON of the geometry and the builder version."""
     payload = {"builder": BUILDER_VERSION, "geometry": dataclasses.asdict(geom)}
+    if geom.lithium_shape == "layer":  # the default: the keys of the layer cells as before
+        del payload["geometry"]["lithium_shape"]
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 DIMENSIONS = ("plane", "axisymmetric", "3d")
 VOID_SHAPES = ("ellipse", "cap")
+LITHIUM_SHAPES = ("layer", "quarter_disk")  # CellGeometry.lithium_shape
 
 # Physical-group tags written into every mesh (name -> integer tag).
 CELL_TAGS = {
@@ -82,6 +83,11 @@ class CellGeometry:
         (a strip of half-width ``contact_spot_radius`` in plane geometry) centred at the
         origin; elsewhere a flat gap of height ``gap_height`` separates them. Used for
         constriction-resistance verification; exclusive with ``voids``.
+    lithium_shape: "layer" (the Li fills 0 <= y <= lithium_thickness) or "quarter_disk"
+        (plane only: the Li is the quarter disk x² + y² <= lithium_thickness², x, y >= 0,
+        overhanging the electrolyte, width < lithium_thickness; its arc is the collector
+        face; with a void of radius = height at x = 0 it is a thick-walled cylinder,
+        ``meshes.quarter_disk``).
     """
 
     dimension: str
@@ -94,6 +100,7 @@ class CellGeometry:
     contact_spot_radius: float | None = None
     gap_height: float = 0.0
     microstructure: Microstructure | None = None  # grains, cracks, pores, interlayer, liquid
+    lithium_shape: str = "layer"
 
     @property
     def gdim(self) -> int:

@@ -89,6 +89,10 @@ class GeometrySpec(_Strict):
     random_voids: RandomVoidsSpec | None = None
     contact_spot_radius_um: Number | None = Field(None, gt=0)
     gap_height_um: Number = Field(1.0, gt=0)  # Li/electrolyte gap around the contact spot
+    # "layer", or "quarter_disk" (plane): the Li is the quarter disk of radius
+    # lithium_thickness_um (> width_um: it overhangs the electrolyte), pressed on its arc; a
+    # void of radius = height at x = 0 makes it the thick cylinder of M2 (meshes.quarter_disk)
+    lithium_shape: Literal["layer", "quarter_disk"] = "layer"
     mesh: MeshSpec = _section()
 
     @model_validator(mode="after")
@@ -115,6 +119,8 @@ class GeometrySpec(_Strict):
                     f"{self.contact_spot_radius_um:g})",
                     "contact_spot_radius_um",
                 )
+        if self.lithium_shape == "quarter_disk":
+            self._check_quarter_disk()
         for i, void in enumerate(self.voids):
             self._check_void(i, void)
         mesh = self.mesh
@@ -134,6 +140,16 @@ class GeometrySpec(_Strict):
             _fail(f"about {cells:.1e} cells requested (limit {mesh.max_cells:.1e}): raise "
                   "geometry.mesh.size_um or set geometry.mesh.max_cells", "mesh")
         return self
+
+    def _check_quarter_disk(self) -> None:
+        if self.dimension != "plane":
+            _fail(f"quarter_disk needs dimension plane (got {self.dimension})", "lithium_shape")
+        if not self.width_um < self.lithium_thickness_um:
+            _fail(f"quarter_disk needs width_um < lithium_thickness_um, the disk radius (got "
+                  f"{self.width_um:g} and {self.lithium_thickness_um:g})", "lithium_shape")
+        if self.random_voids is not None or self.contact_spot_radius_um is not None:
+            _fail("quarter_disk takes voids only (no random_voids, no contact spot)",
+                  "lithium_shape")
 
     def _check_void(self, i: int, void: VoidSpec) -> None:
         center = void.coordinates()

@@ -48,7 +48,12 @@ OPTIONAL = {
                         "rate_constant_nm2_s", "activation_energy_kJ_mol",
                         "ionic_conductivity_S_cm", "relative_permittivity", "li_stoichiometry",
                         "density_g_cm3", "molar_mass_g_mol"))),
-    "electrode": ("self_diffusivity_m2_s", "self_diffusion_activation_energy_kJ_mol"),
+    "electrode": ("self_diffusivity_m2_s", "self_diffusion_activation_energy_kJ_mol",
+                  # Anand hardening (lithium.creep_law: anand, solver.physics.li_hardening)
+                  "hardening_modulus_MPa", "saturation_strength_MPa", "saturation_rate_exponent",
+                  "hardening_exponent",
+                  # size effect (lithium.feature_size_um, solver.config.lithium_schema)
+                  "micropillar_strength_MPa", "micropillar_diameter_um", "size_effect_exponent"),
 }
 KEYS = {kind: REQUIRED[kind] + OPTIONAL[kind] for kind in KINDS}
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from lisse.solver.config.impedance_schema import ImpedanceSettings
     from lisse.solver.physics.evolution_settings import EvolutionSettings
     from lisse.solver.physics.interphase import Interphase
+    from lisse.solver.physics.li_hardening import AnandHardening
 
 from lisse.units import FARADAY, GAS_CONSTANT  # noqa: F401  (re-exported for the physics)
 
@@ -189,3 +190,5 @@ class Resolved:
     mechanics: MechanicsSettings | None = None  # stack-pressure hold (solver.studies.hold)
     impedance: ImpedanceSettings | None = None  # small-signal spectrum (lisse eis)
     interphase: Interphase | None = None  # a growing SEI (solver.physics.interphase)
+    hardening: AnandHardening | None = None  # lithium.creep_law: anand (physics.li_hardening)
+    lithium_strength_factor: float = 1.0  # lithium.feature_size_um: on the creep law's S

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from lisse.meshes.geometry import CellGeometry, MeshSizes, Void
 from lisse.solver.config.impedance_schema import settings as impedance_settings
 from lisse.solver.config.interphase_schema import settings as interphase_settings
+from lisse.solver.config.lithium_schema import hardening, strength_factor
 from lisse.solver.config.params import (
     Electrode,
     Electrolyte,
@@ -109,6 +110,7 @@ def _geometry(case: Case) -> CellGeometry:
         contact_spot_radius=None if spot is None else spot / UM_PER_M,
         gap_height=0.0 if spot is None else g.gap_height_um / UM_PER_M,
         microstructure=_microstructure_geometry(case),
+        lithium_shape=g.lithium_shape,
     )
 
 
@@ -276,6 +278,8 @@ def resolve(case: Case) -> Resolved:
         mechanics=_mechanics(case.mechanics),
         impedance=None if case.impedance is None else impedance_settings(case.impedance),
         interphase=interphase,
+        hardening=hardening(case.lithium, electrode),
+        lithium_strength_factor=strength_factor(case.lithium, electrode),
     )
 
 

@@ -27,6 +27,7 @@ from lisse.solver.config.geometry_schema import GeometrySpec, MeshSpec, RandomVo
 from lisse.solver.config.impedance_schema import ImpedanceSpec
 from lisse.solver.config.interphase_schema import LIBRARY_KEYS as INTERPHASE_KEYS
 from lisse.solver.config.interphase_schema import InterphaseSpec
+from lisse.solver.config.lithium_schema import HARDENING_KEYS, SIZE_KEYS, LithiumSpec
 from lisse.solver.config.messages import _describe, _got, validation_message
 from lisse.solver.config.physics_schema import (
     CounterSpec,
@@ -81,6 +82,7 @@ class Case(_Strict):
     mechanics: MechanicsSpec = _section()
     impedance: ImpedanceSpec | None = None  # small-signal spectrum (lisse eis)
     interphase: InterphaseSpec | None = None  # a growing SEI on the Li contact
+    lithium: LithiumSpec = _section()  # the coupled model's Li creep law
     plating: PlatingSpec | None = None  # Li-filled flaw, plating CCD (lisse ccd --plating)
     electronic_leakage: LeakageSpec = Field(default_factory=lambda: LeakageSpec(enabled=False))
 
@@ -123,6 +125,12 @@ class Case(_Strict):
                 and self.interface.kinetics == "primary"):
             _fail("needs butler_volmer or linear interface kinetics (got primary)",
                   "mechanics.stress_coupling")
+        if self.geometry.lithium_shape == "quarter_disk" and (self.mechanics.enabled or (
+                self.evolution is not None and self.evolution.interface_model != "coupled")):
+            _fail("quarter_disk is a Li body of the coupled interface model (evolution."
+                  "interface_model: coupled, mechanics disabled)", "geometry.lithium_shape")
+        if self.lithium.creep_law == "anand" or self.lithium.feature_size_um is not None:
+            self._check_lithium()
         if self.interphase is not None and self.interface.kinetics == "primary":
             _fail("needs butler_volmer or linear interface kinetics (got primary)",
                   "interphase")
@@ -132,6 +140,26 @@ class Case(_Strict):
                       f"interphase_{key} in the materials library: give it here",
                       f"interphase.{key}")
         return self
+
+    def _check_lithium(self) -> None:
+        """lithium.creep_law: anand and lithium.feature_size_um: the coupled model's Li."""
+        spec, evolution = self.lithium, self.evolution
+        field, what, keys = ("lithium.creep_law", "anand", HARDENING_KEYS) if (
+            spec.creep_law == "anand") else ("lithium.feature_size_um", "the size effect",
+                                             SIZE_KEYS)
+        if spec.creep_law == "anand" and spec.feature_size_um is not None:
+            _fail("the size effect is for the power law (the hardening law's is not "
+                  "modelled)", "lithium.feature_size_um")
+        if evolution is None or evolution.interface_model != "coupled" or self.mechanics.enabled:
+            _fail(f"{what} is the coupled interface model's Li (evolution.interface_model: "
+                  "coupled, mechanics disabled)", field)
+        if not evolution.supply.creep:
+            _fail(f"{what} needs creep (evolution.supply.creep: true)", field)
+        electrode = self.materials.electrode.values()
+        for key in keys:
+            if key not in electrode:
+                _fail(f"{what} needs {key} of the electrode {self.materials.electrode.name!r}: "
+                      "give it in materials.electrode", field)
 
     def _fill_microstructure(self, ms: MicrostructureSpec) -> None:
         bulk = self.materials.electrolyte.values()

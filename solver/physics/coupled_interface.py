@@ -40,7 +40,9 @@ pressure statistics from the Li's nodal contact pressures λ_i (mean = contact f
 area, so p/contact fraction at equilibrium; max over the contact dofs) and the number of voids
 (runs of interface nodes out of contact along the interface).
 
-The Li body is built by ``studies.model.build_model`` (``lithium_body``); the model runs 2D
+The reported contact fraction is the sub-element contact area of the Li bottom; pockets
+under it that the Li would close within a step are closed (``li_pockets``). The Li body is
+built by ``studies.model.build_model`` (``lithium_body``); the model runs 2D
 plane strain and axisymmetric cells, ``studies.model.COUPLED_REFUSED`` lists what it refuses.
 """
 
@@ -56,13 +58,15 @@ from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.evolution_settings import Record
 from lisse.solver.physics.gap_evolution import InterfaceEvolution
+from lisse.solver.physics.li_pockets import LiPockets
 from lisse.solver.physics.lithium_body import LithiumBody
-from lisse.units import FARADAY, GAS_CONSTANT, PA_PER_MPA
+from lisse.units import FARADAY, GAS_CONSTANT, PA_PER_MPA, UM_PER_M
 
 MAX_RETRIES = 20  # of a step whose Li flow fails or moves too far, before the cut-backs
 OBSTACLE = (FACET_TAGS["contact"], FACET_TAGS["void_lithium"])
 
 COLUMNS = [  # timeseries columns of the coupled model: (header, attribute, factor from SI)
+    ("li_void_volume_um", "li_void_volume", UM_PER_M),
     ("mean_contact_pressure_MPa", "mean_contact_pressure", 1 / PA_PER_MPA),
     ("max_contact_pressure_MPa", "max_contact_pressure", 1 / PA_PER_MPA),
     ("void_count", "void_count", 1.0),
@@ -77,6 +81,7 @@ class CoupledRecord(Record):
     mean_contact_pressure: float = 0.0
     max_contact_pressure: float = 0.0
     void_count: int = 0
+    li_void_volume: float = 0.0  # ∫ y r^k dx under the Li's bottom / A: exact on the Li mesh [m]
 
 
 class _Surface:
@@ -160,6 +165,8 @@ class CoupledEvolution(InterfaceEvolution):
         self.throughput = 0.0  # (Ω/F) ∫ |i| dt [m]
         self.speed = 0.0  # largest Li speed of the last step [m/s]
         self.volume0, self.top0 = body.volume(), self.top.mean_height()
+        self.pockets = LiPockets(body, self.bottom, self.top, settings.contact_tolerance,
+                                 FACET_TAGS["collector"])  # contact measure, pocket closure
         self.gap = self._gap()
         self.gap0 = self.gap.copy()
         self.void0 = self._mean(self.gap0)
@@ -175,6 +182,10 @@ class CoupledEvolution(InterfaceEvolution):
     def _gap(self) -> np.ndarray:
         height = surface_height(self.bottom.segments(), self.x[:, 0], self.size)
         return np.maximum(height, 0.0)
+
+    def contact_fraction(self) -> float:
+        """Contact area of the Li bottom (sub-element, ``li_pockets.contact_area``) / A."""
+        return self.pockets.contact_area() / self.area
 
     def _solve_current(self, applied: float):
         """The current distribution on the present contact (``InterfaceEvolution``), with the
@@ -255,6 +266,7 @@ class CoupledEvolution(InterfaceEvolution):
         velocity = self.body.velocity()
         self.speed = self.comm.allreduce(
             float(np.max(np.hypot(velocity[:, 0], velocity[:, 1]), initial=0.0)), op=MPI.MAX)
+        self.pockets.close(dt)
         removed = omega / FARADAY * applied * dt
         self.stripped += removed
         self.throughput += abs(removed)
@@ -306,13 +318,16 @@ class CoupledEvolution(InterfaceEvolution):
         base |= {"collector_recession": self.top0 - self.top.mean_height(),
                  "mass_balance_error": error}
         return CoupledRecord(**base, mean_contact_pressure=mean, max_contact_pressure=top,
-                             void_count=self.void_count())
+                             void_count=self.void_count(),
+                             li_void_volume=self.comm.allreduce(float(self.bottom.weights(
+                                 ) @ self.body.msh.geometry.x[:, 1])) / self.area)
 
     # -- the state for step cut-backs: the Li mesh and flow besides the scalars ----------
     def _save(self) -> dict:
         body = self.body
         return super()._save() | {"geometry": body.msh.geometry.x.copy(),
                                   "flow": body.w.x.array.copy(), "active": body.active.copy(),
+                                  "strength": body.strength.x.array.copy(),
                                   "body_time": body.time}
 
     def _restore(self, state: dict) -> None:
@@ -320,5 +335,6 @@ class CoupledEvolution(InterfaceEvolution):
         body.msh.geometry.x[:] = rest.pop("geometry")
         body.w.x.array[:] = rest.pop("flow")
         body.active = rest.pop("active").copy()
+        body.strength.x.array[:] = rest.pop("strength")
         body.time = rest.pop("body_time")
         super()._restore(rest)

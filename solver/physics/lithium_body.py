@@ -44,8 +44,6 @@ of j integrated over the contact (exact for j linear on each edge), the flow con
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import ufl
 from basix.ufl import element, mixed_element
@@ -56,6 +54,7 @@ from mpi4py import MPI
 from petsc4py import PETSc
 
 from lisse.solver.errors import SolverError
+from lisse.solver.physics.lithium_step import StepReport
 from lisse.solver.physics.patch_flow import continuation
 from lisse.units import FARADAY
 
@@ -68,20 +67,6 @@ def strain_rate(v, r, axisymmetric: bool):
     shear = 0.5 * (g[0, 1] + g[1, 0])
     hoop = v[0] / r if axisymmetric else 0.0 * v[0]
     return ufl.as_tensor([[g[0, 0], shear, 0], [shear, g[1, 1], 0], [0, 0, hoop]])
-
-
-@dataclass(frozen=True)
-class StepReport:
-    """One time step: midpoint fixed-point iterations, Newton iterations in all, active-set
-    passes, active contact dofs (global), total contact force (N, per m depth in plane
-    strain; N/(2π) axisymmetric) and the largest penetration (m) at a P2 dof."""
-
-    midpoint_iterations: int
-    newton_iterations: int
-    active_set_passes: int
-    active: int
-    contact_force: float
-    penetration: float
 
 
 class LithiumBody:
@@ -143,7 +128,11 @@ class LithiumBody:
         delta = fem.Constant(msh, PETSc.ScalarType(regularisation))
         eps = strain_rate(v, x[0], self.axisymmetric)
         eq2 = 2.0 / 3.0 * ufl.inner(eps, eps) + delta**2
-        energy = self.n / (self.n + 1) * eq2 ** ((self.n + 1) / (2 * self.n))
+        # S/σ0 per cell: 1, or the deformation resistance of solver.physics.li_hardening
+        self.strength = fem.Function(fem.functionspace(msh, ("DG", 0)))
+        self.strength.x.array[:] = 1.0
+        self.step_hooks = []  # called with Δt on the step's midpoint configuration
+        energy = self.strength * self.n / (self.n + 1) * eq2 ** ((self.n + 1) / (2 * self.n))
         dx = ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": 4})
         ds = ufl.Measure("ds", domain=msh, subdomain_data=facet_tags)
         normal = ufl.FacetNormal(msh)
@@ -213,6 +202,7 @@ class LithiumBody:
         self.time = 0.0
         self.contact_reaction = self.contact_pressure = np.zeros(0)
         self.bcs[:] = self._fixed
+        self.strength.x.array[:] = 1.0
 
     def _geometry_map(self) -> np.ndarray:
         """For every geometry node (ghosts included), its block dof in the velocity space:
@@ -384,6 +374,8 @@ class LithiumBody:
             if change <= self.midpoint_rtol * size:
                 break
         self.contact_reaction, self.contact_pressure = self.reactions()
+        for hook in self.step_hooks:
+            hook(dt)
         force = self.contact_reaction
         owned = self._obstacle[1] < self.vy_space.dofmap.index_map.size_local
         x[:, :2] = x0[:, :2] + move

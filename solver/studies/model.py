@@ -29,6 +29,7 @@ from lisse.solver.physics.conductivity import ionic_conductivity
 from lisse.solver.physics.coupled_interface import OBSTACLE
 from lisse.solver.physics.current import CurrentDistribution
 from lisse.solver.physics.interface_state import InterfaceState
+from lisse.solver.physics.li_hardening import Hardening
 from lisse.solver.physics.lithium_body import LithiumBody
 from lisse.units import GAS_CONSTANT
 
@@ -215,13 +216,17 @@ def lithium_body(params, comm) -> LithiumBody:
     if s.creep is None:  # rigid-Li limit
         sigma0, n = RIGID_STRENGTH_RATIO * p, 1.0
     else:
-        sigma0, n = e.creep_reference_stress, e.creep_stress_exponent
+        sigma0 = e.creep_reference_stress * params.lithium_strength_factor  # size effect
+        n = e.creep_stress_exponent
     rate0 = e.creep_prefactor * math.exp(-e.creep_activation_energy
                                          / (GAS_CONSTANT * params.temperature))
     axisymmetric = params.geometry.dimension == "axisymmetric"
     symmetry = {FACET_TAGS["side_lithium"]: 0}
     if axisymmetric:
         symmetry[FACET_TAGS["axis"]] = 0
-    return LithiumBody(msh, tags, "axisymmetric" if axisymmetric else "plane", sigma0, rate0,
+    body = LithiumBody(msh, tags, "axisymmetric" if axisymmetric else "plane", sigma0, rate0,
                        n, {FACET_TAGS["collector"]: p}, symmetry=symmetry, obstacle=OBSTACLE,
                        molar_volume=e.molar_volume, contact_tolerance=s.contact_tolerance)
+    if params.hardening is not None:  # lithium.creep_law: anand (S/σ0 = body.strength)
+        Hardening(body, params.hardening, sigma0, rate0)  # joins body.step_hooks
+    return body

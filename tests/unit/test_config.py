@@ -333,6 +333,27 @@ BAD = [
         "geometry.contact_spot_radius_um: must be < the cell's lateral size 100",
     ),
     ("bad-dimension", None, ["geometry.dimension=2d"], "geometry.dimension: must be one of"),
+    ("quarter-disk-width", None, ["geometry.lithium_shape=quarter_disk"],
+     "geometry.lithium_shape: quarter_disk needs width_um < lithium_thickness_um"),
+    ("quarter-disk-axisymmetric", None,
+     ["geometry.lithium_shape=quarter_disk", "geometry.lithium_thickness_um=200",
+      "geometry.dimension=axisymmetric"], "geometry.lithium_shape: quarter_disk needs dimension"),
+    ("quarter-disk-reduced", None,
+     ["geometry.lithium_shape=quarter_disk", "geometry.lithium_thickness_um=200",
+      "evolution={protocol: [Rest for 1 s]}"], "geometry.lithium_shape: quarter_disk is a Li body"),
+    ("anand-reduced", None, ["lithium.creep_law=anand"],
+     "lithium.creep_law: anand is the coupled interface model's Li"),
+    ("anand-rigid", None,
+     ["lithium.creep_law=anand", "evolution={interface_model: coupled, stack_pressure_MPa: 1, "
+      "supply: {creep: false}, protocol: [Rest for 1 s]}"],
+     "lithium.creep_law: anand needs creep"),
+    ("size-effect-anand", None, ["lithium={creep_law: anand, feature_size_um: 5}"],
+     "lithium.feature_size_um: the size effect is for the power law"),
+    ("size-effect-reduced", None, ["lithium.feature_size_um=5"],
+     "lithium.feature_size_um: the size effect is the coupled interface model's Li"),
+    ("quarter-disk-mechanics", None,
+     ["geometry.lithium_shape=quarter_disk", "geometry.lithium_thickness_um=200",
+      "mechanics.enabled=true"], "geometry.lithium_shape: quarter_disk is a Li body"),
     ("temperature-range", None, ["temperature_C=-60"], "temperature_C: must be >= -50"),
     (
         "iterations-range",
@@ -466,3 +487,15 @@ def test_docs_list_every_field():
 
     fields = {*leaves(Case), *leaves(VoidSpec), *leaves(RandomVoidsSpec)}
     assert {n for n in fields if f"`{n}`" not in docs and f".{n}`" not in docs} == set()
+
+
+def test_size_effect_factor():
+    """lithium.feature_size_um: S × max(1, σ_y(D)/σ_b), σ_y = 105 MPa (D/1.39 µm)^−0.68 (Xu et
+    al. 2017), σ_b = 0.8 MPa (the library's Li)."""
+    coupled = ("evolution={interface_model: coupled, stack_pressure_MPa: 1, "
+               "supply: {creep: true}, protocol: [Rest for 1 s]}")
+    for size, factor in ((10.0, 105 * (10 / 1.39) ** -0.68 / 0.8), (1e4, 1.0)):
+        params = resolve(base(coupled, f"lithium.feature_size_um={size}"))
+        assert params.lithium_strength_factor == pytest.approx(factor, rel=1e-12)
+    assert resolve(base(coupled)).lithium_strength_factor == 1.0
+    assert 34 < 105 * (10 / 1.39) ** -0.68 / 0.8 < 35

@@ -337,3 +337,45 @@ def test_mesh_picture(geom, tmp_path):
     png = tmp_path / "mesh.png"
     mesh_picture(mesh_file(geom), png, geom)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_quarter_disk_lithium(tmp_path, monkeypatch):
+    """lithium_shape quarter_disk: the collector is the arc r = R, the hole arc r = a and
+    the Li's face beyond the electrolyte (width < x < R, y = 0) are void_lithium, the
+    contact is a < x < width; the layer cells' cache key is unchanged by the new field."""
+    import numpy as np
+    from dolfinx import mesh as dmesh
+    from mpi4py import MPI
+
+    monkeypatch.setenv("LISSE_CACHE_DIR", str(tmp_path))
+    a, radius, width = 3 * UM, 12 * UM, 10 * UM
+    geom = CellGeometry("plane", width, radius, 3 * UM, MeshSizes(2 * UM, 2 * UM, 0.5 * UM),
+                        voids=(Void((0.0,), a, a),), lithium_shape="quarter_disk")
+    data = load_mesh(geom, MPI.COMM_SELF)
+    msh, tags = data.mesh, data.facet_tags
+    x = msh.geometry.x
+    for name, check in (
+        ("collector", lambda p: np.isclose(np.hypot(p[:, 0], p[:, 1]), radius, rtol=1e-6)),
+        ("void_lithium", lambda p: np.isclose(np.hypot(p[:, 0], p[:, 1]), a, rtol=1e-6)
+         | (np.isclose(p[:, 1], 0) & (p[:, 0] >= width - 1e-12))),
+        ("contact", lambda p: np.isclose(p[:, 1], 0) & (p[:, 0] >= a - 1e-12)
+         & (p[:, 0] <= width + 1e-12)),
+    ):
+        facets = tags.find(FACET_TAGS[name])
+        assert len(facets), name
+        nodes = dmesh.entities_to_geometry(msh, 1, facets).ravel()
+        assert np.all(check(x[nodes])), name
+    import hashlib
+    import json
+
+    from lisse.meshes.build import BUILDER_VERSION
+
+    layer = dataclasses.replace(geom, lithium_shape="layer", voids=())
+    old = dataclasses.asdict(layer)
+    del old["lithium_shape"]  # the key before the field existed
+    payload = json.dumps({"builder": BUILDER_VERSION, "geometry": old}, sort_keys=True,
+                         separators=(",", ":"))
+    assert geometry_key(layer) == hashlib.sha256(payload.encode()).hexdigest()
+    assert geometry_key(geom) != geometry_key(dataclasses.replace(geom, lithium_shape="layer"))
+    with pytest.raises(GeometryError, match="^geometry.lithium_shape: quarter_disk needs"):
+        validate_geometry(dataclasses.replace(geom, width=radius))

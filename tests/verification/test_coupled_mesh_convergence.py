@@ -1,0 +1,142 @@
+"""Contact measure, capillary pocket closure and mesh convergence of the coupled interface
+model (solver.physics.li_pockets; docs/moving_interface.md "Contact measure and pocket
+closure"): the sub-element contact area against closed forms, the closure criterion, and the
+contact-fraction history of a void at rest under 2 MPa on h and h/2."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+from lisse.solver.physics.li_pockets import LI_SURFACE_ENERGY, closing, contact_area, pockets
+from tests.verification.test_coupled_interface import case, run
+
+COMM = MPI.COMM_SELF
+
+
+def facet(a, b, m):
+    """Geometry and node rows of one P2 facet with vertices a, b and mid-edge node m."""
+    return np.array([[*a, 0.0], [*b, 0.0], [*m, 0.0]]), np.array([[0, 1, 2]])
+
+
+@pytest.mark.parametrize("axisymmetric", [False, True])
+def test_contact_area_of_a_parabolic_facet(axisymmetric):
+    """y(x) = 4 h x (1 − x) on [0, 1] (a P2 facet with its mid-node lifted by h, x linear in
+    ξ): the part with y ≤ t is x ≤ x1 and x ≥ 1 − x1, x1 = (1 − √(1 − t/h))/2; its
+    ∫ r^k dx is 2 x1 (plane) or x1²/2 + (1 − (1 − x1)²)/2 (axisymmetric)."""
+    h, t = 1.0, 0.3
+    x, nodes = facet((0, 0), (1, 0), (0.5, h))
+    x1 = (1 - np.sqrt(1 - t / h)) / 2
+    exact = x1**2 / 2 + (1 - (1 - x1) ** 2) / 2 if axisymmetric else 2 * x1
+    assert contact_area(x, nodes, t, axisymmetric, COMM) == pytest.approx(exact, rel=1e-12)
+    flat, _ = facet((0, 0), (2, 0), (1, 0))  # a facet on the plane: all of it
+    assert contact_area(flat, nodes, t, axisymmetric, COMM) == pytest.approx(
+        2.0 if axisymmetric else 2.0, rel=1e-12)
+    up, _ = facet((0, 1), (1, 1), (0.5, 1))  # wholly above t: none
+    assert contact_area(up, nodes, t, axisymmetric, COMM) == 0.0
+
+
+def test_pockets_and_the_closure_criterion():
+    """Runs of pieces out of contact: an interior pocket has two receding edges, one at the
+    symmetry face one; a bottom with no contact has no pocket. A pocket closes from the Δt at
+    which both its edges meet, h ε̇(2γ/h) Δt ≥ w/edges, and its roof comes down,
+    W ε̇(p + 2γ/W) Δt ≥ h, exactly."""
+    pieces = np.array([[0, 1e-7, 1, 1e-7], [1, 1e-7, 2, 0], [2, 0, 3, 0], [3, 0, 4, 2e-8],
+                       [4, 2e-8, 5, 0], [5, 0, 6, 0]], dtype=float) * np.array([1e-6, 1] * 2)
+    found = pockets(pieces, 1e-9)
+    assert len(found) == 2
+    (x0, x1, h, edges), (y0, y1, g, sides) = found
+    assert (x0, x1, h, edges) == pytest.approx((0, 2e-6, 1e-7, 1))
+    assert (y0, y1, g, sides) == pytest.approx((3e-6, 5e-6, 2e-8, 2))
+    assert pockets(pieces[:2], 1e-9) == []
+
+    def rate(stress):  # linear law: ε̇ = σ/η, η = 1e9 Pa·s
+        return stress / 1e9
+
+    deciding = []
+    for x_0, x_1, height, n in (found[1], (0.0, 1e-6, 4e-6, 2)):  # flat; tall (h > W/2)
+        full = 2 * (x_1 - x_0) / n
+        meet = (x_1 - x_0) / n / (height * rate(2 * LI_SURFACE_ENERGY / height))
+        fill = height / (full * rate(1e3 + 2 * LI_SURFACE_ENERGY / full))
+        one = [(x_0, x_1, height, n)]
+        assert closing(one, rate, max(meet, fill) * (1 + 1e-9), 1e3) == [(x_0, x_1)]
+        assert closing(one, rate, max(meet, fill) * (1 - 1e-9), 1e3) == []
+        deciding.append(meet > fill)
+    assert deciding == [True, False]  # the edges decide for the flat one, the roof the tall
+
+
+def history(c: dict, size_um: float, edge_um: float):
+    """(times [s], contact fractions, Li volume drift, Li moved by pocket closures / initial
+    void, outcome) of the case ``c`` with the interface mesh size_um (edge_um at the void
+    tips)."""
+    c["geometry"]["mesh"] |= {"interface_size_um": size_um, "edge_size_um": edge_um}
+    evo, outcome = run(c)
+    times = np.array([r.time for r in outcome.records])
+    fractions = np.array([r.contact_fraction for r in outcome.records])
+    drift = abs(evo.body.volume() / evo.volume0 - 1)
+    return times, fractions, drift, evo.pockets.closed / (evo.void0 * evo.area), outcome
+
+
+def compare(coarse, fine) -> tuple[float, float, float]:
+    """(∫|f_h − f_h/2| dt / ∫ f_h/2 dt, the largest |f_h − f_h/2| at the record times of
+    either run, its time [s]) over the common time span, each history linear between its
+    records."""
+    grid = np.linspace(max(coarse[0][0], fine[0][0]), min(coarse[0][-1], fine[0][-1]), 400001)
+    fc, ff = np.interp(grid, *coarse[:2]), np.interp(grid, *fine[:2])
+    l1 = float(np.trapezoid(np.abs(fc - ff), grid) / np.trapezoid(ff, grid))
+    times = np.union1d(coarse[0], fine[0])
+    times = times[(times >= grid[0]) & (times <= grid[-1])]
+    pointwise = np.abs(np.interp(times, *coarse[:2]) - np.interp(times, *fine[:2]))
+    return l1, float(pointwise.max()), float(times[pointwise.argmax()])
+
+
+@pytest.mark.slow
+def test_contact_history_converges_on_halving_the_mesh(validation):
+    """Rest under 2 MPa, 36 s, the void of TINY: interface mesh 4 µm (1 µm at the void tips)
+    and 2 µm (0.5 µm). The contact-fraction histories f_h(t), f_h/2(t) (each linear between
+    its steps) differ by ∫|f_h − f_h/2| dt / ∫ f_h/2 dt < 2 %; both meshes close the void
+    (contact 1); the pocket closures conserve the Li volume (drift < 1e-9)."""
+    steps = [{"current_density_mA_cm2": 0.0, "duration_h": 0.01}]
+    coarse, fine = history(case(steps=steps), 4, 1), history(case(steps=steps), 2, 0.5)
+    assert not coarse[4].failed and not fine[4].failed
+    l1, worst, when = compare(coarse, fine)
+    assert coarse[1][-1] == pytest.approx(1.0, abs=1e-9)
+    assert fine[1][-1] == pytest.approx(1.0, abs=1e-9)
+    assert max(coarse[2], fine[2]) < 1e-9
+    assert l1 < 2e-2
+    validation.record("Coupled model mesh convergence: void at rest under 2 MPa, 36 s, "
+                      "h = 4 µm vs 2 µm", "contact-fraction history changes < 2 % on halving h",
+                      "issue 12 acceptance", "2 % (time-integrated)",
+                      f"{l1:.1e} (largest difference at one time {worst:.3f}, at "
+                      f"t = {when:.3f} s, the closure of the last pocket one step apart); "
+                      f"Li volume drift {max(coarse[2], fine[2]):.0e}, Li moved by pocket "
+                      f"closures {coarse[3]:.2f}, {fine[3]:.2f} × the initial void",
+                      "TINY cell, h and h/2", True)
+
+
+@pytest.mark.slow
+def test_stripping_contact_history_converges_at_low_pressure(validation):
+    """Stripping 1 mA/cm² for 0.01 mAh/cm² at 0.05 MPa, axisymmetric, the void of TINY (the
+    Li barely creeps: the contact recedes from the void edge until contact loss), interface
+    mesh 4 µm / 1 µm and 2 µm / 0.5 µm: the contact-fraction histories differ by less than
+    0.02 at every record time and by < 2 % time-integrated; both runs fail by contact loss
+    at the same time."""
+    def strip():
+        c = case("axisymmetric", steps=[{"current_density_mA_cm2": 1.0,
+                                         "capacity_mAh_cm2": 0.01}])
+        c["evolution"]["stack_pressure_MPa"] = 0.05
+        return c
+
+    coarse, fine = history(strip(), 4, 1), history(strip(), 2, 0.5)
+    assert coarse[4].failure_criterion == fine[4].failure_criterion == "contact_loss"
+    assert coarse[0][-1] == pytest.approx(fine[0][-1], rel=1e-9)
+    l1, worst, when = compare(coarse, fine)
+    assert worst < 2e-2 and l1 < 2e-2
+    validation.record("Coupled model mesh convergence: stripping 1 mA/cm² at 0.05 MPa to "
+                      "contact loss (axisymmetric), h = 4 µm vs 2 µm",
+                      "contact-fraction history changes < 2 % on halving h",
+                      "issue 12 acceptance", "0.02 at every time, 2 % time-integrated",
+                      f"largest difference {worst:.3f} (t = {when:.0f} s), time-integrated "
+                      f"{l1:.1e}; contact {coarse[1][0]:.3f} → {coarse[1][-1]:.3f} (h), "
+                      f"{fine[1][-1]:.3f} (h/2)", "TINY cell, h and h/2", True)
