@@ -75,6 +75,9 @@ def evict(root: pathlib.Path, keep: pathlib.Path | None = None,
     ``root`` until it holds at most ``limit`` bytes (default ``cache_limit_bytes()``),
     never ``keep``; returns the deleted paths. Temporary files are left alone."""
     limit = cache_limit_bytes() if limit is None else limit
+    for companion in root.glob("*.lmesh"):  # of an entry deleted by an older lisse
+        if not companion.with_suffix(".msh").exists():
+            companion.unlink(missing_ok=True)
     entries = []
     for path in root.glob("*.msh"):
         if path.name.endswith(".tmp.msh"):

@@ -50,8 +50,12 @@ def _gather(comm, *arrays):
     return [np.concatenate([p[k] for p in parts]) for k in range(len(arrays))]
 
 
-def _key(nodes: np.ndarray) -> list[tuple]:
-    return [tuple(row) for row in np.sort(nodes, axis=1)]
+def _key(nodes: np.ndarray) -> np.ndarray:
+    """One key per row of node numbers, independent of their order: the sorted row as one
+    structured element (numpy sorts and searches these lexicographically)."""
+    rows = np.ascontiguousarray(np.sort(nodes, axis=1), dtype=np.int64)
+    fields = np.dtype([(f"n{i}", np.int64) for i in range(rows.shape[1])])
+    return rows.view(fields).reshape(len(rows))
 
 
 class CellDataset:
@@ -82,14 +86,11 @@ class CellDataset:
         order = np.lexsort(np.sort(cells, axis=1).T[::-1])
         self.cells = np.searchsorted(self.node_ids, cells[order])
         self.region = region[order]
-        self.row = {k: i for i, k in enumerate(_key(cells[order]))}
-        facet_of = {}  # a facet tagged on two ranks once, its nodes in the mesh's order
-        for key, nodes, tag in zip(_key(facets), facets, facet_values, strict=True):
-            facet_of.setdefault(key, (nodes, tag))
-        unique = sorted(facet_of)
-        self.facets = np.searchsorted(self.node_ids, np.array(
-            [facet_of[k][0] for k in unique], dtype=np.int64).reshape(len(unique), -1))
-        self.facet_tags = np.array([facet_of[k][1] for k in unique], dtype=np.int32)
+        self.cell_keys = _key(cells[order])  # sorted: the row of a cell by searchsorted
+        # a facet tagged on two ranks once (its first copy), its nodes in the mesh's order
+        _, first = np.unique(_key(facets), return_index=True)
+        self.facets = np.searchsorted(self.node_ids, facets[first].astype(np.int64))
+        self.facet_tags = np.asarray(facet_values[first], dtype=np.int32)
 
     def _blocks(self, cells: np.ndarray, cell_type: str) -> tuple[str, np.ndarray]:
         name = MESHIO_CELLS[cell_type]
@@ -121,7 +122,7 @@ class CellDataset:
                 return None, True
             nodes, values = gathered
             out = np.zeros((len(self.cells), bs))
-            out[[self.row[k] for k in _key(nodes)]] = values
+            out[np.searchsorted(self.cell_keys, _key(nodes))] = values
             return (out[:, 0] if bs == 1 else self._pad(out)), True
         if element.embedded_superdegree != 1 or element.discontinuous:
             p1 = fem.functionspace(msh, ("Lagrange", 1, func.ufl_shape))
