@@ -199,7 +199,8 @@ def load_mesh(geom: CellGeometry, comm, order: int = 1):
     # one layer of ghost cells across every shared facet: integrals over interior facets
     # (the Li/electrolyte contact of the mechanics, dS) need both cells of a facet that the
     # partition cuts
-    partitioner = create_cell_partitioner(GhostMode.shared_facet, 2)
+    # (one rank: no graph partitioning, 10 % of the load)
+    partitioner = create_cell_partitioner(GhostMode.shared_facet, 2) if comm.size > 1 else None
     source, owns_session, error = None, False, None
     if comm.rank == 0:
         try:

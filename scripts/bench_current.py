@@ -9,8 +9,9 @@ after the other:
 3. write — the run's ParaView output (``mesh.xdmf`` and ``fields.xdmf`` with φ and the
    current density, lisse.solver.io.runfolder.write_fields) into a temporary folder.
 Reported: wall time of each phase, and the memory it adds (peak resident set during the
-phase minus the resident set at its start, summed over the ranks; the peak is reset
-between phases through /proc/self/clear_refs); then the ratios lisse / baseline. Also
+phase minus the resident set at its start, summed over the ranks; before each phase the
+heap's free pages are returned to the system with glibc's malloc_trim and the peak is
+reset through /proc/self/clear_refs); then the ratios lisse / baseline. Also
 printed: the time Gmsh took (0 if the mesh was cached), the first load of a mesh (which
 writes the cache entry's ``.lmesh`` companion, lisse.meshes.mesh_arrays, once) and the load
 of the cached mesh (every rank reads its block of the companion), and the end-to-end ratio
@@ -170,7 +171,12 @@ def _rss_mb(field: str) -> float:
 
 
 def _reset_peak() -> None:
-    """Reset this process's peak resident set (VmHWM) to its current one (Linux)."""
+    """Return the heap's free pages to the system (glibc ``malloc_trim``: else a phase reuses
+    memory an earlier one freed, and its peak minus its start undercounts what it needs),
+    then reset this process's peak resident set (VmHWM) to its current one (Linux)."""
+    import ctypes
+
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
     with open("/proc/self/clear_refs", "w") as fh:
         fh.write("5")
 
