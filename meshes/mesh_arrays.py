@@ -154,6 +154,8 @@ def read_mesh(path: pathlib.Path, header: dict, comm, gdim: int, partitioner):
     mesh = create_mesh(comm, np.array(cells[_block(len(cells), comm)]), ufl.Mesh(element),
                        np.array(x[_block(len(x), comm), :gdim]), partitioner)
     tdim = mesh.topology.dim
+    for dim in (tdim, tdim - 1):  # as model_to_mesh leaves the mesh (callers rely on f -> c)
+        mesh.topology.create_connectivity(dim, tdim)
     original = np.asarray(mesh.topology.original_cell_index)
     cell_values = np.asarray(_array(path, header, "cell_values")[original], dtype=np.int32)
     cell_tags = meshtags(mesh, tdim, np.arange(len(original), dtype=np.int32), cell_values)
