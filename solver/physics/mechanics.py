@@ -29,8 +29,7 @@ solves of a creep step are only as accurate as the Newton iteration needs; the A
 hierarchy of a step's first iteration is reused by its later iterations, and the AMG
 interpolation between steps). Collector loading uses a bordered Newton step
 with two solves of the same operator, A x_a = −R and A x_b = −J e (e = 1 on the collector
-z-dofs), δu = x_a + δU x_b, δU from the linearised force balance; CG starts x_b from the
-previous iteration's (A changes little), to the same relative tolerance. Linear solver: CG with
+z-dofs), δu = x_a + δU x_b, δU from the linearised force balance. Linear solver: CG with
 GAMG (rigid-body near-null space) or MUMPS LU for small problems (``numerics``).
 
 The kinematics (Mandel strain, elastic stress) and the observables of a state (contact
@@ -188,7 +187,6 @@ class Mechanics(CellStress):
         self.e_collector.x.array[self.collector_dofs] = 1.0
         self.k_form = fem.form(ufl.action(J, self.e_collector))
         self.U = 0.0
-        self.xb = None  # the latest x_b = A⁻¹(−J e), the next one's initial guess
 
         self.A = fem_petsc.create_matrix(self.J_form)
         self.ndofs = self.V.dofmap.index_map.size_global * gdim
@@ -249,10 +247,8 @@ class Mechanics(CellStress):
         b.ghostUpdate(PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
         return b
 
-    def _solve(self, rhs: PETSc.Vec, guess: PETSc.Vec | None = None) -> PETSc.Vec:
-        """A x = rhs; CG starts from ``guess`` if given (iterative solver only)."""
-        x = guess.copy() if guess is not None and self.iterative else rhs.duplicate()
-        self.ksp.setInitialGuessNonzero(guess is not None and self.iterative)
+    def _solve(self, rhs: PETSc.Vec) -> PETSc.Vec:
+        x = rhs.duplicate()
         self.ksp.solve(rhs, x)
         reason = self.ksp.getConvergedReason()
         if reason < 0:
@@ -320,10 +316,9 @@ class Mechanics(CellStress):
                 n = self.V.dofmap.index_map.size_local * self.V.dofmap.index_map_bs
                 own = self.collector_dofs[self.collector_dofs < n]
                 rhs.array[own] = 1.0
-                xb = self._solve(rhs, self.xb)  # from the last x_b: the operator changes
-                fem_petsc.set_bc(xb, self.bcs, alpha=0.0)  # little between iterations
+                xb = self._solve(rhs)
+                fem_petsc.set_bc(xb, self.bcs, alpha=0.0)
                 xb.array[own] = 1.0
-                self.xb = xb
                 dU = -(force + k.dot(dx)) / k.dot(xb)
                 dx.axpy(dU, xb)
                 self.U += dU
