@@ -66,7 +66,8 @@ def facets_next_to_cells(cells: np.ndarray, facets: np.ndarray) -> tuple[np.ndar
 def write_arrays(model, target: pathlib.Path) -> bool:
     """Write the arrays of the current Gmsh ``model`` to ``target`` (atomically: a temporary
     name, then ``os.replace``). Returns False, writing nothing, if the mesh is not a
-    first-order triangle or tetrahedron mesh (the caller then loads the ``.msh``)."""
+    first-order triangle or tetrahedron mesh or has a tagged facet that is no cell's facet
+    (the caller then loads the ``.msh``)."""
     from dolfinx.io.gmsh import extract_geometry, extract_topology_and_markers
 
     topologies, groups = extract_topology_and_markers(model)
@@ -81,7 +82,10 @@ def write_arrays(model, target: pathlib.Path) -> bool:
               "cell_values": topologies[cell_types[0]]["cell_data"].astype(np.int32)}
     if facet_types:
         facets = topologies[facet_types[0]]
-        row, cell, local = facets_next_to_cells(cells, facets["topology"].astype(np.int64))
+        try:
+            row, cell, local = facets_next_to_cells(cells, facets["topology"].astype(np.int64))
+        except ValueError:  # a tagged facet of no cell: left to model_to_mesh
+            return False
         arrays.update(facet_cell=cell.astype(np.int64), facet_local=local,
                       facet_values=facets["cell_data"].astype(np.int32)[row])
     meta = {"cell_type": CELL_TYPES[cell_types[0]], "tdim": int(tdim),

@@ -151,3 +151,19 @@ def test_companion_under_mpi_gives_serial_measures(cache_dir):
         parallel = ast.literal_eval(run.stdout.strip().splitlines()[-1])
         for name in serial:
             assert_same(serial[name], parallel[name])
+
+
+def test_mesh_the_companion_cannot_hold_is_distributed_by_gmsh(cache_dir, monkeypatch):
+    """A tagged facet that is no cell's facet (here: pretended) leaves the mesh to
+    model_to_mesh: no companion, the same mesh and tags."""
+    from mpi4py import MPI
+
+    from lisse.meshes import mesh_arrays
+
+    def no_cell(cells, facets):
+        raise ValueError("a tagged facet is not a facet of any cell")
+
+    monkeypatch.setattr(mesh_arrays, "facets_next_to_cells", no_cell)
+    data = mesh_cache.load_mesh(PLANE, MPI.COMM_WORLD)
+    assert not mesh_cache.arrays_path(mesh_cache.mesh_file(PLANE)).exists()
+    assert_same(gmsh_measures(PLANE), measures(data))
