@@ -191,7 +191,8 @@ def load_mesh(geom: CellGeometry, comm, order: int = 1):
     every rank with the same type and message. Rank 0 makes the entry sound (built if
     missing, rebuilt if corrupt, its ``.lmesh`` companion written) before the other ranks
     are told to go on; then every rank reads its block of the companion, or, for a mesh
-    the companion cannot hold and for ``order`` 2, rank 0 distributes the Gmsh model.
+    the companion cannot hold, for ``order`` 2 and when some rank does not see the cache
+    folder (node-local), rank 0 distributes the Gmsh model.
     """
     from dolfinx.io.gmsh import model_to_mesh  # solver (imported above) set up dolfinx_solver
     from dolfinx.mesh import GhostMode, create_cell_partitioner
@@ -201,21 +202,13 @@ def load_mesh(geom: CellGeometry, comm, order: int = 1):
     # partition cuts
     # (one rank: no graph partitioning, 10 % of the load)
     partitioner = create_cell_partitioner(GhostMode.shared_facet, 2) if comm.size > 1 else None
-    source, owns_session, error = None, False, None
-    if comm.rank == 0:
-        try:
-            source, owns_session = _prepare(geom, order)
-        except Exception as exc:  # forwarded to all ranks below
-            error = exc
-    failure = comm.bcast(error and (type(error), str(error)), root=0)
-    if error is not None:
-        raise error
-    if failure is not None:
-        kind, message = failure
-        raise kind(message) if issubclass(kind, LisseError) else RuntimeError(message)
+    source, owns_session = _on_rank0(comm, lambda: _prepare(geom, order)) or (None, False)
     source = comm.bcast(source, root=0)
     if source is not None:
-        return read_mesh(*source, comm, geom.gdim, partitioner)
+        if all(comm.allgather(source[0].exists())):
+            return read_mesh(*source, comm, geom.gdim, partitioner)
+        # a cache folder that some rank does not see (node-local): rank 0 distributes
+        owns_session = _on_rank0(comm, lambda: _read_checked(geom))
     if comm.rank != 0:
         return model_to_mesh(gmsh.model, comm, 0, gdim=geom.gdim, partitioner=partitioner)
     try:
@@ -226,6 +219,24 @@ def load_mesh(geom: CellGeometry, comm, order: int = 1):
         gmsh.model.remove()
         if owns_session:
             gmsh.finalize()
+
+
+def _on_rank0(comm, work):
+    """``work()`` on rank 0, its result there (None elsewhere); an exception on rank 0 is
+    raised on every rank with the same type and message (rank 0 re-raises its own)."""
+    result, error = None, None
+    if comm.rank == 0:
+        try:
+            result = work()
+        except Exception as exc:  # forwarded to all ranks below
+            error = exc
+    failure = comm.bcast(error and (type(error), str(error)), root=0)
+    if error is not None:
+        raise error
+    if failure is not None:
+        kind, message = failure
+        raise kind(message) if issubclass(kind, LisseError) else RuntimeError(message)
+    return result
 
 
 def _prepare(geom: CellGeometry, order: int) -> tuple[tuple | None, bool]:

@@ -167,3 +167,17 @@ def test_mesh_the_companion_cannot_hold_is_distributed_by_gmsh(cache_dir, monkey
     data = mesh_cache.load_mesh(PLANE, MPI.COMM_WORLD)
     assert not mesh_cache.arrays_path(mesh_cache.mesh_file(PLANE)).exists()
     assert_same(gmsh_measures(PLANE), measures(data))
+
+
+def test_companion_a_rank_cannot_see_leaves_the_load_to_gmsh(cache_dir, monkeypatch):
+    """A cache folder that is node-local (here: the companion pretended invisible to the
+    ranks): rank 0 distributes the Gmsh model instead, with the same mesh and tags."""
+    import pathlib
+
+    from mpi4py import MPI
+
+    mesh_cache.load_mesh(PLANE, MPI.COMM_WORLD)  # writes the companion
+    exists = pathlib.Path.exists
+    monkeypatch.setattr(pathlib.Path, "exists",
+                        lambda path: path.suffix != ".lmesh" and exists(path))
+    assert_same(gmsh_measures(PLANE), measures(mesh_cache.load_mesh(PLANE, MPI.COMM_WORLD)))
