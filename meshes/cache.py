@@ -6,12 +6,17 @@
     path = comm.bcast(path, root=0)
 
 ``load_mesh`` does exactly that (and forwards rank-0 errors to every rank) before
-reading the mesh as ``dolfinx.io.gmsh.read_from_msh`` does (but quietly).
+reading the mesh. A first-order mesh is read from the entry's ``.lmesh`` companion
+(``lisse.meshes.mesh_arrays``: every rank reads its own block of nodes and cells, and its
+tags need no communication), written from the ``.msh`` by the first load; other meshes (and
+``order`` 2) are read into Gmsh on rank 0 and distributed as ``dolfinx.io.gmsh.model_to_mesh``
+does.
 
 The cache is bounded: after a new entry is written, the least recently used entries (oldest
-modification time; a cache hit touches its entry) are deleted until the folder holds at most
-$LISSE_CACHE_MAX_MB megabytes (default 2048); the new entry is never deleted. An entry Gmsh
-cannot read, or that holds no cells, is deleted and rebuilt once with a one-line warning.
+modification time; a cache hit touches its entry) are deleted, with their ``.lmesh``
+companions, until the folder holds at most $LISSE_CACHE_MAX_MB megabytes (default 2048); the
+new entry is never deleted. An entry Gmsh cannot read, or that holds no cells, is deleted and
+rebuilt once with a one-line warning; so is a damaged ``.lmesh`` companion.
 Entries are written under a temporary name and renamed (``os.replace``), so concurrent runs
 never see a partial file.
 """
@@ -35,6 +40,7 @@ import gmsh
 from lisse.meshes.build import BUILDER_VERSION, build_gmsh_model, validate_geometry
 from lisse.meshes.errors import LisseError, UserError
 from lisse.meshes.geometry import CellGeometry
+from lisse.meshes.mesh_arrays import read_header, read_mesh, write_arrays
 from lisse.units import BYTES_PER_MB
 
 DEFAULT_MAX_MB = 2048.0  # cache size limit unless $LISSE_CACHE_MAX_MB says otherwise
@@ -69,6 +75,9 @@ def evict(root: pathlib.Path, keep: pathlib.Path | None = None,
     ``root`` until it holds at most ``limit`` bytes (default ``cache_limit_bytes()``),
     never ``keep``; returns the deleted paths. Temporary files are left alone."""
     limit = cache_limit_bytes() if limit is None else limit
+    for companion in root.glob("*.lmesh"):  # of an entry deleted by an older lisse
+        if not companion.with_suffix(".msh").exists():
+            companion.unlink(missing_ok=True)
     entries = []
     for path in root.glob("*.msh"):
         if path.name.endswith(".tmp.msh"):
@@ -77,7 +86,7 @@ def evict(root: pathlib.Path, keep: pathlib.Path | None = None,
             stat = path.stat()
         except OSError:  # deleted meanwhile by another run
             continue
-        entries.append((stat.st_mtime, stat.st_size, path))
+        entries.append((stat.st_mtime, stat.st_size + _size(arrays_path(path)), path))
     total = sum(size for _, size, _ in entries)
     deleted = []
     for _, size, path in sorted(entries):
@@ -86,9 +95,23 @@ def evict(root: pathlib.Path, keep: pathlib.Path | None = None,
         if keep is not None and path == keep:
             continue
         path.unlink(missing_ok=True)
+        arrays_path(path).unlink(missing_ok=True)
         total -= size
         deleted.append(path)
     return deleted
+
+
+def arrays_path(path: pathlib.Path) -> pathlib.Path:
+    """The ``.lmesh`` companion of the cache entry ``path`` (lisse.meshes.mesh_arrays)."""
+    return path.with_suffix(".lmesh")
+
+
+def _size(path: pathlib.Path) -> int:
+    """Size of ``path`` in bytes, 0 if it does not exist."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _touch(path: pathlib.Path, every: float = 60.0) -> None:
@@ -124,6 +147,7 @@ def mesh_file(geom: CellGeometry, cache_dir: str | os.PathLike | None = None) ->
     try:
         write_msh(geom, tmp)
         os.replace(tmp, path)
+        arrays_path(path).unlink(missing_ok=True)  # a companion of an earlier entry
     finally:
         tmp.unlink(missing_ok=True)
     evict(path.parent, keep=path)
@@ -160,14 +184,17 @@ def write_msh(geom: CellGeometry, path: pathlib.Path) -> None:
 
 
 def load_mesh(geom: CellGeometry, comm, order: int = 1):
-    """Build or reuse the cached mesh on rank 0 and distribute it over ``comm``; ``order`` 2
-    gives the same mesh with a second-order geometry (mid-edge nodes added by Gmsh, edges
-    kept straight: the cached file has no CAD to curve them onto).
+    """Build or reuse the cached mesh and distribute it over ``comm``; ``order`` 2 gives the
+    same mesh with a second-order geometry (mid-edge nodes added by Gmsh, edges kept
+    straight: the cached file has no CAD to curve them onto).
 
     Returns the dolfinx.io.gmsh MeshData (``.mesh``, ``.cell_tags``, ``.facet_tags``)
     with ``geom.gdim`` coordinates. An error on rank 0 (e.g. GeometryError) is raised on
-    every rank with the same type and message. Rank 0 reads the entry into Gmsh before the
-    other ranks are told to go on: a corrupt entry is rebuilt there first.
+    every rank with the same type and message. Rank 0 makes the entry sound (built if
+    missing, rebuilt if corrupt, its ``.lmesh`` companion written) before the other ranks
+    are told to go on; then every rank reads its block of the companion, or, for a mesh
+    the companion cannot hold, for ``order`` 2 and when some rank does not see the cache
+    folder (node-local), rank 0 distributes the Gmsh model.
     """
     from dolfinx.io.gmsh import model_to_mesh  # solver (imported above) set up dolfinx_solver
     from dolfinx.mesh import GhostMode, create_cell_partitioner
@@ -175,19 +202,15 @@ def load_mesh(geom: CellGeometry, comm, order: int = 1):
     # one layer of ghost cells across every shared facet: integrals over interior facets
     # (the Li/electrolyte contact of the mechanics, dS) need both cells of a facet that the
     # partition cuts
-    partitioner = create_cell_partitioner(GhostMode.shared_facet, 2)
-    owns_session, error = False, None
-    if comm.rank == 0:
-        try:
-            owns_session = _read_checked(geom)
-        except Exception as exc:  # forwarded to all ranks below
-            error = exc
-    failure = comm.bcast(error and (type(error), str(error)), root=0)
-    if error is not None:
-        raise error
-    if failure is not None:
-        kind, message = failure
-        raise kind(message) if issubclass(kind, LisseError) else RuntimeError(message)
+    # (one rank: no graph partitioning, 10 % of the load)
+    partitioner = create_cell_partitioner(GhostMode.shared_facet, 2) if comm.size > 1 else None
+    source, owns_session = _on_rank0(comm, lambda: _prepare(geom, order)) or (None, False)
+    source = comm.bcast(source, root=0)
+    if source is not None:
+        if all(comm.allgather(source[0].exists())):
+            return read_mesh(*source, comm, geom.gdim, partitioner)
+        # a cache folder that some rank does not see (node-local): rank 0 distributes
+        owns_session = _on_rank0(comm, lambda: _read_checked(geom))
     if comm.rank != 0:
         return model_to_mesh(gmsh.model, comm, 0, gdim=geom.gdim, partitioner=partitioner)
     try:
@@ -198,6 +221,59 @@ def load_mesh(geom: CellGeometry, comm, order: int = 1):
         gmsh.model.remove()
         if owns_session:
             gmsh.finalize()
+
+
+def _on_rank0(comm, work):
+    """``work()`` on rank 0, its result there (None elsewhere); an exception on rank 0 is
+    raised on every rank with the same type and message (rank 0 re-raises its own)."""
+    result, error = None, None
+    if comm.rank == 0:
+        try:
+            result = work()
+        except Exception as exc:  # forwarded to all ranks below
+            error = exc
+    failure = comm.bcast(error and (type(error), str(error)), root=0)
+    if error is not None:
+        raise error
+    if failure is not None:
+        kind, message = failure
+        raise kind(message) if issubclass(kind, LisseError) else RuntimeError(message)
+    return result
+
+
+def _prepare(geom: CellGeometry, order: int) -> tuple[tuple | None, bool]:
+    """Rank 0: ``((companion path, its header), False)`` when every rank can read the mesh
+    from the entry's ``.lmesh`` companion (written here from the ``.msh`` if missing or
+    damaged); else ``(None, owns_session)`` with the ``.msh`` merged into the current Gmsh
+    model (the caller distributes it, removes the model and, if ``owns_session``,
+    finalises Gmsh)."""
+    damaged = False
+    if order == 1:
+        target = arrays_path(mesh_file(geom))
+        try:
+            return (target, read_header(target)), False
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, KeyError, TypeError):  # garbage, truncated, bad header
+            damaged = True
+    owns_session = _read_checked(geom)
+    if order != 1:
+        return None, owns_session
+    try:
+        if not write_arrays(gmsh.model, target):
+            return None, owns_session  # not a first-order simplex mesh: Gmsh distributes it
+    except BaseException:
+        gmsh.model.remove()
+        if owns_session:
+            gmsh.finalize()
+        raise
+    gmsh.model.remove()
+    if owns_session:
+        gmsh.finalize()
+    if damaged:
+        print(f"lisse: warning: mesh cache entry {target} was corrupt; rebuilt",
+              file=sys.stderr, flush=True)
+    return (target, read_header(target)), False
 
 
 def _merged(path: pathlib.Path, tdim: int) -> bool:

@@ -6,10 +6,16 @@ after the other:
 1. baseline — one P1 Poisson solve, CG + GAMG, on the electrolyte mesh (assembly included);
 2. lisse — the galvanostatic Butler–Volmer current distribution (operator set-up, Newton,
    CG + GAMG).
+3. write — the run's ParaView output (``mesh.xdmf`` and ``fields.xdmf`` with φ and the
+   current density, lisse.solver.io.runfolder.write_fields) into a temporary folder.
 Reported: wall time of each phase, and the memory it adds (peak resident set during the
-phase minus the resident set at its start, summed over the ranks; the peak is reset
-between phases through /proc/self/clear_refs); then the ratios lisse / baseline. Also
-printed: the time to load the cached mesh (rank 0 reads the Gmsh file and distributes it).
+phase minus the resident set at its start, summed over the ranks; before each phase the
+heap's free pages are returned to the system with glibc's malloc_trim and the peak is
+reset through /proc/self/clear_refs); then the ratios lisse / baseline. Also
+printed: the time Gmsh took (0 if the mesh was cached), the first load of a mesh (which
+writes the cache entry's ``.lmesh`` companion, lisse.meshes.mesh_arrays, once) and the load
+of the cached mesh (every rank reads its block of the companion), and the end-to-end ratio
+of a run on a cached mesh, (load + lisse solve + write) / baseline.
 
     .venv/bin/python scripts/bench_current.py             # about 1.1 M unknowns
     .venv/bin/python scripts/bench_current.py --size 8    # small, for a quick look
@@ -58,24 +64,35 @@ def _params(size_um: float):
 
 
 def load_domain(size_um: float, comm):
-    """Build or reuse the cached mesh, load it over ``comm``; returns the electrolyte
-    domain, the load time [s] and the time to build the mesh with Gmsh (about zero if it
-    was cached) [s]."""
-    from lisse.meshes.cache import load_mesh, mesh_file
+    """Build or reuse the cached mesh, load it over ``comm``; returns the mesh data, the
+    electrolyte domain and the times [s] of Gmsh (about zero if the mesh was cached), of
+    the first load (zero if the ``.lmesh`` companion existed) and of the cached load."""
+    from lisse.meshes.cache import arrays_path, load_mesh, mesh_file
     from lisse.solver.fem.domain import electrolyte_domain
 
     geom = _params(size_um).geometry
     start = time.perf_counter()
+    companion = None
     if comm.rank == 0:
-        mesh_file(geom)  # Gmsh, once: cached for later runs
+        companion = arrays_path(mesh_file(geom))  # Gmsh, once: cached for later runs
+    cached = comm.bcast(companion.exists() if companion else None, root=0)
     comm.barrier()
     meshing = time.perf_counter() - start
-    start = time.perf_counter()
+    first, first_cpu = 0.0, 0.0
+    if not cached:
+        start, cpu = time.perf_counter(), time.process_time()
+        load_mesh(geom, comm)  # writes the companion
+        comm.barrier()
+        first = time.perf_counter() - start
+        first_cpu = comm.allreduce(time.process_time() - cpu)
+        gc.collect()
+    start, cpu = time.perf_counter(), time.process_time()
     data = load_mesh(geom, comm)
     comm.barrier()
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, comm.allreduce(time.process_time() - cpu)
     domain = electrolyte_domain(data.mesh, data.cell_tags, data.facet_tags, False)
-    return domain, seconds, meshing
+    return data, domain, {"mesh_s": meshing, "first_load_s": first, "load_s": seconds,
+                          "load_cpu_s": cpu, "first_load_cpu_s": first_cpu}
 
 
 def run_baseline(domain) -> dict:
@@ -121,7 +138,28 @@ def run_lisse(params, domain) -> dict:
     sol = cd.solve("galvanostatic", params.protocol.current_density)
     return {"solve_s": time.perf_counter() - start, "newton": sol.newton_iterations,
             "krylov": sol.krylov_iterations, "unknowns": cd.ndofs + 1,
-            "cell_voltage_V": sol.cell_voltage}
+            "cell_voltage_V": sol.cell_voltage, "solution": sol}
+
+
+def run_write(data, sol) -> dict:
+    """The run's ParaView output (mesh.xdmf, fields.xdmf) into a temporary folder."""
+    import tempfile
+    from types import SimpleNamespace
+
+    from lisse.solver.io.runfolder import write_fields
+
+    comm = data.mesh.comm
+    start = time.perf_counter()
+    folder = tempfile.mkdtemp(prefix="bench_current_") if comm.rank == 0 else None
+    folder = comm.bcast(folder, root=0)
+    out = SimpleNamespace(path=lambda name: f"{folder}/{name}")
+    write_fields(out, SimpleNamespace(mesh=data, hold=None), sol)
+    comm.barrier()
+    if comm.rank == 0:
+        import shutil
+
+        shutil.rmtree(folder)
+    return {"solve_s": time.perf_counter() - start}
 
 
 def _rss_mb(field: str) -> float:
@@ -134,13 +172,19 @@ def _rss_mb(field: str) -> float:
 
 
 def _reset_peak() -> None:
-    """Reset this process's peak resident set (VmHWM) to its current one (Linux)."""
+    """Return the heap's free pages to the system (glibc ``malloc_trim``: else a phase reuses
+    memory an earlier one freed, and its peak minus its start undercounts what it needs),
+    then reset this process's peak resident set (VmHWM) to its current one (Linux)."""
+    import ctypes
+
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
     with open("/proc/self/clear_refs", "w") as fh:
         fh.write("5")
 
 
-def measure(kind: str, size_um: float, domain) -> dict:
-    """Run one phase; adds its memory (peak minus start, summed over the ranks) [MB]."""
+def measure(kind: str, size_um: float, domain, data=None, sol=None) -> dict:
+    """Run one phase; adds its memory (peak minus start, summed over the ranks) [MB] and
+    its CPU time (user + system, summed over the ranks) [s]."""
     from mpi4py import MPI
 
     comm = domain.mesh.comm
@@ -148,11 +192,15 @@ def measure(kind: str, size_um: float, domain) -> dict:
     _reset_peak()
     base = _rss_mb("VmRSS")
     comm.barrier()
+    cpu = time.process_time()
     if kind == "baseline":
         result = run_baseline(domain)
+    elif kind == "write":
+        result = run_write(data, sol)
     else:
         result = run_lisse(_params(size_um), domain)
     comm.barrier()
+    result["cpu_s"] = comm.allreduce(time.process_time() - cpu)
     result["solve_s"] = comm.allreduce(result["solve_s"], op=MPI.MAX)
     result["added_MB"] = comm.allreduce(_rss_mb("VmHWM") - base)
     return result
@@ -165,22 +213,32 @@ def main() -> None:
     parser.add_argument("--size", type=float, default=0.9, help="bulk element size [µm]")
     args = parser.parse_args()
     comm = MPI.COMM_WORLD
-    domain, load_s, mesh_s = load_domain(args.size, comm)
+    data, domain, times = load_domain(args.size, comm)
     results = {kind: measure(kind, args.size, domain) for kind in ("baseline", "lisse")}
+    results["write"] = measure("write", args.size, domain, data, results["lisse"]["solution"])
     if comm.rank:
         return
-    base, ours = results["baseline"], results["lisse"]
+    base, ours, write = results["baseline"], results["lisse"], results["write"]
+    cpu = f"CPU {{:.2f}} s (sum over {comm.size} rank{'s' if comm.size > 1 else ''})"
     print(f"ranks                    {comm.size}")
     print(f"unknowns                 {ours['unknowns']:,}")
-    print(f"Gmsh (0 if cached)       {mesh_s:.2f} s")
-    print(f"load of the cached mesh  {load_s:.2f} s")
+    print(f"Gmsh (0 if cached)       {times['mesh_s']:.2f} s")
+    print(f"first load (companion)   {times['first_load_s']:.2f} s (0 if it existed), "
+          + cpu.format(times["first_load_cpu_s"]))
+    print(f"load of the cached mesh  {times['load_s']:.2f} s, " + cpu.format(times["load_cpu_s"]))
     print(f"baseline Poisson solve   {base['solve_s']:.2f} s ({base['iterations']} CG its), "
-          f"+{base['added_MB']:.0f} MB")
+          f"+{base['added_MB']:.0f} MB, " + cpu.format(base["cpu_s"]))
     print(f"lisse current solve      {ours['solve_s']:.2f} s ({ours['newton']} Newton, "
-          f"{ours['krylov']} CG its), +{ours['added_MB']:.0f} MB")
-    print(f"time ratio               {ours['solve_s'] / base['solve_s']:.2f}")
+          f"{ours['krylov']} CG its), +{ours['added_MB']:.0f} MB, " + cpu.format(ours["cpu_s"]))
+    print(f"write fields (XDMF)      {write['solve_s']:.2f} s, " + cpu.format(write["cpu_s"]))
+    print(f"time ratio               {ours['solve_s'] / base['solve_s']:.2f} "
+          f"(CPU {ours['cpu_s'] / base['cpu_s']:.2f})")
     print(f"memory ratio             {ours['added_MB'] / base['added_MB']:.2f}")
-
+    end_to_end = times["load_s"] + ours["solve_s"] + write["solve_s"]
+    end_to_end_cpu = times["load_cpu_s"] + ours["cpu_s"] + write["cpu_s"]
+    print(f"end-to-end ratio         {end_to_end / base['solve_s']:.2f} "
+          f"(CPU {end_to_end_cpu / base['cpu_s']:.2f}; (load + solve + write) / baseline, "
+          "mesh cached)")
 
 if __name__ == "__main__":
     main()

@@ -10,7 +10,12 @@ Steps: (1) baseline: assemble the elastic operator and solve it once (traction l
 (2) the stack pressure through the rigid collector, applied elastically (t = 0);
 (3) one backward-Euler creep step of length dt (Newton with the consistent tangent).
 Prints times, iterations, the ratio (3)/(1) of wall times and of CPU times (the latter is
-steadier when other work shares the machine) and the peak resident memory per rank.
+steadier when other work shares the machine), the peak resident memory per rank, and the
+memory each case adds to the loaded mesh: the peak resident set while the baseline's
+operator is built and solved (1), and while the creep case's is built, loaded and stepped
+((2) and (3)), minus the resident set at its start, summed over the ranks (before each,
+glibc's malloc_trim returns the heap's free pages and /proc/self/clear_refs resets the
+peak, so memory an earlier phase freed is counted when reused), and their ratio.
 """
 
 from __future__ import annotations
@@ -27,6 +32,28 @@ from lisse.solver.physics.creep import LinearElastic, PowerLawCreep
 from lisse.solver.physics.mechanics import Mechanics
 
 UM = 1e-6
+
+
+def start_phase() -> float:
+    """Return the heap's free pages to the system, reset the peak resident set (Linux);
+    returns the resident set now [MB]."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")
+    return _status_mb("VmRSS")
+
+
+def _status_mb(field: str) -> float:
+    """VmRSS or VmHWM (peak) of this process [MB]."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def main() -> None:
@@ -67,6 +94,7 @@ def main() -> None:
 
     llzo = LinearElastic(150e9, 0.26)
     # (1) baseline: one linear-elastic AMG solve on the same mesh
+    rss = start_phase()
     base = Mechanics(
         data.mesh, data.cell_tags, data.facet_tags, "3d", li(), llzo, "traction", 1e6, numerics
     )
@@ -85,8 +113,10 @@ def main() -> None:
     comm.barrier()
     t_base, c_base = time.perf_counter() - t, time.process_time() - c
     say(f"(1) linear-elastic AMG solve: {t_base:.2f} s, {base.krylov_iterations} CG iterations")
+    added_base = comm.allreduce(_status_mb("VmHWM") - rss)
     del base
     # (2) and (3): the cell under the rigid collector, then one creep step
+    rss = start_phase()
     mech = Mechanics(
         data.mesh, data.cell_tags, data.facet_tags, "3d", li(), llzo, "collector", 1e6, numerics
     )
@@ -106,6 +136,7 @@ def main() -> None:
         f"(3) creep step dt = {args.dt:g} s: {t_creep:.2f} s, {its} Newton, "
         f"{mech.krylov_iterations - k0} CG iterations"
     )
+    added_creep = comm.allreduce(_status_mb("VmHWM") - rss)
     state = mech.state()
     say(
         f"    contact fraction {state.contact_fraction:.4f}, max von Mises Li "
@@ -113,9 +144,13 @@ def main() -> None:
     )
     peak = comm.allreduce(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, op=MPI.MAX)
     say(f"ratio creep step / linear-elastic solve: {t_creep / t_base:.2f}")
-    cpu = comm.allreduce(c_creep, op=MPI.MAX) / comm.allreduce(c_base, op=MPI.MAX)
-    say(f"CPU-time ratio (max over ranks; steadier on a shared machine): {cpu:.2f}")
+    c_base, c_creep = (comm.allreduce(c, op=MPI.MAX) for c in (c_base, c_creep))
+    say(f"CPU time (max over ranks): (1) {c_base:.2f} s, (3) {c_creep:.2f} s")
+    say(f"CPU-time ratio (max over ranks; steadier on a shared machine): "
+        f"{c_creep / c_base:.2f}")
     say(f"peak resident memory: {peak / 1024**2:.2f} GB per rank (max over ranks)")
+    say(f"memory added: baseline {added_base:.0f} MB, creep case {added_creep:.0f} MB "
+        f"(sum over ranks); ratio {added_creep / added_base:.2f}")
     say(f"PETSc {'.'.join(map(str, PETSc.Sys.getVersion()))}")
 
 
