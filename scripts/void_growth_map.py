@@ -66,7 +66,7 @@ def figure(tables: dict, path: Path) -> None:
         currents = [r["current_density_mA_cm2"] for r in rows]
         ax.set(xscale="log", yscale="log", xlabel="stack pressure [MPa]",
                ylabel="stripping current density [mA/cm²]", title=f"Li/{name}",
-               ylim=(min(currents) / 2, max(currents) * 2))
+               ylim=(min(currents) / 2, max(currents) * 12))  # room for the legend
         ax.legend(fontsize=10, loc="upper left")
     path.parent.mkdir(parents=True, exist_ok=True)
     plotstyle.save(fig, path)
