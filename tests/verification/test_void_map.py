@@ -58,3 +58,23 @@ def test_small_map_signs_llzo(validation):
     # at each current the higher pressure never grows the void more
     for i in (0.05, 5.0):
         assert sign[i, 4.0].void_ratio <= sign[i, 0.25].void_ratio
+
+
+def test_map_figure_from_the_committed_tables(tmp_path):
+    """scripts/void_growth_map.py --plot-only redraws docs/figures/void_growth_map.png from
+    the committed tables (both electrolytes, 30 points each, every point decided)."""
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT
+
+    for name in ("Li6PS5Cl", "LLZO"):
+        table = ROOT / "docs" / f"void_growth_map_{name}.csv"
+        assert len(table.read_text().splitlines()) == 31
+        shutil.copy(table, tmp_path)
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "void_growth_map.py"),
+                           "--plot-only", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "figures" / "void_growth_map.png").stat().st_size > 10_000
