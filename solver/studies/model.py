@@ -204,6 +204,7 @@ def build_model(params: Resolved, comm, kind: str, say=None) -> Model:
     lithium = None
     if kind in ("evolution", "ccd") and _coupled(params):
         lithium = lithium_body(params, comm)
+        lithium.midpoint_rtol = COUPLED_MIDPOINT_RTOL
     return Model(params, comm, data, domain, kappa, current, current.interface, hold,
                  lithium)
 
@@ -229,5 +230,4 @@ def lithium_body(params, comm) -> LithiumBody:
         symmetry[FACET_TAGS["axis"]] = 0
     return LithiumBody(msh, tags, "axisymmetric" if axisymmetric else "plane", sigma0, rate0,
                        n, {FACET_TAGS["collector"]: p}, symmetry=symmetry, obstacle=OBSTACLE,
-                       molar_volume=e.molar_volume, contact_tolerance=s.contact_tolerance,
-                       midpoint_rtol=COUPLED_MIDPOINT_RTOL)
+                       molar_volume=e.molar_volume, contact_tolerance=s.contact_tolerance)
