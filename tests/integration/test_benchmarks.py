@@ -16,8 +16,10 @@ SCRIPTS = {
     "bench_mechanics.py": (["--size-um", "14"], "ratio creep step / linear-elastic solve"),
     "bench_ccd.py": (["--pressures", "2"], "ratio"),
     "bench_sweep.py": (["--cases", "2"], "time ratio pool / groups"),
+    "bench_coupled_strip.py": (["--tiny"], "time ratio wall / target"),
 }
-SLOW = {"bench_sweep.py"}  # three sweeps, each starting several processes
+SLOW = {"bench_sweep.py",  # three sweeps, each starting several processes
+        "bench_coupled_strip.py"}  # ~10-20 s serially on the loaded machine
 
 
 # the serial runs stay in `make test-fast` (about 9 s together); the mpirun runs (about
