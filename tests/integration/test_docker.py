@@ -71,7 +71,7 @@ def test_base_image_python_satisfies_the_project():
 def test_make_install_installs_the_pinned_stack_ci_tests():
     _, recipe = make_rule("install")
     pip = [line for line in recipe if "pip install" in line and "--upgrade pip" not in line]
-    assert pip and all('".[fenics,dev,fit]"' in line for line in pip), pip
+    assert pip and all('".[fenics,dev,fit,drt]"' in line for line in pip), pip
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
         "optional-dependencies"
     ]
