@@ -49,6 +49,21 @@ def run(c: dict, watch=None):
     return evo, evo.run(watch)
 
 
+def test_3d_is_supported_without_stress_coupling():
+    """3D cells run the coupled model (evolution and ccd); the stress-coupled kinetics is
+    refused there with one line naming the field."""
+    from lisse.solver.config.schema import resolve, validate_case
+    from lisse.solver.errors import UserError
+    from lisse.solver.studies.model import check_supported
+
+    for kind in ("evolution", "ccd"):
+        check_supported(resolve(validate_case(case3d())), kind)
+    c = case3d()
+    c["evolution"]["stress_coupling"] = True
+    with pytest.raises(UserError, match="^evolution.stress_coupling: not supported by the "):
+        check_supported(resolve(validate_case(c)), "evolution")
+
+
 def test_surface_height_of_a_tilted_triangle():
     """The lowest height of a plane triangle above points inside it (closed form), the lower
     of two stacked triangles, and an error for a point outside every triangle."""
@@ -107,3 +122,4 @@ def test_planar_3d_interface_stays_in_full_contact(validation):
     validation.record("Coupled model 3D: planar interface stripped at 1 and 10 mA/cm², 2 MPa",
                       "full contact, mean contact pressure = p", "closed form", "1e-6",
                       f"recession/stripped − 1 = {err:.1e}", "3D 20 × 20 µm, no void", True)
+
