@@ -41,7 +41,8 @@ area, so p/contact fraction at equilibrium; max over the contact dofs) and the n
 (runs of interface nodes out of contact along the interface).
 
 The Li body is built by ``studies.model.build_model`` (``lithium_body``); the model runs 2D
-plane strain and axisymmetric cells, ``studies.model.COUPLED_REFUSED`` lists what it refuses.
+plane strain, axisymmetric and (with ``coupled_3d``) 3D cells; ``studies.model.COUPLED_REFUSED``
+lists what it refuses.
 """
 
 from __future__ import annotations
