@@ -42,8 +42,9 @@ area, so p/contact fraction at equilibrium; max over the contact dofs) and the n
 
 The reported contact fraction is the sub-element contact area of the Li bottom; pockets
 under it that the Li would close within a step are closed (``li_pockets``). The Li body is
-built by ``studies.model.build_model`` (``lithium_body``); the model runs 2D
-plane strain and axisymmetric cells, ``studies.model.COUPLED_REFUSED`` lists what it refuses.
+built by ``studies.model.build_model`` (``lithium_body``); the model runs 2D plane strain,
+axisymmetric and (with ``coupled_3d``) 3D cells; ``studies.model.COUPLED_REFUSED`` lists what
+it refuses.
 """
 
 from __future__ import annotations
@@ -155,11 +156,13 @@ class CoupledEvolution(InterfaceEvolution):
     docstring). Pores and the vacancy route are not part of it (they stay zero)."""
 
     _STATE = (*InterfaceEvolution._STATE, "throughput", "speed")
+    surface = _Surface  # the Li's bottom and top faces (3D: coupled_3d.Surface3D)
 
     def __init__(self, params, settings, current, body: LithiumBody, comm=MPI.COMM_WORLD):
         super().__init__(params, settings, current, comm)
         self.body = body
-        self.bottom, self.top = _Surface(body, OBSTACLE), _Surface(body, (FACET_TAGS["collector"],))
+        self.bottom, self.top = self.surface(body, OBSTACLE), self.surface(
+            body, (FACET_TAGS["collector"],))
         self.size = comm.allreduce(float(np.max(np.abs(body.msh.geometry.x), initial=0.0)),
                                    op=MPI.MAX)
         self.throughput = 0.0  # (Ω/F) ∫ |i| dt [m]
@@ -175,7 +178,7 @@ class CoupledEvolution(InterfaceEvolution):
         body.msh.topology.create_connectivity(0, body.msh.topology.dim)
         owned = np.arange(body.msh.topology.index_map(0).size_local, dtype=np.int32)
         self._vertices = dmesh.entities_to_geometry(body.msh, 0, owned).ravel()
-        self._x0 = body.msh.geometry.x[self._vertices, :2].copy()
+        self._x0 = body.msh.geometry.x[self._vertices, :body.up + 1].copy()
         space, dofs = body.space.sub(1).collapse()
         self._pressure_space = space, np.asarray(dofs).ravel()  # q: space, its dofs in w
 
@@ -280,7 +283,7 @@ class CoupledEvolution(InterfaceEvolution):
         velocity of the last step [m/s] and the nodal contact pressure [Pa] (0 off contact)."""
         body, geo = self.body, self.body.msh.geometry
         node_block = body._node_to_dof[self._vertices]
-        mixed = np.asarray(body._velocity_dofs).ravel()[1::2]  # y dofs of the velocity blocks
+        mixed = np.asarray(body._velocity_dofs).ravel()[body.up::body.up + 1]  # y (3D: z) dofs
         block_of = np.full(body.w.x.array.size, -1, dtype=np.int64)
         block_of[mixed] = np.arange(len(mixed))
         pressure = np.zeros(len(mixed))
@@ -288,7 +291,7 @@ class CoupledEvolution(InterfaceEvolution):
             lam = np.where(body.active, np.nan_to_num(body.contact_pressure), 0.0)
             pressure[block_of[body._obstacle[0]]] = lam
         x0 = self._x0
-        return {"li_displacement_m": (x0, geo.x[self._vertices, :2] - x0),
+        return {"li_displacement_m": (x0, geo.x[self._vertices, :body.up + 1] - x0),
                 "li_velocity_m_s": (x0, body.velocity()[node_block]),
                 "li_contact_pressure_Pa": (x0, pressure[node_block])}
 

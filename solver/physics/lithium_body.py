@@ -58,12 +58,14 @@ from lisse.solver.physics.lithium_step import StepReport
 from lisse.solver.physics.patch_flow import continuation
 from lisse.units import FARADAY
 
-GEOMETRIES = ("plane", "axisymmetric")
+GEOMETRIES = ("plane", "axisymmetric", "3d")
 
 
 def strain_rate(v, r, axisymmetric: bool):
-    """ε̇ as a 3×3 tensor (in-plane, out-of-plane/hoop v_r/r or 0)."""
+    """ε̇ as a 3×3 tensor (in-plane, out-of-plane/hoop v_r/r or 0; 3D: sym ∇v)."""
     g = ufl.grad(v)
+    if ufl.shape(v)[0] == 3:
+        return ufl.sym(g)
     shear = 0.5 * (g[0, 1] + g[1, 0])
     hoop = v[0] / r if axisymmetric else 0.0 * v[0]
     return ufl.as_tensor([[g[0, 0], shear, 0], [shear, g[1, 1], 0], [0, 0, hoop]])
@@ -72,12 +74,12 @@ def strain_rate(v, r, axisymmetric: bool):
 class LithiumBody:
     """Creeping Li on its own mesh, moved with the material (see the module docstring).
 
-    msh, facet_tags: the Li mesh (2D, y up, electrolyte below y = 0) and its facet tags.
-    geometry: "plane" (plane strain) or "axisymmetric" (x = r, y = z).
+    msh, facet_tags: the Li mesh (2D: y up, 3D: z up; electrolyte below 0) and its facet tags.
+    geometry: "plane" (plane strain), "axisymmetric" (x = r, y = z) or "3d".
     sigma0 (Pa), rate0 (1/s), n: the power law ε̇_eq = rate0 (σ_eq/sigma0)^n.
     pressures: {facet tag: applied pressure (Pa)} (follower, on the current surface).
-    symmetry: {facet tag: velocity component (0 = x/r, 1 = y) held at zero}.
-    obstacle: facet tags that may touch the rigid plane y = 0 (frictionless contact).
+    symmetry: {facet tag: velocity component (0 = x/r, 1 = y, 2 = z) held at zero}.
+    obstacle: facet tags that may touch the rigid plane y = 0 (3D: z = 0; frictionless).
     regularisation: δ, relative to the rate scale R.
     molar_volume: Ω (m³/mol) of Li, for stripping (``step(dt, current_density)``).
     contact_tolerance: obstacle nodes this close to the plane (m) are stripped or plated
@@ -106,7 +108,7 @@ class LithiumBody:
         if geometry not in GEOMETRIES:
             raise ValueError(f"geometry must be one of {GEOMETRIES}")
         self.msh, self.tags, self.comm = msh, facet_tags, msh.comm
-        self.axisymmetric = geometry == "axisymmetric"
+        self.axisymmetric, self.up = geometry == "axisymmetric", msh.geometry.dim - 1  # up: y/z
         self.exponent = float(n)
         self.stress_scale = max(abs(p) for p in pressures.values())
         self.rate_scale = rate0 * (self.stress_scale / sigma0) ** n
@@ -117,7 +119,7 @@ class LithiumBody:
         # R_i (N per unit weight) and λ_i (Pa) at the obstacle dofs, last step, at the midpoint
         self.contact_reaction = self.contact_pressure = np.zeros(0)
         cell = msh.basix_cell()
-        vector = element("Lagrange", cell, 2, shape=(2,))
+        vector = element("Lagrange", cell, 2, shape=(self.up + 1,))
         self.space = fem.functionspace(msh, mixed_element([vector, element("Lagrange", cell, 1)]))
         self.w = fem.Function(self.space)
         self.velocity_space, self._velocity_dofs = self.space.sub(0).collapse()
@@ -151,7 +153,7 @@ class LithiumBody:
             dofs = fem.locate_dofs_topological((sub, collapsed), fdim, facet_tags.find(tag))
             self.bcs.append(fem.dirichletbc(fem.Function(collapsed), dofs, sub))
         self._fixed = list(self.bcs)
-        self._vy_sub = self.space.sub(0).sub(1)
+        self._vy_sub = self.space.sub(0).sub(self.up)
         self.vy_space, _ = self._vy_sub.collapse()
         facets = np.concatenate([facet_tags.find(t) for t in obstacle]) if obstacle else []
         self._obstacle = fem.locate_dofs_topological(
@@ -160,7 +162,7 @@ class LithiumBody:
         self._landing = fem.Function(self.vy_space)  # v_y = −y0/Δt on the active dofs
         self.active = np.zeros(len(self._obstacle[0]), dtype=bool)
         test = ufl.TestFunction(self.space)
-        weights = [test[1] * weight * ds(t) for t in obstacle] or [test[1] * weight * dx]
+        weights = [test[self.up] * weight * ds(t) for t in obstacle] or [test[1] * weight * dx]
         self._weights = fem.form(sum(weights[1:], weights[0]))
         self._node_to_dof = self._geometry_map()
         self._weightless, self._partner = self._axis_partners()
@@ -168,18 +170,11 @@ class LithiumBody:
         self._initial = (msh.geometry.x.copy(), self.active.copy())
         LithiumBody._count += 1
         options = {
-            "snes_type": "newtonls",
-            "snes_linesearch_type": "bt",
-            "snes_rtol": 1e-10,
-            "snes_atol": 1e-12,
-            "snes_stol": 0.0,
-            "snes_max_it": 50,
-            "ksp_type": "preonly",
-            "pc_type": "lu",
-            "pc_factor_mat_solver_type": "mumps",
-            # MUMPS workspace +1000 %: the delayed pivots of the saddle-point flow at low
-            # pressure (viscosity contrast ~δ^((1−n)/n)) overflowed the default estimate (+20 %:
-            # PETSc "factor out of memory", the Li flow at 0.045 MPa, 1 mA/cm²)
+            "snes_type": "newtonls", "snes_linesearch_type": "bt", "snes_rtol": 1e-10,
+            "snes_atol": 1e-12, "snes_stol": 0.0, "snes_max_it": 50,
+            "ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps",
+            # MUMPS workspace +1000 %: delayed pivots of the saddle-point flow at low pressure
+            # overflowed the default +20 % (PETSc "factor out of memory", 0.045 MPa, 1 mA/cm²)
             "mat_mumps_icntl_14": 1000,
         }
         self.problem = fem_petsc.NonlinearProblem(
@@ -217,9 +212,10 @@ class LithiumBody:
         return mapping
 
     def _axis_partners(self) -> tuple[np.ndarray, np.ndarray]:
-        """Obstacle dofs with ∫ φ_i r ds = 0 (P2 vertices on the axis): their reaction is
-        round-off, so they take the contact state of the nearest obstacle dof (the mid-edge
-        dof of their facet, local on the same rank)."""
+        """Obstacle dofs with ∫ φ_i r ds = 0 (P2 vertices on the axis; in 3D every P2 triangle
+        vertex): their reaction is ~0, so they take the contact state of the nearest obstacle
+        dof (a mid-edge dof of their facet, local on the same rank; 3D: or enter if they would
+        penetrate, and stay for the step)."""
         vec = fem_petsc.assemble_vector(self._weights)
         vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         vec.ghostUpdate(addv=PETSc.InsertMode.INSERT, mode=PETSc.ScatterMode.FORWARD)
@@ -231,7 +227,7 @@ class LithiumBody:
         x = self.vy_space.tabulate_dof_coordinates()[self._obstacle[1]]
         partner = np.empty(len(weightless), dtype=np.int64)
         for i, k in enumerate(weightless):
-            d = np.hypot(x[:, 0] - x[k, 0], x[:, 1] - x[k, 1])
+            d = np.linalg.norm(x - x[k], axis=1)
             d[weightless] = np.inf
             partner[i] = int(np.argmin(d))
         return weightless, partner
@@ -240,10 +236,11 @@ class LithiumBody:
         """Geometry nodes (local + ghost) on the obstacle facets of any rank."""
         marker = fem.Function(self.velocity_space)
         blocks = fem.locate_dofs_topological(self.velocity_space, fdim, facets)
-        marker.x.array.reshape(-1, 2)[blocks, 1] = 1.0
+        marker.x.array.reshape(-1, self.up + 1)[blocks, self.up] = 1.0
         marker.x.scatter_reverse(la.InsertMode.add)
         marker.x.scatter_forward()
-        return np.flatnonzero(marker.x.array.reshape(-1, 2)[self._node_to_dof, 1] > 0)
+        shape = (-1, self.up + 1)
+        return np.flatnonzero(marker.x.array.reshape(shape)[self._node_to_dof, self.up] > 0)
 
     def _strip(self, dt: float, current_density) -> None:
         """Remove Li at the touching obstacle nodes: y += δ = Ω j Δt / F (j in A/m², a
@@ -251,12 +248,12 @@ class LithiumBody:
         x = self.msh.geometry.x
         nodes = self._surface_nodes
         size = self.comm.allreduce(float(np.max(np.abs(x), initial=0.0)), op=MPI.MAX)
-        nodes = nodes[x[nodes, 1] <= self.touching_height(size)]
+        nodes = nodes[x[nodes, self.up] <= self.touching_height(size)]
         if callable(current_density):
             j = np.asarray(current_density(x[nodes].T), dtype=float)
         else:
             j = np.full(len(nodes), float(current_density))
-        x[nodes, 1] += self.molar_volume * j * dt / FARADAY
+        x[nodes, self.up] += self.molar_volume * j * dt / FARADAY
 
     def touching_height(self, size: float) -> float:
         """Height (m) up to which an obstacle node is stripped or plated (``size``: the
@@ -268,8 +265,8 @@ class LithiumBody:
         return self.comm.allreduce(fem.assemble_scalar(self._volume), op=MPI.SUM)
 
     def velocity(self) -> np.ndarray:
-        """The velocity (m/s) at the velocity-space dofs (local + ghost), shape (m, 2)."""
-        return self.w.x.array[self._velocity_dofs].reshape(-1, 2) * self.rate_scale
+        """The velocity (m/s) at the velocity-space dofs (local + ghost), shape (m, gdim)."""
+        return self.w.x.array[self._velocity_dofs].reshape(-1, self.up + 1) * self.rate_scale
 
     def _newton(self) -> int:
         snes = self.problem.solver
@@ -321,7 +318,7 @@ class LithiumBody:
             landing = self.comm.allreduce(
                 float(np.max(np.abs(self._landing.x.array), initial=0.0)), op=MPI.MAX
             )
-            reference = self.length ** (2 if self.axisymmetric else 1)  # residual scale
+            reference = self.length ** (self.up + self.axisymmetric)  # residual scale
             self.problem.solver.setTolerances(
                 atol=1e-12 * reference * max(1.0, landing / self.length)
             )
@@ -338,33 +335,36 @@ class LithiumBody:
             )
             enter = ~self.active & (y_end < -1e-12 * scale)
             leave = self.active & (force < -ftol)
-            enter[self._weightless] = leave[self._weightless] = False
+            leave[self._weightless], solid = False, self.up == 2  # 3D: weightless P2 vertices
+            enter[self._weightless] &= solid  # may not penetrate, and stay for the step
             if not self.comm.allreduce(int(np.any(enter | leave)), op=MPI.MAX):
                 return total, passes, y_end
             if passes > 50:
                 raise SolverError("Li contact active set did not settle in 50 passes")
             self.active = (self.active | enter) & ~leave
-            self.active[self._weightless] = self.active[self._partner]
+            self.active[self._weightless] = self.active[self._partner] | (
+                solid & self.active[self._weightless])
 
     def step(self, dt: float, current_density=None) -> StepReport:
         """Advance by dt (s): strip the contact by Ω j Δt / F if ``current_density`` (A/m²)
         is given, then the implicit-midpoint flow with contact, then move the mesh."""
         x = self.msh.geometry.x
         size = self.comm.allreduce(float(np.max(np.abs(x), initial=0.0)), op=MPI.MAX)
-        touching = self.vy_space.tabulate_dof_coordinates()[self._obstacle[1], 1] <= 1e-12 * size
+        up, dofs = self.up, self.vy_space.tabulate_dof_coordinates()[self._obstacle[1]]
+        touching = dofs[:, up] <= 1e-12 * size
         self.active |= touching  # in contact at the start of the step (before stripping)
         self.active[self._weightless] = self.active[self._partner]
         if current_density is not None:
             self._strip(dt, current_density)
         x0 = x.copy()
-        y0 = self.vy_space.tabulate_dof_coordinates()[self._obstacle[1], 1]
-        move = np.zeros((x.shape[0], 2))
+        y0 = self.vy_space.tabulate_dof_coordinates()[self._obstacle[1], up]
+        move = np.zeros((x.shape[0], up + 1))
         newton = passes = iteration = 0
         while True:
             iteration += 1
             if iteration > self.max_midpoint:
                 raise SolverError(f"Li mesh motion: midpoint rule not converged in {iteration} its")
-            x[:, :2] = x0[:, :2] + 0.5 * move
+            x[:, :up + 1] = x0[:, :up + 1] + 0.5 * move
             its, pas, y_end = self._contact_solve(y0, dt)
             newton, passes = newton + its, passes + pas
             new = dt * self.velocity()[self._node_to_dof]
@@ -378,7 +378,7 @@ class LithiumBody:
             hook(dt)
         force = self.contact_reaction
         owned = self._obstacle[1] < self.vy_space.dofmap.index_map.size_local
-        x[:, :2] = x0[:, :2] + move
+        x[:, :up + 1] = x0[:, :up + 1] + move
         self.time += dt
         return StepReport(
             midpoint_iterations=iteration,

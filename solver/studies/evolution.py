@@ -14,6 +14,7 @@ from lisse.solver.io import checkpoint, evolution_plots
 from lisse.solver.io.checkpoint import Interrupted, StopRequests
 from lisse.solver.io.progress import Progress
 from lisse.solver.io.runfolder import RunFolder, run_record
+from lisse.solver.physics.coupled_3d import CoupledEvolution3D
 from lisse.solver.physics.coupled_interface import COLUMNS, CoupledEvolution
 from lisse.solver.physics.evolution_settings import Outcome
 from lisse.solver.physics.gap_evolution import EvolutionError, InterfaceEvolution
@@ -178,7 +179,8 @@ def _engine(model: Model, settings, resume) -> InterfaceEvolution:
     if resume is not None:
         raise UserError("--resume: runs of the coupled interface model cannot resume from a "
                         "checkpoint yet (its Li mesh is not checkpointed)")
-    return CoupledEvolution(model.params, settings, model.reset(), model.lithium, model.comm)
+    engine = CoupledEvolution3D if model.params.geometry.dimension == "3d" else CoupledEvolution
+    return engine(model.params, settings, model.reset(), model.lithium, model.comm)
 
 
 def _passed(times: list[float], now: float) -> bool:

@@ -26,6 +26,7 @@ from lisse.solver.errors import UserError
 from lisse.solver.fem.domain import Domain, electrolyte_domain, lithium_submesh
 from lisse.solver.io.progress import Progress
 from lisse.solver.physics.conductivity import ionic_conductivity
+from lisse.solver.physics.coupled_3d import lateral_symmetry
 from lisse.solver.physics.coupled_interface import OBSTACLE
 from lisse.solver.physics.current import CurrentDistribution
 from lisse.solver.physics.interface_state import InterfaceState
@@ -107,8 +108,8 @@ _COUPLED = "the coupled interface model"
 # what the coupled interface model (evolution.interface_model: coupled) refuses besides the
 # evolution run kind's REFUSED cells: (config fields, predicate, why)
 COUPLED_REFUSED: list[tuple[str, Callable[[Resolved], bool], str]] = [
-    ("geometry.dimension", lambda p: p.geometry.dimension not in ("plane", "axisymmetric"),
-     f"{_COUPLED} runs 2D plane strain and axisymmetric cells (3D is not built yet)"),
+    ("evolution.stress_coupling", lambda p: p.geometry.dimension == "3d" and p.evolution
+     .stress_coupling, f"{_COUPLED} has no stress-coupled kinetics in 3D cells yet"),
     ("mechanics.enabled", PHYSICS["mechanics hold and stress coupling"][1],
      f"{_COUPLED} is its own Li mechanics; the elastic hold and its stress coupling are "
      "the reduced model's"),
@@ -226,11 +227,13 @@ def lithium_body(params, comm) -> LithiumBody:
         n = e.creep_stress_exponent
     rate0 = e.creep_prefactor * math.exp(-e.creep_activation_energy
                                          / (GAS_CONSTANT * params.temperature))
-    axisymmetric = params.geometry.dimension == "axisymmetric"
+    dimension = params.geometry.dimension
     symmetry = {FACET_TAGS["side_lithium"]: 0}
-    if axisymmetric:
+    if dimension == "axisymmetric":
         symmetry[FACET_TAGS["axis"]] = 0
-    body = LithiumBody(msh, tags, "axisymmetric" if axisymmetric else "plane", sigma0, rate0,
+    if dimension == "3d":  # lateral faces y = 0, d hold v_y
+        tags, symmetry = lateral_symmetry(msh, tags)
+    body = LithiumBody(msh, tags, dimension, sigma0, rate0,
                        n, {FACET_TAGS["collector"]: p}, symmetry=symmetry, obstacle=OBSTACLE,
                        molar_volume=e.molar_volume, contact_tolerance=s.contact_tolerance)
     if params.hardening is not None:  # lithium.creep_law: anand (S/σ0 = body.strength)
