@@ -175,6 +175,7 @@ class CoupledEvolution3D(CoupledEvolution):
     (module docstring)."""
 
     surface = Surface3D
+    pocket_model = None  # li_pockets works along a 2D interface: 3D counts node shares
 
     def __init__(self, params, settings, current, body, comm=MPI.COMM_WORLD):
         super().__init__(params, settings, current, body, comm)

@@ -157,6 +157,7 @@ class CoupledEvolution(InterfaceEvolution):
 
     _STATE = (*InterfaceEvolution._STATE, "throughput", "speed")
     surface = _Surface  # the Li's bottom and top faces (3D: coupled_3d.Surface3D)
+    pocket_model = LiPockets  # contact measure and pocket closure along a 2D interface
 
     def __init__(self, params, settings, current, body: LithiumBody, comm=MPI.COMM_WORLD):
         super().__init__(params, settings, current, comm)
@@ -168,8 +169,8 @@ class CoupledEvolution(InterfaceEvolution):
         self.throughput = 0.0  # (Ω/F) ∫ |i| dt [m]
         self.speed = 0.0  # largest Li speed of the last step [m/s]
         self.volume0, self.top0 = body.volume(), self.top.mean_height()
-        self.pockets = LiPockets(body, self.bottom, self.top, settings.contact_tolerance,
-                                 FACET_TAGS["collector"])  # contact measure, pocket closure
+        self.pockets = None if self.pocket_model is None else self.pocket_model(
+            body, self.bottom, self.top, settings.contact_tolerance, FACET_TAGS["collector"])
         self.gap = self._gap()
         self.gap0 = self.gap.copy()
         self.void0 = self._mean(self.gap0)
@@ -187,7 +188,10 @@ class CoupledEvolution(InterfaceEvolution):
         return np.maximum(height, 0.0)
 
     def contact_fraction(self) -> float:
-        """Contact area of the Li bottom (sub-element, ``li_pockets.contact_area``) / A."""
+        """Contact area of the Li bottom (sub-element, ``li_pockets.contact_area``) / A;
+        interface node shares where there is no pocket model (3D)."""
+        if self.pockets is None:
+            return super().contact_fraction()
         return self.pockets.contact_area() / self.area
 
     def _solve_current(self, applied: float):
@@ -268,8 +272,9 @@ class CoupledEvolution(InterfaceEvolution):
             dt *= 0.9 * limit / moved
         velocity = self.body.velocity()
         self.speed = self.comm.allreduce(
-            float(np.max(np.hypot(velocity[:, 0], velocity[:, 1]), initial=0.0)), op=MPI.MAX)
-        self.pockets.close(dt)
+            float(np.max(np.linalg.norm(velocity, axis=1), initial=0.0)), op=MPI.MAX)
+        if self.pockets is not None:
+            self.pockets.close(dt)
         removed = omega / FARADAY * applied * dt
         self.stripped += removed
         self.throughput += abs(removed)

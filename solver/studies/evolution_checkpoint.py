@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
+import numpy as np
 from mpi4py import MPI
 
 from lisse.meshes.cache import geometry_key
@@ -59,8 +60,10 @@ def write_checkpoint(folder: RunFolder, evo: InterfaceEvolution, control: StepCo
     if control.previous is not None:
         state, length = control.previous
         columns |= {f"previous_{k}": state[k] for k in _NODE_STATE}
-        previous = {"length": length,
-                    **{k: float(v) for k, v in state.items() if k not in _NODE_STATE}}
+        # the interface scalars; the coupled model's Li mesh arrays are not checkpointed
+        # (its runs refuse --resume: studies/evolution._engine)
+        previous = {"length": length, **{k: float(v) for k, v in state.items()
+                                         if k not in _NODE_STATE and np.ndim(v) == 0}}
     for n, snap in enumerate(snapshots):
         columns |= {f"snapshot{n}_{k}": snap[k] for k in _SNAPSHOT}
     meta = {

@@ -67,3 +67,15 @@ def test_coupled_lisse_run_serial_and_mpi(tmp_path, validation):
                       "serial timeseries", "parallel consistency", "1e-6",
                       f"{diff:.0e}; E5 {summary['max_mass_balance_error']:.0e}",
                       "TINY cell, h = 4 µm", True)
+
+
+def test_coupled_run_writes_checkpoints_and_refuses_resume(tmp_path):
+    """A coupled run that checkpoints after every step finishes (the Li mesh arrays of the
+    step cut-back state are not written; a finished run keeps no checkpoint)."""
+    c = case(steps=CYCLE[:1])
+    c["evolution"] |= {"field_snapshots": 0, "checkpoint_every_steps": 1}
+    c["output"] = {"fields": False, "plots": False}
+    (tmp_path / "case.yaml").write_text(yaml.safe_dump(c))
+    proc = run_lisse(["run", "case.yaml", "-o", "out"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert not json.loads((tmp_path / "out" / "summary.json").read_text())["failed"]
