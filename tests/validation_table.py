@@ -57,11 +57,13 @@ source, [A] in the primary abstract. "Assumptions" lists the library parameters 
 computed by the test), "none" if no such parameter does.
 
 "Coupled" is the CCD of the coupled moving-interface model (`evolution.interface_model:
-coupled`, docs/moving_interface.md) on the same cell, protocol and failure criteria, written
-by `tests/verification/test_ccd_validation_coupled.py` (discussion: docs/ccd_validation.md,
-"The coupled model's CCD"); it has no vacancy route (`supply.vacancy: false`) and refuses a
-zero stack pressure, so such rows read "not computable" with the reason; "not run" where
-that test did not run in the session that wrote this table.
+coupled`, docs/moving_interface.md) on the same cell and failure criteria, written by
+`tests/verification/test_ccd_validation_coupled.py` (discussion: docs/ccd_validation.md,
+"The coupled model's CCD"). It differs from the reduced rows: trials of 0.01 mAh/cm², not
+1 (its Li mesh does not strip 1 mAh/cm² without remeshing), no vacancy route
+(`supply.vacancy: false`), and it refuses a zero stack pressure, so those rows read "not
+computable" with the reason; "not run" where that test did not run in the session that
+wrote this table.
 
 """
 BLIND = ("cell", "pressure_MPa", "temperature_C", "protocol", "measured_mA_cm2", "source",
