@@ -103,10 +103,16 @@ TREND = {"Li6PS5Cl": (3.0, 7.0), "LLZO": (1.0, 2.0)}  # MPa; LLZO 0 MPa is not c
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("electrolyte", sorted(TREND))
+@pytest.mark.parametrize("electrolyte", [
+    "LLZO",
+    pytest.param("Li6PS5Cl", marks=pytest.mark.xfail(
+        strict=True, reason="3 and 7 MPa both end at the same 1 V cut-off of an intact cell, "
+        "56.6 [56.6, 67.3) mA/cm² (docs/ccd_validation.md)"))])
 def test_coupled_ccd_against_pressure(electrolyte, validation):
     """Issue 13: does the coupled CCD rise with stack pressure? A rise counts only if the
-    brackets are disjoint (CCD(high) ≥ the failing end of the bracket at low pressure)."""
+    brackets are disjoint (CCD(high) ≥ the failing end of the bracket at low pressure).
+    LLZO 1 → 2 MPa: it does, by one bisection step (brackets touching), both at the 1 V
+    cut-off; Li6PS5Cl 3 → 7 MPa: it does not (same cut-off bracket; strict xfail)."""
     low, high = ((electrolyte, p, 25.0) for p in TREND[electrolyte])
     (a, note_a), (b, note_b) = coupled(low), coupled(high)
     assert a is not None and b is not None, (note_a, note_b)
