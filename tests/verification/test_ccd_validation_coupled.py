@@ -50,6 +50,7 @@ ZERO_P = ("not computable by the coupled model: zero stack pressure is refused "
 
 
 def mA(value: float) -> float:
+    """A current density [A/m²] in mA/cm²."""
     return value / A_M2_PER_MA_CM2
 
 
