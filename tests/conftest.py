@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 _ROWS: list[dict] = []
 _EXPERIMENTS: list[dict] = []
 _BLIND: list[dict] = []  # blind CCD table (tests/verification/test_ccd_validation.py)
+_BLIND_COUPLED: list[dict] = []  # its coupled-model column (test_ccd_validation_coupled.py)
 
 
 class ValidationRecord:
@@ -44,6 +45,11 @@ class ValidationRecord:
         """One row of the blind CCD validation table (keys: tests.validation_table.BLIND)."""
         _BLIND.append(row)
 
+    def blind_ccd_coupled(self, row: dict) -> None:
+        """The coupled model's CCD at one point of the blind table (keys:
+        tests.validation_table.BLIND_COUPLED; coupled_mA_cm2 None: not computable)."""
+        _BLIND_COUPLED.append(row)
+
 
 @pytest.fixture
 def validation() -> ValidationRecord:
@@ -56,14 +62,15 @@ def pytest_configure(config):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if not _ROWS and not _EXPERIMENTS and not _BLIND:
+    if not _ROWS and not _EXPERIMENTS and not _BLIND and not _BLIND_COUPLED:
         return
     out = ROOT / "build"
     out.mkdir(exist_ok=True)
     (out / "validation.json").write_text(
-        json.dumps({"rows": _ROWS, "experiments": _EXPERIMENTS, "blind_ccd": _BLIND},
-                   indent=1))
+        json.dumps({"rows": _ROWS, "experiments": _EXPERIMENTS, "blind_ccd": _BLIND,
+                    "blind_ccd_coupled": _BLIND_COUPLED}, indent=1))
     if os.environ.get("LISSE_WRITE_DOCS") == "1":
         from tests.validation_table import render
 
-        (ROOT / "docs" / "validation.md").write_text(render(_ROWS, _EXPERIMENTS, _BLIND))
+        (ROOT / "docs" / "validation.md").write_text(
+            render(_ROWS, _EXPERIMENTS, _BLIND, _BLIND_COUPLED))

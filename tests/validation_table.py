@@ -56,22 +56,51 @@ source, [A] in the primary abstract. "Assumptions" lists the library parameters 
 "assumption" that change the predicted CCD beyond its search bracket (perturbed ×2 and ÷2;
 computed by the test), "none" if no such parameter does.
 
+"Coupled" is the CCD of the coupled moving-interface model (`evolution.interface_model:
+coupled`, docs/moving_interface.md) on the same cell and failure criteria, written by
+`tests/verification/test_ccd_validation_coupled.py` (discussion: docs/ccd_validation.md,
+"The coupled model's CCD"). It differs from the reduced rows: trials of 0.01 mAh/cm², not
+1 (its Li mesh does not strip 1 mAh/cm² without remeshing), no vacancy route
+(`supply.vacancy: false`), and it refuses a zero stack pressure, so those rows read "not
+computable" with the reason; "not run" where that test did not run in the session that
+wrote this table.
+
 """
 BLIND = ("cell", "pressure_MPa", "temperature_C", "protocol", "measured_mA_cm2", "source",
          "role", "predicted_mA_cm2", "failure", "assumptions")
 BLIND_COLUMNS = ("cell", "p [MPa]", "T [°C]", "protocol (as reported)", "measured [mA/cm²]",
-                 "source", "role", "predicted [mA/cm²]", "ratio", "fails by", "assumptions")
+                 "source", "role", "predicted [mA/cm²]", "ratio", "fails by",
+                 "coupled [mA/cm²]", "ratio (coupled)", "coupled: fails by / why not",
+                 "assumptions")
+# one coupled-model prediction per (cell, p, T) (test_ccd_validation_coupled.py); value None
+# when the coupled model cannot compute the point (the note says why)
+BLIND_COUPLED = ("cell", "pressure_MPa", "temperature_C", "coupled_mA_cm2", "coupled_note")
 
 
-def _blind_line(b: dict) -> str:
+def _point(row: dict) -> tuple:
+    return (row["cell"], row["pressure_MPa"], row["temperature_C"])
+
+
+def _coupled_cells(b: dict, coupled: dict) -> list[str]:
+    c = coupled.get(_point(b))
+    if c is None:
+        return ["not run", "—", "—"]
+    if c["coupled_mA_cm2"] is None:
+        return ["not computable", "—", c["coupled_note"]]
+    value = c["coupled_mA_cm2"]
+    return [f"{value:.3g}", f"{value / b['measured_mA_cm2']:.2g}", c["coupled_note"]]
+
+
+def _blind_line(b: dict, coupled: dict) -> str:
     cells = [b["cell"], f"{b['pressure_MPa']:g}", f"{b['temperature_C']:g}", b["protocol"],
              f"{b['measured_mA_cm2']:g}", b["source"], b["role"],
              f"{b['predicted_mA_cm2']:.3g}", f"{b['predicted_mA_cm2'] / b['measured_mA_cm2']:.2g}",
-             b["failure"], b["assumptions"]]
+             b["failure"], *_coupled_cells(b, coupled), b["assumptions"]]
     return "| " + " | ".join(cells) + " |"
 
 
-def render(rows: list[dict], experiments: list[dict] = (), blind: list[dict] = ()) -> str:
+def render(rows: list[dict], experiments: list[dict] = (), blind: list[dict] = (),
+           blind_coupled: list[dict] = ()) -> str:
     lines = [f"| {r['case']} | {r['target']} | {r['source']} | {r['tolerance']} | "
              f"{r['value']} | {r['mesh']} | {r['result']} |"
              for r in sorted(rows, key=lambda r: r["case"])]
@@ -84,5 +113,7 @@ def render(rows: list[dict], experiments: list[dict] = (), blind: list[dict] = (
     if blind:
         order = sorted(blind, key=lambda b: (b["cell"], b["pressure_MPa"], b["source"]))
         head = ["| " + " | ".join(BLIND_COLUMNS) + " |", "|" + "---|" * len(BLIND_COLUMNS)]
-        text += BLIND_HEADER + "\n".join([*head, *(_blind_line(b) for b in order)]) + "\n"
+        coupled = {_point(c): c for c in blind_coupled}
+        text += BLIND_HEADER + "\n".join([*head, *(_blind_line(b, coupled) for b in order)])
+        text += "\n"
     return text

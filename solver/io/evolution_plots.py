@@ -159,3 +159,32 @@ def _number(value: str, index: int) -> float:
         return float(value)
     except ValueError:
         return float(index)
+
+
+def ccd_models(path, key: str, models: dict[str, tuple[list, list, list]],
+               measurements: list[tuple[float, float, str]],
+               formats=plotstyle.FIGURE_FORMATS) -> None:
+    """Stripping CCD [mA/cm²] of several interface models against one config ``key`` (axis
+    with its physical name and unit), with the measurements. ``models``: label → (values,
+    CCD, brackets (survived, failed)) in mA/cm², only the points the model could compute; the
+    bracket is the error bar. ``measurements``: (value, CCD [mA/cm²], label)."""
+    fig, ax = plotstyle.subplots(figsize=(7, 4.5))
+    for k, (label, (values, ccd, brackets)) in enumerate(models.items()):
+        lo = np.asarray(ccd, float)
+        hi = np.array([b[1] for b in brackets], float)
+        ax.errorbar(np.asarray(values, float), lo, yerr=[np.zeros_like(lo), hi - lo],
+                    fmt="os"[k % 2] + "-", ms=7, capsize=4, color=plotstyle.OKABE_ITO[k],
+                    label=f"predicted, {label}")
+    for k, label in enumerate(dict.fromkeys(lab for _, _, lab in measurements)):
+        points = [(v, m) for v, m, lab in measurements if lab == label]
+        ax.plot([v for v, _ in points], [m for _, m in points], "*", ms=14, ls="none",
+                color=plotstyle.OKABE_ITO[2 + k % 5], label=f"measured: {label}")
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(_two_and_five))
+    ax.set_xlabel(plotstyle.key_label(key))
+    ax.set_ylabel("stripping CCD [mA/cm²]")
+    ax.grid(True, which="both")
+    ax.legend(loc="best")
+    ax.set_title("Critical current density: reduced and coupled interface models")
+    plotstyle.save(fig, path, formats)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass
+from functools import cache
 
 import pytest
 from mpi4py import MPI
@@ -143,9 +144,16 @@ def survives(params, current: float) -> bool:
     return not evo.run().failed
 
 
+@cache
+def reduced(point):
+    """The reduced model's CCD search at ``point`` (once per session: the coupled column's
+    figure, test_ccd_validation_coupled.py, draws it too)."""
+    return ccd_search(params_at(point), MPI.COMM_WORLD)
+
+
 @pytest.fixture(scope="module")
 def predictions() -> dict:
-    return {point: ccd_search(params_at(point), MPI.COMM_WORLD) for point in POINTS}
+    return {point: reduced(point) for point in POINTS}
 
 
 @pytest.mark.slow
