@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint validation-docs clean
+.PHONY: install demo test test-fast test-long lint validation-docs clean
 
 install: $(STAMP)
 
@@ -32,6 +32,10 @@ test: install
 # tests start a lisse process and wait for it); `make test` still runs everything, serially.
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow" -n 2
+
+# The tests beyond the suite's time budget (marked long: the coupled CCD table, ~27 min).
+test-long: install
+	LISSE_LONG=1 $(BIN)/python -m pytest -q -m long
 
 validation-docs: install
 	LISSE_WRITE_DOCS=1 $(BIN)/python -m pytest -q

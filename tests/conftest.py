@@ -61,6 +61,18 @@ def pytest_configure(config):
     os.environ["LISSE_CACHE_DIR"] = tempfile.mkdtemp(prefix="lisse-test-mesh-cache-")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``long`` (beyond the suite's time budget) run only with LISSE_LONG=1
+    (``make test-long``); otherwise they are deselected, and their rows in the generated
+    tables read "not run"."""
+    if os.environ.get("LISSE_LONG") == "1":
+        return
+    long = [item for item in items if item.get_closest_marker("long")]
+    if long:
+        config.hook.pytest_deselected(items=long)
+        items[:] = [item for item in items if not item.get_closest_marker("long")]
+
+
 def pytest_sessionfinish(session, exitstatus):
     if not _ROWS and not _EXPERIMENTS and not _BLIND and not _BLIND_COUPLED:
         return

@@ -86,7 +86,7 @@ def test_zero_pressure_points_are_refused():
             check_supported(coupled_params(point), "ccd")
 
 
-@pytest.mark.slow
+@pytest.mark.long  # ~23 min: the Li6PS5Cl searches end at the cut-off after many trials
 def test_coupled_ccd_column(validation):
     for point in POINTS:
         result, note = coupled(point)
@@ -106,9 +106,9 @@ TREND = {"Li6PS5Cl": (3.0, 7.0), "LLZO": (1.0, 2.0)}  # MPa; LLZO 0 MPa is not c
 @pytest.mark.slow
 @pytest.mark.parametrize("electrolyte", [
     "LLZO",
-    pytest.param("Li6PS5Cl", marks=pytest.mark.xfail(
+    pytest.param("Li6PS5Cl", marks=[pytest.mark.long, pytest.mark.xfail(
         strict=True, reason="3 and 7 MPa both end at the same 1 V cut-off of an intact cell, "
-        "56.6 [56.6, 67.3) mA/cm² (docs/ccd_validation.md)"))])
+        "56.6 [56.6, 67.3) mA/cm² (docs/ccd_validation.md)")])])
 def test_coupled_ccd_against_pressure(electrolyte, validation):
     """Issue 13: does the coupled CCD rise with stack pressure? A rise counts only if the
     brackets are disjoint (CCD(high) ≥ the failing end of the bracket at low pressure).
@@ -129,7 +129,7 @@ def test_coupled_ccd_against_pressure(electrolyte, validation):
     assert rises, (a, b)
 
 
-@pytest.mark.slow
+@pytest.mark.long  # the h/2 search alone takes ~3 min
 def test_coupled_ccd_mesh_sensitivity(validation):
     """The coupled CCD at Li/LLZO, 2 MPa on the shipped mesh (interface 1.5 µm, 0.5 µm at
     the void edges) and on h/2 (0.75, 0.25 µm)."""
@@ -148,7 +148,7 @@ def test_coupled_ccd_mesh_sensitivity(validation):
     assert overlap, (h.bracket, h2.bracket)
 
 
-@pytest.mark.slow
+@pytest.mark.long
 def test_ccd_figure_reduced_and_coupled():
     """CCD against stack pressure: measurements, the reduced model's and the coupled model's
     predictions (the points each can compute): build/ccd_models_<electrolyte>.png, with
