@@ -59,6 +59,7 @@ from lisse.solver.errors import SolverError
 from lisse.solver.physics.evolution_settings import Record
 from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.physics.li_pockets import LiPockets
+from lisse.solver.physics.li_smoothing import LiSmoother
 from lisse.solver.physics.lithium_body import LithiumBody
 from lisse.units import FARADAY, GAS_CONSTANT, PA_PER_MPA, UM_PER_M
 
@@ -167,6 +168,8 @@ class CoupledEvolution(InterfaceEvolution):
         self.volume0, self.top0 = body.volume(), self.top.mean_height()
         self.pockets = LiPockets(body, self.bottom, self.top, settings.contact_tolerance,
                                  FACET_TAGS["collector"])  # contact measure, pocket closure
+        # ALE smoothing of the Li mesh (li_smoothing); not with Anand's per-cell state S
+        self.smoother = LiSmoother(body) if params.hardening is None else None
         self.gap = self._gap()
         self.gap0 = self.gap.copy()
         self.void0 = self._mean(self.gap0)
@@ -267,6 +270,8 @@ class CoupledEvolution(InterfaceEvolution):
         self.speed = self.comm.allreduce(
             float(np.max(np.hypot(velocity[:, 0], velocity[:, 1]), initial=0.0)), op=MPI.MAX)
         self.pockets.close(dt)
+        if self.smoother is not None:
+            self.smoother()
         removed = omega / FARADAY * applied * dt
         self.stripped += removed
         self.throughput += abs(removed)
