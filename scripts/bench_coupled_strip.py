@@ -31,7 +31,8 @@ TARGET_S = 120.0
 E5_TOLERANCE = 5e-3  # Li bookkeeping (validation E5)
 
 
-def case(capacity: float, current: float, pressure: float, interface_um: float) -> dict:
+def case(capacity: float, current: float, pressure: float, interface_um: float,
+         increment_um: float = 0.5) -> dict:
     """The benchmark cell (module docstring)."""
     return {
         "name": "bench_coupled_strip",
@@ -49,7 +50,7 @@ def case(capacity: float, current: float, pressure: float, interface_um: float) 
         "evolution": {
             "interface_model": "coupled", "stack_pressure_MPa": pressure,
             "supply": {"creep": True, "vacancy": False},
-            "time_step": {"max_gap_increment_um": 0.5},
+            "time_step": {"max_gap_increment_um": increment_um},
             "steps": [{"current_density_mA_cm2": current, "capacity_mAh_cm2": capacity}],
         },
     }
@@ -64,13 +65,15 @@ def main(argv: list[str] | None = None) -> float:
     parser.add_argument("--current", type=float, default=0.5, help="mA/cm²")
     parser.add_argument("--pressure", type=float, default=2.0, help="stack pressure, MPa")
     parser.add_argument("--interface-um", type=float, default=4.0)
+    parser.add_argument("--increment-um", type=float, default=0.5,
+                        help="time_step.max_gap_increment_um (Li moved per step, µm)")
     parser.add_argument("--tiny", action="store_true", help="0.01 mAh/cm² (the test's size)")
     parser.add_argument("--budget", type=float, default=600.0, help="wall-time limit, s")
     args = parser.parse_args(argv)
     capacity = 0.01 if args.tiny else args.capacity
     comm = MPI.COMM_WORLD
     params = resolve(validate_case(case(capacity, args.current, args.pressure,
-                                        args.interface_um)))
+                                        args.interface_um, args.increment_um)))
     model = build_model(params, comm, "evolution")  # mesh built and cached outside the timing
     start = time.perf_counter()
     stop = []

@@ -60,6 +60,7 @@ from lisse.solver.errors import SolverError
 from lisse.solver.physics.evolution_settings import Record
 from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.physics.li_pockets import LiPockets
+from lisse.solver.physics.li_smoothing import LiSmoother
 from lisse.solver.physics.lithium_body import LithiumBody
 from lisse.units import FARADAY, GAS_CONSTANT, PA_PER_MPA, UM_PER_M
 
@@ -158,6 +159,7 @@ class CoupledEvolution(InterfaceEvolution):
     _STATE = (*InterfaceEvolution._STATE, "throughput", "speed")
     surface = _Surface  # the Li's bottom and top faces (3D: coupled_3d.Surface3D)
     pocket_model = LiPockets  # contact measure and pocket closure along a 2D interface
+    smoother_model = LiSmoother  # ALE smoothing of a 2D Li mesh
 
     def __init__(self, params, settings, current, body: LithiumBody, comm=MPI.COMM_WORLD):
         super().__init__(params, settings, current, comm)
@@ -171,6 +173,9 @@ class CoupledEvolution(InterfaceEvolution):
         self.volume0, self.top0 = body.volume(), self.top.mean_height()
         self.pockets = None if self.pocket_model is None else self.pocket_model(
             body, self.bottom, self.top, settings.contact_tolerance, FACET_TAGS["collector"])
+        # ALE smoothing of the Li mesh (li_smoothing); not with Anand's per-cell state S
+        self.smoother = (self.smoother_model(body) if self.smoother_model is not None
+                         and params.hardening is None else None)
         self.gap = self._gap()
         self.gap0 = self.gap.copy()
         self.void0 = self._mean(self.gap0)
@@ -275,6 +280,8 @@ class CoupledEvolution(InterfaceEvolution):
             float(np.max(np.linalg.norm(velocity, axis=1), initial=0.0)), op=MPI.MAX)
         if self.pockets is not None:
             self.pockets.close(dt)
+        if self.smoother is not None:
+            self.smoother()
         removed = omega / FARADAY * applied * dt
         self.stripped += removed
         self.throughput += abs(removed)
