@@ -211,6 +211,11 @@ def _validate_study(args) -> str:
     from lisse.solver.studies.patch import load_study
 
     spec = load_study(args.case, args.overrides)
+    if spec.study == "debonded_patch_coupled":
+        c = spec.coupled
+        return (f"{args.case}: valid — {spec.study} study {spec.name}, "
+                f"{len(c.currents_mA_cm2) * len(c.pressures_MPa)} point(s): "
+                f"{len(c.currents_mA_cm2)} current(s) × {len(c.pressures_MPa)} pressure(s)")
     s = spec.sweep
     n = len(s.abar) * len(s.creep_exponents) * len(s.contacts)
     return (f"{args.case}: valid — {spec.study} study {spec.name}, {n} case(s): "

@@ -4,7 +4,9 @@ The study file has its own small schema (``StudySpec``; every model forbids unkn
 errors are one line naming the field). The run writes ``patch_study.csv`` (one row per
 contact condition, ā and n), ``patch_study.json`` (the table, the scales, the criterion and
 the provenance), ``config_resolved.yaml``, ``run.json`` and two plots, through
-``solver.io.runfolder.RunFolder``. Physics: ``solver.physics.patch_flow``.
+``solver.io.runfolder.RunFolder``. Physics: ``solver.physics.patch_flow`` (the reduced model:
+the instantaneous steady creep flow of a bonded Li); a file with ``study:
+debonded_patch_coupled`` runs the coupled interface model instead (``patch_coupled``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from lisse.solver.config.params import FARADAY
 from lisse.solver.config.schema import apply_overrides, validation_message
 from lisse.solver.config.yaml_loader import load_mapping
 from lisse.solver.errors import ConfigError
+from lisse.solver.studies.patch_coupled import STUDY as COUPLED
+from lisse.solver.studies.patch_coupled import CoupledPatchSpec
 from lisse.units import A_M2_PER_MA_CM2, UM_PER_M
 
 COLUMNS = (
@@ -122,7 +126,10 @@ class StudySpec(_Strict):
     """A debonded-patch study file."""
 
     name: str = Field("debonded_patch", min_length=1)
-    study: Literal["debonded_patch"] = "debonded_patch"
+    # debonded_patch: the reduced model (physics.patch_flow, the sections cell … numerics);
+    # debonded_patch_coupled: the coupled interface model (the section coupled, patch_coupled)
+    study: Literal["debonded_patch", "debonded_patch_coupled"] = "debonded_patch"
+    coupled: CoupledPatchSpec = Field(default_factory=CoupledPatchSpec)
     cell: CellSpec = Field(default_factory=CellSpec)
     mesh: MeshSpec = Field(default_factory=MeshSpec)
     sweep: SweepSpec = Field(default_factory=SweepSpec)
@@ -134,6 +141,10 @@ class StudySpec(_Strict):
 
     @model_validator(mode="after")
     def _fill(self) -> Self:
+        other = ({"cell", "mesh", "sweep", "reference", "numerics"} if self.study == COUPLED
+                 else {"coupled"}) & self.model_fields_set
+        if other:
+            raise ValueError(f"{sorted(other)[0]}: not a section of a {self.study} study")
         if self.cell.lithium_boundary == "free" and self.sweep.stack_pressure_ratio != 0:
             raise ValueError(
                 "sweep.stack_pressure_ratio: must be 0 with cell.lithium_boundary: free "
@@ -223,7 +234,11 @@ def run_study(spec: StudySpec, outdir, comm, argv=None, resume=None) -> list:
     from lisse.solver.physics.patch_flow import patch_cases
     from lisse.solver.studies.patch_checkpoint import PointLog
 
-    config = spec.model_dump(mode="json")
+    if spec.study == COUPLED:
+        from lisse.solver.studies.patch_coupled import run_coupled_study
+
+        return run_coupled_study(spec, outdir, comm, argv, resume)
+    config = spec.model_dump(mode="json", exclude={"coupled"})
     stops = StopRequests()
     log = PointLog(comm, config, len(spec.sweep.contacts) * len(spec.sweep.abar), stops)
     if resume is not None:
@@ -291,7 +306,12 @@ def run_study(spec: StudySpec, outdir, comm, argv=None, resume=None) -> list:
 
 
 def summary_lines(results, out: Path) -> list[str]:
-    """Terminal summary: R per contact condition and n across ā."""
+    """Terminal summary: R per contact condition and n across ā (the coupled study: per
+    point)."""
+    if results and not hasattr(results[0], "abar"):
+        from lisse.solver.studies.patch_coupled import summary_lines as coupled_lines
+
+        return [f"results: {Path(out).resolve()}", *coupled_lines(results)]
     abars = sorted({r.abar for r in results})
     lines = [
         f"results: {Path(out).resolve()}",

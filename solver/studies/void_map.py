@@ -63,6 +63,9 @@ class MapPoint:
     steps: int
     stopped: str  # "" (capacity stripped), "closed" or "steps" (MAX_STEPS reached)
     seconds: float  # wall time [s]
+    # R = (g_max,0 − g_max,end)/δ: descent of the void apex (largest gap) over the stripped
+    # thickness δ = (Ω/F)∫ i dt; 1 for a rigid Li under a uniform flux [–]
+    closure_ratio: float = math.nan
 
 
 def cell(electrolyte: str, current_mA_cm2: float, pressure_MPa: float,
@@ -126,10 +129,12 @@ def run_point(case: dict, comm) -> MapPoint:
     lost = outcome.failed and outcome.failure_criterion == "contact_loss"
     sign = 1 if lost or ratio > 1 + NEUTRAL_BAND else (-1 if ratio < 1 - NEUTRAL_BAND else 0)
     step = case["evolution"]["steps"][0]
+    descent = engine._max(engine.gap0) - last.max_gap
+    closure = descent / last.li_stripped if last.li_stripped > 0 else math.nan
     return MapPoint(case["materials"]["electrolyte"], step["current_density_mA_cm2"],
                     case["evolution"]["stack_pressure_MPa"], sign, ratio,
                     last.contact_fraction, lost, outcome.records[0].hotspot_factor,
-                    len(outcome.records), stop[0] if stop else "", seconds)
+                    len(outcome.records), stop[0] if stop else "", seconds, closure)
 
 
 def analytic_boundary(pressure_pa: float, electrode, temperature: float,
