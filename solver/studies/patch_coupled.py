@@ -117,8 +117,7 @@ def csv_table(points) -> str:
     out.write(",".join(COLUMNS) + "\n")
     for point in points:
         row = asdict(point) | {"wall_time_s": point.seconds}
-        out.write(",".join(f"{row[k]:.6g}" if isinstance(row[k], float) else str(row[k])
-                           for k in COLUMNS) + "\n")
+        out.write(",".join(str(row[k]) for k in COLUMNS) + "\n")
     return out.getvalue()
 
 
@@ -173,23 +172,32 @@ def summary_lines(points) -> list[str]:
 
 
 def closure_plot(path, points) -> None:
-    """R (apex descent over the stripped thickness) against the current density, one curve
-    per stack pressure; filled markers where the patch grows; R = 0 and R = 1 marked."""
+    """Left: V/V0 at the end; right: R (apex descent over the stripped thickness, symmetric
+    log axis), against the current density, one curve per stack pressure; filled markers
+    where the patch grows; V/V0 = 1, R = 0 and R = 1 (rigid Li) marked."""
     from lisse import plotstyle
 
-    fig, ax = plotstyle.subplots(figsize=(7, 4.5))
+    fig, axes = plotstyle.subplots(1, 2, figsize=(12, 4.5), squeeze=False)
+    left, right = axes[0]
     for k, p in enumerate(sorted({pt.stack_pressure_MPa for pt in points})):
-        rows = sorted((pt.current_density_mA_cm2, pt.closure_ratio, pt.sign) for pt in points
-                      if pt.stack_pressure_MPa == p)
-        currents, ratios, _ = zip(*rows, strict=True)
-        ax.semilogx(currents, ratios, "-", color=f"C{k}", label=f"p = {p:g} MPa")
-        for i, r, s in rows:
-            ax.plot(i, r, "o", color=f"C{k}", mfc=f"C{k}" if s == 1 else "white")
-    ax.axhline(0.0, color=plotstyle.OKABE_ITO[1], label="R = 0")
-    ax.axhline(1.0, color="k", lw=1.5, ls=":", label="R = 1: rigid Li")
-    ax.set_xlabel("stripping current density i [mA/cm²]")
-    ax.set_ylabel("R = apex descent / stripped thickness [–]")
-    ax.set_title("Debonded patch, coupled model (filled: the patch grows)")
-    ax.grid(True, which="both")
-    ax.legend(loc="best")
+        rows = sorted((pt.current_density_mA_cm2, max(pt.void_ratio, 1e-3), pt.closure_ratio,
+                       pt.sign) for pt in points if pt.stack_pressure_MPa == p)
+        currents, volumes, ratios, signs = zip(*rows, strict=True)
+        for ax, values in ((left, volumes), (right, ratios)):
+            ax.plot(currents, values, "-", color=f"C{k}", label=f"p = {p:g} MPa")
+            for i, v, s in zip(currents, values, signs, strict=True):
+                ax.plot(i, v, "o", color=f"C{k}", mfc=f"C{k}" if s == 1 else "white")
+    left.axhline(1.0, color="0.4", ls="--", label="V/V0 = 1")
+    left.set_yscale("log")
+    left.set_ylabel("V/V0 at the end [–] (floor 1e-3)")
+    right.axhline(0.0, color="0.4", ls="--", label="R = 0")
+    right.axhline(1.0, color="k", lw=1.5, ls=":", label="R = 1: rigid Li")
+    right.set_yscale("symlog", linthresh=1.0)
+    right.set_ylabel("R = apex descent / δ stripped [–]")
+    for ax in (left, right):
+        ax.set_xscale("log")
+        ax.set_xlabel("stripping current density i [mA/cm²]")
+        ax.grid(True, which="both")
+        ax.legend(loc="best")
+    fig.suptitle("Debonded patch on the coupled model (filled markers: the patch grows)")
     plotstyle.save(fig, path)
