@@ -189,7 +189,7 @@ def closure_plot(path, points) -> None:
                 ax.plot(i, v, "o", color=f"C{k}", mfc=f"C{k}" if s == 1 else "white")
     left.axhline(1.0, color="0.4", ls="--", label="V/V0 = 1")
     left.set_yscale("log")
-    left.set_ylabel("V/V0 at the end [–] (floor 1e-3)")
+    left.set_ylabel("V/V0 at the end (floor 1e-3) [–]")
     right.axhline(0.0, color="0.4", ls="--", label="R = 0")
     right.axhline(1.0, color="k", lw=1.5, ls=":", label="R = 1: rigid Li")
     right.set_yscale("symlog", linthresh=1.0)

@@ -107,6 +107,11 @@ FIGURES = {
         "centre velocity ratio R against ā per contact condition and creep exponent; R < 0: "
         "the patch opens",
     ),
+    "closure_ratio.png": (
+        "`lisse study` (coupled debonded patch)",
+        "void volume V/V0 at the end and apex descent ratio R against the stripping current "
+        "density, one curve per stack pressure; filled markers: the patch grows",
+    ),
     "nyquist.png": (
         "`lisse eis`",
         "Nyquist plot, −Z″ against Z′ on equal axes, frequency decades marked",
@@ -192,6 +197,7 @@ def _draw_all(out: Path) -> dict[str, tuple[str, str]]:
     )
     from lisse.solver.io.measurements import read_measurements
     from lisse.solver.studies.patch import centre_velocity, flux_concentration
+    from lisse.solver.studies.patch_coupled import closure_plot
 
     j = np.where(CONTACT, 20.0 + 5e6 * np.abs(X - 25e-6), 0.0)  # A/m²
     plots.interface_profile(out / "interface_current.png", np.column_stack([X, 0 * X]), j,
@@ -246,6 +252,11 @@ def _draw_all(out: Path) -> dict[str, tuple[str, str]]:
                for a in (0.1, 1, 10) for c in ("bonded", "sliding") for n in (1, 6.67)]
     flux_concentration(out / "flux_concentration.png", results)
     centre_velocity(out / "centre_velocity.png", results)
+    closure_plot(out / "closure_ratio.png",
+                 [SimpleNamespace(current_density_mA_cm2=i, stack_pressure_MPa=p,
+                                  void_ratio=v, closure_ratio=r, sign=s)
+                  for i, p, v, r, s in ((0.5, 0.25, 0.57, 1.1, -1), (5, 0.25, 1.7, 0.67, 1),
+                                        (0.5, 1.6, 0.0, 131, -1), (5, 1.6, 0.0, 15, -1))])
 
     f = np.logspace(-1, 6, 29)
     z = 20 + 50 / (1 + 2j * np.pi * f * 50 * 1e-4)  # Ω cm²: R_b + R_ct ‖ C_dl
