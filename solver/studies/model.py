@@ -6,10 +6,11 @@
            ──► [coupled interface model: the Li as a creeping body on its own mesh]
 
 Every run kind (a steady run, an evolution, each trial of a CCD search, each sweep case)
-gets its model here, and nowhere else; the debonded-patch study builds its cells through
-``cell_domains``. A physics option that a run kind does not support is refused here with
-one line naming the fields (``SUPPORT``; the table in docs/run_kinds.md is generated from
-it by the tests), never dropped.
+gets its model here, and nowhere else (the coupled debonded-patch study's points too); the
+reduced debonded-patch study builds its cells through ``cell_domains``. A physics option
+that a run kind does not support is refused here with one line naming the fields
+(``SUPPORT``; the table in docs/run_kinds.md is generated from it by the tests), never
+dropped.
 """
 
 from __future__ import annotations
