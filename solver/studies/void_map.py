@@ -12,6 +12,10 @@ per interface area V(t) (``void_volume_per_area`` of the timeseries) decides the
              stops there, the rest of the capacity would not reopen it at this pressure);
     neutral  otherwise (band = ``NEUTRAL_BAND``).
 
+Each point also reports the apex descent ratio R = (g_max,0 − g_max,end)/δ, δ = (Ω/F) ∫ i dt
+the stripped thickness (``MapPoint.closure_ratio``; R > 0 the Li over the void comes down;
+the coupled debonded-patch study's R, ``patch_coupled``, which runs its points here).
+
 A run also stops after ``MAX_STEPS`` time steps (``MapPoint.stopped``; at high pressure the
 Li creeps at ε̇ ~ 10²/s and the time step is ≲ 1/ε̇): the sign is then that of V at the stop.
 
