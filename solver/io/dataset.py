@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lisse.meshes.mesh_arrays import left_out_part
+
 MESHIO_CELLS = {"interval": "line", "triangle": "triangle", "tetrahedron": "tetra",
                 "quadrilateral": "quad", "hexahedron": "hexahedron"}
 # DOLFINx (tensor-product) vertex order -> VTK order
@@ -75,7 +77,9 @@ class CellDataset:
     """The full-cell mesh gathered on rank 0, and fields written on it (XDMF, meshio)."""
 
     def __init__(self, data):
-        """``data``: the full cell's mesh data (``.mesh``, ``.cell_tags``, ``.facet_tags``)."""
+        """``data``: the full cell's mesh data (``.mesh``, ``.cell_tags``, ``.facet_tags``);
+        of a mesh read without some regions (``mesh_arrays.partial_mesh_data``), their cells,
+        nodes and tagged facets are read from its file."""
         msh = data.mesh
         self.comm = msh.comm
         tdim = msh.topology.dim
@@ -93,6 +97,11 @@ class CellDataset:
         gathered = _gather(self.comm, ids, x, cells, region, facets, ft.values)
         if self.comm.rank != 0:
             return
+        rest = left_out_part(data)
+        if rest is not None:  # a mesh read without some regions (the Li): the rest from its file
+            points, *others = rest
+            gathered = [np.concatenate(pair) for pair in zip(
+                gathered, [np.arange(len(points)), points, *others], strict=True)]
         ids, x, cells, region, facets, facet_values = gathered
         self.node_ids, first = np.unique(ids, return_index=True)
         self.count = int(self.node_ids[-1]) + 1 if len(self.node_ids) else 0
