@@ -17,7 +17,9 @@ once from the Gmsh model (``write_arrays``), with the arrays of a first-order si
 Rank r reads rows [r N/p, (r + 1) N/p) of ``x`` and ``cells`` through a memory map and
 builds the mesh with ``create_mesh`` and the given partitioner. The tags need no
 communication: each rank looks up the values of its own cells (owned and ghost) by their
-original index, and its tagged facets through the cells next to them.
+original index, and its tagged facets through the cells next to them. With ``regions``
+only the cells of those regions are read (a steady run leaves the Li out); the rest of the
+file is read back for the whole-cell output by ``left_out_part``.
 
 File layout: the magic line ``LISSE-MESH-ARRAYS 1``, an 8-byte little-endian header length,
 a JSON header (for each array its dtype, shape and byte offset; the cell type, the
