@@ -183,10 +183,13 @@ def write_msh(geom: CellGeometry, path: pathlib.Path) -> None:
             gmsh.finalize()
 
 
-def load_mesh(geom: CellGeometry, comm, order: int = 1):
+def load_mesh(geom: CellGeometry, comm, order: int = 1,
+              regions: tuple[int, ...] | None = None):
     """Build or reuse the cached mesh and distribute it over ``comm``; ``order`` 2 gives the
     same mesh with a second-order geometry (mid-edge nodes added by Gmsh, edges kept
-    straight: the cached file has no CAD to curve them onto).
+    straight: the cached file has no CAD to curve them onto). ``regions`` (cell tag
+    values): read only the cells of these regions when the mesh comes from the ``.lmesh``
+    companion (a ``mesh_arrays.partial_mesh_data``); otherwise the whole mesh is read.
 
     Returns the dolfinx.io.gmsh MeshData (``.mesh``, ``.cell_tags``, ``.facet_tags``)
     with ``geom.gdim`` coordinates. An error on rank 0 (e.g. GeometryError) is raised on
@@ -208,7 +211,7 @@ def load_mesh(geom: CellGeometry, comm, order: int = 1):
     source = comm.bcast(source, root=0)
     if source is not None:
         if all(comm.allgather(source[0].exists())):
-            return read_mesh(*source, comm, geom.gdim, partitioner)
+            return read_mesh(*source, comm, geom.gdim, partitioner, regions)
         # a cache folder that some rank does not see (node-local): rank 0 distributes
         owns_session = _on_rank0(comm, lambda: _read_checked(geom))
     if comm.rank != 0:

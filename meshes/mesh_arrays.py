@@ -17,7 +17,9 @@ once from the Gmsh model (``write_arrays``), with the arrays of a first-order si
 Rank r reads rows [r N/p, (r + 1) N/p) of ``x`` and ``cells`` through a memory map and
 builds the mesh with ``create_mesh`` and the given partitioner. The tags need no
 communication: each rank looks up the values of its own cells (owned and ghost) by their
-original index, and its tagged facets through the cells next to them.
+original index, and its tagged facets through the cells next to them. With ``regions``
+only the cells of those regions are read (a steady run leaves the Li out); the rest of the
+file is read back for the whole-cell output by ``left_out_part``.
 
 File layout: the magic line ``LISSE-MESH-ARRAYS 1``, an 8-byte little-endian header length,
 a JSON header (for each array its dtype, shape and byte offset; the cell type, the
@@ -28,6 +30,7 @@ geometric dimension and the physical groups), then the arrays, each 64-byte alig
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import pathlib
@@ -145,23 +148,49 @@ def _block(n: int, comm) -> slice:
     return slice(n * comm.rank // comm.size, n * (comm.rank + 1) // comm.size)
 
 
-def read_mesh(path: pathlib.Path, header: dict, comm, gdim: int, partitioner):
+@functools.cache
+def partial_mesh_data() -> type:
+    """``PartialMeshData``: a ``dolfinx.io.gmsh.MeshData`` of the cells of some regions
+    only (``read_mesh`` with ``regions``) whose attribute ``left_out`` (file, header,
+    regions read) lets an output of the whole cell take the other cells from the file
+    (``left_out_part``). Made on first use: importing this module loads no DOLFINx."""
+    from dolfinx.io.gmsh import MeshData
+
+    class PartialMeshData(MeshData):
+        left_out: tuple[pathlib.Path, dict, tuple[int, ...]]
+
+    return PartialMeshData
+
+
+def read_mesh(path: pathlib.Path, header: dict, comm, gdim: int, partitioner,
+              regions: tuple[int, ...] | None = None):
     """The mesh and its tags from ``path`` (``header`` from ``read_header``), every rank
-    reading its block of nodes and cells; returns a ``dolfinx.io.gmsh.MeshData``."""
+    reading its block of nodes and cells; returns a ``dolfinx.io.gmsh.MeshData``. With
+    ``regions`` (cell tag values) only the cells of those regions are read (a
+    ``PartialMeshData``): the tagged facets are those of the kept cells."""
     import basix.ufl
     import ufl
     from dolfinx.io.gmsh import MeshData, PhysicalGroup
     from dolfinx.mesh import create_mesh, meshtags
 
     cells, x = _array(path, header, "cells"), _array(path, header, "x")
+    all_values = _array(path, header, "cell_values")
+    block = _block(len(cells), comm)
+    mine = np.array(cells[block])
+    kept = None  # file index of each cell read, in the order create_mesh numbers them
+    if regions is not None:
+        kept = np.flatnonzero(np.isin(all_values, regions))
+        mine = mine[np.isin(all_values[block], regions)]
     element = basix.ufl.element("Lagrange", header["cell_type"], 1, shape=(gdim,))
-    mesh = create_mesh(comm, np.array(cells[_block(len(cells), comm)]), ufl.Mesh(element),
-                       np.array(x[_block(len(x), comm), :gdim]), partitioner)
+    mesh = create_mesh(comm, mine, ufl.Mesh(element), np.array(x[_block(len(x), comm), :gdim]),
+                       partitioner)
     tdim = mesh.topology.dim
     for dim in (tdim, tdim - 1):  # as model_to_mesh leaves the mesh (callers rely on f -> c)
         mesh.topology.create_connectivity(dim, tdim)
     original = np.asarray(mesh.topology.original_cell_index)
-    cell_values = np.asarray(_array(path, header, "cell_values")[original], dtype=np.int32)
+    if kept is not None:
+        original = kept[original]
+    cell_values = np.asarray(all_values[original], dtype=np.int32)
     cell_tags = meshtags(mesh, tdim, np.arange(len(original), dtype=np.int32), cell_values)
     cell_tags.name = "cell_tags"
     facet_tags = None
@@ -182,4 +211,33 @@ def read_mesh(path: pathlib.Path, header: dict, comm, gdim: int, partitioner):
         facet_tags.name = "facet_tags"
     groups = {name: PhysicalGroup(*dim_tag)
               for name, dim_tag in header["physical_groups"].items()}
-    return MeshData(mesh, cell_tags, facet_tags, None, None, groups)
+    if regions is None:
+        return MeshData(mesh, cell_tags, facet_tags, None, None, groups)
+    data = partial_mesh_data()(mesh, cell_tags, facet_tags, None, None, groups)
+    data.left_out = (path, header, tuple(regions))
+    return data
+
+
+def left_out_part(data) -> tuple[np.ndarray, ...] | None:
+    """For a ``PartialMeshData``, the rest of its mesh file (one rank reads it): all node
+    coordinates (nodes, 3), the cells of the regions not read (file node numbers) with
+    their tags, and the tagged facets of those cells (node rows, tags); None for a whole
+    mesh."""
+    if getattr(data, "left_out", None) is None:
+        return None
+    path, header, regions = data.left_out
+    values = np.asarray(_array(path, header, "cell_values"))
+    rest = ~np.isin(values, regions)
+    cells = np.asarray(_array(path, header, "cells"))
+    facet_rows = np.empty((0, cells.shape[1] - 1), dtype=np.int64)
+    facet_values = np.empty(0, dtype=np.int32)
+    if "facet_cell" in header["arrays"]:
+        facet_cell = np.asarray(_array(path, header, "facet_cell"))
+        outside = rest[facet_cell]
+        owner = cells[facet_cell[outside]]
+        local = np.asarray(_array(path, header, "facet_local"))[outside]
+        keep = np.arange(cells.shape[1]) != local[:, None]  # the nodes but the opposite one
+        facet_rows = owner[keep].reshape(len(owner), -1)
+        facet_values = np.asarray(_array(path, header, "facet_values"))[outside]
+    return (np.asarray(_array(path, header, "x")), cells[rest], values[rest].astype(np.int32),
+            facet_rows, facet_values)

@@ -15,7 +15,10 @@ reset through /proc/self/clear_refs); then the ratios lisse / baseline. Also
 printed: the time Gmsh took (0 if the mesh was cached), the first load of a mesh (which
 writes the cache entry's ``.lmesh`` companion, lisse.meshes.mesh_arrays, once) and the load
 of the cached mesh (every rank reads its block of the companion), and the end-to-end ratio
-of a run on a cached mesh, (load + lisse solve + write) / baseline.
+of a run on a cached mesh, (load + electrolyte domain + lisse solve + write) over the
+baseline and over the lisse solve. Last, DOLFINx's own pipeline on the same file with no
+lisse code (``run_bare``: create_mesh, the Poisson solve, an XDMF write) and its ratio to
+its solve.
 
     .venv/bin/python scripts/bench_current.py             # about 1.1 M unknowns
     .venv/bin/python scripts/bench_current.py --size 8    # small, for a quick look
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import pathlib
 import time
 
 import lisse  # noqa: F401  (DOLFINx wheel set-up)
@@ -64,11 +68,13 @@ def _params(size_um: float):
 
 
 def load_domain(size_um: float, comm):
-    """Build or reuse the cached mesh, load it over ``comm``; returns the mesh data, the
-    electrolyte domain and the times [s] of Gmsh (about zero if the mesh was cached), of
-    the first load (zero if the ``.lmesh`` companion existed) and of the cached load."""
+    """Build or reuse the cached mesh, load it over ``comm`` as a steady run does (its
+    conducting cells only); returns the mesh data, the electrolyte domain and the times [s]
+    of Gmsh (about zero if the mesh was cached), of the first load (zero if the ``.lmesh``
+    companion existed), of the cached load and of the electrolyte domain (the mesh itself,
+    or a submesh if the cache could not leave the Li out)."""
     from lisse.meshes.cache import arrays_path, load_mesh, mesh_file
-    from lisse.solver.fem.domain import electrolyte_domain
+    from lisse.solver.fem.domain import conducting_tags, electrolyte_domain
 
     geom = _params(size_um).geometry
     start = time.perf_counter()
@@ -87,25 +93,32 @@ def load_domain(size_um: float, comm):
         first_cpu = comm.allreduce(time.process_time() - cpu)
         gc.collect()
     start, cpu = time.perf_counter(), time.process_time()
-    data = load_mesh(geom, comm)
+    data = load_mesh(geom, comm, regions=conducting_tags())  # as a steady run: no Li cells
     comm.barrier()
     seconds, cpu = time.perf_counter() - start, comm.allreduce(time.process_time() - cpu)
+    start, sub_cpu = time.perf_counter(), time.process_time()
     domain = electrolyte_domain(data.mesh, data.cell_tags, data.facet_tags, False)
+    comm.barrier()
+    sub, sub_cpu = time.perf_counter() - start, comm.allreduce(time.process_time() - sub_cpu)
     return data, domain, {"mesh_s": meshing, "first_load_s": first, "load_s": seconds,
-                          "load_cpu_s": cpu, "first_load_cpu_s": first_cpu}
+                          "load_cpu_s": cpu, "first_load_cpu_s": first_cpu,
+                          "domain_s": sub, "domain_cpu_s": sub_cpu,
+                          "companion": comm.bcast(str(companion), root=0)}
 
 
-def run_baseline(domain) -> dict:
+def poisson(msh, counter_facets, keep: bool = False) -> dict:
+    """One P1 Poisson solve, −Δu = 1 with u = 0 on ``counter_facets``, CG + GAMG to
+    ``KRYLOV_RTOL`` (assembly included); with ``keep`` the solution is returned as
+    ``"u"`` (a dolfinx Function)."""
     import ufl
     from dolfinx import fem
     from dolfinx.fem import petsc as fem_petsc
     from petsc4py import PETSc
 
-
     start = time.perf_counter()
-    space = fem.functionspace(domain.mesh, ("Lagrange", 1))
+    space = fem.functionspace(msh, ("Lagrange", 1))
     u, v = ufl.TrialFunction(space), ufl.TestFunction(space)
-    dofs = fem.locate_dofs_topological(space, 2, domain.facets("counter"))
+    dofs = fem.locate_dofs_topological(space, msh.topology.dim - 1, counter_facets)
     bc = fem.dirichletbc(0.0, dofs, space)
     a = fem.form(ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx)
     L = fem.form(v * ufl.dx)
@@ -115,18 +128,101 @@ def run_baseline(domain) -> dict:
     fem_petsc.apply_lifting(b, [a], [[bc]])
     b.ghostUpdate(PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
     fem_petsc.set_bc(b, [bc])
-    ksp = PETSc.KSP().create(domain.mesh.comm)
+    ksp = PETSc.KSP().create(msh.comm)
     ksp.setOperators(A)
     ksp.setType("cg")
     ksp.getPC().setType("gamg")
     ksp.setTolerances(rtol=KRYLOV_RTOL)
-    x = A.createVecRight()
-    ksp.solve(b, x)
+    solution = fem.Function(space, name="u")
+    ksp.solve(b, solution.x.petsc_vec)
+    solution.x.scatter_forward()
     iterations = ksp.getIterationNumber()
-    for obj in (ksp, A, b, x):
+    for obj in (ksp, A, b):
         obj.destroy()
-    return {"solve_s": time.perf_counter() - start, "iterations": iterations,
-            "unknowns": space.dofmap.index_map.size_global}
+    result = {"solve_s": time.perf_counter() - start, "iterations": iterations,
+              "unknowns": space.dofmap.index_map.size_global}
+    if keep:
+        result["u"] = solution
+    return result
+
+
+def run_baseline(domain) -> dict:
+    return poisson(domain.mesh, domain.facets("counter"))
+
+
+def run_bare(companion: str, comm) -> dict:
+    """DOLFINx's own pipeline, no lisse code: ``dolfinx.mesh.create_mesh`` from the
+    electrolyte cells of the cache entry's ``.lmesh`` companion (each rank its block of the
+    file, read through lisse's memory maps; DOLFINx's default partitioner under MPI), the
+    Poisson solve of the baseline (u = 0 on the bottom face z = min z, the counter electrode) and
+    ``dolfinx.io.XDMFFile`` writing the mesh and u (HDF5) into a temporary folder; then the
+    same u written by ``dolfinx.io.VTXWriter`` (ADIOS2, BP4), timed apart; before all that,
+    ``create_mesh`` of the whole cell (Li included, as lisse loads it), timed. Returns the
+    wall time [s] of each step (slowest rank) and its CPU time [s] (summed over ranks)."""
+    import tempfile
+
+    import basix.ufl
+    import numpy as np
+    import ufl
+    from dolfinx import io
+    from dolfinx.mesh import create_mesh, locate_entities_boundary
+    from mpi4py import MPI
+
+    from lisse.meshes.mesh_arrays import _array, read_header  # the file's memory maps only
+
+    times, path = {}, pathlib.Path(companion)
+
+    def step(name, work):
+        comm.barrier()
+        start, cpu = time.perf_counter(), time.process_time()
+        out = work()
+        comm.barrier()
+        times[name] = (comm.allreduce(time.perf_counter() - start, op=MPI.MAX),
+                       comm.allreduce(time.process_time() - cpu))
+        return out
+
+    def read(electrolyte_only: bool):
+        header = read_header(path)
+        cells, x = _array(path, header, "cells"), _array(path, header, "x")
+        block = slice(len(cells) * comm.rank // comm.size,
+                      len(cells) * (comm.rank + 1) // comm.size)
+        mine = np.asarray(cells[block])
+        if electrolyte_only:
+            mine = mine[np.asarray(_array(path, header, "cell_values")[block]) == 1]
+        nodes = slice(len(x) * comm.rank // comm.size, len(x) * (comm.rank + 1) // comm.size)
+        element = basix.ufl.element("Lagrange", "tetrahedron", 1, shape=(3,))
+        return create_mesh(comm, mine, ufl.Mesh(element), np.array(x[nodes]))
+
+    step("mesh_full", lambda: read(False))  # the whole cell, Li included, as lisse loads it
+    gc.collect()
+    msh = step("mesh", lambda: read(True))
+
+    def solve():
+        bottom = comm.allreduce(msh.geometry.x[:, 2].min(initial=np.inf), op=MPI.MIN)
+        facets = locate_entities_boundary(msh, 2, lambda p: np.isclose(p[2], bottom))
+        return poisson(msh, facets, keep=True)
+
+    result = step("solve", solve)
+    folder = comm.bcast(tempfile.mkdtemp(prefix="bench_bare_") if comm.rank == 0 else None)
+
+    def write_xdmf():
+        with io.XDMFFile(comm, f"{folder}/fields.xdmf", "w") as xdmf:
+            xdmf.write_mesh(msh)
+            xdmf.write_function(result["u"], 0.0)
+
+    def write_vtx():
+        with io.VTXWriter(comm, f"{folder}/fields.bp", [result["u"]], engine="BP4") as vtx:
+            vtx.write(0.0)
+
+    step("write", write_xdmf)
+    step("vtx", write_vtx)
+    comm.barrier()
+    if comm.rank == 0:
+        import shutil
+
+        shutil.rmtree(folder)
+    return {"times": times, "iterations": result["iterations"],
+            "unknowns": result["unknowns"], "cells": msh.topology.index_map(3).size_global}
 
 
 def run_lisse(params, domain) -> dict:
@@ -216,6 +312,9 @@ def main() -> None:
     data, domain, times = load_domain(args.size, comm)
     results = {kind: measure(kind, args.size, domain) for kind in ("baseline", "lisse")}
     results["write"] = measure("write", args.size, domain, data, results["lisse"]["solution"])
+    del results["lisse"]["solution"]
+    gc.collect()
+    bare = run_bare(times["companion"], comm)
     if comm.rank:
         return
     base, ours, write = results["baseline"], results["lisse"], results["write"]
@@ -226,6 +325,8 @@ def main() -> None:
     print(f"first load (companion)   {times['first_load_s']:.2f} s (0 if it existed), "
           + cpu.format(times["first_load_cpu_s"]))
     print(f"load of the cached mesh  {times['load_s']:.2f} s, " + cpu.format(times["load_cpu_s"]))
+    print(f"electrolyte submesh      {times['domain_s']:.2f} s, "
+          + cpu.format(times["domain_cpu_s"]))
     print(f"baseline Poisson solve   {base['solve_s']:.2f} s ({base['iterations']} CG its), "
           f"+{base['added_MB']:.0f} MB, " + cpu.format(base["cpu_s"]))
     print(f"lisse current solve      {ours['solve_s']:.2f} s ({ours['newton']} Newton, "
@@ -234,11 +335,35 @@ def main() -> None:
     print(f"time ratio               {ours['solve_s'] / base['solve_s']:.2f} "
           f"(CPU {ours['cpu_s'] / base['cpu_s']:.2f})")
     print(f"memory ratio             {ours['added_MB'] / base['added_MB']:.2f}")
-    end_to_end = times["load_s"] + ours["solve_s"] + write["solve_s"]
-    end_to_end_cpu = times["load_cpu_s"] + ours["cpu_s"] + write["cpu_s"]
+    end_to_end = times["load_s"] + times["domain_s"] + ours["solve_s"] + write["solve_s"]
+    end_to_end_cpu = (times["load_cpu_s"] + times["domain_cpu_s"] + ours["cpu_s"]
+                      + write["cpu_s"])
     print(f"end-to-end ratio         {end_to_end / base['solve_s']:.2f} "
-          f"(CPU {end_to_end_cpu / base['cpu_s']:.2f}; (load + solve + write) / baseline, "
-          "mesh cached)")
+          f"(CPU {end_to_end_cpu / base['cpu_s']:.2f}; (load + submesh + solve + write) / "
+          "baseline, mesh cached)")
+    print(f"end to end / lisse solve {end_to_end / ours['solve_s']:.2f} "
+          f"(CPU {end_to_end_cpu / ours['cpu_s']:.2f}; the same over lisse's own current "
+          "solve, mesh cached)")
+    steps = bare["times"]
+    print(f"bare DOLFINx create_mesh, whole cell  {steps['mesh_full'][0]:.2f} s, "
+          + cpu.format(steps["mesh_full"][1]))
+    print(f"bare DOLFINx create_mesh, electrolyte {steps['mesh'][0]:.2f} s, "
+          + cpu.format(steps["mesh"][1]) + f", {bare['cells']:,} cells")
+    print(f"bare DOLFINx Poisson solve            {steps['solve'][0]:.2f} s "
+          f"({bare['iterations']} CG its, {bare['unknowns']:,} unknowns), "
+          + cpu.format(steps["solve"][1]))
+    print(f"bare DOLFINx XDMFFile write           {steps['write'][0]:.2f} s, "
+          + cpu.format(steps["write"][1]))
+    print(f"bare DOLFINx VTXWriter write          {steps['vtx'][0]:.2f} s, "
+          + cpu.format(steps["vtx"][1]))
+    bare_wall = sum(steps[k][0] for k in ("mesh", "solve", "write"))
+    bare_cpu = sum(steps[k][1] for k in ("mesh", "solve", "write"))
+    print(f"bare DOLFINx pipeline    {bare_wall / steps['solve'][0]:.2f} "
+          f"(CPU {bare_cpu / steps['solve'][1]:.2f}; (create_mesh + solve + XDMF write) / "
+          "its solve)")
+    print(f"lisse / bare pipeline    {end_to_end / bare_wall:.2f} "
+          f"(CPU {end_to_end_cpu / bare_cpu:.2f}; lisse's end to end / bare DOLFINx's)")
+
 
 if __name__ == "__main__":
     main()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import ufl
 from dolfinx import mesh as dmesh
+from mpi4py import MPI
 
 from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS
 
@@ -46,13 +47,22 @@ class Domain:
 CONDUCTING_REGIONS = ("electrolyte", "grain_boundary", "interlayer", "liquid")
 
 
+def conducting_tags() -> tuple[int, ...]:
+    """The cell tag values of ``CONDUCTING_REGIONS`` (``load_mesh(..., regions=…)``)."""
+    return tuple(CELL_TAGS[name] for name in CONDUCTING_REGIONS)
+
+
 def electrolyte_domain(msh: dmesh.Mesh, cell_tags: dmesh.MeshTags,
                        facet_tags: dmesh.MeshTags, axisymmetric: bool) -> Domain:
     """Extract the ion-conducting cells of a full-cell mesh (electrolyte, grain boundaries,
-    interlayer, liquid) as a submesh with its facet and cell tags."""
+    interlayer, liquid) as a submesh with its facet and cell tags; a mesh of such cells
+    only (read without the Li: ``conducting_tags``) is the domain itself."""
     tdim = msh.topology.dim
     cells = np.sort(np.concatenate([cell_tags.find(CELL_TAGS[name])
                                     for name in CONDUCTING_REGIONS]))
+    everything = msh.topology.index_map(tdim).size_local + msh.topology.index_map(tdim).num_ghosts
+    if msh.comm.allreduce(len(cells) == everything, op=MPI.LAND):  # read without the Li
+        return Domain(msh, facet_tags, axisymmetric, cell_tags)
     sub, cell_map, vertex_map, _ = dmesh.create_submesh(msh, tdim, cells)
     msh.topology.create_connectivity(tdim - 1, tdim)
     sub_tags = dmesh.transfer_meshtags_to_submesh(facet_tags, sub, vertex_map, cell_map)

@@ -24,7 +24,7 @@ from lisse.meshes.cache import load_mesh
 from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.config.params import Resolved
 from lisse.solver.errors import UserError
-from lisse.solver.fem.domain import Domain, electrolyte_domain, lithium_submesh
+from lisse.solver.fem.domain import Domain, conducting_tags, electrolyte_domain, lithium_submesh
 from lisse.solver.io.progress import Progress
 from lisse.solver.physics.conductivity import ionic_conductivity
 from lisse.solver.physics.coupled_3d import lateral_symmetry
@@ -176,11 +176,11 @@ class Model:
         return self.current
 
 
-def cell_domains(geometry, comm) -> tuple[Any, Domain]:
-    """The full-cell mesh of a geometry (built or reused from the cache) and its
-    electrolyte domain."""
+def cell_domains(geometry, comm, regions=None) -> tuple[Any, Domain]:
+    """The full-cell mesh of a geometry (built or reused from the cache; only the cells of
+    ``regions`` if given and the cache can) and its electrolyte domain."""
     with Progress("meshing", comm=comm):  # a spinner on a terminal, silent in logs
-        data = load_mesh(geometry, comm)
+        data = load_mesh(geometry, comm, regions=regions)
     domain = electrolyte_domain(data.mesh, data.cell_tags, data.facet_tags,
                                 geometry.dimension == "axisymmetric")
     return data, domain
@@ -190,7 +190,9 @@ def build_model(params: Resolved, comm, kind: str, say=None) -> Model:
     """The model of a case for a run kind (``RUN_KINDS``); ``say(text)``
     reports progress of the mechanics hold."""
     check_supported(params, kind)
-    data, domain = cell_domains(params.geometry, comm)
+    # a steady run without mechanics needs no Li cells (its output takes them from the file)
+    current_only = kind == "steady" and params.mechanics is None
+    data, domain = cell_domains(params.geometry, comm, conducting_tags() if current_only else None)
     kappa = ionic_conductivity(domain, params)
     current = CurrentDistribution(domain, kappa, params.working, params.counter,
                                   params.temperature, params.numerics)
