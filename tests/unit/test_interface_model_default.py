@@ -110,3 +110,28 @@ def test_shipped_evolution_configs_pass_the_model_refusals(path: Path):
         k = next(i for i, line in enumerate(lines) if "interface_model: reduced" in line)
         assert lines[k - 1].strip().startswith("# reduced:"), path
     assert SHIPPED, "no shipped evolution configs found"
+
+
+def test_interrupted_coupled_sweep_case_starts_over(monkeypatch, tmp_path):
+    """A sweep case with a checkpoint goes on from it (reduced); a coupled one, which cannot
+    resume, starts over instead of failing on the refused --resume."""
+    from types import SimpleNamespace
+
+    from mpi4py import MPI
+
+    from lisse.solver.io import checkpoint
+    from lisse.solver.studies import dispatch, sweep
+
+    seen = {}
+
+    def run_case(params, folder, comm, config, argv, resume=None):
+        seen[params.evolution.interface_model] = resume
+        return {}
+
+    monkeypatch.setattr(checkpoint, "location", lambda folder: folder / checkpoint.NAME)
+    monkeypatch.setattr(dispatch, "run_case", run_case)
+    for model in ("coupled", "reduced"):
+        case = SimpleNamespace(case=validate_case(_case({"interface_model": model})))
+        folders = SimpleNamespace(case_dir=lambda c, m=model: tmp_path / m)
+        assert sweep.run_one(folders, case, MPI.COMM_WORLD)["status"] == "done"
+    assert seen == {"coupled": None, "reduced": tmp_path / "reduced"}
