@@ -94,10 +94,15 @@ class StaircaseSpec(_Strict):
 
 
 class SupplySpec(_Strict):
-    """Li supply routes to the interface: creep under stack pressure, vacancy diffusion."""
+    """Li supply routes to the interface: creep under stack pressure, vacancy diffusion.
+    Their defaults depend on ``evolution.interface_model`` (``EvolutionSpec._model_defaults``):
+    coupled: creep on, no vacancy route (the coupled model has none); reduced: creep off,
+    vacancy on."""
 
-    creep: bool = False
-    vacancy: bool = True
+    creep: bool | None = Field(None, description="default: true with interface_model "
+                               "coupled (false: the rigid-Li limit), false with reduced")
+    vacancy: bool | None = Field(None, description="default: false with interface_model "
+                                 "coupled (it has no vacancy route), true with reduced")
     # how interfacial voids and pores close by creep: isolated_void (the M2 rate of a
     # cylindrical void under the remote pressure, solver.physics.creep_closure) or creep_field (the
     # rate measured on the cell's own creep field, solver.studies.gap_closure)
@@ -156,10 +161,11 @@ class CcdSpec(_Strict):
 
 
 class EvolutionSpec(_Strict):
-    # reduced: the fast fixed-mesh gap model (solver.physics.gap_evolution); coupled: the Li
-    # as a creeping finite-element body on its own moving mesh, pressed on the electrolyte
-    # (solver.physics.coupled_interface, docs/moving_interface.md)
-    interface_model: Literal["reduced", "coupled"] = "reduced"
+    # coupled (the default): the Li as a creeping finite-element body on its own moving
+    # mesh, pressed on the electrolyte (solver.physics.coupled_interface,
+    # docs/moving_interface.md); reduced: the fast fixed-mesh gap model
+    # (solver.physics.gap_evolution); docs/interface_models.md compares them
+    interface_model: Literal["reduced", "coupled"] = "coupled"
     # coupled model: Monroe–Newman stress-coupled kinetics from the Li pressure at the contact
     stress_coupling: bool = False
     # the supply models' stack pressure; default: mechanics.stack_pressure_MPa (0 allowed)
@@ -186,6 +192,19 @@ class EvolutionSpec(_Strict):
     checkpoint_every_steps: Integer = Field(0, ge=0)
     ccd: CcdSpec = Field(default_factory=CcdSpec)
     _parsed: list[StepSpec] = PrivateAttr(default_factory=list)
+    # False when interface_model was left at its default (refusals then name the field)
+    _model_named: bool = PrivateAttr(True)
+
+    @model_validator(mode="after")
+    def _model_defaults(self) -> Self:
+        """The supply defaults of the interface model (``SupplySpec``)."""
+        self._model_named = "interface_model" in self.model_fields_set
+        coupled = self.interface_model == "coupled"
+        if self.supply.creep is None:
+            self.supply.creep = coupled
+        if self.supply.vacancy is None:
+            self.supply.vacancy = not coupled
+        return self
 
     @model_validator(mode="after")
     def _protocol(self) -> Self:
@@ -292,6 +311,7 @@ def settings(spec: EvolutionSpec, electrode: dict[str, float], stack_pressure_MP
         max_voltage_rise=fail.max_voltage_rise,
         checkpoint_interval=spec.checkpoint_interval_s,
         checkpoint_steps=spec.checkpoint_every_steps, interface_model=spec.interface_model,
+        interface_model_named=spec._model_named,
         stress_coupling=spec.stress_coupling,
         ccd=CcdSettings(capacity=spec.ccd.capacity_mAh_cm2 * C_M2_PER_MAH_CM2,
                         start=spec.ccd.start_mA_cm2 * A_M2_PER_MA_CM2,

@@ -70,6 +70,7 @@ class EvolutionSettings:
     checkpoint_interval: float = 300.0  # wall time [s] between checkpoints (0: none)
     checkpoint_steps: int = 0  # time steps between checkpoints (0: none)
     interface_model: str = "reduced"  # or "coupled" (solver.physics.coupled_interface)
+    interface_model_named: bool = True  # False: the config's default, not named in the case
     stress_coupling: bool = False  # coupled model: Li pressure shifts the contact kinetics
 
     def failure_criteria(self) -> FailureCriteria:

@@ -142,9 +142,14 @@ def check_supported(params: Resolved, kind: str) -> None:
                         "stress field (use interface_model: coupled, or mechanics."
                         "stress_coupling with the mechanics hold)")
     if kind in ("evolution", "ccd") and _coupled(params):
+        # the default model not named in the case: point to the reduced one, which has
+        # every refused option but the 3D stress coupling (docs/interface_models.md)
+        hint = "" if params.evolution.interface_model_named else (
+            ", the default interface_model; set evolution.interface_model: reduced")
         for fields, on, reason in COUPLED_REFUSED:
             if on(params):
-                raise UserError(f"{fields}: not supported by {_COUPLED} ({reason})")
+                hint = "" if fields == "evolution.stress_coupling" else hint
+                raise UserError(f"{fields}: not supported by {_COUPLED}{hint} ({reason})")
 
 
 @dataclass

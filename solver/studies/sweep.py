@@ -63,7 +63,9 @@ def run_one(sweep: Sweep, case: SweepCase, comm, argv: list[str] | None = None) 
     try:
         params = resolve(case.case)
         resume = None
-        if run_kind(params) == "evolution":  # an interrupted case goes on from its checkpoint
+        # an interrupted case goes on from its checkpoint; one of the coupled interface model
+        # starts over (its Li mesh is not checkpointed: it refuses --resume)
+        if run_kind(params) == "evolution" and params.evolution.interface_model != "coupled":
             found = comm.bcast(location(folder) if comm.rank == 0 else None, root=0)
             resume = folder if found is not None else None
         summary = run_case(params, folder, comm, config, argv, resume=resume)

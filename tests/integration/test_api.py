@@ -32,6 +32,7 @@ def test_run_from_a_file_and_a_dict_give_the_same_numbers(tmp_path):
 def test_evolution_result_has_the_timeseries(tmp_path):
     case = lisse.load_case(ROOT / "configs" / "demo.yaml", [
         *SMALL, "evolution.steps=[{current_density_mA_cm2: 0.5, duration_h: 0.002}]",
+        "evolution.interface_model=reduced",  # the API is tested, not the model: the fast one
         "output.fields=false"])
     result = lisse.run(case, output=tmp_path / "evo")
     assert result.kind == "evolution"

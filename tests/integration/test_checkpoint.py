@@ -36,6 +36,7 @@ CASE = {
     "counter_electrode": {"kinetics": "butler_volmer"},
     "protocol": {"mode": "galvanostatic", "current_density_mA_cm2": 0.5},
     "evolution": {
+        "interface_model": "reduced",
         "steps": [{"current_density_mA_cm2": 0.1, "duration_h": 0.05, "label": "strip"},
                   {"current_density_mA_cm2": 0, "duration_h": 0.02, "label": "rest"}],
         "cycles": 3,

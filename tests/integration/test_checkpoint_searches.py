@@ -35,6 +35,7 @@ CCD_CASE = {
     **SMALL_VOID_CELL,
     "output": {"fields": False, "plots": False},
     "evolution": {
+        "interface_model": "reduced",
         "supply": {"creep": False, "vacancy": True},
         "ccd": {"capacity_mAh_cm2": 0.05, "start_mA_cm2": 0.5, "max_mA_cm2": 1000,
                 "rtol": 0.3},

@@ -27,7 +27,8 @@ OMEGA = 1.30e-5  # m³/mol
 
 def case(electrolyte: str = "LLZO", voids: bool = True, **evolution) -> dict:
     """A small plane cell, 60 µm wide, with two interfacial voids (or none)."""
-    spec = {"stack_pressure_MPa": 2.0, "supply": {"creep": True, "vacancy": True},
+    spec = {"interface_model": "reduced", "stack_pressure_MPa": 2.0,
+            "supply": {"creep": True, "vacancy": True},
             "ccd": {"capacity_mAh_cm2": 0.5, "start_mA_cm2": 0.1, "rtol": 0.05}}
     spec.update(evolution)
     return {

@@ -28,7 +28,8 @@ BASE = {
     "protocol": {"current_density_mA_cm2": 0.5},
     "output": {"fields": False, "plots": False},
 }
-STRIP = {"steps": [{"current_density_mA_cm2": 0.5, "duration_h": 0.001}],
+STRIP = {"interface_model": "reduced",
+         "steps": [{"current_density_mA_cm2": 0.5, "duration_h": 0.001}],
          "supply": {"creep": False, "vacancy": False}}
 VARIANTS = {  # physics -> (section patch, the field scaled tenfold)
     "polycrystal": ({"microstructure": {"grains": {
@@ -144,7 +145,7 @@ def test_ccd_trials_start_from_the_same_interface():
 
     case = copy.deepcopy(BASE)
     case["geometry"]["voids"] = [{"center_um": 0, "radius_um": 4, "height_um": 1}]
-    case["evolution"] = {"stack_pressure_MPa": 8.0,
+    case["evolution"] = {"interface_model": "reduced", "stack_pressure_MPa": 8.0,
                          "supply": {"creep": True, "vacancy": False}}
     params = resolve(lisse.load_case(case))
     model = build_model(params, MPI.COMM_WORLD, "ccd")

@@ -95,6 +95,7 @@ def test_sweep_report_of_evolution_cases(tmp_path):
     base = {
         **BASE,
         "evolution": {
+            "interface_model": "reduced",
             "stack_pressure_MPa": 0,
             "steps": [{"current_density_mA_cm2": 0.1, "capacity_mAh_cm2": 0.01}],
             "field_snapshots": 0,

@@ -25,9 +25,9 @@ BASE = {
     **SMALL_VOID_CELL,
     "output": {"fields": False, "plots": True},
 }
-EVOLUTION = {"supply": {"creep": False, "vacancy": True},
+EVOLUTION = {"interface_model": "reduced", "supply": {"creep": False, "vacancy": True},
              "steps": [{"current_density_mA_cm2": 0.5, "duration_h": 0.002}]}
-CCD = {"supply": {"creep": False, "vacancy": True},
+CCD = {"interface_model": "reduced", "supply": {"creep": False, "vacancy": True},
        "ccd": {"capacity_mAh_cm2": 0.05, "start_mA_cm2": 0.5, "max_mA_cm2": 1000, "rtol": 0.9}}
 IMPEDANCE = {"double_layer_capacitance_uF_cm2": 10, "min_frequency_Hz": 1,
              "max_frequency_Hz": 1000, "points_per_decade": 1}

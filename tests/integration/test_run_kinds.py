@@ -21,7 +21,7 @@ BASE = {
     "output": {"fields": False, "plots": False},
     "impedance": {"double_layer_capacitance_uF_cm2": 10, "min_frequency_Hz": 1,
                   "max_frequency_Hz": 1000, "points_per_decade": 1},
-    "evolution": {"supply": {"creep": False, "vacancy": True},
+    "evolution": {"interface_model": "reduced", "supply": {"creep": False, "vacancy": True},
                   "ccd": {"capacity_mAh_cm2": 0.05, "start_mA_cm2": 0.5, "max_mA_cm2": 1000,
                           "rtol": 0.9}},
 }

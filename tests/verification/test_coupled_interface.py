@@ -314,6 +314,7 @@ def test_coupled_refusals():
     c["evolution"]["supply"]["vacancy"] = True  # lisse ccd refuses what the coupled model does
     assert refused(c, "ccd").startswith("evolution.supply.vacancy: not supported by the coupled")
     check_supported(resolve(validate_case(case())), "ccd")
-    c = copy.deepcopy(TINY) | {"evolution": {"stress_coupling": True, "steps": CYCLE}}
+    c = copy.deepcopy(TINY) | {"evolution": {"interface_model": "reduced", "stress_coupling": True,
+                                         "steps": CYCLE}}
     assert refused(c).startswith("evolution.stress_coupling:")
     check_supported(resolve(validate_case(case())), "evolution")

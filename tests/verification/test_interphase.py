@@ -134,7 +134,8 @@ def interphase_case(steps) -> dict:
         "materials": {"electrolyte": "Li6PS5Cl"},
         "protocol": {"current_density_mA_cm2": 0.1},
         "interphase": {"age_h": 2, "initial_thickness_nm": 1},
-        "evolution": {"steps": steps, "time_step": {"max_s": 1800},
+        "evolution": {"interface_model": "reduced", "steps": steps,
+                      "time_step": {"max_s": 1800},
                       "supply": {"creep": False, "vacancy": True}},
         "output": {"fields": False, "plots": False},
     }
