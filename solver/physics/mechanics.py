@@ -29,7 +29,12 @@ solves of a creep step are only as accurate as the Newton iteration needs; the A
 hierarchy of a step's first iteration is reused by its later iterations, and the AMG
 interpolation between steps). Collector loading uses a bordered Newton step
 with two solves of the same operator, A x_a = −R and A x_b = −J e (e = 1 on the collector
-z-dofs), δu = x_a + δU x_b, δU from the linearised force balance. Linear solver: CG with
+z-dofs), δu = x_a + δU x_b, δU from the linearised force balance; with CG, x_b starts from
+the previous iteration's x_b of the step (J changes little: half the CG iterations of the
+x_b solves). The tangent is consistent (``tests/verification/test_mechanics_tangent.py``:
+Taylor remainder O(ε²)); the creep Newton's first iterations contract by only ~0.03 because
+of the power law's curvature (n ≈ 6.7) at the void's Li surface, then it converges quadratically
+(docs/benchmarks.md, issue 16). Linear solver: CG with
 GAMG (rigid-body near-null space) or MUMPS LU for small problems (``numerics``).
 
 The kinematics (Mandel strain, elastic stress) and the observables of a state (contact
@@ -247,8 +252,10 @@ class Mechanics(CellStress):
         b.ghostUpdate(PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
         return b
 
-    def _solve(self, rhs: PETSc.Vec) -> PETSc.Vec:
-        x = rhs.duplicate()
+    def _solve(self, rhs: PETSc.Vec, guess: PETSc.Vec | None = None) -> PETSc.Vec:
+        """x = A⁻¹ rhs, from the initial guess if one is given (Krylov solvers only)."""
+        x = rhs.duplicate() if guess is None else guess.copy()
+        self.ksp.setInitialGuessNonzero(guess is not None)
         self.ksp.solve(rhs, x)
         reason = self.ksp.getConvergedReason()
         if reason < 0:
@@ -316,7 +323,8 @@ class Mechanics(CellStress):
                 n = self.V.dofmap.index_map.size_local * self.V.dofmap.index_map_bs
                 own = self.collector_dofs[self.collector_dofs < n]
                 rhs.array[own] = 1.0
-                xb = self._solve(rhs)
+                xb = self._solve(rhs, self._xb if it > 0 and self.iterative else None)
+                self._xb = xb
                 fem_petsc.set_bc(xb, self.bcs, alpha=0.0)
                 xb.array[own] = 1.0
                 dU = -(force + k.dot(dx)) / k.dot(xb)
