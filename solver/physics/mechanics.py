@@ -27,14 +27,14 @@ the roof penetrate by p/k_c (~1e-5 µm), so a roof counts as closed where g ≤ 
 Newton's method with the consistent tangent, inexact (``Mechanics._forcing``: the linear
 solves of a creep step are only as accurate as the Newton iteration needs; the AMG
 hierarchy of a step's first iteration is reused by its later iterations, and the AMG
-interpolation between steps). Collector loading uses a bordered Newton step
-with two solves of the same operator, A x_a = −R and A x_b = −J e (e = 1 on the collector
-z-dofs), δu = x_a + δU x_b, δU from the linearised force balance; with CG, x_b starts from
-the previous iteration's x_b of the step (J changes little: half the CG iterations of the
-x_b solves). The tangent is consistent (``tests/verification/test_mechanics_tangent.py``:
-Taylor remainder O(ε²)); the creep Newton's first iterations contract by only ~0.03 because
-of the power law's curvature (n ≈ 6.7) at the void's Li surface, then it converges quadratically
-(docs/benchmarks.md, issue 16). Linear solver: CG with
+interpolation between steps). Collector loading uses a bordered Newton step with two
+solves of the same operator, A x_a = −R and A x_b = −J e (e = 1 on the collector z-dofs),
+δu = x_a + δU x_b, δU from the linearised force balance; with CG, x_b starts from the
+step's previous x_b and is solved to η/10 (J changes little). The tangent is consistent
+(``tests/verification/test_mechanics_tangent.py``: Taylor remainder O(ε²)); the creep
+Newton's first iterations contract by only ~0.03 because of the power law's curvature
+(n ≈ 6.7) at the void's Li surface, then it converges quadratically (docs/benchmarks.md,
+issue 16). Linear solver: CG with
 GAMG (rigid-body near-null space) or MUMPS LU for small problems (``numerics``).
 
 The kinematics (Mandel strain, elastic stress) and the observables of a state (contact
