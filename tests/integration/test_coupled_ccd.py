@@ -1,11 +1,12 @@
 """``lisse ccd`` with the coupled interface model (evolution.interface_model: coupled): each
 trial starts from the Li body as built (``Model.reset``), so two trials at the same current
-give identical runs; at 0.05 MPa the trials of a coarse axisymmetric cell (TINY-like, with
-its void) keep contact up to the search's maximum."""
+give identical runs, and the bisection brackets a CCD that rises with stack pressure on a
+coarse axisymmetric cell (TINY-like, with its void)."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 import yaml
@@ -15,7 +16,7 @@ from lisse.units import A_M2_PER_MA_CM2
 from tests.helpers import run_lisse
 from tests.verification.test_coupled_interface import case
 
-LOW = 0.05  # stack pressure [MPa] of the CCD tests (the Li creeps at ~1e-11 /s there)
+LOW, HIGH = 0.05, 0.1  # stack pressures [MPa] of the CCD test (creep is slow enough there)
 
 
 def ccd_case(pressure_mpa: float = LOW) -> dict:
@@ -32,18 +33,13 @@ def ccd_case(pressure_mpa: float = LOW) -> dict:
 
 
 def test_coupled_trials_are_independent():
-    """Two successive trials of one model at the same current (2 mA/cm² at 0.05 MPa, where
-    the Li does not follow its consumption and the step bound of li_follow shortens the
-    steps) give identical timeseries: the reset restores the Li mesh, its flow and contact
-    state, and each trial's engine starts without the bound. (Before the bound this trial
-    lost contact; with it the Li keeps contact: docs/moving_interface.md, "Mesh convergence
-    of the contact history in plane strain".)"""
+    """Two successive trials of one model at the same current (2 mA/cm² at 0.05 MPa, which
+    loses contact) give identical timeseries: the reset restores the Li mesh, its flow and
+    contact state."""
     from lisse.solver.config.schema import resolve, validate_case
     from lisse.solver.studies.model import build_model
 
-    c = ccd_case()
-    c["evolution"]["ccd"]["capacity_mAh_cm2"] = 0.002  # ~15 steps: the test stays quick
-    params = resolve(validate_case(c))
+    params = resolve(validate_case(ccd_case()))
     model = build_model(params, MPI.COMM_WORLD, "ccd")
     runs = []
     for _ in range(2):
@@ -51,7 +47,7 @@ def test_coupled_trials_are_independent():
         runs.append((model.lithium.volume(), outcome))
     (v1, first), (v2, second) = runs
     assert v1 == v2
-    assert not first.failed
+    assert first.failed and first.failure_criterion == "contact_loss"
     assert second.failure_mode == first.failure_mode
     assert len(first.records) == len(second.records) > 3
     for a, b in zip(first.records, second.records, strict=True):
@@ -69,22 +65,23 @@ def _trial(model, j: float):
 
 
 @pytest.mark.slow
-def test_coupled_ccd_low_pressure_trials_keep_contact(tmp_path):
-    """``lisse ccd`` at 0.05 MPa: every 0.01 mAh/cm² trial from 1 to 8 mA/cm² keeps contact,
-    so the search stops at evolution.ccd.max_mA_cm2 (10) with one line naming it (exit 1).
-    Before the step bound of li_follow these trials lost contact (a CCD of 1.68 mA/cm², and
-    of 0.088 with the sub-element contact measure; this test asserted that the CCD rose more
-    than 10× to 0.1 MPa): step artefacts of a near-rigid Li consumed far beyond the contact
-    tolerance in one step (docs/moving_interface.md, "Mesh convergence of the contact history
-    in plane strain"). With 0.01 mAh/cm² (4.9 nm of Li) per trial the coupled model finds no
-    contact loss at this pressure."""
-    c = ccd_case(LOW)
-    c["evolution"]["ccd"]["max_mA_cm2"] = 10
-    (tmp_path / "case.yaml").write_text(yaml.safe_dump(c))
+def test_coupled_ccd_rises_with_pressure(tmp_path):
+    """``lisse ccd`` at 0.05 MPa brackets a CCD ended by contact loss (an interface failure);
+    at 0.1 MPa the interface survives 10 × the failing current of that bracket, so the CCD
+    rises with pressure by more than 10 ×."""
+    from lisse.solver.config.schema import resolve, validate_case
+    from lisse.solver.studies.model import build_model
+
+    (tmp_path / "case.yaml").write_text(yaml.safe_dump(ccd_case(LOW)))
     proc = run_lisse(["ccd", "case.yaml", "-o", "out"], cwd=tmp_path)
-    assert proc.returncode == 1, proc.stderr
-    assert "the interface survives 8 mA/cm²" in proc.stderr
-    assert "evolution.ccd.max_mA_cm2" in proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    (row,) = json.loads((tmp_path / "out" / "ccd.json").read_text())["results"]
+    survived, failed = row["bracket_mA_cm2"]
+    assert survived == row["ccd_mA_cm2"] and 0 < failed / survived - 1 <= 0.25 + 1e-12
+    assert row["failure_criterion"] == "contact_loss" and row["interface_failure"]
+    model = build_model(resolve(validate_case(ccd_case(HIGH))), MPI.COMM_WORLD, "ccd")
+    outcome = _trial(model, 10 * failed * A_M2_PER_MA_CM2)
+    assert not outcome.failed, outcome.failure_mode
 
 
 @pytest.mark.slow
