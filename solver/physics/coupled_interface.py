@@ -28,8 +28,6 @@ the largest Li speed of the previous step. A Li step that fails (the midpoint fi
 converges only for Δt ε̇ ≲ 1, and the creep rate at the sharp tip of a void is large) is
 retried from its start with Δt halved; one whose largest node displacement exceeds
 2·``max_gap_increment`` is retried with Δt scaled to 0.9·max_gap_increment/displacement;
-one in which the Li did not follow a consumption beyond the contact tolerance is retried
-shorter, and the rest of the run holds the consumption per step to it (``li_follow``);
 up to MAX_RETRIES times. Creep off (``supply.creep: false``) is the rigid-Li limit: n = 1
 and a strength ``studies.model.RIGID_STRENGTH_RATIO``·p (the creep rates are ~1e-10 of those
 of the Li's own law at p: the Li translates as a rigid body resting on its lowest points).
@@ -61,7 +59,6 @@ from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.evolution_settings import Record
 from lisse.solver.physics.gap_evolution import InterfaceEvolution
-from lisse.solver.physics.li_follow import ConsumptionBound
 from lisse.solver.physics.li_pockets import LiPockets
 from lisse.solver.physics.li_smoothing import LiSmoother
 from lisse.solver.physics.lithium_body import LithiumBody
@@ -184,7 +181,6 @@ class CoupledEvolution(InterfaceEvolution):
         self.void0 = self._mean(self.gap0)
         self.last = None  # the Li body's last StepReport
         self.transfer_scale = 1.0
-        self.bound = ConsumptionBound(self)  # Δt where the Li does not follow (li_follow)
         body.msh.topology.create_connectivity(0, body.msh.topology.dim)
         owned = np.arange(body.msh.topology.index_map(0).size_local, dtype=np.int32)
         self._vertices = dmesh.entities_to_geometry(body.msh, 0, owned).ravel()
@@ -263,7 +259,6 @@ class CoupledEvolution(InterfaceEvolution):
         if fastest > 0:
             dt = min(dt, limit / fastest)
         current = self._li_current(j, applied) if sol is not None else None
-        dt = self.bound.limit(dt, j)
         saved = self._save()
         for retry in range(MAX_RETRIES + 1):
             try:
@@ -276,11 +271,6 @@ class CoupledEvolution(InterfaceEvolution):
                 continue
             moved = self.comm.allreduce(float(np.max(np.abs(
                 self.body.msh.geometry.x - saved["geometry"]), initial=0.0)), op=MPI.MAX)
-            shorter = self.bound.shorter(saved["geometry"], dt, j)
-            if shorter is not None and retry < MAX_RETRIES:
-                self._restore(saved)  # the Li did not follow a consumption beyond t
-                dt = shorter
-                continue
             if moved <= 2 * limit or retry == MAX_RETRIES:
                 break
             self._restore(saved)  # the Li moved faster than the last step's speed said

@@ -213,13 +213,13 @@ def test_rest_under_pressure_closes_the_void(validation):
 def test_rigid_li_contact_recedes_as_consumption_implies(validation):
     """Creep off (rigid Li): the Li rests on its lowest points, so at every step the gap at
     each interface node follows g' = g + δ − min(g + δ), δ = c (Ω/F) j Δt on the contact
-    (g ≤ 1 nm; 0 elsewhere; c the transfer factor of the current to the Li nodes). The Li
-    cannot follow the crowded consumption at the void edge, so the step bound of li_follow
-    holds the consumption per step to the contact tolerance: the contact recedes by a part
-    of the band near the void edge (which floats at the tolerance) instead of collapsing at
-    once onto the least-consumed nodes (0.811 → 0.094 in one 4-s step before the bound, a
-    step artefact)."""
-    steps = [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.002}]
+    (g ≤ 1 nm; 0 elsewhere; c the transfer factor of the current to the Li nodes). With
+    current crowding at the void edge the contact recedes at once to the least-consumed
+    nodes (the run ends below the 0.1 contact fraction criterion). The recurrence holds to
+    1e-5 δ while the Li rests on nodes shared with the electrolyte mesh; in the third step it
+    rests on a mid-edge node of its P2 mesh, between electrolyte nodes, and the nodal
+    recurrence is off by 1.3e-2 δ there."""
+    steps = [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.05}]
     history = []
 
     def watch(rec, sol, j):
@@ -232,11 +232,11 @@ def test_rigid_li_contact_recedes_as_consumption_implies(validation):
     params = resolve(validate_case(case(steps=steps, creep=False, increment_um=0.05)))
     evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution, None)
     evo_ref = [evo]
-    omega, tolerance = params.electrode.molar_volume, params.evolution.contact_tolerance
+    omega = params.electrode.molar_volume
     start = evo.contact_fraction()
-    gap, t, errors, deepest = evo.gap.copy(), 0.0, [], []
+    gap, t, errors = evo.gap.copy(), 0.0, []
     outcome = evo.run(watch)
-    assert not outcome.failed
+    assert outcome.failure_criterion == "contact_loss"
     for time, new, j, c in history:
         delta = c * omega / FARADAY * j * (time - t)
         shape = gap + np.where(gap <= 1e-9, delta, 0.0)
@@ -244,20 +244,17 @@ def test_rigid_li_contact_recedes_as_consumption_implies(validation):
         scale = evo.comm.allreduce(float(np.max(delta)), op=MPI.MAX)
         errors.append(evo.comm.allreduce(float(np.max(np.abs(new - expected))), op=MPI.MAX)
                       / scale)
-        deepest.append(scale)
         gap, t = new, time
-    fractions = np.array([r.contact_fraction for r in outcome.records])
-    times = np.array([r.time for r in outcome.records])
-    mean = float(np.trapezoid(fractions, times) / (times[-1] - times[0]))
-    assert max(errors) < 1e-5
-    assert evo.bound.active and max(deepest[1:]) <= tolerance * (1 + 1e-9)
-    assert 0.5 < fractions.min() and mean < start - 0.02  # recedes, does not collapse
+    fractions = [r.contact_fraction for r in outcome.records]
+    assert len(errors) == 3
+    assert max(errors[:2]) < 1e-5 and errors[2] < 2e-2
+    assert fractions[-1] < start - 0.5  # the contact recedes
+    assert np.all(np.diff(fractions) <= 1e-12)
     validation.record("Coupled model rigid-Li limit (creep off), 1 mA/cm² with a void",
-                      "g' = g + δ − min(g + δ)", "closed form (rigid body)", "1e-5 δ",
-                      f"{max(errors):.0e} δ over {len(errors)} steps (consumption per step "
-                      f"≤ the 1 nm tolerance after the first); contact {start:.3f} → time "
-                      f"mean {mean:.3f}, lowest {fractions.min():.3f}",
-                      "TINY cell, h = 4 µm", True)
+                      "g' = g + δ − min(g + δ)", "closed form (rigid body)",
+                      "1e-5 δ (2e-2 δ resting on a P2 mid-edge node)",
+                      f"{max(errors[:2]):.0e} δ, {errors[2]:.1e} δ; contact "
+                      f"{start:.3f} → {fractions[-1]:.3f}", "TINY cell, h = 4 µm", True)
 
 
 @pytest.mark.slow

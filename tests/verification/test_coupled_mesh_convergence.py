@@ -2,9 +2,8 @@
 model (solver.physics.li_pockets; docs/moving_interface.md "Contact measure and pocket
 closure"): the sub-element contact area against closed forms, the closure criterion, and the
 contact-fraction histories on h and h/2 of a void at rest under 2 MPa (with the closure
-instant) and of stripping at 0.05 MPa (axisymmetric and plane strain; the Li does not follow
-its consumption there, and the step bound of li_follow holds the consumption per step to the
-contact tolerance).
+instant) and of stripping at 0.05 MPa (axisymmetric, and plane strain with the step bounded
+by the contact tolerance).
 
 Metrics of two histories f_h(t), f_h/2(t), each linear between its records, over their
 common time span: the time-integrated ∫|f_h − f_h/2| dt / ∫ f_h/2 dt, and the pointwise
@@ -142,44 +141,47 @@ def closure(run) -> tuple[float, float]:
 
 @pytest.mark.slow
 def test_stripping_contact_history_converges_at_low_pressure(validation):
-    """Stripping 1 mA/cm² for 0.005 mAh/cm² (18 s) at 0.05 MPa, axisymmetric, the void of
-    TINY, interface mesh 4 µm / 1 µm and 2 µm / 0.5 µm: the contact-fraction histories
-    differ by less than 0.02 at every record time and by < 2 % time-integrated; neither run
-    fails. (Before the step bound of li_follow both lost contact at 36 s, with the same
-    16-s steps on both meshes: a step artefact.)"""
+    """Stripping 1 mA/cm² for 0.01 mAh/cm² at 0.05 MPa, axisymmetric, the void of TINY (the
+    Li barely creeps: the contact recedes from the void edge until contact loss), interface
+    mesh 4 µm / 1 µm and 2 µm / 0.5 µm: the contact-fraction histories differ by less than
+    0.02 at every record time and by < 2 % time-integrated; both runs fail by contact loss
+    at the same time. Both take the default steps (up to 16 s): with the consumption per step
+    bounded by the contact tolerance neither fails (docs/moving_interface.md, "Mesh
+    convergence of the contact history in plane strain"), so this shows the agreement of the
+    meshes for one step sequence."""
     def strip():
         c = case("axisymmetric", steps=[{"current_density_mA_cm2": 1.0,
-                                         "capacity_mAh_cm2": 0.005}])
+                                         "capacity_mAh_cm2": 0.01}])
         c["evolution"]["stack_pressure_MPa"] = 0.05
         return c
 
     coarse, fine = history(strip(), 4, 1), history(strip(), 2, 0.5)
-    assert not coarse[4].failed and not fine[4].failed
+    assert coarse[4].failure_criterion == fine[4].failure_criterion == "contact_loss"
+    assert coarse[0][-1] == pytest.approx(fine[0][-1], rel=1e-9)
     l1, worst, when = compare(coarse, fine)
     assert worst < 2e-2 and l1 < 2e-2
-    validation.record("Coupled model mesh convergence: stripping 1 mA/cm² at 0.05 MPa "
-                      "(axisymmetric, 18 s), h = 4 µm vs 2 µm",
+    validation.record("Coupled model mesh convergence: stripping 1 mA/cm² at 0.05 MPa to "
+                      "contact loss (axisymmetric), h = 4 µm vs 2 µm",
                       "contact-fraction history changes < 2 % on halving h",
                       "issue 12 acceptance", "0.02 at every time, 2 % time-integrated",
-                      f"largest difference {worst:.3f} (t = {when:.1f} s), time-integrated "
+                      f"largest difference {worst:.3f} (t = {when:.0f} s), time-integrated "
                       f"{l1:.1e}; contact {coarse[1][0]:.3f} → {coarse[1][-1]:.3f} (h), "
-                      f"{fine[1][-1]:.3f} (h/2), lowest {min(coarse[1].min(), fine[1].min()):.3f}"
-                      "; neither run fails", "TINY cell, h and h/2", True)
+                      f"{fine[1][-1]:.3f} (h/2)", "TINY cell, h and h/2", True)
 
 
 @pytest.mark.slow
 def test_plane_strain_stripping_converges_with_the_step_bounded(validation):
     """Stripping 1 mA/cm² at 0.05 MPa in plane strain, the void of TINY, 0.0025 mAh/cm²
-    (9 s). The near-rigid Li does not follow the crowded consumption at the void edge, so the
-    step bound of li_follow holds the consumption per step to the 1 nm contact tolerance
-    (Δt ≈ 0.4 s). Without it the step grew to 16 s, the Li collapsed onto a few
-    least-consumed points within one step and the two meshes failed at 11 s and 31 s; with
-    it neither fails and the histories differ by < 2 % time-integrated. Pointwise they differ
-    by a few hundredths: Li near the void edge floats at the contact tolerance (its
-    consumption stops above it) and enters and leaves the counted contact from step to
-    step."""
+    (9 s), with the consumption per step bounded by the contact tolerance
+    (``max_gap_increment_um`` = 0.001 = 1 nm; Δt ≈ 0.4 s). With the default growth of the
+    step (1, 2, 4, 8, 16 s) the near-rigid Li collapsed onto a few least-consumed points
+    within one step and the two meshes failed at 11 s and 31 s; with the bound neither fails
+    and the histories differ by < 2 % time-integrated. Pointwise they differ by up to a few
+    hundredths: Li near the void edge floats at the contact tolerance (its consumption stops
+    above it) and enters and leaves the counted contact from step to step."""
     def strip():
-        c = case(steps=[{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.0025}])
+        c = case(steps=[{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.0025}],
+                 increment_um=0.001)
         c["evolution"]["stack_pressure_MPa"] = 0.05
         return c
 
