@@ -61,6 +61,7 @@ from lisse.solver.physics.evolution_settings import Record
 from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.physics.li_pockets import LiPockets
 from lisse.solver.physics.li_smoothing import LiSmoother
+from lisse.solver.physics.li_strip_limit import strip_limit
 from lisse.solver.physics.lithium_body import LithiumBody
 from lisse.units import FARADAY, GAS_CONSTANT, PA_PER_MPA, UM_PER_M
 
@@ -259,6 +260,11 @@ class CoupledEvolution(InterfaceEvolution):
         if fastest > 0:
             dt = min(dt, limit / fastest)
         current = self._li_current(j, applied) if sol is not None else None
+        if current is not None:  # no cell folded by the stripping (li_strip_limit)
+            rate = omega / FARADAY * abs(self.transfer_scale) * self._max(np.abs(j))
+            depth = strip_limit(self.body, self.body.touching_height(self.size),
+                                np.sign(applied))
+            dt = min(dt, depth / rate) if rate > 0 else dt
         saved = self._save()
         for retry in range(MAX_RETRIES + 1):
             try:

@@ -10,10 +10,16 @@ Relocation. The Li is a memoryless viscous body (power law: no state but the geo
 its interior nodes may be moved anywhere without a state transfer. The new node positions are
 x = X0 + d, X0 the initial (good) mesh and d the harmonic extension of the boundary motion,
 
-    ∇·(k ∇d) = 0 in Ω0,   k = 1/A_e (Jacobian stiffening: small cells move rigidly),
+    ∇·(∇d) = 0 in Ω0   (k = 1: no Jacobian stiffening),
 
 discretised by P1 on the four straight sub-triangles of each P2 cell of X0 (all six nodes are
-unknowns; P1 on any triangulation reproduces a linear d exactly), with on the boundary:
+unknowns; P1 on any triangulation reproduces a linear d exactly). Why k = 1: stripping thins
+the Li layer, and a uniform thinning is a d linear in y, which k = 1 reproduces (every cell
+squashed by the same ratio); the stiffening k = 1/A_e used before (small cells move rigidly)
+put the thinning into the large cells at the collector face (in 1D the strain goes as 1/k),
+which folded them after 0.8 mAh/cm² on the strip benchmark with the Δt bound of
+li_strip_limit (smallest q −0.05 at 0.97 mAh/cm²; k = 1: 0.35 at 1 mAh/cm², 0.18 at 1.5;
+k = 1/√A_e: folded at 1.3 mAh/cm²). On the boundary:
 
 * nodes of straight pieces that the flow keeps straight slide along them: on the contact
   plane y = 0 (every node of both boundary edges at y ≤ 1e-12 of the body size), on the
@@ -129,13 +135,13 @@ class LiSmoother:
         return edges[np.sort(index[counts == 1])]
 
     def _stiffness(self) -> sp.csr_matrix:
-        """P1 Laplacian with k = 1/A on the straight sub-triangles of the initial mesh."""
+        """P1 Laplacian (k = 1) on the straight sub-triangles of the initial mesh."""
         tri = self.cells[:, SUB_TRIANGLES].reshape(-1, 3)
         p = self.x0[tri]  # (t, 3, 2)
         e = np.stack([p[:, 2] - p[:, 1], p[:, 0] - p[:, 2], p[:, 1] - p[:, 0]], axis=1)
         area = 0.5 * (e[:, 0, 0] * e[:, 1, 1] - e[:, 0, 1] * e[:, 1, 0])
-        # K_ab = k A ∇φ_a·∇φ_b = e_a·e_b / (4 A²) with k = 1/A
-        local = np.einsum("tai,tbi->tab", e, e) / (4 * area[:, None, None] ** 2)
+        # K_ab = A ∇φ_a·∇φ_b = e_a·e_b / (4 A), e_a the edge opposite node a
+        local = np.einsum("tai,tbi->tab", e, e) / (4 * area[:, None, None])
         rows = np.repeat(tri, 3, axis=1).ravel()
         cols = np.tile(tri, (1, 3)).ravel()
         n = len(self._keys)
