@@ -38,6 +38,7 @@ from lisse.solver.errors import SolverError
 STOL = 1e-14  # a Newton step below STOL·‖x‖ changes nothing in double precision
 STEP_SIZE_STOP = 4  # SNES_CONVERGED_SNORM_RELATIVE: the Newton step fell below stol·‖x‖
 STALL_RATIO = 1e-6  # a residual reduced this far, then stalled, is at rounding level
+LINE_SEARCH_FAILED = -6  # SNES_DIVERGED_LINE_SEARCH: no step lowers the residual
 
 
 class BorderedNewton:
@@ -130,7 +131,7 @@ class BorderedNewton:
         stop (‖δx‖ < stol‖x‖) with ‖F‖ ≤ ``STALL_RATIO``·I (the floor of double precision).
         Any other end is a failure: a non-finite residual (an exp(αFη/RT) overflow,
         η ≳ 30 V), a residual that stalled far from zero, or a residual that stalled at
-        rounding level above a too strict ``rtol``.
+        rounding level (or whose line search failed there) above a too strict ``rtol``.
         """
         rtol = self.p.numerics.newton_rtol
         final = history[-1] if len(history) else np.nan
@@ -144,7 +145,9 @@ class BorderedNewton:
                            or (reason == STEP_SIZE_STOP and ratio <= STALL_RATIO)):
             return
         tail = history[-3:]
-        if ratio <= STALL_RATIO and tail.max() <= 10 * tail.min():
+        # at rounding level: the residual stalls, or no Newton step can lower it any more
+        if ratio <= STALL_RATIO and (tail.max() <= 10 * tail.min()
+                                     or reason == LINE_SEARCH_FAILED):
             floor = 10.0 ** np.ceil(np.log10(ratio) + 1)
             raise SolverError(
                 f"numerics.newton_rtol {rtol:g} cannot be reached in double precision for "
