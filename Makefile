@@ -25,7 +25,7 @@ demo: install
 	$(BIN)/lisse run configs/demo.yaml
 
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=40
 
 # The quick subset for development: everything not marked @pytest.mark.slow (no MPI runs,
 # no 3D or mesh-convergence studies, no sweeps), on two pytest-xdist workers (most quick

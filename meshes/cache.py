@@ -146,8 +146,9 @@ def mesh_file(geom: CellGeometry, cache_dir: str | os.PathLike | None = None) ->
     tmp = path.with_name(f"{path.stem}.{socket.gethostname()}.{os.getpid()}.tmp.msh")
     try:
         write_msh(geom, tmp)
+        # a companion already beside ``path`` stays: it holds the same mesh (same key), and
+        # a concurrent run that built this entry first may be reading it right now
         os.replace(tmp, path)
-        arrays_path(path).unlink(missing_ok=True)  # a companion of an earlier entry
     finally:
         tmp.unlink(missing_ok=True)
     evict(path.parent, keep=path)

@@ -111,6 +111,22 @@ def test_damaged_companion_is_rebuilt(cache_dir, capfd, damage):
     assert_same(gmsh_measures(PLANE), measures(data))
 
 
+def test_late_rebuild_keeps_the_companion(cache_dir):
+    """Two sweep groups building the same entry at once: the second one's rename of its
+    ``.msh`` lands after the first has written the companion (and may be reading it). The
+    companion must survive (it was deleted once, failing a 2-group sweep in CI)."""
+    from mpi4py import MPI
+
+    mesh_cache.load_mesh(PLANE, MPI.COMM_WORLD)
+    entry = mesh_cache.mesh_file(PLANE)
+    companion = mesh_cache.arrays_path(entry)
+    good = companion.read_bytes()
+    entry.unlink()  # the late builder saw no entry ...
+    assert mesh_cache.mesh_file(PLANE) == entry  # ... and renames its own build over it
+    assert companion.read_bytes() == good
+    assert_same(gmsh_measures(PLANE), measures(mesh_cache.load_mesh(PLANE, MPI.COMM_WORLD)))
+
+
 def test_eviction_removes_the_companion(cache_dir, monkeypatch):
     from mpi4py import MPI
 
