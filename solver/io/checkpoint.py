@@ -8,7 +8,10 @@ coordinates, so a run may be resumed on another number of ranks (the mesh, hence
 coordinates, is the same: the case, mesh cache key included, must be the checkpointed one).
 
 The file holds the arrays ``x`` (node coordinates [m], shape (n, 3)) and ``nodes`` (one
-column per node array, named in the metadata), and ``meta``: JSON text with the scalars,
+column per node array, named in the metadata), optionally per-rank arrays ``rank{r}_{name}``
+(state that lives on each rank's part of a mesh, e.g. the coupled model's Li body; such a
+checkpoint resumes only on the number of ranks that wrote it: ``meta["ranks"]``), and
+``meta``: JSON text with the scalars,
 the time-step controller, the records, the resolved config and the mesh cache key. JSON
 writes floats as their shortest exact representation, so a resume is exact to the last bit.
 The file is written under a temporary name and moved into place (``os.replace``): a run
@@ -95,20 +98,27 @@ def location(folder: str | os.PathLike, name: str = NAME) -> Path | None:
     return None
 
 
-def write(path: Path, comm, x: np.ndarray, columns: dict[str, np.ndarray], meta: dict) -> None:
+def write(path: Path, comm, x: np.ndarray, columns: dict[str, np.ndarray], meta: dict,
+          ranked: dict[str, np.ndarray] | None = None) -> None:
     """Write a checkpoint (collective): node coordinates ``x`` [m] and per-node ``columns``
-    of this rank, gathered to rank 0, and ``meta`` (JSON types; rank 0's is written)."""
+    of this rank, gathered to rank 0, ``meta`` (JSON types; rank 0's is written) and the
+    per-rank arrays ``ranked`` (the same names on every rank), stored rank by rank."""
     names = list(columns)
     local = np.column_stack([columns[k] for k in names]) if names else np.zeros((len(x), 0))
-    parts = comm.gather((np.asarray(x, dtype=float), local), root=0)
+    parts = comm.gather((np.asarray(x, dtype=float), local, ranked or {}), root=0)
     if comm.rank != 0:
         return
     coords = np.concatenate([p[0] for p in parts])
     table = np.concatenate([p[1] for p in parts]).reshape(len(coords), len(names))
     meta = {**meta, "format": FORMAT, "columns": names}
+    arrays = {}
+    if ranked:
+        meta |= {"ranks": len(parts), "ranked": list(ranked)}
+        arrays = {f"rank{r}_{k}": np.asarray(v) for r, p in enumerate(parts)
+                  for k, v in p[2].items()}
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as fh:
-        np.savez(fh, x=coords, nodes=table, meta=np.array(json.dumps(meta)))
+        np.savez(fh, x=coords, nodes=table, meta=np.array(json.dumps(meta)), **arrays)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
@@ -125,23 +135,41 @@ def write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def load(path: Path, comm, where: str) -> tuple[dict, np.ndarray, np.ndarray]:
+def load(path: Path, comm, where: str) -> tuple[dict, np.ndarray, np.ndarray, dict]:
     """Read a checkpoint on rank 0 and give it to every rank: its metadata, the node
-    coordinates [m] and the per-node table. ``where`` names the checkpoint in errors."""
-    error, data = None, None
+    coordinates [m], the per-node table and this rank's per-rank arrays ({} if none; a
+    checkpoint with per-rank arrays written on another number of ranks is refused).
+    ``where`` names the checkpoint in errors."""
+    error, data, ranked = None, None, [{}] * comm.size
     if comm.rank == 0:
         try:
             with np.load(path, allow_pickle=False) as f:
                 data = (json.loads(str(f["meta"])), f["x"], f["nodes"])
+                ranks = data[0].get("ranks", comm.size)
+                if data[0].get("ranked") and ranks == comm.size:
+                    ranked = [{k: f[f"rank{r}_{k}"] for k in data[0]["ranked"]}
+                              for r in range(ranks)]
             if data[0].get("format") != FORMAT:
                 error = (f"{where}: written by another version of lisse (checkpoint format "
                          f"{data[0].get('format')})")
+            elif ranks != comm.size:
+                error = (f"{where}: the checkpoint was written on {ranks} MPI rank(s); resume "
+                         f"it on {ranks} (this run has {comm.size})")
         except (OSError, ValueError, KeyError) as exc:
             error = f"{where}: cannot read the checkpoint ({exc})"
     error = comm.bcast(error, root=0)
     if error:
         raise UserError(error)
-    return comm.bcast(data, root=0)
+    return (*comm.bcast(data, root=0), comm.scatter(ranked, root=0))
+
+
+def read_meta(path: Path) -> dict | None:
+    """The metadata of the checkpoint ``path``, None if it cannot be read (one rank)."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            return json.loads(str(f["meta"]))
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def local_columns(meta: dict, coords: np.ndarray, table: np.ndarray, x: np.ndarray, comm,

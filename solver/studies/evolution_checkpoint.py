@@ -1,5 +1,6 @@
 """Checkpoints of an evolution run: the state of the interface, the step controller, the
-records and the snapshots, written to the run's staging folder and read back on resume
+records and the snapshots (with the coupled interface model also its Li body:
+``coupled_checkpoint``), written to the run's staging folder and read back on resume
 (``lisse.solver.io.checkpoint`` holds the file format and the stop requests)."""
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from lisse.solver.errors import UserError
 from lisse.solver.io import checkpoint
 from lisse.solver.io.checkpoint import StopRequests
 from lisse.solver.io.runfolder import RunFolder
+from lisse.solver.physics.coupled_interface import CoupledEvolution, CoupledRecord
 from lisse.solver.physics.evolution_settings import Outcome, Record, StepControl
 from lisse.solver.physics.gap_evolution import InterfaceEvolution
+from lisse.solver.studies import coupled_checkpoint
 
 
 class Checkpoints:
@@ -60,10 +63,13 @@ def write_checkpoint(folder: RunFolder, evo: InterfaceEvolution, control: StepCo
     if control.previous is not None:
         state, length = control.previous
         columns |= {f"previous_{k}": state[k] for k in _NODE_STATE}
-        # the interface scalars; the coupled model's Li mesh arrays are not checkpointed
-        # (its runs refuse --resume: studies/evolution._engine)
+        # the scalars (the coupled model's Li arrays: coupled_checkpoint, per rank)
         previous = {"length": length, **{k: float(v) for k, v in state.items()
                                          if k not in _NODE_STATE and np.ndim(v) == 0}}
+    ranked, coupled = None, None
+    if isinstance(evo, CoupledEvolution):
+        ranked, coupled = coupled_checkpoint.save(
+            evo, None if control.previous is None else control.previous[0])
     for n, snap in enumerate(snapshots):
         columns |= {f"snapshot{n}_{k}": snap[k] for k in _SNAPSHOT}
     meta = {
@@ -74,8 +80,9 @@ def write_checkpoint(folder: RunFolder, evo: InterfaceEvolution, control: StepCo
         "records": [dataclasses.asdict(r) for r in outcome.records],
         "cutbacks": outcome.cutbacks,
         "snapshots": [{"label": s["label"], "time": s["time"]} for s in snapshots],
+        "coupled": coupled,
     }
-    checkpoint.write(folder.path(checkpoint.NAME), evo.comm, evo.x, columns, meta)
+    checkpoint.write(folder.path(checkpoint.NAME), evo.comm, evo.x, columns, meta, ranked)
 
 
 def load_checkpoint(params: Resolved, resume, comm, resolved_config: dict):
@@ -88,28 +95,35 @@ def load_checkpoint(params: Resolved, resume, comm, resolved_config: dict):
     if path is None:
         raise UserError(f"{where}: no {checkpoint.NAME} in it or in its staging folder "
                         f"(an evolution run writes one there when stopped)")
-    meta, coords, table = checkpoint.load(path, comm, where)
+    meta, coords, table, ranked = checkpoint.load(path, comm, where)
     differs = checkpoint.config_difference(meta["config"], resolved_config)
     if differs is None and meta["mesh_key"] != geometry_key(params.geometry):
         differs = "the mesh"
     if differs:
         raise UserError(f"{where}: the case differs from the checkpointed one ({differs})")
-    return meta, coords, table
+    return meta, coords, table, ranked
 
 
 def restore(evo: InterfaceEvolution, restart, resume):
     """Put the checkpointed state into ``evo``; returns the interface profiles, the
     time-step controller, the outcome so far and the wall time [s] spent before."""
-    meta, coords, table = restart
-    columns = checkpoint.local_columns(meta, coords, table, evo.x, evo.comm,
-                                       f"--resume {resume}")
-    evo._restore({**meta["scalars"], **{k: columns[k] for k in _NODE_STATE}})
+    meta, coords, table, ranked = restart
+    where = f"--resume {resume}"
+    columns = checkpoint.local_columns(meta, coords, table, evo.x, evo.comm, where)
+    li, li_previous = {}, {}  # the coupled model's Li body
+    if isinstance(evo, CoupledEvolution):
+        li = {"body_time": coupled_checkpoint.restore(evo, ranked, meta.get("coupled"), where),
+              **coupled_checkpoint.body_state(ranked)}
+        if meta["previous"] is not None:
+            li_previous = coupled_checkpoint.body_state(ranked, "previous_")
+    evo._restore({**meta["scalars"], **{k: columns[k] for k in _NODE_STATE}, **li})
     control = StepControl(**meta["control"])
     if meta["previous"] is not None:
         state = {k: v for k, v in meta["previous"].items() if k != "length"}
-        state |= {k: columns[f"previous_{k}"] for k in _NODE_STATE}
+        state |= {k: columns[f"previous_{k}"] for k in _NODE_STATE} | li_previous
         control.previous = (state, meta["previous"]["length"])
-    outcome = Outcome(records=[Record(**r) for r in meta["records"]],
+    row = CoupledRecord if isinstance(evo, CoupledEvolution) else Record
+    outcome = Outcome(records=[row(**r) for r in meta["records"]],
                       cutbacks=meta["cutbacks"])
     snapshots = [{**s, **{k: columns[f"snapshot{n}_{k}"] for k in _SNAPSHOT}}
                  for n, s in enumerate(meta["snapshots"])]

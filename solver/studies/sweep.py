@@ -55,6 +55,7 @@ def run_one(sweep: Sweep, case: SweepCase, comm, argv: list[str] | None = None) 
     from lisse.solver.config.schema import resolve
     from lisse.solver.io.checkpoint import Interrupted, location
     from lisse.solver.io.runfolder import RunFolder
+    from lisse.solver.studies.coupled_checkpoint import resumable
     from lisse.solver.studies.dispatch import run_case, run_kind
 
     folder = sweep.case_dir(case)
@@ -63,11 +64,11 @@ def run_one(sweep: Sweep, case: SweepCase, comm, argv: list[str] | None = None) 
     try:
         params = resolve(case.case)
         resume = None
-        # an interrupted case goes on from its checkpoint; one of the coupled interface model
-        # starts over (its Li mesh is not checkpointed: it refuses --resume)
-        if run_kind(params) == "evolution" and params.evolution.interface_model != "coupled":
+        # an interrupted case goes on from its checkpoint (a coupled one only on the number
+        # of ranks that wrote it and in 2D, else it starts over: resumable)
+        if run_kind(params) == "evolution":
             found = comm.bcast(location(folder) if comm.rank == 0 else None, root=0)
-            resume = folder if found is not None else None
+            resume = folder if found is not None and resumable(params, found, comm) else None
         summary = run_case(params, folder, comm, config, argv, resume=resume)
         return {"status": "done", **summary}
     except Interrupted:  # resumable, not a failure: the case stays pending

@@ -69,9 +69,9 @@ def test_coupled_lisse_run_serial_and_mpi(tmp_path, validation):
                       "TINY cell, h = 4 µm", True)
 
 
-def test_coupled_run_writes_checkpoints_and_refuses_resume(tmp_path):
-    """A coupled run that checkpoints after every step finishes (the Li mesh arrays of the
-    step cut-back state are not written; a finished run keeps no checkpoint)."""
+def test_coupled_run_writes_checkpoints(tmp_path):
+    """A coupled run that checkpoints after every step (with its Li body state:
+    test_coupled_resume.py) finishes."""
     c = case(steps=CYCLE[:1])
     c["evolution"] |= {"field_snapshots": 0, "checkpoint_every_steps": 1}
     c["output"] = {"fields": False, "plots": False}

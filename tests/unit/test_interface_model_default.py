@@ -112,26 +112,37 @@ def test_shipped_evolution_configs_pass_the_model_refusals(path: Path):
     assert SHIPPED, "no shipped evolution configs found"
 
 
-def test_interrupted_coupled_sweep_case_starts_over(monkeypatch, tmp_path):
-    """A sweep case with a checkpoint goes on from it (reduced); a coupled one, which cannot
-    resume, starts over instead of failing on the refused --resume."""
+def test_interrupted_sweep_case_resumes_coupled_only_from_its_li_state(monkeypatch, tmp_path):
+    """A sweep case with a checkpoint goes on from it: a reduced one always, a coupled one if
+    the checkpoint holds the Li body state (studies/coupled_checkpoint.py) written on this
+    number of ranks; otherwise (written by an earlier lisse, or on other ranks) it starts
+    over instead of failing on the refused --resume."""
+    import json
     from types import SimpleNamespace
 
+    import numpy as np
     from mpi4py import MPI
 
     from lisse.solver.io import checkpoint
     from lisse.solver.studies import dispatch, sweep
 
-    seen = {}
+    comm, seen = MPI.COMM_WORLD, {}
+    metas = {"reduced": {}, "coupled": {"coupled": {"body_time": 0.1}, "ranks": comm.size},
+             "coupled_other_ranks": {"coupled": {"body_time": 0.1}, "ranks": comm.size + 1},
+             "coupled_earlier": {}}
 
     def run_case(params, folder, comm, config, argv, resume=None):
-        seen[params.evolution.interface_model] = resume
+        seen[folder.name] = resume
         return {}
 
     monkeypatch.setattr(checkpoint, "location", lambda folder: folder / checkpoint.NAME)
     monkeypatch.setattr(dispatch, "run_case", run_case)
-    for model in ("coupled", "reduced"):
+    for name, meta in metas.items():
+        (tmp_path / name).mkdir()
+        np.savez(tmp_path / name / checkpoint.NAME, meta=np.array(json.dumps(meta)))
+        model = name.split("_")[0]
         case = SimpleNamespace(case=validate_case(_case({"interface_model": model})))
-        folders = SimpleNamespace(case_dir=lambda c, m=model: tmp_path / m)
-        assert sweep.run_one(folders, case, MPI.COMM_WORLD)["status"] == "done"
-    assert seen == {"coupled": None, "reduced": tmp_path / "reduced"}
+        folders = SimpleNamespace(case_dir=lambda c, m=name: tmp_path / m)
+        assert sweep.run_one(folders, case, comm)["status"] == "done"
+    assert seen == {"reduced": tmp_path / "reduced", "coupled": tmp_path / "coupled",
+                    "coupled_other_ranks": None, "coupled_earlier": None}

@@ -1,0 +1,113 @@
+"""The coupled interface model's part of an evolution checkpoint (``evolution.interface_model:
+coupled``; ``evolution_checkpoint`` writes and reads the rest: the interface nodes' state,
+the engine's scalars, among them the Li ``speed`` and ``throughput``, the step controller,
+the records and the profiles).
+
+A coupled run goes on from a checkpoint exactly as the uninterrupted run when, besides that,
+its Li body (``solver.physics.lithium_body``) and the engine around it
+(``solver.physics.coupled_interface.CoupledEvolution``) are put back as they were after the
+checkpointed step. Per rank (its part of the Li mesh, ghost nodes and dofs included):
+
+* ``geometry``: the Li mesh's node coordinates x [m] (the mesh moved by the creep flow, the
+  stripping, the pocket closures and the smoothing);
+* ``flow``: the mixed flow (v, q) of the last step, scaled (the next Newton's initial guess;
+  all zero before the first step and after a smoothing: the next solve continues in n
+  from 1 then);
+* ``active``: the contact active set of the obstacle dofs;
+* ``strength``: S/S0 per cell (the Anand deformation resistance; 1 with the power law);
+* ``contact_reaction`` [N per weight], ``contact_pressure`` [Pa]: the last step's, at the
+  obstacle dofs (the Li contact pressure field of a snapshot written before the next step);
+* ``initial_geometry``: the Li mesh as built, which the resumed run's must equal: the same
+  mesh with the same partition (the mesh cache gives it on the same number of ranks; a
+  checkpoint with these arrays resumes only on the number of ranks that wrote it);
+* ``previous_geometry``, ``previous_flow``, ``previous_active``, ``previous_strength``: the
+  same before the last step, for a step cut-back in the first step after the resume
+  (``StepControl.previous``; its scalars, the Li body time among them, are the engine's).
+
+Scalars (JSON, exact): the Li body time [s], the transfer scale c of the last step with
+current, the Li moved by pocket closures [m² or m³/(2π)], the smoothing count and last mesh
+quality, and the last Li step's report (``StepReport``; contact force, active dofs). The
+initial coordinates used for ``li_displacement_m``, the initial Li volume and the collector
+height are those of the Li as built, which the resumed engine starts from
+(``Model.reset``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from mpi4py import MPI
+
+from lisse.solver.errors import UserError
+from lisse.solver.io import checkpoint
+from lisse.solver.physics.coupled_interface import CoupledEvolution
+from lisse.solver.physics.lithium_step import StepReport
+
+BODY = ("geometry", "flow", "active", "strength")  # the Li arrays of CoupledEvolution._save
+CONTACT = ("contact_reaction", "contact_pressure")
+
+
+def save(evo: CoupledEvolution, previous: dict | None) -> tuple[dict, dict]:
+    """(per-rank arrays, scalars) of the coupled engine ``evo`` after a step; ``previous``:
+    the state before that step (``StepControl.previous[0]``) or None."""
+    body, state = evo.body, evo._save()
+    arrays = {k: state[k] for k in BODY}
+    arrays |= {k: np.asarray(getattr(body, k), dtype=float) for k in CONTACT}
+    arrays["initial_geometry"] = body._initial[0]
+    if previous is not None:
+        arrays |= {f"previous_{k}": previous[k] for k in BODY}
+    smoother, pockets = evo.smoother, evo.pockets
+    scalars = {
+        "body_time": float(body.time), "transfer_scale": float(evo.transfer_scale),
+        "pockets_closed": None if pockets is None else float(pockets.closed),
+        "smoothing": None if smoother is None else [smoother.smoothings,
+                                                    float(smoother.last_quality)],
+        "last": None if evo.last is None else dataclasses.asdict(evo.last),
+    }
+    return arrays, scalars
+
+
+def body_state(ranked: dict, prefix: str = "") -> dict:
+    """The Li arrays of ``CoupledEvolution._restore`` from this rank's checkpoint arrays
+    (``prefix`` "previous_": the state before the last step)."""
+    return {k: np.array(ranked[f"{prefix}{k}"]) for k in BODY}
+
+
+def restore(evo: CoupledEvolution, ranked: dict, scalars: dict | None, where: str) -> float:
+    """Check that ``evo``'s Li mesh is the checkpointed one and put back the state that
+    ``CoupledEvolution._restore`` does not (module docstring); returns the Li body time [s]
+    (for ``_restore``). ``where`` names the checkpoint in errors."""
+    body = evo.body
+    if scalars is None:  # written before coupled runs could resume
+        raise UserError(f"{where}: the checkpoint holds no Li body state (written by an "
+                        "earlier lisse); run the case again without --resume")
+    same = (ranked["initial_geometry"].shape == body._initial[0].shape
+            and np.array_equal(ranked["initial_geometry"], body._initial[0]))
+    if not evo.comm.allreduce(int(same), op=MPI.MIN):
+        raise UserError(f"{where}: the Li mesh or its partition over the ranks differs from "
+                        "the checkpoint's")
+    body.contact_reaction, body.contact_pressure = (np.array(ranked[k]) for k in CONTACT)
+    evo.transfer_scale = scalars["transfer_scale"]
+    if evo.pockets is not None:
+        evo.pockets.closed = scalars["pockets_closed"]
+    if evo.smoother is not None:
+        evo.smoother.smoothings, evo.smoother.last_quality = scalars["smoothing"]
+    evo.last = None if scalars["last"] is None else StepReport(**scalars["last"])
+    return scalars["body_time"]
+
+
+def resumable(params, path, comm) -> bool:
+    """Whether the sweep engine should resume a case from its checkpoint ``path`` on
+    ``comm`` (collective): always with the reduced model (a bad checkpoint is then reported
+    by the resume); with the coupled model if the checkpoint holds the Li body state written
+    on ``comm.size`` ranks of a 2D cell, else the case starts over."""
+    if params.evolution.interface_model != "coupled":
+        return True
+    if params.geometry.dimension == "3d":
+        return False
+    ok = False
+    if comm.rank == 0:
+        meta = checkpoint.read_meta(path)
+        ok = bool(meta and meta.get("coupled") and meta.get("ranks") == comm.size)
+    return comm.bcast(ok, root=0)
