@@ -2,11 +2,13 @@
 solver/studies/coupled_checkpoint.py): a coupled run stopped after k time steps (a stop
 request, as SIGTERM, at the k-th step) and resumed ends as the uninterrupted run: every
 column of timeseries.csv, interface.csv, summary.json (but the wall time) and the last
-snapshot of fields.xdmf (electrolyte and Li fields) to 1e-10 relative, serially and under
-mpirun -n 2; a checkpoint written on 2 ranks is refused on 1 (exit 2, one line).
+snapshot of fields.xdmf (electrolyte and Li fields) exactly serially (also with a step
+cut-back right after the resume) and to 1e-10 relative under mpirun -n 2 (round-off columns
+absolute: ``RESIDUALS``); a checkpoint written on 2 ranks is refused on 1 (exit 2, one line).
 
-Run as a script (``python test_coupled_resume.py FOLDER STOP``) it runs the uninterrupted
-and the stopped-and-resumed run into FOLDER/whole and FOLDER/part on the ranks it is given."""
+Run as a script (``python test_coupled_resume.py FOLDER STOP [cut-back]``) it runs the
+uninterrupted and the stopped-and-resumed run into FOLDER/whole and FOLDER/part on the ranks
+it is given."""
 
 from __future__ import annotations
 
@@ -48,12 +50,13 @@ def case() -> dict:
     return c
 
 
-def run_pair(folder: Path, stop: int) -> None:
+def run_pair(folder: Path, stop: int, cut_back: bool = False) -> None:
     """The uninterrupted run into folder/whole; the run stopped at the ``stop``-th step
     (Interrupted, its checkpoint in the staging folder, copied to folder/once) and resumed
-    into folder/part. In both the current solve of step ``stop`` + 1 fails once (injected),
-    so the step is cut back: after the resume, from the checkpointed state before the last
-    step (Li arrays included)."""
+    into folder/part. With ``cut_back`` the current solve of step ``stop`` + 1 fails once in
+    both (injected), so the step is cut back: after the resume, from the checkpointed state
+    before the last step (Li arrays included), which then replaces the checkpointed state
+    after it."""
     from mpi4py import MPI
 
     from lisse.solver.config.schema import resolve, resolved_dict, validate_case
@@ -68,7 +71,7 @@ def run_pair(folder: Path, stop: int) -> None:
 
     def solve(self, mode, value):  # the current solve of the step after the stop fails once
         solves[0] += 1
-        if solves[0] == stop + 1:
+        if cut_back and solves[0] == stop + 1:
             raise SolverError("Newton diverged (injected)")
         return original(self, mode, value)
 
@@ -103,7 +106,7 @@ def run_pair(folder: Path, stop: int) -> None:
                                           resume=folder / "part")
     finally:
         CurrentDistribution.solve = original
-    assert resumed["time_steps"] > stop and solves[0] > stop + 1  # cut back after the resume
+    assert resumed["time_steps"] > stop and solves[0] > stop + 1
 
 
 def last_fields(folder: Path) -> dict:
@@ -160,21 +163,23 @@ def assert_same_run(a: Path, b: Path, mpi: bool = False) -> None:
                                    err_msg=key)
 
 
-@pytest.mark.slow
-def test_coupled_resume_serial(tmp_path):
-    """Serial: stopped at the 3rd of 10 time steps and resumed = uninterrupted, exactly (the
-    void roof comes down and its last pockets close after the resume); the first step after
-    the resume fails and is cut back from the checkpointed state before the 3rd step."""
-    run_pair(tmp_path, STOP)
+@pytest.mark.parametrize("cut_back", [False, pytest.param(True, marks=pytest.mark.slow)],
+                         ids=["plain", "cut_back"])
+def test_coupled_resume_serial(tmp_path, cut_back):
+    """Serial: stopped at the 3rd of 9 time steps and resumed = uninterrupted, exactly (the
+    void roof comes down and its last pockets close after the resume). ``cut_back``: the
+    first step after the resume fails and is cut back from the checkpointed state before the
+    3rd step (which replaces the state after it: hence two runs)."""
+    run_pair(tmp_path, STOP, cut_back)
     series = np.loadtxt(tmp_path / "whole" / "timeseries.csv", delimiter=",", skiprows=1)
-    assert len(series) > STOP + 3
+    assert len(series) == 9 + cut_back
     assert_same_run(tmp_path / "whole", tmp_path / "part")
 
 
 @pytest.mark.slow
 def test_coupled_resume_mpi_and_rank_count_refusal(tmp_path):
-    """mpirun -n 2: stopped at the 3rd step and resumed (with the cut-back) = uninterrupted;
-    the 2-rank checkpoint is refused by a serial resume (exit 2, one line)."""
+    """mpirun -n 2: stopped at the 3rd step and resumed = uninterrupted; the 2-rank
+    checkpoint is refused by a serial resume (exit 2, one line)."""
     proc = run_mpi([sys.executable, str(Path(__file__).resolve()), str(tmp_path), str(STOP)],
                    cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
@@ -188,4 +193,4 @@ def test_coupled_resume_mpi_and_rank_count_refusal(tmp_path):
 
 
 if __name__ == "__main__":
-    run_pair(Path(sys.argv[1]), int(sys.argv[2]))
+    run_pair(Path(sys.argv[1]), int(sys.argv[2]), cut_back=sys.argv[3:] == ["cut-back"])
