@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from lisse.solver.config.schema import Case
 
 FIELD = "output.interface_picture_times_h"
-END_TOLERANCE = 1e-9  # relative: a time at the protocol's end (round-off) is allowed
+END_TOLERANCE = 1e-12  # relative: a time at the protocol's end (round-off) is allowed
 
 
 def picture_times(times: list[float]) -> list[float]:

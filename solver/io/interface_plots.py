@@ -18,8 +18,8 @@ from lisse import plotstyle
 from lisse.units import A_M2_PER_MA_CM2, SECONDS_PER_HOUR, UM_PER_M
 
 LI_COLOUR, ELECTROLYTE_COLOUR = "#9ecae1", "0.75"
-SHOW_HOURS_FROM = 0.1 * SECONDS_PER_HOUR  # times from 0.1 h on in h, shorter ones in s
-MIN_HEIGHT_UM = 0.01  # height axis range of a flat interface (all in contact)
+SHOW_HOURS_FROM_S = 360.0  # legend: times from 0.1 h = 360 s on in h, shorter ones in s
+MIN_HEIGHT_UM = 0.05  # height axis range of a flat interface (all in contact)
 
 
 def header(axisymmetric: bool) -> list[str]:
@@ -39,7 +39,7 @@ def rows(profiles) -> np.ndarray:
 
 def time_label(t: float) -> str:
     """``t = 36 s`` or ``t = 0.5 h`` (from 0.1 h on)."""
-    if t >= SHOW_HOURS_FROM:
+    if t >= SHOW_HOURS_FROM_S:
         return f"t = {t / SECONDS_PER_HOUR:.3g} h"
     return f"t = {t:.3g} s"
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from lisse.solver.physics.coupled_interface import CoupledEvolution, surface_height
 
-MERGE = 1e-9  # relative distance below which two sample points are one
+MERGE = 1e-8  # relative distance (of the body size) below which two sample points are one
 
 
 @dataclass(frozen=True)
