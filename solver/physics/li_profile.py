@@ -14,6 +14,9 @@ bottom facets (contact and void-roof faces) within the electrolyte's extent:
 * local current density j(x_s) [A/m²]: the electrolyte's nodal local current density (P1
   along the interface) interpolated linearly between its interface nodes; it is 0 at nodes
   out of contact and at rest.
+* contact pressure p_c(x_s) [Pa]: the Li's nodal contact pressure of its last step
+  (``CoupledEvolution.li_fields``) at its vertices in contact, linear between them, 0 at
+  points out of contact; 0 before the first step (no Li flow solved yet).
 
 Every rank returns the same arrays: the Li facets and the electrolyte nodes are gathered
 (``allgather``) and sorted by x; sample points closer than ``MERGE`` × the body size are
@@ -35,13 +38,15 @@ MERGE = 1e-8  # relative distance (of the body size) below which two sample poin
 class InterfaceProfile:
     """The interface at ``time`` [s] sampled at ``x`` [m] (increasing; module docstring):
     ``li_height``, ``electrolyte_height`` [m], ``in_contact`` (bool) and
-    ``current_density`` [A/m²] (None until ``with_current`` fills it)."""
+    ``current_density`` [A/m²] (None until ``with_current`` fills it), ``contact_pressure``
+    [Pa]."""
 
     time: float
     x: np.ndarray
     li_height: np.ndarray
     electrolyte_height: np.ndarray
     in_contact: np.ndarray
+    contact_pressure: np.ndarray
     current_density: np.ndarray | None = None
 
 
@@ -62,9 +67,24 @@ def li_profile(evo: CoupledEvolution) -> InterfaceProfile:
     keep = np.concatenate([[True], np.diff(points) > MERGE * evo.size])
     x = points[keep]
     height = np.maximum(surface_height(segments, x, evo.size), 0.0)
+    touching = height <= evo.settings.contact_tolerance
     return InterfaceProfile(time=evo.time, x=x, li_height=height,
-                            electrolyte_height=np.zeros_like(x),
-                            in_contact=height <= evo.settings.contact_tolerance)
+                            electrolyte_height=np.zeros_like(x), in_contact=touching,
+                            contact_pressure=np.where(touching, _pressure(evo, x), 0.0))
+
+
+def _pressure(evo: CoupledEvolution, x: np.ndarray) -> np.ndarray:
+    """The Li's nodal contact pressure [Pa] of its vertices in contact (every rank's owned
+    vertices), interpolated linearly at ``x`` [m]; 0 if none is."""
+    _, values = evo.li_fields()["li_contact_pressure_Pa"]
+    positions = evo.body.msh.geometry.x[evo._vertices, 0]
+    on = values > 0
+    xs = np.concatenate(evo.comm.allgather(positions[on]))
+    ps = np.concatenate(evo.comm.allgather(values[on]))
+    if xs.size == 0:
+        return np.zeros_like(x)
+    order = np.argsort(xs, kind="stable")
+    return np.interp(x, xs[order], ps[order])
 
 
 def with_current(profile: InterfaceProfile, evo: CoupledEvolution,

@@ -13,14 +13,15 @@ import pytest
 import yaml
 from mpi4py import MPI
 
-from lisse.units import UM_PER_M
+from lisse.units import PA_PER_MPA, UM_PER_M
 from tests.helpers import run_lisse
 from tests.verification.test_coupled_interface import case
 
 TIMES_H = [0, 0.001, 0.002]  # the strip below lasts 7.2 s = 0.002 h
 VOID_RADIUS_UM, VOID_HEIGHT_UM, EDGE_SIZE_UM, WIDTH_UM = 8.0, 2.0, 1.0, 40.0
 COLUMNS = ["time_s", "x_um", "li_height_um", "electrolyte_height_um", "in_contact",
-           "current_density_mA_cm2"]
+           "current_density_mA_cm2", "contact_pressure_MPa"]
+PRESSURE_MPA = 2.0  # the stack pressure of test_coupled_interface.case
 
 
 def _case(n: int) -> dict:
@@ -80,6 +81,16 @@ def test_current_density_carries_the_applied_current(serial):
     assert mean == pytest.approx(1.0, rel=1e-6)
 
 
+def test_closed_void_carries_the_stack_pressure(serial):
+    """At the end (7.2 s; the void closes within ~1 s at 2 MPa) the Li lies on the
+    electrolyte everywhere, and the contact pressure is the stack pressure."""
+    _, _, table = serial
+    end = table[table[:, 0] == table[:, 0].max()]
+    assert np.all(end[:, 4] == 1.0) and np.max(end[:, 2]) < 1e-9
+    np.testing.assert_allclose(end[:, 6], PRESSURE_MPA, rtol=1e-6)
+    np.testing.assert_allclose(table[table[:, 0] == 0.0][:, 6], 0.0)  # no flow solved yet
+
+
 @pytest.mark.slow
 def test_mpi_matches_serial(serial, tmp_path):
     _, _, table = serial
@@ -94,7 +105,8 @@ def test_mpi_matches_serial(serial, tmp_path):
 
 def test_flat_interface_at_rest_is_flat_and_in_contact():
     """No void, axisymmetric, 1 s at rest under 2 MPa: at 0 and 1 s the Li bottom lies on
-    the electrolyte (height < 1e-12 µm), in contact everywhere, no current."""
+    the electrolyte (height < 1e-12 µm), in contact everywhere, no current; at 1 s the
+    contact pressure is the stack pressure (0 at the start: no Li flow solved yet)."""
     from lisse.solver.config.schema import resolve, validate_case
     from lisse.solver.studies.evolution import _engine
     from lisse.solver.studies.interface_picture import InterfacePictures
@@ -114,3 +126,6 @@ def test_flat_interface_at_rest_is_flat_and_in_contact():
         assert np.max(np.abs(p.li_height - p.electrolyte_height)) * UM_PER_M < 1e-12
         assert np.all(p.in_contact) and np.all(p.current_density == 0.0)
         assert p.x[0] == pytest.approx(0.0, abs=1e-15) and p.x[-1] == pytest.approx(40e-6)
+    assert np.all(profiles[0].contact_pressure == 0.0)
+    np.testing.assert_allclose(profiles[1].contact_pressure, PRESSURE_MPA * PA_PER_MPA,
+                               rtol=1e-6)

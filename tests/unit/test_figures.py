@@ -57,8 +57,8 @@ FIGURES = {
     "interface_picture.png": (
         "`lisse run`, coupled model, `output.interface_picture_times_h` (2D)",
         "the Li's bottom surface over the electrolyte at the chosen times (voids hatched, "
-        "contact in vermillion, vertical exaggeration stated) and the local current density "
-        "along the interface; data in interface_picture.csv",
+        "contact in vermillion, vertical exaggeration stated), the local current density "
+        "and the contact pressure along the interface; data in interface_picture.csv",
     ),
     "ccd.png": (
         "`lisse ccd --vary` (`--measurements FILE.csv`)",
@@ -228,8 +228,10 @@ def _draw_all(out: Path) -> dict[str, tuple[str, str]]:
                               [("initial", 0.0), ("t1", 1800.0), ("final", 3600.0)])
     void = np.clip(2.0 * (1 - (X * 1e6 / 10) ** 2), 0.0, None)  # µm: a void at x = 0
     picture = np.concatenate([np.column_stack(
-        [np.full(N, t), X * 1e6, void * f, 0 * X, void * f == 0, np.where(void * f, 0, j0)])
-        for t, f, j0 in ((0.0, 1.0, 1.3), (1800.0, 0.5, 1.1), (7200.0, 0.0, 1.0))])
+        [np.full(N, t), X * 1e6, void * f, 0 * X, void * f == 0, np.where(void * f, 0, j0),
+         np.where(void * f, 0, p)])
+        for t, f, j0, p in ((0.0, 1.0, 1.3, 0.0), (1800.0, 0.5, 1.1, 2.5),
+                            (7200.0, 0.0, 1.0, 2.0))])
     interface_plots.picture(out / "interface_picture.png", picture, False)
     evolution_plots.ccd_curve(
         out / "ccd.png", [0.5, 1, 3, 7], [0.2, 0.4, 1.1, 2.0],
