@@ -57,20 +57,25 @@ def test_files_times_and_summary(serial):
     assert np.all(table[:, 3] == 0.0)  # the rigid flat electrolyte
 
 
-def test_gap_at_start_is_the_void(serial):
+def test_gap_at_start_is_the_void(serial, validation):
     """At t = 0 the gap spans the void: out of contact from the axis to the void's radius
     (within the mesh size at the void tip), 2 µm high at the axis, contact beyond."""
     _, _, table = serial
     start = table[table[:, 0] == 0.0]
     x, height, touch = start[:, 1], start[:, 2], start[:, 4] > 0
     edge = x[np.argmax(touch)]  # the first point in contact
+    validation.record("Interface picture: gap at t = 0 (coupled model, plane)",
+                      f"void radius {VOID_RADIUS_UM:g} µm", "meshed void",
+                      f"{EDGE_SIZE_UM:g} µm (tip mesh size)", f"contact from {edge:.3g} µm",
+                      "TINY cell, h = 4 µm, 1 µm at the tips",
+                      abs(edge - VOID_RADIUS_UM) <= EDGE_SIZE_UM)
     assert abs(edge - VOID_RADIUS_UM) <= EDGE_SIZE_UM
     assert np.all(touch[x >= edge]) and not np.any(touch[x < edge])
     assert height[0] == pytest.approx(VOID_HEIGHT_UM, rel=1e-9) and x[0] == pytest.approx(0)
     assert x[-1] == pytest.approx(WIDTH_UM, rel=1e-12)
 
 
-def test_current_density_carries_the_applied_current(serial):
+def test_current_density_carries_the_applied_current(serial, validation):
     """At t = 0 (the first step's current, solved on the starting contact): 0 on the void,
     and its mean along the interface is the applied 1 mA/cm² (galvanostatic)."""
     _, _, table = serial
@@ -78,21 +83,28 @@ def test_current_density_carries_the_applied_current(serial):
     x, j = start[:, 1], start[:, 5]
     assert j[0] == 0.0 and j.max() > 1.2  # the hot spot at the void edge
     mean = np.sum(0.5 * (j[1:] + j[:-1]) * np.diff(x)) / WIDTH_UM
+    validation.record("Interface picture: mean of the t = 0 current density",
+                      "applied 1 mA/cm²", "galvanostatic", "1e-6", f"{abs(mean - 1):.0e}",
+                      "TINY cell, h = 4 µm", abs(mean - 1) <= 1e-6)
     assert mean == pytest.approx(1.0, rel=1e-6)
 
 
-def test_closed_void_carries_the_stack_pressure(serial):
+def test_closed_void_carries_the_stack_pressure(serial, validation):
     """At the end (7.2 s; the void closes within ~1 s at 2 MPa) the Li lies on the
     electrolyte everywhere, and the contact pressure is the stack pressure."""
     _, _, table = serial
     end = table[table[:, 0] == table[:, 0].max()]
     assert np.all(end[:, 4] == 1.0) and np.max(end[:, 2]) < 1e-9
+    error = float(np.max(np.abs(end[:, 6] / PRESSURE_MPA - 1)))
+    validation.record("Interface picture: contact pressure after the void closed",
+                      "stack pressure 2 MPa", "equilibrium, full contact", "1e-6",
+                      f"{error:.0e}", "TINY cell, h = 4 µm", error <= 1e-6)
     np.testing.assert_allclose(end[:, 6], PRESSURE_MPA, rtol=1e-6)
     np.testing.assert_allclose(table[table[:, 0] == 0.0][:, 6], 0.0)  # no flow solved yet
 
 
 @pytest.mark.slow
-def test_mpi_matches_serial(serial, tmp_path):
+def test_mpi_matches_serial(serial, tmp_path, validation):
     _, _, table = serial
     (tmp_path / "case.yaml").write_text(yaml.safe_dump(_case(2)))
     proc = run_lisse(["run", "case.yaml", "-o", "out2"], n=2, cwd=tmp_path)
@@ -100,6 +112,12 @@ def test_mpi_matches_serial(serial, tmp_path):
     parallel = np.loadtxt(tmp_path / "out2" / "interface_picture.csv", delimiter=",",
                           skiprows=1)
     assert parallel.shape == table.shape
+    diff = float(np.max(np.abs(parallel - table)))
+    validation.record("Interface picture: mpirun -n 2 vs serial", "serial table",
+                      "parallel consistency", "1e-6 relative, 1e-9 absolute",
+                      f"largest difference {diff:.0e} (µm, mA/cm², MPa)",
+                      "TINY cell, h = 4 µm",
+                      np.allclose(parallel, table, rtol=1e-6, atol=1e-9))
     np.testing.assert_allclose(parallel, table, rtol=1e-6, atol=1e-9)
 
 
