@@ -63,7 +63,9 @@ def picture(path, table: np.ndarray, axisymmetric: bool,
         touch = touch > 0
         ax.fill_between(x, bottom, sse, color=ELECTROLYTE_COLOUR, lw=0, label="electrolyte")
         ax.fill_between(x, li, top, color=LI_COLOUR, lw=0, label="Li")
-        ax.fill_between(x, sse, li, where=~touch, facecolor="white", edgecolor=plotstyle.GREY,
+        gap = ~touch  # with the stretches from its ends to the neighbouring contact points
+        gap = gap | np.r_[gap[1:], False] | np.r_[False, gap[:-1]]
+        ax.fill_between(x, sse, li, where=gap, facecolor="white", edgecolor=plotstyle.GREY,
                         hatch="//", lw=0, label="gap (void)")
         ax.plot(x, li, color=colour, lw=1.5)
         ax.plot(x, np.where(touch, sse, np.nan), color="#D55E00", lw=5, solid_capstyle="butt",
