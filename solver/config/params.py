@@ -106,6 +106,7 @@ class Output:
     fields: bool = True
     plots: bool = True
     figure_formats: tuple[str, ...] = ("png", "pdf")  # PNG always, plus vector formats
+    interface_picture_times: tuple[float, ...] = ()  # [s], increasing (interface_picture)
 
 
 @dataclass(frozen=True)

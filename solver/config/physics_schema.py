@@ -23,6 +23,7 @@ from lisse.solver.config.base import (
     point,
 )
 from lisse.solver.config.messages import _got, did_you_mean
+from lisse.solver.config.picture_schema import picture_times
 
 # --- materials ------------------------------------------------------------------------------
 
@@ -188,8 +189,14 @@ class OutputSpec(_Strict):
         ["png", "pdf"],
         description="file formats of every figure; PNG is always written (reports use it)",
     )
+    # the coupled model's interface picture (interface_picture.png and .csv) at these times
+    interface_picture_times_h: list[Number] = Field(
+        default_factory=list, max_length=6,
+        description="times of the interface picture of a coupled evolution run (2D); "
+                    "docs/moving_interface.md")
 
     _not_empty = field_validator("directory")(not_empty)
+    _picture_times = field_validator("interface_picture_times_h")(picture_times)
 
 
 class MechanicsSpec(_Strict):

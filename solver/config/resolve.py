@@ -35,6 +35,7 @@ from lisse.solver.config.params import (
     Region,
     Resolved,
 )
+from lisse.solver.config.picture_schema import picture_seconds
 
 if TYPE_CHECKING:
     from lisse.solver.config.physics_schema import MechanicsSpec, _KineticsSpec
@@ -266,6 +267,7 @@ def resolve(case: Case) -> Resolved:
             fields=case.output.fields,
             plots=case.output.plots,
             figure_formats=tuple(dict.fromkeys(["png", *case.output.figure_formats])),
+            interface_picture_times=picture_seconds(case.output.interface_picture_times_h),
         ),
         seed=case.seed,
         microstructure=_microstructure_properties(case),

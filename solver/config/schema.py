@@ -47,6 +47,7 @@ from lisse.solver.config.physics_schema import (
     ProtocolSpec,
     VoidFillingSpec,
 )
+from lisse.solver.config.picture_schema import check_picture
 from lisse.solver.config.plating_schema import PlatingSpec
 from lisse.solver.config.resolve import resolve, resolved_dict
 from lisse.solver.config.yaml_loader import load_mapping, parse_value
@@ -131,6 +132,7 @@ class Case(_Strict):
                   "interface_model: coupled, mechanics disabled)", "geometry.lithium_shape")
         if self.lithium.creep_law == "anand" or self.lithium.feature_size_um is not None:
             self._check_lithium()
+        check_picture(self)  # output.interface_picture_times_h
         if self.interphase is not None and self.interface.kinetics == "primary":
             _fail("needs butler_volmer or linear interface kinetics (got primary)",
                   "interphase")

@@ -26,6 +26,7 @@ from lisse.solver.studies.evolution_checkpoint import (
 )
 from lisse.solver.studies.evolution_impedance import EvolutionSpectra
 from lisse.solver.studies.gap_closure import measure_gap_closure
+from lisse.solver.studies.interface_picture import InterfacePictures
 from lisse.solver.studies.model import Model, build_model
 from lisse.solver.studies.protocol_ccd import protocol_ccd
 from lisse.units import A_M2_PER_MA_CM2, SECONDS_PER_HOUR, UM_PER_M
@@ -109,11 +110,15 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
 
         spectra = EvolutionSpectra(folder, evo, model)  # impedance.evolution_times_h
         spectra.maybe()
+        pictures = (InterfacePictures(evo, params.output)  # output.interface_picture_times_h
+                    if params.output.interface_picture_times else None)
 
         def report(rec, sol, j):
             progress.update(rec.time / SECONDS_PER_HOUR, t_s=f"{rec.time:.4g}",
                             contact=f"{rec.contact_fraction:.3f}")
             spectra.maybe()
+            if pictures is not None:
+                pictures.step(j)
             if fields is not None:
                 fields.maybe_write(sol, j)
             if _passed(profile_times, evo.time):
@@ -146,6 +151,8 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
         summary["interface_profile_times_s"] = {s["label"]: s["time"] for s in snapshots}
         summary["interface_model"] = settings.interface_model
         summary |= spectra.close(params.output.plots, params.output.figure_formats)
+        if pictures is not None:
+            summary |= pictures.close(folder)
         if error is not None:
             summary |= {"failed": True, "failure_mode": f"solver error: {error}",
                         "failure_time_s": evo.time}

@@ -54,6 +54,12 @@ FIGURES = {
         "`lisse run` with `evolution` (2D)",
         "gap (solid) and pore content (dashed) along the interface at the profile times",
     ),
+    "interface_picture.png": (
+        "`lisse run`, coupled model, `output.interface_picture_times_h` (2D)",
+        "the Li's bottom surface over the electrolyte at the chosen times (voids hatched, "
+        "contact in vermillion, vertical exaggeration stated), the local current density "
+        "and the contact pressure along the interface; data in interface_picture.csv",
+    ),
     "ccd.png": (
         "`lisse ccd --vary` (`--measurements FILE.csv`)",
         "stripping CCD against the varied parameter: bracket to the first failing current as "
@@ -192,6 +198,7 @@ def _draw_all(out: Path) -> dict[str, tuple[str, str]]:
         evolution_plots,
         fracture_plots,
         impedance_plots,
+        interface_plots,
         mechanics_plots,
         plots,
     )
@@ -219,6 +226,13 @@ def _draw_all(out: Path) -> dict[str, tuple[str, str]]:
                                         (0.1 * k * ~CONTACT, 0.05 * k * ~CONTACT, CONTACT)])
     evolution_plots.interface(out / "interface_evolution.png", rows,
                               [("initial", 0.0), ("t1", 1800.0), ("final", 3600.0)])
+    void = np.clip(2.0 * (1 - (X * 1e6 / 10) ** 2), 0.0, None)  # µm: a void at x = 0
+    picture = np.concatenate([np.column_stack(
+        [np.full(N, t), X * 1e6, void * f, 0 * X, void * f == 0, np.where(void * f, 0, j0),
+         np.where(void * f, 0, p)])
+        for t, f, j0, p in ((0.0, 1.0, 1.3, 0.0), (1800.0, 0.5, 1.1, 2.5),
+                            (7200.0, 0.0, 1.0, 2.0))])
+    interface_plots.picture(out / "interface_picture.png", picture, False)
     evolution_plots.ccd_curve(
         out / "ccd.png", [0.5, 1, 3, 7], [0.2, 0.4, 1.1, 2.0],
         [(0.2, 0.25), (0.4, 0.45), (1.1, 1.2), (2.0, 2.2)], "evolution.stack_pressure_MPa",

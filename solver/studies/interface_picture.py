@@ -1,0 +1,75 @@
+"""The interface picture of a coupled evolution run at ``output.interface_picture_times_h``
+(issue 12 item 5; docs/moving_interface.md "Outputs").
+
+At each chosen time the profile of the interface (``solver.physics.li_profile``) is taken at
+the end of the first time step reaching it (a time 0 at the start): its ``time_s`` is that
+step's end, not the chosen time. The local current density of a profile is the one solved on
+that profile's contact, i.e. at the start of the next step; a profile taken at the end of
+the run gets the last step's (solved at that step's start), and 0 if no step ran. A step
+undone by the engine's cut-back (``InterfaceEvolution.run``) drops the profiles taken after
+the state it returns to, and their times are taken again. Times the run does not reach (it
+failed, or an ``until`` condition ended a step early) are listed in summary.json
+(``interface_picture_not_reached_h``); the ones drawn are ``interface_picture_times_s``.
+
+Rank 0 writes ``interface_picture.csv`` (``solver.io.interface_plots``) and, with
+``output.plots``, ``interface_picture.png`` (and the vector formats)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lisse.solver.io import interface_plots
+from lisse.solver.physics.li_profile import InterfaceProfile, li_profile, with_current
+from lisse.units import SECONDS_PER_HOUR
+
+NAME = "interface_picture"
+REACHED = 1e-12  # relative: a time counts as reached within round-off
+
+
+class InterfacePictures:
+    """Collects the profiles of ``evo`` (a ``CoupledEvolution``) at ``output.
+    interface_picture_times`` [s] while it runs and writes them (module docstring)."""
+
+    def __init__(self, evo, output):
+        self.evo, self.output = evo, output
+        self.times = list(output.interface_picture_times)
+        self.taken: list[tuple[float, InterfaceProfile]] = []  # (chosen time, profile)
+        self.last_j = None
+        self.take()
+
+    def take(self) -> None:
+        """Profiles of the chosen times reached at ``evo.time`` (collective)."""
+        reached = []
+        while self.times and self.evo.time >= self.times[0] * (1 - REACHED):
+            reached.append(self.times.pop(0))
+        if reached:
+            profile = li_profile(self.evo)
+            self.taken += [(t, profile) for t in reached]
+
+    def step(self, j: np.ndarray) -> None:
+        """After each engine step with its local current densities ``j`` [A/m²] (solved at
+        the step's start): undo profiles of a cut-back, give the waiting profiles ``j``,
+        take the times now reached (collective)."""
+        now = self.evo.time
+        while self.taken and self.taken[-1][1].time > now * (1 + REACHED):
+            self.times.insert(0, self.taken.pop()[0])
+        self._fill(j)
+        self.last_j = j
+        self.take()
+
+    def _fill(self, j) -> None:
+        self.taken = [(t, p if p.current_density is not None
+                       else with_current(p, self.evo, j)) for t, p in self.taken]
+
+    def close(self, folder) -> dict:
+        """Write the table and the figure; returns the summary entries."""
+        self._fill(np.zeros(len(self.evo.x)) if self.last_j is None else self.last_j)
+        profiles = list({id(p): p for _, p in self.taken}.values())
+        axisymmetric = self.evo.params.geometry.dimension == "axisymmetric"
+        table = interface_plots.rows(profiles)
+        folder.write_csv(f"{NAME}.csv", interface_plots.header(axisymmetric), table)
+        if self.output.plots and self.evo.comm.rank == 0 and profiles:
+            interface_plots.picture(folder.path(f"{NAME}.png"), table, axisymmetric,
+                                    self.output.figure_formats)
+        return {"interface_picture_times_s": [p.time for p in profiles],
+                "interface_picture_not_reached_h": [t / SECONDS_PER_HOUR for t in self.times]}
