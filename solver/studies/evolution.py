@@ -110,8 +110,8 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
 
         spectra = EvolutionSpectra(folder, evo, model)  # impedance.evolution_times_h
         spectra.maybe()
-        pictures = (InterfacePictures(evo, params.output)  # output.interface_picture_times_h
-                    if params.output.interface_picture_times else None)
+        pictures = (InterfacePictures(evo, params.output, resumed=restart is not None)
+                    if params.output.interface_picture_times else None)  # ..._times_h
 
         def report(rec, sol, j):
             progress.update(rec.time / SECONDS_PER_HOUR, t_s=f"{rec.time:.4g}",

@@ -10,6 +10,8 @@ undone by the engine's cut-back (``InterfaceEvolution.run``) drops the profiles 
 the state it returns to, and their times are taken again. Times the run does not reach (it
 failed, or an ``until`` condition ended a step early) are listed in summary.json
 (``interface_picture_not_reached_h``); the ones drawn are ``interface_picture_times_s``.
+The profiles are not in the checkpoint: a resumed run (``--resume``) draws only the times
+from its restart on and lists the earlier ones as ``interface_picture_before_resume_h``.
 
 Rank 0 writes ``interface_picture.csv`` (``solver.io.interface_plots``) and, with
 ``output.plots``, ``interface_picture.png`` (and the vector formats)."""
@@ -30,9 +32,12 @@ class InterfacePictures:
     """Collects the profiles of ``evo`` (a ``CoupledEvolution``) at ``output.
     interface_picture_times`` [s] while it runs and writes them (module docstring)."""
 
-    def __init__(self, evo, output):
+    def __init__(self, evo, output, resumed: bool = False):
         self.evo, self.output = evo, output
         self.times = list(output.interface_picture_times)
+        self.before_resume = []  # chosen times [s] passed before the restart (not drawn)
+        while resumed and self.times and self.times[0] < evo.time * (1 - REACHED):
+            self.before_resume.append(self.times.pop(0))
         self.taken: list[tuple[float, InterfaceProfile]] = []  # (chosen time, profile)
         self.last_j = None
         self.take()
@@ -72,4 +77,6 @@ class InterfacePictures:
             interface_plots.picture(folder.path(f"{NAME}.png"), table, axisymmetric,
                                     self.output.figure_formats)
         return {"interface_picture_times_s": [p.time for p in profiles],
-                "interface_picture_not_reached_h": [t / SECONDS_PER_HOUR for t in self.times]}
+                "interface_picture_not_reached_h": [t / SECONDS_PER_HOUR for t in self.times],
+                "interface_picture_before_resume_h": [
+                    t / SECONDS_PER_HOUR for t in self.before_resume]}

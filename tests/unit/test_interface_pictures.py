@@ -59,3 +59,17 @@ def test_a_cut_back_retakes_the_profile(pictures):
     assert [(t, p.time, p.current_density[0]) for t, p in pic.taken] == [
         (0.0, 0.0, 5.0), (2.0, 2.0, 8.0), (10.0, 10.0, 8.0)]
     assert pic.times == []
+
+
+def test_a_resumed_run_does_not_draw_times_before_its_restart(monkeypatch):
+    """The profiles are not checkpointed: after ``--resume`` at 3 s the chosen 0 and 2 s
+    are listed as before the restart, not drawn from the restart state; 3 s (the restart
+    state itself) and 10 s are taken."""
+    monkeypatch.setattr(interface_picture, "li_profile",
+                        lambda evo: InterfaceProfile(evo.time, *[np.zeros(1)] * 3,
+                                                     np.zeros(1) > 0, np.zeros(1)))
+    evo = SimpleNamespace(time=3.0, x=np.zeros((1, 2)))
+    output = SimpleNamespace(interface_picture_times=(0.0, 2.0, 3.0, 10.0))
+    pic = interface_picture.InterfacePictures(evo, output, resumed=True)
+    assert pic.before_resume == [0.0, 2.0]
+    assert [(t, p.time) for t, p in pic.taken] == [(3.0, 3.0)] and pic.times == [10.0]
