@@ -127,7 +127,7 @@ class LithiumBody:
         x = ufl.SpatialCoordinate(msh)
         weight = x[0] if self.axisymmetric else 1.0
         self.n = fem.Constant(msh, PETSc.ScalarType(n))
-        delta = fem.Constant(msh, PETSc.ScalarType(regularisation))
+        self.delta = delta = fem.Constant(msh, PETSc.ScalarType(regularisation))  # δ
         eps = strain_rate(v, x[0], self.axisymmetric)
         eq2 = 2.0 / 3.0 * ufl.inner(eps, eps) + delta**2
         # S/σ0 per cell: 1, or the deformation resistance of solver.physics.li_hardening
