@@ -189,7 +189,8 @@ class CoupledEvolution(InterfaceEvolution):
         self._x0 = body.msh.geometry.x[self._vertices, :body.up + 1].copy()
         space, dofs = body.space.sub(1).collapse()
         self._pressure_space = space, np.asarray(dofs).ravel()  # q: space, its dofs in w
-        self.li_output = LiOutput(body)  # stress and strain fields (li_output)
+        # stress and strain fields (li_output; no step hook: see its docstring)
+        self.li_output = LiOutput(body, hardening=params.hardening is not None)
 
     def _gap(self) -> np.ndarray:
         height = surface_height(self.bottom.segments(), self.x[:, 0], self.size)
@@ -283,7 +284,7 @@ class CoupledEvolution(InterfaceEvolution):
                 break
             self._restore(saved)  # the Li moved faster than the last step's speed said
             dt *= 0.9 * limit / moved
-        self.li_output.commit(dt)
+        self.li_output.commit(dt, saved["strength"])  # on the step's end configuration
         velocity = self.body.velocity()
         self.speed = self.comm.allreduce(
             float(np.max(np.linalg.norm(velocity, axis=1), initial=0.0)), op=MPI.MAX)
@@ -354,7 +355,7 @@ class CoupledEvolution(InterfaceEvolution):
         return super()._save() | {"geometry": body.msh.geometry.x.copy(),
                                   "flow": body.w.x.array.copy(), "active": body.active.copy(),
                                   "strength": body.strength.x.array.copy(),
-                                  "body_time": body.time}
+                                  "body_time": body.time, "li_output": self.li_output.state()}
 
     def _restore(self, state: dict) -> None:
         body, rest = self.body, dict(state)
@@ -363,4 +364,5 @@ class CoupledEvolution(InterfaceEvolution):
         body.active = rest.pop("active").copy()
         body.strength.x.array[:] = rest.pop("strength")
         body.time = rest.pop("body_time")
+        self.li_output.restore(rest.pop("li_output"))
         super()._restore(rest)

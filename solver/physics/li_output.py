@@ -1,25 +1,36 @@
 """Stress and strain fields of the creeping Li body for the ParaView output (issue 12,
 docs/moving_interface.md "Li fields in fields.xdmf").
 
-From the Li's last converged flow (v, q) of ``solver.physics.lithium_body`` (solved on the
+From the Li's last accepted flow (v, q) of ``solver.physics.lithium_body`` (solved on the
 step's midpoint configuration, and evaluated there), with ε̇ = sym ∇v (axisymmetric:
 plus the hoop rate v_r/r), ε̇_eq = sqrt((2/3) ε̇:ε̇) [1/s] and the flow potential's stress
 
     s = (2/3) S̄ (ε̇_eq²/ε̇0² + δ²)^((1−n)/(2n)) ε̇/ε̇0 · σ0,   σ = s − q I   [Pa]
 
-(S̄ = S/σ0 the per-cell strength, 1 for the power law; δ the body's regularisation), the
-fields are the von Mises stress σ_eq = sqrt((3/2) dev σ : dev σ) [Pa], the mean stress
-p = −tr σ / 3 [Pa] (compression positive; = q where ∇·v = 0), ε̇_eq [1/s], the accumulated
-equivalent (creep = plastic, the Li is viscous) strain ε_eq = Σ_steps ε̇_eq Δt [-] and, with
-``lithium.creep_law: anand``, the deformation resistance S [Pa].
+(S̄ = S/σ0 the per-cell strength of the step's flow, 1 for the power law; δ the body's
+regularisation), the fields are the von Mises stress σ_eq = sqrt((3/2) dev σ : dev σ) [Pa],
+the mean stress p = −tr σ / 3 [Pa] (compression positive; = q where ∇·v = 0), ε̇_eq [1/s],
+the accumulated equivalent (creep = plastic, the Li is viscous) strain
+ε_eq = Σ_steps ε̇_eq Δt [-] and, with ``lithium.creep_law: anand``, the deformation
+resistance S [Pa] of the step's flow (its start-of-step value).
+
+Cost and parallel safety. ``commit`` (after every accepted step, on every rank) only keeps
+the step's midpoint configuration x_mid = x_end − (Δt/2) v and its start-of-step S̄, and adds
+ε̇_eq Δt per cell (DG0, ε̇_eq interpolated at the cell's midpoint on x_mid: a local
+evaluation, no communication). The stress fields are assembled only when a snapshot is
+written (``fields``, called on every rank), on x_mid with that S̄. Nothing is registered in
+``LithiumBody.step_hooks``: a hook holding this object would make a reference cycle
+body → hook → output → body, and a body in a cycle is freed by Python's cyclic garbage
+collector, whose run differs between ranks; its PETSc objects (the flow's SNES, MUMPS
+factors) are destroyed collectively, so a 2-rank multi-point study deadlocked in the next
+body's construction (or paired the destroy's collectives with another call's).
 
 Values at the Li mesh vertices: each field f is projected onto the P1 space of the Li mesh by
 the lumped (row-sum) L² projection f_i = ∫ f φ_i dx / ∫ φ_i dx (no solve; reproduces a
-constant field exactly and gives the same values for any partition). ε_eq is accumulated per
-P1 node, each step with the step's midpoint rate (``LithiumBody.step_hooks``; the rate of the
-accepted try only, ``commit``). The nodes move with the Li, but the ALE smoothing of the Li
-mesh (``li_smoothing``) moves them also relative to the material: ε_eq then is the strain
-accumulated along the node's path, not a material point's, an approximation where the
+constant field exactly and gives the same values for any partition); ε_eq on the present
+configuration, the others on x_mid. The cells move with the Li, but the ALE smoothing of the
+Li mesh (``li_smoothing``) moves them also relative to the material: ε_eq then is the strain
+accumulated along the cell's path, not a material point's, an approximation where the
 smoothing moves nodes (near a closing void's tip); without smoothing (Anand) it is the
 material strain to the projection error.
 """
@@ -30,14 +41,14 @@ import numpy as np
 import ufl
 from dolfinx import fem, la
 
-from lisse.solver.physics.li_hardening import Hardening
 from lisse.solver.physics.lithium_body import LithiumBody, strain_rate
 
 
 class LiOutput:
-    """Point data of the Li body's stress and strain (module docstring)."""
+    """Point data of the Li body's stress and strain (module docstring); ``hardening``: the
+    body's strength is Anand's S/σ0 (``li_hardening``), written as S [Pa]."""
 
-    def __init__(self, body: LithiumBody):
+    def __init__(self, body: LithiumBody, hardening: bool = False):
         self.body = body
         msh = body.msh
         self.space = fem.functionspace(msh, ("Lagrange", 1))
@@ -55,20 +66,17 @@ class LiOutput:
             "li_mean_stress_Pa": -ufl.tr(sigma) / 3.0,
             "li_equivalent_strain_rate_1_s": body.rate_scale * ufl.sqrt(eq2),
         }
-        self.hardening = next((h.__self__ for h in body.step_hooks
-                               if isinstance(getattr(h, "__self__", None), Hardening)), None)
-        if self.hardening is not None:
-            expressions["li_deformation_resistance_Pa"] = (
-                self.hardening.s0 * body.strength)
+        if hardening:
+            expressions["li_deformation_resistance_Pa"] = body.reference_stress * body.strength
         self._forms = {name: fem.form(f * test * dx) for name, f in expressions.items()}
+        cells = body.strength.function_space  # DG0
+        self._rate = fem.Expression(ufl.sqrt(eq2), cells.element.interpolation_points)
+        self._cell_rate = fem.Function(cells)
+        self.strain = fem.Function(cells)  # ε_eq per cell [-]
+        self._strain_form = fem.form(self.strain * test * dx)
         self._lumped = fem.form(test * dx)  # ∫ φ_i dx, on the present configuration
-        self.strain = np.zeros(len(self._assemble(self._lumped)))  # ε_eq per P1 dof (+ ghosts)
-        self._pending, self._last = {}, {}  # {name: P1 values} of the last try / accepted step
+        self._step = None  # (x_mid, S̄) of the last accepted step
         self._dof = self._vertex_dofs()
-        # one LiOutput per body: a new run on the same (reset) body replaces the last one's
-        body.step_hooks[:] = [h for h in body.step_hooks
-                              if not isinstance(getattr(h, "__self__", None), LiOutput)]
-        body.step_hooks.insert(0, self._accumulate)  # before Hardening updates S
 
     def _vertex_dofs(self) -> np.ndarray:
         """For every geometry node that is a vertex, its P1 dof (cell by cell, the first
@@ -81,29 +89,51 @@ class LiOutput:
         return mapping
 
     def _assemble(self, form) -> np.ndarray:
-        """∫ f φ_i dx at the P1 dofs (local + ghost; contributions of every rank summed)."""
+        """∫ f φ_i dx at the P1 dofs (local + ghost; contributions of every rank summed).
+        Collective."""
         vec = fem.assemble_vector(form)
         vec.scatter_reverse(la.InsertMode.add)
         vec.scatter_forward()
         return vec.array.copy()
 
-    def _accumulate(self, dt: float) -> None:
-        """Step hook: the fields of the try's flow on its midpoint configuration (where the
-        flow was solved) and its strain increment ε̇_eq Δt."""
-        lumped = self._assemble(self._lumped)
-        self._pending = {name: self._assemble(form) / lumped for name, form in self._forms.items()}
+    def commit(self, dt: float, strength: np.ndarray) -> None:
+        """After an accepted step of length ``dt`` [s] whose flow used the per-cell strength
+        ``strength`` (S̄ at its start): keep x_mid and S̄, add ε̇_eq Δt per cell. Local (no
+        communication); the mesh must still be the step's end configuration."""
+        body, x = self.body, self.body.msh.geometry.x
+        up = body.up
+        middle = x.copy()
+        middle[:, :up + 1] -= 0.5 * dt * body.velocity()[body._node_to_dof]
+        self._step = (middle, np.array(strength, copy=True))
+        end = x.copy()
+        x[:] = middle
+        self._cell_rate.interpolate(self._rate)
+        x[:] = end
+        self.strain.x.array[:] += np.abs(self._cell_rate.x.array) * body.rate_scale * dt
 
-    def commit(self, dt: float) -> None:
-        """The accepted step (length dt [s], after its last try): its fields become the
-        output and ε̇_eq Δt is added to ε_eq."""
-        self._last = self._pending
-        self.strain += self._last["li_equivalent_strain_rate_1_s"] * dt
+    def state(self) -> tuple:
+        """What ``restore`` needs to undo later steps (the engine's cut-backs)."""
+        return self.strain.x.array.copy(), self._step
+
+    def restore(self, state: tuple) -> None:
+        strain, self._step = state
+        self.strain.x.array[:] = strain
 
     def fields(self, vertices: np.ndarray) -> dict[str, np.ndarray]:
-        """{name: values at the geometry nodes ``vertices``}: the fields of the last accepted
-        step's flow (zero before the first step) and ε_eq."""
-        dofs = self._dof[vertices]
-        out = {name: self._last.get(name, np.zeros(len(self.strain)))[dofs]
-               for name in self._forms}
-        out["li_equivalent_strain"] = self.strain[dofs]
+        """{name: values at the geometry nodes ``vertices``}: ε_eq and the fields of the last
+        accepted step's flow (zero stresses and rate before the first step: no flow).
+        Collective: every rank calls it at the same snapshots."""
+        body, dofs = self.body, self._dof[vertices]
+        out = {"li_equivalent_strain": (self._assemble(self._strain_form)
+                                        / self._assemble(self._lumped))[dofs]}
+        x, strength = body.msh.geometry.x, body.strength.x.array
+        saved = (x.copy(), strength.copy())
+        if self._step is not None:
+            x[:], strength[:] = self._step
+        try:
+            lumped = self._assemble(self._lumped)
+            out |= {name: (self._assemble(form) / lumped)[dofs]
+                    for name, form in self._forms.items()}
+        finally:
+            x[:], strength[:] = saved
         return out

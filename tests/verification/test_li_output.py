@@ -24,8 +24,9 @@ def test_li_fields_uniaxial_block(validation):
     vertices = np.flatnonzero(output._dof >= 0)
     dt = 0.02
     for _ in range(3):
+        start = body.strength.x.array.copy()
         body.step(dt)
-        output.commit(dt)
+        output.commit(dt, start)
     fields = output.fields(vertices)
     assert sorted(fields) == ["li_equivalent_strain", "li_equivalent_strain_rate_1_s",
                               "li_mean_stress_Pa", "li_von_mises_stress_Pa"]
@@ -50,13 +51,14 @@ def test_li_fields_anand_block():
     n, p, dt = 3.0, 1.0, 0.1
     body = block_body("plane", n, p)
     Hardening(body, AnandHardening(5.0, 2.0, 0.05, 2.0), 1.0, 1.0)
-    output = LiOutput(body)
+    output = LiOutput(body, hardening=True)
     vertices = np.flatnonzero(output._dof >= 0)
     total = 0.0
     for _ in range(2):
-        start = float(body.strength.x.array[0])  # S/σ0 of this step's flow (uniform)
+        strength = body.strength.x.array.copy()  # S/σ0 of this step's flow (uniform)
+        start = float(strength[0])
         body.step(dt)
-        output.commit(dt)
+        output.commit(dt, strength)
         fields = output.fields(vertices)
         rate = (np.sqrt(3) / 2 * p / start) ** n
         total += rate * dt
@@ -66,3 +68,31 @@ def test_li_fields_anand_block():
         np.testing.assert_allclose(fields["li_equivalent_strain_rate_1_s"], rate, rtol=1e-6)
         np.testing.assert_allclose(fields["li_equivalent_strain"], total, rtol=1e-6)
     assert float(body.strength.x.array[0]) > 1.05  # S hardened: the check is not trivial
+
+
+def test_li_body_is_freed_without_the_cycle_collector():
+    """A Li body with Anand hardening and the output fields, after a step, is freed by
+    reference counting when dropped (no reference cycle through ``step_hooks``): a body left
+    to the cyclic garbage collector has its PETSc objects destroyed (collectively) at
+    rank-dependent times, which deadlocked a 2-rank ``debonded_patch_coupled`` study."""
+    import gc
+    import weakref
+
+    from lisse.solver.physics.li_hardening import AnandHardening, Hardening
+    from lisse.solver.physics.li_output import LiOutput
+
+    gc.collect()
+    gc.disable()
+    try:
+        body = block_body("plane", 3.0, 1.0)
+        Hardening(body, AnandHardening(5.0, 2.0, 0.05, 2.0), 1.0, 1.0)
+        output = LiOutput(body, hardening=True)
+        strength = body.strength.x.array.copy()
+        body.step(0.1)
+        output.commit(0.1, strength)
+        output.fields(np.flatnonzero(output._dof >= 0))
+        alive = weakref.ref(body), weakref.ref(body.problem)
+        del body, output
+        assert [ref() is None for ref in alive] == [True, True]
+    finally:
+        gc.enable()
