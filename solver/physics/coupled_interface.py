@@ -355,7 +355,7 @@ class CoupledEvolution(InterfaceEvolution):
         return super()._save() | {"geometry": body.msh.geometry.x.copy(),
                                   "flow": body.w.x.array.copy(), "active": body.active.copy(),
                                   "strength": body.strength.x.array.copy(),
-                                  "body_time": body.time, "li_output": self.li_output.state()}
+                                  "body_time": body.time} | self.li_output.state()
 
     def _restore(self, state: dict) -> None:
         body, rest = self.body, dict(state)
@@ -364,5 +364,5 @@ class CoupledEvolution(InterfaceEvolution):
         body.active = rest.pop("active").copy()
         body.strength.x.array[:] = rest.pop("strength")
         body.time = rest.pop("body_time")
-        self.li_output.restore(rest.pop("li_output"))
+        self.li_output.restore(rest)
         super()._restore(rest)

@@ -111,13 +111,18 @@ class LiOutput:
         x[:] = end
         self.strain.x.array[:] += np.abs(self._cell_rate.x.array) * body.rate_scale * dt
 
-    def state(self) -> tuple:
-        """What ``restore`` needs to undo later steps (the engine's cut-backs)."""
-        return self.strain.x.array.copy(), self._step
+    def state(self) -> dict[str, np.ndarray]:
+        """What ``restore`` needs to undo later steps (the engine's cut-backs), as arrays
+        (x_mid and S̄ empty before the first step): ε_eq per cell, x_mid, S̄."""
+        middle, strength = self._step or (np.zeros((0, 3)), np.zeros(0))
+        return {"li_strain": self.strain.x.array.copy(), "li_middle": middle,
+                "li_strength": strength}
 
-    def restore(self, state: tuple) -> None:
-        strain, self._step = state
-        self.strain.x.array[:] = strain
+    def restore(self, state: dict) -> None:
+        """Back to ``state`` (``state()``); pops its entries."""
+        self.strain.x.array[:] = state.pop("li_strain")
+        middle, strength = state.pop("li_middle"), state.pop("li_strength")
+        self._step = (middle, strength) if middle.size else None
 
     def fields(self, vertices: np.ndarray) -> dict[str, np.ndarray]:
         """{name: values at the geometry nodes ``vertices``}: ε_eq and the fields of the last
