@@ -11,6 +11,7 @@ vertex; ε_eq after k steps is ε̇_eq Σ Δt (the rate is constant in time)."""
 from __future__ import annotations
 
 import numpy as np
+from mpi4py import MPI
 
 from tests.verification.test_lithium_body import block_body
 
@@ -93,6 +94,34 @@ def test_li_body_is_freed_without_the_cycle_collector():
         output.fields(np.flatnonzero(output._dof >= 0))
         alive = weakref.ref(body), weakref.ref(body.problem)
         del body, output
+        assert [ref() is None for ref in alive] == [True, True]
+    finally:
+        gc.enable()
+
+
+def test_coupled_engine_frees_its_li_body_without_the_cycle_collector():
+    """The same for the coupled model as a study point builds it (build_model and the
+    evolution engine, Anand hardening, one step): dropping the model and the engine frees
+    the Li body and its flow problem by reference counting."""
+    import gc
+    import weakref
+
+    from lisse.solver.config.schema import resolve, validate_case
+    from lisse.solver.studies.evolution import _engine
+    from lisse.solver.studies.model import build_model
+    from tests.verification.test_coupled_interface import case
+
+    c = case()
+    c["lithium"] = {"creep_law": "anand"}
+    gc.collect()
+    gc.disable()
+    try:
+        model = build_model(resolve(validate_case(c)), MPI.COMM_WORLD, "evolution")
+        engine = _engine(model, model.params.evolution, None)
+        engine.advance(engine.settings.steps[0].current_density, 1e-3)
+        engine.li_fields()
+        alive = weakref.ref(model.lithium), weakref.ref(model.lithium.problem)
+        del model, engine
         assert [ref() is None for ref in alive] == [True, True]
     finally:
         gc.enable()
