@@ -59,6 +59,7 @@ from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.evolution_settings import Record
 from lisse.solver.physics.gap_evolution import InterfaceEvolution
+from lisse.solver.physics.li_output import LiOutput
 from lisse.solver.physics.li_pockets import LiPockets
 from lisse.solver.physics.li_smoothing import LiSmoother
 from lisse.solver.physics.li_strip_limit import strip_limit
@@ -188,6 +189,8 @@ class CoupledEvolution(InterfaceEvolution):
         self._x0 = body.msh.geometry.x[self._vertices, :body.up + 1].copy()
         space, dofs = body.space.sub(1).collapse()
         self._pressure_space = space, np.asarray(dofs).ravel()  # q: space, its dofs in w
+        # stress and strain fields (li_output; no step hook: see its docstring)
+        self.li_output = LiOutput(body, hardening=params.hardening is not None)
 
     def _gap(self) -> np.ndarray:
         height = surface_height(self.bottom.segments(), self.x[:, 0], self.size)
@@ -281,6 +284,7 @@ class CoupledEvolution(InterfaceEvolution):
                 break
             self._restore(saved)  # the Li moved faster than the last step's speed said
             dt *= 0.9 * limit / moved
+        self.li_output.commit(dt, saved["strength"])  # on the step's end configuration
         velocity = self.body.velocity()
         self.speed = self.comm.allreduce(
             float(np.max(np.linalg.norm(velocity, axis=1), initial=0.0)), op=MPI.MAX)
@@ -298,7 +302,8 @@ class CoupledEvolution(InterfaceEvolution):
     def li_fields(self) -> dict:
         """The Li's point data at its mesh vertices (owned), which are points of the cell
         mesh: {name: (initial coordinates, values)} with the displacement since the start [m], the
-        velocity of the last step [m/s] and the nodal contact pressure [Pa] (0 off contact)."""
+        velocity of the last step [m/s], the nodal contact pressure [Pa] (0 off contact) and
+        the stress and strain fields of ``li_output``."""
         body, geo = self.body, self.body.msh.geometry
         node_block = body._node_to_dof[self._vertices]
         mixed = np.asarray(body._velocity_dofs).ravel()[body.up::body.up + 1]  # y (3D: z) dofs
@@ -311,7 +316,8 @@ class CoupledEvolution(InterfaceEvolution):
         x0 = self._x0
         return {"li_displacement_m": (x0, geo.x[self._vertices, :body.up + 1] - x0),
                 "li_velocity_m_s": (x0, body.velocity()[node_block]),
-                "li_contact_pressure_Pa": (x0, pressure[node_block])}
+                "li_contact_pressure_Pa": (x0, pressure[node_block])} | {
+                    name: (x0, v) for name, v in self.li_output.fields(self._vertices).items()}
 
     def _contact_pressure(self) -> tuple[float, float]:
         """(mean, max) contact pressure [Pa] of the Li's last step."""
@@ -349,7 +355,7 @@ class CoupledEvolution(InterfaceEvolution):
         return super()._save() | {"geometry": body.msh.geometry.x.copy(),
                                   "flow": body.w.x.array.copy(), "active": body.active.copy(),
                                   "strength": body.strength.x.array.copy(),
-                                  "body_time": body.time}
+                                  "body_time": body.time} | self.li_output.state()
 
     def _restore(self, state: dict) -> None:
         body, rest = self.body, dict(state)
@@ -358,4 +364,5 @@ class CoupledEvolution(InterfaceEvolution):
         body.active = rest.pop("active").copy()
         body.strength.x.array[:] = rest.pop("strength")
         body.time = rest.pop("body_time")
+        self.li_output.restore(rest)
         super()._restore(rest)

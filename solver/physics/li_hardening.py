@@ -29,6 +29,7 @@ error is the explicit (start-of-step) S in the step's flow: first order in Δt·
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -78,7 +79,11 @@ class Hardening:
 
         from lisse.solver.physics.lithium_body import strain_rate
 
-        self.body, self.law, self.s0, self.rate0 = body, law, s0, rate0
+        # a weak reference: the body holds this object through its step hook, and a cycle
+        # body → hook → Hardening → body would leave the body (its PETSc objects, destroyed
+        # collectively) to the cyclic garbage collector, which runs at different times on
+        # different ranks (the deadlock of a 2-rank multi-point study; li_output docstring)
+        self._body, self.law, self.s0, self.rate0 = weakref.ref(body), law, s0, rate0
         space = body.strength.function_space
         v = ufl.split(body.w)[0]
         eps = strain_rate(v, ufl.SpatialCoordinate(body.msh)[0], body.axisymmetric)
@@ -86,6 +91,10 @@ class Hardening:
                                     space.element.interpolation_points)
         self._cell_rate = fem.Function(space)
         body.step_hooks.append(self.advance)
+
+    @property
+    def body(self) -> LithiumBody:
+        return self._body()
 
     def resistance(self) -> np.ndarray:
         """S per cell (local + ghost) [Pa]."""

@@ -111,6 +111,7 @@ class LithiumBody:
         self.axisymmetric, self.up = geometry == "axisymmetric", msh.geometry.dim - 1  # up: y/z
         self.exponent = float(n)
         self.stress_scale = max(abs(p) for p in pressures.values())
+        self.reference_stress = sigma0  # σ0 [Pa]: S = σ0 · strength (li_hardening)
         self.rate_scale = rate0 * (self.stress_scale / sigma0) ** n
         self.midpoint_rtol, self.max_midpoint = midpoint_rtol, max_midpoint
         self.molar_volume, self.contact_tolerance = molar_volume, contact_tolerance
@@ -127,7 +128,7 @@ class LithiumBody:
         x = ufl.SpatialCoordinate(msh)
         weight = x[0] if self.axisymmetric else 1.0
         self.n = fem.Constant(msh, PETSc.ScalarType(n))
-        delta = fem.Constant(msh, PETSc.ScalarType(regularisation))
+        self.delta = delta = fem.Constant(msh, PETSc.ScalarType(regularisation))  # δ
         eps = strain_rate(v, x[0], self.axisymmetric)
         eq2 = 2.0 / 3.0 * ufl.inner(eps, eps) + delta**2
         # S/σ0 per cell: 1, or the deformation resistance of solver.physics.li_hardening

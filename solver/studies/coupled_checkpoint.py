@@ -44,7 +44,8 @@ from lisse.solver.io import checkpoint
 from lisse.solver.physics.coupled_interface import CoupledEvolution
 from lisse.solver.physics.lithium_step import StepReport
 
-BODY = ("geometry", "flow", "active", "strength")  # the Li arrays of CoupledEvolution._save
+# the Li arrays of CoupledEvolution._save (the last three: li_output's ε_eq, x_mid, S̄)
+BODY = ("geometry", "flow", "active", "strength", "li_strain", "li_middle", "li_strength")
 CONTACT = ("contact_reaction", "contact_pressure")
 
 

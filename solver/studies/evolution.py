@@ -205,8 +205,9 @@ class FieldSeries:
     with ``mesh.xdmf``): ``region``, the electrolyte potential φ [V] (0 in the Li) and, at
     the interface nodes (zero elsewhere), the gap [µm], the pore content [µm], the contact
     share [-] and the local current density [A/m²]; with the coupled interface model also
-    the Li's displacement [m], velocity [m/s] and contact pressure [Pa] at its nodes
-    (``CoupledEvolution.li_fields``). Written at the start, at the first step past each of
+    the Li's displacement [m], velocity [m/s], contact pressure [Pa], stresses [Pa] and
+    strains at its nodes (``CoupledEvolution.li_fields``, ``solver.physics.li_output``).
+    Written at the start, at the first step past each of
     ``times`` [s] and at the end."""
 
     NAMES = ("electrolyte_potential_V", "gap_um", "pores_um", "contact_share",

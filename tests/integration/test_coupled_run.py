@@ -1,6 +1,8 @@
 """The coupled interface model by ``lisse run``: serial and ``mpirun -n 2`` give the same
 timeseries (strip–rest–plate with a void at 2 MPa, plane strain) and Li fields in
-fields.xdmf, with the coupled columns and the Li bookkeeping within 0.5 % (E5)."""
+fields.xdmf (every snapshot, among them the stress while the void closes), with the coupled
+columns and the Li bookkeeping within 0.5 % (E5); after the void closed the Li rests under the
+stack pressure: its mean stress is p and its von Mises stress 0."""
 
 from __future__ import annotations
 
@@ -11,23 +13,30 @@ import numpy as np
 import pytest
 import yaml
 
+from lisse.units import PA_PER_MPA
 from tests.helpers import run_lisse
-from tests.verification.test_coupled_interface import CYCLE, case
+from tests.verification.test_coupled_interface import CYCLE, PRESSURE_MPA, case
 
 
-def _li_fields(folder) -> dict:
-    """The Li fields of the last snapshot of fields.xdmf."""
+def _li_fields(folder, every: bool = False) -> dict:
+    """The Li fields of the last snapshot of fields.xdmf (``every``: of all snapshots,
+    stacked along a first axis)."""
     import meshio
 
     reader = meshio.xdmf.TimeSeriesReader(folder / "fields.xdmf")
     reader.read_points_cells()
-    _, point, _ = reader.read_data(reader.num_steps - 1)
-    return {k: v for k, v in point.items() if k.startswith("li_")}
+    steps = range(reader.num_steps) if every else [reader.num_steps - 1]
+    snapshots = [reader.read_data(k)[1] for k in steps]
+    names = [k for k in snapshots[-1] if k.startswith("li_")]
+    if not every:
+        return {k: snapshots[-1][k] for k in names}
+    return {k: np.stack([snap[k] for snap in snapshots]) for k in names}
 
 
 def _run(tmp_path, n: int) -> tuple[list[str], np.ndarray, dict, dict]:
     c = case(steps=CYCLE)
-    c["evolution"] |= {"field_snapshots": 2, "checkpoint_interval_s": 0}
+    # snapshots 0.025 s apart (written at most once a step): some while the void closes
+    c["evolution"] |= {"field_snapshots": 4000, "checkpoint_interval_s": 0}
     c["output"] = {"fields": True, "plots": False}
     (tmp_path / "case.yaml").write_text(yaml.safe_dump(c))
     out = f"out{n}"
@@ -37,13 +46,28 @@ def _run(tmp_path, n: int) -> tuple[list[str], np.ndarray, dict, dict]:
     with open(folder / "timeseries.csv") as f:
         header = next(csv.reader(f))
     table = np.loadtxt(folder / "timeseries.csv", delimiter=",", skiprows=1)
-    return header, table, json.loads((folder / "summary.json").read_text()), _li_fields(folder)
+    return (header, table, json.loads((folder / "summary.json").read_text()),
+            _li_fields(folder, every=True))
 
 
 @pytest.mark.slow
 def test_coupled_lisse_run_serial_and_mpi(tmp_path, validation):
     header, serial, summary, fields = _run(tmp_path, 1)
-    assert sorted(fields) == ["li_contact_pressure_Pa", "li_displacement_m", "li_velocity_m_s"]
+    assert sorted(fields) == ["li_contact_pressure_Pa", "li_displacement_m",
+                              "li_equivalent_strain", "li_equivalent_strain_rate_1_s",
+                              "li_mean_stress_Pa", "li_velocity_m_s", "li_von_mises_stress_Pa"]
+    end = {k: v[-1] for k, v in fields.items()}  # the void closed: the Li rests, hydrostatic
+    pressure = PRESSURE_MPA * PA_PER_MPA
+    li = end["li_equivalent_strain"] > 0  # the Li's points (the electrolyte's are 0)
+    assert np.all(end["li_equivalent_strain"] >= 0) and li.sum() > 10
+    hydrostatic = float(np.max(np.abs(end["li_mean_stress_Pa"][li] / pressure - 1)))
+    resting = float(np.max(end["li_von_mises_stress_Pa"]) / pressure)
+    assert hydrostatic < 1e-6 and resting < 1e-6
+    assert np.max(fields["li_von_mises_stress_Pa"]) > 0.1 * pressure  # while the void closed
+    validation.record("Coupled model by lisse run: Li stress at rest after the void closed",
+                      "mean stress = stack pressure, σ_eq = 0 (fields.xdmf)", "hydrostatic",
+                      "1e-6", f"{hydrostatic:.0e}; σ_eq/p {resting:.0e}",
+                      "TINY cell, h = 4 µm, 2 MPa", True)
     assert np.max(np.abs(fields["li_displacement_m"])) > 1e-6  # the void roof came down
     assert np.max(fields["li_contact_pressure_Pa"]) > 1e6
     assert header[-3:] == ["mean_contact_pressure_MPa", "max_contact_pressure_MPa",
@@ -51,9 +75,9 @@ def test_coupled_lisse_run_serial_and_mpi(tmp_path, validation):
     assert summary["interface_model"] == "coupled" and not summary["failed"]
     assert summary["max_mass_balance_error"] < 5e-3
     header2, parallel, _, fields2 = _run(tmp_path, 2)
-    for name, values in fields.items():
+    for name, values in fields.items():  # all snapshots; atol: 1e-6 of the run's scale
         np.testing.assert_allclose(fields2[name], values, rtol=1e-6,
-                                   atol=1e-6 * np.max(np.abs(values)))
+                                   atol=1e-6 * np.max(np.abs(values)), err_msg=name)
     assert header2 == header and parallel.shape == serial.shape
     # mass_balance_error is a round-off-level residual (~1e-8): compared absolutely
     balance = header.index("mass_balance_error")
@@ -64,7 +88,7 @@ def test_coupled_lisse_run_serial_and_mpi(tmp_path, validation):
     np.testing.assert_allclose(parallel[:, balance], serial[:, balance], rtol=0, atol=1e-6)
     assert parallel[:, balance].max() < 5e-3
     validation.record("Coupled model by lisse run: mpirun -n 2 vs serial",
-                      "serial timeseries", "parallel consistency", "1e-6",
+                      "serial timeseries and Li fields", "parallel consistency", "1e-6",
                       f"{diff:.0e}; E5 {summary['max_mass_balance_error']:.0e}",
                       "TINY cell, h = 4 µm", True)
 
