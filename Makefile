@@ -33,7 +33,7 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow" -n 2
 
-# The tests beyond the suite's time budget (marked long: the coupled CCD table, ~27 min).
+# The tests beyond the suite's time budget (marked long: the coupled CCD table, ~30 min).
 test-long: install
 	LISSE_LONG=1 $(BIN)/python -m pytest -q -m long
 

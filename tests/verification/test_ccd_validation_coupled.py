@@ -103,7 +103,9 @@ def test_coupled_ccd_column(validation):
 TREND = {"Li6PS5Cl": (3.0, 7.0), "LLZO": (1.0, 2.0)}  # MPa; LLZO 0 MPa is not computable
 
 
-@pytest.mark.slow
+@pytest.mark.long  # LLZO ~3 min idle (5.4 min at load 4): the table's cells at 1 V cut-off;
+# the suite keeps the coupled CCD's pressure trend on a small cell
+# (tests/integration/test_coupled_ccd.py::test_coupled_ccd_rises_with_pressure)
 @pytest.mark.parametrize("electrolyte", [
     "LLZO",
     pytest.param("Li6PS5Cl", marks=[pytest.mark.long, pytest.mark.xfail(
