@@ -158,12 +158,25 @@ def plating(current: float):
             np.array([r.void_volume_per_area for r in records]))
 
 
+@pytest.fixture(scope="module")
+def plated():
+    """``plating`` run once per current for the two plating tests of this module."""
+    runs = {}
+
+    def get(current: float):
+        if current not in runs:
+            runs[current] = plating(current)
+        return runs[current]
+
+    return get
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("current", [0.1, 1.0])
-def test_plating_onto_voids_keeps_and_grows_contact(current, validation):
+def test_plating_onto_voids_keeps_and_grows_contact(current, validation, plated):
     """Plating at 0.1 and 1 mA/cm² under 2 MPa onto an interface with a void: the contact
     fraction never falls, it grows and the void volume falls by more than 90 % (36 s)."""
-    fractions, voids = plating(current)
+    fractions, voids = plated(current)
     assert fractions[0] >= START_FRACTION - 1e-3
     assert np.all(np.diff(fractions) >= -1e-12)
     assert fractions[-1] > fractions[0] + 0.1 and voids[-1] < 0.1 * voids[0]
@@ -179,11 +192,11 @@ def test_plating_onto_voids_keeps_and_grows_contact(current, validation):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("current", [0.1, 1.0])
-def test_plating_void_volume_never_grows(current):
+def test_plating_void_volume_never_grows(current, plated):
     """At 0.1 and 1 mA/cm² the void volume falls or stays at every step: the pockets the
     roof traps when it touches down inside the void close (the pocket closure of
     solver.physics.li_pockets) instead of being lifted by the Li plated around them."""
-    _, voids = plating(current)
+    _, voids = plated(current)
     assert np.all(np.diff(voids) <= 1e-12 * voids[0])
 
 
