@@ -21,14 +21,14 @@ LOW, HIGH = 0.05, 0.1  # stack pressures [MPa] of the CCD test (creep is slow en
 
 def ccd_case(pressure_mpa: float = LOW) -> dict:
     """The coupled test cell, axisymmetric, bulk mesh 10 µm (interface 4 µm, 1 µm at the
-    void tips), a CCD search of 0.01 mAh/cm² trials from 1 mA/cm² to rtol 0.25, and a 20 V
+    void tips), a CCD search of 0.01 mAh/cm² trials from 0.25 mA/cm² to rtol 0.5, and a 20 V
     cut-off so that the interface (contact loss), not the voltage, ends a trial."""
     c = case("axisymmetric")
     c["geometry"]["mesh"] |= {"size_um": 10}
     c["evolution"] |= {"stack_pressure_MPa": pressure_mpa,
                        "failure": {"max_voltage_V": 20},
-                       "ccd": {"capacity_mAh_cm2": 0.01, "start_mA_cm2": 1.0,
-                               "max_mA_cm2": 100, "rtol": 0.25}}
+                       "ccd": {"capacity_mAh_cm2": 0.01, "start_mA_cm2": 0.25,
+                               "max_mA_cm2": 100, "rtol": 0.5}}
     return c
 
 
@@ -77,7 +77,7 @@ def test_coupled_ccd_rises_with_pressure(tmp_path):
     assert proc.returncode == 0, proc.stderr
     (row,) = json.loads((tmp_path / "out" / "ccd.json").read_text())["results"]
     survived, failed = row["bracket_mA_cm2"]
-    assert survived == row["ccd_mA_cm2"] and 0 < failed / survived - 1 <= 0.25 + 1e-12
+    assert survived == row["ccd_mA_cm2"] and 0 < failed / survived - 1 <= 0.5 + 1e-12
     assert row["failure_criterion"] == "contact_loss" and row["interface_failure"]
     model = build_model(resolve(validate_case(ccd_case(HIGH))), MPI.COMM_WORLD, "ccd")
     outcome = _trial(model, 10 * failed * A_M2_PER_MA_CM2)

@@ -54,27 +54,38 @@ CYCLE = [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.01},
          {"current_density_mA_cm2": -1.0, "capacity_mAh_cm2": 0.01}]
 
 
-@pytest.mark.parametrize("dimension", [pytest.param("plane", marks=pytest.mark.slow),
-                                       "axisymmetric"])
-def test_e5_bookkeeping_strip_rest_plate(dimension, validation):
-    """E5: the Li volume (∫ dA or ∫ r dA of the moving Li mesh) falls by (Ω/F) ∫ i A dt at
-    every step of a strip–rest–plate cycle (1 mA/cm², 0.01 mAh/cm² each way) with a void
-    closing under 2 MPa, within 0.5 % of the Li throughput."""
-    volumes = []
-
-    def watch(rec, sol, j):
-        volumes.append((rec.li_stripped, evo_ref[0].body.volume()))
-
-    evo_ref = []
+@pytest.fixture(scope="module")
+def e5_cycle():
+    """The strip–rest–plate cycle run once per dimension for the E5 tests of this module:
+    (parameters, engine, outcome, [(Li stripped [m], Li volume [m² or m³]) after each step])."""
     from lisse.solver.config.schema import resolve, validate_case
     from lisse.solver.studies.evolution import _engine
     from lisse.solver.studies.model import build_model
 
-    params = resolve(validate_case(case(dimension, steps=CYCLE)))
-    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution, None)
-    evo_ref.append(evo)
+    runs = {}
+
+    def get(dimension: str):
+        if dimension not in runs:
+            params = resolve(validate_case(case(dimension, steps=CYCLE)))
+            evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution,
+                          None)
+            volumes = []
+            outcome = evo.run(lambda rec, sol, j: volumes.append((rec.li_stripped,
+                                                                  evo.body.volume())))
+            runs[dimension] = (params, evo, outcome, volumes)
+        return runs[dimension]
+
+    return get
+
+
+@pytest.mark.parametrize("dimension", [pytest.param("plane", marks=pytest.mark.slow),
+                                       "axisymmetric"])
+def test_e5_bookkeeping_strip_rest_plate(dimension, validation, e5_cycle):
+    """E5: the Li volume (∫ dA or ∫ r dA of the moving Li mesh) falls by (Ω/F) ∫ i A dt at
+    every step of a strip–rest–plate cycle (1 mA/cm², 0.01 mAh/cm² each way) with a void
+    closing under 2 MPa, within 0.5 % of the Li throughput."""
+    params, evo, outcome, volumes = e5_cycle(dimension)
     area, v0 = evo.area, evo.volume0
-    outcome = evo.run(watch)
     assert not outcome.failed
     throughput = evo.throughput
     worst = max(abs((v0 - v) / area - s) for s, v in volumes) / throughput
@@ -88,14 +99,18 @@ def test_e5_bookkeeping_strip_rest_plate(dimension, validation):
     assert worst < 5e-3
 
 
-def e5_numbers(dimension: str) -> dict:
-    """E5 numbers of the strip–rest–plate cycle: the worst bookkeeping error over the steps,
+def _e5_numbers(evo, outcome) -> dict:
+    """E5 numbers of a strip–rest–plate run: the worst bookkeeping error over the steps,
     the final contact fraction, void volume per area [m] and Li volume (global)."""
-    evo, outcome = run(case(dimension, steps=CYCLE))
     last = outcome.records[-1]
     return {"worst": max(r.mass_balance_error for r in outcome.records),
             "contact": last.contact_fraction, "void": last.void_volume_per_area,
             "volume": evo.body.volume(), "steps": len(outcome.records)}
+
+
+def e5_numbers(dimension: str) -> dict:
+    """E5 numbers (``_e5_numbers``) of the strip–rest–plate cycle."""
+    return _e5_numbers(*run(case(dimension, steps=CYCLE)))
 
 
 def main() -> None:
@@ -108,7 +123,7 @@ def main() -> None:
 
 
 @pytest.mark.slow
-def test_e5_axisymmetric_mpi_matches_serial():
+def test_e5_axisymmetric_mpi_matches_serial(e5_cycle):
     """E5 under mpirun -n 2 (axisymmetric): the same steps, contact, void and Li volume as
     serial, bookkeeping within 0.5 %."""
     import json
@@ -120,7 +135,8 @@ def test_e5_axisymmetric_mpi_matches_serial():
     proc = run_mpi([sys.executable, "-c", script])
     assert proc.returncode == 0, proc.stderr
     parallel = json.loads(proc.stdout.strip().splitlines()[-1])
-    serial = e5_numbers("axisymmetric")
+    _, evo, outcome, _ = e5_cycle("axisymmetric")  # the serial run of the E5 test
+    serial = _e5_numbers(evo, outcome)
     assert parallel["worst"] < 5e-3 and parallel["steps"] == serial["steps"]
     for key in ("contact", "void", "volume"):
         assert parallel[key] == pytest.approx(serial[key], rel=1e-6, abs=1e-15), key
@@ -158,12 +174,25 @@ def plating(current: float):
             np.array([r.void_volume_per_area for r in records]))
 
 
+@pytest.fixture(scope="module")
+def plated():
+    """``plating`` run once per current for the two plating tests of this module."""
+    runs = {}
+
+    def get(current: float):
+        if current not in runs:
+            runs[current] = plating(current)
+        return runs[current]
+
+    return get
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("current", [0.1, 1.0])
-def test_plating_onto_voids_keeps_and_grows_contact(current, validation):
+def test_plating_onto_voids_keeps_and_grows_contact(current, validation, plated):
     """Plating at 0.1 and 1 mA/cm² under 2 MPa onto an interface with a void: the contact
     fraction never falls, it grows and the void volume falls by more than 90 % (36 s)."""
-    fractions, voids = plating(current)
+    fractions, voids = plated(current)
     assert fractions[0] >= START_FRACTION - 1e-3
     assert np.all(np.diff(fractions) >= -1e-12)
     assert fractions[-1] > fractions[0] + 0.1 and voids[-1] < 0.1 * voids[0]
@@ -179,11 +208,11 @@ def test_plating_onto_voids_keeps_and_grows_contact(current, validation):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("current", [0.1, 1.0])
-def test_plating_void_volume_never_grows(current):
+def test_plating_void_volume_never_grows(current, plated):
     """At 0.1 and 1 mA/cm² the void volume falls or stays at every step: the pockets the
     roof traps when it touches down inside the void close (the pocket closure of
     solver.physics.li_pockets) instead of being lifted by the Li plated around them."""
-    _, voids = plating(current)
+    _, voids = plated(current)
     assert np.all(np.diff(voids) <= 1e-12 * voids[0])
 
 
