@@ -2,7 +2,8 @@
 timeseries (strip–rest–plate with a void at 2 MPa, plane strain) and Li fields in
 fields.xdmf (every snapshot, among them the stress while the void closes), with the coupled
 columns and the Li bookkeeping within 0.5 % (E5); after the void closed the Li rests under the
-stack pressure: its mean stress is p and its von Mises stress 0."""
+stack pressure: its mean stress is p and its von Mises stress 0. The interface picture's
+table (interface_picture.csv) is the same on two ranks as serially."""
 
 from __future__ import annotations
 
@@ -33,11 +34,15 @@ def _li_fields(folder, every: bool = False) -> dict:
     return {k: np.stack([snap[k] for snap in snapshots]) for k in names}
 
 
+PICTURE_TIMES_H = [0, 0.001, 0.02]  # while the void closes; at the end of the rest
+
+
 def _run(tmp_path, n: int) -> tuple[list[str], np.ndarray, dict, dict]:
     c = case(steps=CYCLE)
     # snapshots 0.025 s apart (written at most once a step): some while the void closes
     c["evolution"] |= {"field_snapshots": 4000, "checkpoint_interval_s": 0}
-    c["output"] = {"fields": True, "plots": False}
+    c["output"] = {"fields": True, "plots": False,
+                   "interface_picture_times_h": PICTURE_TIMES_H}
     (tmp_path / "case.yaml").write_text(yaml.safe_dump(c))
     out = f"out{n}"
     proc = run_lisse(["run", "case.yaml", "-o", out], n=n, cwd=tmp_path)
@@ -46,8 +51,10 @@ def _run(tmp_path, n: int) -> tuple[list[str], np.ndarray, dict, dict]:
     with open(folder / "timeseries.csv") as f:
         header = next(csv.reader(f))
     table = np.loadtxt(folder / "timeseries.csv", delimiter=",", skiprows=1)
-    return (header, table, json.loads((folder / "summary.json").read_text()),
-            _li_fields(folder, every=True))
+    summary = json.loads((folder / "summary.json").read_text())
+    summary["picture"] = np.loadtxt(folder / "interface_picture.csv", delimiter=",",
+                                    skiprows=1)  # interface_picture.csv, for the comparison
+    return header, table, summary, _li_fields(folder, every=True)
 
 
 @pytest.mark.slow
@@ -74,7 +81,16 @@ def test_coupled_lisse_run_serial_and_mpi(tmp_path, validation):
                            "void_count"]
     assert summary["interface_model"] == "coupled" and not summary["failed"]
     assert summary["max_mass_balance_error"] < 5e-3
-    header2, parallel, _, fields2 = _run(tmp_path, 2)
+    header2, parallel, summary2, fields2 = _run(tmp_path, 2)
+    picture, picture2 = summary["picture"], summary2["picture"]  # interface_picture.csv
+    assert picture.shape == picture2.shape and len(np.unique(picture[:, 0])) == 3
+    gap = float(np.max(np.abs(picture2 - picture)))
+    validation.record("Interface picture: mpirun -n 2 vs serial", "serial table",
+                      "parallel consistency", "1e-6 relative, 1e-9 absolute",
+                      f"largest difference {gap:.0e} (µm, mA/cm², MPa)",
+                      "TINY cell, strip–rest–plate, h = 4 µm",
+                      np.allclose(picture2, picture, rtol=1e-6, atol=1e-9))
+    np.testing.assert_allclose(picture2, picture, rtol=1e-6, atol=1e-9)
     for name, values in fields.items():  # all snapshots; atol: 1e-6 of the run's scale
         np.testing.assert_allclose(fields2[name], values, rtol=1e-6,
                                    atol=1e-6 * np.max(np.abs(values)), err_msg=name)

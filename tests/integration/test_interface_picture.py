@@ -1,8 +1,9 @@
 """The interface picture of a coupled run (``output.interface_picture_times_h``; issue 12 item
 5): interface_picture.csv and .png by ``lisse run`` on the TINY cell (a void of radius 8 µm
 and height 2 µm at x = 0, interface mesh 4 µm, 1 µm at the void tips) stripping at
-1 mA/cm² under 2 MPa; serial = ``mpirun -n 2``; a flat interface at rest (axisymmetric) is
-flat at the electrolyte's height and wholly in contact."""
+1 mA/cm² under 2 MPa; a flat interface at rest (axisymmetric) is flat at the electrolyte's
+height and wholly in contact. (Serial = ``mpirun -n 2``: tests/integration/test_coupled_run.py
+compares the table of its strip–rest–plate run.)"""
 
 from __future__ import annotations
 
@@ -10,11 +11,9 @@ import json
 
 import numpy as np
 import pytest
-import yaml
 from mpi4py import MPI
 
 from lisse.units import PA_PER_MPA, UM_PER_M
-from tests.helpers import run_lisse
 from tests.verification.test_coupled_interface import case
 
 TIMES_H = [0, 0.001, 0.002]  # the strip below lasts 7.2 s = 0.002 h
@@ -101,24 +100,6 @@ def test_closed_void_carries_the_stack_pressure(serial, validation):
                       f"{error:.0e}", "TINY cell, h = 4 µm", error <= 1e-6)
     np.testing.assert_allclose(end[:, 6], PRESSURE_MPA, rtol=1e-6)
     np.testing.assert_allclose(table[table[:, 0] == 0.0][:, 6], 0.0)  # no flow solved yet
-
-
-@pytest.mark.slow
-def test_mpi_matches_serial(serial, tmp_path, validation):
-    _, _, table = serial
-    (tmp_path / "case.yaml").write_text(yaml.safe_dump(_case(2)))
-    proc = run_lisse(["run", "case.yaml", "-o", "out2"], n=2, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    parallel = np.loadtxt(tmp_path / "out2" / "interface_picture.csv", delimiter=",",
-                          skiprows=1)
-    assert parallel.shape == table.shape
-    diff = float(np.max(np.abs(parallel - table)))
-    validation.record("Interface picture: mpirun -n 2 vs serial", "serial table",
-                      "parallel consistency", "1e-6 relative, 1e-9 absolute",
-                      f"largest difference {diff:.0e} (µm, mA/cm², MPa)",
-                      "TINY cell, h = 4 µm",
-                      np.allclose(parallel, table, rtol=1e-6, atol=1e-9))
-    np.testing.assert_allclose(parallel, table, rtol=1e-6, atol=1e-9)
 
 
 def test_flat_interface_at_rest_is_flat_and_in_contact():
