@@ -37,7 +37,7 @@ Newton's first iterations contract by only ~0.03 because of the power law's curv
 issue 16). Linear solver: CG with
 GAMG (rigid-body near-null space; one Chebyshev–SOR smoothing step per level,
 ``solver.fem.linear.displacement_amg_options``) or MUMPS LU for small problems
-(``numerics``). A creep step starts from the last creep step's rate carried on (``step``).
+(``numerics``).
 
 The kinematics (Mandel strain, elastic stress) and the observables of a state (contact
 fraction, interface pressures, stress maxima, cell fields) are in
@@ -194,7 +194,6 @@ class Mechanics(CellStress):
         self.e_collector.x.array[self.collector_dofs] = 1.0
         self.k_form = fem.form(ufl.action(J, self.e_collector))
         self.U = 0.0
-        self.rate: tuple[np.ndarray, float, float] | None = None  # last creep step's u̇, U̇, dt
 
         self.A = fem_petsc.create_matrix(self.J_form)
         self.ndofs = self.V.dofmap.index_map.size_global * gdim
@@ -352,15 +351,8 @@ class Mechanics(CellStress):
     def step(self, dt: float, max_halvings: int = 8) -> int:
         """Advance the state by dt [s] (dt = 0: apply the load elastically); a step whose
         Newton iteration fails is split in two, up to ``max_halvings`` times. Returns the
-        number of Newton iterations. A creep step starts Newton from the predictor
-        u_n + min(dt, dt_{n−1}) u̇, u̇ = (u_n − u_{n−1})/dt_{n−1} the last creep step's rate
-        (likewise U): at most the last step's increment, since a decaying creep rate
-        carried over a much longer step overshoots."""
+        number of Newton iterations."""
         saved_u, saved_U = self.u.x.array.copy(), self.U
-        if dt > 0 and self.rate is not None:
-            rate, rate_U, last_dt = self.rate
-            self.u.x.array[:] += min(dt, last_dt) * rate
-            self.U += min(dt, last_dt) * rate_U
         try:
             its = self._newton(dt)
         except SolverError:
@@ -371,6 +363,4 @@ class Mechanics(CellStress):
             return self.step(dt / 2, max_halvings - 1) + self.step(dt / 2, max_halvings - 1)
         self.lithium.commit()
         self.time += dt
-        self.rate = (((self.u.x.array - saved_u) / dt, (self.U - saved_U) / dt, dt) if dt > 0
-                     else None)
         return its
