@@ -35,7 +35,9 @@ step's previous x_b and is solved to η/10 (J changes little). The tangent is co
 Newton's first iterations contract by only ~0.03 because of the power law's curvature
 (n ≈ 6.7) at the void's Li surface, then it converges quadratically (docs/benchmarks.md,
 issue 16). Linear solver: CG with
-GAMG (rigid-body near-null space) or MUMPS LU for small problems (``numerics``).
+GAMG (rigid-body near-null space; one Chebyshev–SOR smoothing step per level,
+``solver.fem.linear.displacement_amg_options``) or MUMPS LU for small problems
+(``numerics``).
 
 The kinematics (Mandel strain, elastic stress) and the observables of a state (contact
 fraction, interface pressures, stress maxima, cell fields) are in
@@ -56,8 +58,9 @@ from petsc4py import PETSc
 from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS
 from lisse.solver.config.params import Numerics
 from lisse.solver.errors import SolverError
-from lisse.solver.fem.linear import krylov_options, rigid_body_modes
+from lisse.solver.fem.linear import displacement_amg_options, krylov_options, rigid_body_modes
 from lisse.solver.physics.creep import Constitutive, LinearElastic, identity
+from lisse.solver.physics.mechanics_facets import normal_axis, without_open_mouths
 from lisse.solver.physics.mechanics_state import CLOSED_GAP, CellStress, MechanicsState, trace
 
 __all__ = ["CLOSED_GAP", "LOADINGS", "Mechanics", "MechanicsState"]
@@ -65,7 +68,6 @@ __all__ = ["CLOSED_GAP", "LOADINGS", "Mechanics", "MechanicsState"]
 LOADINGS = ("collector", "traction")
 ETA_MAX = 1e-2  # loosest relative tolerance of a creep Newton iteration's linear solves
 SIDE_TAGS = ("side_electrolyte", "side_lithium", "axis")
-OPEN_MOUTH = 0  # tag of the Li faces over an empty crack mouth (``_without_open_mouths``)
 
 
 class Mechanics(CellStress):
@@ -97,7 +99,7 @@ class Mechanics(CellStress):
     ):
         if loading not in LOADINGS:
             raise ValueError(f"loading must be one of {LOADINGS}")
-        facet_tags = _without_open_mouths(msh, facet_tags)
+        facet_tags = without_open_mouths(msh, facet_tags)
         self.msh, self.facet_tags, self.dimension = msh, facet_tags, dimension
         if isinstance(electrolyte, LinearElastic):
             electrolyte = {CELL_TAGS["electrolyte"]: electrolyte}
@@ -203,7 +205,8 @@ class Mechanics(CellStress):
         self.ksp = PETSc.KSP().create(self.comm)
         self.ksp.setOptionsPrefix(prefix)
         if opts.hasName(f"{prefix}pc_type") and opts.getString(f"{prefix}pc_type") == "gamg":
-            opts[f"{prefix}pc_gamg_reuse_interpolation"] = True  # between Newton steps
+            for key, value in displacement_amg_options(prefix).items():
+                opts[key] = value
         self.ksp.setFromOptions()
         self.iterative = self.ksp.getPC().getType() == "gamg"
         if self.iterative:
@@ -227,7 +230,7 @@ class Mechanics(CellStress):
 
         fix(z, tags.find(FACET_TAGS["counter"]))
         sides = np.unique(np.concatenate([tags.find(FACET_TAGS[n]) for n in SIDE_TAGS]))
-        axis = _normal_axis(self.msh, sides)
+        axis = normal_axis(self.msh, sides)
         for k in range(self.msh.geometry.dim):
             fix(k, sides[axis == k])
         collector_dofs = np.zeros(0, dtype=np.int32)
@@ -361,36 +364,3 @@ class Mechanics(CellStress):
         self.lithium.commit()
         self.time += dt
         return its
-
-
-def _without_open_mouths(msh: dmesh.Mesh, facet_tags: dmesh.MeshTags) -> dmesh.MeshTags:
-    """The facet tags with the Li faces lying in the interface plane z = 0 removed from
-    "void_lithium": they span the mouth of an empty crack, where there is no electrolyte for
-    the Li to touch. A void roof rises above the plane (only its rim touches it), so these
-    facets are no roof: left in, the penalty would hold the Li up on a phantom plane and the
-    closed area would count the mouth, which the interface area does not contain (contact
-    fraction above 1). They stay traction-free (tag ``OPEN_MOUTH``)."""
-    roof = FACET_TAGS["void_lithium"]
-    fdim = msh.topology.dim - 1
-    facets = facet_tags.find(roof)
-    z = dmesh.compute_midpoints(msh, fdim, facets)[:, msh.geometry.dim - 1]
-    flat = facets[np.abs(z) <= CLOSED_GAP * 1e-3]
-    if msh.comm.allreduce(flat.size) == 0:
-        return facet_tags
-    values = facet_tags.values.copy()
-    values[np.isin(facet_tags.indices, flat)] = OPEN_MOUTH
-    return dmesh.meshtags(msh, fdim, facet_tags.indices, values)
-
-
-def _normal_axis(msh: dmesh.Mesh, facets: np.ndarray) -> np.ndarray:
-    """Index of the coordinate axis each (planar, axis-aligned) facet is normal to."""
-    if facets.size == 0:
-        return np.zeros(0, dtype=np.int32)
-    fdim = msh.topology.dim - 1
-    x = msh.geometry.x[dmesh.entities_to_geometry(msh, fdim, facets)]
-    if msh.geometry.dim == 2:
-        d = x[:, 1, :2] - x[:, 0, :2]
-        normal = np.column_stack([-d[:, 1], d[:, 0]])
-    else:
-        normal = np.cross(x[:, 1] - x[:, 0], x[:, 2] - x[:, 0])
-    return np.argmax(np.abs(normal), axis=1)

@@ -37,7 +37,7 @@ ALLOWED: dict[str, str] = {  # "path:fragment of the line": why it is not a conv
     "meshes/crack.py:far_size, 0.1 * a": "a fraction of the crack size",
     "meshes/crack.py:tol = 1e-6 * L": "a relative tolerance",
     "solver/physics/fracture.py:axis=1) < 1e-9 * a": "a relative tolerance (of the crack size)",
-    "solver/physics/mechanics.py:CLOSED_GAP * 1e-3": "a fraction of a tolerance",
+    "solver/physics/mechanics_facets.py:CLOSED_GAP * 1e-3": "a fraction of a tolerance",
     "solver/physics/coupled_3d.py:< 1e-9 * np.ptp": "a relative tolerance (of the Li depth)",
     "solver/physics/coupled_3d.py:> 1e-9 * evo.size": "a relative tolerance (of the cell)",
     "solver/physics/coupled_3d.py:<= 1e-6 * scale": "a relative tolerance (of an edge)",
