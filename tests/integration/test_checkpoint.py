@@ -77,16 +77,21 @@ def assert_same_run(a: Path, b: Path) -> None:
             assert jb[key] == value, key
 
 
+_REFERENCE: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="session")
 def reference(tmp_path_factory) -> Path:
-    """The uninterrupted serial run (once per session: test_checkpoint_searches.py compares
-    with it too)."""
-    folder = tmp_path_factory.mktemp("reference")
-    write_case(folder)
-    proc = run_lisse(["run", "case.yaml", "-o", "full", "--set",  # no checkpoints: faster
-                      "evolution.checkpoint_every_steps=0"], cwd=folder)
-    assert proc.returncode == 0, proc.stderr
-    return folder / "full"
+    """The uninterrupted serial run, once per session: test_checkpoint_searches.py imports
+    this fixture (a fixture of its own to pytest), and both take the run kept here."""
+    if "full" not in _REFERENCE:
+        folder = tmp_path_factory.mktemp("reference")
+        write_case(folder)
+        proc = run_lisse(["run", "case.yaml", "-o", "full", "--set",  # no checkpoints: faster
+                          "evolution.checkpoint_every_steps=0"], cwd=folder)
+        assert proc.returncode == 0, proc.stderr
+        _REFERENCE["full"] = folder / "full"
+    return _REFERENCE["full"]
 
 
 def start(args: list[str], cwd: Path, n: int = 1) -> subprocess.Popen:
