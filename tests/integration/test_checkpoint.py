@@ -21,7 +21,8 @@ import yaml
 
 from tests.helpers import BIN, ROOT, run_lisse
 
-# a 2D plane cell stripped and rested three times: ~380 adaptive steps of a few ms each
+# a 2D plane cell stripped and rested twice (strip → rest → strip → rest: a resumed run
+# crosses a cycle boundary): ~255 adaptive steps of a few ms each
 CASE = {
     "name": "ckpt",
     "temperature_C": 25,
@@ -39,7 +40,7 @@ CASE = {
         "interface_model": "reduced",
         "steps": [{"current_density_mA_cm2": 0.1, "duration_h": 0.05, "label": "strip"},
                   {"current_density_mA_cm2": 0, "duration_h": 0.02, "label": "rest"}],
-        "cycles": 3,
+        "cycles": 2,
         "time_step": {"initial_s": 0.5, "max_s": 2},
         "checkpoint_every_steps": 1,
     },
@@ -76,15 +77,21 @@ def assert_same_run(a: Path, b: Path) -> None:
             assert jb[key] == value, key
 
 
-@pytest.fixture(scope="module")
+_REFERENCE: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="session")
 def reference(tmp_path_factory) -> Path:
-    """The uninterrupted serial run."""
-    folder = tmp_path_factory.mktemp("reference")
-    write_case(folder)
-    proc = run_lisse(["run", "case.yaml", "-o", "full", "--set",  # no checkpoints: faster
-                      "evolution.checkpoint_every_steps=0"], cwd=folder)
-    assert proc.returncode == 0, proc.stderr
-    return folder / "full"
+    """The uninterrupted serial run, once per session: test_checkpoint_searches.py imports
+    this fixture (a fixture of its own to pytest), and both take the run kept here."""
+    if "full" not in _REFERENCE:
+        folder = tmp_path_factory.mktemp("reference")
+        write_case(folder)
+        proc = run_lisse(["run", "case.yaml", "-o", "full", "--set",  # no checkpoints: faster
+                          "evolution.checkpoint_every_steps=0"], cwd=folder)
+        assert proc.returncode == 0, proc.stderr
+        _REFERENCE["full"] = folder / "full"
+    return _REFERENCE["full"]
 
 
 def start(args: list[str], cwd: Path, n: int = 1) -> subprocess.Popen:

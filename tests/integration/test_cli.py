@@ -171,10 +171,13 @@ def test_bad_input_one_line_error(label, case, extra, code, text, tmp_path):
     assert not any(p.name.endswith(".partial") for p in tmp_path.iterdir())
 
 
-@pytest.mark.slow
-def test_ccd_measurements_errors_before_any_work(tmp_path):
+def test_ccd_measurements_errors_before_any_work(tmp_path, capsys):
     """--measurements needs --vary and a readable table with the varied parameter; each
-    mistake is one line, exit code 2, before any mesh or solve."""
+    mistake is one line, exit code 2, before any mesh or solve. In-process through
+    ``cli.main`` (what the ``lisse`` script runs): the one-line errors of the script itself
+    are test_bad_input_one_line_error's."""
+    from lisse.solver.cli import main
+
     path = write_case(tmp_path, SMALL)
     csv_file = tmp_path / "m.csv"
     csv_file.write_text("temperature_C,ccd_mA_cm2,source\n25,1,x\n")
@@ -186,7 +189,9 @@ def test_ccd_measurements_errors_before_any_work(tmp_path):
          "cannot read it"),
     ]
     for extra, message in cases:
-        proc = run_lisse(["ccd", str(path), "-o", str(tmp_path / "out"), *extra])
-        lines = proc.stderr.strip().splitlines()
-        assert proc.returncode == 2 and len(lines) == 1 and message in lines[0], proc.stderr
+        code = main(["ccd", str(path), "-o", str(tmp_path / "out"), *extra])
+        err = capsys.readouterr().err
+        lines = err.strip().splitlines()
+        assert code == 2 and len(lines) == 1 and message in lines[0], err
+        assert lines[0].startswith("lisse: error: "), err
         assert not (tmp_path / "out").exists()

@@ -181,20 +181,46 @@ def ccd(data: dict) -> float:
     return ccd_search(resolve(validate_case(data)), MPI.COMM_WORLD).ccd
 
 
+TREND_RTOL = 0.25
+
+
+def search(data: dict):
+    """The CCD search of ``data`` to the bisection tolerance TREND_RTOL."""
+    from mpi4py import MPI
+
+    data["evolution"]["ccd"] = {**data["evolution"]["ccd"], "rtol": TREND_RTOL}
+    return ccd_search(resolve(validate_case(data)), MPI.COMM_WORLD)
+
+
+def rising(results) -> bool:
+    """Each CCD lies above the whole search bracket of the one before (a rise that no
+    bisection tolerance explains)."""
+    return all(b.ccd >= a.bracket[1] for a, b in zip(results, results[1:], strict=False))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("electrolyte", ["LLZO", "Li6PS5Cl"])
 def test_ccd_rises_with_pressure_and_temperature(electrolyte, validation):
-    pressures = (1.0, 2.0, 3.0, 4.0)
-    by_pressure = [ccd(case(electrolyte, stack_pressure_MPa=p)) for p in pressures]
-    assert all(b > a for a, b in zip(by_pressure, by_pressure[1:], strict=False))
+    """Searched to rtol 0.25 with disjoint brackets asserted (as test_ccd_trends.py does);
+    3 MPa is the last pressure: a 4 MPa search (~9 mA/cm², many trials) added one more point
+    to a rise that 1 → 2 → 3 MPa shows."""
+    pressures = (1.0, 2.0, 3.0)
+    by_pressure = [search(case(electrolyte, stack_pressure_MPa=p)) for p in pressures]
+    assert rising(by_pressure), [r.bracket for r in by_pressure]
     temperatures = (0.0, 25.0, 60.0)
-    by_temperature = [ccd(dict(case(electrolyte), temperature_C=t)) for t in temperatures]
-    assert all(b > a for a, b in zip(by_temperature, by_temperature[1:], strict=False))
+    # case() is 2 MPa at 25 °C (the default temperature): that search is by_pressure[1]
+    assert validate_case(case(electrolyte)) == validate_case(
+        dict(case(electrolyte), temperature_C=25.0))
+    by_temperature = [by_pressure[1] if t == 25.0 else
+                      search(dict(case(electrolyte), temperature_C=t)) for t in temperatures]
+    assert rising(by_temperature), [r.bracket for r in by_temperature]
     validation.record(f"CCD trends, Li/{electrolyte}", "strictly rising with p and T",
-                      "validation.md (Kasemchainan 2019)", "monotone",
-                      "p = 1, 2, 3, 4 MPa: " + ", ".join(f"{c / 10:.3g}" for c in by_pressure)
+                      "validation.md (Kasemchainan 2019)",
+                      f"disjoint brackets (rtol {TREND_RTOL})",
+                      "p = 1, 2, 3 MPa: "
+                      + ", ".join(f"{r.ccd / 10:.3g}" for r in by_pressure)
                       + " mA/cm²; T = 0, 25, 60 °C: "
-                      + ", ".join(f"{c / 10:.3g}" for c in by_temperature) + " mA/cm²",
+                      + ", ".join(f"{r.ccd / 10:.3g}" for r in by_temperature) + " mA/cm²",
                       "plane, 2 voids", True)
 
 
@@ -212,7 +238,10 @@ def test_ccd_cli_serial_and_mpi(tmp_path):
     import yaml
 
     path = tmp_path / "case.yaml"
-    path.write_text(yaml.safe_dump(case()))
+    # 0.1 mAh/cm² per trial (not 0.5): the trials of the CLI and its serial/MPI agreement,
+    # 5× shorter (test_ccd_rises_with_pressure_and_temperature runs the full capacity)
+    path.write_text(yaml.safe_dump(case(ccd={"capacity_mAh_cm2": 0.1, "start_mA_cm2": 0.1,
+                                             "rtol": 0.05})))
     args = ["ccd", str(path), "--vary", "evolution.stack_pressure_MPa=1.5,3"]
     serial = run_lisse([*args, "-o", str(tmp_path / "serial")])
     assert serial.returncode == 0, serial.stderr

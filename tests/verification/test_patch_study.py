@@ -414,27 +414,32 @@ def test_cli_study_rejects_bad_input(override, message):
     assert len(lines) == 1 and lines[0].startswith("lisse: error: ") and message in lines[0]
 
 
+BOUNDARIES = ("collector", "free")
 MPI_SCRIPT = """
 import json, sys
 from mpi4py import MPI
 from lisse.solver.physics.patch_flow import PatchCell, patch_cases
-from tests.verification.test_patch_study import TEST_CELL
-res = patch_cases(PatchCell(**TEST_CELL), [3.0], [1, 5], ["frictionless"], MPI.COMM_WORLD,
-                  lithium_boundary=sys.argv[1])
+from tests.verification.test_patch_study import BOUNDARIES, TEST_CELL
+res = {b: patch_cases(PatchCell(**TEST_CELL), [3.0], [1, 5], ["frictionless"], MPI.COMM_WORLD,
+                      lithium_boundary=b) for b in BOUNDARIES}
 if MPI.COMM_WORLD.rank == 0:
-    print("RESULTS", json.dumps([[r.k_J, r.v_ratio, r.collector_velocity] for r in res]))
+    print("RESULTS", json.dumps({b: [[r.k_J, r.v_ratio, r.collector_velocity] for r in rs]
+                                 for b, rs in res.items()}))
 """
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("boundary", ["collector", "free"])
-def test_mpi_matches_serial(boundary):
+def test_mpi_matches_serial():
+    """Both Li boundaries (collector, free) under one ``mpirun -n 2`` against serial."""
     from lisse.solver.physics.patch_flow import PatchCell, patch_cases
 
-    serial = patch_cases(PatchCell(**TEST_CELL), [3.0], [1, 5], ["frictionless"], MPI.COMM_WORLD,
-                         lithium_boundary=boundary)
-    proc = run_mpi([sys.executable, "-c", MPI_SCRIPT, boundary])
+    proc = run_mpi([sys.executable, "-c", MPI_SCRIPT])
     assert proc.returncode == 0, proc.stderr
     parallel = json.loads(proc.stdout.split("RESULTS")[1])
-    for mine, theirs in zip(serial, parallel, strict=True):
-        assert theirs == pytest.approx([mine.k_J, mine.v_ratio, mine.collector_velocity], rel=1e-6)
+    assert sorted(parallel) == sorted(BOUNDARIES)
+    for boundary in BOUNDARIES:
+        serial = patch_cases(PatchCell(**TEST_CELL), [3.0], [1, 5], ["frictionless"],
+                             MPI.COMM_WORLD, lithium_boundary=boundary)
+        for mine, theirs in zip(serial, parallel[boundary], strict=True):
+            assert theirs == pytest.approx([mine.k_J, mine.v_ratio, mine.collector_velocity],
+                                           rel=1e-6)
