@@ -50,8 +50,10 @@ MU = 1.0 / 3.0  # σ0 = ε̇0 = 1
 PUSH, DT = 1e-6, 1e-6  # obstacle push d and step: V = d/Δt = 1
 
 
-def layer(width: float, sticking: bool, plate: bool = True, per_h: int = PER_H):
-    """The layer 0 < x < W on the obstacle (plate frame: shifted down by d, top held in y)."""
+def layer(width: float, sticking: bool, plate: bool = True, per_h: int = PER_H,
+          geometry: str = "plane"):
+    """The layer 0 < x < W on the obstacle (plate frame: shifted down by d, top held in y);
+    axisymmetric: the disc 0 < r < W (x = 0 the axis)."""
     from dolfinx import mesh as dmesh
 
     from lisse.solver.physics.li_sticking import Sticking
@@ -75,7 +77,7 @@ def layer(width: float, sticking: bool, plate: bool = True, per_h: int = PER_H):
     tags = dmesh.meshtags(msh, 1, idx[order], val[order])
     symmetry = {LEFT: 0, TOP: 1} if plate else {LEFT: 0}
     # plate frame: the top pressure does no work (v_y = 0 there); it only sets the scales
-    body = LithiumBody(msh, tags, "plane", 1.0, 1.0, 1.0, {TOP: 1.0}, symmetry=symmetry,
+    body = LithiumBody(msh, tags, geometry, 1.0, 1.0, 1.0, {TOP: 1.0}, symmetry=symmetry,
                        obstacle=(BOTTOM,))
     return body, (Sticking(body) if sticking else None)
 
@@ -87,23 +89,29 @@ def tangential_speed(body, sticking) -> float:
     return body.comm.allreduce(float(np.max(v, initial=0.0)), op=MPI.MAX)
 
 
-def squeeze(width: float, sticking: bool = True, per_h: int = PER_H) -> dict:
-    """Mean obstacle pressure of the first step over the lubrication value μVW²/H³ (and over
-    the homogeneous 4μV/H), the largest tangential speed of an active dof, the active count."""
-    body, stick = layer(width, sticking, per_h=per_h)
+def squeeze(width: float, sticking: bool = True, per_h: int = PER_H,
+            geometry: str = "plane") -> dict:
+    """Mean obstacle pressure of the first step over the lubrication value (μVW²/H³;
+    axisymmetric 3μVW²/(8H³)) and over the homogeneous one (4μV/H; axisymmetric 3μV/H), the
+    largest tangential speed of an active dof, the active count."""
+    body, stick = layer(width, sticking, per_h=per_h, geometry=geometry)
     report = body.step(DT)
-    speed = PUSH / DT
-    mean = report.contact_force / width
-    return {"lubrication": mean / (MU * speed * width**2 / H**3),
-            "homogeneous": mean / (4 * MU * speed / H), "active": report.active,
+    speed, plane = PUSH / DT, geometry == "plane"
+    mean = report.contact_force / (width if plane else width**2 / 2)  # ∫ r dr: 2π dropped
+    return {"lubrication": mean / ((1 if plane else 3 / 8) * MU * speed * width**2 / H**3),
+            "homogeneous": mean / ((4 if plane else 3) * MU * speed / H),
+            "active": report.active,
             "slip": tangential_speed(body, stick) / speed if stick else None}
 
 
 @pytest.fixture(scope="module")
 def squeezes() -> dict:
+    axisymmetric = {"geometry": "axisymmetric"}
     return {"sticking": {w: squeeze(w) for w in WIDTHS}, "frictionless": squeeze(10.0, False),
             "coarse": {w: squeeze(w, per_h=PER_H // 2) for w in WIDTHS},
-            "fine": squeeze(10.0, per_h=2 * PER_H)}
+            "fine": squeeze(10.0, per_h=2 * PER_H),
+            "axisymmetric": {w: squeeze(w, **axisymmetric) for w in WIDTHS},
+            "axisymmetric frictionless": squeeze(10.0, False, **axisymmetric)}
 
 
 def extrapolated(ratios: dict) -> float:
@@ -141,14 +149,35 @@ def test_squeeze_film_descent_rate(squeezes, validation):
         f"limit {1 / limit:.6f}", f"{PER_H} P2 cells through H", abs(limit - 1) < 1e-3)
 
 
+def test_axisymmetric_squeeze_film(squeezes, validation):
+    """Axisymmetric disc of radius W: q(r) = V r/2 gives P = 3μV(W² − r²)/(4H³) and the mean
+    pressure p = 3μVW²/(8H³); the end error is again O(H/W) (6 % at W/H = 10), removed by the
+    same extrapolation (to 1e-3)."""
+    disc = squeezes["axisymmetric"]
+    for width in WIDTHS:
+        h = H / width
+        assert abs(disc[width]["lubrication"] - 1) <= 0.8 * h + 5 * h**2, width
+        assert disc[width]["slip"] <= 1e-12
+    limit = extrapolated(disc)
+    assert abs(limit - 1) < 1e-3
+    validation.record(
+        "Li sticking contact: squeeze film of a Newtonian Li disc (axisymmetric)",
+        "V = 8 p H³/(3 μ W²) (lubrication), extrapolated W/H → ∞", "lubrication theory",
+        "1e-3", f"V/V_lub = {1 / disc[10.0]['lubrication']:.4f} (W/H 10), "
+        f"{1 / disc[20.0]['lubrication']:.4f} (20); limit {1 / limit:.6f}",
+        f"{PER_H} P2 cells through H", abs(limit - 1) < 1e-3)
+
+
 def test_frictionless_squeeze_is_homogeneous(squeezes):
-    """Frictionless: homogeneous flow p = 4μV/H, 25× below the sticking film at W/H = 10
-    (so the squeeze-film test fails without sticking)."""
-    free = squeezes["frictionless"]
-    # on the step's midpoint configuration: height H − d/2, width W·H/(H − d/2)
+    """Frictionless: homogeneous flow p = 4μV/H (axisymmetric 3μV/H), 25× (12.5×) below the
+    sticking film at W/H = 10 (so the squeeze-film tests fail without sticking)."""
+    # on the step's midpoint configuration: height H − d/2, area (plane) or volume kept
     midpoint = 1 / (1 - PUSH / (2 * H)) ** 2
-    assert free["homogeneous"] == pytest.approx(midpoint, rel=1e-9)
-    assert free["lubrication"] == pytest.approx(4 * H**2 / 10.0**2 * midpoint, rel=1e-9)
+    for key, ratio in (("frictionless", 4.0), ("axisymmetric frictionless", 8.0)):
+        free = squeezes[key]
+        assert free["homogeneous"] == pytest.approx(midpoint, rel=1e-9)
+        assert free["lubrication"] == pytest.approx(ratio * H**2 / 10.0**2 * midpoint,
+                                                    rel=1e-9)
 
 
 def test_active_dofs_do_not_slip(squeezes):
@@ -206,7 +235,8 @@ def test_release_by_normal_reaction():
 
 def _numbers() -> dict:
     return {f"sticking_{w:g}": squeeze(w)["lubrication"] for w in (10.0, 20.0)} | {
-        "frictionless": squeeze(10.0, False)["lubrication"]}
+        "frictionless": squeeze(10.0, False)["lubrication"],
+        "axisymmetric_10": squeeze(10.0, geometry="axisymmetric")["lubrication"]}
 
 
 def test_sticking_mpi_matches_serial(squeezes):
@@ -216,6 +246,7 @@ def test_sticking_mpi_matches_serial(squeezes):
     parallel = json.loads(proc.stdout.strip().splitlines()[-1])
     serial = {f"sticking_{w:g}": squeezes["sticking"][w]["lubrication"] for w in (10.0, 20.0)}
     serial["frictionless"] = squeezes["frictionless"]["lubrication"]
+    serial["axisymmetric_10"] = squeezes["axisymmetric"][10.0]["lubrication"]
     for key, value in serial.items():
         assert parallel[key] == pytest.approx(value, rel=1e-6), key
 
