@@ -58,6 +58,7 @@ from petsc4py import PETSc
 from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS
 from lisse.solver.config.params import Numerics
 from lisse.solver.errors import SolverError
+from lisse.solver.fem.bordered_cg import BorderedCG
 from lisse.solver.fem.linear import displacement_amg_options, krylov_options, rigid_body_modes
 from lisse.solver.physics.creep import Constitutive, LinearElastic, identity
 from lisse.solver.physics.mechanics_facets import normal_axis, without_open_mouths
@@ -211,6 +212,7 @@ class Mechanics(CellStress):
         self.iterative = self.ksp.getPC().getType() == "gamg"
         if self.iterative:
             self.A.setNearNullSpace(rigid_body_modes(self.V))
+            self.bordered = BorderedCG(self.A, self.ksp.getPC(), f"{prefix}bordered_", 2000)
         self.newton_iterations = 0
         self.krylov_iterations = 0
 
@@ -255,10 +257,9 @@ class Mechanics(CellStress):
         b.ghostUpdate(PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
         return b
 
-    def _solve(self, rhs: PETSc.Vec, guess: PETSc.Vec | None = None) -> PETSc.Vec:
-        """x = A⁻¹ rhs, from the initial guess if one is given (Krylov solvers only)."""
-        x = rhs.duplicate() if guess is None else guess.copy()
-        self.ksp.setInitialGuessNonzero(guess is not None)
+    def _solve(self, rhs: PETSc.Vec) -> PETSc.Vec:
+        """x = A⁻¹ rhs."""
+        x = rhs.duplicate()
         self.ksp.solve(rhs, x)
         reason = self.ksp.getConvergedReason()
         if reason < 0:
@@ -284,9 +285,36 @@ class Mechanics(CellStress):
 
     def _collector_force(self, res: PETSc.Vec) -> float:
         """Σ internal forces on the owned collector z-dofs + p·A (zero at equilibrium)."""
-        n = self.V.dofmap.index_map.size_local * self.V.dofmap.index_map_bs
-        own = self.collector_dofs[self.collector_dofs < n]
+        own = self._own_collector()
         return self.comm.allreduce(float(res.array_r[own].sum())) + self.reference_force
+
+    def _own_collector(self) -> np.ndarray:
+        n = self.V.dofmap.index_map.size_local * self.V.dofmap.index_map_bs
+        return self.collector_dofs[self.collector_dofs < n]
+
+    def _collector_step(self, rhs: PETSc.Vec, force: float) -> tuple[PETSc.Vec, float]:
+        """The bordered Newton step for (δu, δU) of the rigid collector (``rhs`` = −R with
+        zero constrained rows, ``force`` its balance F): one CG solve of the bordered system
+        (``solver.fem.bordered_cg``), or with LU the elimination δu = x_a + δU x_b,
+        x_a = A⁻¹ rhs, x_b = −A⁻¹ k, δU = −(F + k·x_a)/(d + k·x_b). Returns δu on the free
+        dofs and δU [m]."""
+        k = fem_petsc.assemble_vector(self.k_form)
+        k.ghostUpdate(PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
+        own = self._own_collector()
+        d = self.comm.allreduce(float(k.array_r[own].sum()))
+        fem_petsc.set_bc(k, self.bcs, alpha=0.0)
+        dx = rhs.duplicate()
+        if self.iterative:
+            dU, its = self.bordered.solve(k.array_r, d, rhs.array_r, -force, dx,
+                                          self.ksp.getTolerances()[0])
+            self.krylov_iterations += its
+            return dx, dU
+        dx = self._solve(rhs)
+        xb = self._solve(k)
+        xb.scale(-1.0)
+        dU = -(force + k.dot(dx)) / (d + k.dot(xb))
+        dx.axpy(dU, xb)
+        return dx, dU
 
     def _newton(self, dt: float) -> int:
         """Solve one step of length dt (0: the instantaneous elastic response)."""
@@ -314,30 +342,11 @@ class Mechanics(CellStress):
                 self.ksp.setTolerances(rtol=self._forcing(dt, norm, previous, tol))
             previous = norm
             res.scale(-1.0)
-            dx = self._solve(res)
+            dx, dU = self._collector_step(res, force) if collector else (self._solve(res), 0.0)
             fem_petsc.set_bc(dx, self.bcs, alpha=0.0)  # exact on the constrained dofs (an
             # inexact solve leaves them slightly off, and the residual does not see them)
-            if collector:
-                k = fem_petsc.assemble_vector(self.k_form)
-                k.ghostUpdate(PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
-                rhs = k.copy()
-                rhs.scale(-1.0)
-                fem_petsc.set_bc(rhs, self.bcs, alpha=0.0)
-                n = self.V.dofmap.index_map.size_local * self.V.dofmap.index_map_bs
-                own = self.collector_dofs[self.collector_dofs < n]
-                rhs.array[own] = 1.0
-                warm = it > 0 and self.iterative  # from the step's last x_b, to η/10
-                eta = self.ksp.getTolerances()[0]
-                self.ksp.setTolerances(rtol=max(eta / 10, self.numerics.krylov_rtol) if warm
-                                       else eta)
-                xb = self._solve(rhs, self._xb if warm else None)
-                self.ksp.setTolerances(rtol=eta)
-                self._xb = xb
-                fem_petsc.set_bc(xb, self.bcs, alpha=0.0)
-                xb.array[own] = 1.0
-                dU = -(force + k.dot(dx)) / k.dot(xb)
-                dx.axpy(dU, xb)
-                self.U += dU
+            dx.array[self._own_collector()] = dU
+            self.U += dU
             self.u.x.petsc_vec.axpy(1.0, dx)
             self.u.x.scatter_forward()
             self.newton_iterations += 1
