@@ -12,13 +12,22 @@ unknown to the displacement field: the collector's displacement U [m]. The Newto
 It is the tangent in the coordinates (free dofs, U), hence SPD, with the Schur complement
 s = d − kᵀA⁻¹k > 0 (the cell's stiffness under the collector). Elimination needs two solves of
 A per Newton iteration (x_a = −A⁻¹R and x_b = −A⁻¹k). Here one CG solve of the whole
-(n + 1)-system instead, preconditioned by the SPD block diagonal diag(P, 1/d), P the AMG of A:
-with P = A⁻¹ the preconditioned operator [I, A⁻¹k; kᵀ/d, 1] has the eigenvalue 1 (n − 1
-times) and the two eigenvalues 1 ± √(1 − s/d) ∈ (0, 2), so the border adds about two CG
-iterations to a solve of A alone, where x_b cost a second solve (at 163,731 unknowns 37 of a
-creep step's 122 CG iterations; docs/benchmarks.md, issue 16). The CG stopping test is on the
-residual of the whole system, ‖(r_u, r_U)‖ ≤ rtol ‖(R, F)‖ (unpreconditioned norm): the
-inexact-Newton condition of the bordered Newton step itself.
+(n + 1)-system instead, preconditioned by the block factorisation of its inverse with P, the
+AMG of A, in place of A⁻¹:
+
+    M⁻¹ = Lᵀ diag(P, 1/s̃) L,   L = [I 0; −wᵀ 1],   w = P k,   s̃ = d − kᵀw,
+
+symmetric, and positive definite while s̃ > 0: the V-cycle is symmetric (pre- and
+post-smoothing adjoint), so I − PA is positive semidefinite in the A-inner product,
+kᵀPk ≤ kᵀA⁻¹k and s̃ ≥ s > 0 (checked at each solve; the benchmark's first creep tangent
+at 63,189 unknowns: d = 1.1e7, s̃ = 4.1e6, s = 8.8e5 N/m). With P = A⁻¹ it is the exact
+inverse; with the AMG the border costs one V-cycle per solve (w) and adds no CG iteration:
+at 63,189 unknowns 27 iterations for the bordered system as for A alone, against 33 with the
+block diagonal diag(P, 1/d), whose preconditioned operator has the outlying eigenvalues
+1 ± √(1 − s/d). x_b had cost a second solve (at 163,731 unknowns 37 of a creep step's 122 CG
+iterations; docs/benchmarks.md, issue 16). The CG stopping test is on the residual of the
+whole system, ‖(r_u, r_U)‖ ≤ rtol ‖(R, F)‖ (unpreconditioned norm): the inexact-Newton
+condition of the bordered Newton step itself.
 
 Layout of the (n + 1)-vectors: the owned entries of A's vectors on each rank, then U on
 rank 0 only.
@@ -33,7 +42,8 @@ from lisse.solver.errors import SolverError
 
 
 class BorderedCG:
-    """CG with the preconditioner diag(P, 1/d) on [A k; kᵀ d] (a PETSc python Mat and PC).
+    """CG with the preconditioner Lᵀ diag(P, 1/s̃) L on [A k; kᵀ d] (a PETSc python Mat and
+    PC).
 
     A: the assembled SPD operator (its object is kept: reassemble it in place); pc: the
     preconditioner P of A (set up by the caller for each new A); prefix: PETSc options prefix
@@ -101,6 +111,9 @@ class BorderedCG:
         self.pc.setUp()  # a no-op while the caller reuses P
         self.pc.apply(self.k, self.w)
         self.schur = d - self.k.dot(self.w)
+        if not 0 < self.schur <= d:
+            raise SolverError(f"bordered solve: Schur complement estimate {self.schur:g} "
+                              f"outside (0, d = {d:g}]: the preconditioner is not SPD")
         b = self.b.array
         b[: self.n] = rhs
         if self.root:
