@@ -58,6 +58,7 @@ from petsc4py import PETSc
 from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS
 from lisse.solver.config.params import Numerics
 from lisse.solver.errors import SolverError
+from lisse.solver.fem.amg_reuse import AmgReuse
 from lisse.solver.fem.bordered_cg import BorderedCG
 from lisse.solver.fem.linear import displacement_amg_options, krylov_options, rigid_body_modes
 from lisse.solver.physics.creep import Constitutive, LinearElastic, identity
@@ -215,6 +216,7 @@ class Mechanics(CellStress):
             self.bordered = BorderedCG(self.A, self.ksp.getPC(), f"{prefix}bordered_", 2000)
         self.newton_iterations = 0
         self.krylov_iterations = 0
+        self.amg = AmgReuse()
 
     # -- helpers ------------------------------------------------------------------------
     def _dirichlet(self, collector: bool):
@@ -337,12 +339,14 @@ class Mechanics(CellStress):
             fem_petsc.assemble_matrix(self.A, self.J_form, bcs=self.bcs)
             self.A.assemble()
             self.ksp.setOperators(self.A)
-            if self.iterative:  # the AMG hierarchy of the step's first iteration, kept
-                self.ksp.getPC().setReusePreconditioner(it > 0)
+            if self.iterative:  # the AMG hierarchy kept within a step and, while it serves
+                # as well, across steps (solver.fem.amg_reuse)
+                self.ksp.getPC().setReusePreconditioner(it > 0 or not self.amg.rebuild())
                 self.ksp.setTolerances(rtol=self._forcing(dt, norm, previous, tol))
-            previous = norm
+            previous, before = norm, self.krylov_iterations
             res.scale(-1.0)
             dx, dU = self._collector_step(res, force) if collector else (self._solve(res), 0.0)
+            self.amg.record(self.krylov_iterations - before, self.ksp.getTolerances()[0])
             fem_petsc.set_bc(dx, self.bcs, alpha=0.0)  # exact on the constrained dofs (an
             # inexact solve leaves them slightly off, and the residual does not see them)
             dx.array[self._own_collector()] = dU
@@ -365,11 +369,13 @@ class Mechanics(CellStress):
         try:
             its = self._newton(dt)
         except SolverError:
+            self.amg.end_step(converged=False)
             self.u.x.array[:] = saved_u
             self.U = saved_U
             if dt <= 0 or max_halvings == 0:
                 raise
             return self.step(dt / 2, max_halvings - 1) + self.step(dt / 2, max_halvings - 1)
+        self.amg.end_step(converged=True)
         self.lithium.commit()
         self.time += dt
         return its
