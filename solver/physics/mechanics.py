@@ -26,18 +26,18 @@ the roof penetrate by p/k_c (~1e-5 µm), so a roof counts as closed where g ≤ 
 
 Newton's method with the consistent tangent, inexact (``Mechanics._forcing``: the linear
 solves of a creep step are only as accurate as the Newton iteration needs; the AMG
-hierarchy of a step's first iteration is reused by its later iterations, and the AMG
-interpolation between steps). Collector loading uses a bordered Newton step with two
-solves of the same operator, A x_a = −R and A x_b = −J e (e = 1 on the collector z-dofs),
-δu = x_a + δU x_b, δU from the linearised force balance; with CG, x_b starts from the
-step's previous x_b and is solved to η/10 (J changes little). The tangent is consistent
-(``tests/verification/test_mechanics_tangent.py``: Taylor remainder O(ε²)); the creep
-Newton's first iterations contract by only ~0.03 because of the power law's curvature
+hierarchy is reused within a step and across steps while it serves as well,
+``solver.fem.amg_reuse``, and its interpolation when it is rebuilt). Collector loading
+solves the bordered Newton system in (δu, δU) (e = 1 on the collector z-dofs, k = J e):
+with CG as one solve of the (n + 1)-system, preconditioned by the AMG and the Schur
+complement of U (``solver.fem.bordered_cg``); with LU by elimination, A x_a = −R,
+A x_b = −k, δu = x_a + δU x_b, δU from the linearised force balance. The tangent is
+consistent (``tests/verification/test_mechanics_tangent.py``: Taylor remainder O(ε²)); the
+creep Newton's first iterations contract by only ~0.03 because of the power law's curvature
 (n ≈ 6.7) at the void's Li surface, then it converges quadratically (docs/benchmarks.md,
-issue 16). Linear solver: CG with
-GAMG (rigid-body near-null space; one Chebyshev–SOR smoothing step per level,
-``solver.fem.linear.displacement_amg_options``) or MUMPS LU for small problems
-(``numerics``).
+issue 16). Linear solver: CG with GAMG (rigid-body near-null space; one Chebyshev–SOR
+smoothing step per level, ``solver.fem.linear.displacement_amg_options``) or MUMPS LU for
+small problems (``numerics``).
 
 The kinematics (Mandel strain, elastic stress) and the observables of a state (contact
 fraction, interface pressures, stress maxima, cell fields) are in
