@@ -41,36 +41,23 @@ from petsc4py import PETSc
 from lisse.solver.errors import SolverError
 
 
-class BorderedCG:
-    """CG with the preconditioner Lᵀ diag(P, 1/s̃) L on [A k; kᵀ d] (a PETSc python Mat and
-    PC).
+class _Bordered:
+    """The bordered operator and its preconditioner: the python context of the PETSc Mat
+    and PC. Separate from ``BorderedCG``, which holds the KSP: a context that held the KSP
+    would close a reference cycle through PETSc objects that Python's garbage collector
+    cannot see, and keep A and its AMG hierarchy alive after their owner is gone."""
 
-    A: the assembled SPD operator (its object is kept: reassemble it in place); pc: the
-    preconditioner P of A (set up by the caller for each new A); prefix: PETSc options prefix
-    of the outer CG (its ``max_it`` from ``max_it``)."""
-
-    def __init__(self, A: PETSc.Mat, pc: PETSc.PC, prefix: str, max_it: int):
+    def __init__(self, A: PETSc.Mat, pc: PETSc.PC):
         self.A, self.pc = A, pc
         self.comm = A.getComm().tompi4py()
         self.root = self.comm.rank == 0
         self.xu, self.yu = A.createVecs()
         self.k, self.w = self.xu.duplicate(), self.xu.duplicate()
         self.n = self.xu.getLocalSize()
-        sizes = (self.n + (1 if self.root else 0), self.xu.getSize() + 1)
+        self.sizes = (self.n + (1 if self.root else 0), self.xu.getSize() + 1)
         self.d = self.schur = 1.0
-        mat = PETSc.Mat().createPython((sizes, sizes), self, comm=self.comm)
-        mat.setUp()
-        self.ksp = PETSc.KSP().create(self.comm)
-        self.ksp.setOptionsPrefix(prefix)
-        self.ksp.setType("cg")
-        self.ksp.setNormType(PETSc.KSP.NormType.UNPRECONDITIONED)
-        self.ksp.setOperators(mat)
-        self.ksp.getPC().setType("python")
-        self.ksp.getPC().setPythonContext(self)
-        self.ksp.setTolerances(atol=1e-300, max_it=max_it)
-        self.b, self.x = mat.createVecs()
 
-    def _border_value(self, a: np.ndarray) -> float:
+    def border_value(self, a: np.ndarray) -> float:
         """The global unknown of an (n + 1)-vector's local array, on every rank."""
         return self.comm.bcast(float(a[self.n]) if self.root else None, root=0)
 
@@ -79,7 +66,7 @@ class BorderedCG:
     # which doubled the CPU time of each CG iteration on this 2-core machine.
     def mult(self, mat, x: PETSc.Vec, y: PETSc.Vec) -> None:
         a = x.array_r
-        value = self._border_value(a)
+        value = self.border_value(a)
         self.xu.array[:] = a[: self.n]
         self.A.mult(self.xu, self.yu)
         self.yu.axpy(value, self.k)
@@ -93,7 +80,7 @@ class BorderedCG:
     def apply(self, pc, x: PETSc.Vec, y: PETSc.Vec) -> None:
         a = x.array_r
         self.xu.array[:] = a[: self.n]
-        value = (self._border_value(a) - self.w.dot(self.xu)) / self.schur
+        value = (self.border_value(a) - self.w.dot(self.xu)) / self.schur
         self.pc.apply(self.xu, self.yu)
         self.yu.axpy(-value, self.w)
         out = y.array
@@ -101,12 +88,8 @@ class BorderedCG:
         if self.root:
             out[self.n] = value
 
-    def solve(self, k: np.ndarray, d: float, rhs: np.ndarray, rhs_border: float,
-              out: PETSc.Vec, rtol: float) -> tuple[float, int]:
-        """Solve [A k; kᵀ d] (x, X) = (rhs, rhs_border) to ``rtol`` from zero.
-
-        k, rhs: owned entries (zero on the constrained rows); d > 0. Writes x into the owned
-        entries of ``out``; returns (X, CG iterations). Raises SolverError if CG fails."""
+    def set_border(self, k: np.ndarray, d: float) -> None:
+        """k (owned entries, zero on the constrained rows), d > 0; w = P k, s̃ = d − kᵀw."""
         self.k.array[:], self.d = k, d
         self.pc.setUp()  # a no-op while the caller reuses P
         self.pc.apply(self.k, self.w)
@@ -114,10 +97,43 @@ class BorderedCG:
         if not 0 < self.schur <= d:
             raise SolverError(f"bordered solve: Schur complement estimate {self.schur:g} "
                               f"outside (0, d = {d:g}]: the preconditioner is not SPD")
+
+
+class BorderedCG:
+    """CG with the preconditioner Lᵀ diag(P, 1/s̃) L on [A k; kᵀ d] (a PETSc python Mat and
+    PC).
+
+    A: the assembled SPD operator (its object is kept: reassemble it in place); pc: the
+    preconditioner P of A (set up by the caller for each new A); prefix: PETSc options prefix
+    of the outer CG (its ``max_it`` from ``max_it``)."""
+
+    def __init__(self, A: PETSc.Mat, pc: PETSc.PC, prefix: str, max_it: int):
+        self.op = _Bordered(A, pc)
+        mat = PETSc.Mat().createPython((self.op.sizes, self.op.sizes), self.op,
+                                       comm=self.op.comm)
+        mat.setUp()
+        self.ksp = PETSc.KSP().create(self.op.comm)
+        self.ksp.setOptionsPrefix(prefix)
+        self.ksp.setType("cg")
+        self.ksp.setNormType(PETSc.KSP.NormType.UNPRECONDITIONED)
+        self.ksp.setOperators(mat)
+        self.ksp.getPC().setType("python")
+        self.ksp.getPC().setPythonContext(self.op)
+        self.ksp.setTolerances(atol=1e-300, max_it=max_it)
+        self.b, self.x = mat.createVecs()
+
+    def solve(self, k: np.ndarray, d: float, rhs: np.ndarray, rhs_border: float,
+              out: PETSc.Vec, rtol: float) -> tuple[float, int]:
+        """Solve [A k; kᵀ d] (x, X) = (rhs, rhs_border) to ``rtol`` from zero.
+
+        k, rhs: owned entries (zero on the constrained rows); d > 0. Writes x into the owned
+        entries of ``out``; returns (X, CG iterations). Raises SolverError if CG fails."""
+        op = self.op
+        op.set_border(k, d)
         b = self.b.array
-        b[: self.n] = rhs
-        if self.root:
-            b[self.n] = rhs_border
+        b[: op.n] = rhs
+        if op.root:
+            b[op.n] = rhs_border
         self.x.set(0.0)
         self.ksp.setTolerances(rtol=rtol)
         self.ksp.solve(self.b, self.x)
@@ -125,5 +141,5 @@ class BorderedCG:
         if reason < 0:
             raise SolverError(f"bordered linear solve failed (PETSc reason {reason})")
         a = self.x.array_r
-        out.array[: self.n] = a[: self.n]
-        return self._border_value(a), self.ksp.getIterationNumber()
+        out.array[: op.n] = a[: op.n]
+        return op.border_value(a), self.ksp.getIterationNumber()

@@ -4,6 +4,9 @@ face z = 1 moved as one rigid unknown (the shape of the rigid collector of the m
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import ufl
 from dolfinx import fem, mesh
@@ -69,8 +72,12 @@ def test_bordered_cg_matches_the_dense_solve_in_the_iterations_of_A_alone(valida
                       "1e-8 rel. (CG rtol 1e-10)", f"{rel:.1e} rel, {its} CG its",
                       "P1 unit cube 7³ (512 dofs)", rel < 1e-8)
     assert rel < 1e-8, rel
-    assert 0 < d - k @ np.linalg.solve(dense, k) <= solver.schur <= d  # s ≤ s̃ ≤ d
+    assert 0 < d - k @ np.linalg.solve(dense, k) <= solver.op.schur <= d  # s ≤ s̃ ≤ d
     b, y = A.createVecs()
     b.array[:] = rhs
     plain.solve(b, y)
     assert its <= plain.getIterationNumber() + 1, (its, plain.getIterationNumber())
+    context = weakref.ref(solver.op)
+    del solver
+    gc.collect()
+    assert context() is None  # no reference cycle keeps A and its AMG alive
