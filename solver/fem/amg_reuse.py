@@ -51,8 +51,8 @@ class AmgReuse:
         """Close a step: its rate, or, if it failed, a rebuild at the next one."""
         if not converged:
             self.built_rate = None
-            return
-        if self._decades > 0:
+        elif self._decades > 0:  # (a step that converged without a solve tells nothing)
             self.rate = self._its / self._decades
             if self._built:
                 self.built_rate = self.rate
+        self._built, self._its, self._decades = False, 0, 0.0

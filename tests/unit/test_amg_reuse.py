@@ -19,6 +19,8 @@ def test_rebuilt_first_kept_while_as_fast_rebuilt_when_slower_or_after_a_failure
     assert not _step(amg, int(20 * REBUILD) + 1)  # decided on the previous step's rate
     assert _step(amg, 20)  # the previous step was slower than REBUILD ×: rebuilt
     assert not _step(amg, 20)
+    amg.end_step(converged=True)  # a step that converged without a linear solve
+    assert not _step(amg, 20)
     amg.rebuild()
     amg.end_step(converged=False)  # a failed step (e.g. a linear solve hit max_it)
     assert _step(amg, 20)
