@@ -26,18 +26,18 @@ the roof penetrate by p/k_c (~1e-5 µm), so a roof counts as closed where g ≤ 
 
 Newton's method with the consistent tangent, inexact (``Mechanics._forcing``: the linear
 solves of a creep step are only as accurate as the Newton iteration needs; the AMG
-hierarchy of a step's first iteration is reused by its later iterations, and the AMG
-interpolation between steps). Collector loading uses a bordered Newton step with two
-solves of the same operator, A x_a = −R and A x_b = −J e (e = 1 on the collector z-dofs),
-δu = x_a + δU x_b, δU from the linearised force balance; with CG, x_b starts from the
-step's previous x_b and is solved to η/10 (J changes little). The tangent is consistent
-(``tests/verification/test_mechanics_tangent.py``: Taylor remainder O(ε²)); the creep
-Newton's first iterations contract by only ~0.03 because of the power law's curvature
+hierarchy is reused within a step and across steps while it serves as well,
+``solver.fem.amg_reuse``, and its interpolation when it is rebuilt). Collector loading
+solves the bordered Newton system in (δu, δU) (e = 1 on the collector z-dofs, k = J e):
+with CG as one solve of the (n + 1)-system, preconditioned by the AMG and the Schur
+complement of U (``solver.fem.bordered_cg``); with LU by elimination, A x_a = −R,
+A x_b = −k, δu = x_a + δU x_b, δU from the linearised force balance. The tangent is
+consistent (``tests/verification/test_mechanics_tangent.py``: Taylor remainder O(ε²)); the
+creep Newton's first iterations contract by only ~0.03 because of the power law's curvature
 (n ≈ 6.7) at the void's Li surface, then it converges quadratically (docs/benchmarks.md,
-issue 16). Linear solver: CG with
-GAMG (rigid-body near-null space; one Chebyshev–SOR smoothing step per level,
-``solver.fem.linear.displacement_amg_options``) or MUMPS LU for small problems
-(``numerics``).
+issue 16). Linear solver: CG with GAMG (rigid-body near-null space; one Chebyshev–SOR
+smoothing step per level, ``solver.fem.linear.displacement_amg_options``) or MUMPS LU for
+small problems (``numerics``).
 
 The kinematics (Mandel strain, elastic stress) and the observables of a state (contact
 fraction, interface pressures, stress maxima, cell fields) are in
@@ -58,6 +58,8 @@ from petsc4py import PETSc
 from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS
 from lisse.solver.config.params import Numerics
 from lisse.solver.errors import SolverError
+from lisse.solver.fem.amg_reuse import AmgReuse
+from lisse.solver.fem.bordered_cg import BorderedCG
 from lisse.solver.fem.linear import displacement_amg_options, krylov_options, rigid_body_modes
 from lisse.solver.physics.creep import Constitutive, LinearElastic, identity
 from lisse.solver.physics.mechanics_facets import normal_axis, without_open_mouths
@@ -211,8 +213,10 @@ class Mechanics(CellStress):
         self.iterative = self.ksp.getPC().getType() == "gamg"
         if self.iterative:
             self.A.setNearNullSpace(rigid_body_modes(self.V))
+            self.bordered = BorderedCG(self.A, self.ksp.getPC(), f"{prefix}bordered_", 2000)
         self.newton_iterations = 0
         self.krylov_iterations = 0
+        self.amg = AmgReuse()
 
     # -- helpers ------------------------------------------------------------------------
     def _dirichlet(self, collector: bool):
@@ -255,10 +259,9 @@ class Mechanics(CellStress):
         b.ghostUpdate(PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
         return b
 
-    def _solve(self, rhs: PETSc.Vec, guess: PETSc.Vec | None = None) -> PETSc.Vec:
-        """x = A⁻¹ rhs, from the initial guess if one is given (Krylov solvers only)."""
-        x = rhs.duplicate() if guess is None else guess.copy()
-        self.ksp.setInitialGuessNonzero(guess is not None)
+    def _solve(self, rhs: PETSc.Vec) -> PETSc.Vec:
+        """x = A⁻¹ rhs."""
+        x = rhs.duplicate()
         self.ksp.solve(rhs, x)
         reason = self.ksp.getConvergedReason()
         if reason < 0:
@@ -284,9 +287,36 @@ class Mechanics(CellStress):
 
     def _collector_force(self, res: PETSc.Vec) -> float:
         """Σ internal forces on the owned collector z-dofs + p·A (zero at equilibrium)."""
-        n = self.V.dofmap.index_map.size_local * self.V.dofmap.index_map_bs
-        own = self.collector_dofs[self.collector_dofs < n]
+        own = self._own_collector()
         return self.comm.allreduce(float(res.array_r[own].sum())) + self.reference_force
+
+    def _own_collector(self) -> np.ndarray:
+        n = self.V.dofmap.index_map.size_local * self.V.dofmap.index_map_bs
+        return self.collector_dofs[self.collector_dofs < n]
+
+    def _collector_step(self, rhs: PETSc.Vec, force: float) -> tuple[PETSc.Vec, float]:
+        """The bordered Newton step for (δu, δU) of the rigid collector (``rhs`` = −R with
+        zero constrained rows, ``force`` its balance F): one CG solve of the bordered system
+        (``solver.fem.bordered_cg``), or with LU the elimination δu = x_a + δU x_b,
+        x_a = A⁻¹ rhs, x_b = −A⁻¹ k, δU = −(F + k·x_a)/(d + k·x_b). Returns δu on the free
+        dofs and δU [m]."""
+        k = fem_petsc.assemble_vector(self.k_form)
+        k.ghostUpdate(PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
+        own = self._own_collector()
+        d = self.comm.allreduce(float(k.array_r[own].sum()))
+        fem_petsc.set_bc(k, self.bcs, alpha=0.0)
+        dx = rhs.duplicate()
+        if self.iterative:
+            dU, its = self.bordered.solve(k.array_r, d, rhs.array_r, -force, dx,
+                                          self.ksp.getTolerances()[0])
+            self.krylov_iterations += its
+            return dx, dU
+        dx = self._solve(rhs)
+        xb = self._solve(k)
+        xb.scale(-1.0)
+        dU = -(force + k.dot(dx)) / (d + k.dot(xb))
+        dx.axpy(dU, xb)
+        return dx, dU
 
     def _newton(self, dt: float) -> int:
         """Solve one step of length dt (0: the instantaneous elastic response)."""
@@ -309,35 +339,18 @@ class Mechanics(CellStress):
             fem_petsc.assemble_matrix(self.A, self.J_form, bcs=self.bcs)
             self.A.assemble()
             self.ksp.setOperators(self.A)
-            if self.iterative:  # the AMG hierarchy of the step's first iteration, kept
-                self.ksp.getPC().setReusePreconditioner(it > 0)
+            if self.iterative:  # the AMG hierarchy kept within a step and, while it serves
+                # as well, across steps (solver.fem.amg_reuse)
+                self.ksp.getPC().setReusePreconditioner(it > 0 or not self.amg.rebuild())
                 self.ksp.setTolerances(rtol=self._forcing(dt, norm, previous, tol))
-            previous = norm
+            previous, before = norm, self.krylov_iterations
             res.scale(-1.0)
-            dx = self._solve(res)
+            dx, dU = self._collector_step(res, force) if collector else (self._solve(res), 0.0)
+            self.amg.record(self.krylov_iterations - before, self.ksp.getTolerances()[0])
             fem_petsc.set_bc(dx, self.bcs, alpha=0.0)  # exact on the constrained dofs (an
             # inexact solve leaves them slightly off, and the residual does not see them)
-            if collector:
-                k = fem_petsc.assemble_vector(self.k_form)
-                k.ghostUpdate(PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
-                rhs = k.copy()
-                rhs.scale(-1.0)
-                fem_petsc.set_bc(rhs, self.bcs, alpha=0.0)
-                n = self.V.dofmap.index_map.size_local * self.V.dofmap.index_map_bs
-                own = self.collector_dofs[self.collector_dofs < n]
-                rhs.array[own] = 1.0
-                warm = it > 0 and self.iterative  # from the step's last x_b, to η/10
-                eta = self.ksp.getTolerances()[0]
-                self.ksp.setTolerances(rtol=max(eta / 10, self.numerics.krylov_rtol) if warm
-                                       else eta)
-                xb = self._solve(rhs, self._xb if warm else None)
-                self.ksp.setTolerances(rtol=eta)
-                self._xb = xb
-                fem_petsc.set_bc(xb, self.bcs, alpha=0.0)
-                xb.array[own] = 1.0
-                dU = -(force + k.dot(dx)) / k.dot(xb)
-                dx.axpy(dU, xb)
-                self.U += dU
+            dx.array[self._own_collector()] = dU
+            self.U += dU
             self.u.x.petsc_vec.axpy(1.0, dx)
             self.u.x.scatter_forward()
             self.newton_iterations += 1
@@ -356,11 +369,13 @@ class Mechanics(CellStress):
         try:
             its = self._newton(dt)
         except SolverError:
+            self.amg.end_step(converged=False)
             self.u.x.array[:] = saved_u
             self.U = saved_U
             if dt <= 0 or max_halvings == 0:
                 raise
             return self.step(dt / 2, max_halvings - 1) + self.step(dt / 2, max_halvings - 1)
+        self.amg.end_step(converged=True)
         self.lithium.commit()
         self.time += dt
         return its
