@@ -97,13 +97,13 @@ class StaircaseSpec(_Strict):
 class SupplySpec(_Strict):
     """Li supply routes to the interface: creep under stack pressure, vacancy diffusion.
     Their defaults depend on ``evolution.interface_model`` (``EvolutionSpec._model_defaults``):
-    coupled: creep on, no vacancy route (the coupled model has none); reduced: creep off,
-    vacancy on."""
+    coupled: creep on, vacancy route only with the cavity criterion
+    (``vacancy.nucleation: cavity``); reduced: creep off, vacancy on."""
 
     creep: bool | None = Field(None, description="default: true with interface_model "
                                "coupled (false: the rigid-Li limit), false with reduced")
-    vacancy: bool | None = Field(None, description="default: false with interface_model "
-                                 "coupled (it has no vacancy route), true with reduced")
+    vacancy: bool | None = Field(None, description="default: true with interface_model "
+                                 "reduced or vacancy.nucleation cavity, else false")
     # how interfacial voids and pores close by creep: isolated_void (the M2 rate of a
     # cylindrical void under the remote pressure, solver.physics.creep_closure) or creep_field (the
     # rate measured on the cell's own creep field, solver.studies.gap_closure)
