@@ -24,7 +24,7 @@ from functools import cache
 import pytest
 from mpi4py import MPI
 
-from lisse.units import A_M2_PER_MA_CM2, PA_PER_MPA
+from lisse.units import A_M2_PER_MA_CM2, PA_PER_MPA, UM_PER_M
 from tests.helpers import TINY
 
 ELL_UM = 0.05
@@ -176,7 +176,7 @@ def test_closed_form_predictions(validation):
             continue
         j = predict(m.temperature_C, m.pressure_MPa) / mA
         ratio = j / m.ccd_mA_cm2
-        role = ("calibration (ℓ_eff = " f"{ell * 1e6:.3g} µm)" if
+        role = (f"calibration (ℓ_eff = {ell * UM_PER_M:.3g} µm)" if
                 (m.electrolyte, m.pressure_MPa, m.temperature_C) == CALIBRATION else "blind")
         validation.record(
             f"Cavity-criterion CCD, {m.cell} {m.pressure_MPa:g} MPa ({role})",
