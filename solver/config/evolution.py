@@ -175,6 +175,9 @@ class EvolutionSpec(_Strict):
     interface_model: Literal["reduced", "coupled"] = "coupled"
     # coupled model: Monroe–Newman stress-coupled kinetics from the Li pressure at the contact
     stress_coupling: bool = False
+    # coupled model: the Li's contact with the electrolyte; sticking = no slip while in
+    # contact (solver.physics.li_sticking; plane strain and axisymmetric)
+    contact: Literal["frictionless", "sticking"] = "frictionless"
     # the supply models' stack pressure; default: mechanics.stack_pressure_MPa (0 allowed)
     stack_pressure_MPa: Number | None = Field(None, ge=0, le=1000)
     pore_height_um: Number = Field(0.5, gt=0)  # pore content at which a node loses contact
@@ -327,7 +330,7 @@ def settings(spec: EvolutionSpec, electrode: dict[str, float], stack_pressure_MP
         checkpoint_interval=spec.checkpoint_interval_s,
         checkpoint_steps=spec.checkpoint_every_steps, interface_model=spec.interface_model,
         interface_model_named=spec._model_named,
-        stress_coupling=spec.stress_coupling,
+        stress_coupling=spec.stress_coupling, contact=spec.contact,
         ccd=CcdSettings(capacity=spec.ccd.capacity_mAh_cm2 * C_M2_PER_MAH_CM2,
                         start=spec.ccd.start_mA_cm2 * A_M2_PER_MA_CM2,
                         maximum=spec.ccd.max_mA_cm2 * A_M2_PER_MA_CM2, rtol=spec.ccd.rtol,

@@ -75,6 +75,7 @@ class EvolutionSettings:
     interface_model: str = "reduced"  # or "coupled" (solver.physics.coupled_interface)
     interface_model_named: bool = True  # False: the config's default, not named in the case
     stress_coupling: bool = False  # coupled model: Li pressure shifts the contact kinetics
+    contact: str = "frictionless"  # coupled model: or "sticking" (solver.physics.li_sticking)
 
     def failure_criteria(self) -> FailureCriteria:
         """The failure limits (``solver.physics.failure``)."""

@@ -35,6 +35,7 @@ Iterate (activate dofs ending below −tol, release active dofs with R_i < −to
 set is unchanged: then λ ≥ 0 and λ·gap = 0 dof by dof; the error is that the constraint is
 nodal (a curved P2 edge may dip below y = 0 by O(h²·curvature) between dofs). Axisymmetric
 P2 vertices on the axis (∫ φ_i r ds = 0) take the contact state of the nearest dof.
+Sticking (no slip at the active dofs) is ``li_sticking``, through ``contact_hooks``.
 
 Stripping and plating (j from ``coupled_interface``): before the flow step every obstacle
 node in contact moves up by δ = Ω j Δt / F (down when plating); the flow brings it back to
@@ -135,6 +136,7 @@ class LithiumBody:
         self.strength = fem.Function(fem.functionspace(msh, ("DG", 0)))
         self.strength.x.array[:] = 1.0
         self.step_hooks = []  # called with Δt on the step's midpoint configuration
+        self.contact_hooks = []  # active set → extra Dirichlet conditions (li_sticking)
         energy = self.strength * self.n / (self.n + 1) * eq2 ** ((self.n + 1) / (2 * self.n))
         dx = ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": 4})
         ds = ufl.Measure("ds", domain=msh, subdomain_data=facet_tags)
@@ -327,6 +329,7 @@ class LithiumBody:
             if self.comm.allreduce(int(np.any(self.active)), op=MPI.MAX):
                 dofs = [mixed[self.active], collapsed[self.active]]
                 self.bcs.append(fem.dirichletbc(self._landing, dofs, self._vy_sub))
+                self.bcs.extend(c for hook in self.contact_hooks for c in hook(self.active))
             total += self._newton()
             vy = self.w.x.array[mixed] * self.rate_scale
             y_end = y0 + dt * vy

@@ -32,6 +32,7 @@ from lisse.solver.physics.coupled_interface import OBSTACLE
 from lisse.solver.physics.current import CurrentDistribution
 from lisse.solver.physics.interface_state import InterfaceState
 from lisse.solver.physics.li_hardening import Hardening
+from lisse.solver.physics.li_sticking import Sticking
 from lisse.solver.physics.lithium_body import LithiumBody
 from lisse.units import GAS_CONSTANT
 
@@ -125,6 +126,8 @@ COUPLED_REFUSED: list[tuple[str, Callable[[Resolved], bool], str]] = [
      f"{_COUPLED} solves the Li creep field itself: leave creep_closure at isolated_void"),
     ("evolution.stack_pressure_MPa", lambda p: p.evolution.stack_pressure <= 0,
      f"{_COUPLED} needs a stack pressure > 0 on the Li"),
+    ("evolution.contact", lambda p: p.geometry.dimension == "3d"
+     and p.evolution.contact == "sticking", f"{_COUPLED} sticks in 2D cells only"),
     ("interphase", PHYSICS["interphase growth"][1],
      f"{_COUPLED} does not grow the interphase yet (the reduced model does)"),
 ]
@@ -144,6 +147,11 @@ def check_supported(params: Resolved, kind: str) -> None:
         raise UserError("evolution.stress_coupling: the reduced interface model has no Li "
                         "stress field (use interface_model: coupled, or mechanics."
                         "stress_coupling with the mechanics hold)")
+    if (kind in ("evolution", "ccd") and params.evolution is not None
+            and params.evolution.contact == "sticking" and not _coupled(params)):
+        raise UserError("evolution.contact: sticking is the coupled interface model's Li "
+                        "contact; the reduced model has no Li body (use interface_model: "
+                        "coupled)")
     if kind in ("evolution", "ccd") and _coupled(params):
         # the default model not named in the case: point to the reduced one, which has
         # every refused option but the 3D stress coupling (docs/interface_models.md)
@@ -151,7 +159,7 @@ def check_supported(params: Resolved, kind: str) -> None:
             ", the default interface_model; set evolution.interface_model: reduced")
         for fields, on, reason in COUPLED_REFUSED:
             if on(params):
-                hint = "" if fields == "evolution.stress_coupling" else hint
+                hint = "" if fields in ("evolution.stress_coupling", "evolution.contact") else hint
                 raise UserError(f"{fields}: not supported by {_COUPLED}{hint} ({reason})")
 
 
@@ -247,6 +255,8 @@ def lithium_body(params, comm) -> LithiumBody:
     body = LithiumBody(msh, tags, dimension, sigma0, rate0,
                        n, {FACET_TAGS["collector"]: p}, symmetry=symmetry, obstacle=OBSTACLE,
                        molar_volume=e.molar_volume, contact_tolerance=s.contact_tolerance)
+    if s.contact == "sticking":  # no slip while in contact (joins body.contact_hooks)
+        Sticking(body)
     if params.hardening is not None:  # lithium.creep_law: anand (S/σ0 = body.strength)
         Hardening(body, params.hardening, sigma0, rate0)  # joins body.step_hooks
     return body
