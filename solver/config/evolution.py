@@ -12,6 +12,7 @@ from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from lisse.solver.config.base import Integer, Number, _fail, _Strict
 from lisse.solver.config.protocol import ProtocolError, parse_protocol, staircase_currents
+from lisse.solver.physics.cavitation import CavityCriterion
 from lisse.solver.physics.creep_closure import CreepClosure
 from lisse.solver.physics.evolution_settings import EvolutionSettings, ProtocolStep
 from lisse.solver.physics.vacancy import VacancySupply
@@ -96,13 +97,13 @@ class StaircaseSpec(_Strict):
 class SupplySpec(_Strict):
     """Li supply routes to the interface: creep under stack pressure, vacancy diffusion.
     Their defaults depend on ``evolution.interface_model`` (``EvolutionSpec._model_defaults``):
-    coupled: creep on, no vacancy route (the coupled model has none); reduced: creep off,
-    vacancy on."""
+    coupled: creep on, vacancy route only with the cavity criterion
+    (``vacancy.nucleation: cavity``); reduced: creep off, vacancy on."""
 
     creep: bool | None = Field(None, description="default: true with interface_model "
                                "coupled (false: the rigid-Li limit), false with reduced")
-    vacancy: bool | None = Field(None, description="default: false with interface_model "
-                                 "coupled (it has no vacancy route), true with reduced")
+    vacancy: bool | None = Field(None, description="default: true with interface_model "
+                                 "reduced or vacancy.nucleation cavity, else false")
     # how interfacial voids and pores close by creep: isolated_void (the M2 rate of a
     # cylindrical void under the remote pressure, solver.physics.creep_closure) or creep_field (the
     # rate measured on the cell's own creep field, solver.studies.gap_closure)
@@ -118,6 +119,12 @@ class VacancySpec(_Strict):
     grain_size_um: Number | None = Field(None, gt=0)
     grain_boundary_width_nm: Number = Field(1.0, gt=0)
     grain_boundary_diffusion_ratio: Number = Field(1e4, ge=1)
+    # supersaturation: the fixed critical_supersaturation (the reduced model's route);
+    # cavity: s from the contact pressure and 2γ/r_p, sub-grid pores of the coupled model
+    # (solver.physics.cavitation, coupled_cavities; pore_height_um is then (2/3) r_p)
+    nucleation: Literal["supersaturation", "cavity"] = "supersaturation"
+    pore_radius_um: Number = Field(0.5, gt=0)  # r_p of the cavity criterion (assumption)
+    surface_energy_J_m2: Number = Field(0.5, gt=0)  # γ of Li (cavity criterion; assumption)
 
 
 class TimeStepSpec(_Strict):
@@ -205,8 +212,12 @@ class EvolutionSpec(_Strict):
         coupled = self.interface_model == "coupled"
         if self.supply.creep is None:
             self.supply.creep = coupled
+        cavity = self.vacancy.nucleation == "cavity"
+        if cavity and not coupled:
+            _fail("the cavity criterion is the coupled interface model's (set "
+                  "interface_model: coupled)", "vacancy.nucleation")
         if self.supply.vacancy is None:
-            self.supply.vacancy = not coupled
+            self.supply.vacancy = not coupled or cavity
         return self
 
     @model_validator(mode="after")
@@ -297,11 +308,15 @@ def settings(spec: EvolutionSpec, electrode: dict[str, float], stack_pressure_MP
             grain_size=(v.grain_size_um or 0.0) / UM_PER_M,
             grain_boundary_width=v.grain_boundary_width_nm / NM_PER_M,
             grain_boundary_ratio=v.grain_boundary_diffusion_ratio)
+    cavity = None if vacancy is None or spec.vacancy.nucleation != "cavity" else (
+        CavityCriterion(vacancy, spec.vacancy.pore_radius_um / UM_PER_M,
+                        spec.vacancy.surface_energy_J_m2))
     ts, fail = spec.time_step, spec.failure
     return EvolutionSettings(
         steps=protocol_steps(spec) if steps is None else steps, vacancy=vacancy,
-        creep=creep, creep_closure=spec.supply.creep_closure, stack_pressure=pressure,
-        pore_height=spec.pore_height_um / UM_PER_M,
+        cavity=cavity, creep=creep, creep_closure=spec.supply.creep_closure,
+        stack_pressure=pressure, pore_height=(spec.pore_height_um / UM_PER_M if cavity is None
+                                              else cavity.cover_height),
         max_gap_increment=ts.max_gap_increment_um / UM_PER_M,
         initial_time_step=ts.initial_s, max_time_step=ts.max_s, max_cutbacks=ts.max_cutbacks,
         field_snapshots=spec.field_snapshots,

@@ -57,6 +57,7 @@ from mpi4py import MPI
 
 from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
+from lisse.solver.physics.coupled_cavities import SubgridPores
 from lisse.solver.physics.evolution_settings import Record
 from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.physics.li_output import LiOutput
@@ -156,7 +157,8 @@ def surface_height(segments: np.ndarray, points: np.ndarray, size: float) -> np.
 class CoupledEvolution(InterfaceEvolution):
     """The evolution engine (``InterfaceEvolution.run``: protocol, time-step control,
     cut-backs, failure criteria) with the interface state from the moving Li body (module
-    docstring). Pores and the vacancy route are not part of it (they stay zero)."""
+    docstring). Sub-grid pores grow only with the cavity criterion
+    (``coupled_cavities``; else they stay zero)."""
 
     _STATE = (*InterfaceEvolution._STATE, "throughput", "speed")
     surface = _Surface  # the Li's bottom and top faces (3D: coupled_3d.Surface3D)
@@ -171,6 +173,7 @@ class CoupledEvolution(InterfaceEvolution):
         self.size = comm.allreduce(float(np.max(np.abs(body.msh.geometry.x), initial=0.0)),
                                    op=MPI.MAX)
         self.throughput = 0.0  # (Ω/F) ∫ |i| dt [m]
+        self.cavities = None if settings.cavity is None else SubgridPores(settings.cavity)
         self.speed = 0.0  # largest Li speed of the last step [m/s]
         self.volume0, self.top0 = body.volume(), self.top.mean_height()
         self.pockets = None if self.pocket_model is None else self.pocket_model(
@@ -198,10 +201,14 @@ class CoupledEvolution(InterfaceEvolution):
 
     def contact_fraction(self) -> float:
         """Contact area of the Li bottom (sub-element, ``li_pockets.contact_area``) / A;
-        interface node shares where there is no pocket model (3D)."""
+        interface node shares where there is no pocket model (3D); less the share of the
+        touching nodes that sub-grid pores cover (``coupled_cavities``)."""
         if self.pockets is None:
             return super().contact_fraction()
-        return self.pockets.contact_area() / self.area
+        touching = self.gap <= self.settings.contact_tolerance
+        covered = self._mean(np.where(touching, np.minimum(
+            self.pores / self.settings.pore_height, 1.0), 0.0))
+        return max(self.pockets.contact_area() / self.area - covered, 0.0)
 
     def _solve_current(self, applied: float):
         """The current distribution on the present contact (``InterfaceEvolution``), with the
@@ -268,6 +275,7 @@ class CoupledEvolution(InterfaceEvolution):
             depth = strip_limit(self.body, self.body.touching_height(self.size),
                                 np.sign(applied))
             dt = min(dt, depth / rate) if rate > 0 else dt
+        growth = None if self.cavities is None else self.cavities.rate(self, j)
         saved = self._save()
         for retry in range(MAX_RETRIES + 1):
             try:
@@ -285,6 +293,8 @@ class CoupledEvolution(InterfaceEvolution):
             self._restore(saved)  # the Li moved faster than the last step's speed said
             dt *= 0.9 * limit / moved
         self.li_output.commit(dt, saved["strength"])  # on the step's end configuration
+        if growth is not None:
+            self.pores = self.pores + growth * dt
         velocity = self.body.velocity()
         self.speed = self.comm.allreduce(
             float(np.max(np.linalg.norm(velocity, axis=1), initial=0.0)), op=MPI.MAX)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from lisse.solver.physics.cavitation import CavityCriterion
 from lisse.solver.physics.creep_closure import CreepClosure
 from lisse.solver.physics.failure import FailureCriteria
 from lisse.solver.physics.vacancy import VacancySupply
@@ -49,6 +50,8 @@ class EvolutionSettings:
 
     steps: tuple[ProtocolStep, ...]
     vacancy: VacancySupply | None = None
+    # the coupled model's sub-grid vacancy pores (coupled_cavities); pore_height = h_cover
+    cavity: CavityCriterion | None = None
     creep: CreepClosure | None = None
     creep_closure: str = "isolated_void"  # or "creep_field" (studies.gap_closure)
     closure_rate: float | None = None  # k [1/s] of gaps and pores measured (creep_field)

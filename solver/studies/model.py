@@ -117,8 +117,11 @@ COUPLED_REFUSED: list[tuple[str, Callable[[Resolved], bool], str]] = [
      "the reduced model's"),
     ("microstructure.interlayer", PHYSICS["interlayer"][1],
      f"{_COUPLED} presses the Li on the electrolyte plane, not on an interlayer"),
-    ("evolution.supply.vacancy", lambda p: p.evolution.vacancy is not None,
-     f"{_COUPLED} has no vacancy route: set evolution.supply.vacancy: false"),
+    ("evolution.supply.vacancy", lambda p: p.evolution.vacancy is not None
+     and p.evolution.cavity is None, f"{_COUPLED} has no fixed-supersaturation vacancy "
+     "route: set evolution.supply.vacancy: false, or evolution.vacancy.nucleation: cavity"),
+    ("evolution.vacancy.nucleation", lambda p: p.evolution.cavity is not None
+     and p.geometry.dimension == "3d", f"{_COUPLED} has no cavity criterion in 3D cells yet"),
     ("evolution.supply.creep_closure", lambda p: p.evolution.creep_closure == "creep_field",
      f"{_COUPLED} solves the Li creep field itself: leave creep_closure at isolated_void"),
     ("evolution.stack_pressure_MPa", lambda p: p.evolution.stack_pressure <= 0,

@@ -1,0 +1,88 @@
+"""Vacancy cavitation at the Li contact: the stress-dependent vacancy limit of stripping.
+
+Stripping at a contact injects vacancies into the Li (``solver.physics.vacancy``). They
+condense into a pore of radius r_p at the interface once their supersaturation s (excess
+over the equilibrium concentration, in units of it) beats the work of opening the pore
+against the local compressive normal stress σ_n on the Li and the surface tension γ
+(cavity nucleation; ccd-physics.md §5):
+
+    k_B T ln(1 + s) = (σ_n + 2γ/r_p) Ω_at,   Ω_at = Ω/N_A
+
+so the critical supersaturation is
+
+    s(σ_n) = exp[(σ_n + 2γ/r_p) Ω/(R T)] − 1                                    [-]
+
+(Ω the Li molar volume [m³/mol], R T/Ω = k_B T/Ω_at). Steady vacancy diffusion over the
+distance ℓ_eff to the sinks carries at most (``VacancySupply.limit`` with this s)
+
+    j_vac(σ_n, T) = F D_eff(T) s(σ_n) / (f Ω ℓ_eff)                             [A/m²]
+
+(f the bcc correlation factor, D_eff the Arrhenius tracer diffusivity with Hart's grain
+boundary share). With (σ_n + 2γ/r_p) Ω ≪ R T (0.005 per MPa at 25 °C) it is linear in the
+stress, j_vac ≈ F D_eff (σ_n + 2γ/r_p)/(f R T ℓ_eff): pressure at the contact raises the
+limit, temperature through D_eff/T.
+
+Stripping faster than j_vac condenses the excess at the contact into sub-grid pores: the
+pore content h ≥ 0 (pore volume per interface area [m]) grows at
+
+    ḣ = s_c (Ω/F) (j − j_vac(σ_n))₊                                              [m/s]
+
+(j the current density on the real contact [A/m²], s_c the contact share of the node, so
+that s_c j is per interface area). A layer of hemispherical pores of radius r_p covering the
+whole contact holds h_cover = (2/3) r_p; the pores cover the share h/h_cover of it, so the
+node's contact share is the geometric one times max(0, 1 − h/h_cover).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lisse.solver.physics.vacancy import BCC_CORRELATION_FACTOR, VacancySupply
+from lisse.units import FARADAY, GAS_CONSTANT
+
+COVER_SHAPE = 2.0 / 3.0  # h_cover / r_p: volume per area of a closed layer of hemispheres
+
+
+@dataclass(frozen=True)
+class CavityCriterion:
+    """The cavity nucleation criterion (module docstring), SI.
+
+    supply: the vacancy route (D*(T), ℓ_eff, grain boundaries); its critical_supersaturation
+        is not used (s comes from the stress).
+    pore_radius: r_p [m]; surface_energy: γ of Li [J/m²].
+    """
+
+    supply: VacancySupply
+    pore_radius: float
+    surface_energy: float
+
+    @property
+    def capillary_pressure(self) -> float:
+        """2γ/r_p [Pa]."""
+        return 2 * self.surface_energy / self.pore_radius
+
+    @property
+    def cover_height(self) -> float:
+        """h_cover = (2/3) r_p [m]: the pore content that covers a node's contact."""
+        return COVER_SHAPE * self.pore_radius
+
+    def supersaturation(self, stress, temperature: float, molar_volume: float):
+        """s(σ_n) = exp[(σ_n + 2γ/r_p) Ω/(R T)] − 1 [-] for the compressive normal stress
+        σ_n [Pa] (array or float), T [K], Ω [m³/mol]."""
+        work = (np.asarray(stress, dtype=float) + self.capillary_pressure) * molar_volume
+        return np.expm1(work / (GAS_CONSTANT * temperature))
+
+    def limit(self, stress, temperature: float, molar_volume: float):
+        """j_vac(σ_n, T) = F D_eff(T) s(σ_n)/(f Ω ℓ_eff) [A/m²]."""
+        return (FARADAY * self.supply.diffusivity(temperature)
+                * self.supersaturation(stress, temperature, molar_volume)
+                / (BCC_CORRELATION_FACTOR * molar_volume * self.supply.diffusion_length))
+
+    def growth_rate(self, current_density: np.ndarray, share: np.ndarray, stress: np.ndarray,
+                    temperature: float, molar_volume: float) -> np.ndarray:
+        """ḣ = s_c (Ω/F)(j − j_vac(σ_n))₊ [m/s] per node: j [A/m²] on the real contact,
+        s_c the contact share [-], σ_n [Pa]."""
+        excess = np.asarray(current_density) - self.limit(stress, temperature, molar_volume)
+        return share * molar_volume / FARADAY * np.maximum(excess, 0.0)

@@ -1,0 +1,96 @@
+"""The cavity criterion (solver.physics.cavitation) against its closed form, its linear limit
+in the stress, its Arrhenius temperature dependence and the pore growth law; the case keys
+that switch it on (evolution.vacancy.nucleation: cavity)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lisse.solver.physics.cavitation import CavityCriterion
+from lisse.solver.physics.vacancy import BCC_CORRELATION_FACTOR, VacancySupply
+from lisse.units import FARADAY, GAS_CONSTANT, PA_PER_MPA
+
+OMEGA = 1.3e-5  # m³/mol, Li
+D_STAR = 1e-15  # m²/s at 25 °C
+Q = 53e3  # J/mol
+ELL = 1e-6  # m
+CRITERION = CavityCriterion(VacancySupply(D_STAR, Q, ELL), pore_radius=0.5e-6,
+                            surface_energy=0.5)
+
+
+def test_supersaturation_closed_form():
+    """s(σ) = exp[(σ + 2γ/r_p) Ω/(RT)] − 1 at 0–10 MPa, 25 °C, to 1e-12."""
+    t = 298.15
+    for mpa in (0.0, 1.0, 3.0, 10.0):
+        sigma = mpa * PA_PER_MPA
+        expected = math.exp((sigma + 2 * 0.5 / 0.5e-6) * OMEGA / (GAS_CONSTANT * t)) - 1
+        assert CRITERION.supersaturation(sigma, t, OMEGA) == pytest.approx(expected, rel=1e-12)
+
+
+def test_limit_closed_form_and_linear_limit():
+    """j_vac = F D* s/(f Ω ℓ) to 1e-12; within 1.5 % of its linear limit
+    F D* (σ + 2γ/r_p)/(f R T ℓ) up to 3 MPa (the first neglected term, x/2 with
+    x = (σ + 2γ/r_p) Ω/RT = 0.026 at 3 MPa, is 1.3 %)."""
+    t = 298.15
+    for mpa in (0.0, 1.0, 3.0):
+        sigma = mpa * PA_PER_MPA
+        s = CRITERION.supersaturation(sigma, t, OMEGA)
+        exact = FARADAY * D_STAR * s / (BCC_CORRELATION_FACTOR * OMEGA * ELL)
+        assert CRITERION.limit(sigma, t, OMEGA) == pytest.approx(exact, rel=1e-12)
+        linear = (FARADAY * D_STAR * (sigma + CRITERION.capillary_pressure)
+                  / (BCC_CORRELATION_FACTOR * GAS_CONSTANT * t * ELL))
+        assert CRITERION.limit(sigma, t, OMEGA) == pytest.approx(linear, rel=0.015)
+    # 2γ/r_p = 2 MPa and 2/3 r_p
+    assert CRITERION.capillary_pressure == pytest.approx(2e6, rel=1e-12)
+    assert CRITERION.cover_height == pytest.approx(0.5e-6 * 2 / 3, rel=1e-12)
+
+
+def test_limit_is_arrhenius_through_the_diffusivity():
+    """j_vac(60 °C)/j_vac(25 °C) = exp(Q/R (1/298.15 − 1/333.15)) · s(333.15)/s(298.15),
+    to 1e-12 (≈ 8.6 at 0.55 eV and 2 MPa)."""
+    sigma = 2 * PA_PER_MPA
+    ratio = CRITERION.limit(sigma, 333.15, OMEGA) / CRITERION.limit(sigma, 298.15, OMEGA)
+    expected = math.exp(Q / GAS_CONSTANT * (1 / 298.15 - 1 / 333.15)) * (
+        CRITERION.supersaturation(sigma, 333.15, OMEGA)
+        / CRITERION.supersaturation(sigma, 298.15, OMEGA))
+    assert ratio == pytest.approx(expected, rel=1e-12)
+    assert 8 < ratio < 9.5
+
+
+def test_growth_rate():
+    """ḣ = s_c (Ω/F)(j − j_vac(σ))₊: zero below the limit, the excess above it."""
+    t, sigma = 298.15, np.array([1e6, 1e6, 5e6])
+    jv = CRITERION.limit(sigma, t, OMEGA)
+    j = np.array([0.5 * jv[0], 2 * jv[1], 2 * jv[2]])
+    share = np.array([1.0, 0.5, 1.0])
+    rate = CRITERION.growth_rate(j, share, sigma, t, OMEGA)
+    assert rate[0] == 0.0
+    assert rate[1] == pytest.approx(0.5 * OMEGA / FARADAY * jv[1], rel=1e-12)
+    assert rate[2] == pytest.approx(OMEGA / FARADAY * jv[2], rel=1e-12)
+
+
+def test_case_keys():
+    """nucleation: cavity switches the vacancy route on for the coupled model, sets the
+    pore cover height (2/3) r_p, and is refused with the reduced model (naming the field)."""
+    from lisse.solver.config.evolution import EvolutionSpec, settings
+    from lisse.solver.config.schema import validate_case
+    from lisse.solver.errors import ConfigError
+    from tests.helpers import TINY
+
+    spec = EvolutionSpec(vacancy={"nucleation": "cavity", "pore_radius_um": 0.3},
+                         supply={"creep": False},
+                         steps=[{"current_density_mA_cm2": 1, "capacity_mAh_cm2": 0.1}])
+    assert spec.supply.vacancy is True
+    s = settings(spec, {}, 2.0)
+    assert s.cavity is not None and s.pore_height == pytest.approx(0.2e-6, rel=1e-12)
+    assert s.cavity.supply is s.vacancy
+    default = settings(EvolutionSpec(supply={"creep": False}, steps=[{"current_density_mA_cm2": 1,
+                                             "capacity_mAh_cm2": 0.1}]), {}, 2.0)
+    assert default.cavity is None and default.vacancy is None
+    case = dict(TINY) | {"evolution": {"interface_model": "reduced",
+                                       "vacancy": {"nucleation": "cavity"}}}
+    with pytest.raises(ConfigError, match="evolution.vacancy.nucleation"):
+        validate_case(case)
