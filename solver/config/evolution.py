@@ -176,7 +176,7 @@ class EvolutionSpec(_Strict):
     # coupled model: Monroe–Newman stress-coupled kinetics from the Li pressure at the contact
     stress_coupling: bool = False
     # coupled model: the Li's contact with the electrolyte; sticking = no slip while in
-    # contact (solver.physics.li_sticking; plane strain and axisymmetric)
+    # contact (solver.physics.li_sticking; plane strain, axisymmetric and 3D)
     contact: Literal["frictionless", "sticking"] = "frictionless"
     # the supply models' stack pressure; default: mechanics.stack_pressure_MPa (0 allowed)
     stack_pressure_MPa: Number | None = Field(None, ge=0, le=1000)

@@ -1,11 +1,11 @@
 """Sticking (no-slip) contact of the creeping Li body (``evolution.contact: sticking``).
 
 The frictionless contact of ``solver.physics.lithium_body`` constrains only the normal
-(y; axisymmetric: z) velocity of the active obstacle dofs: v_y,i = −y_i/Δt, so that they land
+(y; axisymmetric: z; 3D: z) velocity of the active obstacle dofs: v_y,i = −y_i/Δt, so that they land
 on the plane y = 0 at the end of the step. Sticking holds, at the same active dofs, the
 tangential velocity components at zero as well,
 
-    v_t,i = 0   (plane strain and axisymmetric: v_x = v_r = 0),
+    v_t,i = 0   (plane strain and axisymmetric: v_x = v_r = 0; 3D, z up: v_x = v_y = 0),
 
 so a Li node that touches the electrolyte does not slide while in contact (unlimited
 friction, no slip). Entry and release stay those of the unilateral contact: a dof enters
@@ -20,7 +20,8 @@ is lost (O(Δt) in the position of a contact front that advances; nothing for do
 stay in contact or stay free).
 
 ``Sticking(body)`` joins ``body.contact_hooks``: called with the active set, it returns the
-extra Dirichlet conditions (tangential components of the active dofs held at 0).
+extra Dirichlet conditions (tangential components of the active dofs held at 0: one in 2D,
+two in 3D; verified in tests/verification/test_li_sticking.py and test_li_sticking_3d.py).
 """
 
 from __future__ import annotations

@@ -126,8 +126,6 @@ COUPLED_REFUSED: list[tuple[str, Callable[[Resolved], bool], str]] = [
      f"{_COUPLED} solves the Li creep field itself: leave creep_closure at isolated_void"),
     ("evolution.stack_pressure_MPa", lambda p: p.evolution.stack_pressure <= 0,
      f"{_COUPLED} needs a stack pressure > 0 on the Li"),
-    ("evolution.contact", lambda p: p.geometry.dimension == "3d"
-     and p.evolution.contact == "sticking", f"{_COUPLED} sticks in 2D cells only"),
     ("interphase", PHYSICS["interphase growth"][1],
      f"{_COUPLED} does not grow the interphase yet (the reduced model does)"),
 ]
@@ -159,7 +157,7 @@ def check_supported(params: Resolved, kind: str) -> None:
             ", the default interface_model; set evolution.interface_model: reduced")
         for fields, on, reason in COUPLED_REFUSED:
             if on(params):
-                hint = "" if fields in ("evolution.stress_coupling", "evolution.contact") else hint
+                hint = "" if fields == "evolution.stress_coupling" else hint
                 raise UserError(f"{fields}: not supported by {_COUPLED}{hint} ({reason})")
 
 

@@ -1,6 +1,6 @@
 """``evolution.contact`` (frictionless | sticking): the default is frictionless; sticking is
-the coupled model's option in 2D cells, refused in one line naming the field (exit 2) in 3D
-cells and with the reduced model; an unknown value is a config error."""
+the coupled model's option in 2D and 3D cells, refused in one line naming the field (exit 2)
+with the reduced model; an unknown value is a config error."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def _three_d(case: dict) -> dict:
     return case
 
 
-def test_default_is_frictionless_and_sticking_is_supported_in_2d():
+def test_default_is_frictionless_and_sticking_is_supported_in_2d_and_3d():
     assert resolve(validate_case(_case())).evolution.contact == "frictionless"
     for dimension in ("plane", "axisymmetric"):
         case = _case(contact="sticking")
@@ -39,15 +39,17 @@ def test_default_is_frictionless_and_sticking_is_supported_in_2d():
 
 
 @pytest.mark.parametrize("model", [None, "coupled"])
-def test_sticking_refused_in_3d(model):
+def test_sticking_supported_in_3d(model):
+    """3D cells stick too (formerly refused); a still-refused 3D option is named as before."""
     named = {} if model is None else {"interface_model": model}
     params = resolve(validate_case(_three_d(_case(contact="sticking", **named))))
-    with pytest.raises(UserError) as info:
-        check_supported(params, "evolution")
-    message = str(info.value)
-    assert message.startswith("evolution.contact: not supported by the coupled interface "
-                              "model (") and "2D cells only" in message, message
-    assert "reduced" not in message and "\n" not in message  # no way out by the reduced model
+    assert params.evolution.contact == "sticking" and params.geometry.dimension == "3d"
+    for kind in ("evolution", "ccd"):
+        check_supported(params, kind)
+    coupled = resolve(validate_case(_three_d(_case(contact="sticking", stress_coupling=True,
+                                                   **named))))
+    with pytest.raises(UserError, match=r"^evolution\.stress_coupling: not supported"):
+        check_supported(coupled, "evolution")
 
 
 def test_sticking_refused_with_the_reduced_model():
@@ -62,9 +64,9 @@ def test_unknown_contact_is_a_config_error():
         validate_case(_case(contact="glued"))
 
 
-def test_cli_refuses_3d_sticking_with_one_line_and_exit_2(tmp_path):
+def test_cli_refuses_reduced_sticking_with_one_line_and_exit_2(tmp_path):
     path = tmp_path / "case.yaml"
-    path.write_text(yaml.safe_dump(_three_d(_case(contact="sticking"))))
+    path.write_text(yaml.safe_dump(_case(contact="sticking", interface_model="reduced")))
     proc = run_lisse(["run", str(path), "-o", str(tmp_path / "out")])
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr
