@@ -42,7 +42,7 @@ PRESSURES_MPA = (1.0, 2.0, 3.0, 5.0, 7.0)
 ELL_EFF_UM = 0.0541  # ℓ_eff [µm]: the named calibration (docs/ccd_validation.md)
 TARGET_S = 120.0
 # --tiny: one pressure, one survived and one failed trial (tests/integration/test_benchmarks.py)
-TINY = ["--pressures", "2", "--capacity", "0.02", "--start", "0.3", "--rtol", "0.99"]
+TINY = ["--pressures", "2", "--capacity", "0.2", "--start", "0.3", "--rtol", "0.99"]
 
 
 def case(pressure_mpa: float, interface_um: float, capacity: float, start: float,
