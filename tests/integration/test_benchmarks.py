@@ -22,7 +22,7 @@ SCRIPTS = {
 }
 SLOW = {"bench_sweep.py",  # three sweeps, each starting several processes
         "bench_coupled_strip.py",  # ~10-20 s serially on the loaded machine
-        "bench_coupled_ccd.py"}  # ~10 s serially, ~30 s on 2 ranks
+        "bench_coupled_ccd.py"}  # ~10 s serially, 14-30 s on 2 ranks
 
 
 # the serial runs stay in `make test-fast` (about 9 s together); the mpirun runs (about
