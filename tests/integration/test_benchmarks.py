@@ -17,9 +17,12 @@ SCRIPTS = {
     "bench_ccd.py": (["--pressures", "2"], "ratio"),
     "bench_sweep.py": (["--cases", "2"], "time ratio pool / groups"),
     "bench_coupled_strip.py": (["--tiny"], "time ratio wall / target"),
+    # --tiny: 2 MPa, cavity criterion; 0.3 and 0.3·√2 mA/cm² survive, 0.6 loses contact
+    "bench_coupled_ccd.py": (["--tiny"], "[0.4243, 0.6) (contact_loss, 3 trials)"),
 }
 SLOW = {"bench_sweep.py",  # three sweeps, each starting several processes
-        "bench_coupled_strip.py"}  # ~10-20 s serially on the loaded machine
+        "bench_coupled_strip.py",  # ~10-20 s serially on the loaded machine
+        "bench_coupled_ccd.py"}  # ~10 s serially, 14-30 s on 2 ranks
 
 
 # the serial runs stay in `make test-fast` (about 9 s together); the mpirun runs (about

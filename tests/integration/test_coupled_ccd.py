@@ -83,21 +83,3 @@ def test_coupled_ccd_rises_with_pressure(tmp_path):
     outcome = _trial(model, 10 * failed * A_M2_PER_MA_CM2)
     assert not outcome.failed, outcome.failure_mode
 
-
-@pytest.mark.slow
-def test_bench_coupled_ccd_tiny():
-    """scripts/bench_coupled_ccd.py at a tiny size (one pressure, rtol 0.5) keeps working and
-    finds the CCD 0.125/√2 = 0.088 mA/cm² at 0.05 MPa, failing at 0.125. (1.41, failing at 2,
-    when the contact fraction counted electrolyte nodes: at the end of the 1 mA/cm² trial the
-    Li touches 0.083 of the interface where the node count said 0.145; li_pockets.)"""
-    import importlib.util
-
-    from tests.helpers import ROOT
-
-    spec = importlib.util.spec_from_file_location("bench_coupled_ccd",
-                                                  ROOT / "scripts" / "bench_coupled_ccd.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    ((p, ccd, failed),) = bench.main(["--pressures", str(LOW), "--rtol", "0.5"])
-    assert p == LOW and failed == pytest.approx(0.125) and ccd == pytest.approx(0.125 / 2**0.5)
-
