@@ -82,6 +82,36 @@ def run_lisse(args: list[str], n: int = 1, timeout: float = 600,
                           cwd=cwd or ROOT)
 
 
+def run_timeseries(tmp_path: Path, case: dict, out: str, n: int = 1
+                   ) -> tuple[Path, list[str], np.ndarray]:
+    """Write ``case`` to ``tmp_path/case.yaml``, ``lisse run`` it into ``tmp_path/out``
+    (serially or under ``mpirun -n n``) and return (folder, header, table) of its
+    timeseries.csv (the table two-dimensional even for one row)."""
+    import yaml
+
+    (tmp_path / "case.yaml").write_text(yaml.safe_dump(case))
+    proc = run_lisse(["run", "case.yaml", "-o", out], n=n, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    folder = tmp_path / out
+    header = (folder / "timeseries.csv").read_text().splitlines()[0].split(",")
+    table = np.loadtxt(folder / "timeseries.csv", delimiter=",", skiprows=1, ndmin=2)
+    return folder, header, table
+
+
+def assert_same_timeseries(header: list[str], serial: np.ndarray,
+                           parallel: np.ndarray) -> float:
+    """Assert that an ``mpirun`` timeseries equals the serial one: every column to 1e-6
+    relative (1e-9 absolute) except ``mass_balance_error``, a round-off-level residual
+    compared to 1e-6 absolutely; returns the largest relative difference of those columns."""
+    assert parallel.shape == serial.shape
+    balance = header.index("mass_balance_error")
+    others = [k for k in range(len(header)) if k != balance]
+    np.testing.assert_allclose(parallel[:, others], serial[:, others], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(parallel[:, balance], serial[:, balance], rtol=0, atol=1e-6)
+    return float(np.max(np.abs(parallel - serial)[:, others]
+                        / (np.abs(serial[:, others]) + 1e-9)))
+
+
 def solve_case(case: dict, comm=None):
     """Validate, resolve and solve a case given as a dict; returns (solution, summary,
     resolved parameters)."""

@@ -7,7 +7,6 @@ table (interface_picture.csv) is the same on two ranks as serially."""
 
 from __future__ import annotations
 
-import csv
 import json
 
 import numpy as np
@@ -15,7 +14,7 @@ import pytest
 import yaml
 
 from lisse.units import PA_PER_MPA
-from tests.helpers import run_lisse
+from tests.helpers import assert_same_timeseries, run_lisse, run_timeseries
 from tests.verification.test_coupled_interface import CYCLE, PRESSURE_MPA, case
 
 
@@ -43,14 +42,7 @@ def _run(tmp_path, n: int) -> tuple[list[str], np.ndarray, dict, dict]:
     c["evolution"] |= {"field_snapshots": 4000, "checkpoint_interval_s": 0}
     c["output"] = {"fields": True, "plots": False,
                    "interface_picture_times_h": PICTURE_TIMES_H}
-    (tmp_path / "case.yaml").write_text(yaml.safe_dump(c))
-    out = f"out{n}"
-    proc = run_lisse(["run", "case.yaml", "-o", out], n=n, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    folder = tmp_path / out
-    with open(folder / "timeseries.csv") as f:
-        header = next(csv.reader(f))
-    table = np.loadtxt(folder / "timeseries.csv", delimiter=",", skiprows=1)
+    folder, header, table = run_timeseries(tmp_path, c, f"out{n}", n)
     summary = json.loads((folder / "summary.json").read_text())
     summary["picture"] = np.loadtxt(folder / "interface_picture.csv", delimiter=",",
                                     skiprows=1)  # interface_picture.csv, for the comparison
@@ -94,15 +86,9 @@ def test_coupled_lisse_run_serial_and_mpi(tmp_path, validation):
     for name, values in fields.items():  # all snapshots; atol: 1e-6 of the run's scale
         np.testing.assert_allclose(fields2[name], values, rtol=1e-6,
                                    atol=1e-6 * np.max(np.abs(values)), err_msg=name)
-    assert header2 == header and parallel.shape == serial.shape
-    # mass_balance_error is a round-off-level residual (~1e-8): compared absolutely
-    balance = header.index("mass_balance_error")
-    others = [k for k in range(len(header)) if k != balance]
-    diff = float(np.max(np.abs(parallel - serial)[:, others]
-                        / (np.abs(serial[:, others]) + 1e-9)))
-    np.testing.assert_allclose(parallel[:, others], serial[:, others], rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(parallel[:, balance], serial[:, balance], rtol=0, atol=1e-6)
-    assert parallel[:, balance].max() < 5e-3
+    assert header2 == header
+    diff = assert_same_timeseries(header, serial, parallel)
+    assert parallel[:, header.index("mass_balance_error")].max() < 5e-3
     validation.record("Coupled model by lisse run: mpirun -n 2 vs serial",
                       "serial timeseries and Li fields", "parallel consistency", "1e-6",
                       f"{diff:.0e}; E5 {summary['max_mass_balance_error']:.0e}",

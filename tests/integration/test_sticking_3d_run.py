@@ -16,30 +16,16 @@ import json
 
 import numpy as np
 import pytest
-import yaml
 
-from tests.helpers import run_lisse
-from tests.verification.test_coupled_3d import case3d
+from tests.helpers import assert_same_timeseries, run_timeseries
+from tests.verification.test_coupled_3d import small_cell3d
 
 
 def _run(tmp_path, n: int, contact: str = "sticking"):
-    c = case3d(steps=[{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.0001}],
-               increment_um=0.5)
-    c["evolution"]["time_step"]["initial_s"] = 0.04
-    c["geometry"] |= {"width_um": 12, "depth_um": 12, "lithium_thickness_um": 5,
-                      "electrolyte_thickness_um": 6,
-                      "mesh": {"size_um": 6, "interface_size_um": 4, "edge_size_um": 2},
-                      "voids": [{"center_um": list(v), "radius_um": 5, "height_um": 1.5}
-                                for v in ((0, 0), (12, 12))]}
-    c["evolution"] |= {"contact": contact, "checkpoint_interval_s": 0}
+    c = small_cell3d()
+    c["evolution"]["contact"] = contact
     c["output"] = {"fields": False, "plots": False}
-    (tmp_path / "case.yaml").write_text(yaml.safe_dump(c))
-    out = f"out{n}{contact}"
-    proc = run_lisse(["run", "case.yaml", "-o", out], n=n, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    folder = tmp_path / out
-    header = (folder / "timeseries.csv").read_text().splitlines()[0].split(",")
-    table = np.loadtxt(folder / "timeseries.csv", delimiter=",", skiprows=1, ndmin=2)
+    folder, header, table = run_timeseries(tmp_path, c, f"out{n}{contact}", n)
     return header, table, json.loads((folder / "summary.json").read_text())
 
 
@@ -48,7 +34,7 @@ def serial(tmp_path_factory):
     return _run(tmp_path_factory.mktemp("sticking3d"), 1)
 
 
-@pytest.mark.long  # 57 s in CI (a serial and a frictionless 3D run, then mpirun -n 2): make test-long
+@pytest.mark.long  # 57 s in CI (serial, frictionless, mpirun -n 2 3D runs): make test-long
 def test_sticking_3d_lisse_run_and_bookkeeping(serial, tmp_path, validation):
     header, table, summary = serial
     assert summary["interface_model"] == "coupled" and summary["contact"] == "sticking"
@@ -69,16 +55,11 @@ def test_sticking_3d_lisse_run_and_bookkeeping(serial, tmp_path, validation):
                       bool(np.all(balance <= 1.15 * reference)))
 
 
-@pytest.mark.long  # 57 s in CI (a serial and a frictionless 3D run, then mpirun -n 2): make test-long
+@pytest.mark.long  # 57 s in CI (serial, frictionless, mpirun -n 2 3D runs): make test-long
 def test_sticking_3d_lisse_run_mpi_matches_serial(serial, tmp_path, validation):
     header, table, _ = serial
     _, parallel, _ = _run(tmp_path, 2)
-    assert parallel.shape == table.shape
-    balance = header.index("mass_balance_error")
-    others = [k for k in range(table.shape[1]) if k != balance]
-    np.testing.assert_allclose(parallel[:, others], table[:, others], rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(parallel[:, balance], table[:, balance], atol=1e-6)
-    diff = float(np.max(np.abs(parallel - table)[:, others] / (np.abs(table[:, others]) + 1e-9)))
+    diff = assert_same_timeseries(header, table, parallel)
     validation.record("Coupled model 3D with contact: sticking by lisse run: mpirun -n 2 vs "
                       "serial", "serial timeseries", "parallel consistency", "1e-6",
                       f"{diff:.0e}", "3D 12 × 12 µm, two quarter voids, h = 4 µm", True)

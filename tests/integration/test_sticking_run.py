@@ -9,9 +9,8 @@ import json
 
 import numpy as np
 import pytest
-import yaml
 
-from tests.helpers import run_lisse
+from tests.helpers import assert_same_timeseries, run_timeseries
 from tests.verification.test_coupled_interface import case
 
 STEPS = [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.002},
@@ -22,13 +21,7 @@ def _run(tmp_path, n: int) -> tuple[list[str], np.ndarray, dict]:
     c = case(steps=STEPS)
     c["evolution"] |= {"contact": "sticking", "checkpoint_interval_s": 0}
     c["output"] = {"fields": False, "plots": False}
-    (tmp_path / "case.yaml").write_text(yaml.safe_dump(c))
-    out = f"out{n}"
-    proc = run_lisse(["run", "case.yaml", "-o", out], n=n, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    folder = tmp_path / out
-    header = (folder / "timeseries.csv").read_text().splitlines()[0].split(",")
-    table = np.loadtxt(folder / "timeseries.csv", delimiter=",", skiprows=1, ndmin=2)
+    folder, header, table = run_timeseries(tmp_path, c, f"out{n}", n)
     return header, table, json.loads((folder / "summary.json").read_text())
 
 
@@ -44,8 +37,4 @@ def test_sticking_lisse_run_serial_and_mpi(tmp_path):
     # at rest in full contact the Li carries the stack pressure
     assert serial[-1, column["mean_contact_pressure_MPa"]] == pytest.approx(2.0, rel=1e-6)
     _, parallel, _ = _run(tmp_path, 2)
-    assert parallel.shape == serial.shape
-    balance = column["mass_balance_error"]
-    others = [k for k in range(serial.shape[1]) if k != balance]
-    np.testing.assert_allclose(parallel[:, others], serial[:, others], rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(parallel[:, balance], serial[:, balance], atol=1e-6)
+    assert_same_timeseries(header, serial, parallel)
