@@ -72,6 +72,29 @@ def run_mpi(args: list[str], n: int = 2, timeout: float = 600,
                           text=True, timeout=timeout, cwd=cwd or ROOT, env=env)
 
 
+def print_numbers(numbers: dict) -> None:
+    """The parallel entry of a test module (its ``main``): print ``numbers`` as one JSON line
+    on rank 0, for :func:`mpi_numbers`."""
+    import json
+
+    from mpi4py import MPI
+
+    if MPI.COMM_WORLD.rank == 0:
+        print(json.dumps(numbers))
+
+
+def mpi_numbers(module: str, n: int = 2) -> dict:
+    """Run ``module.main()`` (which calls :func:`print_numbers`) under ``mpirun -n n`` and
+    return the numbers it printed."""
+    import json
+
+    proc = run_mpi([sys.executable, "-c", f"import lisse; from {module} import main; main()"],
+                   n=n)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(next(line for line in reversed(proc.stdout.splitlines())
+                           if line.startswith("{")))
+
+
 def run_lisse(args: list[str], n: int = 1, timeout: float = 600,
               cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run the ``lisse`` console script, serially or under mpirun."""

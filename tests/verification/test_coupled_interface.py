@@ -12,7 +12,7 @@ import pytest
 from mpi4py import MPI
 
 from lisse.units import C_M2_PER_MAH_CM2, FARADAY, PA_PER_MPA
-from tests.helpers import TINY
+from tests.helpers import TINY, mpi_numbers, print_numbers
 
 PRESSURE_MPA = 2.0
 START_FRACTION = 0.8  # the meshed contact: 1 − 8/40 µm (0.81 on the interface nodes)
@@ -115,26 +115,14 @@ def e5_numbers(dimension: str) -> dict:
 
 def main() -> None:
     """Under mpirun: print the axisymmetric E5 numbers as JSON on rank 0."""
-    import json
-
-    numbers = e5_numbers("axisymmetric")
-    if MPI.COMM_WORLD.rank == 0:
-        print(json.dumps(numbers))
+    print_numbers(e5_numbers("axisymmetric"))
 
 
 @pytest.mark.slow
 def test_e5_axisymmetric_mpi_matches_serial(e5_cycle):
     """E5 under mpirun -n 2 (axisymmetric): the same steps, contact, void and Li volume as
     serial, bookkeeping within 0.5 %."""
-    import json
-    import sys
-
-    from tests.helpers import run_mpi
-
-    script = "import lisse; from tests.verification.test_coupled_interface import main; main()"
-    proc = run_mpi([sys.executable, "-c", script])
-    assert proc.returncode == 0, proc.stderr
-    parallel = json.loads(proc.stdout.strip().splitlines()[-1])
+    parallel = mpi_numbers("tests.verification.test_coupled_interface")
     _, evo, outcome, _ = e5_cycle("axisymmetric")  # the serial run of the E5 test
     serial = _e5_numbers(evo, outcome)
     assert parallel["worst"] < 5e-3 and parallel["steps"] == serial["steps"]

@@ -4,12 +4,11 @@ exactly, raises the cell quality of a distorted mesh, and gives serial's mesh un
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 from mpi4py import MPI
 
+from tests.helpers import mpi_numbers, print_numbers
 from tests.verification.test_coupled_interface import case
 
 AMPLITUDE = 0.08e-6  # m: distortion of the free node coordinates (cells of 1–10 µm), no cell
@@ -64,22 +63,14 @@ def test_smoothing_conserves_li_and_restores_quality(dimension, validation):
 
 def main() -> None:
     """Under mpirun: print the axisymmetric numbers as JSON on rank 0."""
-    numbers = smoothed("axisymmetric")
-    if MPI.COMM_WORLD.rank == 0:
-        print(json.dumps(numbers))
+    print_numbers(smoothed("axisymmetric"))
 
 
 def test_smoothing_mpi_matches_serial():
     """mpirun -n 2: the same relocated mesh (checksum), volumes and qualities as serial."""
-    import sys
 
-    from tests.helpers import run_mpi
 
-    script = "import lisse; from tests.verification.test_li_smoothing import main; main()"
-    proc = run_mpi([sys.executable, "-c", script])
-    assert proc.returncode == 0, proc.stderr
-    parallel = json.loads(next(line for line in proc.stdout.splitlines()
-                               if line.startswith("{")))
+    parallel = mpi_numbers("tests.verification.test_li_smoothing")
     serial = smoothed("axisymmetric")
     for key in ("v1", "v2", "q1", "q2", "checksum"):
         assert parallel[key] == pytest.approx(serial[key], rel=1e-12), key

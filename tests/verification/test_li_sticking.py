@@ -33,15 +33,12 @@ is 0.1 H inside the side); the tests assert the quadratic extrapolation in H/W t
 
 from __future__ import annotations
 
-import json
-import sys
-
 import numpy as np
 import pytest
 from mpi4py import MPI
 
 from lisse.meshes.geometry import FACET_TAGS
-from tests.helpers import run_mpi
+from tests.helpers import mpi_numbers, print_numbers
 
 BOTTOM, TOP, LEFT, SIDE = (FACET_TAGS[k] for k in ("contact", "collector", "axis",
                                                    "side_lithium"))
@@ -240,10 +237,7 @@ def _numbers() -> dict:
 
 
 def test_sticking_mpi_matches_serial(squeezes):
-    script = "import lisse; from tests.verification.test_li_sticking import main; main()"
-    proc = run_mpi([sys.executable, "-c", script])
-    assert proc.returncode == 0, proc.stderr
-    parallel = json.loads(proc.stdout.strip().splitlines()[-1])
+    parallel = mpi_numbers("tests.verification.test_li_sticking")
     serial = {f"sticking_{w:g}": squeezes["sticking"][w]["lubrication"] for w in (10.0, 20.0)}
     serial["frictionless"] = squeezes["frictionless"]["lubrication"]
     serial["axisymmetric_10"] = squeezes["axisymmetric"][10.0]["lubrication"]
@@ -252,9 +246,7 @@ def test_sticking_mpi_matches_serial(squeezes):
 
 
 def main() -> None:
-    numbers = _numbers()
-    if MPI.COMM_WORLD.rank == 0:
-        print(json.dumps(numbers))
+    print_numbers(_numbers())
 
 
 if __name__ == "__main__":

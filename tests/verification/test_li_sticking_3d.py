@@ -29,15 +29,12 @@ released by their normal reaction (as in 2D), the other half rests without slip.
 
 from __future__ import annotations
 
-import json
-import sys
-
 import numpy as np
 import pytest
 from mpi4py import MPI
 
 from lisse.meshes.geometry import FACET_TAGS
-from tests.helpers import run_mpi
+from tests.helpers import mpi_numbers, print_numbers
 from tests.verification.test_li_sticking import DT, MU, PUSH, extrapolated
 
 BOTTOM, TOP, LEFT, SIDE, TRANSVERSE = (FACET_TAGS[k] for k in (
@@ -199,10 +196,7 @@ def _numbers() -> dict:
 
 
 def test_3d_sticking_mpi_matches_serial(squeezes):
-    script = "import lisse; from tests.verification.test_li_sticking_3d import main; main()"
-    proc = run_mpi([sys.executable, "-c", script])
-    assert proc.returncode == 0, proc.stderr
-    parallel = json.loads(proc.stdout.strip().splitlines()[-1])
+    parallel = mpi_numbers("tests.verification.test_li_sticking_3d")
     serial = {"x_10": squeezes["x"][10.0]["lubrication"],
               "y_10": squeezes["y"][10.0]["lubrication"],
               "frictionless": squeezes["frictionless"]["lubrication"]}
@@ -211,9 +205,7 @@ def test_3d_sticking_mpi_matches_serial(squeezes):
 
 
 def main() -> None:
-    numbers = _numbers()
-    if MPI.COMM_WORLD.rank == 0:
-        print(json.dumps(numbers))
+    print_numbers(_numbers())
 
 
 if __name__ == "__main__":

@@ -21,16 +21,13 @@ axisymmetric (σ_eq = (√3/2) p and ε̇_yy = −(√3/2) ε̇_eq in plane stra
 
 from __future__ import annotations
 
-import json
-import sys
-
 import numpy as np
 import pytest
 from mpi4py import MPI
 
 from lisse.meshes.geometry import FACET_TAGS
 from lisse.units import FARADAY
-from tests.helpers import run_mpi
+from tests.helpers import mpi_numbers, print_numbers
 
 HOLE, OUTER, LEFT, BOTTOM = (FACET_TAGS[k] for k in ("void_lithium", "side_lithium", "axis",
                                                      "contact"))
@@ -339,18 +336,13 @@ def _numbers() -> dict:
 
 
 def test_lithium_body_mpi_matches_serial():
-    script = "import lisse; from tests.verification.test_lithium_body import main; main()"
-    proc = run_mpi([sys.executable, "-c", script])
-    assert proc.returncode == 0, proc.stderr
-    parallel = json.loads(proc.stdout.strip().splitlines()[-1])
+    parallel = mpi_numbers("tests.verification.test_lithium_body")
     for key, value in _numbers().items():
         assert parallel[key] == pytest.approx(value, rel=1e-6), key
 
 
 def main() -> None:
-    numbers = _numbers()
-    if MPI.COMM_WORLD.rank == 0:
-        print(json.dumps(numbers))
+    print_numbers(_numbers())
 
 
 def test_cell_mesh_lithium_under_collector_pressure(validation):

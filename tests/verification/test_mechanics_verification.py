@@ -18,9 +18,6 @@ M3: Kirsch: peak hoop stress 3σ∞ at a circular hole, plate 30 hole radii wide
 
 from __future__ import annotations
 
-import json
-import sys
-
 import numpy as np
 import pytest
 from dolfinx import fem
@@ -32,7 +29,7 @@ from lisse.meshes.plates import quarter_plate
 from lisse.solver.config.params import GAS_CONSTANT, Numerics
 from lisse.solver.physics.creep import LinearElastic, PowerLawCreep, deviator, von_mises
 from lisse.solver.physics.mechanics import Mechanics
-from tests.helpers import run_mpi
+from tests.helpers import mpi_numbers, print_numbers
 
 # Li library values (solver/config/data/materials.yaml)
 LI = dict(
@@ -292,16 +289,11 @@ def _numbers() -> dict:
 
 @pytest.mark.slow
 def test_mechanics_mpi_matches_serial():
-    script = "import lisse; from tests.verification.test_mechanics_verification import main; main()"
-    proc = run_mpi([sys.executable, "-c", script])
-    assert proc.returncode == 0, proc.stderr
-    parallel = json.loads(proc.stdout.strip().splitlines()[-1])
+    parallel = mpi_numbers("tests.verification.test_mechanics_verification")
     serial = _numbers()
     for key, value in serial.items():
         assert parallel[key] == pytest.approx(value, rel=1e-6), key
 
 
 def main() -> None:
-    numbers = _numbers()
-    if MPI.COMM_WORLD.rank == 0:
-        print(json.dumps(numbers))
+    print_numbers(_numbers())
