@@ -48,7 +48,7 @@ def serial(tmp_path_factory):
     return _run(tmp_path_factory.mktemp("sticking3d"), 1)
 
 
-@pytest.mark.long  # 57 s in CI (a serial and a frictionless 3D run, then mpirun -n 2): make test-long
+@pytest.mark.long  # 57 s in CI (serial + frictionless 3D runs, then mpirun -n 2): make test-long
 def test_sticking_3d_lisse_run_and_bookkeeping(serial, tmp_path, validation):
     header, table, summary = serial
     assert summary["interface_model"] == "coupled" and summary["contact"] == "sticking"
@@ -69,7 +69,7 @@ def test_sticking_3d_lisse_run_and_bookkeeping(serial, tmp_path, validation):
                       bool(np.all(balance <= 1.15 * reference)))
 
 
-@pytest.mark.long  # 57 s in CI (a serial and a frictionless 3D run, then mpirun -n 2): make test-long
+@pytest.mark.long  # 57 s in CI (serial + frictionless 3D runs, then mpirun -n 2): make test-long
 def test_sticking_3d_lisse_run_mpi_matches_serial(serial, tmp_path, validation):
     header, table, _ = serial
     _, parallel, _ = _run(tmp_path, 2)
