@@ -8,12 +8,14 @@ its contact set changes. Each time step of length Δt, at the applied current de
 
 1. gap: at every interface node x_k of the electrolyte mesh, g_k = height of the Li's bottom
    surface (contact and void-roof facets, piecewise linear) above the plane; the node is in
-   contact when g_k ≤ ``contact_tolerance`` (its contact share s_k = 1, else 0);
+   contact when g_k ≤ ``contact_tolerance`` t, with the reacting share s_k = 1 − g_k/t (the
+   contact band, ``li_contact_band``; 2D; 3D: s_k = 1), else 0;
 2. current: the current distribution on that contact gives the local current density j_k
    [A/m²] at the contact nodes (galvanostatic, ∫ j dA = i·A, A the interface plane); with
    ``stress_coupling`` the Li's hydrostatic pressure at the contact shifts the kinetics
    (Monroe–Newman, ``_couple_stress``);
-3. transfer: the Li nodes on the plane get ĵ(x) = c·J(x), J the piecewise-linear interpolant
+3. transfer: the Li nodes on the plane get ĵ(x) = c·J(x)·s(y) (the band's share at the Li
+   node's height y), J the piecewise-linear interpolant
    of the contact nodes' j_k along the interface, and c fixed so that the Li removed,
    (Ω/F) Δt Σ_i W_i ĵ(x_i) (W_i = ∫ φ_i r^k dx over the horizontal projection of the Li
    bottom; this is the exact volume change of a P1 boundary moved vertically), equals
