@@ -8,12 +8,14 @@ its contact set changes. Each time step of length Δt, at the applied current de
 
 1. gap: at every interface node x_k of the electrolyte mesh, g_k = height of the Li's bottom
    surface (contact and void-roof facets, piecewise linear) above the plane; the node is in
-   contact when g_k ≤ ``contact_tolerance`` (its contact share s_k = 1, else 0);
+   contact when g_k ≤ ``contact_tolerance`` t, with the reacting share s_k = 1 − g_k/t (the
+   contact band, ``li_contact_band``; 2D; 3D: s_k = 1), else 0;
 2. current: the current distribution on that contact gives the local current density j_k
    [A/m²] at the contact nodes (galvanostatic, ∫ j dA = i·A, A the interface plane); with
    ``stress_coupling`` the Li's hydrostatic pressure at the contact shifts the kinetics
    (Monroe–Newman, ``_couple_stress``);
-3. transfer: the Li nodes on the plane get ĵ(x) = c·J(x), J the piecewise-linear interpolant
+3. transfer: the Li nodes on the plane get ĵ(x) = c·J(x)·s(y) (the band's share at the Li
+   node's height y), J the piecewise-linear interpolant
    of the contact nodes' j_k along the interface, and c fixed so that the Li removed,
    (Ω/F) Δt Σ_i W_i ĵ(x_i) (W_i = ∫ φ_i r^k dx over the horizontal projection of the Li
    bottom; this is the exact volume change of a P1 boundary moved vertically), equals
@@ -60,6 +62,7 @@ from lisse.solver.errors import SolverError
 from lisse.solver.physics.coupled_cavities import SubgridPores
 from lisse.solver.physics.evolution_settings import Record
 from lisse.solver.physics.gap_evolution import InterfaceEvolution
+from lisse.solver.physics.li_contact_band import band_share
 from lisse.solver.physics.li_output import LiOutput
 from lisse.solver.physics.li_pockets import LiPockets
 from lisse.solver.physics.li_smoothing import LiSmoother
@@ -164,6 +167,7 @@ class CoupledEvolution(InterfaceEvolution):
     surface = _Surface  # the Li's bottom and top faces (3D: coupled_3d.Surface3D)
     pocket_model = LiPockets  # contact measure and pocket closure along a 2D interface
     smoother_model = LiSmoother  # ALE smoothing of a 2D Li mesh
+    contact_band = True  # the reacting share falls across the tolerance (li_contact_band)
 
     def __init__(self, params, settings, current, body: LithiumBody, comm=MPI.COMM_WORLD):
         super().__init__(params, settings, current, comm)
@@ -198,6 +202,13 @@ class CoupledEvolution(InterfaceEvolution):
     def _gap(self) -> np.ndarray:
         height = surface_height(self.bottom.segments(), self.x[:, 0], self.size)
         return np.maximum(height, 0.0)
+
+    def contact_share(self) -> np.ndarray:
+        """The node's reacting share: ``InterfaceEvolution``'s, times s(g) of the contact
+        band (``li_contact_band``) if ``contact_band``."""
+        share = super().contact_share()
+        return share * band_share(self.gap, self.settings.contact_tolerance) if (
+            self.contact_band) else share
 
     def contact_fraction(self) -> float:
         """Contact area of the Li bottom (sub-element, ``li_pockets.contact_area``) / A;
@@ -252,14 +263,15 @@ class CoupledEvolution(InterfaceEvolution):
         touching = np.zeros(x.shape[0], dtype=bool)
         touching[np.unique(self.bottom.nodes)] = True
         touching &= x[:, 1] <= self.body.touching_height(self.size)
-        w = self.bottom.weights()
+        tol = self.settings.contact_tolerance if self.contact_band else np.inf
+        w = self.bottom.weights() * band_share(x[:, 1], tol)  # s(y) of the Li node
         carried = self.comm.allreduce(float(np.sum(w[touching] * np.interp(
             x[touching, 0], xs, js))), op=MPI.SUM)
         if carried == 0.0:
             raise SolverError("no Li node on the contact to carry the current")
         scale = applied * self.area / carried
         self.transfer_scale = scale  # c of step 3 (the last step with current)
-        return lambda points: scale * np.interp(points[0], xs, js)
+        return lambda points: scale * np.interp(points[0], xs, js) * band_share(points[1], tol)
 
     def advance(self, applied: float, dt: float):
         """One step (module docstring); returns the step length, the current solution at the

@@ -33,9 +33,9 @@ def ccd_case(pressure_mpa: float = LOW) -> dict:
 
 
 def test_coupled_trials_are_independent():
-    """Two successive trials of one model at the same current (2 mA/cm² at 0.05 MPa, which
-    loses contact) give identical timeseries: the reset restores the Li mesh, its flow and
-    contact state."""
+    """Two successive trials of one model at the same current (4 mA/cm² at 0.05 MPa, which
+    loses contact with the default steps; 2 mA/cm² did before the contact band) give
+    identical timeseries: the reset restores the Li mesh, its flow and contact state."""
     from lisse.solver.config.schema import resolve, validate_case
     from lisse.solver.studies.model import build_model
 
@@ -43,7 +43,7 @@ def test_coupled_trials_are_independent():
     model = build_model(params, MPI.COMM_WORLD, "ccd")
     runs = []
     for _ in range(2):
-        outcome = _trial(model, 2 * A_M2_PER_MA_CM2)
+        outcome = _trial(model, 4 * A_M2_PER_MA_CM2)
         runs.append((model.lithium.volume(), outcome))
     (v1, first), (v2, second) = runs
     assert v1 == v2

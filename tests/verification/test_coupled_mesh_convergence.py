@@ -2,8 +2,8 @@
 model (solver.physics.li_pockets; docs/moving_interface.md "Contact measure and pocket
 closure"): the sub-element contact area against closed forms, the closure criterion, and the
 contact-fraction histories on h and h/2 of a void at rest under 2 MPa (with the closure
-instant) and of stripping at 0.05 MPa (axisymmetric, and plane strain with the step bounded
-by the contact tolerance).
+instant) and of stripping at 0.05 MPa (axisymmetric and plane strain, the step bounded by the
+contact tolerance, pointwise with the contact band of li_contact_band).
 
 Metrics of two histories f_h(t), f_h/2(t), each linear between its records, over their
 common time span: the time-integrated ∫|f_h − f_h/2| dt / ∫ f_h/2 dt, and the pointwise
@@ -139,64 +139,64 @@ def closure(run) -> tuple[float, float]:
     return float(times[k]), float(times[k] - (times[k - 1] if k else 0.0))
 
 
+def low_pressure_strip(dimension: str, capacity: float) -> dict:
+    """Stripping 1 mA/cm² for ``capacity`` mAh/cm² at 0.05 MPa, the void of TINY, with the
+    consumption per step bounded by the contact tolerance (``max_gap_increment_um`` = 0.001
+    = 1 nm; Δt ≈ 0.4 s)."""
+    c = case(dimension, steps=[{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": capacity}],
+             increment_um=0.001)
+    c["evolution"]["stack_pressure_MPa"] = 0.05
+    return c
+
+
 @pytest.mark.slow
 def test_stripping_contact_history_converges_at_low_pressure(validation):
-    """Stripping 1 mA/cm² for 0.01 mAh/cm² at 0.05 MPa, axisymmetric, the void of TINY (the
-    Li barely creeps: the contact recedes from the void edge until contact loss), interface
-    mesh 4 µm / 1 µm and 2 µm / 0.5 µm: the contact-fraction histories differ by less than
-    0.02 at every record time and by < 2 % time-integrated; both runs fail by contact loss
-    at the same time. Both take the default steps (up to 16 s): with the consumption per step
-    bounded by the contact tolerance neither fails (docs/moving_interface.md, "Mesh
-    convergence of the contact history in plane strain"), so this shows the agreement of the
-    meshes for one step sequence."""
-    def strip():
-        c = case("axisymmetric", steps=[{"current_density_mA_cm2": 1.0,
-                                         "capacity_mAh_cm2": 0.01}])
-        c["evolution"]["stack_pressure_MPa"] = 0.05
-        return c
-
-    coarse, fine = history(strip(), 4, 1), history(strip(), 2, 0.5)
-    assert coarse[4].failure_criterion == fine[4].failure_criterion == "contact_loss"
-    assert coarse[0][-1] == pytest.approx(fine[0][-1], rel=1e-9)
+    """Stripping 1 mA/cm² for 0.01 mAh/cm² (36 s) at 0.05 MPa, axisymmetric, the void of TINY
+    (the Li barely creeps), interface mesh 4 µm / 1 µm and 2 µm / 0.5 µm, the step bounded by
+    the contact tolerance: neither run fails and the contact-fraction histories differ by
+    less than 0.02 at every record time and by < 2 % time-integrated. The Li the crowded
+    current at the void edge would lift floats inside the contact band at a stable height
+    (li_contact_band), so the contact stays at its starting 0.96 on both meshes. (With the
+    default steps, up to 16 s, both meshes collapse to contact 0.14 and 0.10 at 36 s:
+    one step's consumption is many times the tolerance, docs/moving_interface.md.)"""
+    coarse = history(low_pressure_strip("axisymmetric", 0.01), 4, 1)
+    fine = history(low_pressure_strip("axisymmetric", 0.01), 2, 0.5)
+    assert not coarse[4].failed and not fine[4].failed
     l1, worst, when = compare(coarse, fine)
     assert worst < 2e-2 and l1 < 2e-2
-    validation.record("Coupled model mesh convergence: stripping 1 mA/cm² at 0.05 MPa to "
-                      "contact loss (axisymmetric), h = 4 µm vs 2 µm",
+    validation.record("Coupled model mesh convergence: stripping 1 mA/cm² at 0.05 MPa "
+                      "(axisymmetric, 36 s, consumption per step ≤ the 1 nm contact "
+                      "tolerance), h = 4 µm vs 2 µm",
                       "contact-fraction history changes < 2 % on halving h",
                       "issue 12 acceptance", "0.02 at every time, 2 % time-integrated",
-                      f"largest difference {worst:.3f} (t = {when:.0f} s), time-integrated "
-                      f"{l1:.1e}; contact {coarse[1][0]:.3f} → {coarse[1][-1]:.3f} (h), "
-                      f"{fine[1][-1]:.3f} (h/2)", "TINY cell, h and h/2", True)
+                      f"largest difference {worst:.1e} (t = {when:.1f} s), time-integrated "
+                      f"{l1:.1e}; contact {coarse[1].min():.4f}–{coarse[1].max():.4f} (h), "
+                      f"{fine[1].min():.4f}–{fine[1].max():.4f} (h/2); neither run fails",
+                      "TINY cell, h and h/2", True)
 
 
 @pytest.mark.slow
-def test_plane_strain_stripping_converges_with_the_step_bounded(validation):
+def test_plane_strain_stripping_converges_pointwise(validation):
     """Stripping 1 mA/cm² at 0.05 MPa in plane strain, the void of TINY, 0.0025 mAh/cm²
-    (9 s), with the consumption per step bounded by the contact tolerance
-    (``max_gap_increment_um`` = 0.001 = 1 nm; Δt ≈ 0.4 s). With the default growth of the
-    step (1, 2, 4, 8, 16 s) the near-rigid Li collapsed onto a few least-consumed points
-    within one step and the two meshes failed at 11 s and 31 s; with the bound neither fails
-    and the histories differ by < 2 % time-integrated. Pointwise they differ by up to a few
-    hundredths: Li near the void edge floats at the contact tolerance (its consumption stops
-    above it) and enters and leaves the counted contact from step to step."""
-    def strip():
-        c = case(steps=[{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.0025}],
-                 increment_um=0.001)
-        c["evolution"]["stack_pressure_MPa"] = 0.05
-        return c
-
-    coarse, fine = history(strip(), 4, 1), history(strip(), 2, 0.5)
+    (9 s), the step bounded by the contact tolerance. Before the contact band the Li near
+    the void edge floated at the tolerance and entered and left the counted contact from
+    step to step (pointwise 0.033 here, 0.071 over 36 s, not falling with h); with the band
+    it floats at a stable height inside it (g* = t(1 − V/ĵ), li_contact_band) and the
+    histories of h and h/2 differ by < 0.02 at every record time and < 2 % time-integrated,
+    with no step-to-step flicker (standard deviation of f < 1e-3)."""
+    coarse = history(low_pressure_strip("plane", 0.0025), 4, 1)
+    fine = history(low_pressure_strip("plane", 0.0025), 2, 0.5)
     assert not coarse[4].failed and not fine[4].failed
     l1, worst, when = compare(coarse, fine)
-    assert l1 < 2e-2
     spread = [float(np.std(run[1])) for run in (coarse, fine)]
+    assert l1 < 2e-2 and worst < 2e-2
+    assert max(spread) < 1e-3
     validation.record("Coupled model mesh convergence: stripping 1 mA/cm² at 0.05 MPa "
                       "(plane strain, 9 s, consumption per step ≤ the 1 nm contact "
-                      "tolerance), h = 4 µm vs 2 µm",
+                      "tolerance, contact band), h = 4 µm vs 2 µm",
                       "contact-fraction history changes < 2 % on halving h",
-                      "issue 12 acceptance", "2 % (time-integrated)",
-                      f"time-integrated {l1:.1e}; largest difference at one time {worst:.3f} "
-                      f"(t = {when:.1f} s; step-to-step flicker of the Li floating at the "
-                      f"tolerance: standard deviation of f {spread[0]:.3f} (h), "
-                      f"{spread[1]:.3f} (h/2)); neither run fails",
-                      "TINY cell, h and h/2", True)
+                      "issue 12 acceptance", "0.02 at every time, 2 % time-integrated",
+                      f"largest difference {worst:.1e} (t = {when:.1f} s), time-integrated "
+                      f"{l1:.1e}; standard deviation of f {spread[0]:.0e} (h), "
+                      f"{spread[1]:.0e} (h/2) (before the band: 0.033 at one time, "
+                      "std 0.005 and 0.009); neither run fails", "TINY cell, h and h/2", True)
