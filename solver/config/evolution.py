@@ -123,9 +123,11 @@ class VacancySpec(_Strict):
     # cavity: s from the contact pressure and 2γ/r_p, sub-grid pores of the coupled model
     # (solver.physics.cavitation, coupled_cavities; pore_height_um is then (2/3) r_p)
     nucleation: Literal["supersaturation", "cavity"] = "supersaturation"
-    # r_p and γ of the cavity criterion; None: the electrode's library value
-    pore_radius_um: Number | None = Field(None, gt=0)
-    surface_energy_J_m2: Number | None = Field(None, gt=0)
+    # r_p and γ of the cavity criterion (solver.config.cavity)
+    pore_radius_um: Number | None = Field(None, gt=0, description="default: the electrode's "
+                                          "library pore_radius_um")
+    surface_energy_J_m2: Number | None = Field(None, gt=0, description="default: the "
+                                               "electrode's library surface_energy_J_m2")
 
 
 class TimeStepSpec(_Strict):
