@@ -11,8 +11,8 @@ import numpy as np
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from lisse.solver.config.base import Integer, Number, _fail, _Strict
+from lisse.solver.config.cavity import cavity_criterion
 from lisse.solver.config.protocol import ProtocolError, parse_protocol, staircase_currents
-from lisse.solver.physics.cavitation import CavityCriterion
 from lisse.solver.physics.creep_closure import CreepClosure
 from lisse.solver.physics.evolution_settings import EvolutionSettings, ProtocolStep
 from lisse.solver.physics.vacancy import VacancySupply
@@ -123,8 +123,11 @@ class VacancySpec(_Strict):
     # cavity: s from the contact pressure and 2γ/r_p, sub-grid pores of the coupled model
     # (solver.physics.cavitation, coupled_cavities; pore_height_um is then (2/3) r_p)
     nucleation: Literal["supersaturation", "cavity"] = "supersaturation"
-    pore_radius_um: Number = Field(0.5, gt=0)  # r_p of the cavity criterion (assumption)
-    surface_energy_J_m2: Number = Field(0.5, gt=0)  # γ of Li (cavity criterion; assumption)
+    # r_p and γ of the cavity criterion (solver.config.cavity)
+    pore_radius_um: Number | None = Field(None, gt=0, description="default: the electrode's "
+                                          "library pore_radius_um")
+    surface_energy_J_m2: Number | None = Field(None, gt=0, description="default: the "
+                                               "electrode's library surface_energy_J_m2")
 
 
 class TimeStepSpec(_Strict):
@@ -309,8 +312,7 @@ def settings(spec: EvolutionSpec, electrode: dict[str, float], stack_pressure_MP
             grain_boundary_width=v.grain_boundary_width_nm / NM_PER_M,
             grain_boundary_ratio=v.grain_boundary_diffusion_ratio)
     cavity = None if vacancy is None or spec.vacancy.nucleation != "cavity" else (
-        CavityCriterion(vacancy, spec.vacancy.pore_radius_um / UM_PER_M,
-                        spec.vacancy.surface_energy_J_m2))
+        cavity_criterion(spec.vacancy, vacancy, electrode))
     ts, fail = spec.time_step, spec.failure
     return EvolutionSettings(
         steps=protocol_steps(spec) if steps is None else steps, vacancy=vacancy,

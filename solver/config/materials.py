@@ -53,7 +53,9 @@ OPTIONAL = {
                   "hardening_modulus_MPa", "saturation_strength_MPa", "saturation_rate_exponent",
                   "hardening_exponent",
                   # size effect (lithium.feature_size_um, solver.config.lithium_schema)
-                  "micropillar_strength_MPa", "micropillar_diameter_um", "size_effect_exponent"),
+                  "micropillar_strength_MPa", "micropillar_diameter_um", "size_effect_exponent",
+                  # the cavity criterion (evolution.vacancy.nucleation: cavity)
+                  "surface_energy_J_m2", "pore_radius_um"),
 }
 KEYS = {kind: REQUIRED[kind] + OPTIONAL[kind] for kind in KINDS}
 

@@ -11,7 +11,7 @@ import pytest
 
 from lisse.solver.physics.cavitation import CavityCriterion
 from lisse.solver.physics.vacancy import BCC_CORRELATION_FACTOR, VacancySupply
-from lisse.units import FARADAY, GAS_CONSTANT, PA_PER_MPA
+from lisse.units import FARADAY, GAS_CONSTANT, PA_PER_MPA, UM_PER_M
 
 OMEGA = 1.3e-5  # m³/mol, Li
 D_STAR = 1e-15  # m²/s at 25 °C
@@ -74,19 +74,29 @@ def test_growth_rate():
 
 def test_case_keys():
     """nucleation: cavity switches the vacancy route on for the coupled model, sets the
-    pore cover height (2/3) r_p, and is refused with the reduced model (naming the field)."""
+    pore cover height (2/3) r_p, takes γ and r_p from the electrode's library entry unless
+    the case sets them (an electrode without them and no case value: ConfigError naming the
+    field), and is refused with the reduced model (naming the field)."""
     from lisse.solver.config.evolution import EvolutionSpec, settings
+    from lisse.solver.config.materials import get_material
     from lisse.solver.config.schema import validate_case
     from lisse.solver.errors import ConfigError
     from tests.helpers import TINY
 
+    li = get_material("Li").values
+    steps = [{"current_density_mA_cm2": 1, "capacity_mAh_cm2": 0.1}]
     spec = EvolutionSpec(vacancy={"nucleation": "cavity", "pore_radius_um": 0.3},
-                         supply={"creep": False},
-                         steps=[{"current_density_mA_cm2": 1, "capacity_mAh_cm2": 0.1}])
+                         supply={"creep": False}, steps=steps)
     assert spec.supply.vacancy is True
-    s = settings(spec, {}, 2.0)
+    s = settings(spec, li, 2.0)
     assert s.cavity is not None and s.pore_height == pytest.approx(0.2e-6, rel=1e-12)
     assert s.cavity.supply is s.vacancy
+    assert s.cavity.surface_energy == li["surface_energy_J_m2"]  # the library's γ
+    library = settings(EvolutionSpec(vacancy={"nucleation": "cavity"}, supply={"creep": False},
+                                     steps=steps), li, 2.0).cavity
+    assert library.pore_radius == pytest.approx(li["pore_radius_um"] / UM_PER_M, rel=1e-12)
+    with pytest.raises(ConfigError, match="evolution.vacancy.surface_energy_J_m2"):
+        settings(spec, {}, 2.0)
     default = settings(EvolutionSpec(supply={"creep": False}, steps=[{"current_density_mA_cm2": 1,
                                              "capacity_mAh_cm2": 0.1}]), {}, 2.0)
     assert default.cavity is None and default.vacancy is None
