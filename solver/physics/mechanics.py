@@ -61,6 +61,7 @@ from lisse.solver.errors import SolverError
 from lisse.solver.fem.amg_reuse import AmgReuse
 from lisse.solver.fem.bordered_cg import BorderedCG
 from lisse.solver.fem.linear import displacement_amg_options, krylov_options, rigid_body_modes
+from lisse.solver.fem.split_tangent import SplitTangent
 from lisse.solver.physics.creep import Constitutive, LinearElastic, identity
 from lisse.solver.physics.mechanics_facets import normal_axis, without_open_mouths
 from lisse.solver.physics.mechanics_state import CLOSED_GAP, CellStress, MechanicsState, trace
@@ -163,8 +164,8 @@ class Mechanics(CellStress):
             * r
             * dx(li)
         )
-        for tag, material in electrolyte.items():
-            J += ufl.inner(self.elastic_stress(du, material), eps_v) * r * dx(tag)
+        J_sse = sum(ufl.inner(self.elastic_stress(du, material), eps_v) * r * dx(tag)
+                    for tag, material in electrolyte.items())
         # contact of the void roof with the plane z = 0 (penalty)
         h = 2 * ufl.Circumradius(msh)
         k_c = penalty * lithium.youngs_modulus / h
@@ -173,12 +174,12 @@ class Mechanics(CellStress):
         roof = FACET_TAGS["void_lithium"]
         contact = -k_c * ufl.max_value(-self.gap, 0.0) * v[z] * r * ds(roof)
         F += contact
-        J += ufl.derivative(contact, self.u, du)
+        J += ufl.derivative(contact, self.u, du)  # the part that changes with the state
         self.k_c = k_c
         if loading == "traction":
             n = ufl.FacetNormal(msh)
             F += pressure * ufl.inner(n, v) * r * ds(FACET_TAGS["collector"])
-        self.F_form, self.J_form = fem.form(F), fem.form(J)
+        self.F_form, self.J_form = fem.form(F), fem.form(J + J_sse)
         self.area = {
             name: self._integrate(r * ds(FACET_TAGS[name]))
             for name in ("collector", "void_electrolyte")
@@ -194,10 +195,11 @@ class Mechanics(CellStress):
         self.bcs, self.collector_dofs = self._dirichlet(loading == "collector")
         self.e_collector = fem.Function(self.V)
         self.e_collector.x.array[self.collector_dofs] = 1.0
-        self.k_form = fem.form(ufl.action(J, self.e_collector))
+        self.k_form = fem.form(ufl.action(J + J_sse, self.e_collector))
         self.U = 0.0
 
         self.A = fem_petsc.create_matrix(self.J_form)
+        self.tangent = SplitTangent(self.J_form, fem.form(J_sse), fem.form(J), self.bcs)
         self.ndofs = self.V.dofmap.index_map.size_global * gdim
         Mechanics._count += 1
         prefix = f"lisse_mechanics_{Mechanics._count}_"
@@ -335,9 +337,7 @@ class Mechanics(CellStress):
                 return it
             if it == self.numerics.newton_max_iterations:
                 break
-            self.A.zeroEntries()
-            fem_petsc.assemble_matrix(self.A, self.J_form, bcs=self.bcs)
-            self.A.assemble()
+            self.tangent.assemble(self.A)  # the electrolyte's part assembled once
             self.ksp.setOperators(self.A)
             if self.iterative:  # the AMG hierarchy kept within a step and, while it serves
                 # as well, across steps (solver.fem.amg_reuse)
