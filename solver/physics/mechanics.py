@@ -281,7 +281,7 @@ class Mechanics(CellStress):
         iteration of a creep step), at least krylov_rtol. The creep Newton's first
         iterations contract by only 0.03–0.04 (the power law's curvature), and solving
         them more accurately than that buys nothing: Eisenstat–Walker's 0.9 (‖R_k‖/‖R_{k−1}‖)²
-        (η ≈ 1.4·10⁻³ there) gave the same residuals to 4 % with 9 % more CG iterations at
+        (η ≈ 1.4·10⁻³ there) gave the same residuals to 2.3 % with 9 % more CG iterations at
         63,189 unknowns (docs/benchmarks.md, issue 16, sixth pass). The
         iteration expected to be the last one (‖R_k‖²/‖R_{k−1}‖ ≤ 10 tol, the observed
         contraction carried on) is solved to η = 0.1 tol/‖R_k‖ (its linear error a tenth of
