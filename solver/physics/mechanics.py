@@ -27,7 +27,8 @@ the roof penetrate by p/k_c (~1e-5 µm), so a roof counts as closed where g ≤ 
 Newton's method with the consistent tangent, inexact (``Mechanics._forcing``: the linear
 solves of a creep step are only as accurate as the Newton iteration needs; the AMG
 hierarchy is reused within a step and across steps while it serves as well,
-``solver.fem.amg_reuse``, and its interpolation when it is rebuilt). Collector loading
+``solver.fem.amg_reuse``, and its interpolation when it is rebuilt; the electrolyte's
+elastic part of the tangent is assembled once, ``solver.fem.split_tangent``). Collector loading
 solves the bordered Newton system in (δu, δU) (e = 1 on the collector z-dofs, k = J e):
 with CG as one solve of the (n + 1)-system, preconditioned by the AMG and the Schur
 complement of U (``solver.fem.bordered_cg``); with LU by elimination, A x_a = −R,
@@ -61,6 +62,7 @@ from lisse.solver.errors import SolverError
 from lisse.solver.fem.amg_reuse import AmgReuse
 from lisse.solver.fem.bordered_cg import BorderedCG
 from lisse.solver.fem.linear import displacement_amg_options, krylov_options, rigid_body_modes
+from lisse.solver.fem.split_tangent import SplitTangent
 from lisse.solver.physics.creep import Constitutive, LinearElastic, identity
 from lisse.solver.physics.mechanics_facets import normal_axis, without_open_mouths
 from lisse.solver.physics.mechanics_state import CLOSED_GAP, CellStress, MechanicsState, trace
@@ -69,6 +71,7 @@ __all__ = ["CLOSED_GAP", "LOADINGS", "Mechanics", "MechanicsState"]
 
 LOADINGS = ("collector", "traction")
 ETA_MAX = 1e-2  # loosest relative tolerance of a creep Newton iteration's linear solves
+SHARE = 0.1  # linear tolerance / the Newton iteration's last contraction (``_forcing``)
 SIDE_TAGS = ("side_electrolyte", "side_lithium", "axis")
 
 
@@ -163,8 +166,8 @@ class Mechanics(CellStress):
             * r
             * dx(li)
         )
-        for tag, material in electrolyte.items():
-            J += ufl.inner(self.elastic_stress(du, material), eps_v) * r * dx(tag)
+        J_sse = sum(ufl.inner(self.elastic_stress(du, material), eps_v) * r * dx(tag)
+                    for tag, material in electrolyte.items())
         # contact of the void roof with the plane z = 0 (penalty)
         h = 2 * ufl.Circumradius(msh)
         k_c = penalty * lithium.youngs_modulus / h
@@ -173,12 +176,12 @@ class Mechanics(CellStress):
         roof = FACET_TAGS["void_lithium"]
         contact = -k_c * ufl.max_value(-self.gap, 0.0) * v[z] * r * ds(roof)
         F += contact
-        J += ufl.derivative(contact, self.u, du)
+        J += ufl.derivative(contact, self.u, du)  # the part that changes with the state
         self.k_c = k_c
         if loading == "traction":
             n = ufl.FacetNormal(msh)
             F += pressure * ufl.inner(n, v) * r * ds(FACET_TAGS["collector"])
-        self.F_form, self.J_form = fem.form(F), fem.form(J)
+        self.F_form, self.J_form = fem.form(F), fem.form(J + J_sse)
         self.area = {
             name: self._integrate(r * ds(FACET_TAGS[name]))
             for name in ("collector", "void_electrolyte")
@@ -194,10 +197,11 @@ class Mechanics(CellStress):
         self.bcs, self.collector_dofs = self._dirichlet(loading == "collector")
         self.e_collector = fem.Function(self.V)
         self.e_collector.x.array[self.collector_dofs] = 1.0
-        self.k_form = fem.form(ufl.action(J, self.e_collector))
+        self.k_form = fem.form(ufl.action(J + J_sse, self.e_collector))
         self.U = 0.0
 
         self.A = fem_petsc.create_matrix(self.J_form)
+        self.tangent = SplitTangent(self.J_form, fem.form(J_sse), fem.form(J), self.bcs)
         self.ndofs = self.V.dofmap.index_map.size_global * gdim
         Mechanics._count += 1
         prefix = f"lisse_mechanics_{Mechanics._count}_"
@@ -270,20 +274,27 @@ class Mechanics(CellStress):
         return x
 
     def _forcing(self, dt: float, norm: float, previous: float | None, tol: float) -> float:
-        """Relative tolerance η of the linear solves of a Newton iteration (inexact Newton,
-        Eisenstat–Walker choice 2): η = 0.9 (‖R_k‖/‖R_{k−1}‖)², at most ``ETA_MAX`` (also
-        at the first iteration of a creep step), at least krylov_rtol. The iteration
-        expected to be the last one (‖R_k‖²/‖R_{k−1}‖ ≤ 10 tol, the observed contraction
-        carried on) is solved to η = 0.1 tol/‖R_k‖ (its linear error a tenth of the Newton
-        tolerance; solving it to krylov_rtol cost 40 % of a 164 k-unknown creep step for
-        no change in the Newton count), the elastic response (dt = 0) to krylov_rtol.
+        """Relative tolerance η of the linear solves of a Newton iteration (inexact Newton):
+        η = ``SHARE`` · ‖R_k‖/‖R_{k−1}‖, a tenth of the last observed contraction (the linear
+        error adds at most a tenth to the step's expected reduction; η → 0 as the Newton
+        converges, so it stays superlinear), at most ``ETA_MAX`` (also at the first
+        iteration of a creep step), at least krylov_rtol. The creep Newton's first
+        iterations contract by only 0.03–0.04 (the power law's curvature), and solving
+        them more accurately than that buys nothing: Eisenstat–Walker's 0.9 (‖R_k‖/‖R_{k−1}‖)²
+        (η ≈ 1.4·10⁻³ there) gave the same residuals to 2.3 % with 9 % more CG iterations at
+        63,189 unknowns (docs/benchmarks.md, issue 16, sixth pass). The
+        iteration expected to be the last one (‖R_k‖²/‖R_{k−1}‖ ≤ 10 tol, the observed
+        contraction carried on) is solved to η = 0.1 tol/‖R_k‖ (its linear error a tenth of
+        the Newton tolerance; not capped by ``ETA_MAX``: at 1,069,563 unknowns the fifth
+        iteration started from ‖R‖ = 1.1 tol and took 25 CG iterations to 10⁻² where
+        η = 0.09 suffices), the elastic response (dt = 0) to krylov_rtol.
         Accuracy: tests/verification/test_mechanics_solvers.py (iterative = direct)."""
         if previous is None:
             return self.numerics.krylov_rtol if dt <= 0 else max(ETA_MAX,
                                                                    self.numerics.krylov_rtol)
         if norm * norm / previous <= 10 * tol:  # no more accurate than the Newton needs
-            return max(min(ETA_MAX, 0.1 * tol / norm), self.numerics.krylov_rtol)
-        return max(min(ETA_MAX, 0.9 * (norm / previous) ** 2), self.numerics.krylov_rtol)
+            return max(0.1 * tol / norm, self.numerics.krylov_rtol)  # < 0.1: norm > tol
+        return max(min(ETA_MAX, SHARE * norm / previous), self.numerics.krylov_rtol)
 
     def _collector_force(self, res: PETSc.Vec) -> float:
         """Σ internal forces on the owned collector z-dofs + p·A (zero at equilibrium)."""
@@ -335,9 +346,7 @@ class Mechanics(CellStress):
                 return it
             if it == self.numerics.newton_max_iterations:
                 break
-            self.A.zeroEntries()
-            fem_petsc.assemble_matrix(self.A, self.J_form, bcs=self.bcs)
-            self.A.assemble()
+            self.tangent.assemble(self.A)  # the electrolyte's part assembled once
             self.ksp.setOperators(self.A)
             if self.iterative:  # the AMG hierarchy kept within a step and, while it serves
                 # as well, across steps (solver.fem.amg_reuse)
