@@ -102,11 +102,9 @@ def resumable(params, path, comm) -> bool:
     """Whether the sweep engine should resume a case from its checkpoint ``path`` on
     ``comm`` (collective): always with the reduced model (a bad checkpoint is then reported
     by the resume); with the coupled model if the checkpoint holds the Li body state written
-    on ``comm.size`` ranks of a 2D cell, else the case starts over."""
+    on ``comm.size`` ranks (2D or 3D cells), else the case starts over."""
     if params.evolution.interface_model != "coupled":
         return True
-    if params.geometry.dimension == "3d":
-        return False
     ok = False
     if comm.rank == 0:
         meta = checkpoint.read_meta(path)

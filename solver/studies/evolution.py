@@ -182,13 +182,11 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
 
 
 def _engine(model: Model, settings, resume) -> InterfaceEvolution:
-    """The evolution engine of ``evolution.interface_model``: reduced or coupled."""
+    """The evolution engine of ``evolution.interface_model``: reduced or coupled (2D or 3D;
+    every kind resumes: ``resume`` is not used here, the callers' signature is kept)."""
     if settings.interface_model != "coupled":
         return InterfaceEvolution(model.params, settings, model.reset(), model.comm)
     solid = model.params.geometry.dimension == "3d"
-    if resume is not None and solid:  # 2D: studies/coupled_checkpoint.py (3D not tested)
-        raise UserError("--resume: 3D runs of the coupled interface model cannot resume from "
-                        "a checkpoint yet")
     engine = CoupledEvolution3D if solid else CoupledEvolution
     return engine(model.params, settings, model.reset(), model.lithium, model.comm)
 

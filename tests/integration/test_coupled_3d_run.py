@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import assert_same_timeseries, run_timeseries
+from tests.integration.test_coupled_resume import STOP, assert_same_run, run_pair
 from tests.integration.test_coupled_run import _li_fields
 from tests.verification.test_coupled_3d import small_cell3d
 
@@ -43,3 +44,18 @@ def test_coupled_3d_serial_and_mpi(tmp_path, validation):
                       f"{diff:.0e}; contact {contact[0]:.3f}, min {contact.min():.3f}, "
                       f"end {contact[-1]:.3f}; E5 ≤ {e5:.0e} at every step",
                       "3D 12 × 12 µm, two quarter voids, h = 4 µm", True)
+
+
+@pytest.mark.slow
+def test_coupled_3d_resume_serial(tmp_path):
+    """3D ``--resume`` (studies/coupled_checkpoint.py): ``small_cell3d()`` stopped at the 3rd
+    of its 5 time steps (the void roofs still falling) and resumed ends as the uninterrupted
+    run, exactly: every column of timeseries.csv, interface.csv, summary.json (but the wall
+    time) and the last snapshot of fields.xdmf (electrolyte and Li fields)."""
+    c = small_cell3d()
+    c["evolution"]["field_snapshots"] = 1
+    c["output"] = {"fields": True, "plots": False}
+    run_pair(tmp_path, STOP, c=c)
+    series = np.loadtxt(tmp_path / "whole" / "timeseries.csv", delimiter=",", skiprows=1)
+    assert len(series) == 5
+    assert_same_run(tmp_path / "whole", tmp_path / "part")

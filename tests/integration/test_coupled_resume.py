@@ -50,13 +50,13 @@ def case() -> dict:
     return c
 
 
-def run_pair(folder: Path, stop: int, cut_back: bool = False) -> None:
+def run_pair(folder: Path, stop: int, cut_back: bool = False, c: dict | None = None) -> None:
     """The uninterrupted run into folder/whole; the run stopped at the ``stop``-th step
     (Interrupted, its checkpoint in the staging folder, copied to folder/once) and resumed
     into folder/part. With ``cut_back`` the current solve of step ``stop`` + 1 fails once in
     both (injected), so the step is cut back: after the resume, from the checkpointed state
     before the last step (Li arrays included), which then replaces the checkpointed state
-    after it."""
+    after it. ``c``: the case (default ``case()``)."""
     from mpi4py import MPI
 
     from lisse.solver.config.schema import resolve, resolved_dict, validate_case
@@ -65,7 +65,7 @@ def run_pair(folder: Path, stop: int, cut_back: bool = False) -> None:
     from lisse.solver.physics.current import CurrentDistribution
     from lisse.solver.studies import evolution
 
-    data = validate_case(case())
+    data = validate_case(c or case())
     params, config, comm = resolve(data), resolved_dict(data), MPI.COMM_WORLD
     original, solves = CurrentDistribution.solve, [0]
 

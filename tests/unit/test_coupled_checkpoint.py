@@ -1,7 +1,7 @@
 """Refusals of a coupled resume that need no run (solver/studies/coupled_checkpoint.py): a
-checkpoint without the Li body state (written before coupled runs could resume) and a 3D
-coupled run (its resume is not tested) are refused with one line; the per-rank arrays of a
-checkpoint come back on the rank that wrote them, and another number of ranks is refused."""
+checkpoint without the Li body state (written before coupled runs could resume) is refused
+with one line; the per-rank arrays of a checkpoint come back on the rank that wrote them, and
+another number of ranks is refused."""
 
 from __future__ import annotations
 
@@ -22,16 +22,6 @@ def test_checkpoint_without_li_state_is_refused():
                                         r"state \(written by an earlier lisse\); run the case "
                                         r"again without --resume$"):
         coupled_checkpoint.restore(SimpleNamespace(body=None), {}, None, "--resume old")
-
-
-def test_3d_coupled_resume_is_refused():
-    from lisse.solver.studies.evolution import _engine
-
-    model = SimpleNamespace(params=SimpleNamespace(geometry=SimpleNamespace(dimension="3d")))
-    settings = SimpleNamespace(interface_model="coupled")
-    with pytest.raises(UserError, match="^--resume: 3D runs of the coupled interface model "
-                                        "cannot resume from a checkpoint yet$"):
-        _engine(model, settings, "somewhere")
 
 
 def test_ranked_arrays_round_trip_and_rank_count(tmp_path):
