@@ -1,7 +1,8 @@
 """The coupled moving-interface model in 3D cells (solver.physics.coupled_3d;
 docs/moving_interface.md, "3D"): the exact volume weights of the P2 bottom triangles, the
 gap of a point under a triangulated surface, a planar interface in full contact while
-stripping, the Li bookkeeping (E5) with a void, and ``mpirun -n 2`` equal to serial."""
+stripping (the Li bookkeeping (E5) with voids, resume and ``mpirun -n 2``:
+tests/integration/test_coupled_3d_run.py)."""
 
 from __future__ import annotations
 
@@ -140,51 +141,3 @@ def test_planar_3d_interface_stays_in_full_contact(validation):
     validation.record("Coupled model 3D: planar interface stripped at 1 and 10 mA/cm², 2 MPa",
                       "full contact, mean contact pressure = p", "closed form", "1e-6",
                       f"recession/stripped − 1 = {err:.1e}", "3D 20 × 20 µm, no void", True)
-
-
-
-CYCLE3D = [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.0001},
-           {"current_density_mA_cm2": 0.0, "duration_h": 0.5 / 3600},
-           {"current_density_mA_cm2": -1.0, "capacity_mAh_cm2": 0.0001}]
-
-
-@pytest.mark.slow
-def test_3d_li_bookkeeping_at_every_step(validation):
-    """E5 in 3D: ``small_cell3d()`` stripped (0.36 s at 1 mA/cm²), rested 0.5 s and plated
-    back, while the void roofs fall (largest gap 1.3 → 0.1 µm): the Li volume change equals
-    (Ω/F) ∫ i A dt within 0.5 % of the throughput at every step (without the collector-face
-    correction of ``coupled_3d``: 4.5 % of a step's throughput, 3.3 % cumulative), and the
-    correction δ of every step is below 1e-10 m and 1e-4 of the step's largest node motion."""
-    from lisse.solver.config.schema import resolve, validate_case
-    from lisse.solver.studies.evolution import _engine
-    from lisse.solver.studies.model import build_model
-
-    c = small_cell3d()
-    c["evolution"]["steps"] = CYCLE3D
-    params = resolve(validate_case(c))
-    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution, None)
-    steps, advance = [], evo.advance
-
-    def step(applied, dt):  # (δ, the step's largest node motion) [m]
-        x0 = evo.body.msh.geometry.x.copy()
-        out = advance(applied, dt)
-        steps.append((evo.volume_correction, float(np.max(np.abs(evo.body.msh.geometry.x
-                                                                 - x0)))))
-        return out
-
-    evo.advance = step
-    outcome = evo.run()
-    records = outcome.records
-    assert not outcome.failed and len(records) >= 8
-    assert {np.sign(r.applied_current_density) for r in records} == {1, 0, -1}
-    e5 = max(r.mass_balance_error for r in records)
-    assert e5 < 5e-3
-    delta, motion = np.abs(np.array(steps)).T
-    assert np.max(delta) < 1e-10 and np.all(delta <= 1e-4 * motion)
-    gap = [r.max_gap for r in records]
-    validation.record("Coupled model 3D: Li bookkeeping (E5) at every step, strip–rest–plate "
-                      "with void roofs falling", "ΔV_Li = (Ω/F)∫ i A dt", "exact", "0.5 %",
-                      f"largest E5 {e5:.0e} in {len(records)} steps; largest δ "
-                      f"{np.max(delta):.0e} m, δ/motion ≤ {np.max(delta / motion):.0e}; "
-                      f"max gap {gap[0] * 1e6:.2f} → {gap[-1] * 1e6:.2f} µm",
-                      "3D 12 × 12 µm, two quarter voids", True)
