@@ -29,7 +29,9 @@ current, the Li moved by pocket closures [m² or m³/(2π)], the smoothing count
 quality, and the last Li step's report (``StepReport``; contact force, active dofs). The
 initial coordinates used for ``li_displacement_m``, the initial Li volume and the collector
 height are those of the Li as built, which the resumed engine starts from
-(``Model.reset``).
+(``Model.reset``). 3D cells (``coupled_3d``) need nothing more: their own state (the
+interface graph, the collector-face nodes) is rebuilt from the mesh, and the last step's
+volume correction is only reported.
 """
 
 from __future__ import annotations

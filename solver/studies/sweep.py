@@ -65,7 +65,7 @@ def run_one(sweep: Sweep, case: SweepCase, comm, argv: list[str] | None = None) 
         params = resolve(case.case)
         resume = None
         # an interrupted case goes on from its checkpoint (a coupled one only on the number
-        # of ranks that wrote it and in 2D, else it starts over: resumable)
+        # of ranks that wrote it, else it starts over: resumable)
         if run_kind(params) == "evolution":
             found = comm.bcast(location(folder) if comm.rank == 0 else None, root=0)
             resume = folder if found is not None and resumable(params, found, comm) else None
