@@ -55,8 +55,8 @@ def test_coupled_3d_li_bookkeeping_at_every_step(serial_runs, validation):
     e5 = series[:, header.index("mass_balance_error")]
     assert np.max(e5) < 5e-3
     gap = series[:, header.index("max_gap_um")]
-    validation.record("Coupled model 3D: Li bookkeeping (E5) at every step, strip–rest–plate "
-                      "with void roofs falling", "ΔV_Li = (Ω/F)∫ i A dt", "exact", "0.5 %",
+    validation.record("Coupled model E5 strip–rest–plate (3D, every step, void roofs falling)",
+                      "ΔV_Li = (Ω/F)∫ i A dt", "validation.md E5", "0.5 %",
                       f"largest E5 {np.max(e5):.0e} in {len(series)} steps; max gap "
                       f"{gap[0]:.2f} → {gap[-1]:.2f} µm",
                       "3D 12 × 12 µm, two quarter voids, h = 4 µm", True)
