@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> float:
             stop.append(f"wall time over the budget of {args.budget:g} s")
         return bool(stop)
 
-    outcome = _engine(model, params.evolution, None).run(pause=pause)
+    outcome = _engine(model, params.evolution).run(pause=pause)
     total, cpu = time.perf_counter() - start, time.process_time() - cpu
     last = outcome.records[-1]
     steps = len(outcome.records)

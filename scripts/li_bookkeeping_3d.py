@@ -44,7 +44,7 @@ def measure(case: dict, correct: bool):
     """(per-step rows (t, Δt, step defect, E5, δ, motion), records, CPU s) of one run."""
     start = time.process_time()
     params = resolve(validate_case(case))
-    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution, None)
+    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
     if not correct:
         evo._conserve = lambda target: setattr(evo, "volume_correction", 0.0)
     rows, advance = [], evo.advance

@@ -48,7 +48,7 @@ def ccd_search(params: Resolved, comm, progress: Progress | None = None,
         steps = (ProtocolStep(j, spec.capacity / j, "strip"),)
         if progress is not None:
             progress.status(trial=f"{j / A_M2_PER_MA_CM2:.4g} mA/cm²")
-        evo = _engine(model, dataclasses.replace(settings, steps=steps), None)
+        evo = _engine(model, dataclasses.replace(settings, steps=steps))
         outcome = evo.run(pause=None if log is None else log.pause)
         if outcome.paused:
             raise log.interrupted(j)

@@ -28,7 +28,7 @@ def protocol_search(params: Resolved, comm, progress: Progress | None = None) ->
     model = build_model(params, comm, "ccd")
     settings = _with_closure_rate(model, settings,
                                   progress.log if progress is not None else None)
-    outcome = _engine(model, settings, None).run()
+    outcome = _engine(model, settings).run()
     ccd = protocol_ccd(outcome)
     if not outcome.failed or math.isnan(ccd.failed):
         state = (f"failed while not stripping ({outcome.failure_mode})" if outcome.failed

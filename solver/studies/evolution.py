@@ -91,7 +91,7 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
     settings = _with_closure_rate(model, settings)
     folder = RunFolder(outdir, comm)
     try:
-        evo = _engine(model, settings, resume)
+        evo = _engine(model, settings)
         snapshots, control, outcome, wall_before = [_snapshot(evo, "initial")], None, None, 0.0
         if restart is not None:
             snapshots, control, outcome, wall_before = restore(evo, restart, resume)
@@ -181,9 +181,9 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
     return summary
 
 
-def _engine(model: Model, settings, resume) -> InterfaceEvolution:
+def _engine(model: Model, settings) -> InterfaceEvolution:
     """The evolution engine of ``evolution.interface_model``: reduced or coupled (2D or 3D;
-    every kind resumes: ``resume`` is not used here, the callers' signature is kept)."""
+    every kind resumes from its checkpoint)."""
     if settings.interface_model != "coupled":
         return InterfaceEvolution(model.params, settings, model.reset(), model.comm)
     solid = model.params.geometry.dimension == "3d"

@@ -116,7 +116,7 @@ def run_point(case: dict, comm) -> MapPoint:
 
     params = resolve(validate_case(case))
     start = time.perf_counter()
-    engine = _engine(build_model(params, comm, "evolution"), params.evolution, None)
+    engine = _engine(build_model(params, comm, "evolution"), params.evolution)
     stop = []
 
     def pause(control, outcome) -> bool:

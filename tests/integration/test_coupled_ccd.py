@@ -61,7 +61,7 @@ def _trial(model, j: float):
 
     settings = model.params.evolution
     steps = (ProtocolStep(j, settings.ccd.capacity / j, "strip"),)
-    return _engine(model, dataclasses.replace(settings, steps=steps), None).run()
+    return _engine(model, dataclasses.replace(settings, steps=steps)).run()
 
 
 @pytest.mark.slow

@@ -115,7 +115,7 @@ def test_flat_interface_at_rest_is_flat_and_in_contact():
              steps=[{"current_density_mA_cm2": 0.0, "duration_h": 1 / 3600}])
     c["output"] |= {"interface_picture_times_h": [0, 1 / 3600]}
     params = resolve(validate_case(c))
-    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution, None)
+    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
     pictures = InterfacePictures(evo, params.output)
     evo.run(lambda rec, sol, j: pictures.step(j))
     pictures._fill(pictures.last_j)

@@ -86,7 +86,7 @@ def strip_numbers() -> dict:
     from lisse.solver.studies.model import build_model
 
     params = _params(case(STRIP[0], STRIP[1], STRIP[2]))
-    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution, None)
+    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
     outcome = evo.run()
     last = outcome.records[-1]
     return {"worst": max(r.mass_balance_error for r in outcome.records),

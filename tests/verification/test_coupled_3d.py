@@ -62,7 +62,7 @@ def run(c: dict, watch=None):
 
     params = resolve(validate_case(c))
     model = build_model(params, MPI.COMM_WORLD, "evolution")
-    evo = _engine(model, params.evolution, None)
+    evo = _engine(model, params.evolution)
     return evo, evo.run(watch)
 
 
@@ -106,7 +106,7 @@ def test_void_count_and_exact_volume_weights():
     from lisse.solver.studies.model import build_model
 
     params = resolve(validate_case(case3d(voids=[(0, 0), (20, 20)])))
-    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution, None)
+    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
     assert evo.void_count() == 2
     w = evo.bottom.weights()
     assert w.sum() == pytest.approx(evo.area, rel=1e-12)

@@ -46,7 +46,7 @@ def run(c: dict, watch=None):
 
     params = resolve(validate_case(c))
     model = build_model(params, MPI.COMM_WORLD, "evolution")
-    evo = _engine(model, params.evolution, None)
+    evo = _engine(model, params.evolution)
     return evo, evo.run(watch)
 
 
@@ -68,8 +68,7 @@ def e5_cycle():
     def get(dimension: str):
         if dimension not in runs:
             params = resolve(validate_case(case(dimension, steps=CYCLE)))
-            evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution,
-                          None)
+            evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
             volumes = []
             outcome = evo.run(lambda rec, sol, j: volumes.append((rec.li_stripped,
                                                                   evo.body.volume())))
@@ -249,7 +248,7 @@ def test_rigid_li_contact_recedes_as_consumption_implies(validation):
     from lisse.solver.studies.model import build_model
 
     params = resolve(validate_case(case(steps=steps, creep=False, increment_um=0.05)))
-    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution, None)
+    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
     evo_ref = [evo]
     omega = params.electrode.molar_volume
     start = evo.contact_fraction()

@@ -117,7 +117,7 @@ def test_coupled_engine_frees_its_li_body_without_the_cycle_collector():
     gc.disable()
     try:
         model = build_model(resolve(validate_case(c)), MPI.COMM_WORLD, "evolution")
-        engine = _engine(model, model.params.evolution, None)
+        engine = _engine(model, model.params.evolution)
         engine.advance(engine.settings.steps[0].current_density, 1e-3)
         engine.li_fields()
         alive = weakref.ref(model.lithium), weakref.ref(model.lithium.problem)

@@ -90,7 +90,7 @@ def test_strip_benchmark_steps_without_failures(validation):
 
     LithiumBody.step = counted
     try:
-        outcome = _engine(model, params.evolution, None).run()
+        outcome = _engine(model, params.evolution).run()
     finally:
         LithiumBody.step = step
     error = max(r.mass_balance_error for r in outcome.records)

@@ -32,7 +32,7 @@ def apex_rate_ratio(interface_um: float) -> float:
     data["evolution"]["steps"] = [{"current_density_mA_cm2": 0, "duration_h": 1e-3 / 3600}]
     params = resolve(validate_case(data))
     e, p = params.electrode, params.evolution.stack_pressure
-    engine = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution, None)
+    engine = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
     records = []
     engine.run(lambda record, solution, j: records.append(record))
     rate0 = e.creep_prefactor * math.exp(-e.creep_activation_energy
