@@ -30,9 +30,11 @@ the largest Li speed of the previous step. A Li step that fails (the midpoint fi
 converges only for Δt ε̇ ≲ 1, and the creep rate at the sharp tip of a void is large) is
 retried from its start with Δt halved; one whose largest node displacement exceeds
 2·``max_gap_increment`` is retried with Δt scaled to 0.9·max_gap_increment/displacement;
-up to MAX_RETRIES times. Creep off (``supply.creep: false``) is the rigid-Li limit: n = 1
-and a strength ``studies.model.RIGID_STRENGTH_RATIO``·p (the creep rates are ~1e-10 of those
-of the Li's own law at p: the Li translates as a rigid body resting on its lowest points).
+up to MAX_RETRIES times; one where the Li does not follow its consumption is retried with
+the consumption per step bounded by t from then on (``li_follow``). Creep off
+(``supply.creep: false``) is the rigid-Li limit: n = 1 and a strength
+``studies.model.RIGID_STRENGTH_RATIO``·p (the creep rates are ~1e-10 of those of the Li's
+own law at p: the Li translates as a rigid body resting on its lowest points).
 
 Li bookkeeping (validation E5): the Li volume V (∫ dA, or ∫ r dA axisymmetric, 2π dropped)
 must fall by (Ω/F) ∫ i A dt; ``mass_balance_error`` = |(V0 − V)/A − (Ω/F)∫ i dt| /
@@ -63,6 +65,7 @@ from lisse.solver.physics.coupled_cavities import SubgridPores
 from lisse.solver.physics.evolution_settings import Record
 from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.physics.li_contact_band import band_share
+from lisse.solver.physics.li_follow import bottom_heights, bounded_step, follow_step, not_followed
 from lisse.solver.physics.li_output import LiOutput
 from lisse.solver.physics.li_pockets import LiPockets
 from lisse.solver.physics.li_smoothing import LiSmoother
@@ -163,7 +166,7 @@ class CoupledEvolution(InterfaceEvolution):
     docstring). Sub-grid pores grow only with the cavity criterion
     (``coupled_cavities``; else they stay zero)."""
 
-    _STATE = (*InterfaceEvolution._STATE, "throughput", "speed")
+    _STATE = (*InterfaceEvolution._STATE, "throughput", "speed", "follow")
     surface = _Surface  # the Li's bottom and top faces (3D: coupled_3d.Surface3D)
     pocket_model = LiPockets  # contact measure and pocket closure along a 2D interface
     smoother_model = LiSmoother  # ALE smoothing of a 2D Li mesh
@@ -179,6 +182,7 @@ class CoupledEvolution(InterfaceEvolution):
         self.throughput = 0.0  # (Ω/F) ∫ |i| dt [m]
         self.cavities = None if settings.cavity is None else SubgridPores(settings.cavity)
         self.speed = 0.0  # largest Li speed of the last step [m/s]
+        self.follow = 0.0  # 1: the Li did not follow, consumption per step ≤ t (li_follow)
         self.volume0, self.top0 = body.volume(), self.top.mean_height()
         self.pockets = None if self.pocket_model is None else self.pocket_model(
             body, self.bottom, self.top, settings.contact_tolerance, FACET_TAGS["collector"])
@@ -282,13 +286,17 @@ class CoupledEvolution(InterfaceEvolution):
         if fastest > 0:
             dt = min(dt, limit / fastest)
         current = self._li_current(j, applied) if sol is not None else None
+        rate, tol = 0.0, self.settings.contact_tolerance
         if current is not None:  # no cell folded by the stripping (li_strip_limit)
             rate = omega / FARADAY * abs(self.transfer_scale) * self._max(np.abs(j))
             depth = strip_limit(self.body, self.body.touching_height(self.size),
                                 np.sign(applied))
             dt = min(dt, depth / rate) if rate > 0 else dt
+            if self.follow:  # the Li did not follow: consumption per step ≤ t (li_follow)
+                dt = bounded_step(dt, rate, tol)
         growth = None if self.cavities is None else self.cavities.rate(self, j)
         saved = self._save()
+        start = bottom_heights(self)
         for retry in range(MAX_RETRIES + 1):
             try:
                 self.last = self.body.step(dt, current)
@@ -300,10 +308,12 @@ class CoupledEvolution(InterfaceEvolution):
                 continue
             moved = self.comm.allreduce(float(np.max(np.abs(
                 self.body.msh.geometry.x - saved["geometry"]), initial=0.0)), op=MPI.MAX)
-            if moved <= 2 * limit or retry == MAX_RETRIES:
+            follow = moved <= 2 * limit and not_followed(self, start, rate * dt)
+            if (moved <= 2 * limit and not follow) or retry == MAX_RETRIES:
                 break
-            self._restore(saved)  # the Li moved faster than the last step's speed said
-            dt *= 0.9 * limit / moved
+            self._restore(saved)  # too fast for the last step's speed, or not followed
+            dt = follow_step(dt, rate * dt, tol) if follow else dt * 0.9 * limit / moved
+            self.follow = max(self.follow, float(follow))
         self.li_output.commit(dt, saved["strength"])  # on the step's end configuration
         if growth is not None:
             self.pores = self.pores + growth * dt

@@ -17,7 +17,9 @@ the stripped thickness (``MapPoint.closure_ratio``; R > 0 the Li over the void c
 the coupled debonded-patch study's R, ``patch_coupled``, which runs its points here).
 
 A run also stops after ``MAX_STEPS`` time steps (``MapPoint.stopped``; at high pressure the
-Li creeps at ε̇ ~ 10²/s and the time step is ≲ 1/ε̇): the sign is then that of V at the stop.
+Li creeps at ε̇ ~ 10²/s and the time step is ≲ 1/ε̇; at low pressure the Li does not follow
+and the li_follow bound keeps the consumption per step ≤ the 1 nm contact tolerance, so the
+0.24 µm of a point take several hundred steps): the sign is then that of V at the stop.
 
 At a fixed capacity Q the Li stripped, Ω Q/F, is the same at every point, and the time the
 creep has to refill the void is Q/i: the map compares the creep rate at p with i.
@@ -48,7 +50,7 @@ from lisse.units import FARADAY, GAS_CONSTANT
 
 NEUTRAL_BAND = 1e-3  # relative change of the void volume counted as no change
 CLOSED = 1e-2  # V/V_0 below which the void counts as closed (the run stops)
-MAX_STEPS = 120  # time steps of one point before it stops
+MAX_STEPS = 2000  # time steps of one point before it stops (a cap, not the capacity)
 ELECTROLYTES = ("Li6PS5Cl", "LLZO")
 
 

@@ -1,12 +1,12 @@
 """``lisse ccd`` with the coupled interface model (evolution.interface_model: coupled): each
 trial starts from the Li body as built (``Model.reset``), so two trials at the same current
-give identical runs, and the bisection brackets a CCD that rises with stack pressure on a
-coarse axisymmetric cell (TINY-like, with its void)."""
+give identical runs, and at 0.05 MPa on a coarse axisymmetric cell (TINY-like, with its
+void) no trial loses contact: the Li that cannot follow the crowded current floats in the
+contact band (li_follow bound, li_contact_band), so the search stops at its maximum."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 
 import pytest
 import yaml
@@ -16,7 +16,8 @@ from lisse.units import A_M2_PER_MA_CM2
 from tests.helpers import run_lisse
 from tests.verification.test_coupled_interface import case
 
-LOW, HIGH = 0.05, 0.1  # stack pressures [MPa] of the CCD test (creep is slow enough there)
+LOW = 0.05  # stack pressure [MPa] of the CCD test (the Li barely creeps there)
+MESHED_CONTACT = 1 - (8 / 40) ** 2  # axisymmetric: void radius 8 µm in a 40 µm cell
 
 
 def ccd_case(pressure_mpa: float = LOW) -> dict:
@@ -33,9 +34,11 @@ def ccd_case(pressure_mpa: float = LOW) -> dict:
 
 
 def test_coupled_trials_are_independent():
-    """Two successive trials of one model at the same current (4 mA/cm² at 0.05 MPa, which
-    loses contact with the default steps; 2 mA/cm² did before the contact band) give
-    identical timeseries: the reset restores the Li mesh, its flow and contact state."""
+    """Two successive trials of one model at the same current (4 mA/cm² at 0.05 MPa, in
+    which the li_follow bound takes over after the first steps: ~70 steps) give identical
+    timeseries: the reset restores the Li mesh, its flow and contact state, and each trial's
+    engine starts without the bound. (Before the bound this trial lost contact, a step
+    artefact.)"""
     from lisse.solver.config.schema import resolve, validate_case
     from lisse.solver.studies.model import build_model
 
@@ -47,8 +50,8 @@ def test_coupled_trials_are_independent():
         runs.append((model.lithium.volume(), outcome))
     (v1, first), (v2, second) = runs
     assert v1 == v2
-    assert first.failed and first.failure_criterion == "contact_loss"
-    assert second.failure_mode == first.failure_mode
+    assert not first.failed and not second.failed
+    assert min(r.contact_fraction for r in first.records) > MESHED_CONTACT - 1e-4
     assert len(first.records) == len(second.records) > 3
     for a, b in zip(first.records, second.records, strict=True):
         assert dataclasses.asdict(a) == dataclasses.asdict(b)
@@ -65,21 +68,18 @@ def _trial(model, j: float):
 
 
 @pytest.mark.slow
-def test_coupled_ccd_rises_with_pressure(tmp_path):
-    """``lisse ccd`` at 0.05 MPa brackets a CCD ended by contact loss (an interface failure);
-    at 0.1 MPa the interface survives 10 × the failing current of that bracket, so the CCD
-    rises with pressure by more than 10 ×."""
-    from lisse.solver.config.schema import resolve, validate_case
-    from lisse.solver.studies.model import build_model
-
-    (tmp_path / "case.yaml").write_text(yaml.safe_dump(ccd_case(LOW)))
+def test_coupled_ccd_keeps_contact_at_low_pressure(tmp_path):
+    """``lisse ccd`` at 0.05 MPa (0.01 mAh/cm² trials from 0.25 mA/cm², doubling, with
+    max_mA_cm2 = 20 to keep the test at 7 trials): every trial up to 16 mA/cm² keeps its
+    contact (the Li the crowded current at the void edge would lift floats in the contact
+    band; measured: so do 32 and 64 mA/cm²), so the search stops at max_mA_cm2 with exit
+    code 1 and says so. Before the li_follow bound the default steps collapsed the
+    contact and this test asserted a contact-loss bracket there and a CCD rising with
+    pressure (artefacts of the step, docs/moving_interface.md "The default step")."""
+    c = ccd_case(LOW)
+    c["evolution"]["ccd"]["max_mA_cm2"] = 20
+    (tmp_path / "case.yaml").write_text(yaml.safe_dump(c))
     proc = run_lisse(["ccd", "case.yaml", "-o", "out"], cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    (row,) = json.loads((tmp_path / "out" / "ccd.json").read_text())["results"]
-    survived, failed = row["bracket_mA_cm2"]
-    assert survived == row["ccd_mA_cm2"] and 0 < failed / survived - 1 <= 0.5 + 1e-12
-    assert row["failure_criterion"] == "contact_loss" and row["interface_failure"]
-    model = build_model(resolve(validate_case(ccd_case(HIGH))), MPI.COMM_WORLD, "ccd")
-    outcome = _trial(model, 10 * failed * A_M2_PER_MA_CM2)
-    assert not outcome.failed, outcome.failure_mode
-
+    assert proc.returncode == 1, proc.stderr
+    assert ("the interface survives 16 mA/cm² and the search stops at "
+            "evolution.ccd.max_mA_cm2 = 20") in proc.stderr

@@ -104,8 +104,8 @@ TREND = {"Li6PS5Cl": (3.0, 7.0), "LLZO": (1.0, 2.0)}  # MPa; LLZO 0 MPa is not c
 
 
 @pytest.mark.long  # LLZO ~3 min idle (5.4 min at load 4): the table's cells at 1 V cut-off;
-# the suite keeps the coupled CCD's pressure trend on a small cell
-# (tests/integration/test_coupled_ccd.py::test_coupled_ccd_rises_with_pressure)
+# (the suite's small-cell pressure trend at 0.05/0.1 MPa was a step artefact and is gone:
+# tests/integration/test_coupled_ccd.py::test_coupled_ccd_keeps_contact_at_low_pressure)
 @pytest.mark.parametrize("electrolyte", [
     "LLZO",
     pytest.param("Li6PS5Cl", marks=[pytest.mark.long, pytest.mark.xfail(

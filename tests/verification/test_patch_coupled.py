@@ -64,14 +64,18 @@ def test_flat_patch_closes_at_the_penny_crack_rate(validation):
 @pytest.mark.slow
 def test_coupled_patch_study_serial_mpi_and_void_map(tmp_path, validation):
     """``lisse study`` of the shipped coupled patch file at 0.5 and 5 mA/cm² × 0.1 and
-    1.6 MPa (Li/LLZO), serial and ``mpirun -n 2``: the same table (signs equal, V/V0 and R
-    to 1e-6), every sign equal to the void-growth map's at the same point
-    (docs/void_growth_map_LLZO.csv): at 0.1 MPa the patch grows at both currents with the
-    apex still coming down (R > 0) — the growth is the contact opening at the patch edge —
-    and at 1.6 MPa it closes."""
+    1.6 MPa (Li/LLZO), 0.005 mAh/cm² per point (a tenth of the shipped capacity, to keep the
+    li_follow-bounded low-pressure points at ≤ 40 steps), serial and ``mpirun -n 2``: the
+    same table (signs equal, V/V0 and R to 1e-6), every sign equal to the void-growth map's
+    at the same point (docs/void_growth_map_LLZO.csv, 0.05 mAh/cm²): at 0.1 MPa the
+    near-rigid Li floats in the contact band and descends by the Li consumed on its contact,
+    so the patch thins and its apex comes down by more than the stripped thickness (R > 1,
+    rigid descent R ≈ 1/f_c); at 1.6 MPa it closes. (Before the li_follow bound the default
+    steps collapsed the contact at 0.1 MPa and the study called both points "grows".)"""
     args = ["study", "configs/studies/debonded_patch_coupled.yaml",
             "--set", "coupled.currents_mA_cm2=[0.5,5]",
-            "--set", "coupled.pressures_MPa=[0.1,1.6]", "--set", "output.plots=false"]
+            "--set", "coupled.pressures_MPa=[0.1,1.6]", "--set", "output.plots=false",
+            "--set", "coupled.capacity_mAh_cm2=0.005"]
     tables = []
     for n in (1, 2):
         proc = run_lisse([*args, "-o", str(tmp_path / f"n{n}")], n=n)
@@ -98,6 +102,5 @@ def test_coupled_patch_study_serial_mpi_and_void_map(tmp_path, validation):
                       "map cell, a = 4 µm, h = 1 µm, interface 2 µm", agree and worst < 1e-6)
     assert worst < 1e-6
     assert signs == {key: mapped[key] for key in signs}
-    assert signs[0.5, 0.1] == 1 and signs[5.0, 0.1] == 1
-    assert signs[0.5, 1.6] == -1 and signs[5.0, 1.6] == -1
-    assert all(float(serial[i, 0.1]["closure_ratio"]) > 0 for i in (0.5, 5.0))
+    assert all(sign == -1 for sign in signs.values())
+    assert all(float(serial[i, 0.1]["closure_ratio"]) > 1 for i in (0.5, 5.0))
