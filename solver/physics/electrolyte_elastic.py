@@ -196,6 +196,7 @@ class ElectrolyteCoupling:
     def __init__(self, electrolyte: ElasticElectrolyte):
         self.electrolyte = electrolyte
         self.time, self.response = None, None
+        self.scale = 1.0  # the Li's contact force / ∫ p r dA of the interpolant (last solve)
 
     def update(self, evo) -> Response:
         """The response to the contact of ``evo`` (a ``CoupledEvolution``) now."""
@@ -215,7 +216,7 @@ class ElectrolyteCoupling:
         solver = self.electrolyte
         solver.pressure.interpolate(lambda x: np.interp(x[0], xs, ps))
         carried = solver._integrate(solver.force_form)
-        scale = force / carried if carried > 0 else 0.0
+        scale = self.scale = force / carried if carried > 0 else 0.0
         self.response = solver.solve(lambda x: scale * np.interp(x[0], xs, ps))
         self.time = evo.time
         return self.response
