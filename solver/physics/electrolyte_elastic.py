@@ -165,10 +165,11 @@ class ElasticElectrolyte(CellStress):
         reaction = self.comm.allreduce(float(residual.array_r[self.counter_dofs].sum()))
         residual.destroy()
         return Response(self.x, -uy.x.array[self.nodes], self._max(self._max_principal_sse()),
-                        self._integrate(self.force_form), reaction)
+                        self.applied_force(), reaction)
 
-    def _integrate(self, form) -> float:
-        return self.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
+    def applied_force(self) -> float:
+        """∫ p r dA of the present load [N, per m or per radian]."""
+        return self.comm.allreduce(fem.assemble_scalar(self.force_form), op=MPI.SUM)
 
     def fields(self) -> dict[str, fem.Function]:
         """Cell-wise (DG0, at the cell centres) largest principal stress, von Mises stress
@@ -215,7 +216,7 @@ class ElectrolyteCoupling:
             xs, ps = xs[order], ps[order]
         solver = self.electrolyte
         solver.pressure.interpolate(lambda x: np.interp(x[0], xs, ps))
-        carried = solver._integrate(solver.force_form)
+        carried = solver.applied_force()
         scale = self.scale = force / carried if carried > 0 else 0.0
         self.response = solver.solve(lambda x: scale * np.interp(x[0], xs, ps))
         self.time = evo.time

@@ -5,7 +5,8 @@ rigid against elastic").
 (a, b) uniform pressure p on the whole top of a layer of thickness H, roller bottom and
 symmetry sides (plane strain; axisymmetric with the axis): uniaxial strain, w = p H (1+ν)
 (1−2ν)/(E(1−ν)) and the lateral stress σ_xx = σ_θθ = −ν p/(1−ν) (= σ_1) everywhere; the
-displacement is linear in y, so the P2 field is exact: tolerance 1e-9 (round-off);
+displacement is linear in y, so the P2 field is exact: tolerance 1e-9 (round-off), with LU
+and with CG + GAMG;
 (c) equilibrium under a non-uniform pressure: the bottom reaction equals the applied force
 ∫ p r dA to round-off (1e-10); (d) a coupled run with a void: the option leaves the Li and its
 contact history bit for bit the same (one-way), its columns are finite, positive while the void
@@ -53,10 +54,10 @@ def layer(dimension: str, nx: int = 4, ny: int = 6) -> Domain:
                   dimension == "axisymmetric", cells)
 
 
-def solver(dimension: str, **mesh) -> ElasticElectrolyte:
+def solver(dimension: str, linear_solver: str = "auto", **mesh) -> ElasticElectrolyte:
     return ElasticElectrolyte(layer(dimension, **mesh),
                               {CELL_TAGS["electrolyte"]: LinearElastic(E, NU)}, dimension,
-                              Numerics())
+                              Numerics(linear_solver=linear_solver))
 
 
 @pytest.mark.parametrize("dimension", ["plane", "axisymmetric"])
@@ -84,6 +85,9 @@ def test_uniform_pressure_is_uniaxial_strain(dimension, validation):
     force = P * (WIDTH if dimension == "plane" else WIDTH**2 / 2)  # per m / per radian
     assert response.applied_force == pytest.approx(force, rel=TOL)
     assert response.bottom_reaction == pytest.approx(force, rel=TOL)
+    iterative = solver(dimension, "iterative")  # CG + GAMG (krylov_rtol 1e-12)
+    assert iterative.ksp.getPC().getType() == "gamg"
+    assert np.allclose(iterative.solve(P).deflection, w, rtol=TOL, atol=0)
 
 
 @pytest.mark.parametrize("dimension", ["plane", "axisymmetric"])
