@@ -9,6 +9,8 @@ Each point runs the map point (i, p) as ``void_map.run_point`` does (same stop r
 prints, over its records, the largest differential deflection max w − min w over the contact
 [nm] (against the 1 nm contact tolerance and the 1 µm void height) and over the whole
 interface (contact and void floor: the gap change the rigid plane leaves out), the largest
+|Δw| between neighbouring interface nodes one in and one out of contact (the gap change a
+two-way obstacle would make at the contact edge, where the contact band acts), the largest
 electrolyte max principal stress [MPa], at the first record and overall, with the CPU time
 (serial: the whole-interface range reads the rank's own nodes).
 
@@ -33,6 +35,11 @@ from lisse.solver.studies.void_map import CLOSED, MAX_STEPS, cell
 from lisse.units import NM_PER_M, PA_PER_MPA
 
 
+def _sorted(x: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(x, kind="stable")
+    return x[order], values[order]
+
+
 def point(electrolyte: str, current: float, pressure: float, interface_um: float = 2.0) -> dict:
     """The deflection and stress numbers of one map point with the elastic electrolyte
     (``interface_um``: the map cell's interface mesh size, 2 µm in the map)."""
@@ -43,10 +50,17 @@ def point(electrolyte: str, current: float, pressure: float, interface_um: float
     evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
 
     whole = []  # max w − min w over the whole interface (contact and void floor) [m]
+    edge = [0.0]  # largest |Δw| between neighbouring interface nodes in and out of contact [m]
 
     def pause(control, outcome) -> bool:
-        w = evo.electrolyte.response.deflection  # of this record (serial: every node)
+        response = evo.electrolyte.response  # of this record (serial: every node)
+        w = response.deflection
         whole.append(float(w.max() - w.min()))
+        order = np.argsort(response.x[:, 0])
+        x, w = response.x[order, 0], w[order]
+        touching = np.interp(x, *_sorted(evo.x[:, 0], evo.contact_share())) > 0
+        change = touching[1:] != touching[:-1]
+        edge.append(float(np.max(np.abs(np.diff(w))[change], initial=edge[-1])))
         return (outcome.records[-1].void_volume_per_area < CLOSED * evo.void0
                 or len(outcome.records) >= MAX_STEPS)
 
@@ -64,6 +78,7 @@ def point(electrolyte: str, current: float, pressure: float, interface_um: float
             "mean_contact_pressure_MPa_at_max": records[k].mean_contact_pressure / PA_PER_MPA,
             "first_sigma1_MPa": stress[0], "max_sigma1_MPa": stress.max(),
             "max_whole_range_nm": max(whole) * NM_PER_M,
+            "max_edge_step_nm": edge[-1] * NM_PER_M,
             "final_contact": records[-1].contact_fraction,
             "end": outcome.failure_criterion or "capacity/stop",
             "cpu_s": time.process_time() - cpu}
