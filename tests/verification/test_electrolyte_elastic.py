@@ -6,7 +6,7 @@ rigid against elastic").
 symmetry sides (plane strain; axisymmetric with the axis): uniaxial strain, w = p H (1+ν)
 (1−2ν)/(E(1−ν)) and the lateral stress σ_xx = σ_θθ = −ν p/(1−ν) (= σ_1) everywhere; the
 displacement is linear in y, so the P2 field is exact: tolerance 1e-9 (round-off), with LU
-and with CG + GAMG;
+and with CG + GAMG; the same through two elastic regions in series (w = Σ p h_i/M_i);
 (c) equilibrium under a non-uniform pressure: the bottom reaction equals the applied force
 ∫ p r dA to round-off (1e-10); (d) a coupled run with a void: the option leaves the Li and its
 contact history bit for bit the same (one-way), its columns are finite, positive while the void
@@ -30,9 +30,10 @@ E, NU, P, H, WIDTH = 20e9, 0.3, 2e6, 12e-6, 20e-6
 TOL = 1e-9  # the exact (linear) field, to round-off
 
 
-def layer(dimension: str, nx: int = 4, ny: int = 6) -> Domain:
+def layer(dimension: str, nx: int = 4, ny: int = 6, lower: int | None = None) -> Domain:
     """The rectangle [0, WIDTH] × [−H, 0] of electrolyte: top contact, bottom counter, left
-    side the axis (axisymmetric) or a symmetry face, right side a symmetry face."""
+    side the axis (axisymmetric) or a symmetry face, right side a symmetry face; ``lower``:
+    the cell tag of the lower half (default: electrolyte)."""
     msh = dm.create_rectangle(MPI.COMM_WORLD, [[0.0, -H], [WIDTH, 0.0]], [nx, ny])
     msh.topology.create_connectivity(1, 2)
     left = "axis" if dimension == "axisymmetric" else "side_electrolyte"
@@ -48,8 +49,11 @@ def layer(dimension: str, nx: int = 4, ny: int = 6) -> Domain:
     idx, val = np.concatenate(idx), np.concatenate(val)
     order = np.argsort(idx)
     n = msh.topology.index_map(2).size_local + msh.topology.index_map(2).num_ghosts
-    cells = dm.meshtags(msh, 2, np.arange(n, dtype=np.int32),
-                        np.full(n, CELL_TAGS["electrolyte"], dtype=np.int32))
+    values = np.full(n, CELL_TAGS["electrolyte"], dtype=np.int32)
+    if lower is not None:
+        centres = dm.compute_midpoints(msh, 2, np.arange(n, dtype=np.int32))
+        values[centres[:, 1] < -H / 2] = lower
+    cells = dm.meshtags(msh, 2, np.arange(n, dtype=np.int32), values)
     return Domain(msh, dm.meshtags(msh, 1, idx[order], val[order]),
                   dimension == "axisymmetric", cells)
 
@@ -88,6 +92,21 @@ def test_uniform_pressure_is_uniaxial_strain(dimension, validation):
     iterative = solver(dimension, "iterative")  # CG + GAMG (krylov_rtol 1e-12)
     assert iterative.ksp.getPC().getType() == "gamg"
     assert np.allclose(iterative.solve(P).deflection, w, rtol=TOL, atol=0)
+
+
+@pytest.mark.parametrize("dimension", ["plane", "axisymmetric"])
+def test_two_regions_in_series(dimension):
+    """Upper half E, lower half (a second region, as a grain-boundary band's own modulus)
+    E/4, same ν: uniaxial strain in each, w = (pH/2)(1/M + 4/M), M = E(1−ν)/((1+ν)(1−2ν));
+    σ_1 = −νp/(1−ν) in both."""
+    band = CELL_TAGS["grain_boundary"]
+    el = ElasticElectrolyte(layer(dimension, lower=band),
+                            {CELL_TAGS["electrolyte"]: LinearElastic(E, NU),
+                             band: LinearElastic(E / 4, NU)}, dimension, Numerics())
+    response = el.solve(P)
+    modulus = E * (1 - NU) / ((1 + NU) * (1 - 2 * NU))
+    assert np.allclose(response.deflection, P * H / 2 * 5 / modulus, rtol=TOL, atol=0)
+    assert response.max_principal == pytest.approx(-NU / (1 - NU) * P, rel=TOL)
 
 
 @pytest.mark.parametrize("dimension", ["plane", "axisymmetric"])
