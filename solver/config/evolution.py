@@ -181,6 +181,13 @@ class EvolutionSpec(_Strict):
     # coupled model: the Li's contact with the electrolyte; sticking = no slip while in
     # contact (solver.physics.li_sticking; plane strain, axisymmetric and 3D)
     contact: Literal["frictionless", "sticking"] = "frictionless"
+    # coupled model: the electrolyte under the Li; rigid = the flat obstacle y = 0 only;
+    # elastic = also its linear-elastic response to the Li's contact pressure, one-way (the
+    # Li still meets the plane), solved at every record: fields.xdmf gets its stresses [Pa],
+    # timeseries.csv its largest max principal stress [MPa] and the interface deflection
+    # range max w − min w over the contact [nm] (solver.physics.electrolyte_elastic;
+    # plane strain and axisymmetric)
+    electrolyte_mechanics: Literal["rigid", "elastic"] = "rigid"
     # the supply models' stack pressure; default: mechanics.stack_pressure_MPa (0 allowed)
     stack_pressure_MPa: Number | None = Field(None, ge=0, le=1000)
     pore_height_um: Number = Field(0.5, gt=0)  # pore content at which a node loses contact
@@ -333,6 +340,7 @@ def settings(spec: EvolutionSpec, electrode: dict[str, float], stack_pressure_MP
         checkpoint_steps=spec.checkpoint_every_steps, interface_model=spec.interface_model,
         interface_model_named=spec._model_named,
         stress_coupling=spec.stress_coupling, contact=spec.contact,
+        electrolyte_mechanics=spec.electrolyte_mechanics,
         ccd=CcdSettings(capacity=spec.ccd.capacity_mAh_cm2 * C_M2_PER_MAH_CM2,
                         start=spec.ccd.start_mA_cm2 * A_M2_PER_MA_CM2,
                         maximum=spec.ccd.max_mA_cm2 * A_M2_PER_MA_CM2, rtol=spec.ccd.rtol,

@@ -93,6 +93,8 @@ class CoupledRecord(Record):
     max_contact_pressure: float = 0.0
     void_count: int = 0
     li_void_volume: float = 0.0  # ∫ y r^k dx under the Li's bottom / A: exact on the Li mesh [m]
+    max_principal_stress_sse: float = 0.0  # the elastic electrolyte's largest σ_1 [Pa]
+    interface_deflection_range: float = 0.0  # its max w − min w over the contact [m]
 
 
 class _Surface:
@@ -171,6 +173,7 @@ class CoupledEvolution(InterfaceEvolution):
     pocket_model = LiPockets  # contact measure and pocket closure along a 2D interface
     smoother_model = LiSmoother  # ALE smoothing of a 2D Li mesh
     contact_band = True  # the reacting share falls across the tolerance (li_contact_band)
+    electrolyte = None  # the elastic electrolyte (electrolyte_elastic.ElectrolyteCoupling)
 
     def __init__(self, params, settings, current, body: LithiumBody, comm=MPI.COMM_WORLD):
         super().__init__(params, settings, current, comm)
@@ -379,7 +382,9 @@ class CoupledEvolution(InterfaceEvolution):
         return CoupledRecord(**base, mean_contact_pressure=mean, max_contact_pressure=top,
                              void_count=self.void_count(),
                              li_void_volume=self.comm.allreduce(float(self.bottom.weights(
-                                 ) @ self.body.msh.geometry.x[:, 1])) / self.area)
+                                 ) @ self.body.msh.geometry.x[:, 1])) / self.area,
+                             **({} if self.electrolyte is None
+                                else self.electrolyte.record(self)))
 
     # -- the state for step cut-backs: the Li mesh and flow besides the scalars ----------
     def _save(self) -> dict:

@@ -76,6 +76,8 @@ class EvolutionSettings:
     interface_model_named: bool = True  # False: the config's default, not named in the case
     stress_coupling: bool = False  # coupled model: Li pressure shifts the contact kinetics
     contact: str = "frictionless"  # coupled model: or "sticking" (solver.physics.li_sticking)
+    # coupled model: "rigid" electrolyte, or "elastic" (solver.physics.electrolyte_elastic)
+    electrolyte_mechanics: str = "rigid"
 
     def failure_criteria(self) -> FailureCriteria:
         """The failure limits (``solver.physics.failure``)."""

@@ -67,7 +67,7 @@ from lisse.solver.physics.creep import Constitutive, LinearElastic, identity
 from lisse.solver.physics.mechanics_facets import normal_axis, without_open_mouths
 from lisse.solver.physics.mechanics_state import CLOSED_GAP, CellStress, MechanicsState, trace
 
-__all__ = ["CLOSED_GAP", "LOADINGS", "Mechanics", "MechanicsState"]
+__all__ = ["CLOSED_GAP", "LOADINGS", "Mechanics", "MechanicsState", "fixed_component", "supports"]
 
 LOADINGS = ("collector", "traction")
 ETA_MAX = 1e-2  # loosest relative tolerance of a creep Newton iteration's linear solves
@@ -224,26 +224,14 @@ class Mechanics(CellStress):
 
     # -- helpers ------------------------------------------------------------------------
     def _dirichlet(self, collector: bool):
-        """Homogeneous BCs (counter u_z = 0, symmetry u·n = 0) and, for collector loading,
-        the collector z-dofs (u_z = U)."""
-        fdim = self.msh.topology.dim - 1
-        tags = self.facet_tags
-        bcs, z = [], self.vertical
-        zero = PETSc.ScalarType(0.0)
-
-        def fix(component: int, facets: np.ndarray):
-            dofs = fem.locate_dofs_topological(self.V.sub(component), fdim, facets)
-            bcs.append(fem.dirichletbc(zero, dofs, self.V.sub(component)))
-            return dofs
-
-        fix(z, tags.find(FACET_TAGS["counter"]))
-        sides = np.unique(np.concatenate([tags.find(FACET_TAGS[n]) for n in SIDE_TAGS]))
-        axis = normal_axis(self.msh, sides)
-        for k in range(self.msh.geometry.dim):
-            fix(k, sides[axis == k])
+        """Homogeneous BCs (``supports``) and, for collector loading, the collector z-dofs
+        (u_z = U)."""
+        bcs = supports(self.V, self.facet_tags)
         collector_dofs = np.zeros(0, dtype=np.int32)
         if collector:
-            dofs = fix(z, tags.find(FACET_TAGS["collector"]))
+            bc, dofs = fixed_component(self.V, self.facet_tags.find(FACET_TAGS["collector"]),
+                                       self.vertical)
+            bcs.append(bc)
             collector_dofs = dofs * 1  # unrolled indices of V (a component sub-space)
         return bcs, collector_dofs
 
@@ -388,3 +376,23 @@ class Mechanics(CellStress):
         self.lithium.commit()
         self.time += dt
         return its
+
+
+def fixed_component(V: fem.FunctionSpace, facets: np.ndarray, component: int):
+    """(u_component = 0 on ``facets``, its dofs) for a vector displacement space V."""
+    fdim = V.mesh.topology.dim - 1
+    dofs = fem.locate_dofs_topological(V.sub(component), fdim, facets)
+    return fem.dirichletbc(PETSc.ScalarType(0.0), dofs, V.sub(component)), dofs
+
+
+def supports(V: fem.FunctionSpace, facet_tags: dmesh.MeshTags) -> list:
+    """The homogeneous supports of a cell's displacement space V: counter electrode
+    (bottom) u_z = 0, lateral faces and the axis (``SIDE_TAGS``) symmetry planes u·n = 0;
+    tags a mesh lacks (the Li's side on the electrolyte's own mesh) hold nothing."""
+    msh, tags = V.mesh, facet_tags
+    gdim = msh.geometry.dim
+    bcs = [fixed_component(V, tags.find(FACET_TAGS["counter"]), gdim - 1)[0]]
+    sides = np.unique(np.concatenate([tags.find(FACET_TAGS[n]) for n in SIDE_TAGS]))
+    axis = normal_axis(msh, sides)
+    bcs += [fixed_component(V, sides[axis == k], k)[0] for k in range(gdim)]
+    return bcs

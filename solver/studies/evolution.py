@@ -16,6 +16,8 @@ from lisse.solver.io.progress import Progress
 from lisse.solver.io.runfolder import RunFolder, run_record
 from lisse.solver.physics.coupled_3d import CoupledEvolution3D
 from lisse.solver.physics.coupled_interface import COLUMNS, CoupledEvolution
+from lisse.solver.physics.electrolyte_elastic import COLUMNS as ELASTIC_COLUMNS
+from lisse.solver.physics.electrolyte_elastic import ElasticElectrolyte, ElectrolyteCoupling
 from lisse.solver.physics.evolution_settings import Outcome
 from lisse.solver.physics.gap_evolution import EvolutionError, InterfaceEvolution
 from lisse.solver.studies.evolution_checkpoint import (
@@ -26,6 +28,7 @@ from lisse.solver.studies.evolution_checkpoint import (
 )
 from lisse.solver.studies.evolution_impedance import EvolutionSpectra
 from lisse.solver.studies.gap_closure import measure_gap_closure
+from lisse.solver.studies.hold import elastic_regions
 from lisse.solver.studies.interface_picture import InterfacePictures
 from lisse.solver.studies.model import Model, build_model
 from lisse.solver.studies.protocol_ccd import protocol_ccd
@@ -162,7 +165,8 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
                           yaml.safe_dump(resolved_config, sort_keys=False))
         folder.write_json("run.json", run_record(params, argv, comm))
         _write_timeseries(folder, outcome, TIMESERIES_COLUMNS + (
-            COLUMNS if settings.interface_model == "coupled" else []))
+            COLUMNS if settings.interface_model == "coupled" else []) + (
+            ELASTIC_COLUMNS if settings.electrolyte_mechanics == "elastic" else []))
         _write_interface(folder, evo, snapshots, comm)
         if params.output.plots and comm.rank == 0 and outcome.records:
             evolution_plots.timeseries(folder.path("timeseries.png"), _table(outcome),
@@ -183,12 +187,18 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
 
 def _engine(model: Model, settings) -> InterfaceEvolution:
     """The evolution engine of ``evolution.interface_model``: reduced or coupled (2D or 3D;
-    every kind resumes from its checkpoint)."""
+    every kind resumes from its checkpoint), the coupled one with the elastic electrolyte
+    of ``evolution.electrolyte_mechanics: elastic``."""
     if settings.interface_model != "coupled":
         return InterfaceEvolution(model.params, settings, model.reset(), model.comm)
     solid = model.params.geometry.dimension == "3d"
     engine = CoupledEvolution3D if solid else CoupledEvolution
-    return engine(model.params, settings, model.reset(), model.lithium, model.comm)
+    evo = engine(model.params, settings, model.reset(), model.lithium, model.comm)
+    if settings.electrolyte_mechanics == "elastic":  # one-way (electrolyte_elastic)
+        params = model.params
+        evo.electrolyte = ElectrolyteCoupling(ElasticElectrolyte(
+            model.domain, elastic_regions(params), params.geometry.dimension, params.numerics))
+    return evo
 
 
 def _passed(times: list[float], now: float) -> bool:
@@ -206,7 +216,9 @@ class FieldSeries:
     the interface nodes (zero elsewhere), the gap [µm], the pore content [µm], the contact
     share [-] and the local current density [A/m²]; with the coupled interface model also
     the Li's displacement [m], velocity [m/s], contact pressure [Pa], stresses [Pa] and
-    strains at its nodes (``CoupledEvolution.li_fields``, ``solver.physics.li_output``).
+    strains at its nodes (``CoupledEvolution.li_fields``, ``solver.physics.li_output``)
+    and, with the elastic electrolyte, its cell-wise stresses [Pa] and displacement [m]
+    (``ElasticElectrolyte.fields``).
     Written at the start, at the first step past each of
     ``times`` [s] and at the end."""
 
@@ -244,6 +256,8 @@ class FieldSeries:
         for func in f.values():
             func.x.scatter_forward()
         points = evo.li_fields() if isinstance(evo, CoupledEvolution) else None
+        if getattr(evo, "electrolyte", None) is not None:  # its stresses and displacement
+            f = f | evo.electrolyte.fields(evo)
         self.writer.write(evo.time, f, points)
         self.written = evo.time
 

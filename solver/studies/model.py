@@ -112,6 +112,9 @@ _COUPLED = "the coupled interface model"
 COUPLED_REFUSED: list[tuple[str, Callable[[Resolved], bool], str]] = [
     ("evolution.stress_coupling", lambda p: p.geometry.dimension == "3d" and p.evolution
      .stress_coupling, f"{_COUPLED} has no stress-coupled kinetics in 3D cells yet"),
+    ("evolution.electrolyte_mechanics", lambda p: p.geometry.dimension == "3d" and p
+     .evolution.electrolyte_mechanics == "elastic",
+     f"{_COUPLED} has no elastic electrolyte in 3D cells yet (plane strain and axisymmetric)"),
     ("mechanics.enabled", PHYSICS["mechanics hold and stress coupling"][1],
      f"{_COUPLED} is its own Li mechanics; the elastic hold and its stress coupling are "
      "the reduced model's"),
@@ -129,6 +132,9 @@ COUPLED_REFUSED: list[tuple[str, Callable[[Resolved], bool], str]] = [
     ("interphase", PHYSICS["interphase growth"][1],
      f"{_COUPLED} does not grow the interphase yet (the reduced model does)"),
 ]
+
+# refused in 3D by both models: no hint to the reduced one
+NO_REDUCED_HINT = ("evolution.stress_coupling", "evolution.electrolyte_mechanics")
 
 
 def check_supported(params: Resolved, kind: str) -> None:
@@ -150,6 +156,15 @@ def check_supported(params: Resolved, kind: str) -> None:
         raise UserError("evolution.contact: sticking is the coupled interface model's Li "
                         "contact; the reduced model has no Li body (use interface_model: "
                         "coupled)")
+    elastic = params.evolution is not None and params.evolution.electrolyte_mechanics == (
+        "elastic")
+    if kind in ("evolution", "ccd") and elastic and not _coupled(params):
+        raise UserError("evolution.electrolyte_mechanics: elastic loads the electrolyte with "
+                        "the coupled model's Li contact pressure; the reduced model has none "
+                        "(use interface_model: coupled)")
+    if kind == "ccd" and elastic:
+        raise UserError("evolution.electrolyte_mechanics: elastic is an output of evolution "
+                        "runs (lisse run); a CCD search does not write it")
     if kind in ("evolution", "ccd") and _coupled(params):
         # the default model not named in the case: point to the reduced one, which has
         # every refused option but the 3D stress coupling (docs/interface_models.md)
@@ -157,7 +172,7 @@ def check_supported(params: Resolved, kind: str) -> None:
             ", the default interface_model; set evolution.interface_model: reduced")
         for fields, on, reason in COUPLED_REFUSED:
             if on(params):
-                hint = "" if fields == "evolution.stress_coupling" else hint
+                hint = "" if fields in NO_REDUCED_HINT else hint
                 raise UserError(f"{fields}: not supported by {_COUPLED}{hint} ({reason})")
 
 
@@ -221,6 +236,15 @@ def build_model(params: Resolved, comm, kind: str, say=None) -> Model:
 
         current.set_interface(initial_film(current, params.interphase, params.temperature)[0])
     lithium = None
+    elastic = params.evolution is not None and params.evolution.electrolyte_mechanics == (
+        "elastic")
+    if kind in ("evolution", "ccd") and elastic and not _coupled(params):
+        raise UserError("evolution.electrolyte_mechanics: elastic loads the electrolyte with "
+                        "the coupled model's Li contact pressure; the reduced model has none "
+                        "(use interface_model: coupled)")
+    if kind == "ccd" and elastic:
+        raise UserError("evolution.electrolyte_mechanics: elastic is an output of evolution "
+                        "runs (lisse run); a CCD search does not write it")
     if kind in ("evolution", "ccd") and _coupled(params):
         lithium = lithium_body(params, comm)
         lithium.midpoint_rtol = COUPLED_MIDPOINT_RTOL
