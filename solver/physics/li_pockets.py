@@ -137,7 +137,7 @@ def closing(found, rate, dt: float, pressure: float,
 
 class LiPockets:
     """The contact measure and the pocket closure of one Li body (module docstring):
-    ``bottom``, ``top``: the ``coupled_interface._Surface`` of its obstacle and collector
+    ``bottom``, ``top``: the ``li_surface.Surface`` of its obstacle and collector
     facets; ``tolerance``: the contact tolerance t [m]."""
 
     def __init__(self, body, bottom, top, tolerance: float, collector: int):

@@ -7,7 +7,7 @@ bottom facets (contact and void-roof faces) within the electrolyte's extent:
 
 * Li height h(x_s) = max(0, lowest y of the Li bottom above x_s) [m]: the same
   piecewise-linear surface (each P2 facet as two straight halves) and the same clipping as
-  the model's gap (``coupled_interface.surface_height``), so linear interpolation between
+  the model's gap (``li_surface.surface_height``), so linear interpolation between
   the samples is the model's own surface;
 * electrolyte height: 0 (the electrolyte is rigid and flat, its top the plane y = 0);
 * in contact: h(x_s) ≤ the contact tolerance t (``evolution.contact_tolerance_nm``);
@@ -29,7 +29,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from lisse.solver.physics.coupled_interface import CoupledEvolution, surface_height
+from lisse.solver.physics.coupled_interface import CoupledEvolution
+from lisse.solver.physics.li_surface import surface_height
 
 MERGE = 1e-8  # relative distance (of the body size) below which two sample points are one
 
