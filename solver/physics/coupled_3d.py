@@ -197,6 +197,7 @@ class CoupledEvolution3D(CoupledEvolution):
     surface = Surface3D
     pocket_model = None  # li_pockets works along a 2D interface: 3D counts node shares
     smoother_model = None  # li_smoothing relocates 2D meshes only
+    remeshing = False  # li_remesh meshes 2D domains only
     contact_band = False  # 3D keeps the step share (s = 1 up to the tolerance)
 
     def __init__(self, params, settings, current, body, comm=MPI.COMM_WORLD):

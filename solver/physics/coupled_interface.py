@@ -60,7 +60,7 @@ from dolfinx import mesh as dmesh
 from mpi4py import MPI
 
 from lisse.meshes.geometry import FACET_TAGS
-from lisse.solver.errors import SolverError
+from lisse.solver.errors import SolverError, UserError
 from lisse.solver.physics.coupled_cavities import SubgridPores
 from lisse.solver.physics.evolution_settings import Record
 from lisse.solver.physics.gap_evolution import InterfaceEvolution
@@ -68,6 +68,7 @@ from lisse.solver.physics.li_contact_band import band_share
 from lisse.solver.physics.li_follow import bottom_heights, bounded_step, follow_step, not_followed
 from lisse.solver.physics.li_output import LiOutput
 from lisse.solver.physics.li_pockets import LiPockets
+from lisse.solver.physics.li_remesh import REMESH_QUALITY, min_quality, remesh
 from lisse.solver.physics.li_smoothing import LiSmoother
 from lisse.solver.physics.li_strip_limit import strip_limit
 from lisse.solver.physics.li_surface import Surface, surface_height
@@ -104,43 +105,52 @@ class CoupledEvolution(InterfaceEvolution):
     docstring). Sub-grid pores grow only with the cavity criterion
     (``coupled_cavities``; else they stay zero)."""
 
-    _STATE = (*InterfaceEvolution._STATE, "throughput", "speed", "follow")
+    _STATE = (*InterfaceEvolution._STATE, "throughput", "speed", "follow", "remeshes")
     surface = Surface  # the Li's bottom and top faces (3D: coupled_3d.Surface3D)
     pocket_model = LiPockets  # contact measure and pocket closure along a 2D interface
     smoother_model = LiSmoother  # ALE smoothing of a 2D Li mesh
+    remeshing = True  # a new Li mesh when its quality stays low (li_remesh; 2D)
     contact_band = True  # the reacting share falls across the tolerance (li_contact_band)
     electrolyte = None  # the elastic electrolyte (electrolyte_elastic.ElectrolyteCoupling)
 
     def __init__(self, params, settings, current, body: LithiumBody, comm=MPI.COMM_WORLD):
         super().__init__(params, settings, current, comm)
-        self.body = body
-        self.bottom, self.top = self.surface(body, OBSTACLE), self.surface(
-            body, (FACET_TAGS["collector"],))
         self.size = comm.allreduce(float(np.max(np.abs(body.msh.geometry.x), initial=0.0)),
                                    op=MPI.MAX)
         self.throughput = 0.0  # (Ω/F) ∫ |i| dt [m]
         self.cavities = None if settings.cavity is None else SubgridPores(settings.cavity)
         self.speed = 0.0  # largest Li speed of the last step [m/s]
         self.follow = 0.0  # 1: the Li did not follow, consumption per step ≤ t (li_follow)
+        self.remeshes = 0.0  # Li remeshings so far (li_remesh)
+        self._attach(body)
         self.volume0, self.top0 = body.volume(), self.top.mean_height()
-        self.pockets = None if self.pocket_model is None else self.pocket_model(
-            body, self.bottom, self.top, settings.contact_tolerance, FACET_TAGS["collector"])
-        # ALE smoothing of the Li mesh (li_smoothing); not with Anand's per-cell state S
-        self.smoother = (self.smoother_model(body) if self.smoother_model is not None
-                         and params.hardening is None else None)
+        self.quality0 = min_quality(body) if self.remeshing else None
         self.gap = self._gap()
         self.gap0 = self.gap.copy()
         self.void0 = self._mean(self.gap0)
         self.last = None  # the Li body's last StepReport
         self.transfer_scale = 1.0
+        self._x0 = body.msh.geometry.x[self._vertices, :body.up + 1].copy()
+
+    def _attach(self, body: LithiumBody) -> None:
+        """The engine's pieces that hold the Li mesh, built for ``body`` (at the start, and
+        on the new mesh after a remeshing, ``li_remesh``)."""
+        self.body = body
+        self.bottom, self.top = self.surface(body, OBSTACLE), self.surface(
+            body, (FACET_TAGS["collector"],))
+        self.pockets = None if self.pocket_model is None else self.pocket_model(
+            body, self.bottom, self.top, self.settings.contact_tolerance,
+            FACET_TAGS["collector"])
+        # ALE smoothing of the Li mesh (li_smoothing); not with Anand's per-cell state S
+        self.smoother = (self.smoother_model(body) if self.smoother_model is not None
+                         and self.params.hardening is None else None)
         body.msh.topology.create_connectivity(0, body.msh.topology.dim)
         owned = np.arange(body.msh.topology.index_map(0).size_local, dtype=np.int32)
         self._vertices = dmesh.entities_to_geometry(body.msh, 0, owned).ravel()
-        self._x0 = body.msh.geometry.x[self._vertices, :body.up + 1].copy()
         space, dofs = body.space.sub(1).collapse()
         self._pressure_space = space, np.asarray(dofs).ravel()  # q: space, its dofs in w
         # stress and strain fields (li_output; no step hook: see its docstring)
-        self.li_output = LiOutput(body, hardening=params.hardening is not None)
+        self.li_output = LiOutput(body, hardening=self.params.hardening is not None)
 
     def _gap(self) -> np.ndarray:
         height = surface_height(self.bottom.segments(), self.x[:, 0], self.size)
@@ -219,6 +229,7 @@ class CoupledEvolution(InterfaceEvolution):
     def advance(self, applied: float, dt: float):
         """One step (module docstring); returns the step length, the current solution at the
         start of the step (None at rest) and the local current densities [A/m²]."""
+        self._remesh()
         sol, j = self._solve_current(applied)
         omega, limit = self.params.electrode.molar_volume, self.settings.max_gap_increment
         fastest = max(omega / FARADAY * self._max(np.abs(j)), self.speed)
@@ -270,11 +281,27 @@ class CoupledEvolution(InterfaceEvolution):
         self.time += dt
         return dt, sol, j
 
+    def _remesh(self) -> None:
+        """A new Li mesh (``li_remesh``) if the smallest cell quality is below
+        ``REMESH_QUALITY`` × the initial mesh's; the ε_eq of ``li_output`` remapped."""
+        if self.quality0 is None or min_quality(self.body) >= REMESH_QUALITY * self.quality0:
+            return
+        if self.electrolyte is not None:
+            raise SolverError("Li remeshing is not supported with the elastic electrolyte")
+        new = remesh(self.body, self.li_output.strain)
+        if new is not None:
+            self._attach(new[0])
+            self.li_output.strain.x.array[:] = new[1]
+            self.remeshes += 1
+
     def li_fields(self) -> dict:
         """The Li's point data at its mesh vertices (owned), which are points of the cell
         mesh: {name: (initial coordinates, values)} with the displacement since the start [m], the
         velocity of the last step [m/s], the nodal contact pressure [Pa] (0 off contact) and
         the stress and strain fields of ``li_output``."""
+        if self.remeshes:
+            raise UserError("the Li was remeshed (li_remesh): its nodes are no longer points "
+                            "of the cell mesh; run with output.fields: false")
         body, geo = self.body, self.body.msh.geometry
         node_block = body._node_to_dof[self._vertices]
         mixed = np.asarray(body._velocity_dofs).ravel()[body.up::body.up + 1]  # y (3D: z) dofs
@@ -323,15 +350,23 @@ class CoupledEvolution(InterfaceEvolution):
                                 else self.electrolyte.record(self)))
 
     # -- the state for step cut-backs: the Li mesh and flow besides the scalars ----------
+    _PIECES = ("body", "bottom", "top", "pockets", "smoother", "_vertices",
+               "_pressure_space", "li_output")  # the engine's Li mesh (``_attach``)
+
     def _save(self) -> dict:
-        body = self.body
-        return super()._save() | {"geometry": body.msh.geometry.x.copy(),
+        body, pieces = self.body, np.empty(1, dtype=object)  # 1-d: not a checkpoint scalar
+        pieces[0] = tuple(getattr(self, k) for k in self._PIECES)
+        return super()._save() | {"pieces": pieces, "geometry": body.msh.geometry.x.copy(),
                                   "flow": body.w.x.array.copy(), "active": body.active.copy(),
                                   "strength": body.strength.x.array.copy(),
                                   "body_time": body.time} | self.li_output.state()
 
     def _restore(self, state: dict) -> None:
-        body, rest = self.body, dict(state)
+        rest = dict(state)
+        pieces = rest.pop("pieces", None)  # the Li mesh of the state (a remeshing since)
+        for k, piece in zip(self._PIECES, () if pieces is None else pieces[0], strict=False):
+            setattr(self, k, piece)
+        body = self.body
         body.msh.geometry.x[:] = rest.pop("geometry")
         body.w.x.array[:] = rest.pop("flow")
         body.active = rest.pop("active").copy()

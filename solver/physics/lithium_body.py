@@ -106,6 +106,8 @@ class LithiumBody:
         max_midpoint: int = 20,
         contact_tolerance: float = 0.0,
     ):
+        self.arguments = {k: v for k, v in locals().items() if k not in ("self", "msh",
+                          "facet_tags")}  # for a body on a new mesh (li_remesh)
         if geometry not in GEOMETRIES:
             raise ValueError(f"geometry must be one of {GEOMETRIES}")
         self.msh, self.tags, self.comm = msh, facet_tags, msh.comm

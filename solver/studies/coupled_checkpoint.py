@@ -67,6 +67,7 @@ def save(evo: CoupledEvolution, previous: dict | None) -> tuple[dict, dict]:
         "smoothing": None if smoother is None else [smoother.smoothings,
                                                     float(smoother.last_quality)],
         "last": None if evo.last is None else dataclasses.asdict(evo.last),
+        "remeshes": int(evo.remeshes),
     }
     return arrays, scalars
 
@@ -85,6 +86,10 @@ def restore(evo: CoupledEvolution, ranked: dict, scalars: dict | None, where: st
     if scalars is None:  # written before coupled runs could resume
         raise UserError(f"{where}: the checkpoint holds no Li body state (written by an "
                         "earlier lisse); run the case again without --resume")
+    if scalars.get("remeshes"):
+        raise UserError(f"{where}: the Li was remeshed before this checkpoint, and a resume "
+                        "after a remeshing is not supported; run the case again without "
+                        "--resume")
     same = (ranked["initial_geometry"].shape == body._initial[0].shape
             and np.array_equal(ranked["initial_geometry"], body._initial[0]))
     if not evo.comm.allreduce(int(same), op=MPI.MIN):
@@ -110,5 +115,6 @@ def resumable(params, path, comm) -> bool:
     ok = False
     if comm.rank == 0:
         meta = checkpoint.read_meta(path)
-        ok = bool(meta and meta.get("coupled") and meta.get("ranks") == comm.size)
+        ok = bool(meta and meta.get("coupled") and meta.get("ranks") == comm.size
+                  and not meta["coupled"].get("remeshes"))  # li_remesh: not resumable
     return comm.bcast(ok, root=0)

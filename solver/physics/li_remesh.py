@@ -1,0 +1,268 @@
+"""Remeshing of the moving Li mesh of the coupled interface model, 2D cells (issue 12 item 4,
+docs/moving_interface.md "Li remeshing").
+
+Why. The ALE smoothing (``li_smoothing``) moves nodes with the topology fixed and the
+boundary pieces it cannot slide along held; it is off with Anand hardening (per-cell S). When
+the smallest cell quality q (``li_smoothing.cell_quality``) stays below ``REMESH_QUALITY`` ×
+that of the initial mesh at the start of a step (after the last step's smoothing, or with no
+smoothing), the Li domain is meshed anew.
+
+New mesh. Gmsh meshes the present Li domain bounded by the straight segments between the
+present boundary vertices of the P2 mesh, one element edge per segment (transfinite, 2
+nodes): the new mesh has exactly the old boundary vertices (same coordinates, copied) and
+no others; its boundary edges get the old mid-edge nodes (copied), its interior edges
+straight mid-edge nodes. Facet tags (collector, contact, void_lithium, side, axis) are carried
+over edge by edge (same vertex pair).
+
+Conservation. The Li volume, ∫ dA (plane) or ∫ r dA (axisymmetric, 2π dropped), is a sum of
+cell integrals of the P2 map; every interior edge is shared by two cells with the same
+quadratic parametrisation and opposite orientation, so by the divergence theorem the sum is
+the boundary integral ∮ x dy (or ∮ (r²/2) dz) over the boundary P2 edges alone. These are
+the old ones node for node: the volume is conserved to round-off
+(tests/verification/test_li_remesh.py: < 1e-12 relative).
+
+State transfer. The Li flow is reset to rest (as after a smoothing; the next Newton continues
+in n from 1). The per-cell fields, Anand's S/σ0 (``body.strength``) and ε_eq of
+``li_output``, are remapped by point sampling: a new cell takes the value of the old cell that
+contains its vertex centroid (straight-sided test; the nearest old centroid if none, in a
+curved boundary sliver). It is exact for a uniform field and not conservative: for a field
+linear in x the integral changes by O(h ∇S) per cell with cancelling signs (measured in the
+test, within 1 %). The contact active set restarts empty (the next step activates the dofs
+on the plane), the body time is kept.
+
+Limits. Serial only: under MPI a needed remesh raises an error (``SolverError``). A run
+that has remeshed writes no Li point data (the Li nodes are no longer points of the cell
+mesh) and cannot be resumed from a later checkpoint (``coupled_checkpoint``).
+"""
+
+from __future__ import annotations
+
+import gmsh
+import numpy as np
+import ufl
+from basix.ufl import element
+from dolfinx import mesh as dmesh
+from mpi4py import MPI
+from scipy.spatial import cKDTree
+
+from lisse.solver.errors import SolverError
+from lisse.solver.physics.li_hardening import Hardening
+from lisse.solver.physics.li_smoothing import EDGES, cell_quality
+from lisse.solver.physics.li_sticking import Sticking
+from lisse.solver.physics.lithium_body import LithiumBody
+
+REMESH_QUALITY = 0.25  # remesh when min q < this × the initial mesh's min q
+
+
+def min_quality(body: LithiumBody) -> float:
+    """Smallest cell quality q (``li_smoothing.cell_quality``) of the body's P2 mesh over
+    all ranks (each rank its owned cells)."""
+    msh = body.msh
+    cells = msh.geometry.dofmaps[0][: msh.topology.index_map(2).size_local]
+    q = cell_quality(msh.geometry.x[:, :2], cells)
+    return body.comm.allreduce(float(np.min(q, initial=np.inf)), op=MPI.MIN)
+
+
+def boundary_edges(cells: np.ndarray) -> np.ndarray:
+    """(vertex, vertex, mid node) rows of the P2 edges in one cell only."""
+    edges = cells[:, EDGES].reshape(-1, 3)
+    pairs = np.sort(edges[:, :2], axis=1)
+    _, index, counts = np.unique(pairs, axis=0, return_index=True, return_counts=True)
+    return edges[np.sort(index[counts == 1])]
+
+
+def _loops(edges: np.ndarray) -> list[list[int]]:
+    """The boundary edges chained into closed loops of vertex indices."""
+    neighbours: dict[int, list[int]] = {}
+    for a, b, _ in edges:
+        neighbours.setdefault(int(a), []).append(int(b))
+        neighbours.setdefault(int(b), []).append(int(a))
+    if any(len(n) != 2 for n in neighbours.values()):
+        raise SolverError("Li remeshing: the Li boundary touches itself at a vertex")
+    loops, seen = [], set()
+    for start in neighbours:
+        if start in seen:
+            continue
+        loop, previous, node = [start], None, start
+        while True:
+            seen.add(node)
+            a, b = neighbours[node]
+            following = b if a == previous else a
+            previous, node = node, following
+            if node == start:
+                break
+            loop.append(node)
+        loops.append(loop)
+    return loops
+
+
+def triangulate(x: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gmsh triangulation of the domain bounded by the straight boundary ``edges`` of the
+    nodes ``x`` (N, 2), no node added on them: (vertex coordinates (M, 2), triangles (T, 3)),
+    the boundary vertices' coordinates the given ones exactly."""
+    lengths = np.linalg.norm(x[edges[:, 0]] - x[edges[:, 1]], axis=1)
+    size = np.zeros(len(x))
+    count = np.zeros(len(x))
+    for k in (0, 1):
+        np.add.at(size, edges[:, k], lengths)
+        np.add.at(count, edges[:, k], 1)
+    loops = _loops(edges)
+    gmsh.initialize(interruptible=False)
+    try:
+        gmsh.option.setNumber("General.Terminal", 0)
+        gmsh.model.add("li_remesh")
+        geo = gmsh.model.geo
+        for node in np.flatnonzero(count):
+            geo.addPoint(x[node, 0], x[node, 1], 0.0, size[node] / count[node], int(node) + 1)
+        curve_loops, areas = [], []
+        for loop in loops:
+            lines = []
+            for a, b in zip(loop, loop[1:] + loop[:1], strict=True):
+                lines.append(geo.addLine(a + 1, b + 1))
+            curve_loops.append(geo.addCurveLoop(lines))
+            p = x[loop]
+            areas.append(abs(np.sum(p[:, 0] * np.roll(p[:, 1], -1)
+                                    - np.roll(p[:, 0], -1) * p[:, 1])))
+        order = np.argsort(areas)[::-1]  # the outer loop first, holes after
+        geo.addPlaneSurface([curve_loops[k] for k in order])
+        geo.synchronize()
+        for _, line in gmsh.model.getEntities(1):
+            gmsh.model.mesh.setTransfiniteCurve(line, 2)
+        gmsh.model.mesh.generate(2)
+        tags, coords, _ = gmsh.model.mesh.getNodes()
+        _, triangles = gmsh.model.mesh.getElementsByType(2)
+    finally:
+        gmsh.finalize()
+    where = np.zeros(int(tags.max()) + 1, dtype=np.int64)
+    where[tags.astype(np.int64)] = np.arange(len(tags))
+    points = coords.reshape(-1, 3)[:, :2].copy()
+    triangles = where[triangles.astype(np.int64)].reshape(-1, 3)
+    boundary = np.flatnonzero(count)  # copy the boundary vertices exactly
+    near = cKDTree(points).query(x[boundary])[1]
+    points[near] = x[boundary]
+    return points, triangles
+
+
+def p2_mesh(x: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A new P2 mesh of the domain of the P2 mesh (x (N, 2), cells (C, 6), DOLFINx order):
+    (nodes (M, 2), cells (T, 6) counter-clockwise, DOLFINx order) (module docstring)."""
+    edges = boundary_edges(cells)
+    points, tri = triangulate(x, edges)
+    a, b, c = (points[tri[:, k]] for k in range(3))
+    turn = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+    tri[turn < 0] = tri[turn < 0][:, [0, 2, 1]]
+    old = {_key(x[e[0]], x[e[1]]): e for e in edges}
+    pairs = np.sort(tri[:, EDGES[:, :2]].reshape(-1, 2), axis=1)
+    unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
+    mids = 0.5 * (points[unique[:, 0]] + points[unique[:, 1]])
+    counts = np.bincount(inverse.ravel(), minlength=len(unique))
+    straight = _straight(x, edges)
+    for k in np.flatnonzero(counts == 1):
+        edge = old.get(_key(points[unique[k, 0]], points[unique[k, 1]]))
+        if edge is None:
+            raise SolverError("Li remeshing: Gmsh changed the Li boundary")
+        if not straight[edge[2]]:
+            mids[k] = x[edge[2]]
+    nodes = np.concatenate([points, mids])
+    return nodes, np.column_stack([tri, len(points) + inverse.reshape(-1, 3)])
+
+
+def _straight(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Per node: True for the mid node of a boundary edge lying on the plane y = 0 or on a
+    side face x = min or max (all three nodes within 1e-12 of the mesh size)."""
+    tol = 1e-12 * float(np.max(np.abs(x)))
+    p = x[edges]  # (E, 3, 2)
+    on = np.all(np.abs(p[..., 1]) <= tol, axis=1)
+    for face in (np.min(x[:, 0]), np.max(x[:, 0])):
+        on |= np.all(np.abs(p[..., 0] - face) <= tol, axis=1)
+    flags = np.zeros(len(x), dtype=bool)
+    flags[edges[on, 2]] = True
+    return flags
+
+
+def _key(p: np.ndarray, q: np.ndarray) -> tuple:
+    """An order-free key of an edge from its end points' exact coordinates."""
+    return tuple(sorted((tuple(p[:2].tolist()), tuple(q[:2].tolist()))))
+
+
+def _remap(old_x: np.ndarray, old_cells: np.ndarray, new_x: np.ndarray,
+           new_cells: np.ndarray) -> np.ndarray:
+    """For every new cell, the old cell containing its vertex centroid (straight-sided
+    test; the nearest old centroid where none does)."""
+    centres = old_x[old_cells[:, :3]].mean(axis=1)
+    points = new_x[new_cells[:, :3]].mean(axis=1)
+    k = min(16, len(centres))
+    _, near = cKDTree(centres).query(points, k=k)
+    near = near.reshape(len(points), k)
+    found = near[:, 0].copy()
+    done = np.zeros(len(points), dtype=bool)
+    for j in range(k)[::-1]:
+        v = old_x[old_cells[near[:, j], :3]]
+        e1, e2, p = v[:, 1] - v[:, 0], v[:, 2] - v[:, 0], points - v[:, 0]
+        det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+        s = (p[:, 0] * e2[:, 1] - p[:, 1] * e2[:, 0]) / det
+        t = (e1[:, 0] * p[:, 1] - e1[:, 1] * p[:, 0]) / det
+        inside = (s >= -1e-12) & (t >= -1e-12) & (s + t <= 1 + 1e-12)
+        found[inside] = near[inside, j]
+        done |= inside
+    return found
+
+
+def _cell_values(func, cells: int) -> np.ndarray:
+    """DG0 values per cell (serial)."""
+    return func.x.array[func.function_space.dofmap.list[:cells, 0]]
+
+
+def remesh(body: LithiumBody, strain) -> tuple[LithiumBody, np.ndarray] | None:
+    """A new ``LithiumBody`` on a new mesh of ``body``'s domain, its strength and hooks
+    carried over, and ε_eq per new cell (DG0 array) from ``strain`` (DG0 Function of the
+    old mesh); None if the new mesh is not better (smaller min q) than the old."""
+    if body.comm.size > 1:
+        raise SolverError("Li remeshing (the Li mesh quality fell below "
+                          f"{REMESH_QUALITY:g} × the initial) runs in serial only")
+    msh = body.msh
+    x, cells = msh.geometry.x[:, :2].copy(), msh.geometry.dofmaps[0].copy()
+    nodes, new_cells = p2_mesh(x, cells)
+    if np.min(cell_quality(nodes, new_cells)) <= np.min(cell_quality(x, cells)):
+        return None
+    gdim = msh.geometry.dim
+    coordinates = element("Lagrange", "triangle", 2, shape=(gdim,))
+    new = dmesh.create_mesh(body.comm, new_cells.astype(np.int64), ufl.Mesh(coordinates),
+                            nodes[:, :gdim])
+    tags = _facet_tags(body, new, x)
+    fresh = LithiumBody(new, tags, **body.arguments)
+    fresh.midpoint_rtol, fresh.time = body.midpoint_rtol, body.time
+    for hook in body.step_hooks:
+        owner = hook.__self__
+        if not isinstance(owner, Hardening):
+            raise SolverError(f"Li remeshing: cannot carry the step hook {owner!r}")
+        Hardening(fresh, owner.law, owner.s0, owner.rate0)
+    for hook in body.contact_hooks:
+        if not isinstance(hook.__self__, Sticking):
+            raise SolverError(f"Li remeshing: cannot carry the contact hook {hook!r}")
+        Sticking(fresh)
+    geo = new.geometry
+    count = new.topology.index_map(2).size_local
+    parent = _remap(x, cells, geo.x[:, :2], geo.dofmaps[0][:count])
+    dofs = fresh.strength.function_space.dofmap.list[:count, 0]
+    fresh.strength.x.array[dofs] = _cell_values(body.strength, len(cells))[parent]
+    fresh.strength.x.scatter_forward()
+    strain_new = np.zeros_like(fresh.strength.x.array)
+    strain_new[dofs] = _cell_values(strain, len(cells))[parent]
+    return fresh, strain_new
+
+
+def _facet_tags(body: LithiumBody, new: dmesh.Mesh, x: np.ndarray) -> dmesh.MeshTags:
+    """The old facet tags on the new mesh's boundary facets with the same end vertices."""
+    old = body.tags
+    ends = dmesh.entities_to_geometry(body.msh, 1, old.indices)[:, :2]
+    value = {_key(x[a], x[b]): v for (a, b), v in zip(ends, old.values, strict=True)}
+    new.topology.create_connectivity(1, 2)
+    facets = dmesh.exterior_facet_indices(new.topology)
+    y = new.geometry.x
+    ends = dmesh.entities_to_geometry(new, 1, facets)[:, :2]
+    keys = [_key(y[a], y[b]) for a, b in ends]
+    keep = np.array([k in value for k in keys], dtype=bool)
+    values = np.array([value[k] for k, ok in zip(keys, keep, strict=True) if ok],
+                      dtype=old.values.dtype)
+    return dmesh.meshtags(new, 1, facets[keep].astype(np.int32), values)
