@@ -287,7 +287,8 @@ class CoupledEvolution(InterfaceEvolution):
         if self.quality0 is None or min_quality(self.body) >= REMESH_QUALITY * self.quality0:
             return
         if self.electrolyte is not None:
-            raise SolverError("Li remeshing is not supported with the elastic electrolyte")
+            raise UserError("evolution.electrolyte_mechanics: elastic: the Li mesh needs a "
+                            "remeshing (li_remesh), which it does not support")
         new = remesh(self.body, self.li_output.strain)
         if new is not None:
             self._attach(new[0])

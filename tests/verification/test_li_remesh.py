@@ -143,3 +143,16 @@ def test_anand_strip_remeshes_past_the_stall(validation):
                       f"{e5:.1e}; 0.3 mAh/cm² with {evo.remeshes:g} remeshings (stall at "
                       f"{before:.3f} mAh/cm² without)", "TINY plane, Anand, 1 mA/cm²", True)
 
+
+
+def test_resume_after_a_remesh_is_refused():
+    """A checkpoint written after a remeshing is refused in one line (and the sweep engine
+    starts such a case over) rather than resumed on the mesh as built."""
+    from types import SimpleNamespace
+
+    from lisse.solver.errors import UserError
+    from lisse.solver.studies.coupled_checkpoint import restore
+
+    with pytest.raises(UserError, match="remeshed") as err:
+        restore(SimpleNamespace(body=None), {}, {"remeshes": 1}, "run/checkpoint")
+    assert "\n" not in str(err.value)
