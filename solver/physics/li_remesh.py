@@ -46,10 +46,12 @@ from dolfinx import mesh as dmesh
 from mpi4py import MPI
 from scipy.spatial import cKDTree
 
+from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError, UserError
 from lisse.solver.physics.li_hardening import Hardening
 from lisse.solver.physics.li_smoothing import EDGES, cell_quality
 from lisse.solver.physics.li_sticking import Sticking
+from lisse.solver.physics.li_surface import Surface
 from lisse.solver.physics.lithium_body import LithiumBody
 
 REMESH_QUALITY = 0.25  # remesh when min q < this × the initial mesh's min q
@@ -102,10 +104,10 @@ def triangulate(x: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarra
     nodes ``x`` (N, 2), no node added on them: (vertex coordinates (M, 2), triangles (T, 3)),
     the boundary vertices' coordinates the given ones exactly."""
     lengths = np.linalg.norm(x[edges[:, 0]] - x[edges[:, 1]], axis=1)
-    size = np.zeros(len(x))
+    size = np.full(len(x), np.inf)
     count = np.zeros(len(x))
     for k in (0, 1):
-        np.add.at(size, edges[:, k], lengths)
+        np.minimum.at(size, edges[:, k], lengths)
         np.add.at(count, edges[:, k], 1)
     loops = _loops(edges)
     gmsh.initialize(interruptible=False)
@@ -114,7 +116,7 @@ def triangulate(x: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarra
         gmsh.model.add("li_remesh")
         geo = gmsh.model.geo
         for node in np.flatnonzero(count):
-            geo.addPoint(x[node, 0], x[node, 1], 0.0, size[node] / count[node], int(node) + 1)
+            geo.addPoint(x[node, 0], x[node, 1], 0.0, size[node], int(node) + 1)
         curve_loops, areas = [], []
         for loop in loops:
             lines = []
@@ -144,10 +146,32 @@ def triangulate(x: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return points, triangles
 
 
+def _closed(body: LithiumBody, x: np.ndarray) -> np.ndarray:
+    """``x`` with the Li bottom's nodes within the contact tolerance of the plane (0 < y ≤
+    t) set on it and the collector face lowered by the Li this adds, ΔV = Σ W_i y_i (exact:
+    ``li_surface.Surface.weights``), over its projected area (the pocket closure's rule,
+    ``li_pockets``): the volume is unchanged."""
+    bottom = Surface(body, (FACET_TAGS["contact"], FACET_TAGS["void_lithium"]))
+    top = Surface(body, (FACET_TAGS["collector"],))
+    out = x.copy()
+    low = np.zeros(len(x), dtype=bool)
+    low[np.unique(bottom.nodes)] = True
+    low &= (x[:, 1] > 0) & (x[:, 1] <= body.touching_height(float(np.max(np.abs(x)))))
+    if np.any(low):
+        added = float(bottom.weights()[low] @ x[low, 1])
+        out[low, 1] = 0.0
+        out[np.unique(top.nodes), 1] -= added / float(np.sum(top.weights()))
+    return out
+
+
 def p2_mesh(x: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A new P2 mesh of the domain of the P2 mesh (x (N, 2), cells (C, 6), DOLFINx order):
     (nodes (M, 2), cells (T, 6) counter-clockwise, DOLFINx order) (module docstring)."""
     edges = boundary_edges(cells)
+    gone = np.all(x[edges[:, 0]] == x[edges[:, 1]], axis=1)  # a vertex set on another
+    for a, b, _ in edges[gone]:
+        edges[:, :2][edges[:, :2] == b] = a
+    edges = edges[~gone]
     points, tri = triangulate(x, edges)
     a, b, c = (points[tri[:, k]] for k in range(3))
     turn = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
@@ -201,9 +225,10 @@ def _remap(old_x: np.ndarray, old_cells: np.ndarray, new_x: np.ndarray,
         v = old_x[old_cells[near[:, j], :3]]
         e1, e2, p = v[:, 1] - v[:, 0], v[:, 2] - v[:, 0], points - v[:, 0]
         det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
-        s = (p[:, 0] * e2[:, 1] - p[:, 1] * e2[:, 0]) / det
-        t = (e1[:, 0] * p[:, 1] - e1[:, 1] * p[:, 0]) / det
-        inside = (s >= -1e-12) & (t >= -1e-12) & (s + t <= 1 + 1e-12)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a cell closed flat: det 0
+            s = (p[:, 0] * e2[:, 1] - p[:, 1] * e2[:, 0]) / det
+            t = (e1[:, 0] * p[:, 1] - e1[:, 1] * p[:, 0]) / det
+            inside = (s >= -1e-12) & (t >= -1e-12) & (s + t <= 1 + 1e-12)
         found[inside] = near[inside, j]
         done |= inside
     return found
@@ -223,6 +248,7 @@ def remesh(body: LithiumBody, strain) -> tuple[LithiumBody, np.ndarray] | None:
                         "and Li remeshing runs in serial only: run the case without mpirun")
     msh = body.msh
     x, cells = msh.geometry.x[:, :2].copy(), msh.geometry.dofmaps[0].copy()
+    x = _closed(body, x)
     nodes, new_cells = p2_mesh(x, cells)
     if np.min(cell_quality(nodes, new_cells)) <= np.min(cell_quality(x, cells)):
         return None
