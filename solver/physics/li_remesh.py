@@ -55,6 +55,7 @@ from lisse.solver.physics.li_surface import Surface
 from lisse.solver.physics.lithium_body import LithiumBody
 
 REMESH_QUALITY = 0.25  # remesh when min q < this × the initial mesh's min q
+MERGE_RATIO = 0.1  # a side-face vertex goes when its face edges' lengths differ by more
 
 
 def min_quality(body: LithiumBody) -> float:
@@ -164,14 +165,15 @@ def _closed(body: LithiumBody, x: np.ndarray) -> np.ndarray:
     return out
 
 
-def p2_mesh(x: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def p2_mesh(x: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
     """A new P2 mesh of the domain of the P2 mesh (x (N, 2), cells (C, 6), DOLFINx order):
-    (nodes (M, 2), cells (T, 6) counter-clockwise, DOLFINx order) (module docstring)."""
+    (nodes (M, 2), cells (T, 6) counter-clockwise, DOLFINx order, {key of a merged face
+    edge: key of the old edge whose tag it takes}) (module docstring)."""
     edges = boundary_edges(cells)
     gone = np.all(x[edges[:, 0]] == x[edges[:, 1]], axis=1)  # a vertex set on another
     for a, b, _ in edges[gone]:
         edges[:, :2][edges[:, :2] == b] = a
-    edges = edges[~gone]
+    edges, aliases = _merge_face_vertices(x, edges[~gone])
     points, tri = triangulate(x, edges)
     a, b, c = (points[tri[:, k]] for k in range(3))
     turn = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
@@ -189,7 +191,41 @@ def p2_mesh(x: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if not straight[edge[2]]:
             mids[k] = x[edge[2]]
     nodes = np.concatenate([points, mids])
-    return nodes, np.column_stack([tri, len(points) + inverse.reshape(-1, 3)])
+    return nodes, np.column_stack([tri, len(points) + inverse.reshape(-1, 3)]), aliases
+
+
+def _merge_face_vertices(x: np.ndarray, edges: np.ndarray, ratio: float = MERGE_RATIO):
+    """Remove the vertices of a side face x = min or max (axis, lateral face) whose shorter
+    face edge is below ``ratio`` × the longer: their two edges become one straight edge
+    (its mid node re-centred: ``_straight``). Volume-neutral: ∮ x dy (∮ (r²/2) dz) along a
+    face x = const depends on its end points only. Returns (edges, {new key: old key})."""
+    tol = 1e-12 * float(np.max(np.abs(x)))
+    faces = (np.min(x[:, 0]), np.max(x[:, 0]))
+    rows = [list(e) for e in edges]
+    aliases: dict = {}
+    while True:
+        on = {}
+        for i, (a, b, m) in enumerate(rows):
+            for face in faces:
+                if all(abs(x[n, 0] - face) <= tol for n in (a, b, m)):
+                    on.setdefault(a, []).append(i)
+                    on.setdefault(b, []).append(i)
+        for v, pair in on.items():
+            if len(pair) != 2:
+                continue
+            e1, e2 = rows[pair[0]], rows[pair[1]]
+            l1, l2 = (abs(x[e[0], 1] - x[e[1], 1]) for e in (e1, e2))
+            if min(l1, l2) >= ratio * max(l1, l2):
+                continue
+            ends = [n for n in (*e1[:2], *e2[:2]) if n != v]
+            longer = e1 if l1 >= l2 else e2
+            aliases[_key(x[ends[0]], x[ends[1]])] = aliases.get(
+                _key(x[longer[0]], x[longer[1]]), _key(x[longer[0]], x[longer[1]]))
+            rows = [r for i, r in enumerate(rows) if i not in pair]
+            rows.append([ends[0], ends[1], longer[2]])
+            break
+        else:
+            return np.array(rows, dtype=edges.dtype).reshape(-1, 3), aliases
 
 
 def _straight(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -249,14 +285,14 @@ def remesh(body: LithiumBody, strain) -> tuple[LithiumBody, np.ndarray] | None:
     msh = body.msh
     x, cells = msh.geometry.x[:, :2].copy(), msh.geometry.dofmaps[0].copy()
     x = _closed(body, x)
-    nodes, new_cells = p2_mesh(x, cells)
+    nodes, new_cells, aliases = p2_mesh(x, cells)
     if np.min(cell_quality(nodes, new_cells)) <= np.min(cell_quality(x, cells)):
         return None
     gdim = msh.geometry.dim
     coordinates = element("Lagrange", "triangle", 2, shape=(gdim,))
     new = dmesh.create_mesh(body.comm, new_cells.astype(np.int64), ufl.Mesh(coordinates),
                             nodes[:, :gdim])
-    tags = _facet_tags(body, new, x)
+    tags = _facet_tags(body, new, x, aliases)
     fresh = LithiumBody(new, tags, **body.arguments)
     fresh.midpoint_rtol, fresh.time = body.midpoint_rtol, body.time
     for hook in body.step_hooks:
@@ -279,11 +315,15 @@ def remesh(body: LithiumBody, strain) -> tuple[LithiumBody, np.ndarray] | None:
     return fresh, strain_new
 
 
-def _facet_tags(body: LithiumBody, new: dmesh.Mesh, x: np.ndarray) -> dmesh.MeshTags:
-    """The old facet tags on the new mesh's boundary facets with the same end vertices."""
+def _facet_tags(body: LithiumBody, new: dmesh.Mesh, x: np.ndarray,
+                aliases: dict) -> dmesh.MeshTags:
+    """The old facet tags on the new mesh's boundary facets with the same end vertices (a
+    merged face edge: its ``aliases`` edge's)."""
     old = body.tags
     ends = dmesh.entities_to_geometry(body.msh, 1, old.indices)[:, :2]
     value = {_key(x[a], x[b]): v for (a, b), v in zip(ends, old.values, strict=True)}
+    value |= {new_key: value[old_key] for new_key, old_key in aliases.items()
+              if old_key in value}
     new.topology.create_connectivity(1, 2)
     facets = dmesh.exterior_facet_indices(new.topology)
     y = new.geometry.x
