@@ -9,17 +9,26 @@ smoothing), the Li domain is meshed anew.
 
 New mesh. Gmsh meshes the present Li domain bounded by the straight segments between the
 present boundary vertices of the P2 mesh, one element edge per segment (transfinite, 2
-nodes): the new mesh has exactly the old boundary vertices (same coordinates, copied) and
-no others; its boundary edges get the old mid-edge nodes (copied), its interior edges
-straight mid-edge nodes. Facet tags (collector, contact, void_lithium, side, axis) are carried
-over edge by edge (same vertex pair).
+nodes; size at a vertex: its shorter boundary edge): the new mesh has exactly the old
+boundary vertices (same coordinates, copied) and no others; its boundary edges get the old
+mid-edge nodes (copied; re-centred on the straight faces: the plane y = 0 and the side
+faces x = min or max), its interior edges straight mid-edge nodes. Facet tags (collector,
+contact, void_lithium, side, axis) are carried over edge by edge (same vertex pair). Two
+boundary repairs before meshing, both volume-neutral: bottom nodes within the contact
+tolerance of the plane are set on it and the Li this adds is taken off the collector face
+(``_closed``, the pocket closure's rule; a vertex landing on another is merged), and a side
+face vertex whose two face edges differ in length by more than 1/``MERGE_RATIO`` is removed
+(its edges become one straight edge; a closing void leaves such a vertex just above the
+corner on the axis).
 
 Conservation. The Li volume, ∫ dA (plane) or ∫ r dA (axisymmetric, 2π dropped), is a sum of
 cell integrals of the P2 map; every interior edge is shared by two cells with the same
 quadratic parametrisation and opposite orientation, so by the divergence theorem the sum is
 the boundary integral ∮ x dy (or ∮ (r²/2) dz) over the boundary P2 edges alone. These are
-the old ones node for node: the volume is conserved to round-off
-(tests/verification/test_li_remesh.py: < 1e-12 relative).
+the old ones node for node, except on the straight faces, where ∮ x dy (∮ (r²/2) dz) along
+the face depends on its end points only, and the closed nodes, whose vertical move changes
+the volume by exactly Σ W_i y_i, given back at the collector: the volume is conserved to
+round-off (tests/verification/test_li_remesh.py: < 1e-12 relative).
 
 State transfer. The Li flow is reset to rest (as after a smoothing; the next Newton continues
 in n from 1). The per-cell fields, Anand's S/σ0 (``body.strength``) and ε_eq of
