@@ -303,8 +303,16 @@ class CoupledEvolution(InterfaceEvolution):
         if self.remeshes:
             raise UserError("the Li was remeshed (li_remesh): its nodes are no longer points "
                             "of the cell mesh; run with output.fields: false")
-        body, geo = self.body, self.body.msh.geometry
+        body, geo, x0 = self.body, self.body.msh.geometry, self._x0
         node_block = body._node_to_dof[self._vertices]
+        return {"li_displacement_m": (x0, geo.x[self._vertices, :body.up + 1] - x0),
+                "li_velocity_m_s": (x0, body.velocity()[node_block]),
+                "li_contact_pressure_Pa": (x0, self.vertex_contact_pressure())} | {
+                    name: (x0, v) for name, v in self.li_output.fields(self._vertices).items()}
+
+    def vertex_contact_pressure(self) -> np.ndarray:
+        """The last step's nodal contact pressure [Pa] at the owned vertices (0 off contact)."""
+        body = self.body
         mixed = np.asarray(body._velocity_dofs).ravel()[body.up::body.up + 1]  # y (3D: z) dofs
         block_of = np.full(body.w.x.array.size, -1, dtype=np.int64)
         block_of[mixed] = np.arange(len(mixed))
@@ -312,11 +320,7 @@ class CoupledEvolution(InterfaceEvolution):
         if self.last is not None:
             lam = np.where(body.active, np.nan_to_num(body.contact_pressure), 0.0)
             pressure[block_of[body._obstacle[0]]] = lam
-        x0 = self._x0
-        return {"li_displacement_m": (x0, geo.x[self._vertices, :body.up + 1] - x0),
-                "li_velocity_m_s": (x0, body.velocity()[node_block]),
-                "li_contact_pressure_Pa": (x0, pressure[node_block])} | {
-                    name: (x0, v) for name, v in self.li_output.fields(self._vertices).items()}
+        return pressure[body._node_to_dof[self._vertices]]
 
     def _contact_pressure(self) -> tuple[float, float]:
         """(mean, max) contact pressure [Pa] of the Li's last step."""

@@ -15,8 +15,8 @@ bottom facets (contact and void-roof faces) within the electrolyte's extent:
   along the interface) interpolated linearly between its interface nodes; it is 0 at nodes
   out of contact and at rest.
 * contact pressure p_c(x_s) [Pa]: the Li's nodal contact pressure of its last step
-  (``CoupledEvolution.li_fields``) at its vertices in contact, linear between them, 0 at
-  points out of contact; 0 before the first step (no Li flow solved yet).
+  (``CoupledEvolution.vertex_contact_pressure``) at its vertices in contact, linear between
+  them, 0 at points out of contact; 0 before the first step (no Li flow solved yet).
 
 Every rank returns the same arrays: the Li facets and the electrolyte nodes are gathered
 (``allgather``) and sorted by x; sample points closer than ``MERGE`` × the body size are
@@ -77,7 +77,7 @@ def li_profile(evo: CoupledEvolution) -> InterfaceProfile:
 def _pressure(evo: CoupledEvolution, x: np.ndarray) -> np.ndarray:
     """The Li's nodal contact pressure [Pa] of its vertices in contact (every rank's owned
     vertices), interpolated linearly at ``x`` [m]; 0 if none is."""
-    _, values = evo.li_fields()["li_contact_pressure_Pa"]
+    values = evo.vertex_contact_pressure()
     positions = evo.body.msh.geometry.x[evo._vertices, 0]
     on = values > 0
     xs = np.concatenate(evo.comm.allgather(positions[on]))
