@@ -2,10 +2,9 @@
 
 Two models (``--model``):
 
-* ``reduced``: every CCD is one ``lisse ccd`` bisection of the shipped unit cell
-  (``configs/studies/ccd_*_axisymmetric.yaml``, reduced interface model, vacancy route);
-  inputs ``RANGES``. The searches run one after the other in this process, not on the sweep
-  engine (which runs steady and evolution cases, not CCD searches).
+* ``reduced`` (inputs ``RANGES``): one ``lisse ccd`` bisection of the shipped unit cell
+  (``configs/studies/ccd_*_axisymmetric.yaml``) per CCD, one after the other in this
+  process, not on the sweep engine (which runs steady and evolution cases, not CCD searches).
 * ``cavity``: the coupled model with the cavity criterion (``evolution.vacancy.nucleation:
   cavity``), whose CCD is the flat interface's closed form (``solver.physics.cavitation``)
 
@@ -27,11 +26,10 @@ Two models (``--model``):
    model at that point) has S = 0 without a run.
 2. **Ensemble**: the ``--top`` inputs of largest S at every corner of their ranges (2^top
    cases) at every stack pressure and temperature asked for; the band is the smallest and
-   the largest CCD of the corners. The corners bound the CCD if it is monotone in each
-   input (reduced: expected, faster vacancy diffusion and a higher conductivity both help,
-   not checked between the corners; cavity: j_vac rises with D* and, with ℓ_eff fitted
-   again, is monotone in 2γ/r_p at every p ≠ 2 MPa); inputs outside the top set stay
-   nominal.
+   the largest CCD of the corners, other inputs nominal. The corners bound the CCD if it is
+   monotone in each input (reduced: expected, not checked between the corners; cavity: with
+   ℓ_eff fixed j_vac rises with D* and c = 2γ/r_p; fitted again, it is ≈ (p + c)/(2 MPa + c)
+   times the calibration CCD, monotone in c, rising below 2 MPa, falling above).
 3. **Figures** (``ccd_band_figures.py``): CCD against stack pressure, nominal prediction
    and band, with the measured CCDs of ``--measured`` (default the blind table's,
    configs/experiments/ccd_measurements.csv; cavity: the calibration point circled); with
@@ -308,7 +306,9 @@ def draw(args, saved: dict) -> None:
         p = hot[0]["stack_pressure_MPa"]
         calibration = ((CALIBRATION[2], CALIBRATION_CCD_MA_CM2)
                        if name == CALIBRATION[0] and p == CALIBRATION[1] else None)
-        figure(args.out / f"ccd_band_cavity_{name}_temperature.png", hot, [],
+        at_p = [(r["temperature_C"], r["measured"], f"{r['label']}, {p:g} MPa")
+                for r in saved["measured_points"] if r["stack_pressure_MPa"] == p]
+        figure(args.out / f"ccd_band_cavity_{name}_temperature.png", hot, at_p,
                f"Li/{name}, {p:g} MPa: cavity criterion", "temperature_C",
                wide=fixed["band_temperature"], labels=labels, calibration=calibration)
 
