@@ -285,7 +285,7 @@ def draw(args, saved: dict) -> None:
     temperature, into ``args.out``."""
     name, rows, hot = args.electrolyte, saved["band_pressure"], saved["band_temperature"]
     points = measured(args.measured, name, "stack_pressure_MPa")
-    if saved["model"] == "reduced":
+    if saved.get("model", "reduced") == "reduced":  # JSONs before --model: reduced
         figure(args.out / f"ccd_band_{name}.png", rows, points,
                f"Li/{name}, {rows[0]['temperature_C']:g} °C")
         if hot:

@@ -82,7 +82,7 @@ def _s(pressure_MPa: float, capillary_MPa: float) -> float:
     return math.expm1((pressure_MPa + capillary_MPa) * 1e6 * 1.30e-5 / (8.314462618 * 298.15))
 
 
-def test_cavity_sensitivity_band_and_closed_form(validation):
+def test_cavity_sensitivity_band_and_closed_form(validation, tmp_path):
     module = script()
     point = ("Li6PS5Cl", 7.0, 25.0)
     fitted, fixed = module.cavity(recalibrate=True), module.cavity(recalibrate=False)
@@ -116,6 +116,9 @@ def test_cavity_sensitivity_band_and_closed_form(validation):
     assert rows[1]["low"] == pytest.approx(hand["low"], rel=1e-12)
     assert rows[1]["high"] == pytest.approx(hand["high"], rel=1e-12)
     assert wide[1]["high"] == pytest.approx(hand_fixed, rel=1e-12)
+    module.figure(tmp_path / "cavity.png", rows[:2], [(3.0, 0.2, "a measurement")], "test",
+                  wide=wide[:2], calibration=(2.0, 0.4))
+    assert (tmp_path / "cavity.png").stat().st_size > 0
     error = max(abs(rows[1]["low"] / hand["low"] - 1), abs(rows[1]["high"] / hand["high"] - 1),
                 abs(wide[1]["high"] / hand_fixed - 1))
     validation.record(
