@@ -1,0 +1,122 @@
+"""Voids appearing from full contact in the coupled model (issue 12 item 3;
+docs/moving_interface.md "Voids appear and merge"): a current hotspot over a resolved
+conducting grain-boundary band of a void-free plane-strain cell at low stack pressure.
+
+Stripping: the Li cannot follow the hotspot's consumption at 0.05 MPa, but Li lifted off the
+plane stops reacting, so it floats inside the contact band (``li_contact_band``) at
+g_k = t (1 − i/j_k) (j_k the full-contact current density with the contact share, i the
+applied one), carrying exactly i: no void opens (void_count 0). Plating: the hotspot's Li
+pushes the Li up, the rest of the interface leaves the plane (the band is unstable in
+plating) and voids open on both sides of the band (void_count 0 → 2). At 2 MPa the Li
+follows either way and the contact stays full."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from tests.helpers import TINY
+
+TOLERANCE = 1e-9  # the contact tolerance t [m] (default contact_tolerance_nm = 1)
+HOTSPOT_UM = 20.0  # the vertical grain boundary of the 20-µm grains (spread 0) in the 40-µm cell
+
+
+def hotspot_case(pressure_mpa: float, current_ma_cm2: float, capacity: float,
+                 until_contact: float | None = None) -> dict:
+    """TINY without its void (40 µm wide, interface mesh 2 µm, 1 µm at the band), 20-µm square
+    grains whose 1-µm boundary band conducts 10 S/cm (a current hotspot of ~2× the mean at
+    x = 20 µm), coupled model at ``pressure_mpa``, one galvanostatic step (ended early at the
+    contact fraction ``until_contact`` if given)."""
+    c = copy.deepcopy(TINY)
+    c["geometry"]["mesh"] |= {"interface_size_um": 2, "edge_size_um": 1}
+    c["geometry"]["voids"] = []
+    c["microstructure"] = {"grains": {"size_um": 20, "spread": 0.0, "band_width_um": 1.0,
+                                      "ionic_conductivity_S_cm": 10.0}}
+    step = {"current_density_mA_cm2": current_ma_cm2, "capacity_mAh_cm2": capacity}
+    if until_contact is not None:
+        step["until_contact_fraction"] = until_contact
+    c["evolution"] = {"interface_model": "coupled", "stack_pressure_MPa": pressure_mpa,
+                      "supply": {"creep": True, "vacancy": False}, "steps": [step]}
+    return c
+
+
+def hotspot_run(pressure_mpa: float, current_ma_cm2: float, capacity: float,
+                until_contact: float | None = None):
+    """(engine, outcome, [(void_count, largest gap [m], x of it [m])] after every step)."""
+    history = []
+
+    def watch(rec, sol, j):
+        k = int(np.argmax(evo.gap))
+        history.append((rec.void_count, float(evo.gap[k]), float(evo.x[k, 0])))
+
+    from mpi4py import MPI
+
+    from lisse.solver.config.schema import resolve, validate_case
+    from lisse.solver.studies.evolution import _engine
+    from lisse.solver.studies.model import build_model
+
+    params = resolve(validate_case(hotspot_case(pressure_mpa, current_ma_cm2, capacity,
+                                                       until_contact)))
+    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
+    outcome = evo.run(watch)
+    return evo, outcome, history
+
+
+def test_stripping_hotspot_floats_in_the_band_without_opening(validation):
+    """0.05 MPa, 5 mA/cm², 0.005 mAh/cm²: no void at any step (void_count 0, contact 1), the
+    hotspot's Li lifted inside the band (largest gap at the boundary band, 0.4 t < g < t)
+    and every node carrying the applied current, s_k j_k = i to 1 % (the sliding solution
+    g_k = t (1 − i/j_k) of the rigid descent); E5 ≤ 0.5 % at every step."""
+    evo, outcome, history = hotspot_run(0.05, 5.0, 0.005)
+    assert not outcome.failed
+    assert all(count == 0 for count, _, _ in history)
+    assert min(r.contact_fraction for r in outcome.records) == pytest.approx(1.0, abs=1e-9)
+    assert max(r.mass_balance_error for r in outcome.records) < 5e-3
+    _, gap, where = history[-1]
+    assert 0.4 * TOLERANCE < gap < TOLERANCE
+    assert where == pytest.approx(HOTSPOT_UM * 1e-6, abs=1e-6)
+    applied = 50.0  # 5 mA/cm² [A/m²]
+    _, j = evo._solve_current(applied)
+    carried = evo.contact_share() * j / applied
+    print(f"s j / i: {carried.min():.4f}–{carried.max():.4f}; largest gap {gap / TOLERANCE:.3f} t"
+          f" at {where * 1e6:.2f} µm; j/i there {j[np.argmax(evo.gap)] / applied:.3f}")
+    assert np.all(np.abs(carried - 1.0) < 1e-2)
+    validation.record("Coupled model: stripping hotspot, 0.05 MPa (plane)",
+                      "no void opens; s·j = i", "sliding solution of the contact band", "1 %",
+                      f"{np.max(np.abs(carried - 1.0)):.1e}", "GB band 10 S/cm, 5 mA/cm²",
+                      bool(np.all(np.abs(carried - 1.0) < 1e-2)))
+
+
+def test_stripping_hotspot_followed_at_2_mpa():
+    """Control: the same hotspot at 2 MPa: the Li follows (largest gap at the end < 1e-3 t;
+    0.1 t after the first step), no void, contact 1."""
+    _, outcome, history = hotspot_run(2.0, 5.0, 0.005)
+    assert not outcome.failed
+    print("largest gap per step [t]:", [f"{gap / TOLERANCE:.1e}" for _, gap, _ in history])
+    assert history[-1][1] < 1e-3 * TOLERANCE
+    assert all(count == 0 for count, _, _ in history)
+    assert min(r.contact_fraction for r in outcome.records) == pytest.approx(1.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("pressure_mpa", [0.05, 2.0])
+def test_plating_hotspot_opens_voids_at_low_pressure(pressure_mpa):
+    """Plating 1 mA/cm² over the hotspot, 5e-4 mAh/cm² (1.8 s) or until the contact falls to
+    0.5: at 0.05 MPa voids open on both sides of the band (void_count 0 → 2, contact ≤ 0.5,
+    the band still in contact); at 2 MPa (control) the contact stays full and no void opens.
+    E5 ≤ 0.5 % at every step."""
+    evo, outcome, history = hotspot_run(pressure_mpa, -1.0, 5e-4, until_contact=0.5)
+    assert not outcome.failed
+    assert max(r.mass_balance_error for r in outcome.records) < 5e-3
+    counts = [count for count, _, _ in history]
+    last = outcome.records[-1].contact_fraction
+    print(f"{pressure_mpa} MPa: void_count {counts}, contact {last:.4f}")
+    if pressure_mpa < 1:
+        assert counts[0] == 0 and counts[-1] == 2
+        assert last <= 0.5
+        band = np.abs(evo.x[:, 0] - HOTSPOT_UM * 1e-6) < 0.6e-6
+        assert np.all(evo.gap[band] <= TOLERANCE)
+    else:
+        assert all(count == 0 for count in counts)
+        assert min(r.contact_fraction for r in outcome.records) == pytest.approx(1.0, abs=1e-9)
