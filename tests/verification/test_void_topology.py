@@ -21,7 +21,7 @@ from mpi4py import MPI
 from lisse.solver.config.schema import resolve, validate_case
 from lisse.solver.studies.evolution import _engine
 from lisse.solver.studies.model import build_model
-from tests.helpers import TINY
+from tests.helpers import TINY, mpi_numbers, print_numbers
 
 TOLERANCE = 1e-9  # the contact tolerance t [m] (default contact_tolerance_nm = 1)
 MESH = "TINY without void, 20-µm grains, GB band 1 µm at 10 S/cm, interface 2 µm"
@@ -174,3 +174,34 @@ def test_rim_between_two_voids_stays_in_contact_while_stripping(validation):
     assert np.all(evo.gap[rim] <= TOLERANCE) and np.all(crowding > 2.0)
     assert np.max(evo.gap) < start
 
+
+
+def topology_numbers() -> dict:
+    """Global numbers of the 0.05 MPa plating run over the hotspot (1 mA/cm², until the
+    contact falls to 0.5): per step the time, void_count, contact fraction and Li void
+    volume per area; the worst E5."""
+    _, outcome, _ = hotspot_run(0.05, -1.0, 5e-4, until_contact=0.5)
+    records = outcome.records
+    return {"time": [r.time for r in records], "voids": [r.void_count for r in records],
+            "contact": [r.contact_fraction for r in records],
+            "void": [r.li_void_volume for r in records],
+            "e5": max(r.mass_balance_error for r in records)}
+
+
+def main() -> None:
+    """Under mpirun: print ``topology_numbers`` as JSON on rank 0."""
+    print_numbers(topology_numbers())
+
+
+@pytest.mark.slow
+def test_plating_voids_appear_the_same_under_mpi():
+    """mpirun -n 2 = serial for the 0.05 MPa plating run (voids opening): the same steps and
+    void_count history, contact fraction and Li void volume to 1e-6 (1e-15 m absolute),
+    E5 ≤ 0.5 %. (The grain mesh leaves one rank without Li cells: LithiumBody's size.)"""
+    parallel = mpi_numbers("tests.verification.test_void_topology")
+    serial = topology_numbers()
+    print(f"steps {len(serial['time'])}, void_count {serial['voids']}, contact "
+          f"{serial['contact'][-1]:.6f} vs {parallel['contact'][-1]:.6f}, E5 {parallel['e5']:.1e}")
+    assert parallel["voids"] == serial["voids"] == [0, 2] and parallel["e5"] < 5e-3
+    for key in ("time", "contact", "void"):
+        assert parallel[key] == pytest.approx(serial[key], rel=1e-6, abs=1e-15), key
