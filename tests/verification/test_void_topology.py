@@ -29,14 +29,16 @@ HOTSPOT_UM = 20.0  # the vertical grain boundary of the 20-µm grains (spread 0)
 
 
 def hotspot_case(pressure_mpa: float, current_ma_cm2: float, capacity: float,
-                 until_contact: float | None = None) -> dict:
+                 until_contact: float | None = None, dimension: str = "plane") -> dict:
     """TINY without its void (40 µm wide, interface mesh 2 µm, 1 µm at the band), 20-µm square
     grains whose 1-µm boundary band conducts 10 S/cm (a current hotspot of ~2× the mean at
     x = 20 µm), coupled model at ``pressure_mpa``, one galvanostatic step (ended early at the
-    contact fraction ``until_contact`` if given)."""
+    contact fraction ``until_contact`` if given); plane strain or axisymmetric (the boundary
+    a ring at r = 20 µm)."""
     c = copy.deepcopy(TINY)
     c["geometry"]["mesh"] |= {"interface_size_um": 2, "edge_size_um": 1}
     c["geometry"]["voids"] = []
+    c["geometry"]["dimension"] = dimension
     c["microstructure"] = {"grains": {"size_um": 20, "spread": 0.0, "band_width_um": 1.0,
                                       "ionic_conductivity_S_cm": 10.0}}
     step = {"current_density_mA_cm2": current_ma_cm2, "capacity_mAh_cm2": capacity}
@@ -54,7 +56,7 @@ def engine(c: dict):
 
 
 def hotspot_run(pressure_mpa: float, current_ma_cm2: float, capacity: float,
-                until_contact: float | None = None):
+                until_contact: float | None = None, dimension: str = "plane"):
     """(engine, outcome, [(void_count, largest gap [m], x of it [m])] after every step)."""
     history = []
 
@@ -63,17 +65,21 @@ def hotspot_run(pressure_mpa: float, current_ma_cm2: float, capacity: float,
         history.append((rec.void_count, float(evo.gap[k]) if k is not None else 0.0,
                         float(evo.x[k, 0]) if k is not None else np.nan))
 
-    evo = engine(hotspot_case(pressure_mpa, current_ma_cm2, capacity, until_contact))
+    evo = engine(hotspot_case(pressure_mpa, current_ma_cm2, capacity, until_contact,
+                              dimension))
     outcome = evo.run(watch)
     return evo, outcome, history
 
 
-def test_stripping_hotspot_floats_in_the_band_without_opening(validation):
+@pytest.mark.parametrize("dimension, spread", [("plane", 1e-2), ("axisymmetric", 2e-2)])
+def test_stripping_hotspot_floats_in_the_band_without_opening(dimension, spread, validation):
     """0.05 MPa, 5 mA/cm², 0.005 mAh/cm²: no void at any step (void_count 0, contact 1), the
     hotspot's Li lifted inside the band (largest gap at the boundary band, 0.4 t < g < t)
-    and every node carrying the applied current, s_k j_k = i to 1 % (the sliding solution
-    g_k = t (1 − i/j_k) of the rigid descent); E5 ≤ 0.5 % at every step."""
-    evo, outcome, history = hotspot_run(0.05, 5.0, 0.005)
+    and every node carrying the applied current, s_k j_k = i (the sliding solution
+    g_k = t (1 − i/j_k) of the rigid descent) to 1 % in plane strain, where the Li tilts as a
+    rigid body, and 2 % axisymmetric, where it cannot tilt and creeps (measured 1.3 %);
+    E5 ≤ 0.5 % at every step."""
+    evo, outcome, history = hotspot_run(0.05, 5.0, 0.005, dimension=dimension)
     assert not outcome.failed
     assert all(count == 0 for count, _, _ in history)
     assert min(r.contact_fraction for r in outcome.records) == pytest.approx(1.0, abs=1e-9)
@@ -86,15 +92,15 @@ def test_stripping_hotspot_floats_in_the_band_without_opening(validation):
     carried = evo.contact_share() * j / applied
     print(f"s j / i: {carried.min():.4f}–{carried.max():.4f}; largest gap {gap / TOLERANCE:.3f} t"
           f" at {where * 1e6:.2f} µm; j/i there {j[np.argmax(evo.gap)] / applied:.3f}")
-    assert np.all(np.abs(carried - 1.0) < 1e-2)
+    assert np.all(np.abs(carried - 1.0) < spread)
     validation.record(
         "Coupled model: stripping 5 mA/cm² over a grain-boundary current hotspot, no void, "
-        "0.05 MPa (plane)", "no void opens (void_count 0, contact 1); the hotspot Li floats "
+        f"0.05 MPa ({dimension})", "no void opens (void_count 0, contact 1); the hotspot Li floats "
         "in the band, s·j = i at every node",
-        "sliding solution of the contact band, g_k = t(1 − i/j_k)", "1 %",
+        "sliding solution of the contact band, g_k = t(1 − i/j_k)", f"{spread:.0%}",
         f"s·j/i {carried.min():.4f}–{carried.max():.4f}; gap {gap / TOLERANCE:.3f} t at "
         f"x = {where * 1e6:.2f} µm (j/i = {j[np.argmax(evo.gap)] / applied:.3f})", MESH,
-        bool(np.all(np.abs(carried - 1.0) < 1e-2)))
+        bool(np.all(np.abs(carried - 1.0) < spread)))
 
 
 def test_stripping_hotspot_followed_at_2_mpa():
