@@ -10,6 +10,9 @@ the failure criterion and the wall and CPU time (too slow for the suite: 7–18 
 the shared 2-core machine).
 
     .venv/bin/python scripts/cavity_ccd_table.py LLZO 2 25 --start 0.3
+    .venv/bin/python scripts/cavity_ccd_table.py Li6PS5Cl 7 25 --start 0.7 --ell-um 0.07507 \\
+        --set evolution.vacancy.pore_radius_um=0.25 \\
+        --set evolution.vacancy.surface_energy_J_m2=0.441
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ def main() -> None:
     parser.add_argument("--capacity", type=float, default=0.2, help="mAh/cm² per trial")
     parser.add_argument("--start", type=float, default=0.3, help="first trial [mA/cm²]")
     parser.add_argument("--rtol", type=float, default=0.1)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="further case overrides, e.g. a corner of the CCD band "
+                             "(scripts/ccd_uncertainty.py --model cavity)")
     args = parser.parse_args()
     case = load_case(CONFIGS / STUDY[args.electrolyte], [
         f"evolution.stack_pressure_MPa={args.pressure_MPa}",
@@ -46,7 +52,7 @@ def main() -> None:
         f"evolution.vacancy.diffusion_length_um={args.ell_um}",
         f"evolution.ccd.capacity_mAh_cm2={args.capacity}",
         f"evolution.ccd.start_mA_cm2={args.start}", f"evolution.ccd.rtol={args.rtol}",
-        "evolution.time_step.max_gap_increment_um=0.1"])
+        "evolution.time_step.max_gap_increment_um=0.1", *args.set])
     params = resolve(case)
     comm = MPI.COMM_WORLD
     flat = params.evolution.cavity.limit(args.pressure_MPa * PA_PER_MPA, params.temperature,

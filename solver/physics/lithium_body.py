@@ -118,7 +118,8 @@ class LithiumBody:
         self.rate_scale = rate0 * (self.stress_scale / sigma0) ** n
         self.midpoint_rtol, self.max_midpoint = midpoint_rtol, max_midpoint
         self.molar_volume, self.contact_tolerance = molar_volume, contact_tolerance
-        self.length = self.comm.allreduce(float(np.max(np.abs(msh.geometry.x))), op=MPI.MAX)
+        self.length = self.comm.allreduce(  # initial: a rank may own no Li cell
+            float(np.max(np.abs(msh.geometry.x), initial=0.0)), op=MPI.MAX)
         self.time = 0.0
         # R_i (N per unit weight) and λ_i (Pa) at the obstacle dofs, last step, at the midpoint
         self.contact_reaction = self.contact_pressure = np.zeros(0)

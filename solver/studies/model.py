@@ -236,15 +236,6 @@ def build_model(params: Resolved, comm, kind: str, say=None) -> Model:
 
         current.set_interface(initial_film(current, params.interphase, params.temperature)[0])
     lithium = None
-    elastic = params.evolution is not None and params.evolution.electrolyte_mechanics == (
-        "elastic")
-    if kind in ("evolution", "ccd") and elastic and not _coupled(params):
-        raise UserError("evolution.electrolyte_mechanics: elastic loads the electrolyte with "
-                        "the coupled model's Li contact pressure; the reduced model has none "
-                        "(use interface_model: coupled)")
-    if kind == "ccd" and elastic:
-        raise UserError("evolution.electrolyte_mechanics: elastic is an output of evolution "
-                        "runs (lisse run); a CCD search does not write it")
     if kind in ("evolution", "ccd") and _coupled(params):
         lithium = lithium_body(params, comm)
         lithium.midpoint_rtol = COUPLED_MIDPOINT_RTOL
