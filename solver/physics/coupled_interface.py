@@ -60,7 +60,7 @@ from dolfinx import mesh as dmesh
 from mpi4py import MPI
 
 from lisse.meshes.geometry import FACET_TAGS
-from lisse.solver.errors import SolverError, UserError
+from lisse.solver.errors import SolverError
 from lisse.solver.physics.coupled_cavities import SubgridPores
 from lisse.solver.physics.evolution_settings import Record
 from lisse.solver.physics.gap_evolution import InterfaceEvolution
@@ -122,6 +122,7 @@ class CoupledEvolution(InterfaceEvolution):
         self.speed = 0.0  # largest Li speed of the last step [m/s]
         self.follow = 0.0  # 1: the Li did not follow, consumption per step ≤ t (li_follow)
         self.remeshes = 0.0  # Li remeshings so far (li_remesh)
+        self.notes = {}  # {what the run could not do: time it first applied [s]}
         self._attach(body)
         self.volume0, self.top0 = body.volume(), self.top.mean_height()
         self.quality0 = min_quality(body) if self.remeshing else None
@@ -286,23 +287,29 @@ class CoupledEvolution(InterfaceEvolution):
         ``REMESH_QUALITY`` × the initial mesh's; the ε_eq of ``li_output`` remapped."""
         if self.quality0 is None or min_quality(self.body) >= REMESH_QUALITY * self.quality0:
             return
-        if self.electrolyte is not None:
-            raise UserError("evolution.electrolyte_mechanics: elastic: the Li mesh needs a "
-                            "remeshing (li_remesh), which it does not support")
+        if self.comm.size > 1 or self.electrolyte is not None:  # as before li_remesh
+            self._note("Li mesh quality below the remeshing threshold: not remeshed ("
+                       + ("serial only" if self.comm.size > 1 else "not with the elastic "
+                          "electrolyte") + "); the run goes on with its present mesh")
+            return
         new = remesh(self.body, self.li_output.strain)
         if new is not None:
             self._attach(new[0])
             self.li_output.strain.x.array[:] = new[1]
             self.remeshes += 1
 
-    def li_fields(self) -> dict:
+    def _note(self, text: str) -> None:
+        """Record ``text`` once with the time it first applied (``notes``: summary.json)."""
+        self.notes.setdefault(text, self.time)
+
+    def li_fields(self) -> dict | None:
         """The Li's point data at its mesh vertices (owned), which are points of the cell
         mesh: {name: (initial coordinates, values)} with the displacement since the start [m], the
         velocity of the last step [m/s], the nodal contact pressure [Pa] (0 off contact) and
         the stress and strain fields of ``li_output``."""
-        if self.remeshes:
-            raise UserError("the Li was remeshed (li_remesh): its nodes are no longer points "
-                            "of the cell mesh; run with output.fields: false")
+        if self.remeshes:  # the Li nodes are no longer points of the cell mesh
+            self._note("Li point data not written after the first remeshing")
+            return None
         body, geo, x0 = self.body, self.body.msh.geometry, self._x0
         node_block = body._node_to_dof[self._vertices]
         return {"li_displacement_m": (x0, geo.x[self._vertices, :body.up + 1] - x0),

@@ -39,9 +39,10 @@ linear in x the integral changes by O(h ∇S) per cell with cancelling signs (me
 test, within 1 %). The contact active set restarts empty (the next step activates the dofs
 on the plane), the body time is kept.
 
-Limits. Serial only: under MPI a needed remesh stops the run with an error (``UserError``);
-so does the elastic electrolyte. A run that has remeshed writes no Li point data (the Li
-nodes are no longer points of the cell mesh: ``li_fields`` refuses) and cannot be resumed
+Limits. Serial only: under MPI, and with the elastic electrolyte, the coupled engine does
+not remesh and goes on with its present mesh, as before this module, and says so in
+summary.json (``notes``). A run that has remeshed writes no Li point data after it (the Li
+nodes are no longer points of the cell mesh; summary.json notes it) and cannot be resumed
 from a later checkpoint (``coupled_checkpoint`` refuses).
 """
 
@@ -56,7 +57,7 @@ from mpi4py import MPI
 from scipy.spatial import cKDTree
 
 from lisse.meshes.geometry import FACET_TAGS
-from lisse.solver.errors import SolverError, UserError
+from lisse.solver.errors import SolverError
 from lisse.solver.physics.li_hardening import Hardening
 from lisse.solver.physics.li_smoothing import EDGES, cell_quality
 from lisse.solver.physics.li_sticking import Sticking
@@ -288,9 +289,6 @@ def remesh(body: LithiumBody, strain) -> tuple[LithiumBody, np.ndarray] | None:
     """A new ``LithiumBody`` on a new mesh of ``body``'s domain, its strength and hooks
     carried over, and ε_eq per new cell (DG0 array) from ``strain`` (DG0 Function of the
     old mesh); None if the new mesh is not better (smaller min q) than the old."""
-    if body.comm.size > 1:
-        raise UserError(f"the Li mesh quality fell below {REMESH_QUALITY:g} × the initial "
-                        "and Li remeshing runs in serial only: run the case without mpirun")
     msh = body.msh
     x, cells = msh.geometry.x[:, :2].copy(), msh.geometry.dofmaps[0].copy()
     x = _closed(body, x)

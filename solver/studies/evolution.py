@@ -154,7 +154,8 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
         summary["interface_profile_times_s"] = {s["label"]: s["time"] for s in snapshots}
         summary["interface_model"] = settings.interface_model
         if settings.interface_model == "coupled":  # the Li's contact: frictionless or sticking
-            summary["contact"] = settings.contact
+            summary |= {"contact": settings.contact, "li_remeshes": int(evo.remeshes),
+                        "notes": dict(evo.notes)}  # {note: time it first applied [s]}
         summary |= spectra.close(params.output.plots, params.output.figure_formats)
         if pictures is not None:
             summary |= pictures.close(folder)
