@@ -142,6 +142,11 @@ class InterfaceEvolution:
         sol = self.cd.solve("galvanostatic", applied)
         return sol, sol.local_current[self.nodes]
 
+    def local_current(self, applied: float) -> np.ndarray:
+        """Local current density j [A/m²] at the interface nodes, solved on the present
+        contact at the applied current density ``applied`` [A/m²] (zero at rest)."""
+        return self._solve_current(applied)[1]
+
     def _rates(self, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Recession and pore-growth velocities [m/s] per node (per interface area)."""
         omega, temperature = self.params.electrode.molar_volume, self.params.temperature

@@ -121,7 +121,7 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
                             contact=f"{rec.contact_fraction:.3f}")
             spectra.maybe()
             if pictures is not None:
-                pictures.step(j)
+                pictures.step(j, rec.applied_current_density)
             if fields is not None:
                 fields.maybe_write(sol, j)
             if _passed(profile_times, evo.time):

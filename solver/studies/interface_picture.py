@@ -4,8 +4,10 @@
 At each chosen time the profile of the interface (``solver.physics.li_profile``) is taken at
 the end of the first time step reaching it (a time 0 at the start): its ``time_s`` is that
 step's end, not the chosen time. The local current density of a profile is the one solved on
-that profile's contact, i.e. at the start of the next step; a profile taken at the end of
-the run gets the last step's (solved at that step's start), and 0 if no step ran. A step
+that profile's contact, i.e. at the start of the next step; for a profile taken at the end of
+the run it is solved once more on the final contact at the last step's applied current (0
+at rest or if no step ran; the last step's, solved at its start, if the final contact
+carries no current). A step
 undone by the engine's cut-back (``InterfaceEvolution.run``) drops the profiles taken after
 the state it returns to, and their times are taken again. Times the run does not reach (it
 failed, or an ``until`` condition ended a step early) are listed in summary.json
@@ -20,7 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from lisse.solver.errors import SolverError
 from lisse.solver.io import interface_plots
+from lisse.solver.physics.gap_evolution import ContactLost
 from lisse.solver.physics.li_profile import InterfaceProfile, li_profile, with_current
 from lisse.units import SECONDS_PER_HOUR
 
@@ -39,7 +43,7 @@ class InterfacePictures:
         while resumed and self.times and self.times[0] < evo.time * (1 - REACHED):
             self.before_resume.append(self.times.pop(0))
         self.taken: list[tuple[float, InterfaceProfile]] = []  # (chosen time, profile)
-        self.last_j = None
+        self.last_j, self.last_applied = None, None
         self.take()
 
     def take(self) -> None:
@@ -51,24 +55,36 @@ class InterfacePictures:
             profile = li_profile(self.evo)
             self.taken += [(t, profile) for t in reached]
 
-    def step(self, j: np.ndarray) -> None:
+    def step(self, j: np.ndarray, applied: float) -> None:
         """After each engine step with its local current densities ``j`` [A/m²] (solved at
-        the step's start): undo profiles of a cut-back, give the waiting profiles ``j``,
-        take the times now reached (collective)."""
+        the step's start) and applied current density ``applied`` [A/m²]: undo profiles of a
+        cut-back, give the waiting profiles ``j``, take the times now reached (collective)."""
         now = self.evo.time
         while self.taken and self.taken[-1][1].time > now * (1 + REACHED):
             self.times.insert(0, self.taken.pop()[0])
         self._fill(j)
-        self.last_j = j
+        self.last_j, self.last_applied = j, applied
         self.take()
 
     def _fill(self, j) -> None:
         self.taken = [(t, p if p.current_density is not None
                        else with_current(p, self.evo, j)) for t, p in self.taken]
 
+    def _end_current(self) -> np.ndarray:
+        """j [A/m²] for the profiles still waiting at the end of the run: solved on the final
+        contact at the last applied current (module docstring; collective)."""
+        j = np.zeros(len(self.evo.x)) if self.last_j is None else self.last_j
+        if self.last_applied is not None and any(
+                p.current_density is None for _, p in self.taken):
+            try:
+                j = self.evo.local_current(self.last_applied)
+            except (ContactLost, SolverError):  # no contact left to carry it
+                pass
+        return j
+
     def close(self, folder) -> dict:
         """Write the table and the figure; returns the summary entries."""
-        self._fill(np.zeros(len(self.evo.x)) if self.last_j is None else self.last_j)
+        self._fill(self._end_current())
         profiles = list({id(p): p for _, p in self.taken}.values())
         axisymmetric = self.evo.params.geometry.dimension == "axisymmetric"
         table = interface_plots.rows(profiles)

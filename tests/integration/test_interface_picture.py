@@ -117,7 +117,7 @@ def test_flat_interface_at_rest_is_flat_and_in_contact():
     params = resolve(validate_case(c))
     evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
     pictures = InterfacePictures(evo, params.output)
-    evo.run(lambda rec, sol, j: pictures.step(j))
+    evo.run(lambda rec, sol, j: pictures.step(j, rec.applied_current_density))
     pictures._fill(pictures.last_j)
     profiles = [p for _, p in pictures.taken]
     assert [p.time for p in profiles] == pytest.approx([0.0, 1.0], rel=1e-12)

@@ -1,7 +1,7 @@
 """When the interface picture takes its profiles (``solver.studies.interface_picture``),
 without FEM: at the first step reaching each chosen time, with the current density of the
-next step (the last step's at the end), again after a cut-back undid the step that took
-them; times the run does not reach are listed."""
+next step (at the end: solved once more on the final contact), again after a cut-back undid
+the step that took them; times the run does not reach are listed."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def pictures(monkeypatch):
 
 def _step(evo, pictures, end: float, j: float) -> None:
     evo.time = end
-    pictures.step([j])
+    pictures.step([j], 1.0)
 
 
 def test_profiles_take_the_next_steps_current(pictures):
@@ -59,6 +59,25 @@ def test_a_cut_back_retakes_the_profile(pictures):
     assert [(t, p.time, p.current_density[0]) for t, p in pic.taken] == [
         (0.0, 0.0, 5.0), (2.0, 2.0, 8.0), (10.0, 10.0, 8.0)]
     assert pic.times == []
+
+
+def test_the_end_profile_gets_the_current_of_its_own_contact(pictures):
+    """At the end of the run the waiting profile's current is solved once more on the final
+    contact at the last applied current (not the last step's, solved at its start); with
+    no contact left to carry it, the last step's."""
+    from lisse.solver.physics.gap_evolution import ContactLost
+
+    evo, pic = pictures
+    _step(evo, pic, 1.0, 5.0)
+    _step(evo, pic, 2.5, 6.0)  # takes 2 s at 2.5 s: waits for the next step's current
+    evo.local_current = lambda applied: np.array([9.0 * applied])
+    assert pic._end_current()[0] == 9.0
+
+    def lost(applied):
+        raise ContactLost("no contact")
+
+    evo.local_current = lost
+    assert pic._end_current()[0] == 6.0
 
 
 def test_a_resumed_run_does_not_draw_times_before_its_restart(monkeypatch):
