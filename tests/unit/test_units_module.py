@@ -25,6 +25,7 @@ ALLOWED: dict[str, str] = {  # "path:fragment of the line": why it is not a conv
     "solver/studies/patch.py:(\"abar\", 1e-3, 1e4)": "bounds of a dimensionless ratio",
     "solver/studies/patch.py:[0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0]": "dimensionless ā values",
     "solver/physics/lithium_body.py:1e-9 *": "a relative tolerance",
+    "solver/physics/li_remesh.py:MERGE_RATIO = 0.1": "a ratio of two edge lengths",
     "solver/fem/bordered.py:STALL_RATIO = 1e-6": "a relative tolerance",
     "meshes/build.py:tol = 1e-6 *": "a relative tolerance",
     "meshes/microstructure_cad.py:tol = 1e-6 *": "a relative tolerance",
