@@ -28,7 +28,8 @@ its contact set changes. Each time step of length Δt, at the applied current de
 with Δt ≤ the protocol's step and Δt ≤ ``max_gap_increment`` / max(Ω|j|/F, |v|_last), |v|_last
 the largest Li speed of the previous step. A Li step that fails (the midpoint fixed point
 converges only for Δt ε̇ ≲ 1, and the creep rate at the sharp tip of a void is large) is
-retried from its start with Δt halved; one whose largest node displacement exceeds
+retried from its start with Δt halved (after the flow's own restart from rest,
+``LithiumBody._newton``); one whose largest node displacement exceeds
 2·``max_gap_increment`` is retried with Δt scaled to 0.9·max_gap_increment/displacement;
 up to MAX_RETRIES times; one where the Li does not follow its consumption is retried with
 the consumption per step bounded by t from then on (``li_follow``). Creep off

@@ -147,6 +147,32 @@ def test_plating_hotspot_opens_voids_at_low_pressure(pressure_mpa, validation):
         assert min(r.contact_fraction for r in outcome.records) == pytest.approx(1.0, abs=1e-9)
 
 
+def test_plating_hotspot_near_threshold_reaches_its_capacity(validation):
+    """Plating 5 mA/cm² over the hotspot at 0.5 MPa, 0.005 mAh/cm² (3.6 s): the run reaches
+    its capacity in ≤ 10 steps (4 measured) with E5 ≤ 0.5 % at every step. Before the Li
+    flow's Newton restarted a failed warm start from rest (``LithiumBody._newton``) the
+    stale flow failed the line search at n = 6.67 whatever Δt, and the step was halved
+    down to 1e-26 s (t stuck at 2.8e-10 s); the run is stopped after 11 steps (``pause``)
+    so that the regression fails instead of hanging."""
+    evo = engine(hotspot_case(0.5, -5.0, 0.005))
+    outcome = evo.run(pause=lambda control, out: len(out.records) > 10)
+    records = outcome.records
+    worst = max(r.mass_balance_error for r in records)
+    end = records[-1]
+    print(f"{len(records)} steps to {end.time:.3f} s, contact {end.contact_fraction:.4f}, "
+          f"void_count {end.void_count}, E5 {worst:.1e}")
+    done = (not outcome.failed and not outcome.paused and len(records) <= 10
+            and end.time == pytest.approx(3.6))
+    validation.record(
+        "Coupled model: plating 5 mA/cm² over a grain-boundary current hotspot, no void, "
+        "0.5 MPa (plane)", "the run reaches its capacity (0.005 mAh/cm², 3.6 s) in ≤ 10 steps",
+        "issue 12 (the stalled run near the threshold pressure)", "≤ 10 steps; E5 0.5 %",
+        f"{len(records)} steps to {end.time:.2f} s, contact {end.contact_fraction:.3f}, "
+        f"void_count {end.void_count}, E5 {worst:.1e}", MESH, done and worst < 5e-3)
+    assert done
+    assert worst < 5e-3
+
+
 def test_rim_between_two_voids_stays_in_contact_while_stripping(validation):
     """Two voids 2 µm high (radius 8 µm at x = 0 and at x = 22 µm: a 6-µm rim from 8 to
     14 µm), stripping 5 mA/cm² at 0.05 MPa, 0.0025 mAh/cm²: the crowded rim (s j > 2 i) is
