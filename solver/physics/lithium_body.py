@@ -56,8 +56,7 @@ from mpi4py import MPI
 from petsc4py import PETSc
 
 from lisse.solver.errors import SolverError
-from lisse.solver.physics.lithium_step import StepReport
-from lisse.solver.physics.patch_flow import continuation
+from lisse.solver.physics.lithium_step import StepReport, solve_flow
 from lisse.units import FARADAY
 
 GEOMETRIES = ("plane", "axisymmetric", "3d")
@@ -276,38 +275,8 @@ class LithiumBody:
         return self.w.x.array[self._velocity_dofs].reshape(-1, self.up + 1) * self.rate_scale
 
     def _newton(self) -> int:
-        """Newton solves of the flow; returns the iterations. From rest (w = 0) along the
-        continuation in n from 1; else from the present w (the last solve's flow) at n. A
-        warm start that fails is restarted once from rest along the continuation: the
-        stale flow can be outside Newton's basin at n = 6.67 whatever Δt (plating at
-        0.5 MPa, docs/moving_interface.md "Voids appear and merge"), and a smaller step
-        does not bring it closer, since the flow is quasi-static."""
-        warm = self.comm.allreduce(int(np.any(self.w.x.array)), op=MPI.MAX)
-        total, failure = 0, None
-        for path in ([self.exponent], None) if warm else (None,):
-            if path is None:
-                self.w.x.array[:] = 0.0
-                path = [1.0, *continuation(self.exponent)]
-            its, failure = self._solve_path(path)
-            total += its
-            if failure is None:
-                self.w.x.scatter_forward()
-                return total
-        raise SolverError(failure)
-
-    def _solve_path(self, path: list[float]) -> tuple[int, str | None]:
-        """Newton solves at the exponents ``path`` in turn, each from the last; returns
-        (iterations, None) or (iterations, the failure's message) at the first failure."""
-        snes, total = self.problem.solver, 0
-        for n in path:
-            self.n.value = n
-            self.problem.solve()
-            reason, its = snes.getConvergedReason(), snes.getIterationNumber()
-            total += its
-            if reason < 0:
-                return total, (f"Li creep flow (n = {n:g}) did not converge after {its} "
-                               f"Newton iterations (PETSc reason {reason})")
-        return total, None
+        """Newton solves of the flow (``lithium_step.solve_flow``); returns the iterations."""
+        return solve_flow(self)
 
     def reactions(self) -> tuple[np.ndarray, np.ndarray]:
         """(R_i in N per unit weight, nodal contact pressure λ_i in Pa; NaN where the dof's
