@@ -290,10 +290,6 @@ class CoupledEvolution(InterfaceEvolution):
         if self.quality0 is None or min_quality(self.body) >= (
                 self.settings.remesh_quality * self.quality0):
             return
-        if self.electrolyte is not None:  # as before li_remesh
-            self._note("Li mesh quality below the remeshing threshold: not remeshed (not "
-                       "with the elastic electrolyte); the run goes on with its present mesh")
-            return
         new = remesh(self.body, self.li_output.strain)
         if new is not None:
             self._attach(new[0])

@@ -48,11 +48,13 @@ tags its own new facets from the gathered edge → tag map and samples the gathe
 for its own new cells (ghosts included). A run under ``mpirun -n 2`` gives serial's records
 to round-off (tests/verification/test_li_remesh.py).
 
-Limits. With the elastic electrolyte the coupled engine does not remesh and goes on with its
-present mesh, as before this module, and says so in summary.json (``notes``). A run that
-has remeshed writes no Li point data after it (the Li nodes are no longer points of the cell
-mesh; summary.json notes it) and cannot be resumed from a later checkpoint
-(``coupled_checkpoint`` refuses).
+The elastic electrolyte (``electrolyte_elastic``, one-way) holds no Li mesh data: it reads
+the present Li body's obstacle dofs and contact pressures at every update, so it is loaded
+by the new body after a remeshing.
+
+Limits. A run that has remeshed writes no Li point data after it (the Li nodes are no longer
+points of the cell mesh; summary.json notes it) and cannot be resumed from a later
+checkpoint (``coupled_checkpoint`` refuses).
 """
 
 from __future__ import annotations
