@@ -207,7 +207,7 @@ class EvolutionSpec(_Strict):
     contact_tolerance_nm: Number = Field(1.0, gt=0)
     # coupled model, 2D: Gmsh remeshes the Li when its smallest cell quality falls below
     # this × the initial mesh's (solver.physics.li_remesh); 0: never; dimensionless
-    remesh_quality: Number = REMESH_QUALITY
+    remesh_quality: Number = Field(REMESH_QUALITY, ge=0, lt=1)
     field_snapshots: Integer = Field(10, ge=0, le=10000)  # ParaView snapshots (+ start and end)
     # interface profiles (interface.csv, interface_evolution.png) at these times, besides the
     # start and the end; default: 3 evenly spaced over the protocol
@@ -235,12 +235,6 @@ class EvolutionSpec(_Strict):
                   "interface_model: coupled)", "vacancy.nucleation")
         if self.supply.vacancy is None:
             self.supply.vacancy = not coupled or cavity
-        return self
-
-    @model_validator(mode="after")
-    def _remesh_quality(self) -> Self:
-        if not 0 <= self.remesh_quality < 1:
-            _fail(f"must be in [0, 1) (got {self.remesh_quality:g})", "remesh_quality")
         return self
 
     @model_validator(mode="after")
