@@ -185,18 +185,18 @@ def _series(outcome) -> np.ndarray:
 
 def main() -> None:
     """Under mpirun: print the Anand strip's records and remeshings and the remeshed
-    axisymmetric body's numbers as JSON on rank 0."""
+    bodies' numbers (plane, axisymmetric) as JSON on rank 0."""
     evo, outcome = strip_anand(True, "elastic")
-    print_numbers({"series": _series(outcome).tolist(), "remeshes": evo.remeshes,
-                   "remeshed": remeshed("axisymmetric")})
+    print_numbers({"series": _series(outcome).tolist(), "remeshes": evo.remeshes} | {
+        dimension: remeshed(dimension) for dimension in ("plane", "axisymmetric")})
 
 
 @pytest.mark.slow  # mpirun: ~7 s CPU per rank
 def test_remesh_mpi_matches_serial(anand_strip, validation):
     """mpirun -n 2: the Anand strip (elastic electrolyte) remeshes as often as serial and its
     records equal serial's, every column to 1e-9 of its largest value (E5, the midpoint
-    fixed point's residual, to 1e-8 absolutely); the remeshed axisymmetric body keeps its
-    volume to 1e-12 and has serial's smallest quality (1e-12)."""
+    fixed point's residual, to 1e-8 absolutely); the remeshed bodies (plane, axisymmetric)
+    keep their volume and tag lengths to 1e-12 and have serial's smallest quality (1e-12)."""
     from dataclasses import asdict
 
     parallel = mpi_numbers("tests.verification.test_li_remesh")
@@ -213,15 +213,17 @@ def test_remesh_mpi_matches_serial(anand_strip, validation):
     balance_difference = float(np.max(np.abs(other - serial)[:, balance]))
     assert np.all(np.abs(a - b) <= 1e-9 * scale)
     assert balance_difference <= 1e-8
-    r = parallel["remeshed"]
-    assert r["drift"] < 1e-12 and r["tags"] < 1e-12 and r["uniform"]
-    assert r["q2"] == pytest.approx(remeshed("axisymmetric")["q2"], rel=1e-12)
+    for dimension in ("plane", "axisymmetric"):
+        r = parallel[dimension]
+        assert r["drift"] < 1e-12 and r["tags"] < 1e-12 and r["uniform"], dimension
+        assert r["q2"] == pytest.approx(remeshed(dimension)["q2"], rel=1e-12), dimension
+    drift = max(parallel[d]["drift"] for d in ("plane", "axisymmetric"))
     validation.record("E5 Li remeshing: mpirun -n 2 vs serial (Anand strip)",
                       "serial records; same remeshings", "parallel consistency",
                       "1e-9 of each column's largest value; E5 1e-8 absolute",
                       f"{column:.1e}; E5 {balance_difference:.1e}; {evo.remeshes:g} "
-                      f"remeshings in {len(serial)} records; remeshed body (axisymmetric, "
-                      f"2 ranks): volume {r['drift']:.1e}", "TINY plane, Anand, 1 mA/cm², "
+                      f"remeshings in {len(serial)} records; remeshed bodies (plane, "
+                      f"axisymmetric, 2 ranks): volume {drift:.1e}", "TINY plane, Anand, 1 mA/cm², "
                       "elastic electrolyte", True)
 
 
