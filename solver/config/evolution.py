@@ -14,7 +14,11 @@ from lisse.solver.config.base import Integer, Number, _fail, _Strict
 from lisse.solver.config.cavity import cavity_criterion
 from lisse.solver.config.protocol import ProtocolError, parse_protocol, staircase_currents
 from lisse.solver.physics.creep_closure import CreepClosure
-from lisse.solver.physics.evolution_settings import EvolutionSettings, ProtocolStep
+from lisse.solver.physics.evolution_settings import (
+    REMESH_QUALITY,
+    EvolutionSettings,
+    ProtocolStep,
+)
 from lisse.solver.physics.vacancy import VacancySupply
 from lisse.solver.studies.ccd_search import CcdSettings
 from lisse.units import (
@@ -201,6 +205,9 @@ class EvolutionSpec(_Strict):
     vacancy: VacancySpec = Field(default_factory=VacancySpec)
     time_step: TimeStepSpec = Field(default_factory=TimeStepSpec)
     contact_tolerance_nm: Number = Field(1.0, gt=0)
+    # coupled model, 2D: Gmsh remeshes the Li when its smallest cell quality falls below
+    # this × the initial mesh's (solver.physics.li_remesh); 0: never; dimensionless
+    remesh_quality: Number = Field(REMESH_QUALITY, ge=0, lt=1)
     field_snapshots: Integer = Field(10, ge=0, le=10000)  # ParaView snapshots (+ start and end)
     # interface profiles (interface.csv, interface_evolution.png) at these times, besides the
     # start and the end; default: 3 evenly spaced over the protocol
@@ -340,7 +347,7 @@ def settings(spec: EvolutionSpec, electrode: dict[str, float], stack_pressure_MP
         checkpoint_steps=spec.checkpoint_every_steps, interface_model=spec.interface_model,
         interface_model_named=spec._model_named,
         stress_coupling=spec.stress_coupling, contact=spec.contact,
-        electrolyte_mechanics=spec.electrolyte_mechanics,
+        electrolyte_mechanics=spec.electrolyte_mechanics, remesh_quality=spec.remesh_quality,
         ccd=CcdSettings(capacity=spec.ccd.capacity_mAh_cm2 * C_M2_PER_MAH_CM2,
                         start=spec.ccd.start_mA_cm2 * A_M2_PER_MA_CM2,
                         maximum=spec.ccd.max_mA_cm2 * A_M2_PER_MA_CM2, rtol=spec.ccd.rtol,

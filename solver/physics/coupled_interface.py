@@ -69,15 +69,14 @@ from lisse.solver.physics.li_contact_band import band_share
 from lisse.solver.physics.li_follow import bottom_heights, bounded_step, follow_step, not_followed
 from lisse.solver.physics.li_output import LiOutput
 from lisse.solver.physics.li_pockets import LiPockets
-from lisse.solver.physics.li_remesh import REMESH_QUALITY, min_quality, remesh
+from lisse.solver.physics.li_remesh import min_quality, remesh
 from lisse.solver.physics.li_smoothing import LiSmoother
 from lisse.solver.physics.li_strip_limit import strip_limit
-from lisse.solver.physics.li_surface import Surface, surface_height
+from lisse.solver.physics.li_surface import OBSTACLE, Surface, surface_height
 from lisse.solver.physics.lithium_body import LithiumBody
 from lisse.units import FARADAY, GAS_CONSTANT, PA_PER_MPA, UM_PER_M
 
 MAX_RETRIES = 20  # of a step whose Li flow fails or moves too far, before the cut-backs
-OBSTACLE = (FACET_TAGS["contact"], FACET_TAGS["void_lithium"])
 
 COLUMNS = [  # timeseries columns of the coupled model: (header, attribute, factor from SI)
     ("li_void_volume_um", "li_void_volume", UM_PER_M),
@@ -126,7 +125,8 @@ class CoupledEvolution(InterfaceEvolution):
         self.notes = {}  # {what the run could not do: time it first applied [s]}
         self._attach(body)
         self.volume0, self.top0 = body.volume(), self.top.mean_height()
-        self.quality0 = min_quality(body) if self.remeshing else None
+        self.quality0 = min_quality(body) if (self.remeshing
+                                              and settings.remesh_quality > 0) else None
         self.gap = self._gap()
         self.gap0 = self.gap.copy()
         self.void0 = self._mean(self.gap0)
@@ -285,13 +285,10 @@ class CoupledEvolution(InterfaceEvolution):
 
     def _remesh(self) -> None:
         """A new Li mesh (``li_remesh``) if the smallest cell quality is below
-        ``REMESH_QUALITY`` × the initial mesh's; the ε_eq of ``li_output`` remapped."""
-        if self.quality0 is None or min_quality(self.body) >= REMESH_QUALITY * self.quality0:
-            return
-        if self.comm.size > 1 or self.electrolyte is not None:  # as before li_remesh
-            self._note("Li mesh quality below the remeshing threshold: not remeshed ("
-                       + ("serial only" if self.comm.size > 1 else "not with the elastic "
-                          "electrolyte") + "); the run goes on with its present mesh")
+        ``settings.remesh_quality`` × the initial mesh's; the ε_eq of ``li_output``
+        remapped."""
+        if self.quality0 is None or min_quality(self.body) >= (
+                self.settings.remesh_quality * self.quality0):
             return
         new = remesh(self.body, self.li_output.strain)
         if new is not None:

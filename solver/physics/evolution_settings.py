@@ -36,6 +36,9 @@ class ProtocolStep:
                     and rec.contact_fraction <= self.until_contact_fraction))
 
 
+REMESH_QUALITY = 0.25  # default Li remeshing trigger (a ratio of cell qualities, li_remesh)
+
+
 @dataclass(frozen=True)
 class EvolutionSettings:
     """Time integration, supply routes and failure criteria (SI).
@@ -78,6 +81,9 @@ class EvolutionSettings:
     contact: str = "frictionless"  # coupled model: or "sticking" (solver.physics.li_sticking)
     # coupled model: "rigid" electrolyte, or "elastic" (solver.physics.electrolyte_elastic)
     electrolyte_mechanics: str = "rigid"
+    # coupled model, 2D: remesh the Li when its smallest cell quality falls below this ×
+    # the initial mesh's (solver.physics.li_remesh); 0: never
+    remesh_quality: float = REMESH_QUALITY
 
     def failure_criteria(self) -> FailureCriteria:
         """The failure limits (``solver.physics.failure``)."""

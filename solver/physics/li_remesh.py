@@ -3,9 +3,10 @@ docs/moving_interface.md "Li remeshing").
 
 Why. The ALE smoothing (``li_smoothing``) moves nodes with the topology fixed and the
 boundary pieces it cannot slide along held; it is off with Anand hardening (per-cell S). When
-the smallest cell quality q (``li_smoothing.cell_quality``) stays below ``REMESH_QUALITY`` ×
-that of the initial mesh at the start of a step (after the last step's smoothing, or with no
-smoothing), the Li domain is meshed anew.
+the smallest cell quality q (``li_smoothing.cell_quality``) stays below
+``evolution.remesh_quality`` (default 0.25; 0: never) × that of the initial mesh at the start
+of a step (after the last step's smoothing, or with no smoothing), the Li domain is meshed
+anew.
 
 New mesh. Gmsh meshes the present Li domain bounded by the straight segments between the
 present boundary vertices of the P2 mesh, one element edge per segment (transfinite, 2
@@ -39,11 +40,21 @@ linear in x the integral changes by O(h ∇S) per cell with cancelling signs (me
 test, within 1 %). The contact active set restarts empty (the next step activates the dofs
 on the plane), the body time is kept.
 
-Limits. Serial only: under MPI, and with the elastic electrolyte, the coupled engine does
-not remesh and goes on with its present mesh, as before this module, and says so in
-summary.json (``notes``). A run that has remeshed writes no Li point data after it (the Li
-nodes are no longer points of the cell mesh; summary.json notes it) and cannot be resumed
-from a later checkpoint (``coupled_checkpoint`` refuses).
+Parallel. Under MPI every rank gathers the old mesh (nodes, cells, tagged facets, per-cell
+values) in the rank-independent numbering of ``li_gather``; the repairs and Gmsh run on
+those arrays (Gmsh on rank 0 only, its result or refusal broadcast), so the new mesh does
+not depend on the number of ranks; ``create_mesh`` distributes it from rank 0. Every rank
+tags its own new facets from the gathered edge → tag map and samples the gathered old cells
+for its own new cells (ghosts included). A run under ``mpirun -n 2`` gives serial's records
+to round-off (tests/verification/test_li_remesh.py).
+
+The elastic electrolyte (``electrolyte_elastic``, one-way) holds no Li mesh data: it reads
+the present Li body's obstacle dofs and contact pressures at every update, so it is loaded
+by the new body after a remeshing.
+
+Limits. A run that has remeshed writes no Li point data after it (the Li nodes are no longer
+points of the cell mesh; summary.json notes it) and cannot be resumed from a later
+checkpoint (``coupled_checkpoint`` refuses).
 """
 
 from __future__ import annotations
@@ -58,13 +69,13 @@ from scipy.spatial import cKDTree
 
 from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
+from lisse.solver.physics.li_gather import GatheredMesh
 from lisse.solver.physics.li_hardening import Hardening
 from lisse.solver.physics.li_smoothing import EDGES, cell_quality
 from lisse.solver.physics.li_sticking import Sticking
-from lisse.solver.physics.li_surface import Surface
+from lisse.solver.physics.li_surface import OBSTACLE, projection_weights
 from lisse.solver.physics.lithium_body import LithiumBody
 
-REMESH_QUALITY = 0.25  # remesh when min q < this × the initial mesh's min q
 MERGE_RATIO = 0.1  # a side-face vertex goes when its face edges' lengths differ by more
 
 
@@ -157,21 +168,23 @@ def triangulate(x: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return points, triangles
 
 
-def _closed(body: LithiumBody, x: np.ndarray) -> np.ndarray:
-    """``x`` with the Li bottom's nodes within the contact tolerance of the plane (0 < y ≤
-    t) set on it and the collector face lowered by the Li this adds, ΔV = Σ W_i y_i (exact:
-    ``li_surface.Surface.weights``), over its projected area (the pocket closure's rule,
-    ``li_pockets``): the volume is unchanged."""
-    bottom = Surface(body, (FACET_TAGS["contact"], FACET_TAGS["void_lithium"]))
-    top = Surface(body, (FACET_TAGS["collector"],))
+def _closed(body: LithiumBody, x: np.ndarray, facets: np.ndarray) -> np.ndarray:
+    """``x`` (gathered nodes) with the Li bottom's nodes within the contact tolerance of the
+    plane (0 < y ≤ t) set on it and the collector face lowered by the Li this adds,
+    ΔV = Σ W_i y_i (exact: ``li_surface.projection_weights``), over its projected area (the
+    pocket closure's rule, ``li_pockets``): the volume is unchanged. ``facets``: the
+    gathered tagged facets (``GatheredMesh.facets``)."""
+    bottom = facets[np.isin(facets[:, 3], OBSTACLE), :3]
+    top = facets[facets[:, 3] == FACET_TAGS["collector"], :3]
     out = x.copy()
     low = np.zeros(len(x), dtype=bool)
-    low[np.unique(bottom.nodes)] = True
+    low[np.unique(bottom)] = True
     low &= (x[:, 1] > 0) & (x[:, 1] <= body.touching_height(float(np.max(np.abs(x)))))
     if np.any(low):
-        added = float(bottom.weights()[low] @ x[low, 1])
+        added = float(projection_weights(x[:, 0], bottom, body.axisymmetric)[low] @ x[low, 1])
         out[low, 1] = 0.0
-        out[np.unique(top.nodes), 1] -= added / float(np.sum(top.weights()))
+        out[np.unique(top), 1] -= added / float(np.sum(projection_weights(
+            x[:, 0], top, body.axisymmetric)))
     return out
 
 
@@ -280,27 +293,37 @@ def _remap(old_x: np.ndarray, old_cells: np.ndarray, new_x: np.ndarray,
     return found
 
 
-def _cell_values(func, cells: int) -> np.ndarray:
-    """DG0 values per cell (serial)."""
-    return func.x.array[func.function_space.dofmap.list[:cells, 0]]
-
-
 def remesh(body: LithiumBody, strain) -> tuple[LithiumBody, np.ndarray] | None:
     """A new ``LithiumBody`` on a new mesh of ``body``'s domain, its strength and hooks
-    carried over, and ε_eq per new cell (DG0 array) from ``strain`` (DG0 Function of the
-    old mesh); None if the new mesh is not better (smaller min q) than the old."""
-    msh = body.msh
-    x, cells = msh.geometry.x[:, :2].copy(), msh.geometry.dofmaps[0].copy()
-    x = _closed(body, x)
-    nodes, new_cells, aliases = p2_mesh(x, cells)
-    if np.min(cell_quality(nodes, new_cells)) <= np.min(cell_quality(x, cells)):
-        return None
+    carried over, and ε_eq per new local cell (DG0 array) from ``strain`` (DG0 Function of
+    the old mesh); None if the new mesh is not better (smaller min q) than the old. Under
+    MPI the old mesh is gathered in a rank-independent numbering (``li_gather``), Gmsh runs
+    on rank 0 and ``create_mesh`` distributes its mesh; every rank tags and samples its own
+    new cells from the gathered old ones (module docstring)."""
+    msh, comm = body.msh, body.comm
+    old = GatheredMesh(msh, comm)
+    facets = old.facets(body.tags)
+    x = _closed(body, old.nodes(msh.geometry.x), facets)
     gdim = msh.geometry.dim
+    nodes, new_cells, built = np.zeros((0, gdim)), np.zeros((0, 6), dtype=np.int64), None
+    if comm.rank == 0:
+        try:
+            nodes, new_cells, aliases = p2_mesh(x, old.cells)
+            better = np.min(cell_quality(nodes, new_cells)) > np.min(cell_quality(x, old.cells))
+            built = aliases if better else None
+        except SolverError as err:
+            built = SolverError(str(err))
+    built = comm.bcast(built, root=0)
+    if isinstance(built, SolverError):
+        raise built
+    if built is None:
+        return None
     coordinates = element("Lagrange", "triangle", 2, shape=(gdim,))
-    new = dmesh.create_mesh(body.comm, new_cells.astype(np.int64), ufl.Mesh(coordinates),
-                            nodes[:, :gdim])
-    tags = _facet_tags(body, new, x, aliases)
-    fresh = LithiumBody(new, tags, **body.arguments)
+    partitioner = dmesh.create_cell_partitioner(dmesh.GhostMode.shared_facet, 2) if (
+        comm.size > 1) else None  # the ghost layer of the cell mesh (meshes.cache)
+    new = dmesh.create_mesh(comm, new_cells.astype(np.int64), ufl.Mesh(coordinates),
+                            nodes[:, :gdim], partitioner)
+    fresh = LithiumBody(new, _facet_tags(new, x, facets, built), **body.arguments)
     fresh.midpoint_rtol, fresh.time = body.midpoint_rtol, body.time
     for hook in body.step_hooks:
         owner = hook.__self__
@@ -311,32 +334,33 @@ def remesh(body: LithiumBody, strain) -> tuple[LithiumBody, np.ndarray] | None:
         if not isinstance(hook.__self__, Sticking):
             raise SolverError(f"Li remeshing: cannot carry the contact hook {hook!r}")
         Sticking(fresh)
-    geo = new.geometry
-    count = new.topology.index_map(2).size_local
-    parent = _remap(x, cells, geo.x[:, :2], geo.dofmaps[0][:count])
-    dofs = fresh.strength.function_space.dofmap.list[:count, 0]
-    fresh.strength.x.array[dofs] = _cell_values(body.strength, len(cells))[parent]
-    fresh.strength.x.scatter_forward()
+    geo = new.geometry  # every local cell (ghosts too) samples the gathered old cells
+    parent = _remap(x, old.cells, geo.x[:, :2], geo.dofmaps[0])
+    dofs = fresh.strength.function_space.dofmap.list[: len(geo.dofmaps[0]), 0]
+    fresh.strength.x.array[dofs] = old.cell_values(_cell_values(body.strength))[parent]
     strain_new = np.zeros_like(fresh.strength.x.array)
-    strain_new[dofs] = _cell_values(strain, len(cells))[parent]
+    strain_new[dofs] = old.cell_values(_cell_values(strain))[parent]
     return fresh, strain_new
 
 
-def _facet_tags(body: LithiumBody, new: dmesh.Mesh, x: np.ndarray,
+def _cell_values(func) -> np.ndarray:
+    """DG0 values per local cell (local order)."""
+    return func.x.array[func.function_space.dofmap.list[:, 0]]
+
+
+def _facet_tags(new: dmesh.Mesh, x: np.ndarray, facets: np.ndarray,
                 aliases: dict) -> dmesh.MeshTags:
-    """The old facet tags on the new mesh's boundary facets with the same end vertices (a
-    merged face edge: its ``aliases`` edge's)."""
-    old = body.tags
-    ends = dmesh.entities_to_geometry(body.msh, 1, old.indices)[:, :2]
-    value = {_key(x[a], x[b]): v for (a, b), v in zip(ends, old.values, strict=True)}
+    """The old facet tags (gathered ``facets``, nodes ``x``) on the new mesh's local facets
+    (ghosts too) with the same end vertices (a merged face edge: its ``aliases`` edge's)."""
+    value = {_key(x[a], x[b]): v for a, b, _, v in facets}
     value |= {new_key: value[old_key] for new_key, old_key in aliases.items()
               if old_key in value}
     new.topology.create_connectivity(1, 2)
-    facets = dmesh.exterior_facet_indices(new.topology)
+    index_map = new.topology.index_map(1)
+    every = np.arange(index_map.size_local + index_map.num_ghosts, dtype=np.int32)
     y = new.geometry.x
-    ends = dmesh.entities_to_geometry(new, 1, facets)[:, :2]
+    ends = dmesh.entities_to_geometry(new, 1, every)[:, :2]
     keys = [_key(y[a], y[b]) for a, b in ends]
     keep = np.array([k in value for k in keys], dtype=bool)
-    values = np.array([value[k] for k, ok in zip(keys, keep, strict=True) if ok],
-                      dtype=old.values.dtype)
-    return dmesh.meshtags(new, 1, facets[keep].astype(np.int32), values)
+    values = np.array([value[k] for k in keys if k in value], dtype=np.int32)
+    return dmesh.meshtags(new, 1, every[keep], values)

@@ -44,9 +44,9 @@ rest, so the next step's Newton starts from n = 1 (from the last flow, sampled a
 nodes, it failed to converge in 50 iterations on the strip benchmark).
 
 Parallel. The Li mesh (2D, a few thousand nodes) is gathered on every rank in the numbering of
-the geometry's input indices, relocated there by the same arithmetic (cells and sparse
-matrix in a canonical order) and scattered back to the owned and ghost nodes: the answer is
-the serial one and the ghosts agree.
+the geometry's input indices (``li_gather``), relocated there by the same arithmetic (cells
+and sparse matrix in a canonical order) and scattered back to the owned and ghost nodes: the
+answer is the serial one and the ghosts agree.
 
 Not with Anand hardening: its deformation resistance S is a per-cell state that moves with
 the material; the coupled model does not smooth when ``lithium.creep_law: anand``.
@@ -57,6 +57,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+
+from lisse.solver.physics.li_gather import GatheredMesh
 
 # P2 triangle (DOLFINx/basix order): vertices 0, 1, 2; node 3 on edge (1, 2), 4 on (0, 2),
 # 5 on (0, 1). Edges as (vertex, vertex, mid node) and the four straight sub-triangles.
@@ -99,33 +101,17 @@ class LiSmoother:
 
     def __init__(self, body, threshold: float = 0.5):
         self.body, self.comm, self.threshold = body, body.comm, threshold
-        geo = body.msh.geometry
-        if geo.dofmaps[0].shape[1] != 6:
+        if body.msh.geometry.dofmaps[0].shape[1] != 6:
             raise ValueError("Li mesh smoothing needs a P2 triangle geometry")
-        keys = geo.input_global_indices
-        self._owned_nodes = geo.index_map().size_local
-        owned_cells = geo.dofmaps[0][: body.msh.topology.index_map(2).size_local]
-        cells = np.concatenate(self.comm.allgather(keys[owned_cells]))
-        self._keys = np.unique(cells)
-        cells = np.searchsorted(self._keys, cells)
-        self.cells = cells[np.lexsort(cells.T[::-1])]  # canonical order on every rank
-        self._local = np.searchsorted(self._keys, keys)  # local node → gathered node
-        self.x0 = self._gather(body._initial[0])
+        self.mesh = GatheredMesh(body.msh, self.comm)  # rank-independent (li_gather)
+        self.cells = self.mesh.cells
+        self.x0 = self.mesh.nodes(body._initial[0])
         self.q0 = float(np.min(cell_quality(self.x0, self.cells)))
         self.size = float(np.max(np.abs(self.x0)))
         self.edges = self._boundary_edges()
         self.stiffness = self._stiffness()
         self.smoothings = 0  # relocations kept
         self.last_quality = self.q0  # min q after the last call
-
-    def _gather(self, x: np.ndarray) -> np.ndarray:
-        """Positions (N, 2) of all nodes, in the gathered numbering."""
-        own = self._owned_nodes
-        idx = np.concatenate(self.comm.allgather(self._local[:own]))
-        pos = np.concatenate(self.comm.allgather(x[:own, :2]))
-        out = np.empty((len(self._keys), 2))
-        out[idx] = pos
-        return out
 
     def _boundary_edges(self) -> np.ndarray:
         """(vertex, vertex, mid node) of the edges on the boundary (in one cell only)."""
@@ -144,7 +130,7 @@ class LiSmoother:
         local = np.einsum("tai,tbi->tab", e, e) / (4 * area[:, None, None])
         rows = np.repeat(tri, 3, axis=1).ravel()
         cols = np.tile(tri, (1, 3)).ravel()
-        n = len(self._keys)
+        n = len(self.mesh.keys)
         return sp.coo_matrix((local.ravel(), (rows, cols)), shape=(n, n)).tocsr()
 
     def _free(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -156,7 +142,7 @@ class LiSmoother:
         sides = np.all(np.abs(pts[..., 0] - lo) <= tol, axis=1) | np.all(
             np.abs(pts[..., 0] - hi) <= tol, axis=1)
         kind = np.where(plane, 1, np.where(sides, 2, 3))  # 3: fixed (curved, collector)
-        n = len(self._keys)
+        n = len(self.mesh.keys)
         seen = np.zeros((n, 4), dtype=bool)
         for k in (1, 2, 3):
             seen[self.edges[kind == k].ravel(), k] = True
@@ -179,12 +165,12 @@ class LiSmoother:
 
     def quality(self) -> float:
         """Smallest cell quality q of the present mesh (module docstring)."""
-        return float(np.min(cell_quality(self._gather(self.body.msh.geometry.x), self.cells)))
+        return float(np.min(cell_quality(self.mesh.nodes(self.body.msh.geometry.x), self.cells)))
 
     def __call__(self, force: bool = False) -> bool:
         """Relocate the nodes if the mesh quality is below the threshold (or ``force``);
         returns whether the mesh was changed (the same on every rank)."""
-        x = self._gather(self.body.msh.geometry.x)
+        x = self.mesh.nodes(self.body.msh.geometry.x)
         before = float(np.min(cell_quality(x, self.cells)))
         self.last_quality = before
         if not force and before >= self.threshold * self.q0:
@@ -193,7 +179,7 @@ class LiSmoother:
         after = float(np.min(cell_quality(new, self.cells)))
         if after <= before:
             return False
-        self.body.msh.geometry.x[:, :2] = new[self._local]
+        self.body.msh.geometry.x[:, :2] = new[self.mesh.local]
         # the last flow belongs to the old node positions: restart the next step's Newton
         # from rest (continuation in n from 1), which converges where the stale guess did not
         self.body.w.x.array[:] = 0.0

@@ -8,17 +8,37 @@ import numpy as np
 from dolfinx import mesh as dmesh
 from mpi4py import MPI
 
+from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.lithium_body import LithiumBody
+
+OBSTACLE = (FACET_TAGS["contact"], FACET_TAGS["void_lithium"])  # the Li bottom's facet tags
+
+# Gauss–Legendre on [0, 1], 4 points: exact for the degree-5 integrands of the weights
+_XI = 0.5 * (1 + np.polynomial.legendre.leggauss(4)[0])
+_GW = 0.5 * np.polynomial.legendre.leggauss(4)[1]
+
+
+def projection_weights(x: np.ndarray, nodes: np.ndarray, axisymmetric: bool) -> np.ndarray:
+    """W_i = ∫ φ_i r^k dx [m or m²] over the horizontal projection of the P2 facets
+    ``nodes`` (rows vertex a, vertex b, mid node m) at every node of ``x`` (the nodes'
+    abscissae [m]): ``Surface.weights``."""
+    a, b, m = (x[nodes[:, k]] for k in range(3))
+    xi = _XI[:, None]
+    shape = ((1 - xi) * (1 - 2 * xi), xi * (2 * xi - 1), 4 * xi * (1 - xi))
+    position = a * shape[0] + b * shape[1] + m * shape[2]
+    slope = a * (4 * xi - 3) + b * (4 * xi - 1) + m * (4 - 8 * xi)
+    radius = position if axisymmetric else 1.0
+    w = np.zeros(len(x))
+    for k in range(3):
+        integral = _GW @ (shape[k] * radius * slope)
+        np.add.at(w, nodes[:, k], np.abs(integral) * np.sign(integral * (b - a)))
+    return w
 
 
 class Surface:
     """P2 boundary facets of the Li with some tags (owned facets): their geometry nodes
     (vertex a, vertex b, mid-edge m), and integrals over their horizontal projection."""
-
-    # Gauss–Legendre on [0, 1], 4 points: exact for the degree-5 integrands of ``weights``
-    _XI = 0.5 * (1 + np.polynomial.legendre.leggauss(4)[0])
-    _GW = 0.5 * np.polynomial.legendre.leggauss(4)[1]
 
     def __init__(self, body: LithiumBody, tags: tuple[int, ...]):
         msh = body.msh
@@ -33,18 +53,8 @@ class Surface:
         functions along each facet), at every geometry node (local + ghost; this rank's
         facets only): Σ_i W_i δ_i is the exact volume change when the nodes move vertically
         by δ_i (the volume −∮ y r^k dx is linear in the heights at fixed x)."""
-        x = self.body.msh.geometry.x[:, 0]
-        a, b, m = (x[self.nodes[:, k]] for k in range(3))
-        xi = self._XI[:, None]
-        shape = ((1 - xi) * (1 - 2 * xi), xi * (2 * xi - 1), 4 * xi * (1 - xi))
-        position = a * shape[0] + b * shape[1] + m * shape[2]
-        slope = a * (4 * xi - 3) + b * (4 * xi - 1) + m * (4 - 8 * xi)
-        radius = position if self.body.axisymmetric else 1.0
-        w = np.zeros(len(x))
-        for k in range(3):
-            integral = self._GW @ (shape[k] * radius * slope)
-            np.add.at(w, self.nodes[:, k], np.abs(integral) * np.sign(integral * (b - a)))
-        return w
+        return projection_weights(self.body.msh.geometry.x[:, 0], self.nodes,
+                                  self.body.axisymmetric)
 
     def segments(self) -> np.ndarray:
         """(x_a, y_a, x_b, y_b) of the two straight halves a–m, m–b of every facet of every

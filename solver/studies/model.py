@@ -30,6 +30,7 @@ from lisse.solver.physics.conductivity import ionic_conductivity
 from lisse.solver.physics.coupled_3d import lateral_symmetry
 from lisse.solver.physics.coupled_interface import OBSTACLE
 from lisse.solver.physics.current import CurrentDistribution
+from lisse.solver.physics.evolution_settings import REMESH_QUALITY
 from lisse.solver.physics.interface_state import InterfaceState
 from lisse.solver.physics.li_hardening import Hardening
 from lisse.solver.physics.li_sticking import Sticking
@@ -115,6 +116,9 @@ COUPLED_REFUSED: list[tuple[str, Callable[[Resolved], bool], str]] = [
     ("evolution.electrolyte_mechanics", lambda p: p.geometry.dimension == "3d" and p
      .evolution.electrolyte_mechanics == "elastic",
      f"{_COUPLED} has no elastic electrolyte in 3D cells yet (plane strain and axisymmetric)"),
+    ("evolution.remesh_quality", lambda p: p.geometry.dimension == "3d"
+     and p.evolution.remesh_quality != REMESH_QUALITY,
+     f"{_COUPLED} remeshes the Li of 2D cells only (plane strain, axisymmetric)"),
     ("mechanics.enabled", PHYSICS["mechanics hold and stress coupling"][1],
      f"{_COUPLED} is its own Li mechanics; the elastic hold and its stress coupling are "
      "the reduced model's"),
@@ -134,7 +138,8 @@ COUPLED_REFUSED: list[tuple[str, Callable[[Resolved], bool], str]] = [
 ]
 
 # refused in 3D by both models: no hint to the reduced one
-NO_REDUCED_HINT = ("evolution.stress_coupling", "evolution.electrolyte_mechanics")
+NO_REDUCED_HINT = ("evolution.stress_coupling", "evolution.electrolyte_mechanics",
+                   "evolution.remesh_quality")
 
 
 def check_supported(params: Resolved, kind: str) -> None:
@@ -162,6 +167,10 @@ def check_supported(params: Resolved, kind: str) -> None:
         raise UserError("evolution.electrolyte_mechanics: elastic loads the electrolyte with "
                         "the coupled model's Li contact pressure; the reduced model has none "
                         "(use interface_model: coupled)")
+    if (kind in ("evolution", "ccd") and params.evolution is not None and not _coupled(params)
+            and params.evolution.remesh_quality != REMESH_QUALITY):
+        raise UserError("evolution.remesh_quality: remeshes the coupled interface model's Li "
+                        "mesh; the reduced model has none (use interface_model: coupled)")
     if kind == "ccd" and elastic:
         raise UserError("evolution.electrolyte_mechanics: elastic is an output of evolution "
                         "runs (lisse run); a CCD search does not write it")

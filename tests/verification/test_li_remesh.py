@@ -1,7 +1,7 @@
 """Li remeshing of the coupled interface model (solver.physics.li_remesh;
 docs/moving_interface.md "Li remeshing"): the new mesh keeps the Li volume to round-off and
 the facet tags, restores the cell quality, and carries the per-cell state; a coupled Anand
-run that stalls without it strips on with it."""
+run that stalls without it strips on with it, and under mpirun -n 2 gives serial's records."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
+from tests.helpers import mpi_numbers, print_numbers
 from tests.verification.test_coupled_interface import case
 
 AMPLITUDE = 0.1e-6  # m: distortion of the interior nodes (cells of 1–10 µm), none inverted
@@ -17,118 +18,138 @@ AMPLITUDE = 0.1e-6  # m: distortion of the interior nodes (cells of 1–10 µm),
 
 def distorted(dimension: str):
     """The TINY Li body (void at the axis, P2) with its interior nodes moved by up to
-    AMPLITUDE: (body, its smallest cell quality before the distortion)."""
+    AMPLITUDE (by their rank-independent number, ``li_gather``): (body, its smallest cell
+    quality before the distortion)."""
     from lisse.solver.config.schema import resolve, validate_case
+    from lisse.solver.physics.li_gather import GatheredMesh
     from lisse.solver.physics.li_remesh import boundary_edges, min_quality
     from lisse.solver.studies.model import lithium_body
 
     body = lithium_body(resolve(validate_case(case(dimension))), MPI.COMM_WORLD)
     q0 = min_quality(body)
-    x = body.msh.geometry.x
+    mesh = GatheredMesh(body.msh, body.comm)
+    x = mesh.nodes(body.msh.geometry.x)
     interior = np.ones(len(x), dtype=bool)
-    interior[boundary_edges(body.msh.geometry.dofmaps[0]).ravel()] = False
+    interior[boundary_edges(mesh.cells).ravel()] = False
     k = np.arange(len(x), dtype=float)[interior]
     x[interior, 0] += AMPLITUDE * np.sin(1.7 * k)
     x[interior, 1] += AMPLITUDE * np.cos(2.3 * k)
+    body.msh.geometry.x[:, :2] = x[mesh.local]
     return body, q0
 
 
 def _tag_lengths(body) -> dict[int, float]:
-    """{facet tag: ∫ ds over its facets} of the body's mesh."""
+    """{facet tag: ∫ ds over its facets} of the body's mesh (all ranks)."""
     import ufl
     from dolfinx import fem
 
     ds = ufl.Measure("ds", domain=body.msh, subdomain_data=body.tags)
     one = fem.Constant(body.msh, 1.0)
-    return {int(t): fem.assemble_scalar(fem.form(one * ds(int(t))))
-            for t in np.unique(body.tags.values)}
+    tags = np.unique(np.concatenate(body.comm.allgather(body.tags.values)))
+    return {int(t): body.comm.allreduce(fem.assemble_scalar(fem.form(one * ds(int(t)))))
+            for t in tags}
 
 
 def _integral(body, values: np.ndarray) -> float:
-    """∫ f r^k dA of the DG0 values ``values`` on the body's mesh."""
+    """∫ f r^k dA of the DG0 values ``values`` on the body's mesh (all ranks)."""
     import ufl
     from dolfinx import fem
 
     f = fem.Function(body.strength.function_space)
     f.x.array[:] = values
     r = ufl.SpatialCoordinate(body.msh)[0] if body.axisymmetric else 1.0
-    return fem.assemble_scalar(fem.form(f * r * ufl.dx(metadata={"quadrature_degree": 4})))
+    return body.comm.allreduce(fem.assemble_scalar(fem.form(
+        f * r * ufl.dx(metadata={"quadrature_degree": 4}))))
 
 
-@pytest.mark.skipif(MPI.COMM_WORLD.size > 1, reason="remeshing is serial")
-@pytest.mark.parametrize("dimension", ["plane", "axisymmetric"])
-def test_remesh_conserves_li_tags_and_state(dimension, validation):
-    """Volume after = before to 1e-12 relative (plane ∫ dA, axisymmetric ∫ r dA); the
-    smallest quality back above the initial mesh's / 2; every tag's boundary length the
-    same (1e-12); a uniform S carried exactly; ∫ S r^k dA of a linear S (per cell, at its
-    centroid) and of ε_eq within 1 % (point remap: not conservative)."""
+def remeshed(dimension: str) -> dict:
+    """The distorted TINY Li body remeshed, a uniform S and a linear ε_eq carried: the
+    qualities q0 (initial), q1 (distorted), q2 (remeshed), the relative volume change, the
+    largest relative change of a tag's boundary length, whether S stayed uniform and the
+    relative change of ∫ ε_eq r^k dA."""
     from dolfinx import fem
 
     from lisse.solver.physics.li_remesh import min_quality, remesh
 
     body, q0 = distorted(dimension)
     q1, v1, tags1 = min_quality(body), body.volume(), _tag_lengths(body)
-    assert 0 < q1 < 0.5 * q0
     space = body.strength.function_space
     body.strength.x.array[:] = 1.7  # uniform S/σ0
     strain = fem.Function(space)
-    centre = fem.Function(space)
-    centre.interpolate(lambda p: 1.0 + p[0] / 40e-6 + 0.5 * p[1] / 10e-6)
-    strain.x.array[:] = centre.x.array  # a linear field sampled at the cell centroids
+    strain.interpolate(lambda p: 1.0 + p[0] / 40e-6 + 0.5 * p[1] / 10e-6)  # at the centroids
     before = _integral(body, strain.x.array)
     new, strain_new = remesh(body, strain)
-    q2, v2, tags2 = min_quality(new), new.volume(), _tag_lengths(new)
-    drift = abs(v2 / v1 - 1)
-    transfer = abs(_integral(new, strain_new) / before - 1)
-    assert drift < 1e-12
-    assert q2 > 0.5 * q0
+    tags2 = _tag_lengths(new)
     assert tags2.keys() == tags1.keys()
-    for t, length in tags1.items():
-        assert tags2[t] == pytest.approx(length, rel=1e-12), t
-    assert np.all(new.strength.x.array == 1.7)
-    assert transfer < 0.01
+    return {"q0": q0, "q1": q1, "q2": min_quality(new), "drift": abs(new.volume() / v1 - 1),
+            "tags": max(abs(tags2[t] / length - 1) for t, length in tags1.items()),
+            "uniform": bool(new.comm.allreduce(bool(np.all(new.strength.x.array == 1.7)),
+                                               op=MPI.LAND)),
+            "transfer": abs(_integral(new, strain_new) / before - 1)}
+
+
+@pytest.mark.parametrize("dimension", ["plane", "axisymmetric"])
+def test_remesh_conserves_li_tags_and_state(dimension, validation):
+    """Volume after = before to 1e-12 relative (plane ∫ dA, axisymmetric ∫ r dA); the
+    smallest quality back above the initial mesh's / 2; every tag's boundary length the
+    same (1e-12); a uniform S carried exactly; ∫ S r^k dA of a linear S (per cell, at its
+    centroid) and of ε_eq within 1 % (point remap: not conservative)."""
+    r = remeshed(dimension)
+    assert 0 < r["q1"] < 0.5 * r["q0"]
+    assert r["drift"] < 1e-12
+    assert r["q2"] > 0.5 * r["q0"]
+    assert r["tags"] < 1e-12
+    assert r["uniform"]
+    assert r["transfer"] < 0.01
     validation.record(f"E5 Li volume through a remeshing ({dimension})",
                       "volume after = before", "exact (boundary integral)", "1e-12",
-                      f"{drift:.1e}; min cell quality {q1:.2f} → {q2:.2f}; linear field "
-                      f"integral {transfer:.1e}", "TINY cell, P2 Li", True)
+                      f"{r['drift']:.1e}; min cell quality {r['q1']:.2f} → {r['q2']:.2f}; "
+                      f"linear field integral {r['transfer']:.1e}", "TINY cell, P2 Li", True)
 
 
-def strip_anand(remeshing: bool):
+def strip_anand(remeshing: bool, electrolyte: str = "rigid"):
     """The TINY plane cell, Anand Li, stripped at 1 mA/cm² to 0.3 mAh/cm²; stops (paused) when
-    the Li step length falls below 1e-3 s (the stall of the folding contact cells)."""
-    from lisse.solver.physics.coupled_interface import CoupledEvolution
+    the Li step length falls below 1e-3 s (the stall of the folding contact cells); without
+    remeshing: ``evolution.remesh_quality: 0``; ``electrolyte``: its
+    ``electrolyte_mechanics`` (elastic: one-way, the Li's motion is the same)."""
+    from lisse.solver.config.schema import resolve, validate_case
+    from lisse.solver.studies.evolution import _engine
+    from lisse.solver.studies.model import build_model
 
     c = case("plane", steps=[{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.3}])
     c["lithium"] = {"creep_law": "anand"}
     c.setdefault("output", {})["fields"] = False
-    old = CoupledEvolution.remeshing
-    CoupledEvolution.remeshing = remeshing
-    try:
-        from lisse.solver.config.schema import resolve, validate_case
-        from lisse.solver.studies.evolution import _engine
-        from lisse.solver.studies.model import build_model
+    c["evolution"]["electrolyte_mechanics"] = electrolyte
+    if not remeshing:
+        c["evolution"]["remesh_quality"] = 0
+    params = resolve(validate_case(c))
+    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
 
-        params = resolve(validate_case(c))
-        evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
+    def stalled(control, outcome) -> bool:
+        r = outcome.records
+        return len(r) > 2 and r[-1].time - r[-2].time < 1e-3
 
-        def stalled(control, outcome) -> bool:
-            r = outcome.records
-            return len(r) > 2 and r[-1].time - r[-2].time < 1e-3
-
-        return evo, evo.run(pause=stalled)
-    finally:
-        CoupledEvolution.remeshing = old
+    return evo, evo.run(pause=stalled)
 
 
-@pytest.mark.skipif(MPI.COMM_WORLD.size > 1, reason="remeshing is serial")
-def test_anand_strip_remeshes_past_the_stall(validation):
+@pytest.fixture(scope="module")
+def anand_strip():
+    """(engine, outcome) of ``strip_anand(True, "elastic")``, run once for this module's
+    tests."""
+    return strip_anand(True, "elastic")
+
+
+def test_anand_strip_remeshes_past_the_stall(anand_strip, validation):
     """Without remeshing the Anand strip stalls (Δt → 0, contact cells folding) before
     0.1 mAh/cm² (measured 0.052); with it the 0.3 mAh/cm² are reached, remeshing at least
     once, with E5 ≤ 0.5 %; then the Li point data of fields.xdmf are left out (and noted for
-    summary.json), the vertex contact pressures (interface picture) are there."""
+    summary.json), the vertex contact pressures (interface picture) are there. The elastic
+    electrolyte (one-way) is loaded by the remeshed Li: its interpolated contact pressure
+    carries the Li's contact force (scale 1 within 1e-9: full contact at the end) and its
+    bottom reaction balances it (1e-9)."""
     from lisse.units import C_M2_PER_MAH_CM2, FARADAY
 
-    evo, outcome = strip_anand(True)
+    evo, outcome = anand_strip
     omega = evo.params.electrode.molar_volume
     reached = outcome.records[-1].li_stripped * FARADAY / omega / C_M2_PER_MAH_CM2
     e5 = max(r.mass_balance_error for r in outcome.records)
@@ -140,6 +161,11 @@ def test_anand_strip_remeshes_past_the_stall(validation):
     assert set(evo.notes) == {"Li point data not written after the first remeshing"}
     pressure = evo.vertex_contact_pressure()  # the interface picture's, on the new mesh
     assert np.all(pressure >= 0) and np.max(pressure) > 0
+    response = evo.electrolyte.update(evo)
+    assert evo.electrolyte.scale == pytest.approx(1.0, abs=1e-9)
+    assert response.applied_force == pytest.approx(evo.last.contact_force, rel=1e-12)
+    assert response.bottom_reaction == pytest.approx(response.applied_force, rel=1e-9)
+    assert outcome.records[-1].max_principal_stress_sse != 0
     _, stalled = strip_anand(False)
     before = stalled.records[-1].li_stripped * FARADAY / omega / C_M2_PER_MAH_CM2
     assert stalled.paused and before < 0.1
@@ -148,6 +174,57 @@ def test_anand_strip_remeshes_past_the_stall(validation):
                       f"{e5:.1e}; 0.3 mAh/cm² with {evo.remeshes:g} remeshings (stall at "
                       f"{before:.3f} mAh/cm² without)", "TINY plane, Anand, 1 mA/cm²", True)
 
+
+def _series(outcome) -> np.ndarray:
+    """The numeric columns of the records (rows: records)."""
+    from dataclasses import asdict
+
+    return np.array([[v for v in asdict(r).values() if not isinstance(v, str)]
+                     for r in outcome.records], dtype=float)
+
+
+def main() -> None:
+    """Under mpirun: print the Anand strip's records and remeshings and the remeshed
+    bodies' numbers (plane, axisymmetric) as JSON on rank 0."""
+    evo, outcome = strip_anand(True, "elastic")
+    print_numbers({"series": _series(outcome).tolist(), "remeshes": evo.remeshes} | {
+        dimension: remeshed(dimension) for dimension in ("plane", "axisymmetric")})
+
+
+@pytest.mark.slow  # mpirun: ~7 s CPU per rank
+def test_remesh_mpi_matches_serial(anand_strip, validation):
+    """mpirun -n 2: the Anand strip (elastic electrolyte) remeshes as often as serial and its
+    records equal serial's, every column to 1e-9 of its largest value (E5, the midpoint
+    fixed point's residual, to 1e-8 absolutely); the remeshed bodies (plane, axisymmetric)
+    keep their volume and tag lengths to 1e-12 and have serial's smallest quality (1e-12)."""
+    from dataclasses import asdict
+
+    parallel = mpi_numbers("tests.verification.test_li_remesh")
+    evo, outcome = anand_strip
+    serial = _series(outcome)
+    assert parallel["remeshes"] == evo.remeshes
+    other = np.asarray(parallel["series"])
+    assert other.shape == serial.shape
+    balance = list(asdict(outcome.records[0])).index("mass_balance_error")
+    others = np.arange(serial.shape[1]) != balance
+    a, b = other[:, others], serial[:, others]
+    scale = np.max(np.abs(b), axis=0)  # each column's largest value
+    column = float(np.max(np.abs(a - b) / np.where(scale > 0, scale, 1.0)))
+    balance_difference = float(np.max(np.abs(other - serial)[:, balance]))
+    assert np.all(np.abs(a - b) <= 1e-9 * scale)
+    assert balance_difference <= 1e-8
+    for dimension in ("plane", "axisymmetric"):
+        r = parallel[dimension]
+        assert r["drift"] < 1e-12 and r["tags"] < 1e-12 and r["uniform"], dimension
+        assert r["q2"] == pytest.approx(remeshed(dimension)["q2"], rel=1e-12), dimension
+    drift = max(parallel[d]["drift"] for d in ("plane", "axisymmetric"))
+    validation.record("E5 Li remeshing: mpirun -n 2 vs serial (Anand strip)",
+                      "serial records; same remeshings", "parallel consistency",
+                      "1e-9 of each column's largest value; E5 1e-8 absolute",
+                      f"{column:.1e}; E5 {balance_difference:.1e}; {evo.remeshes:g} "
+                      f"remeshings in {len(serial)} records; remeshed bodies (plane, "
+                      f"axisymmetric, 2 ranks): volume {drift:.1e}", "TINY plane, Anand, 1 mA/cm², "
+                      "elastic electrolyte", True)
 
 
 def test_resume_after_a_remesh_is_refused():

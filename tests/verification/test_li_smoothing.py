@@ -31,17 +31,17 @@ def smoothed(dimension: str) -> dict:
     node_order = float(np.max(np.abs(mids - ends)))  # P2 node order: straight edges
     v0, q0 = body.volume(), smoother.quality()
     free_x, free_y = smoother._free(x0)
-    key = smoother._keys.astype(float)
+    key = smoother.mesh.keys.astype(float)
     x = x0.copy()
     x[free_x, 0] += AMPLITUDE * np.sin(1.7 * key[free_x])
     x[free_y, 1] += AMPLITUDE * np.cos(2.3 * key[free_y])
-    body.msh.geometry.x[:, :2] = x[smoother._local]
+    body.msh.geometry.x[:, :2] = x[smoother.mesh.local]
     v1, q1 = body.volume(), smoother.quality()
     changed = smoother(force=True)
     v2, q2 = body.volume(), smoother.quality()
     return {"node_order": node_order, "v0": v0, "v1": v1, "v2": v2, "q0": q0, "q1": q1,
             "q2": q2, "changed": changed,
-            "checksum": float(np.sum(smoother._gather(body.msh.geometry.x) * [1.0, 3.0]))}
+            "checksum": float(np.sum(smoother.mesh.nodes(body.msh.geometry.x) * [1.0, 3.0]))}
 
 
 @pytest.mark.parametrize("dimension", ["plane", "axisymmetric"])
