@@ -38,8 +38,9 @@ from functools import cache
 import numpy as np
 import pytest
 from mpi4py import MPI
+from scipy.optimize import brentq
 
-from lisse.units import A_M2_PER_MA_CM2, C_M2_PER_MAH_CM2, FARADAY, PA_PER_MPA
+from lisse.units import A_M2_PER_MA_CM2, C_M2_PER_MAH_CM2, FARADAY
 from tests.helpers import TINY
 
 PRESSURE = 0.1  # MPa
@@ -49,31 +50,39 @@ VOID_EDGE = 8e-6  # m
 SHARE = 1 - (8 / 40) ** 2  # meshed contact share of the void cell (axisymmetric)
 
 
-def case() -> dict:
+def case(pressure_mpa: float = PRESSURE, current: float = CURRENT,
+         capacity: float = CAPACITY, void: bool = True) -> dict:
+    """The cell (module docstring) stripping ``current`` [mA/cm²] for ``capacity``
+    [mAh/cm²] at ``pressure_mpa``; its CCD search (``evolution.ccd``) uses trials of the
+    same capacity. ``void=False``: the same cell without its void."""
     c = copy.deepcopy(TINY)
     c["geometry"]["dimension"] = "axisymmetric"
     c["geometry"]["mesh"] |= {"interface_size_um": 4, "edge_size_um": 1}
+    if not void:
+        c["geometry"]["voids"] = []
     c["evolution"] = {
-        "interface_model": "coupled", "stack_pressure_MPa": PRESSURE,
+        "interface_model": "coupled", "stack_pressure_MPa": pressure_mpa,
         "vacancy": {"nucleation": "cavity", "diffusion_length_um": 0.05,
                     "pore_radius_um": 0.5, "surface_energy_J_m2": 0.5},
-        "steps": [{"current_density_mA_cm2": CURRENT, "capacity_mAh_cm2": CAPACITY}],
-        "time_step": {"max_gap_increment_um": 0.1}}
+        "steps": [{"current_density_mA_cm2": current, "capacity_mAh_cm2": capacity}],
+        "time_step": {"max_gap_increment_um": 0.1},
+        "ccd": {"capacity_mAh_cm2": capacity}}
     return c
 
 
-def _params():
+def resolved(c: dict | None = None):
     from lisse.solver.config.schema import resolve, validate_case
 
-    return resolve(validate_case(case()))
+    return resolve(validate_case(case() if c is None else c))
 
 
-def loss_time(params, share: float) -> float:
-    """t [s] at which a uniform contact of share ``share`` loses contact (module docstring;
-    inf if i/a ≤ j_vac(p/a))."""
+def loss_time(params, share: float, current: float = CURRENT) -> float:
+    """t [s] at which a uniform contact of share ``share`` stripped at ``current``
+    [mA/cm²] loses contact (module docstring; inf if i/a ≤ j_vac(p/a)); the stack pressure
+    and the cavity criterion are ``params``'."""
     omega, cavity = params.electrode.molar_volume, params.evolution.cavity
-    limit = cavity.limit(PRESSURE * PA_PER_MPA / share, params.temperature, omega)
-    i = CURRENT * A_M2_PER_MA_CM2
+    limit = cavity.limit(params.evolution.stack_pressure / share, params.temperature, omega)
+    i = current * A_M2_PER_MA_CM2
     eps = i / share / limit - 1
     if eps <= 0:
         return math.inf
@@ -82,13 +91,25 @@ def loss_time(params, share: float) -> float:
     return stripped * FARADAY / (omega * i)
 
 
+def closed_ccd(params, share: float, capacity: float) -> float:
+    """The CCD [mA/cm²] of a uniform contact of share ``share`` in trials of ``capacity``
+    [mAh/cm²]: the current whose loss time equals the trial's length."""
+    def excess(current: float) -> float:
+        return loss_time(params, share, current) * current - capacity * C_M2_PER_MAH_CM2 / (
+            A_M2_PER_MA_CM2)
+
+    low = params.evolution.cavity.limit(params.evolution.stack_pressure / share,
+                                        params.temperature, params.electrode.molar_volume)
+    return brentq(excess, share * low / A_M2_PER_MA_CM2 * (1 + 1e-9), 1e3)
+
+
 @cache
 def trial() -> dict:
     """The trial's outcome, the start's current distribution and the end's pores."""
     from lisse.solver.studies.evolution import _engine
     from lisse.solver.studies.model import build_model
 
-    params = _params()
+    params = resolved()
     evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
     j = evo.local_current(CURRENT * A_M2_PER_MA_CM2)
     peak = int(np.argmax(np.where(evo.contact_share() > 0, j, -np.inf)))
