@@ -8,7 +8,8 @@ axisymmetric with its void, cavity criterion with the test values ℓ_eff = 0.05
     ccd    the coupled CCD search (trials of ``--capacity`` mAh/cm² from ``--start`` to
            ``--rtol``), against the closed forms at the same capacity of the flat interface
            (a = 1) and of a uniform contact of the void cell's share (a = 0.96, no current
-           concentration); ``--flat`` searches the cell without its void instead.
+           concentration); ``--flat`` searches the cell without its void instead,
+           ``--void-radius`` sets the void's radius [µm] (a = 1 − (r/40)²).
 
 Prints the trials, the bracket, and the wall and CPU time.
 
@@ -52,14 +53,18 @@ def search(pressure_mpa: float, args) -> None:
     from lisse.solver.studies.ccd import ccd_search
 
     c = case(pressure_mpa, capacity=args.capacity, void=not args.flat)
+    if args.void_radius is not None and not args.flat:
+        c["geometry"]["voids"][0]["radius_um"] = args.void_radius
+    width = c["geometry"]["width_um"]
+    contact = SHARE if args.void_radius is None else 1 - (args.void_radius / width) ** 2
     c["evolution"]["ccd"] |= {"start_mA_cm2": args.start, "rtol": args.rtol}
     params = resolved(c)
     mA = A_M2_PER_MA_CM2
-    flat, share = (closed_ccd(params, a, args.capacity) for a in (1.0, SHARE))
+    flat, share = (closed_ccd(params, a, args.capacity) for a in (1.0, contact))
     limit = params.evolution.cavity.limit(params.evolution.stack_pressure, params.temperature,
                                           params.electrode.molar_volume)
     print(f"j_vac(p) {limit / mA:.4g} mA/cm²; closed-form CCD at {args.capacity:g} mAh/cm²: "
-          f"flat {flat:.4g}, uniform share {SHARE:.2f} {share:.4g} mA/cm²")
+          f"flat {flat:.4g}, uniform share {contact:.4g} {share:.4g} mA/cm²")
     result = ccd_search(params, MPI.COMM_WORLD)
     for t in result.trials:
         print(f"  trial {t.current_density / mA:.4g} mA/cm²: " + (
@@ -79,6 +84,7 @@ def main() -> None:
     parser.add_argument("--start", type=float, default=0.25, help="first trial [mA/cm²]")
     parser.add_argument("--rtol", type=float, default=0.05)
     parser.add_argument("--flat", action="store_true", help="the cell without its void")
+    parser.add_argument("--void-radius", type=float, help="void radius [µm] (default 8)")
     args = parser.parse_args()
     wall, cpu = time.time(), time.process_time()
     if args.mode == "rest":
