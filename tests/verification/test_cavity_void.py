@@ -1,0 +1,149 @@
+"""Does an interfacial void lower the coupled cavity CCD? (issue 13; docs/ccd_validation.md,
+"A cell with a void").
+
+Cell: TINY axisymmetric with its void (radius 8 µm, height 2 µm, 40 µm cell: meshed contact
+share a = 1 − (8/40)² = 0.96), interface mesh 4 µm (1 µm at the void edge), coupled model with
+the cavity criterion and the test values of test_cavitation_coupled.py (ℓ_eff = 0.05 µm,
+γ = 0.5 J/m², r_p = 0.5 µm), stack pressure 0.1 MPa: the void stays open through a trial
+(a rest of 2 h at 0.1 MPa leaves its height at 2.000 µm).
+
+Closed forms (uniform contact of share a, test_cavitation_coupled.py's derivation with the
+current density i/a on the contact, the load p/a, and contact loss at a·u = 0.1): with
+i/a = j_vac(p/a)(1 + ε) the pores cover u(q) = 1 − h/h_cover of the contact after stripping q
+[m per cell area], and the contact is lost when
+
+    q/a = (1 + ε) h_cover ln((1 + ε − 0.1/a)/ε),          h_cover = (2/3) r_p,
+
+i.e. at t = q F/(Ω i). a = 1 is the flat cell (the void-free cell cannot be run at 0.1 MPa:
+its first Li creep-flow solve does not converge; at 1 MPa its coupled search of 0.1 mAh/cm²
+trials brackets this closed form, docs/ccd_validation.md); a = 0.96 is a flat contact with
+the void's area removed and no current concentration.
+
+Checked on one trial at i = 0.3536 mA/cm² for 0.1 mAh/cm² (the failing end of the void cell's
+search bracket [0.3386, 0.3536)): the void cell loses contact, while the flat interface
+survives the trial (closed form t_flat > trial length: its CCD at this capacity,
+0.3654 mA/cm², lies above i), so CCD_void < CCD_flat; the loss comes no earlier than the
+uniform share-a closed form (t_share ≤ t_fail < t_flat): the void lowers the CCD by its
+area; the current concentration at its edge (local j ≥ 1.2 i at the edge node at the start)
+does not lower it further: at the failure the pores cover the contact nearly uniformly
+(largest pore content ≤ 1.1 × the mean over the touching nodes).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from functools import cache
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+from scipy.optimize import brentq
+
+from lisse.units import A_M2_PER_MA_CM2, C_M2_PER_MAH_CM2, FARADAY
+from tests.helpers import TINY
+
+PRESSURE = 0.1  # MPa
+CURRENT = 0.3536  # mA/cm²: the failing end of the void cell's bracket at 0.1 MPa
+CAPACITY = 0.1  # mAh/cm² per trial
+VOID_EDGE = 8e-6  # m
+SHARE = 1 - (8 / 40) ** 2  # meshed contact share of the void cell (axisymmetric)
+
+
+def case(pressure_mpa: float = PRESSURE, current: float = CURRENT,
+         capacity: float = CAPACITY, void: bool = True) -> dict:
+    """The cell (module docstring) stripping ``current`` [mA/cm²] for ``capacity``
+    [mAh/cm²] at ``pressure_mpa``; its CCD search (``evolution.ccd``) uses trials of the
+    same capacity. ``void=False``: the same cell without its void."""
+    c = copy.deepcopy(TINY)
+    c["geometry"]["dimension"] = "axisymmetric"
+    c["geometry"]["mesh"] |= {"interface_size_um": 4, "edge_size_um": 1}
+    if not void:
+        c["geometry"]["voids"] = []
+    c["evolution"] = {
+        "interface_model": "coupled", "stack_pressure_MPa": pressure_mpa,
+        "vacancy": {"nucleation": "cavity", "diffusion_length_um": 0.05,
+                    "pore_radius_um": 0.5, "surface_energy_J_m2": 0.5},
+        "steps": [{"current_density_mA_cm2": current, "capacity_mAh_cm2": capacity}],
+        "time_step": {"max_gap_increment_um": 0.1},
+        "ccd": {"capacity_mAh_cm2": capacity}}
+    return c
+
+
+def resolved(c: dict | None = None):
+    from lisse.solver.config.schema import resolve, validate_case
+
+    return resolve(validate_case(case() if c is None else c))
+
+
+def loss_time(params, share: float, current: float = CURRENT) -> float:
+    """t [s] at which a uniform contact of share ``share`` stripped at ``current``
+    [mA/cm²] loses contact (module docstring; inf if i/a ≤ j_vac(p/a)); the stack pressure
+    and the cavity criterion are ``params``'."""
+    omega, cavity = params.electrode.molar_volume, params.evolution.cavity
+    limit = cavity.limit(params.evolution.stack_pressure / share, params.temperature, omega)
+    i = current * A_M2_PER_MA_CM2
+    eps = i / share / limit - 1
+    if eps <= 0:
+        return math.inf
+    stripped = share * (1 + eps) * params.evolution.pore_height * math.log(
+        (1 + eps - 0.1 / share) / eps)
+    return stripped * FARADAY / (omega * i)
+
+
+def closed_ccd(params, share: float, capacity: float) -> float:
+    """The CCD [mA/cm²] of a uniform contact of share ``share`` in trials of ``capacity``
+    [mAh/cm²]: the current whose loss time equals the trial's length."""
+    def excess(current: float) -> float:
+        return loss_time(params, share, current) * current - capacity * C_M2_PER_MAH_CM2 / (
+            A_M2_PER_MA_CM2)
+
+    low = params.evolution.cavity.limit(params.evolution.stack_pressure / share,
+                                        params.temperature, params.electrode.molar_volume)
+    return brentq(excess, share * low / A_M2_PER_MA_CM2 * (1 + 1e-9), 1e3)
+
+
+@cache
+def trial() -> dict:
+    """The trial's outcome, the start's current distribution and the end's pores."""
+    from lisse.solver.studies.evolution import _engine
+    from lisse.solver.studies.model import build_model
+
+    params = resolved()
+    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
+    j = evo.local_current(CURRENT * A_M2_PER_MA_CM2)
+    peak = int(np.argmax(np.where(evo.contact_share() > 0, j, -np.inf)))
+    outcome = evo.run()
+    touching = evo.gap <= params.evolution.contact_tolerance
+    pores = np.asarray(evo.pores)[touching]
+    return {"params": params, "outcome": outcome, "peak": j[peak] / A_M2_PER_MA_CM2,
+            "peak_x": evo.x[peak, 0], "pores_ratio": pores.max() / pores.mean(),
+            "length": CAPACITY * C_M2_PER_MAH_CM2 / (CURRENT * A_M2_PER_MA_CM2)}
+
+
+@pytest.mark.slow
+def test_void_lowers_ccd_by_its_area(validation):
+    """The void cell fails a trial the flat interface survives (CCD_void < 0.3536 mA/cm² <
+    CCD_flat = 0.3654 mA/cm² at 0.1 mAh/cm²), no earlier than a uniform contact of share 0.96,
+    with the current concentrated at the void edge at the start and the pores nearly
+    uniform at the failure (module docstring)."""
+    r = trial()
+    out, params = r["outcome"], r["params"]
+    t_flat, t_share = loss_time(params, 1.0), loss_time(params, SHARE)
+    ok = (out.failure_criterion == "contact_loss" and r["length"] < t_flat
+          and t_share <= out.failure_time < t_flat)
+    validation.record(
+        f"Coupled CCD, axisymmetric cell with a void, cavity criterion, {PRESSURE:g} MPa",
+        f"a {CURRENT} mA/cm² × {CAPACITY} mAh/cm² trial fails, the flat interface survives "
+        f"it (closed form: loss at {t_flat:.0f} s > {r['length']:.0f} s), no earlier than "
+        f"a uniform contact of share {SHARE:.2f} ({t_share:.0f} s)",
+        "closed forms (test_cavity_void.py)", "t_share ≤ t_fail < t_flat",
+        f"contact loss at {out.failure_time:.1f} s; edge j/i {r['peak'] / CURRENT:.2f}, "
+        f"pores max/mean {r['pores_ratio']:.3f}", "TINY axisymmetric, interface 4 µm", ok)
+    assert out.failed and out.interface_failure
+    assert out.failure_criterion == "contact_loss"
+    assert r["length"] < t_flat, (r["length"], t_flat)
+    assert t_share <= out.failure_time < t_flat, (t_share, out.failure_time, t_flat)
+    assert abs(r["peak_x"] - VOID_EDGE) < 1.5e-6, r["peak_x"]
+    assert r["peak"] >= 1.2 * CURRENT, r["peak"]
+    assert r["pores_ratio"] <= 1.1, r["pores_ratio"]
