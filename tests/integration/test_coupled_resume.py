@@ -139,11 +139,14 @@ def last_fields(folder: Path) -> dict:
 RESIDUALS = {"mass_balance_error": 1e-9, "max_mass_balance_error": 1e-9}
 
 
-def assert_same_run(a: Path, b: Path, mpi: bool = False, li_points: bool = True) -> None:
+def assert_same_run(a: Path, b: Path, mpi: bool = False, li_points: bool = True,
+                    residuals: dict | None = None) -> None:
     """timeseries.csv, interface.csv, summary.json and the last field snapshot of run b equal
     run a's to TOL relative (``mpi``: plus TOL × the largest |value| of the timeseries column,
-    of interface.csv or of the field absolute, and ``RESIDUALS`` absolute); ``li_points``:
-    the snapshot holds the Li point data (False: it holds none, after a remeshing)."""
+    of interface.csv or of the field absolute, and ``RESIDUALS`` | ``residuals`` absolute);
+    ``li_points``: the snapshot holds the Li point data (False: it holds none, after a
+    remeshing)."""
+    absolute = RESIDUALS | (residuals or {})
     scale = {}  # the largest |value| of each timeseries column and of each file
     for name in ("timeseries.csv", "interface.csv"):
         with open(a / name) as f:
@@ -154,7 +157,7 @@ def assert_same_run(a: Path, b: Path, mpi: bool = False, li_points: bool = True)
         scale[name] = np.max(np.abs(ta))
         for k, column in enumerate(header):
             largest = np.max(np.abs(ta if name == "interface.csv" else ta[:, k]))
-            atol = RESIDUALS.get(column, TOL * largest) if mpi else 0
+            atol = absolute.get(column, TOL * largest) if mpi else 0
             np.testing.assert_allclose(tb[:, k], ta[:, k], rtol=TOL, atol=atol,
                                        err_msg=f"{name}: {column}")
     ja, jb = (json.loads((f / "summary.json").read_text()) for f in (a, b))
@@ -162,7 +165,7 @@ def assert_same_run(a: Path, b: Path, mpi: bool = False, li_points: bool = True)
     assert ja.keys() == jb.keys()
     for key, value in ja.items():
         if isinstance(value, float):
-            atol = RESIDUALS.get(key, TOL * scale.get(key.removeprefix("final_"), abs(value)))
+            atol = absolute.get(key, TOL * scale.get(key.removeprefix("final_"), abs(value)))
             assert jb[key] == pytest.approx(value, rel=TOL, abs=atol if mpi else 0), key
         elif isinstance(value, dict):  # the profile times [s]
             assert jb[key] == pytest.approx(value, rel=TOL, abs=0), key
@@ -225,6 +228,12 @@ def test_coupled_resume_after_remeshing_serial(tmp_path, cut_back):
     _assert_remeshed_pair(tmp_path, cut_back)
 
 
+# two 2-rank runs of remeshing_case differ, already in the steps before the stop, in the largest
+# Li contact pressure (a node's contact reaction, converged to the flow's Newton tolerance): up
+# to 2.4e-9 MPa at step 17 (1.9e-10 of the column's 12.5 MPa; 5e-12 to 1e-11 in other runs)
+REMESHED_RESIDUALS = {"max_contact_pressure_MPa": 1e-8}  # [MPa]
+
+
 def _assert_remeshed_pair(folder: Path, cut_back: bool, mpi: bool = False) -> None:
     """The remeshed pair's checks (``test_coupled_resume_after_remeshing_serial``)."""
     from lisse.solver.io import checkpoint
@@ -238,13 +247,15 @@ def _assert_remeshed_pair(folder: Path, cut_back: bool, mpi: bool = False) -> No
                                 pytest.approx(263.656, rel=1e-5)}
     series = np.loadtxt(folder / "whole" / "timeseries.csv", delimiter=",", skiprows=1)
     assert len(series) == (25 if cut_back else 23)  # the cut-back: 2 halved steps
-    assert_same_run(folder / "whole", folder / "part", mpi=mpi, li_points=False)
+    assert_same_run(folder / "whole", folder / "part", mpi=mpi, li_points=False,
+                    residuals=REMESHED_RESIDUALS)
 
 
 @pytest.mark.slow
 def test_coupled_resume_after_remeshing_mpi(tmp_path):
     """mpirun -n 2: the remeshed pair (stopped at step 21 and resumed on 2 ranks) =
-    the uninterrupted 2-rank run, to TOL (round-off columns ``RESIDUALS``)."""
+    the uninterrupted 2-rank run, to TOL (round-off columns ``RESIDUALS`` and
+    ``REMESHED_RESIDUALS``)."""
     proc = run_mpi([sys.executable, str(Path(__file__).resolve()), str(tmp_path),
                     str(REMESHED_STOP), "remesh"], cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
