@@ -52,9 +52,14 @@ The elastic electrolyte (``electrolyte_elastic``, one-way) holds no Li mesh data
 the present Li body's obstacle dofs and contact pressures at every update, so it is loaded
 by the new body after a remeshing.
 
+Resume. A checkpoint written after a remeshing holds the new mesh as ``body_on`` built it
+(gathered, rank-independent: the nodes as built, the cells in their input order, the tagged
+facets), and the resume builds the body on it through ``body_on`` again
+(``coupled_checkpoint``): the same mesh with the same partition on the same number of ranks,
+then the checkpointed state.
+
 Limits. A run that has remeshed writes no Li point data after it (the Li nodes are no longer
-points of the cell mesh; summary.json notes it) and cannot be resumed from a later
-checkpoint (``coupled_checkpoint`` refuses).
+points of the cell mesh; summary.json notes it).
 """
 
 from __future__ import annotations

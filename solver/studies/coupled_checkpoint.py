@@ -24,9 +24,21 @@ checkpointed step. Per rank (its part of the Li mesh, ghost nodes and dofs inclu
   same before the last step, for a step cut-back in the first step after the resume
   (``StepControl.previous``; its scalars, the Li body time among them, are the engine's).
 
+After a Li remeshing (``li_remesh``) the Li body is on a mesh of its own: rank 0 holds it
+too, gathered (``li_gather``, rank-independent), as ``li_remesh.body_on`` built it
+(``mesh_nodes``: the node positions as built [m]; ``mesh_cells``: the cells in their input
+order; ``mesh_facets``: the tagged facets), and the resume builds the body on it through
+``body_on`` (the same mesh with the same partition on the same number of ranks; the
+``initial_geometry`` check holds for it), then puts the state above back. When the last
+step remeshed, the state before it is on the previous mesh: the Li as built, or the
+previous remeshed mesh (``previous_mesh_*``, ``previous_initial_geometry``), rebuilt with
+its own engine pieces for a cut-back (``CoupledEvolution._save``'s "pieces").
+
 Scalars (JSON, exact): the Li body time [s], the transfer scale c of the last step with
 current, the Li moved by pocket closures [m² or m³/(2π)], the smoothing count and last mesh
-quality, and the last Li step's report (``StepReport``; contact force, active dofs). The
+quality (also those of the mesh before the last step when that step remeshed), the last Li
+step's report (``StepReport``; contact force, active dofs), the remeshing count and the
+run's notes (summary.json ``notes``). The
 initial coordinates used for ``li_displacement_m``, the initial Li volume and the collector
 height are those of the Li as built, which the resumed engine starts from
 (``Model.reset``). 3D cells (``coupled_3d``) need nothing more: their own state (the

@@ -218,14 +218,19 @@ REMESHED_STOP = 21  # the stop after the 2nd remeshing, which the stopped step d
 
 @pytest.mark.parametrize("cut_back", [pytest.param(False, marks=pytest.mark.slow), True],
                          ids=["plain", "cut_back"])
-def test_coupled_resume_after_remeshing_serial(tmp_path, cut_back):
+def test_coupled_resume_after_remeshing_serial(tmp_path, cut_back, validation):
     """Serial: the Anand strip (``remeshing_case``) stopped at step 21, whose start remeshed
     the Li a 2nd time, and resumed on the checkpointed mesh = uninterrupted, exactly
     (timeseries.csv, interface.csv, summary.json with its 3 ``li_remeshes`` and the note's
     time, the last snapshot). ``cut_back``: step 22 fails once and is cut back to the state
     before step 21, on the Li mesh of the 1st remeshing (rebuilt from the checkpoint too)."""
     run_pair(tmp_path, REMESHED_STOP, cut_back, remeshing_case())
-    _assert_remeshed_pair(tmp_path, cut_back)
+    difference, balance = _assert_remeshed_pair(tmp_path, cut_back)
+    variant = ", cut back to the 1st remeshed mesh" if cut_back else ""
+    validation.record(f"E5 Li remeshing: resume after a remeshing, serial{variant}",
+                      "uninterrupted run", "restart consistency", "0 (exact)",
+                      f"{difference:.1e}; E5 {balance:.1e} (timeseries); 3 remeshings, "
+                      "stopped after the 2nd", "TINY plane, Anand, 1 mA/cm²", True)
 
 
 # two 2-rank runs of remeshing_case differ, already in the steps before the stop, in the largest
@@ -234,8 +239,11 @@ def test_coupled_resume_after_remeshing_serial(tmp_path, cut_back):
 REMESHED_RESIDUALS = {"max_contact_pressure_MPa": 1e-8}  # [MPa]
 
 
-def _assert_remeshed_pair(folder: Path, cut_back: bool, mpi: bool = False) -> None:
-    """The remeshed pair's checks (``test_coupled_resume_after_remeshing_serial``)."""
+def _assert_remeshed_pair(folder: Path, cut_back: bool,
+                          mpi: bool = False) -> tuple[float, float]:
+    """The remeshed pair's checks (``test_coupled_resume_after_remeshing_serial``); returns
+    the largest difference of timeseries.csv, in each column's largest |value|, but E5's,
+    and E5's (absolute)."""
     from lisse.solver.io import checkpoint
 
     meta = checkpoint.read_meta(folder / "once" / checkpoint.NAME)
@@ -249,17 +257,30 @@ def _assert_remeshed_pair(folder: Path, cut_back: bool, mpi: bool = False) -> No
     assert len(series) == (25 if cut_back else 23)  # the cut-back: 2 halved steps
     assert_same_run(folder / "whole", folder / "part", mpi=mpi, li_points=False,
                     residuals=REMESHED_RESIDUALS)
+    other = np.loadtxt(folder / "part" / "timeseries.csv", delimiter=",", skiprows=1)
+    with open(folder / "whole" / "timeseries.csv") as f:
+        balance = f.readline().strip().split(",").index("mass_balance_error")
+    scale = np.max(np.abs(series), axis=0)
+    relative = np.abs(other - series) / np.where(scale > 0, scale, 1.0)
+    return (float(np.max(np.delete(relative, balance, axis=1))),
+            float(np.max(np.abs(other - series)[:, balance])))
 
 
 @pytest.mark.slow
-def test_coupled_resume_after_remeshing_mpi(tmp_path):
+def test_coupled_resume_after_remeshing_mpi(tmp_path, validation):
     """mpirun -n 2: the remeshed pair (stopped at step 21 and resumed on 2 ranks) =
     the uninterrupted 2-rank run, to TOL (round-off columns ``RESIDUALS`` and
     ``REMESHED_RESIDUALS``)."""
     proc = run_mpi([sys.executable, str(Path(__file__).resolve()), str(tmp_path),
                     str(REMESHED_STOP), "remesh"], cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
-    _assert_remeshed_pair(tmp_path, False, mpi=True)
+    difference, balance = _assert_remeshed_pair(tmp_path, False, mpi=True)
+    validation.record("E5 Li remeshing: resume after a remeshing, mpirun -n 2",
+                      "uninterrupted 2-rank run", "restart consistency",
+                      "1e-10 of each column's largest value; E5 1e-9, max contact pressure "
+                      "1e-8 MPa absolute", f"{difference:.1e}; E5 {balance:.1e} "
+                      "(timeseries); 3 remeshings, stopped after the 2nd",
+                      "TINY plane, Anand, 1 mA/cm²", True)
 
 
 if __name__ == "__main__":
