@@ -35,6 +35,16 @@ class GatheredMesh:
         self.cells = cells[self.order]
         self.local = np.searchsorted(self.keys, keys)  # local node → gathered node
 
+    def input_cells(self) -> np.ndarray:
+        """``cells`` in the order of the cell array the mesh was built from
+        (``topology.original_cell_index``): with ``nodes`` of the positions as built, the
+        arrays ``create_mesh`` was given."""
+        index = self.msh.topology.original_cell_index[: self.owned_cells]
+        index = np.concatenate(self.comm.allgather(index))
+        out = np.empty_like(self.cells)
+        out[index[self.order]] = self.cells
+        return out
+
     def nodes(self, x: np.ndarray) -> np.ndarray:
         """Positions (N, 2) [m] of all nodes in the gathered numbering, from the local
         positions ``x`` (the owned nodes')."""

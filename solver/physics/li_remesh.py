@@ -52,9 +52,14 @@ The elastic electrolyte (``electrolyte_elastic``, one-way) holds no Li mesh data
 the present Li body's obstacle dofs and contact pressures at every update, so it is loaded
 by the new body after a remeshing.
 
+Resume. A checkpoint written after a remeshing holds the new mesh as ``body_on`` built it
+(gathered, rank-independent: the nodes as built, the cells in their input order, the tagged
+facets), and the resume builds the body on it through ``body_on`` again
+(``coupled_checkpoint``): the same mesh with the same partition on the same number of ranks,
+then the checkpointed state.
+
 Limits. A run that has remeshed writes no Li point data after it (the Li nodes are no longer
-points of the cell mesh; summary.json notes it) and cannot be resumed from a later
-checkpoint (``coupled_checkpoint`` refuses).
+points of the cell mesh; summary.json notes it).
 """
 
 from __future__ import annotations
@@ -318,12 +323,31 @@ def remesh(body: LithiumBody, strain) -> tuple[LithiumBody, np.ndarray] | None:
         raise built
     if built is None:
         return None
+    fresh = body_on(body, nodes, new_cells, x, facets, built)
+    geo = fresh.msh.geometry  # every local cell (ghosts too) samples the gathered old cells
+    parent = _remap(x, old.cells, geo.x[:, :2], geo.dofmaps[0])
+    dofs = fresh.strength.function_space.dofmap.list[: len(geo.dofmaps[0]), 0]
+    fresh.strength.x.array[dofs] = old.cell_values(_cell_values(body.strength))[parent]
+    strain_new = np.zeros_like(fresh.strength.x.array)
+    strain_new[dofs] = old.cell_values(_cell_values(strain))[parent]
+    return fresh, strain_new
+
+
+def body_on(body: LithiumBody, nodes: np.ndarray, cells: np.ndarray, x: np.ndarray,
+            facets: np.ndarray, aliases: dict) -> LithiumBody:
+    """A ``LithiumBody`` with ``body``'s arguments, time and hooks on the P2 mesh of
+    ``nodes`` (M, 2) [m] and ``cells`` (T, 6, DOLFINx order), given on rank 0 (empty on
+    the others; ``create_mesh`` distributes them, with the cell mesh's ghost layer), its
+    facets tagged from the gathered tagged ``facets`` (vertex, vertex, mid, tag) of the
+    nodes ``x`` by their end points (``_facet_tags``). ``remesh`` builds the new body so,
+    and a resume its checkpointed mesh (``coupled_checkpoint``)."""
+    comm, gdim = body.comm, body.msh.geometry.dim
     coordinates = element("Lagrange", "triangle", 2, shape=(gdim,))
     partitioner = dmesh.create_cell_partitioner(dmesh.GhostMode.shared_facet, 2) if (
         comm.size > 1) else None  # the ghost layer of the cell mesh (meshes.cache)
-    new = dmesh.create_mesh(comm, new_cells.astype(np.int64), ufl.Mesh(coordinates),
+    new = dmesh.create_mesh(comm, cells.astype(np.int64), ufl.Mesh(coordinates),
                             nodes[:, :gdim], partitioner)
-    fresh = LithiumBody(new, _facet_tags(new, x, facets, built), **body.arguments)
+    fresh = LithiumBody(new, _facet_tags(new, x, facets, aliases), **body.arguments)
     fresh.midpoint_rtol, fresh.time = body.midpoint_rtol, body.time
     for hook in body.step_hooks:
         owner = hook.__self__
@@ -334,13 +358,7 @@ def remesh(body: LithiumBody, strain) -> tuple[LithiumBody, np.ndarray] | None:
         if not isinstance(hook.__self__, Sticking):
             raise SolverError(f"Li remeshing: cannot carry the contact hook {hook!r}")
         Sticking(fresh)
-    geo = new.geometry  # every local cell (ghosts too) samples the gathered old cells
-    parent = _remap(x, old.cells, geo.x[:, :2], geo.dofmaps[0])
-    dofs = fresh.strength.function_space.dofmap.list[: len(geo.dofmaps[0]), 0]
-    fresh.strength.x.array[dofs] = old.cell_values(_cell_values(body.strength))[parent]
-    strain_new = np.zeros_like(fresh.strength.x.array)
-    strain_new[dofs] = old.cell_values(_cell_values(strain))[parent]
-    return fresh, strain_new
+    return fresh
 
 
 def _cell_values(func) -> np.ndarray:

@@ -112,10 +112,11 @@ def restore(evo: InterfaceEvolution, restart, resume):
     columns = checkpoint.local_columns(meta, coords, table, evo.x, evo.comm, where)
     li, li_previous = {}, {}  # the coupled model's Li body
     if isinstance(evo, CoupledEvolution):
-        li = {"body_time": coupled_checkpoint.restore(evo, ranked, meta.get("coupled"), where),
-              **coupled_checkpoint.body_state(ranked)}
+        body_time, pieces = coupled_checkpoint.restore(evo, ranked, meta.get("coupled"),
+                                                       where, meta["previous"])
+        li = {"body_time": body_time, **coupled_checkpoint.body_state(ranked)}
         if meta["previous"] is not None:
-            li_previous = coupled_checkpoint.body_state(ranked, "previous_")
+            li_previous = coupled_checkpoint.body_state(ranked, "previous_") | pieces
     evo._restore({**meta["scalars"], **{k: columns[k] for k in _NODE_STATE}, **li})
     control = StepControl(**meta["control"])
     if meta["previous"] is not None:

@@ -8,7 +8,7 @@ absolute: ``RESIDUALS``); a checkpoint written on 2 ranks is refused on 1 (exit 
 
 Run as a script (``python test_coupled_resume.py FOLDER STOP [cut-back]``) it runs the
 uninterrupted and the stopped-and-resumed run into FOLDER/whole and FOLDER/part on the ranks
-it is given."""
+it is given (``remesh``: ``remeshing_case``)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,19 @@ def case() -> dict:
         "field_snapshots": 2, "checkpoint_interval_s": 0,
     }
     c["output"] = {"fields": True, "plots": False}
+    return c
+
+
+def remeshing_case() -> dict:
+    """The TINY plane cell with Anand Li (test_li_remesh's strip, without the elastic
+    electrolyte: the Li moves the same), stripped at 1 mA/cm² to 0.12 mAh/cm²: 23 steps (25
+    with the cut-back), the Li remeshed before steps 19, 21 and 23; fields at the start,
+    216 s and the end (the snapshot at 264 s, after the 1st remeshing, notes the Li point
+    data left out)."""
+    c = copy.deepcopy(case())
+    c["lithium"] = {"creep_law": "anand"}
+    c["evolution"] |= {"steps": [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.12}],
+                       "field_snapshots": 2}
     return c
 
 
@@ -126,10 +139,14 @@ def last_fields(folder: Path) -> dict:
 RESIDUALS = {"mass_balance_error": 1e-9, "max_mass_balance_error": 1e-9}
 
 
-def assert_same_run(a: Path, b: Path, mpi: bool = False) -> None:
+def assert_same_run(a: Path, b: Path, mpi: bool = False, li_points: bool = True,
+                    residuals: dict | None = None) -> None:
     """timeseries.csv, interface.csv, summary.json and the last field snapshot of run b equal
     run a's to TOL relative (``mpi``: plus TOL × the largest |value| of the timeseries column,
-    of interface.csv or of the field absolute, and ``RESIDUALS`` absolute)."""
+    of interface.csv or of the field absolute, and ``RESIDUALS`` | ``residuals`` absolute);
+    ``li_points``: the snapshot holds the Li point data (False: it holds none, after a
+    remeshing)."""
+    absolute = RESIDUALS | (residuals or {})
     scale = {}  # the largest |value| of each timeseries column and of each file
     for name in ("timeseries.csv", "interface.csv"):
         with open(a / name) as f:
@@ -140,7 +157,7 @@ def assert_same_run(a: Path, b: Path, mpi: bool = False) -> None:
         scale[name] = np.max(np.abs(ta))
         for k, column in enumerate(header):
             largest = np.max(np.abs(ta if name == "interface.csv" else ta[:, k]))
-            atol = RESIDUALS.get(column, TOL * largest) if mpi else 0
+            atol = absolute.get(column, TOL * largest) if mpi else 0
             np.testing.assert_allclose(tb[:, k], ta[:, k], rtol=TOL, atol=atol,
                                        err_msg=f"{name}: {column}")
     ja, jb = (json.loads((f / "summary.json").read_text()) for f in (a, b))
@@ -148,14 +165,14 @@ def assert_same_run(a: Path, b: Path, mpi: bool = False) -> None:
     assert ja.keys() == jb.keys()
     for key, value in ja.items():
         if isinstance(value, float):
-            atol = RESIDUALS.get(key, TOL * scale.get(key.removeprefix("final_"), abs(value)))
+            atol = absolute.get(key, TOL * scale.get(key.removeprefix("final_"), abs(value)))
             assert jb[key] == pytest.approx(value, rel=TOL, abs=atol if mpi else 0), key
         elif isinstance(value, dict):  # the profile times [s]
             assert jb[key] == pytest.approx(value, rel=TOL, abs=0), key
         else:
             assert jb[key] == value, key
     fa, fb = last_fields(a), last_fields(b)
-    assert fa.keys() == fb.keys() and "li_displacement_m" in fa
+    assert fa.keys() == fb.keys() and ("li_displacement_m" in fa) == li_points
     for key, value in fa.items():  # gaps (round-off once closed) as in interface.csv
         largest = scale["interface.csv"] if key in ("gap_um", "pores_um") \
             else np.max(np.abs(value))
@@ -196,5 +213,76 @@ def test_coupled_resume_mpi_and_rank_count_refusal(tmp_path):
         "it on 2 (this run has 1)")
 
 
+REMESHED_STOP = 21  # the stop after the 2nd remeshing, which the stopped step did
+
+
+@pytest.mark.parametrize("cut_back", [pytest.param(False, marks=pytest.mark.slow), True],
+                         ids=["plain", "cut_back"])
+def test_coupled_resume_after_remeshing_serial(tmp_path, cut_back, validation):
+    """Serial: the Anand strip (``remeshing_case``) stopped at step 21, whose start remeshed
+    the Li a 2nd time, and resumed on the checkpointed mesh = uninterrupted, exactly
+    (timeseries.csv, interface.csv, summary.json with its 3 ``li_remeshes`` and the note's
+    time, the last snapshot). ``cut_back``: step 22 fails once and is cut back to the state
+    before step 21, on the Li mesh of the 1st remeshing (rebuilt from the checkpoint too)."""
+    run_pair(tmp_path, REMESHED_STOP, cut_back, remeshing_case())
+    difference, balance = _assert_remeshed_pair(tmp_path, cut_back)
+    variant = ", cut back to the 1st remeshed mesh" if cut_back else ""
+    validation.record(f"E5 Li remeshing: resume after a remeshing, serial{variant}",
+                      "uninterrupted run", "restart consistency", "0 (exact)",
+                      f"{difference:.1e}; E5 {balance:.1e} (timeseries); 3 remeshings, "
+                      "stopped after the 2nd", "TINY plane, Anand, 1 mA/cm²", True)
+
+
+# two 2-rank runs of remeshing_case differ, already in the steps before the stop, in the largest
+# Li contact pressure (a node's contact reaction, converged to the flow's Newton tolerance): up
+# to 2.4e-9 MPa at step 17 (1.9e-10 of the column's 12.5 MPa; 5e-12 to 1e-11 in other runs)
+REMESHED_RESIDUALS = {"max_contact_pressure_MPa": 1e-8}  # [MPa]
+
+
+def _assert_remeshed_pair(folder: Path, cut_back: bool,
+                          mpi: bool = False) -> tuple[float, float]:
+    """The remeshed pair's checks (``test_coupled_resume_after_remeshing_serial``); returns
+    the largest difference of timeseries.csv, in each column's largest |value|, but E5's,
+    and E5's (absolute)."""
+    from lisse.solver.io import checkpoint
+
+    meta = checkpoint.read_meta(folder / "once" / checkpoint.NAME)
+    assert len(meta["records"]) == REMESHED_STOP
+    assert (meta["coupled"]["remeshes"], meta["previous"]["remeshes"]) == (2, 1)
+    summary = json.loads((folder / "whole" / "summary.json").read_text())
+    assert summary["li_remeshes"] == 3
+    assert summary["notes"] == {"Li point data not written after the first remeshing":
+                                pytest.approx(263.656, rel=1e-5)}
+    series = np.loadtxt(folder / "whole" / "timeseries.csv", delimiter=",", skiprows=1)
+    assert len(series) == (25 if cut_back else 23)  # the cut-back: 2 halved steps
+    assert_same_run(folder / "whole", folder / "part", mpi=mpi, li_points=False,
+                    residuals=REMESHED_RESIDUALS)
+    other = np.loadtxt(folder / "part" / "timeseries.csv", delimiter=",", skiprows=1)
+    with open(folder / "whole" / "timeseries.csv") as f:
+        balance = f.readline().strip().split(",").index("mass_balance_error")
+    scale = np.max(np.abs(series), axis=0)
+    relative = np.abs(other - series) / np.where(scale > 0, scale, 1.0)
+    return (float(np.max(np.delete(relative, balance, axis=1))),
+            float(np.max(np.abs(other - series)[:, balance])))
+
+
+@pytest.mark.slow
+def test_coupled_resume_after_remeshing_mpi(tmp_path, validation):
+    """mpirun -n 2: the remeshed pair (stopped at step 21 and resumed on 2 ranks) =
+    the uninterrupted 2-rank run, to TOL (round-off columns ``RESIDUALS`` and
+    ``REMESHED_RESIDUALS``)."""
+    proc = run_mpi([sys.executable, str(Path(__file__).resolve()), str(tmp_path),
+                    str(REMESHED_STOP), "remesh"], cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    difference, balance = _assert_remeshed_pair(tmp_path, False, mpi=True)
+    validation.record("E5 Li remeshing: resume after a remeshing, mpirun -n 2",
+                      "uninterrupted 2-rank run", "restart consistency",
+                      "1e-10 of each column's largest value; E5 1e-9, max contact pressure "
+                      "1e-8 MPa absolute", f"{difference:.1e}; E5 {balance:.1e} "
+                      "(timeseries); 3 remeshings, stopped after the 2nd",
+                      "TINY plane, Anand, 1 mA/cm²", True)
+
+
 if __name__ == "__main__":
-    run_pair(Path(sys.argv[1]), int(sys.argv[2]), cut_back=sys.argv[3:] == ["cut-back"])
+    run_pair(Path(sys.argv[1]), int(sys.argv[2]), cut_back="cut-back" in sys.argv[3:],
+             c=remeshing_case() if "remesh" in sys.argv[3:] else None)

@@ -225,16 +225,3 @@ def test_remesh_mpi_matches_serial(anand_strip, validation):
                       f"remeshings in {len(serial)} records; remeshed bodies (plane, "
                       f"axisymmetric, 2 ranks): volume {drift:.1e}", "TINY plane, Anand, 1 mA/cm², "
                       "elastic electrolyte", True)
-
-
-def test_resume_after_a_remesh_is_refused():
-    """A checkpoint written after a remeshing is refused in one line (and the sweep engine
-    starts such a case over) rather than resumed on the mesh as built."""
-    from types import SimpleNamespace
-
-    from lisse.solver.errors import UserError
-    from lisse.solver.studies.coupled_checkpoint import restore
-
-    with pytest.raises(UserError, match="remeshed") as err:
-        restore(SimpleNamespace(body=None), {}, {"remeshes": 1}, "run/checkpoint")
-    assert "\n" not in str(err.value)
