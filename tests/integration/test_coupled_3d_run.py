@@ -21,6 +21,7 @@ from tests.integration.test_coupled_run import _li_fields
 from tests.verification.test_coupled_3d import small_cell3d
 
 REST_S = 250.0  # the voids touch down in the step ending at 207 s
+TOLERANCE_UM = 1e-3  # the contact tolerance t of small_cell3d (the default 1 nm)
 CYCLE3D = [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.0001},
            {"current_density_mA_cm2": 0.0, "duration_h": REST_S / 3600},
            {"current_density_mA_cm2": -1.0, "capacity_mAh_cm2": 0.0001}]
@@ -68,11 +69,11 @@ def test_coupled_3d_li_bookkeeping_at_every_step(serial_runs, validation):
 @pytest.mark.slow
 def test_coupled_3d_voids_touch_down_at_rest(serial_runs, validation):
     """A void that touches down in 3D: the two quarter voids, under 2 MPa, are gone by the end
-    of the rest (contact fraction 1, the void-free cell's, void count 2 → 0, no gap, mean
-    contact pressure p) with E5 ≤ 1e-9 at every step; touchdown takes ~200 s at rest, as
-    the last 0.1 µm of the roofs falls at 0.2–4 nm/s (a Li tetrahedron with four vertices
-    on the Li bottom crushed to zero volume, and P2 vertices with no contact pressure;
-    scripts/li_stall_3d.py)."""
+    of the rest (contact fraction 1, the void-free cell's, void count 2 → 0, no gap at the
+    electrolyte nodes, a void volume under the Li ≤ t per area, mean contact pressure p)
+    with E5 ≤ 1e-9 at every step; touchdown takes ~200 s at rest, as the last 0.1 µm of the
+    roofs falls at 0.2–4 nm/s (a Li tetrahedron with four vertices on the Li bottom crushed
+    to zero volume, and P2 vertices with no contact pressure; scripts/li_stall_3d.py)."""
     header, series = _series(serial_runs[0])
     col = {name: k for k, name in enumerate(header)}
     rest = np.flatnonzero(series[:, col["applied_current_density_mA_cm2"]] == 0)
@@ -80,16 +81,19 @@ def test_coupled_3d_voids_touch_down_at_rest(serial_runs, validation):
     assert series[0, col["void_count"]] == 2 and end[col["void_count"]] == 0
     assert end[col["contact_fraction"]] == pytest.approx(1.0, abs=1e-12)
     assert end[col["max_gap_um"]] < 1e-6
+    void = series[:, col["li_void_volume_um"]]  # ∫ z dA under the Li bottom / A [µm]
+    assert void[0] > 0.1 and abs(void[rest[-1]]) <= TOLERANCE_UM  # within t on average
     assert end[col["mean_contact_pressure_MPa"]] == pytest.approx(2.0, rel=1e-6)
     e5 = np.max(series[:, col["mass_balance_error"]])
     assert e5 <= 1e-9
     down = series[np.flatnonzero(series[:, col["void_count"]] == 0)[0], col["time_s"]]
     validation.record("Coupled model 3D: voids touch down at rest under 2 MPa",
                       "contact fraction 1 (void-free), void count 0, mean contact pressure p",
-                      "void-free cell", "1e-12; 1e-6; E5 1e-9",
+                      "void-free cell", "1e-12; 1e-6; t = 1 nm; E5 1e-9",
                       f"no void from {down:.0f} s (roofs 0.11 µm up at 1.1 s); contact "
                       f"{series[0, col['contact_fraction']]:.3f} → "
-                      f"{end[col['contact_fraction']]:.3f}; E5 ≤ {e5:.0e}",
+                      f"{end[col['contact_fraction']]:.3f}; void volume {void[0]:.3f} → "
+                      f"{void[rest[-1]]:.0e} µm (≤ t); E5 ≤ {e5:.0e}",
                       "3D 12 × 12 µm, two quarter voids, h = 4 µm", True)
 
 
