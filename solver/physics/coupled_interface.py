@@ -94,7 +94,7 @@ class CoupledRecord(Record):
     mean_contact_pressure: float = 0.0
     max_contact_pressure: float = 0.0
     void_count: int = 0
-    li_void_volume: float = 0.0  # ∫ y r^k dx under the Li's bottom / A: exact on the Li mesh [m]
+    li_void_volume: float = 0.0  # ∫ y r^k dx (3D: ∫ z dA) under the Li's bottom / A: exact [m]
     max_principal_stress_sse: float = 0.0  # the elastic electrolyte's largest σ_1 [Pa]
     interface_deflection_range: float = 0.0  # its max w − min w over the contact [m]
 
@@ -355,7 +355,7 @@ class CoupledEvolution(InterfaceEvolution):
         return CoupledRecord(**base, mean_contact_pressure=mean, max_contact_pressure=top,
                              void_count=self.void_count(),
                              li_void_volume=self.comm.allreduce(float(self.bottom.weights(
-                                 ) @ self.body.msh.geometry.x[:, 1])) / self.area,
+                                 ) @ self.body.msh.geometry.x[:, self.body.up])) / self.area,
                              **({} if self.electrolyte is None
                                 else self.electrolyte.record(self)))
 

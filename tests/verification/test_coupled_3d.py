@@ -120,9 +120,9 @@ def test_void_count_and_exact_volume_weights():
 
 
 def test_planar_3d_interface_stays_in_full_contact(validation):
-    """3D, no void, 2 MPa, stripping at 1 then 10 mA/cm²: contact fraction 1, no void, mean
-    and largest nodal contact pressure = p, the collector descends by the Li stripped, E5 to
-    round-off."""
+    """3D, no void, 2 MPa, stripping at 1 then 10 mA/cm²: contact fraction 1, no void (and no
+    void volume under the Li), mean and largest nodal contact pressure = p, the collector
+    descends by the Li stripped, E5 to round-off."""
     steps = [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.002},
              {"current_density_mA_cm2": 10.0, "capacity_mAh_cm2": 0.01}]
     evo, outcome = run(case3d(steps=steps))
@@ -131,6 +131,7 @@ def test_planar_3d_interface_stays_in_full_contact(validation):
     assert min(r.contact_fraction for r in records) == pytest.approx(1.0, abs=1e-12)
     assert max(r.void_count for r in records) == 0
     assert max(r.max_gap for r in records) < 1e-12
+    assert max(abs(r.li_void_volume) for r in records) < 1e-12  # ∫ z dA under the Li / A
     for r in records:
         assert r.mean_contact_pressure == pytest.approx(PRESSURE_MPA * PA_PER_MPA, rel=1e-6)
         assert r.max_contact_pressure == pytest.approx(PRESSURE_MPA * PA_PER_MPA, rel=1e-6)
