@@ -20,8 +20,12 @@ Parallel. Every rank gives the values at its owned vertices with their input glo
 in the order of these indices (points) and the cells sorted by their point rows, so the files
 of a run under ``mpirun -n 2`` equal the serial ones (to the run's round-off).
 
-A step cut-back may return to an earlier Li mesh and remesh again; the mesh so rebuilt is the
-same mesh (the remeshing is deterministic), so its snapshots go on into the same file.
+A step cut-back may return to an earlier Li mesh and remesh again: snapshots on a mesh a file
+already holds (same vertex numbers and built positions; a remeshing is deterministic) go on
+into that file, a different mesh under the same remeshing count gets ``li_remesh<k>_2.xdmf``.
+A resumed run opens the file of the mesh it resumes on (its folder has no earlier files).
+Design: one file per mesh, not one file whose mesh is rewritten, because an XDMF temporal
+collection as meshio writes it (and ParaView reads it simply) has one mesh.
 """
 
 from __future__ import annotations

@@ -237,7 +237,8 @@ def test_coupled_resume_after_remeshing_serial(tmp_path, cut_back, validation):
                       "uninterrupted run", "restart consistency", "0 (exact)",
                       f"{difference:.1e}; E5 {balance:.1e} (timeseries); 3 remeshings, "
                       "stopped after the 2nd", "TINY plane, Anand, 1 mA/cm²", True)
-    validation.record(f"Li fields after Li remeshings (li_remesh<k>.xdmf), serial{variant}",
+    validation.record(f"Li fields on the Li's own meshes after remeshings (li_remesh1.xdmf, "
+                      f"li_remesh3.xdmf), serial{variant}",
                       "∫ p_c dx = stack pressure × width; ΔA(triangles) = Δ(stripped) × width",
                       "force balance; Li bookkeeping (E5)", "1e-9; 1e-8 relative",
                       f"{force:.1e}; {volume:.1e} (3 remeshings, snapshots after the 1st "
