@@ -341,15 +341,59 @@ def _assert_remeshed_pair(folder: Path, cut_back: bool,
             assert_li_files(folder / "whole"))
 
 
+def li_files_difference(a: Path, b: Path) -> float:
+    """The largest difference between the Li files of runs a and b (the same names, cells
+    and snapshot times), snapshot by snapshot, in each field's largest |value| (σ_eq, round-off
+    at rest: in the mean stress's; ε̇_eq: at least 1 /s) and of the points."""
+    import meshio
+
+    names = [json.loads((f / "summary.json").read_text())["li_field_files"] for f in (a, b)]
+    assert names[0] == names[1]
+    worst = 0.0
+    for name in names[0]:
+        ra, rb = (meshio.xdmf.TimeSeriesReader(f / name) for f in (a, b))
+        (pa, ca), (pb, cb) = ra.read_points_cells(), rb.read_points_cells()
+        assert np.array_equal(ca[0].data, cb[0].data) and ra.num_steps == rb.num_steps
+        worst = max(worst, np.max(np.abs(pa - pb)) / np.max(np.abs(pa)))
+        for k in range(ra.num_steps):
+            (ta, da, _), (tb, db, _) = ra.read_data(k), rb.read_data(k)
+            assert tb == pytest.approx(ta, rel=1e-12, abs=0) and da.keys() == db.keys()
+            for key, value in da.items():
+                scale = np.max(np.abs(value))
+                if key == "li_von_mises_stress_Pa":
+                    scale = max(scale, np.max(np.abs(da["li_mean_stress_Pa"])))
+                if key == "li_equivalent_strain_rate_1_s":
+                    scale = max(scale, 1.0)
+                if scale > 0:
+                    worst = max(worst, np.max(np.abs(db[key] - value)) / scale)
+    return float(worst)
+
+
 @pytest.mark.slow
 def test_coupled_resume_after_remeshing_mpi(tmp_path, validation):
     """mpirun -n 2: the remeshed pair (stopped at step 21 and resumed on 2 ranks) =
     the uninterrupted 2-rank run, to TOL (round-off columns ``RESIDUALS`` and
-    ``REMESHED_RESIDUALS``)."""
+    ``REMESHED_RESIDUALS``); the Li's own files of the uninterrupted 2-rank run = a serial
+    run's, to TOL (``li_files_difference``)."""
+    from mpi4py import MPI
+
+    from lisse.solver.config.schema import resolve, resolved_dict, validate_case
+    from lisse.solver.studies import evolution
+
     proc = run_mpi([sys.executable, str(Path(__file__).resolve()), str(tmp_path),
                     str(REMESHED_STOP), "remesh"], cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     difference, balance, (force, volume) = _assert_remeshed_pair(tmp_path, False, mpi=True)
+    data = validate_case(remeshing_case())
+    evolution.run_evolution(resolve(data), tmp_path / "serial", MPI.COMM_WORLD,
+                            resolved_dict(data))
+    li = li_files_difference(tmp_path / "serial", tmp_path / "whole")
+    assert li < TOL
+    validation.record("Li fields on the Li's own meshes after remeshings: mpirun -n 2 vs "
+                      "serial", "serial li.xdmf, li_remesh1.xdmf, li_remesh3.xdmf",
+                      "parallel consistency", "1e-10 of each field's largest value",
+                      f"{li:.1e}; force balance {force:.1e}, area {volume:.1e} (2 ranks)",
+                      "TINY plane, Anand, 1 mA/cm²", True)
     validation.record("E5 Li remeshing: resume after a remeshing, mpirun -n 2",
                       "uninterrupted 2-rank run", "restart consistency",
                       "1e-10 of each column's largest value; E5 1e-9, max contact pressure "
