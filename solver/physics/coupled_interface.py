@@ -122,7 +122,6 @@ class CoupledEvolution(InterfaceEvolution):
         self.speed = 0.0  # largest Li speed of the last step [m/s]
         self.follow = 0.0  # 1: the Li did not follow, consumption per step ≤ t (li_follow)
         self.remeshes = 0.0  # Li remeshings so far (li_remesh)
-        self.notes = {}  # {what the run could not do: time it first applied [s]}
         self._attach(body)
         self.volume0, self.top0 = body.volume(), self.top.mean_height()
         self.quality0 = min_quality(body) if (self.remeshing
@@ -132,7 +131,6 @@ class CoupledEvolution(InterfaceEvolution):
         self.void0 = self._mean(self.gap0)
         self.last = None  # the Li body's last StepReport
         self.transfer_scale = 1.0
-        self._x0 = body.msh.geometry.x[self._vertices, :body.up + 1].copy()
 
     def _attach(self, body: LithiumBody) -> None:
         """The engine's pieces that hold the Li mesh, built for ``body`` (at the start, and
@@ -296,24 +294,27 @@ class CoupledEvolution(InterfaceEvolution):
             self.li_output.strain.x.array[:] = new[1]
             self.remeshes += 1
 
-    def _note(self, text: str) -> None:
-        """Record ``text`` once with the time it first applied (``notes``: summary.json)."""
-        self.notes.setdefault(text, self.time)
+    def li_values(self) -> dict[str, np.ndarray]:
+        """{name: values at the owned Li vertices ``_vertices``}: the displacement since the
+        Li mesh was built (the start, or its remeshing) [m], the velocity of the last step
+        [m/s], the nodal contact pressure [Pa] (0 off contact) and the stress and strain
+        fields of ``li_output`` (``solver.io.li_dataset`` writes them on the Li mesh)."""
+        body = self.body
+        x0 = body._initial[0][self._vertices, :body.up + 1]
+        node_block = body._node_to_dof[self._vertices]
+        return {"li_displacement_m": body.msh.geometry.x[self._vertices, :body.up + 1] - x0,
+                "li_velocity_m_s": body.velocity()[node_block],
+                "li_contact_pressure_Pa": self.vertex_contact_pressure()} | (
+                    self.li_output.fields(self._vertices))
 
     def li_fields(self) -> dict | None:
-        """The Li's point data at its mesh vertices (owned), which are points of the cell
-        mesh: {name: (initial coordinates, values)} with the displacement since the start [m], the
-        velocity of the last step [m/s], the nodal contact pressure [Pa] (0 off contact) and
-        the stress and strain fields of ``li_output``."""
-        if self.remeshes:  # the Li nodes are no longer points of the cell mesh
-            self._note("Li point data not written after the first remeshing")
+        """``li_values`` as point data of the cell mesh, {name: (initial coordinates,
+        values)}, while the Li nodes are points of it (None after a remeshing: the Li
+        fields are then in the Li's own files only, ``solver.io.li_dataset``)."""
+        if self.remeshes:
             return None
-        body, geo, x0 = self.body, self.body.msh.geometry, self._x0
-        node_block = body._node_to_dof[self._vertices]
-        return {"li_displacement_m": (x0, geo.x[self._vertices, :body.up + 1] - x0),
-                "li_velocity_m_s": (x0, body.velocity()[node_block]),
-                "li_contact_pressure_Pa": (x0, self.vertex_contact_pressure())} | {
-                    name: (x0, v) for name, v in self.li_output.fields(self._vertices).items()}
+        x0 = self.body._initial[0][self._vertices, :self.body.up + 1]
+        return {name: (x0, v) for name, v in self.li_values().items()}
 
     def vertex_contact_pressure(self) -> np.ndarray:
         """The last step's nodal contact pressure [Pa] at the owned vertices (0 off contact)."""

@@ -58,8 +58,9 @@ facets), and the resume builds the body on it through ``body_on`` again
 (``coupled_checkpoint``): the same mesh with the same partition on the same number of ranks,
 then the checkpointed state.
 
-Limits. A run that has remeshed writes no Li point data after it (the Li nodes are no longer
-points of the cell mesh; summary.json notes it).
+Output. After a remeshing the Li nodes are no longer points of the cell mesh, so
+``fields.xdmf`` holds no Li point data; the Li's fields go into ``li_remesh<k>.xdmf`` on the
+new mesh (``solver.io.li_dataset``).
 """
 
 from __future__ import annotations

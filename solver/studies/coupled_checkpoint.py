@@ -37,8 +37,7 @@ its own engine pieces for a cut-back (``CoupledEvolution._save``'s "pieces").
 Scalars (JSON, exact): the Li body time [s], the transfer scale c of the last step with
 current, the Li moved by pocket closures [m² or m³/(2π)], the smoothing count and last mesh
 quality (also those of the mesh before the last step when that step remeshed), the last Li
-step's report (``StepReport``; contact force, active dofs), the remeshing count and the
-run's notes (summary.json ``notes``). The
+step's report (``StepReport``; contact force, active dofs) and the remeshing count. The
 initial coordinates used for ``li_displacement_m``, the initial Li volume and the collector
 height are those of the Li as built, which the resumed engine starts from
 (``Model.reset``). 3D cells (``coupled_3d``) need nothing more: their own state (the
@@ -78,7 +77,7 @@ def save(evo: CoupledEvolution, previous: dict | None) -> tuple[dict, dict]:
         "body_time": float(body.time), "transfer_scale": float(evo.transfer_scale),
         **_counters(evo.pockets, evo.smoother),
         "last": None if evo.last is None else dataclasses.asdict(evo.last),
-        "remeshes": int(evo.remeshes), "notes": dict(evo.notes),
+        "remeshes": int(evo.remeshes),
     }
     if evo.remeshes:  # the Li body is on a mesh of its own (li_remesh)
         arrays |= _mesh(body)
@@ -153,7 +152,6 @@ def restore(evo: CoupledEvolution, ranked: dict, scalars: dict | None, where: st
     evo.transfer_scale = scalars["transfer_scale"]
     _set_counters(evo, scalars)
     evo.last = None if scalars["last"] is None else StepReport(**scalars["last"])
-    evo.notes = dict(scalars.get("notes", {}))
     return scalars["body_time"], before
 
 

@@ -154,8 +154,9 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
         summary["interface_profile_times_s"] = {s["label"]: s["time"] for s in snapshots}
         summary["interface_model"] = settings.interface_model
         if settings.interface_model == "coupled":  # the Li's contact: frictionless or sticking
-            summary |= {"contact": settings.contact, "li_remeshes": int(evo.remeshes),
-                        "notes": dict(evo.notes)}  # {note: time it first applied [s]}
+            summary |= {"contact": settings.contact, "li_remeshes": int(evo.remeshes)}
+        if fields is not None and fields.li is not None:  # the Li's own files, in order
+            summary["li_field_files"] = list(fields.li.files)
         summary |= spectra.close(params.output.plots, params.output.figure_formats)
         if pictures is not None:
             summary |= pictures.close(folder)
@@ -217,11 +218,13 @@ class FieldSeries:
     the interface nodes (zero elsewhere), the gap [µm], the pore content [µm], the contact
     share [-] and the local current density [A/m²]; with the coupled interface model also
     the Li's displacement [m], velocity [m/s], contact pressure [Pa], stresses [Pa] and
-    strains at its nodes (``CoupledEvolution.li_fields``, ``solver.physics.li_output``)
-    and, with the elastic electrolyte, its cell-wise stresses [Pa] and displacement [m]
-    (``ElasticElectrolyte.fields``).
+    strains at its nodes (``CoupledEvolution.li_fields``, ``solver.physics.li_output``;
+    until the first Li remeshing) and, with the elastic electrolyte, its cell-wise stresses
+    [Pa] and displacement [m] (``ElasticElectrolyte.fields``).
     Written at the start, at the first step past each of
-    ``times`` [s] and at the end."""
+    ``times`` [s] and at the end. The coupled model's Li fields go also into the Li's own
+    files on its own mesh, ``li.xdmf`` and after each Li remeshing ``li_remesh<k>.xdmf``
+    (``solver.io.li_dataset``), at the same times."""
 
     NAMES = ("electrolyte_potential_V", "gap_um", "pores_um", "contact_share",
              "local_current_density_A_m2")
@@ -231,6 +234,7 @@ class FieldSeries:
         from dolfinx import fem
 
         from lisse.solver.io.dataset import CellDataset, FieldWriter
+        from lisse.solver.io.li_dataset import LiSeries
 
         self.evo, self.times = evo, list(times)
         space = evo.cd.space
@@ -238,6 +242,7 @@ class FieldSeries:
         dataset = CellDataset(mesh)
         dataset.write_mesh(folder.path("mesh.xdmf"))
         self.writer = FieldWriter(dataset, folder.path("fields.xdmf"))
+        self.li = LiSeries(folder, evo.comm) if isinstance(evo, CoupledEvolution) else None
         self.last, self.written = (None, None), None
 
     def maybe_write(self, sol, j) -> None:
@@ -260,12 +265,16 @@ class FieldSeries:
         if getattr(evo, "electrolyte", None) is not None:  # its stresses and displacement
             f = f | evo.electrolyte.fields(evo)
         self.writer.write(evo.time, f, points)
+        if self.li is not None:
+            self.li.write(evo)
         self.written = evo.time
 
     def close(self) -> None:
         if self.written != self.evo.time:
             self.write(*self.last)
         self.writer.close()
+        if self.li is not None:
+            self.li.close()
 
 
 def _snapshot(evo: InterfaceEvolution, label: str) -> dict:

@@ -54,8 +54,8 @@ def remeshing_case() -> dict:
     """The TINY plane cell with Anand Li (test_li_remesh's strip, without the elastic
     electrolyte: the Li moves the same), stripped at 1 mA/cm² to 0.12 mAh/cm²: 23 steps (25
     with the cut-back), the Li remeshed before steps 19, 21 and 23; fields at the start,
-    216 s and the end (the snapshot at 264 s, after the 1st remeshing, notes the Li point
-    data left out)."""
+    216 s and the end (the snapshots at 264 s, after the 1st remeshing, and at the end have
+    the Li fields in li_remesh1.xdmf and li_remesh3.xdmf only)."""
     c = copy.deepcopy(case())
     c["lithium"] = {"creep_law": "anand"}
     c["evolution"] |= {"steps": [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.12}],
@@ -122,14 +122,15 @@ def run_pair(folder: Path, stop: int, cut_back: bool = False, c: dict | None = N
     assert resumed["time_steps"] > stop and solves[0] > stop + 1
 
 
-def last_fields(folder: Path) -> dict:
-    """The point data of the last snapshot of fields.xdmf, rows sorted by coordinates."""
+def last_fields(folder: Path, name: str = "fields.xdmf") -> dict:
+    """The point data of the last snapshot of fields.xdmf, rows sorted by coordinates (or of
+    the Li file ``name``, rows as written: by the Li mesh's input node numbers)."""
     import meshio
 
-    reader = meshio.xdmf.TimeSeriesReader(folder / "fields.xdmf")
+    reader = meshio.xdmf.TimeSeriesReader(folder / name)
     points, _ = reader.read_points_cells()
     time, point, _ = reader.read_data(reader.num_steps - 1)
-    order = np.lexsort(points.T[::-1])
+    order = np.lexsort(points.T[::-1]) if name == "fields.xdmf" else slice(None)
     return {"time": np.array([time])} | {k: np.asarray(v)[order] for k, v in point.items()}
 
 
@@ -141,11 +142,11 @@ RESIDUALS = {"mass_balance_error": 1e-9, "max_mass_balance_error": 1e-9}
 
 def assert_same_run(a: Path, b: Path, mpi: bool = False, li_points: bool = True,
                     residuals: dict | None = None) -> None:
-    """timeseries.csv, interface.csv, summary.json and the last field snapshot of run b equal
-    run a's to TOL relative (``mpi``: plus TOL × the largest |value| of the timeseries column,
-    of interface.csv or of the field absolute, and ``RESIDUALS`` | ``residuals`` absolute);
-    ``li_points``: the snapshot holds the Li point data (False: it holds none, after a
-    remeshing)."""
+    """timeseries.csv, interface.csv, summary.json and the last field snapshot of run b (of
+    fields.xdmf and of the last Li file, ``li_field_files``) equal run a's to TOL relative
+    (``mpi``: plus TOL × the largest |value| of the timeseries column, of interface.csv or
+    of the field absolute, and ``RESIDUALS`` | ``residuals`` absolute); ``li_points``:
+    fields.xdmf holds the Li point data (False: it holds none, after a remeshing)."""
     absolute = RESIDUALS | (residuals or {})
     scale = {}  # the largest |value| of each timeseries column and of each file
     for name in ("timeseries.csv", "interface.csv"):
@@ -162,6 +163,8 @@ def assert_same_run(a: Path, b: Path, mpi: bool = False, li_points: bool = True,
                                        err_msg=f"{name}: {column}")
     ja, jb = (json.loads((f / "summary.json").read_text()) for f in (a, b))
     ja.pop("wall_time_s"), jb.pop("wall_time_s")
+    files = [j.pop("li_field_files", [None]) for j in (ja, jb)]  # a resumed run's Li files:
+    assert files[0][-1] == files[1][-1]  # from its resume on (the last one the same)
     assert ja.keys() == jb.keys()
     for key, value in ja.items():
         if isinstance(value, float):
@@ -173,13 +176,16 @@ def assert_same_run(a: Path, b: Path, mpi: bool = False, li_points: bool = True,
             assert jb[key] == value, key
     fa, fb = last_fields(a), last_fields(b)
     assert fa.keys() == fb.keys() and ("li_displacement_m" in fa) == li_points
+    if files[0][-1] is not None:  # the last snapshot of the Li's own file
+        fa |= {f"li.xdmf {k}": v for k, v in last_fields(a, files[0][-1]).items()}
+        fb |= {f"li.xdmf {k}": v for k, v in last_fields(b, files[0][-1]).items()}
     for key, value in fa.items():  # gaps (round-off once closed) as in interface.csv
         largest = scale["interface.csv"] if key in ("gap_um", "pores_um") \
             else np.max(np.abs(value))
         if key.endswith("_stress_Pa"):  # σ_eq is round-off at rest: the stress scale is p
-            largest = max(largest, np.max(np.abs(fa["li_mean_stress_Pa"])))
-        if key == "li_equivalent_strain_rate_1_s":  # round-off at rest: the rate scale is the
-            largest = max(largest, 1.0)  # library Li's creep rate at 2 MPa, ≈ 2 1/s
+            largest = max(largest, np.max(np.abs(fa[key.replace("von_mises", "mean")])))
+        if key.endswith("li_equivalent_strain_rate_1_s"):  # round-off at rest: the rate
+            largest = max(largest, 1.0)  # scale is the library Li's creep rate at 2 MPa, ≈ 2 1/s
         np.testing.assert_allclose(fb[key], value, rtol=TOL, atol=TOL * largest if mpi else 0,
                                    err_msg=key)
 
@@ -225,12 +231,18 @@ def test_coupled_resume_after_remeshing_serial(tmp_path, cut_back, validation):
     time, the last snapshot). ``cut_back``: step 22 fails once and is cut back to the state
     before step 21, on the Li mesh of the 1st remeshing (rebuilt from the checkpoint too)."""
     run_pair(tmp_path, REMESHED_STOP, cut_back, remeshing_case())
-    difference, balance = _assert_remeshed_pair(tmp_path, cut_back)
+    difference, balance, (force, volume) = _assert_remeshed_pair(tmp_path, cut_back)
     variant = ", cut back to the 1st remeshed mesh" if cut_back else ""
     validation.record(f"E5 Li remeshing: resume after a remeshing, serial{variant}",
                       "uninterrupted run", "restart consistency", "0 (exact)",
                       f"{difference:.1e}; E5 {balance:.1e} (timeseries); 3 remeshings, "
                       "stopped after the 2nd", "TINY plane, Anand, 1 mA/cm²", True)
+    validation.record(f"Li fields on the Li's own meshes after remeshings (li_remesh1.xdmf, "
+                      f"li_remesh3.xdmf), serial{variant}",
+                      "∫ p_c dx = stack pressure × width; ΔA(triangles) = Δ(stripped) × width",
+                      "force balance; Li bookkeeping (E5)", "1e-9; 1e-8 relative",
+                      f"{force:.1e}; {volume:.1e} (3 remeshings, snapshots after the 1st "
+                      "and the 3rd)", "TINY plane, Anand, 1 mA/cm²", True)
 
 
 # two 2-rank runs of remeshing_case differ, already in the steps before the stop, in the largest
@@ -239,20 +251,82 @@ def test_coupled_resume_after_remeshing_serial(tmp_path, cut_back, validation):
 REMESHED_RESIDUALS = {"max_contact_pressure_MPa": 1e-8}  # [MPa]
 
 
+LI_FIELDS = {"li_displacement_m": 3, "li_velocity_m_s": 3, "li_contact_pressure_Pa": 1,
+             "li_von_mises_stress_Pa": 1, "li_mean_stress_Pa": 1,
+             "li_equivalent_strain_rate_1_s": 1, "li_equivalent_strain": 1,
+             "li_deformation_resistance_Pa": 1}  # and their components (vectors: 3)
+
+
+def _area(x: np.ndarray, cells: np.ndarray) -> float:
+    """Area [m²] of the straight triangles ``cells`` of the points ``x``."""
+    u, v = x[cells[:, 1], :2] - x[cells[:, 0], :2], x[cells[:, 2], :2] - x[cells[:, 0], :2]
+    return 0.5 * float(np.sum(np.abs(u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0])))
+
+
+def assert_li_files(folder: Path) -> tuple[float, float]:
+    """The Li's own files of a run that remeshed (solver.io.li_dataset): together they hold
+    the snapshot times of fields.xdmf, with every Li field of the right shape and finite.
+    After the 1st remeshing (the void closed, full contact): ∫ p_c dx over the contact edges
+    of the present (warped) mesh = the stack pressure × the width (force balance, 1e-9:
+    the flow's Newton tolerance), and the area of the present straight triangles falls
+    between the first and the last of these snapshots by the stripped thickness (from
+    timeseries.csv) × the width (E5, 1e-8: every boundary edge is straight once the void
+    has closed, so the triangles' area is the Li volume). Returns both relative errors."""
+    import meshio
+
+    files = json.loads((folder / "summary.json").read_text())["li_field_files"]
+    fields = meshio.xdmf.TimeSeriesReader(folder / "fields.xdmf")
+    fields.read_points_cells()
+    times = [fields.read_data(k)[0] for k in range(fields.num_steps)]
+    series = np.genfromtxt(folder / "timeseries.csv", delimiter=",", names=True)
+    snapshots = []  # (time, present points, cells, point data) after the 1st remeshing
+    written = []
+    for name in files:
+        reader = meshio.xdmf.TimeSeriesReader(folder / name)
+        points, cells = reader.read_points_cells()
+        for k in range(reader.num_steps):
+            time, point, _ = reader.read_data(k)
+            written.append(time)
+            assert {n: v.shape for n, v in point.items()} == {
+                n: (len(points), c) if c > 1 else (len(points),) for n, c in LI_FIELDS.items()}
+            assert all(np.all(np.isfinite(v)) for v in point.values()), name
+            if name != "li.xdmf":
+                snapshots.append((time, points + point["li_displacement_m"],
+                                  cells[0].data, point))
+    assert written == pytest.approx(times, rel=1e-12) and len(snapshots) >= 2
+    c = case()  # the stack pressure [Pa] on the cell's width [m]
+    pressure = c["evolution"]["stack_pressure_MPa"] * 1e6
+    width = c["geometry"]["width_um"] * 1e-6
+    force = 0.0
+    for _, x, cells, point in snapshots:
+        edges = np.sort(np.concatenate([cells[:, [0, 1]], cells[:, [1, 2]], cells[:, [2, 0]]]),
+                        axis=1)
+        edges, count = np.unique(edges, axis=0, return_counts=True)
+        edges = edges[(count == 1) & np.all(x[edges, 1] < 1e-12 * width, axis=1)]  # contact
+        p = point["li_contact_pressure_Pa"]
+        integral = np.sum(np.abs(np.diff(x[edges, 0], axis=1))[:, 0] * p[edges].mean(axis=1))
+        force = max(force, abs(integral / (pressure * width) - 1))
+    (t0, x0, cells0, _), (t1, x1, cells1, _) = snapshots[0], snapshots[-1]
+    stripped = np.interp([t0, t1], series["time_s"], series["li_stripped_um"]) * 1e-6
+    lost = (_area(x0, cells0) - _area(x1, cells1)) / width
+    volume = abs(lost / (stripped[1] - stripped[0]) - 1)
+    assert force < 1e-9 and volume < 1e-8, (force, volume)
+    return force, volume
+
+
 def _assert_remeshed_pair(folder: Path, cut_back: bool,
-                          mpi: bool = False) -> tuple[float, float]:
+                          mpi: bool = False) -> tuple[float, float, tuple[float, float]]:
     """The remeshed pair's checks (``test_coupled_resume_after_remeshing_serial``); returns
     the largest difference of timeseries.csv, in each column's largest |value|, but E5's,
-    and E5's (absolute)."""
+    E5's (absolute) and the uninterrupted run's Li file checks (``assert_li_files``)."""
     from lisse.solver.io import checkpoint
 
     meta = checkpoint.read_meta(folder / "once" / checkpoint.NAME)
     assert len(meta["records"]) == REMESHED_STOP
     assert (meta["coupled"]["remeshes"], meta["previous"]["remeshes"]) == (2, 1)
     summary = json.loads((folder / "whole" / "summary.json").read_text())
-    assert summary["li_remeshes"] == 3
-    assert summary["notes"] == {"Li point data not written after the first remeshing":
-                                pytest.approx(263.656, rel=1e-5)}
+    assert summary["li_remeshes"] == 3 and "notes" not in summary
+    assert summary["li_field_files"] == ["li.xdmf", "li_remesh1.xdmf", "li_remesh3.xdmf"]
     series = np.loadtxt(folder / "whole" / "timeseries.csv", delimiter=",", skiprows=1)
     assert len(series) == (25 if cut_back else 23)  # the cut-back: 2 halved steps
     assert_same_run(folder / "whole", folder / "part", mpi=mpi, li_points=False,
@@ -263,18 +337,63 @@ def _assert_remeshed_pair(folder: Path, cut_back: bool,
     scale = np.max(np.abs(series), axis=0)
     relative = np.abs(other - series) / np.where(scale > 0, scale, 1.0)
     return (float(np.max(np.delete(relative, balance, axis=1))),
-            float(np.max(np.abs(other - series)[:, balance])))
+            float(np.max(np.abs(other - series)[:, balance])),
+            assert_li_files(folder / "whole"))
+
+
+def li_files_difference(a: Path, b: Path) -> float:
+    """The largest difference between the Li files of runs a and b (the same names, cells
+    and snapshot times), snapshot by snapshot, in each field's largest |value| (σ_eq, round-off
+    at rest: in the mean stress's; ε̇_eq: at least 1 /s) and of the points."""
+    import meshio
+
+    names = [json.loads((f / "summary.json").read_text())["li_field_files"] for f in (a, b)]
+    assert names[0] == names[1]
+    worst = 0.0
+    for name in names[0]:
+        ra, rb = (meshio.xdmf.TimeSeriesReader(f / name) for f in (a, b))
+        (pa, ca), (pb, cb) = ra.read_points_cells(), rb.read_points_cells()
+        assert np.array_equal(ca[0].data, cb[0].data) and ra.num_steps == rb.num_steps
+        worst = max(worst, np.max(np.abs(pa - pb)) / np.max(np.abs(pa)))
+        for k in range(ra.num_steps):
+            (ta, da, _), (tb, db, _) = ra.read_data(k), rb.read_data(k)
+            assert tb == pytest.approx(ta, rel=1e-12, abs=0) and da.keys() == db.keys()
+            for key, value in da.items():
+                scale = np.max(np.abs(value))
+                if key == "li_von_mises_stress_Pa":
+                    scale = max(scale, np.max(np.abs(da["li_mean_stress_Pa"])))
+                if key == "li_equivalent_strain_rate_1_s":
+                    scale = max(scale, 1.0)
+                if scale > 0:
+                    worst = max(worst, np.max(np.abs(db[key] - value)) / scale)
+    return float(worst)
 
 
 @pytest.mark.slow
 def test_coupled_resume_after_remeshing_mpi(tmp_path, validation):
     """mpirun -n 2: the remeshed pair (stopped at step 21 and resumed on 2 ranks) =
     the uninterrupted 2-rank run, to TOL (round-off columns ``RESIDUALS`` and
-    ``REMESHED_RESIDUALS``)."""
+    ``REMESHED_RESIDUALS``); the Li's own files of the uninterrupted 2-rank run = a serial
+    run's, to TOL (``li_files_difference``)."""
+    from mpi4py import MPI
+
+    from lisse.solver.config.schema import resolve, resolved_dict, validate_case
+    from lisse.solver.studies import evolution
+
     proc = run_mpi([sys.executable, str(Path(__file__).resolve()), str(tmp_path),
                     str(REMESHED_STOP), "remesh"], cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
-    difference, balance = _assert_remeshed_pair(tmp_path, False, mpi=True)
+    difference, balance, (force, volume) = _assert_remeshed_pair(tmp_path, False, mpi=True)
+    data = validate_case(remeshing_case())
+    evolution.run_evolution(resolve(data), tmp_path / "serial", MPI.COMM_WORLD,
+                            resolved_dict(data))
+    li = li_files_difference(tmp_path / "serial", tmp_path / "whole")
+    assert li < TOL
+    validation.record("Li fields on the Li's own meshes after remeshings: mpirun -n 2 vs "
+                      "serial", "serial li.xdmf, li_remesh1.xdmf, li_remesh3.xdmf",
+                      "parallel consistency", "1e-10 of each field's largest value",
+                      f"{li:.1e}; force balance {force:.1e}, area {volume:.1e} (2 ranks)",
+                      "TINY plane, Anand, 1 mA/cm²", True)
     validation.record("E5 Li remeshing: resume after a remeshing, mpirun -n 2",
                       "uninterrupted 2-rank run", "restart consistency",
                       "1e-10 of each column's largest value; E5 1e-9, max contact pressure "

@@ -157,8 +157,10 @@ def test_anand_strip_remeshes_past_the_stall(anand_strip, validation):
     assert reached == pytest.approx(0.3, rel=1e-9)
     assert evo.remeshes >= 1
     assert e5 <= 5e-3
-    assert evo.li_fields() is None  # Li point data: cell-mesh points only, noted instead
-    assert set(evo.notes) == {"Li point data not written after the first remeshing"}
+    assert evo.li_fields() is None  # fields.xdmf: Li point data until the 1st remeshing
+    values = evo.li_values()  # li_remesh<k>.xdmf: the Li's own vertices (li_dataset)
+    assert values["li_displacement_m"].shape == (len(evo._vertices), 2)
+    assert all(np.all(np.isfinite(v)) and len(v) == len(evo._vertices) for v in values.values())
     pressure = evo.vertex_contact_pressure()  # the interface picture's, on the new mesh
     assert np.all(pressure >= 0) and np.max(pressure) > 0
     response = evo.electrolyte.update(evo)
