@@ -38,14 +38,15 @@ def solve_flow(body) -> int:
     Within a step w holds the flow relative to a uniform descent: v = w + V̄ e_up with V̄ =
     ``body.descent``, set here to the median landing velocity of the active dofs
     (``descent``); the landing conditions become v_up − V̄ = −y_i/Δt − V̄ (between steps
-    w = v and V̄ = 0, ``absolute``). A translation has
-    ε̇ = 0 and ∇·v = 0, so the residual and its Jacobian are those of v; only the round-off
-    changes. In scaled units V̄ = Ω j/(F R), R = ε̇0 (S/σ0)^n ∝ p^n: a flat contact stripped
-    at 0.3 MPa lands at 6.3e-5 m per unit scaled time (3000 × the 1 MPa value) and the
-    body translates at the rest viscosity δ^((1−n)/n) (3.2e4 at n = 4, δ = 1e-6); with v
-    itself as the unknown the residual's round-off floor, ≈ eps·δ^((1−n)/n)·V̄/h·L^(1+k),
-    was 7e-20 at n = 4 (2.5e-21 at n = 2), above the absolute tolerance 2.5e-21, and the
-    line search failed there (PETSc reason −6, issue 12). Relative to V̄ it is 2e-25."""
+    w = v and V̄ = 0, ``absolute``). A translation has ε̇ = 0 and ∇·v = 0, so the residual
+    and its Jacobian are those of v; only the round-off changes. In scaled units
+    V̄ = Ω j/(F R), R = ε̇0 (S/σ0)^n ∝ p^n: a flat contact stripped at 0.3 MPa lands at
+    6.3e-5 m per unit scaled time (3000 × the 1 MPa value) and the body translates at the
+    rest viscosity δ^((1−n)/n) (3.2e4 at n = 4, δ = 1e-6); with v
+    itself as the unknown the residual's round-off floor, which grows as δ^((1−n)/n)·V̄
+    (eps·V̄/h in the velocity gradient of a translation stored dof by dof), was 7e-20 at
+    n = 4 (2.5e-21 at n = 2), above the absolute tolerance 2.5e-21, and the line search
+    failed there (PETSc reason −6, issue 12). Relative to V̄ it is 2e-25."""
     warm = body.comm.allreduce(int(np.any(body.w.x.array)), op=MPI.MAX)
     shift = descent(body)
     _translate(body.w, body, body.descent - shift)
