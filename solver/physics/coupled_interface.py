@@ -74,6 +74,7 @@ from lisse.solver.physics.li_smoothing import LiSmoother
 from lisse.solver.physics.li_strip_limit import strip_limit
 from lisse.solver.physics.li_surface import OBSTACLE, Surface, surface_height
 from lisse.solver.physics.lithium_body import LithiumBody
+from lisse.solver.physics.lithium_step import set_flow
 from lisse.units import FARADAY, GAS_CONSTANT, PA_PER_MPA, UM_PER_M
 
 MAX_RETRIES = 20  # of a step whose Li flow fails or moves too far, before the cut-backs
@@ -379,7 +380,7 @@ class CoupledEvolution(InterfaceEvolution):
             setattr(self, k, piece)
         body = self.body
         body.msh.geometry.x[:] = rest.pop("geometry")
-        body.w.x.array[:] = rest.pop("flow")
+        set_flow(body, rest.pop("flow"))
         body.active = rest.pop("active").copy()
         body.strength.x.array[:] = rest.pop("strength")
         body.time = rest.pop("body_time")

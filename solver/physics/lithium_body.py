@@ -16,7 +16,8 @@ flow on the current configuration Ω(t), the stationary point of
 current boundary; δ regularises the viscosity at rest). Taylor–Hood P2–P1, Newton with the
 exact Jacobian, MUMPS; the first solve continues in n from 1, and so does a
 warm-started solve that fails (once, before the step is refused). Internally stresses are
-scaled by S = max |P| and times by 1/R, R = ε̇0 (S/σ0)^n.
+scaled by S = max |P| and times by 1/R, R = ε̇0 (S/σ0)^n; within a step the unknown is the
+flow relative to the contact's descent (``lithium_step.solve_flow``: round-off at low p).
 
 Mesh motion. The mesh moves with the material: x ← x + Δu with Δu = Δt v at the geometry
 nodes (the P2 velocity dofs of each cell are mapped to its geometry nodes; P1 or P2
@@ -56,7 +57,7 @@ from mpi4py import MPI
 from petsc4py import PETSc
 
 from lisse.solver.errors import SolverError
-from lisse.solver.physics.lithium_step import StepReport, solve_flow
+from lisse.solver.physics.lithium_step import StepReport, absolute, solve_flow
 from lisse.units import FARADAY
 
 GEOMETRIES = ("plane", "axisymmetric", "3d")
@@ -121,6 +122,7 @@ class LithiumBody:
         self.length = self.comm.allreduce(  # initial: a rank may own no Li cell
             float(np.max(np.abs(msh.geometry.x), initial=0.0)), op=MPI.MAX)
         self.time = 0.0
+        self.descent = 0.0  # V̄: v = w + V̄ e_up (scaled; lithium_step.solve_flow)
         # R_i (N per unit weight) and λ_i (Pa) at the obstacle dofs, last step, at the midpoint
         self.contact_reaction = self.contact_pressure = np.zeros(0)
         cell = msh.basix_cell()
@@ -200,7 +202,7 @@ class LithiumBody:
         self.w.x.array[:] = 0.0
         self.n.value = 1.0
         self.active = active.copy()
-        self.time = 0.0
+        self.time = self.descent = 0.0
         self.contact_reaction = self.contact_pressure = np.zeros(0)
         self.bcs[:] = self._fixed
         self.strength.x.array[:] = 1.0
@@ -272,7 +274,9 @@ class LithiumBody:
 
     def velocity(self) -> np.ndarray:
         """The velocity (m/s) at the velocity-space dofs (local + ghost), shape (m, gdim)."""
-        return self.w.x.array[self._velocity_dofs].reshape(-1, self.up + 1) * self.rate_scale
+        v = self.w.x.array[self._velocity_dofs].reshape(-1, self.up + 1).copy()
+        v[:, self.up] += self.descent  # the uniform descent (lithium_step.solve_flow)
+        return v * self.rate_scale
 
     def _newton(self) -> int:
         """Newton solves of the flow (``lithium_step.solve_flow``); returns the iterations."""
@@ -320,7 +324,7 @@ class LithiumBody:
                 self.bcs.append(fem.dirichletbc(self._landing, dofs, self._vy_sub))
                 self.bcs.extend(c for hook in self.contact_hooks for c in hook(self.active))
             total += self._newton()
-            vy = self.w.x.array[mixed] * self.rate_scale
+            vy = (self.w.x.array[mixed] + self.descent) * self.rate_scale
             y_end = y0 + dt * vy
             force, _ = self.reactions()
             ftol = 1e-9 * self.comm.allreduce(
@@ -369,6 +373,7 @@ class LithiumBody:
         self.contact_reaction, self.contact_pressure = self.reactions()
         for hook in self.step_hooks:
             hook(dt)
+        absolute(self)  # w = v between steps (lithium_step.solve_flow)
         force = self.contact_reaction
         owned = self._obstacle[1] < self.vy_space.dofmap.index_map.size_local
         x[:, :up + 1] = x0[:, :up + 1] + move
