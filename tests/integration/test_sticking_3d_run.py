@@ -3,12 +3,13 @@ of tests/integration/test_coupled_3d_run.py (12 × 12 µm, two quarter voids, st
 1 mA/cm² under 2 MPa, 5 steps). It runs, summary.json names the contact, the two voids stay,
 and ``mpirun -n 2`` writes serial's timeseries (the contact history).
 
-Li bookkeeping (E5): the 0.5 % target is **not met** in 3D, with either contact: on this
-cell the frictionless run's |ΔV_Li − (Ω/F)∫iA dt| / throughput is 0.9, 2.2, 3.3, 2.5, 2.1 %
-at its 5 steps, the sticking run's 0.9, 2.3, 3.6, 2.7, 2.3 % (the O(Δu³) volume defect of the
-midpoint motion of a P2 tetrahedral mesh while the void roofs move, docs/moving_interface.md,
-"Verified in 3D"; plane strain has none). What is asserted is that sticking adds no defect of
-its own: its E5 at every step is within 1.15× the frictionless run's (measured ≤ 1.09×)."""
+Li bookkeeping (E5): since the 3D runs put the Li volume back on the conservation constraint
+after each step (``CoupledEvolution3D._conserve``, docs/moving_interface.md "E5 in 3D"), E5
+is round-off with either contact (measured 2026-12-04: sticking 1.2–3.1e-10, frictionless
+7.9e-12–7.6e-11 at the 5 steps); asserted ≤ 1e-9 at every step for both, as the
+frictionless 3D test does. (Before that correction the midpoint motion's O(Δu³) volume
+defect gave 0.9–3.6 %, and this test compared sticking with frictionless at 1.15×, a ratio
+of round-off numbers now.)"""
 
 from __future__ import annotations
 
@@ -44,15 +45,15 @@ def test_sticking_3d_lisse_run_and_bookkeeping(serial, tmp_path, validation):
     assert free_header == header and free.shape == table.shape
     balance = table[:, column["mass_balance_error"]]
     reference = free[:, column["mass_balance_error"]]
-    assert np.all(balance <= 1.15 * reference)
+    assert np.all(balance <= 1e-9) and np.all(reference <= 1e-9)
     contact = table[:, column["contact_fraction"]]
     validation.record("Coupled model 3D with contact: sticking by lisse run: Li bookkeeping",
-                      "E5 (0.5 %) as the frictionless run: the 3D midpoint volume defect",
-                      "bookkeeping", "≤ 1.15 × frictionless E5",
-                      f"E5 max {balance.max():.1e} (frictionless {reference.max():.1e}): the "
-                      f"0.5 % target not met in 3D; contact {contact[0]:.3f} → "
-                      f"{contact[-1]:.3f}", "3D 12 × 12 µm, two quarter voids, h = 4 µm",
-                      bool(np.all(balance <= 1.15 * reference)))
+                      "E5 (0.5 %): the Li volume change = (Ω/F)∫iA dt at every step",
+                      "bookkeeping", "≤ 1e-9 (round-off), both contacts",
+                      f"E5 max {balance.max():.1e} (frictionless {reference.max():.1e}); "
+                      f"contact {contact[0]:.3f} → {contact[-1]:.3f}",
+                      "3D 12 × 12 µm, two quarter voids, h = 4 µm",
+                      bool(np.all(balance <= 1e-9) and np.all(reference <= 1e-9)))
 
 
 @pytest.mark.long  # 57 s in CI (serial, frictionless, mpirun -n 2 3D runs): make test-long
