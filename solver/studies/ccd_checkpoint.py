@@ -121,8 +121,9 @@ class TrialLog:
             else:
                 result = trial(j)
             done.append(result)
-            self._write()
-            if self.requested():
+            stop = self.requested()  # before the log shows the trial: a stop that comes
+            self._write()  # later is one during the next trial, whatever the scheduling
+            if stop:
                 raise self.interrupted(j, during=False)
             return result
 
