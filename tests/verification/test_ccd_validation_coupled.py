@@ -107,15 +107,19 @@ TREND = {"Li6PS5Cl": (3.0, 7.0), "LLZO": (1.0, 2.0)}  # MPa; LLZO 0 MPa is not c
 # (the suite's small-cell pressure trend at 0.05/0.1 MPa was a step artefact and is gone:
 # tests/integration/test_coupled_ccd.py::test_coupled_ccd_keeps_contact_at_low_pressure)
 @pytest.mark.parametrize("electrolyte", [
-    "LLZO",
+    pytest.param("LLZO", marks=pytest.mark.xfail(
+        strict=True, reason="rerun 2026-12-04 on main 199269a: 1 and 2 MPa both end at the "
+        "same 1 V cut-off of an intact cell, 33.6 [33.6, 40) mA/cm² (the 1 MPa search gave "
+        "28.3 before; docs/ccd_validation.md)")),
     pytest.param("Li6PS5Cl", marks=[pytest.mark.long, pytest.mark.xfail(
         strict=True, reason="3 and 7 MPa both end at the same 1 V cut-off of an intact cell, "
         "56.6 [56.6, 67.3) mA/cm² (docs/ccd_validation.md)")])])
 def test_coupled_ccd_against_pressure(electrolyte, validation):
     """Issue 13: does the coupled CCD rise with stack pressure? A rise counts only if the
     brackets are disjoint (CCD(high) ≥ the failing end of the bracket at low pressure).
-    LLZO 1 → 2 MPa: it does, by one bisection step (brackets touching), both at the 1 V
-    cut-off; Li6PS5Cl 3 → 7 MPa: it does not (same cut-off bracket; strict xfail)."""
+    LLZO 1 → 2 MPa: it did by one bisection step (brackets touching) until the 1 MPa search
+    reached the same 1 V cut-off bracket as 2 MPa (strict xfail now); Li6PS5Cl 3 → 7 MPa: it
+    does not (same cut-off bracket; strict xfail)."""
     low, high = ((electrolyte, p, 25.0) for p in TREND[electrolyte])
     (a, note_a), (b, note_b) = coupled(low), coupled(high)
     assert a is not None and b is not None, (note_a, note_b)
