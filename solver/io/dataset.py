@@ -221,16 +221,8 @@ class FieldWriter:
     def __init__(self, dataset: CellDataset, path):
         self.dataset, self.path, self.writer = dataset, path, None
         if dataset.comm.rank == 0:
-            import contextlib
-
-            from meshio.xdmf import TimeSeriesWriter
-
-            # meshio opens the .h5 by a name relative to the current folder
-            self.writer = TimeSeriesWriter(Path(path).resolve())
-            with contextlib.chdir(Path(path).parent):
-                self.writer.__enter__()
-            self.writer.write_points_cells(dataset.points,
-                                           [dataset._blocks(dataset.cells, dataset.cell_type)])
+            self.writer = open_series(path, dataset.points,
+                                      [dataset._blocks(dataset.cells, dataset.cell_type)])
 
     def write(self, time: float, fields: dict, points: dict | None = None) -> None:
         """The fields {name: Function} and the point data {name: (point coordinates,
@@ -248,6 +240,20 @@ class FieldWriter:
             self.writer.__exit__(None, None, None)
             self.writer = None
             _note(self.path)
+
+
+def open_series(path, points: np.ndarray, blocks: list):
+    """A meshio XDMF time series at ``path`` with its mesh (``points``, cell ``blocks``)
+    written (one rank; close with ``__exit__``)."""
+    import contextlib
+
+    from meshio.xdmf import TimeSeriesWriter
+
+    writer = TimeSeriesWriter(Path(path).resolve())
+    with contextlib.chdir(Path(path).parent):  # meshio opens the .h5 by a relative name
+        writer.__enter__()
+    writer.write_points_cells(points, blocks)
+    return writer
 
 
 def _note(path) -> None:

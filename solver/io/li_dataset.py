@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lisse.solver.io.dataset import MESHIO_CELLS, _gather, _note
+from lisse.solver.io.dataset import MESHIO_CELLS, _gather, _note, open_series
 
 
 def file_name(remeshes: int) -> str:
@@ -100,17 +100,10 @@ class LiSeries:
         self.files.append(name)
         if gathered is None:
             return
-        import contextlib
-
-        from meshio.xdmf import TimeSeriesWriter
-
         path = self.folder.path(name)
-        writer = TimeSeriesWriter(path.resolve())
-        with contextlib.chdir(path.parent):  # meshio opens the .h5 by a relative name
-            writer.__enter__()
         rows = np.searchsorted(vertex_keys, cells)
         rows = rows[np.lexsort(np.sort(rows, axis=1).T[::-1])]
-        writer.write_points_cells(points, [(MESHIO_CELLS[body.msh.topology.cell_name()], rows)])
+        writer = open_series(path, points, [(MESHIO_CELLS[body.msh.topology.cell_name()], rows)])
         self.file = [path, writer, vertex_keys, points]
         self.open.append(self.file)
 
