@@ -105,7 +105,8 @@ def main(argv: list[str] | None = None) -> float:
             stop.append(f"wall time over the budget of {args.budget:g} s")
         return bool(stop)
 
-    outcome = _engine(model, params.evolution).run(pause=pause)
+    evo = _engine(model, params.evolution)
+    outcome = evo.run(pause=pause)
     total, cpu = time.perf_counter() - start, time.process_time() - cpu
     last = outcome.records[-1]
     steps = len(outcome.records)
@@ -116,7 +117,8 @@ def main(argv: list[str] | None = None) -> float:
                   f"(t = {last.time:.4g} s): {stop[0]}")
         print(f"strip of {capacity:g} mAh/cm² at {args.current:g} mA/cm², "
               f"{args.pressure:g} MPa: {steps} time steps, final contact fraction "
-              f"{last.contact_fraction:.4f}, voids {last.void_count}, Li bookkeeping "
+              f"{last.contact_fraction:.4f}, voids {last.void_count}, Li remeshings "
+              f"{evo.remeshes:g}, Li bookkeeping "
               f"{max(r.mass_balance_error for r in outcome.records):.1e}"
               f"{', FAILED: ' + outcome.failure_mode if outcome.failed else ''}")
         print(f"wall {total:.1f} s ({total / steps:.3f} s per step), CPU {cpu:.1f} s "

@@ -284,12 +284,15 @@ class CoupledEvolution(InterfaceEvolution):
 
     def _remesh(self) -> None:
         """A new Li mesh (``li_remesh``) if the smallest cell quality is below
-        ``settings.remesh_quality`` × the initial mesh's; the ε_eq of ``li_output``
-        remapped."""
-        if self.quality0 is None or min_quality(self.body) >= (
-                self.settings.remesh_quality * self.quality0):
+        ``settings.remesh_quality`` × the initial mesh's (the trigger; the boundary edges
+        of the cells below it with all vertices on the boundary are split first,
+        ``li_boundary_split``); the ε_eq of ``li_output`` remapped."""
+        if self.quality0 is None:
             return
-        new = remesh(self.body, self.li_output.strain)
+        trigger = self.settings.remesh_quality * self.quality0
+        if min_quality(self.body) >= trigger:
+            return
+        new = remesh(self.body, self.li_output.strain, trigger)
         if new is not None:
             self._attach(new[0])
             self.li_output.strain.x.array[:] = new[1]

@@ -13,23 +13,26 @@ present boundary vertices of the P2 mesh, one element edge per segment (transfin
 nodes; size at a vertex: its shorter boundary edge): the new mesh has exactly the old
 boundary vertices (same coordinates, copied) and no others; its boundary edges get the old
 mid-edge nodes (copied; re-centred on the straight faces: the plane y = 0 and the side
-faces x = min or max), its interior edges straight mid-edge nodes. Facet tags (collector,
-contact, void_lithium, side, axis) are carried over edge by edge (same vertex pair). Two
-boundary repairs before meshing, both volume-neutral: bottom nodes within the contact
-tolerance of the plane are set on it and the Li this adds is taken off the collector face
-(``_closed``, the pocket closure's rule; a vertex landing on another is merged), and a side
-face vertex whose two face edges differ in length by more than 1/``MERGE_RATIO`` is removed
-(its edges become one straight edge; a closing void leaves such a vertex just above the
-corner on the axis).
+faces x = min or max), its interior edges straight mid-edge nodes. But first the longest
+edge of a cell below the trigger with all vertices on the boundary (which a mesh keeping
+the vertices cannot repair) is split into the halves of its P2 curve, its mid node a vertex
+(``li_boundary_split``). Facet tags (collector, contact, void_lithium, side, axis) are
+carried over edge by edge (same vertex pair; a half takes its edge's). Two boundary repairs
+before meshing, both volume-neutral: bottom nodes within the contact tolerance of the plane
+are set on it and the Li this adds is taken off the collector face (``_closed``, the pocket
+closure's rule; a vertex landing on another is merged), and a side face vertex whose two
+face edges differ in length by more than 1/``MERGE_RATIO`` is removed (its edges become one
+straight edge; a closing void leaves such a vertex just above the corner on the axis).
 
 Conservation. The Li volume, ∫ dA (plane) or ∫ r dA (axisymmetric, 2π dropped), is a sum of
 cell integrals of the P2 map; every interior edge is shared by two cells with the same
 quadratic parametrisation and opposite orientation, so by the divergence theorem the sum is
 the boundary integral ∮ x dy (or ∮ (r²/2) dz) over the boundary P2 edges alone. These are
-the old ones node for node, except on the straight faces, where ∮ x dy (∮ (r²/2) dz) along
-the face depends on its end points only, and the closed nodes, whose vertical move changes
-the volume by exactly Σ W_i y_i, given back at the collector: the volume is conserved to
-round-off (tests/verification/test_li_remesh.py: < 1e-12 relative).
+the old ones node for node (a split edge's halves: the same curve), except on the straight
+faces, where ∮ x dy (∮ (r²/2) dz) along the face depends on its end points only, and the
+closed nodes, whose vertical move changes the volume by exactly Σ W_i y_i, given back at
+the collector: the volume is conserved to round-off (tests/verification/test_li_remesh.py:
+< 1e-12 relative).
 
 State transfer. The Li flow is reset to rest (as after a smoothing; the next Newton continues
 in n from 1). The per-cell fields, Anand's S/σ0 (``body.strength``) and ε_eq of
@@ -75,6 +78,7 @@ from scipy.spatial import cKDTree
 
 from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
+from lisse.solver.physics.li_boundary_split import SPLIT_FLOOR, split_edges
 from lisse.solver.physics.li_gather import GatheredMesh
 from lisse.solver.physics.li_hardening import Hardening
 from lisse.solver.physics.li_smoothing import EDGES, cell_quality
@@ -194,15 +198,21 @@ def _closed(body: LithiumBody, x: np.ndarray, facets: np.ndarray) -> np.ndarray:
     return out
 
 
-def p2_mesh(x: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
-    """A new P2 mesh of the domain of the P2 mesh (x (N, 2), cells (C, 6), DOLFINx order):
-    (nodes (M, 2), cells (T, 6) counter-clockwise, DOLFINx order, {key of a merged face
-    edge: key of the old edge whose tag it takes}) (module docstring)."""
+def p2_mesh(x: np.ndarray, cells: np.ndarray, split_below: float,
+            shortest: float) -> tuple[np.ndarray, np.ndarray, dict]:
+    """A new P2 mesh of the domain of the P2 mesh (x (N, 2), cells (C, 6), DOLFINx order),
+    boundary edges split first (``li_boundary_split.split_edges(..., split_below,
+    shortest)``): (nodes (M, 2), cells (T, 6) counter-clockwise, DOLFINx order, {key of a
+    merged face edge or a split edge's half: key of the old edge whose tag it takes})."""
     edges = boundary_edges(cells)
     gone = np.all(x[edges[:, 0]] == x[edges[:, 1]], axis=1)  # a vertex set on another
     for a, b, _ in edges[gone]:
         edges[:, :2][edges[:, :2] == b] = a
-    edges, aliases = _merge_face_vertices(x, edges[~gone])
+    x, edges, split = split_edges(x, cells, edges[~gone], split_below, shortest)
+    halves = {_key(x[p], x[q]): _key(x[a], x[b]) for a, b, m in split
+              for p, q in ((a, m), (m, b))}
+    edges, aliases = _merge_face_vertices(x, edges)
+    aliases |= halves
     points, tri = triangulate(x, edges)
     a, b, c = (points[tri[:, k]] for k in range(3))
     turn = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
@@ -299,10 +309,12 @@ def _remap(old_x: np.ndarray, old_cells: np.ndarray, new_x: np.ndarray,
     return found
 
 
-def remesh(body: LithiumBody, strain) -> tuple[LithiumBody, np.ndarray] | None:
+def remesh(body: LithiumBody, strain,
+           split_below: float) -> tuple[LithiumBody, np.ndarray] | None:
     """A new ``LithiumBody`` on a new mesh of ``body``'s domain, its strength and hooks
     carried over, and ε_eq per new local cell (DG0 array) from ``strain`` (DG0 Function of
-    the old mesh); None if the new mesh is not better (smaller min q) than the old. Under
+    the old mesh); None if the new mesh is not better (smaller min q) than the old;
+    ``split_below``: the trigger q of the boundary-edge split (``li_boundary_split``). Under
     MPI the old mesh is gathered in a rank-independent numbering (``li_gather``), Gmsh runs
     on rank 0 and ``create_mesh`` distributes its mesh; every rank tags and samples its own
     new cells from the gathered old ones (module docstring)."""
@@ -314,7 +326,8 @@ def remesh(body: LithiumBody, strain) -> tuple[LithiumBody, np.ndarray] | None:
     nodes, new_cells, built = np.zeros((0, gdim)), np.zeros((0, 6), dtype=np.int64), None
     if comm.rank == 0:
         try:
-            nodes, new_cells, aliases = p2_mesh(x, old.cells)
+            shortest = SPLIT_FLOOR * body.touching_height(float(np.max(np.abs(x))))
+            nodes, new_cells, aliases = p2_mesh(x, old.cells, split_below, shortest)
             better = np.min(cell_quality(nodes, new_cells)) > np.min(cell_quality(x, old.cells))
             built = aliases if better else None
         except SolverError as err:

@@ -69,6 +69,7 @@ def remeshed(dimension: str) -> dict:
     relative change of ∫ ε_eq r^k dA."""
     from dolfinx import fem
 
+    from lisse.solver.physics.evolution_settings import REMESH_QUALITY
     from lisse.solver.physics.li_remesh import min_quality, remesh
 
     body, q0 = distorted(dimension)
@@ -78,7 +79,7 @@ def remeshed(dimension: str) -> dict:
     strain = fem.Function(space)
     strain.interpolate(lambda p: 1.0 + p[0] / 40e-6 + 0.5 * p[1] / 10e-6)  # at the centroids
     before = _integral(body, strain.x.array)
-    new, strain_new = remesh(body, strain)
+    new, strain_new = remesh(body, strain, REMESH_QUALITY * q0)  # the engine's trigger
     tags2 = _tag_lengths(new)
     assert tags2.keys() == tags1.keys()
     return {"q0": q0, "q1": q1, "q2": min_quality(new), "drift": abs(new.volume() / v1 - 1),
@@ -105,6 +106,93 @@ def test_remesh_conserves_li_tags_and_state(dimension, validation):
                       "volume after = before", "exact (boundary integral)", "1e-12",
                       f"{r['drift']:.1e}; min cell quality {r['q1']:.2f} → {r['q2']:.2f}; "
                       f"linear field integral {r['transfer']:.1e}", "TINY cell, P2 Li", True)
+
+
+def film(r0: float, n: int = 3, width: float = 2.7e-6, top: float = 33e-9,
+         sag: float = 18e-9) -> tuple[np.ndarray, np.ndarray]:
+    """A Li film at r0 ≤ x ≤ r0 + n·``width`` [m] as at the strip benchmark's stall: contact
+    vertices (y = 0) ``width``/2 apart, collector vertices ``width`` apart at y = ``top``,
+    their P2 collector edges sagging to y = ``sag`` at the mid node; every cell has its
+    three vertices on the boundary. (P2 nodes (N, 2), cells (C, 6), DOLFINx order)."""
+    from lisse.solver.physics.li_smoothing import EDGES
+
+    bottom = np.column_stack([r0 + 0.5 * width * np.arange(2 * n + 1), np.zeros(2 * n + 1)])
+    roof = np.column_stack([r0 + width * np.arange(n + 1), np.full(n + 1, top)])
+    t = 2 * n + 1  # the first collector vertex
+    tri = np.array([c for k in range(n) for c in ((2 * k, 2 * k + 1, t + k),
+                   (2 * k + 1, t + k + 1, t + k), (2 * k + 1, 2 * k + 2, t + k + 1))])
+    v = np.concatenate([bottom, roof])
+    pairs, inverse = np.unique(np.sort(tri[:, EDGES[:, :2]].reshape(-1, 2), axis=1),
+                               axis=0, return_inverse=True)
+    mids = 0.5 * (v[pairs[:, 0]] + v[pairs[:, 1]])
+    mids[np.all(pairs >= t, axis=1), 1] = sag
+    return np.concatenate([v, mids]), np.column_stack([tri, len(v) + inverse.reshape(-1, 3)])
+
+
+def _p2_integral(x: np.ndarray, cells: np.ndarray, weight: int) -> float:
+    """∫ r^weight dA over the P2 cells (6-point Gauss rule: exact for the P2 map)."""
+    import basix
+
+    points, w = basix.make_quadrature(basix.CellType.triangle, 6)
+    table = basix.create_element(basix.ElementFamily.P, basix.CellType.triangle,
+                                 2).tabulate(1, points)[..., 0]  # (3, q, 6)
+    xc = x[cells]
+    r = np.einsum("qi,ci->cq", table[0], xc[..., 0])
+    jac = np.einsum("dqi,cia->cqad", table[1:], xc)
+    det = jac[..., 0, 0] * jac[..., 1, 1] - jac[..., 0, 1] * jac[..., 1, 0]
+    return float(np.sum(w * r**weight * det))
+
+
+def _curve(p: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Points c(t) of the P2 edge p = (a, b, mid) (rows of coordinates)."""
+    a, b, m = p
+    t = t[:, None]
+    return a * (1 - t) * (1 - 2 * t) + 4 * m * t * (1 - t) + b * t * (2 * t - 1)
+
+
+@pytest.mark.parametrize("r0", [0.0, 20e-6], ids=["plane", "axisymmetric"])
+def test_boundary_split_is_exact_and_repairs_film(r0, validation):
+    """The film of ``film`` (every cell's vertices on the boundary, smallest q 2.6e-3):
+    remeshed with the split (``li_boundary_split``) the Li volume (∫ dA, ∫ r dA) is the
+    same to 1e-12 relative, every new boundary edge lies on its old edge's P2 curve (7
+    points each, to 1e-15 of the size), its tag is the old edge's, and the smallest q rises
+    over 5×; without the split (no cell below 0) the mesh comes back as it was (q not
+    better: ``remesh`` would keep the old mesh)."""
+    from lisse.solver.physics.li_remesh import _key, boundary_edges, p2_mesh
+    from lisse.solver.physics.li_smoothing import cell_quality
+
+    x, cells = film(r0)
+    q_old = float(np.min(cell_quality(x, cells)))
+    kept, kept_cells, _ = p2_mesh(x, cells, 0.0, 1e-8)
+    assert float(np.min(cell_quality(kept, kept_cells))) <= q_old  # not repaired
+    nodes, new_cells, aliases = p2_mesh(x, cells, 0.25, 1e-8)
+    q_new = float(np.min(cell_quality(nodes, new_cells)))
+    assert q_new > 5 * q_old
+    drift = max(abs(_p2_integral(nodes, new_cells, k) / _p2_integral(x, cells, k) - 1)
+                for k in (0, 1))
+    assert drift < 1e-12
+    old = {_key(x[a], x[b]): (a, b, m) for a, b, m in boundary_edges(cells)}
+    tag = {key: 15 if x[a, 1] > 0 and x[b, 1] > 0 else 11 for key, (a, b, _) in old.items()}
+    tag |= {new: tag[parent] for new, parent in aliases.items()}  # as ``_facet_tags``
+    s, size, off = np.linspace(0, 1, 7), float(np.max(np.abs(x))), 0.0
+    halves = 0
+    for a, b, m in boundary_edges(new_cells):
+        key = _key(nodes[a], nodes[b])
+        parent = old[aliases.get(key, key)]
+        assert tag[key] == (15 if nodes[a, 1] > 0 and nodes[b, 1] > 0 else 11)
+        halves += key not in old
+        where = {tuple(x[n]): t for n, t in zip(parent, (0.0, 1.0, 0.5), strict=True)}
+        ta, tb = where[tuple(nodes[a])], where[tuple(nodes[b])]
+        sampled = _curve(nodes[[a, b, m]], s) - _curve(x[list(parent)], ta + s * (tb - ta))
+        off = max(off, float(np.max(np.abs(sampled))) / size)
+    assert off < 1e-15
+    assert halves >= 2 and set(aliases.values()) <= set(old)
+    dimension = "axisymmetric" if r0 else "plane"
+    validation.record(f"E5 Li volume through a boundary-edge split ({dimension})",
+                      "volume after = before; curve kept", "exact (P2 halves)", "1e-12",
+                      f"{drift:.1e}; curve {off:.0e} of the size; min cell quality "
+                      f"{q_old:.1e} → {q_new:.1e} ({q_old:.1e} without the split)",
+                      "33 nm film, 8.1 µm, P2", True)
 
 
 def strip_anand(remeshing: bool, electrolyte: str = "rigid"):
