@@ -19,16 +19,16 @@ of 0.1 mAh/cm² trials brackets this closed form; at 0.1 MPa its loss comes 1 % 
 explicit step: docs/ccd_validation.md); a = 0.96 is a flat contact with the void's area
 removed and no current concentration.
 
-Checked on one trial at i = 0.3536 mA/cm² for 0.1 mAh/cm² (the failing end of the void cell's
-search bracket [0.3386, 0.3536)): the void cell loses contact, while the flat interface
-survives the trial (closed form t_flat > trial length: its CCD at this capacity,
-0.3654 mA/cm², lies above i), so CCD_void < CCD_flat; the loss comes no earlier than the
-uniform closed form at the smallest share that reacts during the run (the meshed 0.96 less
-the Li floating in the contact band at the void edge: 0.939; t_share ≤ t_fail < t_flat):
-the void lowers the CCD by its reacting area; the current concentration at its edge (local
-j ≥ 1.2 i at the edge node at the start) does not lower it further: at the failure the
-pores cover the contact nearly uniformly (largest pore content ≤ 1.1 × the mean over the
-touching nodes).
+Checked on one trial at i = 0.3536 mA/cm² for 0.1 mAh/cm² (a failing trial of the void cell's
+search, bracket [0.3242, 0.3386); [0.3386, 0.3536) before the pore law's λ was conserved):
+the void cell loses contact, while the flat interface survives the trial (closed form
+t_flat > trial length: its CCD at this capacity, 0.3654 mA/cm², lies above i), so
+CCD_void < CCD_flat; the loss comes no earlier than the uniform closed form at the smallest
+share that reacts during the run (the meshed 0.96 less the Li floating in the contact band
+at the void edge: 0.939; t_share ≤ t_fail < t_flat): the void lowers the CCD by its
+reacting area; the current concentration at its edge (local j ≥ 1.2 i at the edge node at
+the start) does not lower it further: at the failure the pores cover the contact nearly
+uniformly (largest pore content ≤ 1.1 × the mean over the touching nodes).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from lisse.units import A_M2_PER_MA_CM2, C_M2_PER_MAH_CM2, FARADAY
 from tests.helpers import TINY
 
 PRESSURE = 0.1  # MPa
-CURRENT = 0.3536  # mA/cm²: the failing end of the void cell's bracket at 0.1 MPa
+CURRENT = 0.3536  # mA/cm²: a failing trial of the void cell's search at 0.1 MPa
 CAPACITY = 0.1  # mAh/cm² per trial
 VOID_EDGE = 8e-6  # m
 SHARE = 1 - (8 / 40) ** 2  # meshed contact share of the void cell (axisymmetric)
