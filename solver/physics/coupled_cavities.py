@@ -60,11 +60,9 @@ def tributary_pressure(nodes: np.ndarray, weights: np.ndarray, points: np.ndarra
     """λ_k = F_k / w_k [Pa] (module docstring) at the interface nodes of abscissae ``nodes``
     (ascending) [m] and weights w_k ``weights`` [m, or m²/rad], from the reactions R_i
     ``reactions`` [N/m, or N/rad] at the abscissae ``points`` [m]: F_k = Σ_i R_i φ_k(x_i),
-    φ_k the hat functions of the nodes (held at the end nodes beyond them)."""
+    φ_k the hat functions of the nodes (held at the end nodes beyond them; a 2D interface has
+    at least two nodes)."""
     force = np.zeros(len(nodes))
-    if len(nodes) == 1:
-        force[0] = float(np.sum(reactions))
-        return force / weights
     cell = np.clip(np.searchsorted(nodes, points, side="right") - 1, 0, len(nodes) - 2)
     t = np.clip((points - nodes[cell]) / (nodes[cell + 1] - nodes[cell]), 0.0, 1.0)
     np.add.at(force, cell, reactions * (1.0 - t))
