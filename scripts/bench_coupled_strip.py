@@ -132,4 +132,12 @@ def main(argv: list[str] | None = None) -> float:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    from lisse.solver.errors import UserError
+
+    try:
+        main()
+    except UserError as exc:  # e.g. a capacity the 10 µm Li cannot hold
+        print(f"bench_coupled_strip: error: {exc}", file=sys.stderr)
+        sys.exit(2)
