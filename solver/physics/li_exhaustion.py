@@ -91,7 +91,9 @@ def exhausted(evo) -> Failure | None:
     body = evo.body
     x = body.msh.geometry.x
     nodes = np.unique(evo.top.nodes)
-    local = [(float(x[k, body.up]), *map(float, x[k, :body.up])) for k in nodes]
+    points = x[nodes][:, [body.up, *range(body.up)]]  # (height, coordinates along the plane)
+    first = np.lexsort(points.T[::-1])[:1]  # the lowest, ties to the smaller coordinates
+    local = [tuple(map(float, points[k])) for k in first]
     lowest = min((p for part in evo.comm.allgather(local) for p in part), default=None)
     limit = EXHAUSTED_TOLERANCES * evo.settings.contact_tolerance
     if lowest is None or lowest[0] > limit:
