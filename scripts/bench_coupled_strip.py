@@ -10,8 +10,9 @@ Prints the wall time of the run (meshing excluded: the mesh is built and cached 
 timing), the number of time steps, the wall time per step and the time ratio wall/target,
 and the final contact fraction and Li bookkeeping error. The run is stopped (and says so)
 when the Li bookkeeping error exceeds the E5 tolerance (0.5 %: the Li mesh has tangled,
-docs/benchmarks.md) or the wall time exceeds ``--budget`` s; it then prints the capacity
-reached.
+docs/benchmarks.md) or the wall time exceeds ``--budget`` s, and stops itself when the Li
+under the collector is used up (``solver.physics.li_exhaustion``); it then prints the capacity
+reached. A capacity above what the 10 µm Li holds (2.06 mAh/cm²) is refused.
 
     .venv/bin/python scripts/bench_coupled_strip.py [--capacity 1] [--pressure 2] [--tiny]
 """
@@ -111,10 +112,10 @@ def main(argv: list[str] | None = None) -> float:
     last = outcome.records[-1]
     steps = len(outcome.records)
     if comm.rank == 0:
-        if stop:
+        if stop or outcome.failed:  # the benchmark's own stops, or the run's (li_exhaustion)
             reached = last.li_stripped * FARADAY / params.electrode.molar_volume
             print(f"STOPPED at {reached / C_M2_PER_MAH_CM2:.4g} mAh/cm² "
-                  f"(t = {last.time:.4g} s): {stop[0]}")
+                  f"(t = {last.time:.7g} s): {stop[0] if stop else outcome.failure_mode}")
         print(f"strip of {capacity:g} mAh/cm² at {args.current:g} mA/cm², "
               f"{args.pressure:g} MPa: {steps} time steps, final contact fraction "
               f"{last.contact_fraction:.4f}, voids {last.void_count}, Li remeshings "
@@ -131,4 +132,12 @@ def main(argv: list[str] | None = None) -> float:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    from lisse.solver.errors import UserError
+
+    try:
+        main()
+    except UserError as exc:  # e.g. a capacity the 10 µm Li cannot hold
+        print(f"bench_coupled_strip: error: {exc}", file=sys.stderr)
+        sys.exit(2)

@@ -348,6 +348,8 @@ def settings(spec: EvolutionSpec, electrode: dict[str, float], stack_pressure_MP
         interface_model_named=spec._model_named,
         stress_coupling=spec.stress_coupling, contact=spec.contact,
         electrolyte_mechanics=spec.electrolyte_mechanics, remesh_quality=spec.remesh_quality,
+        protocol_field="evolution." + ("protocol" if spec.protocol else "staircase"
+                                       if spec.staircase is not None else "steps"),
         ccd=CcdSettings(capacity=spec.ccd.capacity_mAh_cm2 * C_M2_PER_MAH_CM2,
                         start=spec.ccd.start_mA_cm2 * A_M2_PER_MA_CM2,
                         maximum=spec.ccd.max_mA_cm2 * A_M2_PER_MA_CM2, rtol=spec.ccd.rtol,

@@ -63,6 +63,8 @@ FAILURE_CLASSES = (  # words in a failure message (solver.physics.failure) → l
     ("dV/dt", "voltage rate dV/dt"),
     ("voltage", "voltage cut-off"),
     ("void", "void growth"),
+    ("lithium exhausted", "lithium exhausted"),  # not the interface's (li_exhaustion)
+    ("time step collapsed", "time step collapsed"),
 )
 
 
@@ -120,7 +122,7 @@ def ccd_trials(path, trials: list[list], values: list[str], key: str | None,
     against the trial number)."""
     fig, ax = plotstyle.subplots(figsize=(7, 4.5))
     seen: set[str] = set()
-    markers = dict(zip((name for _, name in FAILURE_CLASSES), "XsD^Pph", strict=True))
+    markers = dict(zip((name for _, name in FAILURE_CLASSES), "XsD^Pph*d", strict=True))
     for case, (value, case_trials) in enumerate(zip(values, trials, strict=True)):
         j = np.array([t.current_density for t in case_trials]) / A_M2_PER_MA_CM2
         alive = np.array([t.survived for t in case_trials], bool)

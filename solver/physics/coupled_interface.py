@@ -66,6 +66,7 @@ from lisse.solver.physics.coupled_cavities import SubgridPores
 from lisse.solver.physics.evolution_settings import Record
 from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.physics.li_contact_band import band_share
+from lisse.solver.physics.li_exhaustion import collapsed, exhausted
 from lisse.solver.physics.li_follow import bottom_heights, bounded_step, follow_step, not_followed
 from lisse.solver.physics.li_output import LiOutput
 from lisse.solver.physics.li_pockets import LiPockets
@@ -281,6 +282,12 @@ class CoupledEvolution(InterfaceEvolution):
         self.gap = self._gap()
         self.time += dt
         return dt, sol, j
+
+    def stop_reason(self, records: list, first: int):
+        """The Li is used up where the collector face meets the electrolyte, or the time
+        step has collapsed (``li_exhaustion``: neither an interface failure)."""
+        return exhausted(self) or collapsed(records, first, self.params.electrode.molar_volume,
+                                            self.settings.contact_tolerance)
 
     def _remesh(self) -> None:
         """A new Li mesh (``li_remesh``) if the smallest cell quality is below

@@ -84,6 +84,8 @@ class EvolutionSettings:
     # coupled model, 2D: remesh the Li when its smallest cell quality falls below this ×
     # the initial mesh's (solver.physics.li_remesh); 0: never
     remesh_quality: float = REMESH_QUALITY
+    # the config field the steps came from, for messages (li_exhaustion.check_capacity)
+    protocol_field: str = "evolution.steps"
 
     def failure_criteria(self) -> FailureCriteria:
         """The failure limits (``solver.physics.failure``)."""

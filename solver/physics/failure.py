@@ -22,6 +22,10 @@ sits at the cut-off at that current (bulk resistance, kinetics) — a "voltage c
 interface intact", which says nothing about the interface's CCD. Contact loss, void runaway,
 divergence and dV/dt are interface failures by construction.
 
+The coupled model stops a run also when its Li runs out (``lithium_exhausted``) or its time
+step collapses (``time_step_collapse``), checked after these (``li_exhaustion``): failures of
+the cell, not of the interface.
+
 Short circuits: in the reduced gap model (``gap_evolution``) Li cannot enter the electrolyte,
 so a short cannot occur and is not a criterion; the voltage of a shorted cell would fall
 toward zero under current.

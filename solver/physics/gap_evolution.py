@@ -219,6 +219,12 @@ class InterfaceEvolution:
             collector_recession=recession, mass_balance_error=error, step=label,
             li_interphase=self.li_interphase())
 
+    def stop_reason(self, records: list, first: int):
+        """A ``failure.Failure`` that ends the run besides the failure criteria, checked
+        after them on the ``records`` (``first``: the protocol step's first record); None
+        here (the coupled model: Li exhausted, time step collapsed)."""
+        return None
+
     def li_interphase(self) -> float:
         """Li bound in the interphase grown so far, as Li-metal thickness Ω c_Li V_f [m]."""
         if self.interphase is None:
@@ -296,6 +302,7 @@ class InterfaceEvolution:
                 records = outcome.records
                 failure = judge(rec, records[first], records[-2] if len(records) - 1 > first
                                 else None, limits)
+                failure = failure or self.stop_reason(records, first)
                 if failure is not None:
                     return fail(failure)
                 if c.halved:  # keep the halved step once before growing again

@@ -79,7 +79,8 @@ def find_ccd(trial: Callable[[float], Trial], start: float, maximum: float,
         while low is None:
             j = high / 2
             if j < start / 1024:
-                raise SolverError(f"the interface fails even at {j / 10:g} mA/cm²: "
+                who = "interface" if failed.interface_failure else "cell"
+                raise SolverError(f"the {who} fails even at {j / 10:g} mA/cm²: "
                                   f"{failed.failure_mode}")
             result = run(j)
             if result.survived:

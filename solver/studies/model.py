@@ -32,6 +32,7 @@ from lisse.solver.physics.coupled_interface import OBSTACLE
 from lisse.solver.physics.current import CurrentDistribution
 from lisse.solver.physics.evolution_settings import REMESH_QUALITY
 from lisse.solver.physics.interface_state import InterfaceState
+from lisse.solver.physics.li_exhaustion import check_capacity
 from lisse.solver.physics.li_hardening import Hardening
 from lisse.solver.physics.li_sticking import Sticking
 from lisse.solver.physics.lithium_body import LithiumBody
@@ -144,7 +145,9 @@ NO_REDUCED_HINT = ("evolution.stress_coupling", "evolution.electrolyte_mechanics
 
 def check_supported(params: Resolved, kind: str) -> None:
     """Raise UserError naming the fields if ``params`` switches on a physics option that
-    the run kind (or, in an evolution, the coupled interface model) does not support."""
+    the run kind (or, in an evolution, the coupled interface model) does not support, or
+    (coupled model) its protocol or CCD trials strip more Li than the electrode holds
+    (``li_exhaustion.check_capacity``)."""
     if kind not in RUN_KINDS:
         raise ValueError(f"unknown run kind {kind!r}")
     for name, (fields, on) in PHYSICS.items():
@@ -183,6 +186,7 @@ def check_supported(params: Resolved, kind: str) -> None:
             if on(params):
                 hint = "" if fields in NO_REDUCED_HINT else hint
                 raise UserError(f"{fields}: not supported by {_COUPLED}{hint} ({reason})")
+        check_capacity(params, kind)  # no more Li stripped than the electrode holds
 
 
 @dataclass

@@ -318,6 +318,22 @@ CASES = [
      {}, 2, "finite"),
     ("ccd-vary-unknown", ["ccd", "case.yaml", "-o", "out", "--vary", "geometry.widht_um=1,2"],
      {}, 2, "did you mean"),
+    # --- more Li stripped than the electrode holds (coupled model, li_exhaustion) ---
+    ("li-overdrawn-run", ["run", "case.yaml", "-o", "out",
+                          *_set("evolution.stack_pressure_MPa", "2"),
+                          *_set("evolution.steps", "[{current_density_mA_cm2: 1, "
+                                "capacity_mAh_cm2: 2.5}]")], {}, 2,
+     "evolution.steps: the protocol strips (net, at its peak) 2.5 mAh/cm² but the 10 µm Li "
+     "electrode holds 2.062 mAh/cm²"),
+    ("li-overdrawn-cycles", ["run", "case.yaml", "-o", "out",
+                             *_set("evolution.stack_pressure_MPa", "2"),
+                             *_set("evolution.protocol", "['Repeat 4 times: [Strip at 1 mA/cm2 "
+                                   "for 1 mAh/cm2, Plate at 1 mA/cm2 for 0.5 mAh/cm2]']")],
+     {}, 2, "evolution.protocol: the protocol strips (net, at its peak) 2.5 mAh/cm²"),
+    ("li-overdrawn-ccd", ["ccd", "case.yaml", "-o", "out",
+                          *_set("evolution.stack_pressure_MPa", "2"),
+                          *_set("evolution.ccd.capacity_mAh_cm2", "2.5")], {}, 2,
+     "evolution.ccd.capacity_mAh_cm2: each CCD trial strips 2.5 mAh/cm² but the 10 µm Li"),
     # --- sweeps: files, absurd sizes and options ---
     ("sweep-jobs-negative", ["sweep", "sweep.yaml", "-o", "out", "--jobs", "-1"], {}, 2,
      "--jobs: must be >= 1 (got -1)"),

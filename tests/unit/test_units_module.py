@@ -27,6 +27,8 @@ ALLOWED: dict[str, str] = {  # "path:fragment of the line": why it is not a conv
     "solver/physics/lithium_body.py:1e-9 *": "a relative tolerance",
     "solver/physics/li_remesh.py:MERGE_RATIO = 0.1": "a ratio of two edge lengths",
     "solver/physics/li_boundary_split.py:SPLIT_FLOOR = 10.0": "a ratio of two lengths",
+    "solver/physics/li_exhaustion.py:EXHAUSTED_TOLERANCES = 10.0": "a ratio of two lengths",
+    "solver/physics/li_exhaustion.py:COLLAPSE_DEPTH = 1e-3": "a ratio of two lengths",
     "solver/fem/bordered.py:STALL_RATIO = 1e-6": "a relative tolerance",
     "meshes/build.py:tol = 1e-6 *": "a relative tolerance",
     "meshes/microstructure_cad.py:tol = 1e-6 *": "a relative tolerance",

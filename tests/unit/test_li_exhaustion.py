@@ -1,0 +1,131 @@
+"""A coupled run that runs out of Li (solver.physics.li_exhaustion; docs/moving_interface.md
+"Running out of Li"): the charge the Li holds, the protocol's peak net stripping, the
+up-front refusal (one line naming the field) and the time-step-collapse backstop. No mesh,
+no solve."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+
+import pytest
+
+from lisse.solver.errors import UserError
+from lisse.solver.physics.evolution_settings import ProtocolStep, Record
+from lisse.solver.physics.li_exhaustion import (
+    COLLAPSE_STEPS,
+    check_capacity,
+    collapsed,
+    holding,
+    peak_stripping,
+)
+from lisse.units import A_M2_PER_MA_CM2, C_M2_PER_MAH_CM2, FARADAY
+from tests.helpers import TINY
+
+MAH = C_M2_PER_MAH_CM2  # C/m² per mAh/cm²
+
+
+def params(steps=None, protocol=None, model="coupled", ccd=None):
+    from lisse.solver.config.schema import resolve, validate_case
+
+    c = copy.deepcopy(TINY)
+    c["evolution"] = {"interface_model": model, "stack_pressure_MPa": 2.0,
+                      "supply": {"creep": True, "vacancy": False}}
+    if protocol is not None:
+        c["evolution"]["protocol"] = protocol
+    else:
+        c["evolution"]["steps"] = steps or [{"current_density_mA_cm2": 1.0,
+                                             "capacity_mAh_cm2": 0.1}]
+    if ccd is not None:
+        c["evolution"]["ccd"] = ccd
+    return resolve(validate_case(c))
+
+
+def test_holding_of_a_10_um_layer():
+    """10 µm of Li hold t F/Ω = 2.062 mAh/cm² at Ω = 1.300e-5 m³/mol (1 mAh/cm² is 4.85 µm
+    of Li, the number cells are sized by); a quarter disk of radius R over the width w holds
+    (π R²/4)/w of Li per area."""
+    p = params()
+    omega = p.electrode.molar_volume
+    assert omega == pytest.approx(1.3e-5, rel=2e-3)
+    assert holding(p.geometry, omega) / MAH == pytest.approx(2.062, abs=2e-3)
+    disk = dataclasses.replace(p.geometry, lithium_shape="quarter_disk",
+                               lithium_thickness=60e-6)
+    assert holding(disk, omega) == pytest.approx(math.pi * 60e-6 ** 2 / 4 / 40e-6 * FARADAY
+                                                 / omega, rel=1e-12)
+
+
+def _step(ma_cm2: float, mah_cm2: float, until: bool = False) -> ProtocolStep:
+    j = ma_cm2 * A_M2_PER_MA_CM2
+    return ProtocolStep(j, abs(mah_cm2 * MAH / j), until_voltage=1.0 if until else None)
+
+
+@pytest.mark.parametrize(("steps", "peak"), [
+    ([_step(1, 1), _step(-1, 0.5)] * 4, 2.5),  # net 0.5 per cycle: peak at the 4th strip
+    ([_step(1, 2), _step(-1, 2)] * 10, 2.0),  # symmetric cycling: each strip from the start
+    ([_step(-1, 1), _step(1, 2.5)], 1.5),  # plated first: the Li grew by 1 mAh/cm²
+    ([_step(1, 3, until=True), _step(1, 1)], 1.0),  # an until strip may end at once: 0
+    ([_step(-1, 1, until=True), _step(1, 2.5)], 1.5),  # an until plate may run whole
+    ([_step(-1, 1)], 0.0),
+])
+def test_peak_net_stripping(steps, peak):
+    assert peak_stripping(steps) / MAH == pytest.approx(peak, rel=1e-12)
+
+
+def test_refusal_names_the_field():
+    """A protocol whose peak net stripping exceeds what the 10 µm Li holds is refused with
+    one line naming the field; the same charge cycled back, the reduced model and a
+    protocol just inside are not."""
+    over = [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 2.5}]
+    with pytest.raises(UserError) as exc:
+        check_capacity(params(over), "evolution")
+    assert str(exc.value).startswith("evolution.steps: the protocol strips (net, at its peak) "
+                                     "2.5 mAh/cm² but the 10 µm Li electrode holds 2.062 "
+                                     "mAh/cm²")
+    assert "\n" not in str(exc.value)
+    lines = ["Repeat 4 times: [Strip at 1 mA/cm2 for 1 mAh/cm2, Plate at 1 mA/cm2 for "
+             "0.5 mAh/cm2]"]
+    with pytest.raises(UserError, match=r"^evolution\.protocol: .* 2\.5 mAh/cm²"):
+        check_capacity(params(protocol=lines), "evolution")
+    check_capacity(params(protocol=[lines[0].replace("4 times", "3 times")]), "evolution")
+    check_capacity(params([{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 2.06}]),
+                   "evolution")
+    with pytest.raises(UserError, match=r"^evolution\.ccd\.capacity_mAh_cm2: each CCD trial "
+                                        r"strips 2\.5 mAh/cm²"):
+        check_capacity(params(ccd={"capacity_mAh_cm2": 2.5}), "ccd")
+    check_capacity(params(over, ccd={"capacity_mAh_cm2": 1.0}), "ccd")  # trials, not steps
+    with pytest.raises(UserError, match=r"^evolution\.steps: "):  # staircase CCD: the steps
+        check_capacity(params(over, ccd={"method": "staircase"}), "ccd")
+    from lisse.solver.studies.model import check_supported
+
+    check_supported(params(over, model="reduced"), "evolution")  # no Li body: not checked
+    with pytest.raises(UserError, match=r"^evolution\.steps: "):
+        check_supported(params(over), "evolution")
+
+
+def _records(dts: list[float], current: float = A_M2_PER_MA_CM2) -> list[Record]:
+    times = [0.0]
+    for dt in dts:
+        times.append(times[-1] + dt)
+    return [Record(t, current, 0.1, 1.0, 0.0, 0.0, 1.0, current, 0.0, 0.0, 0.0)
+            for t in times]
+
+
+def test_time_step_collapse():
+    """COLLAPSE_STEPS steps under 1 mA/cm² each stripping less than 1e-3 of the 1 nm contact
+    tolerance (Δt < 0.74 ms at Ω/F = 1.35e-10 m³/C) end the run; one step fewer, one step
+    above the floor, or a rest among them do not."""
+    omega, tol = 1.3e-5, 1e-9
+    floor_dt = 1e-3 * tol * FARADAY / (omega * A_M2_PER_MA_CM2)  # 0.742 ms
+    assert floor_dt == pytest.approx(7.42e-4, rel=1e-3)
+    small = [0.99 * floor_dt] * COLLAPSE_STEPS
+    failure = collapsed(_records([1.0, *small]), 0, omega, tol)
+    assert failure is not None and failure.criterion == "time_step_collapse"
+    assert not failure.interface and failure.message.startswith("time step collapsed: 20 steps")
+    assert collapsed(_records([1.0, *small[1:]]), 0, omega, tol) is None
+    assert collapsed(_records([1.0, *small[1:], 1.01 * floor_dt]), 0, omega, tol) is None
+    assert collapsed(_records([1.0, *small]), 2, omega, tol) is None  # a new protocol step
+    rest = _records([1.0, *small])
+    rest[5].applied_current_density = 0.0
+    assert collapsed(rest, 0, omega, tol) is None
