@@ -93,10 +93,15 @@ def steady_lines(s: dict) -> list[str]:
 
 
 def evolution_lines(s: dict) -> list[str]:
-    """Headlines of an evolution run."""
-    state = (f"FAILED at {number(s['failure_time_s'])} s: {s['failure_mode']}" if s["failed"]
-             else "survived the protocol")
-    return [f"  interface               {state}",
+    """Headlines of an evolution run: the interface's fate, or, when the run ended by a
+    failure that is not the interface's (a voltage cut-off of an intact cell, the Li used
+    up), the cell's."""
+    who, state = "interface", "survived the protocol"
+    if s["failed"]:
+        who = "interface" if s["interface_failure"] else "cell     "
+        verb = "FAILED" if s["interface_failure"] else "STOPPED"
+        state = f"{verb} at {number(s['failure_time_s'])} s: {s['failure_mode']}"
+    return [f"  {who}               {state}",
             f"  time                    {number(s['time_s'])} s in {s['time_steps']} steps",
             f"  final contact fraction  {s['final_contact_fraction']:.4f}",
             # net of stripping and plating: below 1e-3 µm's last digit (0.05 pm) it is 0

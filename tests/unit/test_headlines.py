@@ -58,6 +58,7 @@ def test_mechanics_block_and_evolution_and_ccd():
     assert "  mechanics" in lines
     assert _line(lines, "max von Mises, Li").endswith(" 0.8 MPa")
     evo = evolution_lines({"failed": True, "failure_time_s": 1234.5678,
+                           "interface_failure": True,
                            "failure_mode": "contact fraction 0.08 fell below 0.1",
                            "time_s": 1234.5678, "time_steps": 40,
                            "final_contact_fraction": 0.08, "li_stripped_um": -0.0,
@@ -65,6 +66,15 @@ def test_mechanics_block_and_evolution_and_ccd():
     assert _line(evo, "interface").endswith("FAILED at 1235 s: contact fraction 0.08 fell "
                                             "below 0.1")
     assert _line(evo, "Li stripped").endswith(" 0 µm")
+    used_up = evolution_lines({"failed": True, "failure_time_s": 13716.5,
+                               "interface_failure": False,
+                               "failure_mode": "lithium exhausted at r = 24.34 µm",
+                               "time_s": 13716.5, "time_steps": 184,
+                               "final_contact_fraction": 1.0, "li_stripped_um": 9.24,
+                               "max_mass_balance_error": 3.1e-4})
+    assert _line(used_up, "cell").endswith("STOPPED at 1.372e+04 s: lithium exhausted at "
+                                           "r = 24.34 µm")
+    assert not any("interface" in line for line in used_up)
     (ccd,) = ccd_lines([{"parameter": "evolution.stack_pressure_MPa", "value": "3",
                          "ccd_mA_cm2": 1.2345678, "bracket_mA_cm2": [1.2345678, 1.2962962],
                          "failure_mode": "void growth ran away"}])
