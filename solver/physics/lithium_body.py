@@ -142,6 +142,7 @@ class LithiumBody:
         self.strength.x.array[:] = 1.0
         self.step_hooks = []  # called with Δt on the step's midpoint configuration
         self.contact_hooks = []  # active set → extra Dirichlet conditions (li_sticking)
+        self.vertex_hooks = []  # active set → vertices in contact (3D: li_vertex_contact)
         energy = self.strength * self.n / (self.n + 1) * eq2 ** ((self.n + 1) / (2 * self.n))
         dx = ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": 4})
         ds = ufl.Measure("ds", domain=msh, subdomain_data=facet_tags)
@@ -344,6 +345,8 @@ class LithiumBody:
             self.active = (self.active | enter) & ~leave
             self.active[self._weightless] = self.active[self._partner] | (
                 solid & self.active[self._weightless])
+            for hook in self.vertex_hooks:
+                self.active[self._weightless] |= hook(self.active)
 
     def step(self, dt: float, current_density=None) -> StepReport:
         """Advance by dt (s): strip the contact by Ω j Δt / F if ``current_density`` (A/m²)
@@ -354,6 +357,8 @@ class LithiumBody:
         touching = dofs[:, up] <= 1e-12 * size
         self.active |= touching  # in contact at the start of the step (before stripping)
         self.active[self._weightless] = self.active[self._partner]
+        for hook in self.vertex_hooks:
+            self.active[self._weightless] |= hook(self.active)
         if current_density is not None:
             self._strip(dt, current_density)
         x0 = x.copy()
