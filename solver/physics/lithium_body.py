@@ -36,7 +36,8 @@ the Li, positive in compression) and the nodal contact pressure λ_i = R_i / ∫
 Iterate (activate dofs ending below −tol, release active dofs with R_i < −tol) until the
 set is unchanged: then λ ≥ 0 and λ·gap = 0 dof by dof; the error is that the constraint is
 nodal (a curved P2 edge may dip below y = 0 by O(h²·curvature) between dofs). Axisymmetric
-P2 vertices on the axis (∫ φ_i r ds = 0) take the contact state of the nearest dof.
+P2 vertices on the axis (∫ φ_i r ds = 0) take the contact state of the nearest dof (3D
+triangle vertices: also of their spokes, ``li_vertex_contact``, through ``vertex_hooks``).
 Sticking (no slip at the active dofs) is ``li_sticking``, through ``contact_hooks``.
 
 Stripping and plating (j from ``coupled_interface``): before the flow step every obstacle
