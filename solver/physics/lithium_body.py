@@ -36,7 +36,8 @@ the Li, positive in compression) and the nodal contact pressure λ_i = R_i / ∫
 Iterate (activate dofs ending below −tol, release active dofs with R_i < −tol) until the
 set is unchanged: then λ ≥ 0 and λ·gap = 0 dof by dof; the error is that the constraint is
 nodal (a curved P2 edge may dip below y = 0 by O(h²·curvature) between dofs). Axisymmetric
-P2 vertices on the axis (∫ φ_i r ds = 0) take the contact state of the nearest dof.
+P2 vertices on the axis (∫ φ_i r ds = 0) take the contact state of the nearest dof (3D
+triangle vertices: also of their spokes, ``li_vertex_contact``, through ``vertex_hooks``).
 Sticking (no slip at the active dofs) is ``li_sticking``, through ``contact_hooks``.
 
 Stripping and plating (j from ``coupled_interface``): before the flow step every obstacle
@@ -142,6 +143,7 @@ class LithiumBody:
         self.strength.x.array[:] = 1.0
         self.step_hooks = []  # called with Δt on the step's midpoint configuration
         self.contact_hooks = []  # active set → extra Dirichlet conditions (li_sticking)
+        self.vertex_hooks = []  # active set → vertices in contact (3D: li_vertex_contact)
         energy = self.strength * self.n / (self.n + 1) * eq2 ** ((self.n + 1) / (2 * self.n))
         dx = ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": 4})
         ds = ufl.Measure("ds", domain=msh, subdomain_data=facet_tags)
@@ -344,6 +346,8 @@ class LithiumBody:
             self.active = (self.active | enter) & ~leave
             self.active[self._weightless] = self.active[self._partner] | (
                 solid & self.active[self._weightless])
+            for hook in self.vertex_hooks:
+                self.active[self._weightless] |= hook(self.active)
 
     def step(self, dt: float, current_density=None) -> StepReport:
         """Advance by dt (s): strip the contact by Ω j Δt / F if ``current_density`` (A/m²)
@@ -354,6 +358,8 @@ class LithiumBody:
         touching = dofs[:, up] <= 1e-12 * size
         self.active |= touching  # in contact at the start of the step (before stripping)
         self.active[self._weightless] = self.active[self._partner]
+        for hook in self.vertex_hooks:
+            self.active[self._weightless] |= hook(self.active)
         if current_density is not None:
             self._strip(dt, current_density)
         x0 = x.copy()

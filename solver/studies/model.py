@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from lisse.meshes.cache import load_mesh
 from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.config.params import Resolved
@@ -35,6 +37,7 @@ from lisse.solver.physics.interface_state import InterfaceState
 from lisse.solver.physics.li_exhaustion import check_capacity
 from lisse.solver.physics.li_hardening import Hardening
 from lisse.solver.physics.li_sticking import Sticking
+from lisse.solver.physics.li_vertex_contact import VertexContact
 from lisse.solver.physics.lithium_body import LithiumBody
 from lisse.units import GAS_CONSTANT
 
@@ -281,6 +284,8 @@ def lithium_body(params, comm) -> LithiumBody:
     body = LithiumBody(msh, tags, dimension, sigma0, rate0,
                        n, {FACET_TAGS["collector"]: p}, symmetry=symmetry, obstacle=OBSTACLE,
                        molar_volume=e.molar_volume, contact_tolerance=s.contact_tolerance)
+    if dimension == "3d":  # P2 vertices in contact with their spokes (body.vertex_hooks)
+        VertexContact(body, np.concatenate([tags.find(t) for t in OBSTACLE]))
     if s.contact == "sticking":  # no slip while in contact (joins body.contact_hooks)
         Sticking(body)
     if params.hardening is not None:  # lithium.creep_law: anand (S/σ0 = body.strength)

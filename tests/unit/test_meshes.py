@@ -379,3 +379,62 @@ def test_quarter_disk_lithium(tmp_path, monkeypatch):
     assert geometry_key(geom) != geometry_key(dataclasses.replace(geom, lithium_shape="layer"))
     with pytest.raises(GeometryError, match="^geometry.lithium_shape: quarter_disk needs"):
         validate_geometry(dataclasses.replace(geom, width=radius))
+
+
+def _li_tets() -> dict:
+    """Li tetrahedra of the current Gmsh model: node coordinates (n, 4, 3), how many have
+    all four vertices on the Li bottom (contact and void_lithium triangles), and the
+    triangles (sorted node tags) that are a face of exactly one Li tetrahedron."""
+    import numpy as np
+
+    mesh = gmsh.model.mesh
+    li = gmsh.model.getEntitiesForPhysicalGroup(3, CELL_TAGS["lithium"])
+    tets = np.concatenate([mesh.getElementsByType(4, v)[1] for v in li]).reshape(-1, 4)
+    bottom = [t for name in ("contact", "void_lithium")
+              for t in gmsh.model.getEntitiesForPhysicalGroup(2, FACET_TAGS[name])]
+    on_bottom = np.unique(np.concatenate([mesh.getElementsByType(2, s)[1] for s in bottom]))
+    tags, x, _ = mesh.getNodes()
+    x = x.reshape(-1, 3)[np.argsort(tags)]
+    faces = np.sort(tets[:, [[0, 1, 2], [0, 1, 3], [0, 2, 3], [1, 2, 3]]].reshape(-1, 3), axis=1)
+    unique, count = np.unique(faces, axis=0, return_counts=True)
+    return {"x": x[tets.astype(np.int64) - 1], "flat": int(np.isin(tets, on_bottom).all(1).sum()),
+            "surface": {tuple(f) for f in unique[count == 1].tolist()}, "faces": count.max()}
+
+
+def test_split_flat_li_tetrahedra():
+    """The small 3D cell of the coupled tests (12 × 12 µm, two quarter voids): Gmsh leaves one
+    Li tetrahedron with its four vertices on the Li bottom (at the rim of the void at
+    (12, 12) µm); ``split_lithium_bottom`` bisects an interior edge so that none is left, the
+    mesh conforming (no face of three tetrahedra, the Li surface triangles unchanged), every
+    tetrahedron positive, the Li volume unchanged (to round-off), node tags 1..N as DOLFINx
+    reads them."""
+    import numpy as np
+    from dolfinx.io.gmsh import extract_geometry
+
+    from lisse.meshes.build import build_gmsh_model
+    from lisse.meshes.flat_tets import split_lithium_bottom
+
+    geom = CellGeometry("3d", width=12 * UM, depth=12 * UM, lithium_thickness=5 * UM,
+                        electrolyte_thickness=6 * UM, sizes=MeshSizes(6 * UM, 4 * UM, 2 * UM),
+                        voids=(Void((0.0, 0.0), 5 * UM, 1.5 * UM),
+                               Void((12 * UM, 12 * UM), 5 * UM, 1.5 * UM)))
+    gmsh.initialize(interruptible=False)
+    gmsh.option.setNumber("General.Terminal", 0)
+    try:
+        build_gmsh_model(geom)
+        before = _li_tets()
+        split = split_lithium_bottom()
+        after = _li_tets()
+        extract_geometry(gmsh.model)  # asserts node tags 1..N
+    finally:
+        gmsh.finalize()
+    assert split == before["flat"] == 1 and after["flat"] == 0
+
+    def volumes(x):
+        return np.linalg.det(np.stack([x[:, k] - x[:, 0] for k in (1, 2, 3)], axis=2)) / 6
+
+    v0, v1 = np.abs(volumes(before["x"])), volumes(after["x"])
+    assert np.all(np.sign(v1[0]) * v1 > 1e-6 * v0.max())  # orientation kept, none degenerate
+    assert abs(v1).sum() == pytest.approx(v0.sum(), rel=1e-12)
+    assert len(v1) == len(v0) + 3 and after["faces"] == 2  # the edge had three tetrahedra
+    assert after["surface"] == before["surface"]

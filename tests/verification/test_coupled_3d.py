@@ -142,3 +142,47 @@ def test_planar_3d_interface_stays_in_full_contact(validation):
     validation.record("Coupled model 3D: planar interface stripped at 1 and 10 mA/cm², 2 MPa",
                       "full contact, mean contact pressure = p", "closed form", "1e-6",
                       f"recession/stripped − 1 = {err:.1e}", "3D 20 × 20 µm, no void", True)
+
+
+def test_vertex_follows_its_spokes():
+    """``li_vertex_contact`` on the small 3D test cell: a P2 triangle vertex of the Li bottom
+    (no contact force of its own) has two spokes (mid-edge nodes on the edges from it) per
+    bottom triangle around it, and is in contact when at least half of them are: every
+    vertex when every obstacle dof is, none when no mid-edge dof is, one whose spokes alone
+    are, not one whose triangles' other mid-edge nodes alone are."""
+    from lisse.solver.config.schema import resolve, validate_case
+    from lisse.solver.studies.evolution import _engine
+    from lisse.solver.studies.model import build_model
+
+    params = resolve(validate_case(small_cell3d()))
+    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
+    body, (rule,) = evo.body, evo.body.vertex_hooks
+    x = evo.body.msh.geometry.x
+    tri = evo.bottom.nodes  # P2 triangles, basix order: vertices 0–2, mid-edges 3–5
+    dof = {tuple(np.round(p * 1e9)): k for k, p in enumerate(
+        body.vy_space.tabulate_dof_coordinates()[body._obstacle[1]])}
+
+    def dofs(nodes):
+        return [dof[tuple(np.round(x[n] * 1e9))] for n in nodes]
+
+    vertices = dofs(np.unique(tri[:, :3]))
+    assert sorted(vertices) == sorted(body._weightless.tolist())
+    count = {v: 2 * int(np.sum(tri[:, :3] == n)) for v, n in zip(vertices, np.unique(tri[:, :3]),
+                                                                  strict=True)}
+    spokes = rule._spokes
+    assert [count[v] for v in body._weightless] == spokes.tolist()
+    none = np.zeros(len(body._obstacle[1]), dtype=bool)
+    assert rule(~none).all() and not rule(none).any()
+    k = int(np.argmax(spokes))  # a vertex with the most triangles around it
+    node = np.unique(tri[:, :3])[vertices.index(int(body._weightless[k]))]
+    around = tri[(tri[:, :3] == node).any(axis=1)]
+    spoke = [t[3 + e] for t in around for e, (a, b) in enumerate(((1, 2), (0, 2), (0, 1)))
+             if node in (t[a], t[b])]
+    other = [t[3 + e] for t in around for e, (a, b) in enumerate(((1, 2), (0, 2), (0, 1)))
+             if node not in (t[a], t[b])]
+    active = none.copy()
+    active[dofs(spoke)] = True
+    assert rule(active)[k]
+    active = none.copy()
+    active[dofs(other)] = True
+    assert not rule(active)[k]
