@@ -252,7 +252,7 @@ def test_pore_law_pressure_conserves_the_li_contact_force(dimension, validation)
     interpolated over the active dofs) fails both: Σ λ_k w_k / F − 1 = −6.6e-3 (plane) and
     −7.1e-3 (axisymmetric) at rest, and the floated node took its neighbours' λ (drop
     −0.013: lifted)."""
-    from lisse.solver.physics.coupled_cavities import tributary_pressure
+    from lisse.solver.physics.contact_transfer import tributary_pressure
     from lisse.solver.studies.evolution import _engine
     from lisse.solver.studies.model import build_model
 
