@@ -14,13 +14,16 @@ times max(0, 1 − h_k/h_cover), h_cover = (2/3) r_p (the engine's ``settings.po
 λ_k is the conservative transfer of the Li's contact reactions onto the engine's interface
 nodes (``contact_transfer``, shared with the elastic electrolyte's load):
 
-    λ_k = F_k / w_k,    F_k = Σ_{i ∈ A} R_i φ_k(x_i),
+    λ_k = F_k / w_k,    F_k = ∫ λ_h φ_k r^m dx,    λ_h = Σ_v (R_v / W_v) χ_v,
+    R_v = Σ_{i ∈ A} R_i χ_v(x_i),
 
 R_i the Li's reactions at its active (load-carrying) obstacle dofs A (a dof floating in the
-contact band adds nothing), φ_k the P1 hat function of node k along the interface, w_k the
-node's lumped interface weight (``cd.w_interface``): Σ_k λ_k w_k = the Li's contact force
-to round-off, and ``mpirun -n 2`` gives serial's λ. The interface is a line (2D cells); the
-coupled model refuses the cavity criterion in 3D cells (``studies.model.COUPLED_REFUSED``).
+contact band adds nothing), χ_v the P1 hat of Li bottom vertex v (W_v = ∫ χ_v r^m dx), φ_k
+the P1 hat of node k along the interface, w_k the node's lumped interface weight
+(``cd.w_interface``): Σ_k λ_k w_k = the Li's contact force to round-off, a uniform contact
+pressure comes out uniform on any electrolyte mesh, and ``mpirun -n 2`` gives serial's λ.
+The interface is a line (2D cells); the coupled model refuses the cavity criterion in 3D
+cells (``studies.model.COUPLED_REFUSED``).
 
 Li bookkeeping (E5): the Li body still loses (Ω/F) ∫ i A dt at its contact (the stripping
 transfer is unchanged); the pores are the condensed part of that loss, held at the interface
