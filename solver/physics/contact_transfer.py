@@ -20,9 +20,11 @@ electrolyte node k (held at its end value beyond the end nodes), w_k its interfa
 The hats sum to 1, so Σ_k p_k w_k = ∫ λ_h r^m dx = Σ_v R_v = Σ_{i ∈ A} R_i, the Li's contact
 force, to round-off (the integrals are exact: 2-point Gauss on the merged breakpoints), and
 the piecewise-linear p = Σ_k p_k φ_k carries it: ∫_Γ p r^m ds = Σ_k p_k w_k. The transfer is
-also consistent: for R_i = ∫ λ ψ_i r^m ds on a flat contact (ψ_i the Li's P2 basis) step 1
-gives R_v = ∫ λ χ_v r^m dx (χ_v = ψ_v + ½ Σ ψ_mid: the P2 form of the hat), so a uniform λ
-comes out as p_k = λ on any electrolyte mesh over the same span. The single hat step
+also consistent: for R_i = ∫ λ ψ_i r^m ds on a flat contact (ψ_i the Li's P2 basis) with
+mid-edge nodes at the edge centres, step 1 gives R_v = ∫ λ χ_v r^m dx (χ_v = ψ_v + ½ Σ ψ_mid:
+the P2 form of the hat), so a uniform λ comes out as p_k = λ on any electrolyte mesh over
+the same span (measured on the TINY cell after its void closed, the Li's mid-edge nodes moved:
+σ_1 of the elastic electrolyte = −νp/(1−ν) to 1.5e-11). The single hat step
 p_k = Σ_i R_i φ_k(x_i)/w_k used before is conservative but not consistent where the Li's
 vertices are not electrolyte nodes: the uniform 2 MPa contact of a closed void came out as
 0.984–1.053 p under the former void (TINY, 4 µm interface). Every weight is positive (a hat

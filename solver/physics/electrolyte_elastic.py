@@ -24,17 +24,19 @@ applied force ∫ p r dA at equilibrium.
 
 In a coupled run (``ElectrolyteCoupling``) p is the conservative transfer of the Li's
 contact reactions onto this mesh's interface vertices (``contact_transfer``, the pore law's
-transfer):
+transfer too):
 
-    p = Σ_k p_k φ_k,    p_k = F_k / w_k,    F_k = Σ_{i ∈ A} R_i φ_k(x_i),    w_k = ∫_Γ φ_k r ds,
+    R_v = Σ_{i ∈ A} R_i χ_v(x_i),    λ_h = Σ_v (R_v / W_v) χ_v,    W_v = ∫ χ_v r dx,
+    p = Σ_k p_k φ_k,    p_k = F_k / w_k,    F_k = ∫ λ_h φ_k r dx,    w_k = ∫_Γ φ_k r ds,
 
 R_i the Li's reactions at its active obstacle dofs A (a dof floating in the contact band adds
-nothing), φ_k the P1 hat function of interface vertex k (``weights``: w_k, assembled on this
-mesh). The hats sum to 1, so ∫_Γ p r dA = Σ_k p_k w_k = Σ_{i ∈ A} R_i, the Li's contact
-force, to round-off, with no rescaling. p is piecewise linear, held exactly by the
-``pressure`` space (Lagrange of the displacement's degree); the transfer is onto P1 hats, not
-the P2 basis, whose axis vertex has ∫ ψ r ds = 0 (p_k undefined) and whose F_k can be
-negative. 2D only: the coupled model refuses the elastic electrolyte in 3D cells
+nothing), χ_v the P1 hat of Li bottom vertex v, φ_k that of interface vertex k here
+(``weights``: w_k, assembled on this mesh). The hats sum to 1, so ∫_Γ p r dA = Σ_k p_k w_k =
+Σ_{i ∈ A} R_i, the Li's contact force, to round-off, with no rescaling; a uniform contact
+pressure comes out uniform. p is piecewise linear, held exactly by the ``pressure`` space
+(Lagrange of the displacement's degree); the transfer is onto P1 hats, not the P2 basis,
+whose axis vertex has ∫ ψ r ds = 0 (p_k undefined) and whose F_k can be negative. 2D only:
+the coupled model refuses the elastic electrolyte in 3D cells
 (``studies.model.COUPLED_REFUSED``). The Li and its contact do not see the deflection
 (one-way).
 """
