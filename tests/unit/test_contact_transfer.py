@@ -7,8 +7,9 @@ Consistent: a uniform λ gives the P2 reactions R_i = λ ∫ ψ_i r^m dx (per ed
 length h: the ends h/6 and the middle 2h/3 in plane strain; h a/6, h b/6 and h (a + b)/3 with
 r = x), and the transfer returns p_k = λ at every node to round-off; the single hat step
 F_k = Σ R_i φ_k(x_i) (the pore law's before the seload slice) misses by more than 1 % on the
-same meshes. Conservative: random reactions at random abscissae come out with Σ p_k w_k = Σ R_i
-to round-off, w_k = ∫ φ_k r^m dx."""
+same meshes (measured p_k/λ = 0.85–1.23 plane, 0.82–1.29 axisymmetric; the transfer:
+9e-15). Conservative: random reactions at random abscissae come out with
+Σ p_k w_k = Σ R_i to round-off, w_k = ∫ φ_k r^m dx."""
 
 from __future__ import annotations
 
