@@ -22,10 +22,23 @@ cell-wise (DG0) σ_1, von Mises stress and hydrostatic pressure −tr σ/3 [Pa],
 reaction (Σ of the y-reactions of the counter dofs [N, per m or per radian]), equal to the
 applied force ∫ p r dA at equilibrium.
 
-In a coupled run (``ElectrolyteCoupling``) p(x) is the piecewise-linear interpolant along
-the interface of the Li's nodal contact pressures λ_i (``LithiumBody.contact_pressure``;
-0 at its bottom dofs out of contact), scaled to carry the Li's contact force exactly; the
-Li and its contact do not see the deflection (one-way).
+In a coupled run (``ElectrolyteCoupling``) p is the conservative transfer of the Li's
+contact reactions onto this mesh's interface vertices (``contact_transfer``, the pore law's
+transfer too):
+
+    R_v = Σ_{i ∈ A} R_i χ_v(x_i),    λ_h = Σ_v (R_v / W_v) χ_v,    W_v = ∫ χ_v r dx,
+    p = Σ_k p_k φ_k,    p_k = F_k / w_k,    F_k = ∫ λ_h φ_k r dx,    w_k = ∫_Γ φ_k r ds,
+
+R_i the Li's reactions at its active obstacle dofs A (a dof floating in the contact band adds
+nothing), χ_v the P1 hat of Li bottom vertex v, φ_k that of interface vertex k here
+(``weights``: w_k, assembled on this mesh). The hats sum to 1, so ∫_Γ p r dA = Σ_k p_k w_k =
+Σ_{i ∈ A} R_i, the Li's contact force, to round-off, with no rescaling; a uniform contact
+pressure comes out uniform. p is piecewise linear, held exactly by the ``pressure`` space
+(Lagrange of the displacement's degree); the transfer is onto P1 hats, not the P2 basis,
+whose axis vertex has ∫ ψ r ds = 0 (p_k undefined) and whose F_k can be negative. 2D only:
+the coupled model refuses the elastic electrolyte in 3D cells
+(``studies.model.COUPLED_REFUSED``). The Li and its contact do not see the deflection
+(one-way).
 """
 
 from __future__ import annotations
@@ -45,6 +58,7 @@ from lisse.solver.config.params import Numerics
 from lisse.solver.errors import SolverError
 from lisse.solver.fem.domain import Domain
 from lisse.solver.fem.linear import displacement_amg_options, krylov_options, rigid_body_modes
+from lisse.solver.physics.contact_transfer import transferred_pressure
 from lisse.solver.physics.creep import LinearElastic, mandel_to_tensor, von_mises
 from lisse.solver.physics.mechanics import fixed_component, supports
 from lisse.solver.physics.mechanics_state import CellStress
@@ -140,10 +154,17 @@ class ElasticElectrolyte(CellStress):
         nodes = fem.locate_dofs_topological(self.P1, tdim - 1, facets)
         self.nodes = nodes[nodes < self.P1.dofmap.index_map.size_local]
         self.x = self.P1.tabulate_dof_coordinates()[self.nodes, :2]
+        hat = ufl.TestFunction(self.P1)
+        weights = fem_petsc.assemble_vector(fem.form(hat * self.r * gamma))
+        weights.ghostUpdate(PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
+        self.weights = weights.array_r[self.nodes].copy()  # w_k = ∫_Γ φ_k r ds [m, m²/rad]
+        weights.destroy()
+        self.nodal = fem.Function(self.P1)  # p_k at the interface vertices, 0 elsewhere
 
     def solve(self, pressure) -> Response:
         """The response to the interface pressure ``pressure`` [Pa]: a callable of the
-        coordinates (rows x, y, z; as ``Function.interpolate`` takes) or a number."""
+        coordinates (rows x, y, z; as ``Function.interpolate`` takes), a number, or a
+        ``Function`` on this mesh."""
         if callable(pressure):
             self.pressure.interpolate(pressure)
         else:
@@ -166,6 +187,14 @@ class ElasticElectrolyte(CellStress):
         residual.destroy()
         return Response(self.x, -uy.x.array[self.nodes], self._max(self._max_principal_sse()),
                         self.applied_force(), reaction)
+
+    def solve_nodal(self, values: np.ndarray) -> Response:
+        """The response to p = Σ_k p_k φ_k, p_k ``values`` [Pa] at the owned interface
+        vertices ``nodes`` (module docstring)."""
+        self.nodal.x.array[:] = 0.0
+        self.nodal.x.array[self.nodes] = values
+        self.nodal.x.scatter_forward()
+        return self.solve(self.nodal)
 
     def applied_force(self) -> float:
         """∫ p r dA of the present load [N, per m or per radian]."""
@@ -197,28 +226,17 @@ class ElectrolyteCoupling:
     def __init__(self, electrolyte: ElasticElectrolyte):
         self.electrolyte = electrolyte
         self.time, self.response = None, None
-        self.scale = 1.0  # the Li's contact force / ∫ p r dA of the interpolant (last solve)
 
     def update(self, evo) -> Response:
-        """The response to the contact of ``evo`` (a ``CoupledEvolution``) now."""
+        """The response to the contact of ``evo`` (a ``CoupledEvolution``) now: the Li's
+        last reactions transferred onto the electrolyte's interface (module docstring; no
+        load before the first Li step)."""
         if self.time == evo.time and self.response is not None:
             return self.response
-        body = evo.body
-        force = 0.0 if evo.last is None else evo.last.contact_force
-        xs, ps = np.zeros(1), np.zeros(1)
-        if force > 0:
-            y = body.vy_space.tabulate_dof_coordinates()[body._obstacle[1]]
-            lam = np.where(body.active, body.contact_pressure, 0.0)
-            keep = np.isfinite(lam)  # NaN: a P2 vertex on the axis (no weight)
-            xs = np.concatenate(evo.comm.allgather(y[keep, 0]))
-            ps = np.concatenate(evo.comm.allgather(lam[keep]))
-            order = np.argsort(xs, kind="stable")
-            xs, ps = xs[order], ps[order]
         solver = self.electrolyte
-        solver.pressure.interpolate(lambda x: np.interp(x[0], xs, ps))
-        carried = solver.applied_force()
-        scale = self.scale = force / carried if carried > 0 else 0.0
-        self.response = solver.solve(lambda x: scale * np.interp(x[0], xs, ps))
+        self.response = solver.solve_nodal(
+            np.zeros(len(solver.nodes)) if evo.last is None
+            else transferred_pressure(evo.body, evo.comm, solver.x[:, 0], solver.weights))
         self.time = evo.time
         return self.response
 

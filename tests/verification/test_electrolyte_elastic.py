@@ -172,3 +172,88 @@ def test_coupled_run_is_one_way(dimension, validation):
         "TINY cell at 2 MPa, void 8 × 2 µm, P2 electrolyte", error < 1e-6)
     assert error < 1e-6
     assert spread[-1] < 1e-6 * P * 40e-6 / material.youngs_modulus  # round-off of w
+
+
+@pytest.mark.parametrize("dimension", ["plane", "axisymmetric"])
+def test_coupled_load_is_the_conserved_transfer(dimension, validation):
+    """TINY with its void at 2 MPa (coupled model), one Li step at rest: the elastic
+    electrolyte's load is the pore law's transfer (``contact_transfer``) onto its interface
+    vertices: its p_k equal the pore law's λ_k at the same nodes (1e-12 rel), its applied
+    force ∫ p r dA equals the Li's contact force Σ_{i∈A} R_i to 1e-12 with no rescaling, and
+    its bottom reaction balances it (1e-9). Then the load-carrying Li vertex dof at an
+    interior node k (5e-11 m off it) is made to float (inactive, R = 0, as in the contact
+    band): the force drops by R_i, every p_k by the transfer of R_i alone (linearity, 1e-12
+    of max p; the nodes beyond k's neighbours keep theirs, 1e-12), p_k by the share
+    (R_i/W_k)(M_kk/w_k) for a locally uniform λ (R_i = ∫ ψ_i r ds λ, W_k = w_k = ∫ φ_k r dx,
+    M_kk = ∫ φ_k² r dx on the electrolyte nodes: 1/3 · 2/3 = 2/9 in plane strain; ± 1 %).
+    The transfer used before (the Li's nodal λ interpolated between dof abscissae, 0 at
+    inactive dofs, rescaled to the contact force) needed a scale 1 − 6.0e-4 (plane),
+    1 − 3.4e-5 (axisymmetric) here, put 0.98–1.55 × these p_k on the contact nodes (0 on the
+    node next to the void edge) and fails the float: p_k drops to 0 (by 0.99996 and
+    0.9999998)."""
+    from lisse.solver.config.schema import resolve, validate_case
+    from lisse.solver.physics.contact_transfer import li_vertices, tributary_pressure
+    from lisse.solver.physics.coupled_cavities import SubgridPores
+    from lisse.solver.studies.evolution import _engine
+    from lisse.solver.studies.model import build_model
+
+    c = case(dimension)
+    c["evolution"]["electrolyte_mechanics"] = "elastic"
+    params = resolve(validate_case(c))
+    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
+    evo.advance(0.0, 1.0)
+    body, coupling = evo.body, evo.electrolyte
+    el, comm = coupling.electrolyte, evo.comm
+    owned = body._obstacle[1] < body.vy_space.dofmap.index_map.size_local
+    force = comm.allreduce(float(np.sum(body.contact_reaction[owned & body.active])))
+    response = coupling.update(evo)
+
+    def gathered(x, values):
+        x, v = np.concatenate(comm.allgather(x)), np.concatenate(comm.allgather(values))
+        return x[np.argsort(x)], v[np.argsort(x)]
+
+    xs, p = gathered(el.x[:, 0], el.nodal.x.array[el.nodes])
+    xl, lam = gathered(evo.x[:, 0], SubgridPores.contact_pressure(evo))
+    same = np.allclose(xs, xl, rtol=0, atol=1e-15) and np.allclose(p, lam, rtol=1e-12, atol=0)
+    error = response.applied_force / force - 1
+    balance = response.bottom_reaction / response.applied_force - 1
+    x = body.vy_space.tabulate_dof_coordinates()[body._obstacle[1], 0]
+    k = int(np.argmin(np.abs(xs - 20e-6)))  # an interior electrolyte node
+    i = np.flatnonzero(np.abs(x - xs[k]) < 1e-9)  # the Li vertex dof on it (if on this rank)
+    reaction = comm.allreduce(float(np.sum(body.contact_reaction[i[owned[i]]])))
+    assert comm.allreduce(int(np.all(body.active[i]) and i.size > 0), op=MPI.MAX)
+    body.active[i], body.contact_reaction[i], body.contact_pressure[i] = False, 0.0, 0.0
+    coupling.time = None
+    floated = coupling.update(evo)
+    _, q = gathered(el.x[:, 0], el.nodal.x.array[el.nodes])
+    _, w = gathered(el.x[:, 0], el.weights)
+    at = np.concatenate(comm.allgather(x[i[owned[i]]]))
+    m = int(dimension == "axisymmetric")
+    expected = p - tributary_pressure(xs, w, li_vertices(body, comm), at,
+                                      np.full(at.size, reaction / at.size), m)
+    drop = 1 - q[k] / p[k]
+    a, b, c = xs[k - 1:k + 2]
+    share = (c - a) / 6 * b**m / w[k]  # R_i / (λ W_k): ∫ ψ_i r ds = (c − a) b^m / 6
+    mass = (c - a) / 3 if m == 0 else ((b - a) * (a + 3 * b) + (c - b) * (3 * b + c)) / 12
+    predicted = share * mass / w[k]  # 2/9 in plane strain
+    others = np.abs(np.arange(len(p)) - k) > 1
+    lost = floated.applied_force / (response.applied_force - reaction) - 1
+    ok = bool(same and abs(error) < 1e-12 and abs(balance) < 1e-9
+              and abs(drop / predicted - 1) < 0.01
+              and np.allclose(q, expected, rtol=0, atol=1e-12 * p.max())
+              and np.allclose(q[others], p[others], rtol=1e-12, atol=0) and abs(lost) < 1e-12)
+    validation.record(
+        f"Elastic electrolyte's load: the conserved transfer of the Li reactions, {dimension}",
+        "∫ p r dA = Σ R_i (no rescaling), p_k = the pore law's λ_k; a floating band dof "
+        "carries nothing (p at its node falls by (R_i/W_k)(M_kk/w_k))",
+        "contact_transfer (vertex hats, then mortar)", "1e-12; 1 %",
+        f"∫ p r dA / Σ R − 1 = {error:.1e}; p_k = λ_k: {same}; drop at the floated node "
+        f"{drop:.4f} against {predicted:.4f}",
+        "TINY with void, 2 MPa, interface 4 µm, one step at rest", ok)
+    assert same, np.max(np.abs(p / lam - 1))
+    assert abs(error) < 1e-12, error
+    assert abs(balance) < 1e-9, balance
+    assert np.allclose(q, expected, rtol=0, atol=1e-12 * p.max()), q - expected
+    assert np.allclose(q[others], p[others], rtol=1e-12, atol=0), q - p
+    assert abs(lost) < 1e-12, lost
+    assert abs(drop / predicted - 1) < 0.01, (drop, predicted)  # the old transfer: p_k → 0

@@ -232,9 +232,9 @@ def test_anand_strip_remeshes_past_the_stall(anand_strip, validation):
     0.1 mAh/cm² (measured 0.052); with it the 0.3 mAh/cm² are reached, remeshing at least
     once, with E5 ≤ 0.5 %; then the Li point data of fields.xdmf are left out (and noted for
     summary.json), the vertex contact pressures (interface picture) are there. The elastic
-    electrolyte (one-way) is loaded by the remeshed Li: its interpolated contact pressure
-    carries the Li's contact force (scale 1 within 1e-9: full contact at the end) and its
-    bottom reaction balances it (1e-9)."""
+    electrolyte (one-way) is loaded by the remeshed Li: its transferred contact pressure
+    (``contact_transfer``) carries the Li's contact force without rescaling (1e-12: full
+    contact at the end) and its bottom reaction balances it (1e-9)."""
     from lisse.units import C_M2_PER_MAH_CM2, FARADAY
 
     evo, outcome = anand_strip
@@ -252,7 +252,10 @@ def test_anand_strip_remeshes_past_the_stall(anand_strip, validation):
     pressure = evo.vertex_contact_pressure()  # the interface picture's, on the new mesh
     assert np.all(pressure >= 0) and np.max(pressure) > 0
     response = evo.electrolyte.update(evo)
-    assert evo.electrolyte.scale == pytest.approx(1.0, abs=1e-9)
+    body = evo.body
+    owned = body._obstacle[1] < body.vy_space.dofmap.index_map.size_local
+    carried = evo.comm.allreduce(float(np.sum(body.contact_reaction[owned & body.active])))
+    assert response.applied_force == pytest.approx(carried, rel=1e-12)
     assert response.applied_force == pytest.approx(evo.last.contact_force, rel=1e-12)
     assert response.bottom_reaction == pytest.approx(response.applied_force, rel=1e-9)
     assert outcome.records[-1].max_principal_stress_sse != 0
