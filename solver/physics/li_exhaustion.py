@@ -87,10 +87,12 @@ def check_capacity(params, kind: str) -> None:
 def exhausted(evo) -> Failure | None:
     """``lithium_exhausted`` if the collector face of the coupled engine ``evo`` is within
     ``EXHAUSTED_TOLERANCES`` contact tolerances of the plane, else None. Where: the lowest
-    collector node (the same on every rank: ties go to the smaller coordinates)."""
+    collector node (the same on every rank: ties go to the smaller coordinates). Collector
+    nodes that are also nodes of the Li bottom are left out: there the collector face meets
+    the electrolyte by construction (the corner of a quarter-disk Li), not by stripping."""
     body = evo.body
     x = body.msh.geometry.x
-    nodes = np.unique(evo.top.nodes)
+    nodes = np.setdiff1d(evo.top.nodes, evo.bottom.nodes)
     points = x[nodes][:, [body.up, *range(body.up)]]  # (height, coordinates along the plane)
     first = np.lexsort(points.T[::-1])[:1]  # the lowest, ties to the smaller coordinates
     local = [tuple(map(float, points[k])) for k in first]
