@@ -286,8 +286,7 @@ class CoupledEvolution(InterfaceEvolution):
     def stop_reason(self, records: list, first: int):
         """The Li is used up where the collector face meets the electrolyte, or the time
         step has collapsed (``li_exhaustion``: neither an interface failure)."""
-        return exhausted(self) or collapsed(records, first, self.params.electrode.molar_volume,
-                                            self.settings.contact_tolerance)
+        return exhausted(self) or collapsed(records, first)
 
     def _remesh(self) -> None:
         """A new Li mesh (``li_remesh``) if the smallest cell quality is below
