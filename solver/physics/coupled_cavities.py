@@ -37,9 +37,8 @@ h_k grows and κ is smaller, so κ bounds the rate. The engine therefore takes
 from the step-start state, i.e. the vacancy flux j_vac of a growing node fills at most
 PORE_STEP h_cover per step: loss times late by ≈ PORE_STEP/2 = 1 % (and a loss is recorded
 at the end of its step, up to Δt = PORE_STEP/κ later: 2.6 % of the flat 0.3 MPa loss
-times). (A bound on Δh_k itself,
-e.g. by ``max_gap_increment``, does not control this error: Δh_k ∝ (j_k − j_vac) is small
-while κΔt is not.)
+times). A bound on Δh_k itself, e.g. by ``max_gap_increment``, does not control this error:
+Δh_k ∝ (j_k − j_vac) is small while κΔt is not.
 
 Li bookkeeping (E5): the Li body still loses (Ω/F) ∫ i A dt at its contact (the stripping
 transfer is unchanged); the pores are the condensed part of that loss, held at the interface
