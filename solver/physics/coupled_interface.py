@@ -26,10 +26,11 @@ its contact set changes. Each time step of length Δt, at the applied current de
    midpoint creep flow with unilateral frictionless contact moves the Li mesh;
 
 with Δt ≤ the protocol's step and Δt ≤ ``max_gap_increment`` / max(Ω|j|/F, |v|_last), |v|_last
-the largest Li speed of the previous step. A Li step that fails (the midpoint fixed point
-converges only for Δt ε̇ ≲ 1, and the creep rate at the sharp tip of a void is large) is
-retried from its start with Δt halved (after the flow's own restart from rest,
-``LithiumBody._newton``); one whose largest node displacement exceeds
+the largest Li speed of the previous step, and with the cavity criterion Δt ≤ the pore
+step bound of ``coupled_cavities`` (the explicit pore update's κΔt ≤ 0.02). A Li step
+that fails (the midpoint fixed point converges only for Δt ε̇ ≲ 1, and the creep rate at
+the sharp tip of a void is large) is retried from its start with Δt halved (after the
+flow's own restart from rest, ``LithiumBody._newton``); one whose largest node displacement exceeds
 2·``max_gap_increment`` is retried with Δt scaled to 0.9·max_gap_increment/displacement;
 up to MAX_RETRIES times; one where the Li does not follow its consumption is retried with
 the consumption per step bounded by t from then on (``li_follow``). Creep off
@@ -237,6 +238,10 @@ class CoupledEvolution(InterfaceEvolution):
         fastest = max(omega / FARADAY * self._max(np.abs(j)), self.speed)
         if fastest > 0:
             dt = min(dt, limit / fastest)
+        growth = None
+        if self.cavities is not None:  # the explicit pore step (coupled_cavities)
+            growth, bound = self.cavities.rate(self, j)
+            dt = min(dt, bound)
         current = self._li_current(j, applied) if sol is not None else None
         rate, tol = 0.0, self.settings.contact_tolerance
         if current is not None:  # no cell folded by the stripping (li_strip_limit)
@@ -246,7 +251,6 @@ class CoupledEvolution(InterfaceEvolution):
             dt = min(dt, depth / rate) if rate > 0 else dt
             if self.follow:  # the Li did not follow: consumption per step ≤ t (li_follow)
                 dt = bounded_step(dt, rate, tol)
-        growth = None if self.cavities is None else self.cavities.rate(self, j)
         saved = self._save()
         start = bottom_heights(self)
         for retry in range(MAX_RETRIES + 1):

@@ -187,7 +187,8 @@ def test_flat_trial_axis_node_pressure_is_not_a_reaction_quotient(validation):
     closed form (before the fix the Li's axis λ/p fell to −5.7e4). Since the pore law's λ_k
     is the conservative transfer of the reactions R_i (coupled_cavities) this trial stays
     uniform and no longer bends the axis edge (measured: λ_i/p 1.00–1.00, λ_k/p
-    0.9998–1.0003, 649.7 s against 641.5 s, +1.3 %; with the interpolated λ_i it was λ/p
+    0.9998–1.0003, 649.7 s against 641.5 s, +1.3 %, and 647.3 s, +0.9 %, since the pore
+    step is bounded (coupled_cavities, porestep); with the interpolated λ_i it was λ/p
     0.58–1.39 and 649.6 s), so the fix is checked at the end on a bent edge: the Li's
     bottom geometry node nearest (2 µm, 0), the mid-edge node of the axis edge, moved
     0.3 µm along r gives the axis vertex a weight ∫ φ r ds ≠ 0; its λ must stay undefined
@@ -311,3 +312,37 @@ def test_pore_law_pressure_conserves_the_li_contact_force(dimension, validation)
     assert abs(np.sum(floated * evo.weights) / (force - reaction) - 1) < 1e-12
     assert np.allclose(floated[nodes][others], lam[nodes][others], rtol=1e-12, atol=0)
     assert abs(drop / predicted - 1) < 0.01, (drop, predicted)  # the old transfer: −0.013
+
+
+def test_pore_step_is_bounded(validation):
+    """The void-free cell at 0.3 MPa, one trial at 0.4243 mA/cm² (0.1 mAh/cm², 848.5 s;
+    default gap increment 0.1 µm): the Li stays in contact on all its dofs, so no gap bound
+    limits the step, and the explicit pore update alone set it (``coupled_cavities``). The
+    flat closed form loses contact at 815.5 s, inside the trial; before the pore step was
+    bounded (κΔt ≤ 0.02) the trial took 17 steps and ended in contact (the ODE on those steps:
+    a·u = 0.1049), and the flat search at 0.3 MPa bracketed [0.4243, 0.443) against the closed
+    form CCD 0.4005. Asserted: contact loss no earlier than the closed form and within 4 %
+    after it: the bound's Euler error κΔt/2 ≤ 1 % plus the loss recorded at the end of its
+    step, Δt = 0.02/κ ≤ 0.02/(κ t_closed) = 2.6 % of t_closed here (κ t_closed = 0.78;
+    docs/ccd_validation.md "The pore step bounded"). Measured 840.0 s, +3.0 %, 49 steps; the
+    search's trial at 0.42426 mA/cm² lost contact at 823.3 s, +1.0 % (another step phase)."""
+    from lisse.solver.studies.evolution import _engine
+    from lisse.solver.studies.model import build_model
+
+    current = 0.4243
+    params = resolved(case(0.3, current=current, void=False))
+    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
+    outcome = evo.run()
+    closed = loss_time(params, 1.0, current)
+    late = outcome.failure_time / closed - 1
+    ok = outcome.failure_criterion == "contact_loss" and 0 <= late < 0.04
+    validation.record(
+        "Coupled CCD, flat interface, cavity criterion, 0.3 MPa: one trial, the pore step "
+        "bounded", "contact loss at the closed form's time (the trial is longer)",
+        "closed form (test_cavity_void.py)", "0 to +4 %",
+        f"{outcome.failure_time:.1f} s against {closed:.1f} s ({late:+.1%}), "
+        f"{len(outcome.records)} records",
+        "TINY without void, axisymmetric, interface 4 µm, 0.4243 mA/cm² × 0.1 mAh/cm², "
+        "gap increment 0.1 µm", ok)
+    assert outcome.failure_criterion == "contact_loss", outcome.failure_criterion
+    assert 0 <= late < 0.04, (outcome.failure_time, closed)
