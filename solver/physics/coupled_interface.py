@@ -288,8 +288,7 @@ class CoupledEvolution(InterfaceEvolution):
         return dt, sol, j
 
     def stop_reason(self, records: list, first: int):
-        """The Li is used up where the collector face meets the electrolyte, or the time
-        step has collapsed (``li_exhaustion``: neither an interface failure)."""
+        """``li_exhaustion``: the Li used up, or the time step collapsed (not interface)."""
         return exhausted(self) or collapsed(records, first)
 
     def _remesh(self) -> None:
