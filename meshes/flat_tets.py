@@ -27,8 +27,8 @@ while ``mpirun -n 2`` differed from serial by up to 1.5e-6 relative on the split
 without): the cause was not the split but the Delaunay triangulation of a void rim's
 cocircular contact nodes (``solver.physics.coupled_3d.plane_interpolant``), whose tie Qhull
 broke by coordinates recomputed differently on each partition (fixed by
-``solver.fem.domain.node_coordinates``; on the mesh without the split the Li nodes
-evaluated there got the same values from both triangulations, by chance). Made on one rank
+``solver.fem.domain.node_coordinates``; without the split the Li nodes evaluated there
+happened to lie in triangles common to both triangulations). Made on one rank
 in Gmsh like the rest of the cell mesh, so it does not depend on the number of ranks.
 """
 
