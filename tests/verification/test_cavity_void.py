@@ -15,9 +15,9 @@ i/a = j_vac(p/a)(1 + ε) the pores cover u(q) = 1 − h/h_cover of the contact a
     q/a = (1 + ε) h_cover ln((1 + ε − 0.1/a)/ε),          h_cover = (2/3) r_p,
 
 i.e. at t = q F/(Ω i). a = 1 is the flat cell (at 1 MPa the void-free cell's coupled search
-of 0.1 mAh/cm² trials brackets this closed form; at 0.1 MPa its loss comes 1 % late, the
-explicit step: docs/ccd_validation.md); a = 0.96 is a flat contact with the void's area
-removed and no current concentration.
+of 0.1 mAh/cm² trials brackets this closed form; at 0.1 MPa its loss came 1 % late with the
+explicit pore step, within 0.2 % with the exact one: docs/ccd_validation.md); a = 0.96 is a
+flat contact with the void's area removed and no current concentration.
 
 Checked on one trial at i = 0.3536 mA/cm² for 0.1 mAh/cm² (a failing trial of the void cell's
 search, bracket [0.3242, 0.3386); [0.3386, 0.3536) before the pore law's λ was conserved):
@@ -187,8 +187,9 @@ def test_flat_trial_axis_node_pressure_is_not_a_reaction_quotient(validation):
     closed form (before the fix the Li's axis λ/p fell to −5.7e4). Since the pore law's λ_k
     is the conservative transfer of the reactions R_i (coupled_cavities) this trial stays
     uniform and no longer bends the axis edge (measured: λ_i/p 1.00–1.00, λ_k/p
-    0.9998–1.0003, 649.7 s against 641.5 s, +1.3 %, and 647.3 s, +0.9 %, since the pore
-    step is bounded (coupled_cavities, porestep); with the interpolated λ_i it was λ/p
+    0.9998–1.0003, 649.7 s against 641.5 s, +1.3 %, 647.3 s, +0.9 %, with the pore step
+    bounded (porestep), and 644.1 s, +0.4 %, with the pore step exact (coupled_cavities,
+    poreexp); with the interpolated λ_i it was λ/p
     0.58–1.39 and 649.6 s), so the fix is checked at the end on a bent edge: the Li's
     bottom geometry node nearest (2 µm, 0), the mid-edge node of the axis edge, moved
     0.3 µm along r gives the axis vertex a weight ∫ φ r ds ≠ 0; its λ must stay undefined
