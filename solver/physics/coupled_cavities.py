@@ -2,14 +2,15 @@
 cavity``; the law in ``solver.physics.cavitation``).
 
 Per interface node k of the electrolyte mesh the pore content h_k ≥ 0 [m] (the engine's
-``pores``) grows each step of length Δt by
+``pores``) grows at
 
-    Δh_k = Δt s_k (Ω/F) (j_k − j_vac(λ_k, T))₊
+    ḣ_k = s_k (Ω/F) (j_k − j_vac(λ_k, T))₊,    s_k = b_k max(0, 1 − h_k/h_cover),
 
-with j_k the node's current density on the real contact at the start of the step, s_k its
-contact share and λ_k the contact pressure [Pa] that the Li's last step puts on the node (the
-stack pressure p before the first Li step). The node's contact share is the geometric one
-times max(0, 1 − h_k/h_cover), h_cover = (2/3) r_p (the engine's ``settings.pore_height``).
+with j_k the node's current density on the real contact, s_k its contact share (b_k the
+share without pores: the contact band's s(g_k) of ``li_contact_band``, 0 off the contact),
+h_cover = (2/3) r_p (the engine's ``settings.pore_height``) and λ_k the contact pressure
+[Pa] that the Li's last step puts on the node (the stack pressure p before the first Li
+step).
 
 λ_k is the conservative transfer of the Li's contact reactions onto the engine's interface
 nodes (``contact_transfer``, shared with the elastic electrolyte's load):
@@ -25,26 +26,42 @@ pressure comes out uniform on any electrolyte mesh, and ``mpirun -n 2`` gives se
 The interface is a line (2D cells); the coupled model refuses the cavity criterion in 3D
 cells (``studies.model.COUPLED_REFUSED``).
 
-Step bound (porestep, issue 13). The update above is explicit Euler in h. On a flat contact
-(s_k j_k = i at every node) the law is the linear ODE ḣ = (Ω/F)(i − (1 − h/h_cover) j_vac),
-whose growing part runs away at the rate κ = ∂ḣ/∂h = (Ω/F) j_vac/h_cover [1/s]; Euler
-multiplies it by 1 + κΔt per step instead of exp(κΔt), so the time to a given h comes out late
-by the relative error κΔt/2 (leading order). Where the current redistributes, s_k j_k falls as
-h_k grows and κ is smaller, so κ bounds the rate. The engine therefore takes
+The step: exact in h (poreexp, issue 13). A step of length Δt holds what the step-start
+solves fix: λ_k, b_k and the node's nominal current I_k = s_k j_k [A/m² of interface], the
+current the distribution sends through the node (on a flat contact I_k = i at every node
+whatever the pores: the pores shrink s_k, the current density j_k = I_k/s_k on what is left
+rises). With I_k fixed the law is linear in h_k:
 
-    Δt ≤ PORE_STEP / max_k κ_k,   κ_k = (Ω/F) j_vac(λ_k)/h_cover   over the growing nodes,
+    ḣ_k = (Ω/F)(I_k − s_k(h_k) j_vac) = ḣ_k⁰ + κ_k (h_k − h_k⁰),
+    κ_k = (Ω/F) j_vac b_k/h_cover = (Ω/F) j_vac s_k⁰/(h_cover − h_k⁰)   [1/s],
 
-from the step-start state, i.e. the vacancy flux j_vac of a growing node fills at most
-PORE_STEP h_cover per step: loss times late by ≈ PORE_STEP/2 = 1 % (and a loss is recorded
-at the end of its step, up to Δt = PORE_STEP/κ later: 2.6 % of the flat 0.3 MPa loss
-times). A bound on Δh_k itself, e.g. by ``max_gap_increment``, does not control this error:
-Δh_k ∝ (j_k − j_vac) is small while κΔt is not.
+(ḣ_k⁰, s_k⁰, h_k⁰ at the step start), and the step integrates it exactly:
+
+    h_k(Δt) = h_k⁰ + ḣ_k⁰ (e^{κ_k Δt} − 1)/κ_k,    i.e. h e^{κΔt} + (A/κ)(e^{κΔt} − 1),
+    A = (Ω/F)(I_k − b_k j_vac),
+
+up to h_cover, where the node is covered (s_k = 0: no contact, no current, no growth; the
+step stops its pores there). A node that does not grow at the step start (j_k ≤ j_vac, or no
+contact) does not grow in the step (h_k and so j_k = I_k/s_k stay); one that grows keeps
+growing (j_k rises as s_k falls), so the (·)₊ clip holds through the step. Holding j_k
+instead (the explicit Euler step Δh = ḣ⁰Δt of before) makes the cover late by κΔt/2
+relative (leading order), which forced Δt ≤ 0.02/κ (porestep). The step is node-wise: serial
+and ``mpirun`` give the same h.
+
+What the step does not integrate is the redistribution of current between nodes as their
+shares change (and λ_k, b_k with the Li). The step bound controls that by the change of the
+pores per step, Δh_k ≤ PORE_STEP · h_cover at every growing node (so Δs_k ≤ PORE_STEP),
+from the exact solution:
+
+    Δt ≤ (δ h_cover/ḣ_k⁰) ln(1 + x_k)/x_k,    x_k = δ h_cover κ_k/ḣ_k⁰,   δ = PORE_STEP.
+
+PORE_STEP was chosen by measurement (docs/ccd_validation.md, "The pore step exact").
 
 Li bookkeeping (E5): the Li body still loses (Ω/F) ∫ i A dt at its contact (the stripping
 transfer is unchanged); the pores are the condensed part of that loss, held at the interface
 below the grid: the Li body's bottom stands for the mean position of the Li/pore layer. The
 reported void volume per area includes the mean pore content, which never exceeds the Li
-stripped.
+stripped (ḣ_k ≤ (Ω/F) I_k in the step).
 
 Neglected: closure of the sub-grid pores by creep. At r_p ~ 0.5 µm Li is about a hundred
 times stronger than in bulk (Xu et al., PNAS 2017: ~100 MPa for micrometre pillars at 25 °C),
@@ -54,7 +71,7 @@ stack pressures ≤ 10 MPa; diffusional and capillary closure are not modelled e
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -68,7 +85,17 @@ if TYPE_CHECKING:
     from lisse.solver.physics.coupled_interface import CoupledEvolution
 
 
-PORE_STEP = 0.02  # largest κΔt of a step: the explicit pore update late by ≈ 1 %
+PORE_STEP = 0.1  # largest Δh_k/h_cover of a step: bounds the current's redistribution
+
+
+def _expm1_ratio(x: np.ndarray) -> np.ndarray:
+    """(e^x − 1)/x, 1 at x = 0 (x ≥ 0)."""
+    return np.expm1(x) / np.where(x > 0, x, 1.0) + (x <= 0)
+
+
+def _log1p_ratio(x: np.ndarray) -> np.ndarray:
+    """ln(1 + x)/x, 1 at x = 0 (x ≥ 0)."""
+    return np.log1p(x) / np.where(x > 0, x, 1.0) + (x <= 0)
 
 
 class SubgridPores:
@@ -88,15 +115,23 @@ class SubgridPores:
             return np.full(len(evo.nodes), evo.settings.stack_pressure)
         return transferred_pressure(evo.body, evo.comm, evo.x[:, 0], evo.weights)
 
-    def rate(self, evo: CoupledEvolution, j: np.ndarray) -> tuple[np.ndarray, float]:
-        """ḣ_k [m/s] at the start of a step with the nodes' current densities j [A/m²], and
-        the step bound PORE_STEP / max κ_k [s] over the growing nodes (inf if none grows;
-        module docstring)."""
+    def step(self, evo: CoupledEvolution, j: np.ndarray
+             ) -> tuple[Callable[[float], np.ndarray], float]:
+        """The step from the start state with the nodes' current densities j [A/m²]: the
+        pores after a step of Δt [s], h_k(Δt) (exact with I_k = s_k j_k fixed), and the step
+        bound [s] (Δh_k ≤ PORE_STEP h_cover; inf if no node grows; module docstring)."""
         lam, temperature = self.contact_pressure(evo), evo.params.temperature
-        omega = evo.params.electrode.molar_volume
-        growth = self.criterion.growth_rate(np.maximum(j, 0.0), evo.contact_share(), lam,
-                                            temperature, omega)
-        kappa = omega / FARADAY * self.criterion.limit(lam, temperature, omega) / (
-            evo.settings.pore_height)
-        fastest = evo._max(np.where(growth > 0, kappa, 0.0))
-        return growth, (PORE_STEP / fastest if fastest > 0 else math.inf)
+        omega, cover = evo.params.electrode.molar_volume, evo.settings.pore_height
+        share, start = evo.contact_share(), evo.pores.copy()
+        rate = self.criterion.growth_rate(np.maximum(j, 0.0), share, lam, temperature, omega)
+        growing = rate > 0  # then s_k > 0, h_k < h_cover
+        kappa = np.where(growing, omega / FARADAY * self.criterion.limit(
+            lam, temperature, omega) * share / np.where(growing, cover - start, 1.0), 0.0)
+
+        def pores(dt: float) -> np.ndarray:
+            grown = start + rate * dt * _expm1_ratio(kappa * dt)
+            return np.where(growing, np.minimum(grown, cover), start)
+
+        fill = PORE_STEP * cover / np.where(growing, rate, 1.0)  # Δt to fill δ h_cover at ḣ⁰
+        bound = evo._min(np.where(growing, fill * _log1p_ratio(kappa * fill), np.inf))
+        return pores, bound

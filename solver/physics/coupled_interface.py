@@ -27,7 +27,7 @@ its contact set changes. Each time step of length Δt, at the applied current de
 
 with Δt ≤ the protocol's step and Δt ≤ ``max_gap_increment`` / max(Ω|j|/F, |v|_last), |v|_last
 the largest Li speed of the previous step, and with the cavity criterion Δt ≤ the pore
-step bound of ``coupled_cavities`` (the explicit pore update's κΔt ≤ 0.02). A Li step
+step bound of ``coupled_cavities`` (a node's pores grow by ≤ PORE_STEP h_cover). A Li step
 that fails (the midpoint fixed point converges only for Δt ε̇ ≲ 1, and the creep rate at
 the sharp tip of a void is large) is retried from its start with Δt halved (after the
 flow's own restart from rest, ``LithiumBody._newton``); one whose largest node displacement exceeds
@@ -238,9 +238,9 @@ class CoupledEvolution(InterfaceEvolution):
         fastest = max(omega / FARADAY * self._max(np.abs(j)), self.speed)
         if fastest > 0:
             dt = min(dt, limit / fastest)
-        growth = None
-        if self.cavities is not None:  # the explicit pore step (coupled_cavities)
-            growth, bound = self.cavities.rate(self, j)
+        pores = None
+        if self.cavities is not None:  # the pore step, exact in h (coupled_cavities)
+            pores, bound = self.cavities.step(self, j)
             dt = min(dt, bound)
         current = self._li_current(j, applied) if sol is not None else None
         rate, tol = 0.0, self.settings.contact_tolerance
@@ -271,8 +271,8 @@ class CoupledEvolution(InterfaceEvolution):
             dt = follow_step(dt, rate * dt, tol) if follow else dt * 0.9 * limit / moved
             self.follow = max(self.follow, float(follow))
         self.li_output.commit(dt, saved["strength"])  # on the step's end configuration
-        if growth is not None:
-            self.pores = self.pores + growth * dt
+        if pores is not None:
+            self.pores = pores(dt)
         velocity = self.body.velocity()
         self.speed = self.comm.allreduce(
             float(np.max(np.linalg.norm(velocity, axis=1), initial=0.0)), op=MPI.MAX)
