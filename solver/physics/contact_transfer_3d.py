@@ -6,13 +6,14 @@ The Li's contact reactions R_i [N] at its active obstacle dofs (``LithiumBody.re
 the obstacle's force on the Li; a dof floating in the contact band carries no load) are
 moved onto the electrolyte's interface nodes k in two conservative steps, in the horizontal
 projection (x, y) of the Li's bottom (contact and void-roof P2 triangles, each taken as its
-straight vertex triangle T with signed projected area s_T |T|: ``supermesh``):
+straight vertex triangle T of projected area |T|, counted once as in ``coupled_3d.Surface3D``:
+the facets' corner order on the mesh says nothing of the side they face):
 
 1. onto the Li's bottom vertices v: a vertex dof gives its reaction to its vertex, a P2
    mid-edge dof half of its reaction to each end vertex of its edge,
 
        R_v = R_{i=v} + ½ Σ_{mid-edge i on an edge at v} R_i,    λ_v = R_v / W_v,
-       W_v = ∫ χ_v dA = Σ_{T ∋ v} s_T |T|/3   [m²],
+       W_v = ∫ χ_v dA = Σ_{T ∋ v} |T|/3   [m²],
 
    χ_v the P1 hat of v on the projected triangles;
 2. onto the electrolyte nodes by the mortar integral of that density over the supermesh
@@ -24,7 +25,7 @@ straight vertex triangle T with signed projected area s_T |T|: ``supermesh``):
    weight (the engine's ``weights``).
 
 Conservative: the hats φ_k sum to 1 and cover the plane, and Σ_v χ_v = 1 on every T, so
-Σ_k p_k w_k = Σ_T s_T ∫_T λ_h dA = Σ_v λ_v W_v = Σ_v R_v = Σ_i R_i, to round-off.
+Σ_k p_k w_k = Σ_T ∫_T λ_h dA = Σ_v λ_v W_v = Σ_v R_v = Σ_i R_i, to round-off.
 
 Consistent (a uniform pressure on a flat P2 bottom comes out uniform). On a flat P2 triangle
 T the vertex functions integrate to zero and the mid-edge ones to |T|/3, so a uniform contact
@@ -78,7 +79,7 @@ def vertex_density(ids: np.ndarray, corners: np.ndarray, dofs: np.ndarray,
     r_v = np.zeros(len(vertices))
     np.add.at(r_v, np.searchsorted(vertices, rule[:, 1]),
               share * force[np.searchsorted(labels, rule[:, 0])])
-    area = signed_areas(corners)
+    area = np.abs(signed_areas(corners))
     area = np.where(np.abs(area) > DEGENERATE * size**2, area, 0.0)
     w_v = np.zeros(len(vertices))
     np.add.at(w_v, np.searchsorted(vertices, ids[:, :3]), np.repeat(area[:, None] / 3, 3, 1))

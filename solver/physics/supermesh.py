@@ -4,10 +4,10 @@ the 3D contact transfer, ``contact_transfer_3d``). Numpy only.
 Given a source triangulation {A} carrying a piecewise-linear density λ_h (values at each
 triangle's corners) and a target triangulation {E} with P1 hats φ_k at its nodes k,
 
-    F_k = Σ_A s_A ∫_A λ_h φ_k dA = Σ_{A, E} s_A ∫_{A ∩ E} λ_h φ_k dA     [density · m²],
+    F_k = Σ_A ∫_A λ_h φ_k dA = Σ_{A, E} ∫_{A ∩ E} λ_h φ_k dA     [density · m²],
 
-s_A = ±1 the orientation of A in the plane (a source triangle seen from below, as on an
-overhang, counts negative; triangles of projected area < ``DEGENERATE`` size² are dropped).
+each triangle counted with its area whatever the order of its corners (triangles of area <
+``DEGENERATE`` size² are dropped).
 Every A ∩ E is a convex polygon (Sutherland–Hodgman clipping of A by the three edges of E,
 at most 6 corners), split into a fan of triangles, on each of which λ_h φ_k is a quadratic:
 the edge-midpoint rule (weights area/3, exact to degree 2) integrates it exactly, so F_k is
@@ -15,7 +15,7 @@ exact up to round-off on any pair of meshes. Candidates are the pairs whose boun
 overlap (strictly); pairs are visited in the order of the inputs, so the same inputs give
 the same sums bit for bit.
 
-Since the hats sum to 1 on every E, Σ_k F_k = Σ_A s_A ∫_A λ_h dA wherever {E} covers the
+Since the hats sum to 1 on every E, Σ_k F_k = Σ_A ∫_A λ_h dA wherever {E} covers the
 triangles A: the transfer conserves the load to round-off.
 """
 
@@ -85,8 +85,8 @@ def mortar_forces(source: np.ndarray, density: np.ndarray, target: np.ndarray,
     with their node indices ``nodes`` (e, 3); ``size`` [m] the scale of ``DEGENERATE``."""
     area = signed_areas(source)
     keep = np.abs(area) > DEGENERATE * size**2
-    source, density, sign = source[keep], density[keep], np.sign(area[keep])
-    flip = sign < 0  # counter-clockwise corners, the orientation kept in s_A
+    source, density = source[keep], density[keep]
+    flip = area[keep] < 0  # counter-clockwise corners
     source[flip] = source[flip][:, [0, 2, 1]]
     density[flip] = density[flip][:, [0, 2, 1]]
     target, nodes = target.copy(), nodes.copy()
@@ -108,5 +108,5 @@ def mortar_forces(source: np.ndarray, density: np.ndarray, target: np.ndarray,
             q = 0.5 * (corners[:, m] + corners[:, (m + 1) % 3])
             lam = np.sum(barycentric(source[ia], q) * density[ia], axis=1)
             pair += (weight * lam)[:, None] * barycentric(target[ie], q)
-    np.add.at(forces, nodes[ie], pair * sign[ia][:, None])
+    np.add.at(forces, nodes[ie], pair)
     return forces

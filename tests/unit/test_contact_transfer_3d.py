@@ -1,7 +1,8 @@
 """The 3D contact transfer (``solver.physics.contact_transfer_3d``, ``supermesh``) on synthetic
 meshes, without FEM: a flat Li bottom of P2 triangles (mid-edge nodes at the edge centres)
 on the square [0, L]² and an electrolyte interface triangulation with other, non-matching
-nodes (both: a grid with perturbed interior nodes, the diagonals of the two meshes crossing).
+nodes (both: a grid with perturbed interior nodes, the diagonals of the two meshes crossing,
+a third of the triangles with their corners clockwise).
 
 * uniform: λ uniform gives the P2 reactions R_i = λ ∫ ψ_i dA (0 at the vertices, |T|/3 per
   triangle at the mid-edge nodes) and p_k = λ at every node to round-off;
@@ -41,6 +42,7 @@ def grid(n: int, seed: int, flip: bool) -> tuple[np.ndarray, np.ndarray]:
     b, c, d = a + n + 1, a + 1, a + n + 2
     tri = np.concatenate([np.stack([a, b, d], 1), np.stack([a, d, c], 1)]) if not flip else (
         np.concatenate([np.stack([a, b, c], 1), np.stack([b, d, c], 1)]))
+    tri[1::3] = tri[1::3][:, [0, 2, 1]]  # clockwise: the corner order carries no side
     return pts, tri
 
 
