@@ -12,8 +12,8 @@ Every A ∩ E is a convex polygon (Sutherland–Hodgman clipping of A by the thr
 at most 6 corners), split into a fan of triangles, on each of which λ_h φ_k is a quadratic:
 the edge-midpoint rule (weights area/3, exact to degree 2) integrates it exactly, so F_k is
 exact up to round-off on any pair of meshes. Candidates are the pairs whose bounding boxes
-overlap (strictly); pairs are visited in the order of the inputs, so the same inputs give
-the same sums bit for bit.
+overlap (strictly); pairs are visited in an order fixed by the inputs, so the same inputs
+give the same sums bit for bit.
 
 Since the hats sum to 1 on every E, Σ_k F_k = Σ_A ∫_A λ_h dA wherever {E} covers the
 triangles A: the transfer conserves the load to round-off.
@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 DEGENERATE = 1e-12  # projected area / size² below which a triangle is seen edge-on
-_CHUNK = 512  # source triangles per block of the bounding-box test
+_CHUNK = 256  # source triangles per strip of the bounding-box test
 
 
 def _cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -46,16 +46,21 @@ def barycentric(tri: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 def _pairs(a: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(source, target) indices of the triangle pairs whose bounding boxes overlap."""
-    lo_e, hi_e = e.min(axis=1), e.max(axis=1)
-    rows, cols = [], []
+    """(source, target) indices of the triangle pairs whose bounding boxes overlap: the
+    sources in strips of ``_CHUNK`` by their lowest x, each against the targets that
+    overlap the strip's box."""
+    lo_a, hi_a, lo_e, hi_e = a.min(axis=1), a.max(axis=1), e.min(axis=1), e.max(axis=1)
+    strips = np.argsort(lo_a[:, 0], kind="stable")
+    rows, cols = [np.zeros(0, int)], [np.zeros(0, int)]
     for start in range(0, len(a), _CHUNK):
-        lo, hi = a[start:start + _CHUNK].min(axis=1), a[start:start + _CHUNK].max(axis=1)
-        hit = np.all((lo[:, None] < hi_e[None]) & (hi[:, None] > lo_e[None]), axis=2)
+        strip = strips[start:start + _CHUNK]
+        lo, hi = lo_a[strip], hi_a[strip]
+        near = np.flatnonzero(np.all((lo_e < hi.max(axis=0)) & (hi_e > lo.min(axis=0)), axis=1))
+        hit = np.all((lo[:, None] < hi_e[near][None]) & (hi[:, None] > lo_e[near][None]), axis=2)
         r, c = np.nonzero(hit)
-        rows.append(r + start)
-        cols.append(c)
-    return np.concatenate(rows or [np.zeros(0, int)]), np.concatenate(cols or [np.zeros(0, int)])
+        rows.append(strip[r])
+        cols.append(near[c])
+    return np.concatenate(rows), np.concatenate(cols)
 
 
 def _clip(poly: np.ndarray, count: np.ndarray, a: np.ndarray, b: np.ndarray):
