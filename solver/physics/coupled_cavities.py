@@ -82,8 +82,8 @@ class SubgridPores:
         """λ_k [Pa] at the engine's interface nodes (owned): the conservative transfer of
         the last Li step's reactions at its active dofs (module docstring); the stack
         pressure before the first step."""
-        if evo.last is None or evo.body.contact_reaction.size == 0:
-            return np.full(len(evo.nodes), evo.settings.stack_pressure)
+        if evo.last is None or evo.comm.allreduce(evo.body.contact_reaction.size) == 0:
+            return np.full(len(evo.nodes), evo.settings.stack_pressure)  # same on every rank
         if evo.body.up == 2:  # 3D cells: the plane's transfer (contact_transfer_3d)
             return transferred_pressure_3d(evo)
         return transferred_pressure(evo.body, evo.comm, evo.x[:, 0], evo.weights)
