@@ -13,6 +13,7 @@ import gmsh
 
 from lisse.meshes import quarter_disk
 from lisse.meshes.errors import GeometryError
+from lisse.meshes.flat_tets import split_lithium_bottom
 from lisse.meshes.geometry import (
     CELL_TAGS,
     DIMENSIONS,
@@ -25,7 +26,7 @@ from lisse.meshes.geometry import (
 from lisse.meshes.voids import cap_sphere_radius, contact_fraction, lateral_extent, on_face
 from lisse.units import UM_PER_M
 
-BUILDER_VERSION = 1  # bump whenever the meshes produced for a geometry change
+BUILDER_VERSION = 2  # bump whenever the meshes produced for a geometry change (2: flat_tets)
 UM = 1 / UM_PER_M  # metres per micrometre (the CAD unit)
 CLEARANCE = 0.05  # minimum gap between voids / to side faces, in units of sizes.edge
 SEAM_ANGLE = 1.25 * math.pi  # turns circle/sphere seams away from the cell faces
@@ -153,8 +154,9 @@ def build_gmsh_model(geom: CellGeometry) -> None:
     """Build, tag and mesh the stack in the current gmsh model (gmsh initialised).
 
     Validates first. Physical groups carry the CELL_TAGS / FACET_TAGS tags and names;
-    the mesh is first order with coordinates in metres. Raises GeometryError if the CAD
-    operations or the meshing fail.
+    the mesh is first order with coordinates in metres; in 3D no Li tetrahedron has its
+    four vertices on the Li bottom (``flat_tets.split_lithium_bottom``). Raises
+    GeometryError if the CAD operations or the meshing fail.
     """
     validate_geometry(geom)
     dim = geom.gdim
@@ -182,6 +184,8 @@ def build_gmsh_model(geom: CellGeometry) -> None:
             gmsh.model.addPhysicalGroup(dim - 1, sorted(tags), FACET_TAGS[name], name)
     _set_size_fields(geom, _contact_edges(dim, groups), extra_sizes)
     _generate_mesh(dim)
+    if dim == 3:  # no Li tetrahedron with its four vertices on the Li bottom (flat_tets)
+        split_lithium_bottom()
 
 
 def _build_cad(geom: CellGeometry) -> dict[int, str] | None:

@@ -20,16 +20,16 @@ straight edges, ``lisse.meshes.cache.load_mesh``). Splitting the tetrahedron 1 â
 centroid instead (no neighbour touched) keeps its four faces, the triangles of its four
 bottom vertices, so the region they enclose must still vanish on a flat bottom.
 
-**Not in the cell meshes** (docs/moving_interface.md, "Void touchdown in 3D"): on the small
-test cell at rest under 2 MPa the bisection brings the void count from 2 to 1 at 1.0 s
-(26â€“30 s without it); with the vertices' spoke rule (``solver.physics.li_vertex_contact``)
-the voids touch down at 1.0 s instead of 14 s (without that rule: ~212 s, not shortened).
-But ``mpirun -n 2`` differs from serial by up to 1.5e-6 relative in the timeseries on the
-split mesh (2e-9 on the mesh without the split; the spoke rule leaves the stripping steps,
-where the difference grows, unchanged), more than
-the 1e-6 of tests/integration/test_coupled_3d_run.py. It is a
-measurement option (``split_lithium_bottom``, scripts/li_stall_3d.py ``split``), made on
-one rank in Gmsh like the cell mesh, so it does not depend on the number of ranks.
+**In the cell meshes** (``lisse.meshes.build.build_gmsh_model``, every 3D cell, since
+``BUILDER_VERSION`` 2; docs/moving_interface.md, "Void touchdown in 3D"): on the small test
+cell at rest under 2 MPa the voids touch down at 1.0 s instead of 14.4 s. It was kept out
+while ``mpirun -n 2`` differed from serial by up to 1.5e-6 relative on the split mesh (2e-9
+without): the cause was not the split but the Delaunay triangulation of a void rim's
+cocircular contact nodes (``solver.physics.coupled_3d.plane_interpolant``), whose tie Qhull
+broke by coordinates recomputed differently on each partition (fixed by
+``solver.fem.domain.node_coordinates``; without the split the Li nodes evaluated there
+happened to lie in triangles common to both triangulations). Made on one rank
+in Gmsh like the rest of the cell mesh, so it does not depend on the number of ranks.
 """
 
 from __future__ import annotations
@@ -61,7 +61,10 @@ def lithium_bottom() -> tuple[list[int], list[int]]:
 
 
 def split_lithium_bottom() -> int:
-    """``split_flat_tetrahedra`` on the Li of the current (meshed, tagged) Gmsh model."""
+    """``split_flat_tetrahedra`` on the Li of the current (meshed, tagged) Gmsh model; 0
+    for a model without a Li region."""
+    if CELL_TAGS["lithium"] not in {tag for _, tag in gmsh.model.getPhysicalGroups(3)}:
+        return 0
     return split_flat_tetrahedra(*lithium_bottom())
 
 

@@ -10,18 +10,16 @@ them and its vertical speed, and the largest nodal contact pressure; at the star
 end, the Li tetrahedra with all four vertices on the Li bottom (contact and void-roof
 facets), their vertices and volume; at the end, the Li bottom nodes above t (position,
 whether the node is a P2 triangle vertex, which carries no contact pressure of its own).
-~25 s CPU for the default 30 s. With ``split`` the Li tetrahedra with four vertices on
-the bottom are bisected away first (``lisse.meshes.flat_tets``, not in the cell meshes; the
-mesh is then built in a temporary cache).
+~20 s CPU for the default 30 s. The cell meshes have no Li tetrahedron with four vertices
+on the bottom since ``lisse.meshes.flat_tets`` is part of them (BUILDER_VERSION 2; this
+script's former ``split`` argument built such a mesh for the measurement).
 
-    .venv/bin/python scripts/li_stall_3d.py [duration_s] [pressure_MPa] [split]   (default 30, 2)
+    .venv/bin/python scripts/li_stall_3d.py [duration_s] [pressure_MPa]   (default 30, 2)
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -66,25 +64,7 @@ def report(evo, cells: np.ndarray, label: str, nodes: bool) -> None:
               f"{' (P2 vertex)' if vertex[k] else ' (mid-edge)'}")
 
 
-def split_meshes() -> None:
-    """Cell meshes built from now on have no Li tetrahedron with four vertices on the Li
-    bottom (``flat_tets.split_lithium_bottom`` after meshing), in a temporary cache."""
-    from lisse.meshes import build
-    from lisse.meshes.flat_tets import split_lithium_bottom
-
-    os.environ["LISSE_CACHE_DIR"] = tempfile.mkdtemp(prefix="li-stall-3d-split-")
-    generate = build._generate_mesh
-
-    def generate_and_split(dim: int) -> None:
-        generate(dim)
-        print(f"split: {split_lithium_bottom()} Li tetrahedra bisected away", flush=True)
-
-    build._generate_mesh = generate_and_split
-
-
-def main(duration: float = 30.0, pressure: float = 2.0, split: bool = False) -> None:
-    if split:
-        split_meshes()
+def main(duration: float = 30.0, pressure: float = 2.0) -> None:
     c = small_cell3d()
     c["evolution"]["steps"] = [{"current_density_mA_cm2": 0.0, "duration_h": duration / 3600}]
     c["evolution"]["stack_pressure_MPa"] = pressure
@@ -118,4 +98,4 @@ def main(duration: float = 30.0, pressure: float = 2.0, split: bool = False) -> 
 
 
 if __name__ == "__main__":
-    main(*(float(a) for a in sys.argv[1:3]), split="split" in sys.argv[3:])
+    main(*(float(a) for a in sys.argv[1:3]))

@@ -154,7 +154,9 @@ def surface_height(triangles: np.ndarray, points: np.ndarray, size: float,
 def plane_interpolant(points: np.ndarray, values: np.ndarray, size: float):
     """f(q) (q rows x, y [m]): the piecewise-linear interpolant of ``values`` at ``points``
     on their Delaunay triangulation, the nearest point's value outside their hull. The
-    points are sorted first, so the same set gives the same f on every rank."""
+    points are sorted first, so the same set gives the same f on every rank and partition;
+    "the same" is bitwise: the contact nodes of a void rim are cocircular, and Qhull breaks
+    that tie by the last bits of their coordinates (``fem.domain.node_coordinates``)."""
     order = np.lexsort((points[:, 1], points[:, 0]))
     pts, vals = points[order] / size, values[order]
     nearest = NearestNDInterpolator(pts, vals)

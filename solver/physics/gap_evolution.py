@@ -47,6 +47,7 @@ from mpi4py import MPI
 from lisse.meshes.voids import interface_gap
 from lisse.solver.config.params import FARADAY, Resolved
 from lisse.solver.errors import SolverError
+from lisse.solver.fem.domain import node_coordinates
 from lisse.solver.physics.evolution_settings import (
     EvolutionSettings,
     Outcome,
@@ -84,7 +85,7 @@ class InterfaceEvolution:
         self.nodes = cd.interface_nodes
         self.weights = cd.w_interface[self.nodes]
         self.area = cd.interface_area
-        self.x = cd.space.tabulate_dof_coordinates()[self.nodes]
+        self.x = node_coordinates(cd.space)[self.nodes]  # the mesh's bits on any partition
         # the starting contact (meshed, or as the mechanics hold left it) is the truth; a
         # node in contact counts whole (nodes on a contact edge too: the nodal gap model
         # has no partial shares, so its first step differs from a steady run at void edges)

@@ -401,17 +401,17 @@ def _li_tets() -> dict:
             "surface": {tuple(f) for f in unique[count == 1].tolist()}, "faces": count.max()}
 
 
-def test_split_flat_li_tetrahedra():
+def test_split_flat_li_tetrahedra(monkeypatch):
     """The small 3D cell of the coupled tests (12 × 12 µm, two quarter voids): Gmsh leaves one
     Li tetrahedron with its four vertices on the Li bottom (at the rim of the void at
     (12, 12) µm); ``split_lithium_bottom`` bisects an interior edge so that none is left, the
     mesh conforming (no face of three tetrahedra, the Li surface triangles unchanged), every
     tetrahedron positive, the Li volume unchanged (to round-off), node tags 1..N as DOLFINx
-    reads them."""
+    reads them; ``build_gmsh_model`` does it (the cell meshes have no such tetrahedron)."""
     import numpy as np
     from dolfinx.io.gmsh import extract_geometry
 
-    from lisse.meshes.build import build_gmsh_model
+    from lisse.meshes import build
     from lisse.meshes.flat_tets import split_lithium_bottom
 
     geom = CellGeometry("3d", width=12 * UM, depth=12 * UM, lithium_thickness=5 * UM,
@@ -421,14 +421,20 @@ def test_split_flat_li_tetrahedra():
     gmsh.initialize(interruptible=False)
     gmsh.option.setNumber("General.Terminal", 0)
     try:
-        build_gmsh_model(geom)
+        build.build_gmsh_model(geom)
+        built = _li_tets()
+        gmsh.model.remove()
+        with monkeypatch.context() as patch:  # the mesh as Gmsh leaves it
+            patch.setattr(build, "split_lithium_bottom", lambda: 0)
+            build.build_gmsh_model(geom)
         before = _li_tets()
         split = split_lithium_bottom()
         after = _li_tets()
         extract_geometry(gmsh.model)  # asserts node tags 1..N
     finally:
         gmsh.finalize()
-    assert split == before["flat"] == 1 and after["flat"] == 0
+    assert split == before["flat"] == 1 and after["flat"] == 0 and built["flat"] == 0
+    assert np.array_equal(built["x"], after["x"])  # the cell mesh is the split one
 
     def volumes(x):
         return np.linalg.det(np.stack([x[:, k] - x[:, 0] for k in (1, 2, 3)], axis=2)) / 6

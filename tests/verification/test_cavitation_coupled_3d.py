@@ -15,9 +15,9 @@ and the contact fraction reaches 0.1 (contact_loss) at t_loss = ln((r − 0.1)/(
   closed form's within 2 %: the explicit pore update is late by ≈ PORE_STEP/2 = 1 %
   (coupled_cavities; measured +0.95 %);
 * every record (time, contact fraction, pore content) is that of the 2D run of the same flat
-  cell (TINY without void) to 1e-9 relative (measured 4e-12): same steps, same loss;
+  cell (TINY without void) to 1e-9 relative (measured 3.5e-12): same steps, same loss;
 * ``mpirun -n 2`` gives serial's records (1e-9; measured 3e-13), and with voids serial's
-  λ_k (1e-9 of the largest; measured 2.3e-12).
+  λ_k (1e-9 of the largest; measured 1.5e-12).
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ def voids() -> dict:
 def test_3d_transfer_with_voids_carries_the_contact_force(voids):
     """On the small 3D cell with two quarter voids after one step (``voids_step``), the
     transferred λ_k carry the Li's contact force to 1e-12 (measured 0 to 4e-16), are ≥ 0, vanish
-    at the voids' centres and exceed p at their rims (measured max 1.53 p; contact fraction
+    at the voids' centres and exceed p at their rims (measured max 1.54 p; contact fraction
     0.82)."""
     assert voids["steps"] == 1 and voids["voids"] == 2
     assert abs(voids["force"] - 1) < 1e-12
@@ -189,7 +189,7 @@ def main() -> None:
 @pytest.mark.slow
 def test_3d_pores_parallel_equals_serial(flat3d, voids):
     """``mpirun -n 2``: the flat run's records and the voids step's λ_k are serial's (1e-9
-    relative; λ_k to 1e-9 of the largest: measured 3e-13 and 2.3e-12)."""
+    relative; λ_k to 1e-9 of the largest: measured 3e-13 and 1.5e-12)."""
     from tests.helpers import mpi_numbers
 
     parallel = mpi_numbers("tests.verification.test_cavitation_coupled_3d")
