@@ -23,8 +23,8 @@ contact band adds nothing), χ_v the P1 hat of Li bottom vertex v (W_v = ∫ χ_
 the P1 hat of node k along the interface, w_k the node's lumped interface weight
 (``cd.w_interface``): Σ_k λ_k w_k = the Li's contact force to round-off, a uniform contact
 pressure comes out uniform on any electrolyte mesh, and ``mpirun -n 2`` gives serial's λ.
-The interface is a line (2D cells); the coupled model refuses the cavity criterion in 3D
-cells (``studies.model.COUPLED_REFUSED``).
+In 3D cells the interface is the plane z = 0 and the same transfer runs on triangles
+(``contact_transfer_3d``: exact supermesh mortar integral).
 
 The step: exact in h (poreexp, issue 13). A step of length Δt holds what the step-start
 solves fix: λ_k, b_k and the node's nominal current I_k = s_k j_k [A/m² of interface], the
@@ -76,9 +76,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lisse.solver.errors import SolverError
 from lisse.solver.physics.cavitation import CavityCriterion
 from lisse.solver.physics.contact_transfer import transferred_pressure
+from lisse.solver.physics.contact_transfer_3d import transferred_pressure_3d
 from lisse.units import FARADAY
 
 if TYPE_CHECKING:
@@ -109,10 +109,10 @@ class SubgridPores:
         """λ_k [Pa] at the engine's interface nodes (owned): the conservative transfer of
         the last Li step's reactions at its active dofs (module docstring); the stack
         pressure before the first step."""
-        if evo.body.up != 1:
-            raise SolverError("the pore law's contact pressure needs a 2D interface")
-        if evo.last is None or evo.body.contact_reaction.size == 0:
-            return np.full(len(evo.nodes), evo.settings.stack_pressure)
+        if evo.last is None or evo.comm.allreduce(evo.body.contact_reaction.size) == 0:
+            return np.full(len(evo.nodes), evo.settings.stack_pressure)  # same on every rank
+        if evo.body.up == 2:  # 3D cells: the plane's transfer (contact_transfer_3d)
+            return transferred_pressure_3d(evo)
         return transferred_pressure(evo.body, evo.comm, evo.x[:, 0], evo.weights)
 
     def step(self, evo: CoupledEvolution, j: np.ndarray

@@ -131,8 +131,6 @@ COUPLED_REFUSED: list[tuple[str, Callable[[Resolved], bool], str]] = [
     ("evolution.supply.vacancy", lambda p: p.evolution.vacancy is not None
      and p.evolution.cavity is None, f"{_COUPLED} has no fixed-supersaturation vacancy "
      "route: set evolution.supply.vacancy: false, or evolution.vacancy.nucleation: cavity"),
-    ("evolution.vacancy.nucleation", lambda p: p.evolution.cavity is not None
-     and p.geometry.dimension == "3d", f"{_COUPLED} has no cavity criterion in 3D cells yet"),
     ("evolution.supply.creep_closure", lambda p: p.evolution.creep_closure == "creep_field",
      f"{_COUPLED} solves the Li creep field itself: leave creep_closure at isolated_void"),
     ("evolution.stack_pressure_MPa", lambda p: p.evolution.stack_pressure <= 0,
