@@ -95,7 +95,7 @@ def li_reactions(body, comm) -> tuple[np.ndarray, np.ndarray]:
     """(abscissae x_i [m], reactions R_i [N/m, or N/rad]) of the Li's last step at its owned
     active obstacle dofs on all ranks, in coordinate order (ties by R); empty before a step.
     ``body``: a 2D ``LithiumBody``."""
-    if body.contact_reaction.size == 0:
+    if comm.allreduce(body.contact_reaction.size) == 0:  # collective: a rank may hold none
         return np.zeros(0), np.zeros(0)
     space = body.vy_space
     x = space.tabulate_dof_coordinates()[body._obstacle[1], 0]
