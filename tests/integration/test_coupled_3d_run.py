@@ -3,7 +3,7 @@ voids (``small_cell3d()``: a coarse mesh, 6 µm with 4 µm at the interface and 
 void edges, time steps from 0.04 s with a 0.5 µm gap increment) through strip–rest–plate
 under 2 MPa (``CYCLE3D``: 1 mA/cm² for 0.36 s, a rest of 10 s, −1 mA/cm² for 0.36 s; 13 time
 steps, the step growing to 3.9 s in the rest): the void roofs fall from 1.3 µm and touch down
-3.8 s into the rest (contact fraction 1, no void left, E5 ≤ 1e-9; docs/moving_interface.md
+by the rest's step ending 3.8 s into it (contact fraction 1, no void left, E5 ≤ 1e-9; docs/moving_interface.md
 "Void touchdown in 3D": ~200 s before the P2 vertices followed their spokes); the
 Li bookkeeping (E5) within 0.5 % at every step; a run stopped at its 3rd step and resumed
 (``--resume``) ends as the uninterrupted one, exactly; ``mpirun -n 2`` gives serial's
@@ -76,7 +76,9 @@ def test_coupled_3d_voids_touch_down_at_rest(serial_runs, validation):
     followed only its nearest mid-edge dof; solver/physics/li_vertex_contact.py,
     scripts/li_stall_3d.py; 1.5 s before the Li mesh lost its flat tetrahedron,
     lisse.meshes.flat_tets: the roofs are then 2.8 nm up 0.38 s into the rest, against 88 nm,
-    but a few electrolyte nodes stay above t = 1 nm for longer)."""
+    but a few electrolyte nodes stay above t = 1 nm for longer: the pockets left at the
+    touchdown close by creep at σ_eq ≈ 0.36 p, reaching 1 nm about 2.2 s into the rest;
+    the count registers at the step's end; docs/moving_interface.md, sym3d slice)."""
     header, series = _series(serial_runs[0])
     col = {name: k for k, name in enumerate(header)}
     rest = np.flatnonzero(series[:, col["applied_current_density_mA_cm2"]] == 0)
