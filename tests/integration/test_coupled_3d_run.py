@@ -4,11 +4,11 @@ void edges, time steps from 0.04 s with a 0.5 µm gap increment) through strip�
 under 2 MPa (``CYCLE3D``: 1 mA/cm² for 0.36 s, a rest of 10 s, −1 mA/cm² for 0.36 s; 13 time
 steps, the step growing to 3.9 s in the rest): the void roofs fall from 1.3 µm and touch down
 by the rest's step ending 3.8 s into it (contact fraction 1, no void left, E5 ≤ 1e-9;
-docs/moving_interface.md "Void touchdown in 3D": ~200 s before the P2 vertices followed
-their spokes); the Li bookkeeping (E5) within 0.5 % at every step; a run stopped at its 3rd step and resumed
-(``--resume``) ends as the uninterrupted one, exactly; ``mpirun -n 2`` gives serial's
-timeseries (contact history, void count, contact pressures, E5) and Li fields. One serial run
-(with its stopped and resumed twin) serves the four tests."""
+docs/moving_interface.md "Void touchdown in 3D": ~200 s before the P2 vertices followed their
+spokes); the Li bookkeeping (E5) within 0.5 % at every step; a run stopped at its 3rd step
+and resumed (``--resume``) ends as the uninterrupted one, exactly; ``mpirun -n 2`` gives
+serial's timeseries (contact history, void count, contact pressures, E5) and Li fields. One
+serial run (with its stopped and resumed twin) serves the four tests."""
 
 from __future__ import annotations
 
