@@ -79,6 +79,8 @@ def _largest(a: dict, b: dict) -> float:
 
 
 def test_3d_flat_stress_coupling_is_neutral(validation):
+    """Flat 3D cell: Δp = 0 and the records of the uncoupled and the 2D run (module
+    docstring)."""
     off, on, two = flat(False), flat(True), flat(True, "plane")
     assert on["dp"] < 1e-6 and off["dp"] == 0.0
     assert len(on["time"]) == len(off["time"]) == len(two["time"]) > 2
@@ -101,6 +103,8 @@ def voids() -> dict:
 
 @pytest.mark.slow
 def test_3d_stress_shift_near_voids(voids):
+    """With voids: Δp finite, largest on the contact near a rim, smaller far from the rims,
+    and the coupled voltage moves (module docstring)."""
     xy, dp, share = (np.array(voids[k]) for k in ("xy", "dp", "share"))
     p, volts = voids["p"], voids["records"]["cell_voltage"]
     assert len(volts) == 2
