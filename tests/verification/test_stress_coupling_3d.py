@@ -10,13 +10,14 @@ interface nodes, Δp = p_h − p, p_h the Li's pressure interpolated over the pl
   pressures to 1e-7, measured ≤ 1.7e-8, the largest contact pressure's);
 * with the two quarter voids of ``small_cell3d`` (radius 5 µm, contact fraction 0.82), after
   two steps (the second's shift from the Li pressure after the first): Δp is finite and
-  nonzero near the voids: its largest |Δp| on the contact, 0.81 p, lies 1.5 µm outside a rim
-  (asserted > 0.5 p, within 2 µm: the mesh size at the void edges), falling to 0.10 p beyond
-  5 µm from the rims (asserted < half the largest); the coupled cell voltage of the second
-  step is 1.1 % below the first's (asserted > 0.1 %; without the coupling it stays the same to
-  the last bit, measured); ``mpirun -n 2`` gives serial's Δp (1e-9 of the largest; measured
-  7e-12) and records (1e-9 relative; measured 9e-13). Two 3D steps with voids: slow (~5 s
-  of CPU serially, 9 s of CPU for the two ranks).
+  nonzero near the voids: its largest |Δp| on the contact, Δp = +0.81 p (the Li pressed
+  harder beside a void, as in 2D), lies 1.5 µm outside a rim (asserted > 0.5 p, within
+  2 µm: the mesh size at the void edges), falling to 0.10 p beyond 5 µm from the rims
+  (asserted < half the largest); the coupled cell voltage of the second step is 1.1 % below
+  the first's (asserted > 0.1 %; without the coupling it stays the same to the last bit,
+  measured); ``mpirun -n 2`` gives serial's Δp (1e-9 of the largest; measured 7e-12) and
+  records (1e-9 relative; measured 9e-13). Two 3D steps with voids: slow (~5 s of CPU
+  serially, ~9 s of CPU for the two ranks).
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def test_3d_flat_stress_coupling_is_neutral(validation):
     """Flat 3D cell: Δp = 0 and the records of the uncoupled and the 2D run (module
     docstring)."""
     off, on, two = flat(False), flat(True), flat(True, "plane")
-    assert on["dp"] < 1e-6 and off["dp"] == 0.0
+    assert on["dp"] < 1e-6
     assert len(on["time"]) == len(off["time"]) == len(two["time"]) > 2
     volts = max(abs(a / b - 1) for other in (off, two)
                 for a, b in zip(on["cell_voltage"], other["cell_voltage"], strict=True))
@@ -113,7 +114,7 @@ def test_3d_stress_shift_near_voids(voids):
     rim = np.minimum(np.hypot(*xy.T), np.hypot(*(xy - SIDE_UM * 1e-6).T)) * 1e6 - RADIUS_UM
     near = np.abs(np.where(on, dp, 0.0))
     top = np.argmax(near)
-    assert near[top] > 0.5 * p and 0 <= rim[top] < 2.0, (near[top] / p, rim[top])
+    assert dp[top] > 0.5 * p and 0 <= rim[top] < 2.0, (dp[top] / p, rim[top])  # Li pressed
     assert np.max(near[rim > 5.0]) < 0.5 * near[top]
     assert abs(volts[1] / volts[0] - 1) > 1e-3
 
