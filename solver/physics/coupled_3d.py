@@ -21,6 +21,8 @@ evolution step (``coupled_interface``) are those of 2D; what is dimension-specif
   the plane: J is the piecewise-linear interpolant on the Delaunay triangulation of the
   contact nodes (the nearest contact node's value outside their hull), c as in 2D so that
   (Ω/F) Δt Σ W_i ĵ(x_i) = (Ω/F) i A Δt exactly;
+* the Li pressure p_h of the stress-coupled kinetics at the interface nodes: the same
+  interpolant of the Li's pressure nodes on the plane (``li_interface_pressure``);
 * the void count: connected components of the interface nodes out of contact, connected by
   the edges of the electrolyte's interface triangles (a void cut by a symmetry plane counts
   once, as in 2D).
@@ -201,6 +203,7 @@ class CoupledEvolution3D(CoupledEvolution):
     smoother_model = None  # li_smoothing relocates 2D meshes only
     remeshing = False  # li_remesh meshes 2D domains only
     contact_band = False  # 3D keeps the step share (s = 1 up to the tolerance)
+    pressure_interpolant = staticmethod(plane_interpolant)  # p_h over (x, y) (stress coupling)
 
     def __init__(self, params, settings, current, body, comm=MPI.COMM_WORLD):
         super().__init__(params, settings, current, body, comm)

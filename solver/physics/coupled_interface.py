@@ -69,6 +69,7 @@ from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.physics.li_contact_band import band_share
 from lisse.solver.physics.li_exhaustion import collapsed, exhausted
 from lisse.solver.physics.li_follow import bottom_heights, bounded_step, follow_step, not_followed
+from lisse.solver.physics.li_interface_pressure import interface_pressure, line_interpolant
 from lisse.solver.physics.li_output import LiOutput
 from lisse.solver.physics.li_pockets import LiPockets
 from lisse.solver.physics.li_remesh import min_quality, remesh
@@ -115,6 +116,7 @@ class CoupledEvolution(InterfaceEvolution):
     remeshing = True  # a new Li mesh when its quality stays low (li_remesh; 2D)
     contact_band = True  # the reacting share falls across the tolerance (li_contact_band)
     electrolyte = None  # the elastic electrolyte (electrolyte_elastic.ElectrolyteCoupling)
+    pressure_interpolant = staticmethod(line_interpolant)  # p_h along x (li_interface_pressure)
 
     def __init__(self, params, settings, current, body: LithiumBody, comm=MPI.COMM_WORLD):
         super().__init__(params, settings, current, comm)
@@ -186,22 +188,14 @@ class CoupledEvolution(InterfaceEvolution):
 
     def _couple_stress(self) -> None:
         """Monroe–Newman coupling at the contact nodes (as ``studies.hold.couple``):
-        U = −Ω Δp/F, f_i0 = exp((1 − αa) Ω Δp/RT), Δp = p_h − p with p_h = q the Li's
-        hydrostatic pressure (the flow's pressure field, P1) interpolated along the
-        interface from its nodes on the plane, p the stack pressure (0 before the first Li
-        step: no flow solved yet)."""
-        body, p, cd = self.body, self.settings.stack_pressure, self.cd
-        space, dofs = self._pressure_space
-        x = space.tabulate_dof_coordinates()[: space.dofmap.index_map.size_local]
-        q = body.w.x.array[dofs][: len(x)] * body.stress_scale
-        on = x[:, 1] <= body.touching_height(self.size)
-        xs = np.concatenate(self.comm.allgather(x[on, 0]))
-        qs = np.concatenate(self.comm.allgather(q[on]))
+        U = −Ω Δp/F, f_i0 = exp((1 − αa) Ω Δp/RT), Δp = p_h − p with p_h the Li's
+        hydrostatic pressure at the interface nodes (``li_interface_pressure``), p the stack
+        pressure; Δp = 0 before the first Li step (no flow solved yet)."""
+        cd, params = self.cd, self.params
         excess = np.zeros(cd.n)
-        if body.time > 0 and xs.size:
-            order = np.argsort(xs, kind="stable")
-            excess[self.nodes] = np.interp(self.x[:, 0], xs[order], qs[order]) - p
-        omega, params = self.params.electrode.molar_volume, self.params
+        if self.body.time > 0:
+            excess[self.nodes] = interface_pressure(self) - self.settings.stack_pressure
+        omega = params.electrode.molar_volume
         cd.set_interface(cd.interface.with_(
             shift=-omega * excess / FARADAY,
             i0_factor=np.exp((1 - params.working.alpha_a) * omega * excess

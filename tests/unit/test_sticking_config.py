@@ -48,8 +48,11 @@ def test_sticking_supported_in_3d(model):
         check_supported(params, kind)
     coupled = resolve(validate_case(_three_d(_case(contact="sticking", stress_coupling=True,
                                                    **named))))
-    with pytest.raises(UserError, match=r"^evolution\.stress_coupling: not supported"):
-        check_supported(coupled, "evolution")
+    check_supported(coupled, "evolution")  # stress coupling too (formerly refused in 3D)
+    elastic = resolve(validate_case(_three_d(_case(
+        contact="sticking", electrolyte_mechanics="elastic", **named))))
+    with pytest.raises(UserError, match=r"^evolution\.electrolyte_mechanics: not supported"):
+        check_supported(elastic, "evolution")
 
 
 def test_sticking_refused_with_the_reduced_model():

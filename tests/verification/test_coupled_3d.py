@@ -66,18 +66,21 @@ def run(c: dict, watch=None):
     return evo, evo.run(watch)
 
 
-def test_3d_is_supported_without_stress_coupling():
-    """3D cells run the coupled model (evolution and ccd); the stress-coupled kinetics is
-    refused there with one line naming the field."""
+def test_3d_is_supported_with_and_without_stress_coupling():
+    """3D cells run the coupled model (evolution and ccd), with the stress-coupled kinetics
+    too (tests/verification/test_stress_coupling_3d.py; formerly refused); the elastic
+    electrolyte is still refused there with one line naming the field."""
     from lisse.solver.config.schema import resolve, validate_case
     from lisse.solver.errors import UserError
     from lisse.solver.studies.model import check_supported
 
-    for kind in ("evolution", "ccd"):
-        check_supported(resolve(validate_case(case3d())), kind)
     c = case3d()
-    c["evolution"]["stress_coupling"] = True
-    with pytest.raises(UserError, match="^evolution.stress_coupling: not supported by the "):
+    for coupled in (False, True):
+        c["evolution"]["stress_coupling"] = coupled
+        for kind in ("evolution", "ccd"):
+            check_supported(resolve(validate_case(c)), kind)
+    c["evolution"]["electrolyte_mechanics"] = "elastic"
+    with pytest.raises(UserError, match="^evolution.electrolyte_mechanics: not supported by "):
         check_supported(resolve(validate_case(c)), "evolution")
 
 
