@@ -117,9 +117,6 @@ _COUPLED = "the coupled interface model"
 COUPLED_REFUSED: list[tuple[str, Callable[[Resolved], bool], str]] = [
     ("evolution.stress_coupling", lambda p: p.geometry.dimension == "3d" and p.evolution
      .stress_coupling, f"{_COUPLED} has no stress-coupled kinetics in 3D cells yet"),
-    ("evolution.electrolyte_mechanics", lambda p: p.geometry.dimension == "3d" and p
-     .evolution.electrolyte_mechanics == "elastic",
-     f"{_COUPLED} has no elastic electrolyte in 3D cells yet (plane strain and axisymmetric)"),
     ("evolution.remesh_quality", lambda p: p.geometry.dimension == "3d"
      and p.evolution.remesh_quality != REMESH_QUALITY,
      f"{_COUPLED} remeshes the Li of 2D cells only (plane strain, axisymmetric)"),
