@@ -1,27 +1,30 @@
 """The elastic electrolyte of the coupled model in 3D cells (solver.physics.electrolyte_elastic
 with dimension 3d, solver.physics.electrolyte_elastic_3d; ``evolution.electrolyte_mechanics:
 elastic``; docs/moving_interface.md, "The coupled model in 3D cells"), loaded with the 3D
-transfer of the Li's contact reactions (contact_transfer_3d), one Li step at rest under 2 MPa
-on the 12 × 12 µm cell of the 3D run tests (``small_cell3d``: 5 µm of Li on H = 6 µm of the
-library electrolyte).
+transfer of the Li's contact reactions (contact_transfer_3d), under 2 MPa on the 12 × 12 µm
+cell of the 3D run tests (``small_cell3d``: 5 µm of Li on H = 6 µm of the library
+electrolyte).
 
-(1) Flat cell (no void): the electrolyte's applied force ∫_Γ p dA equals the Li's contact
-force Σ_{i∈A} R_i to round-off (1e-12; conservative transfer, no rescaling), which is p·A
-(1e-11, the Li's equilibrium), and the bottom reaction balances it (1e-9); the transfer of
-the uniform contact pressure is uniform, so the field is uniaxial strain with the lateral faces
-on rollers: σ_zz = −p, σ_xx = σ_yy = −νp/(1−ν), no shear, w = pH(1+ν)(1−2ν)/(E(1−ν)) (the
-displacement is linear in z: exact in P2; 1e-9 of p, of w; w also with CG + GAMG).
-(2) Cell with two quarter voids (radius 5 µm at the corners (0, 0) and (12, 12) µm): force
-balance to round-off as in (1); the unloaded surface under a void is in tension, σ_1 > 0 > the
-flat value −νp/(1−ν), finite, its largest cell value in the top layer under a void; ``mpirun
--n 2`` gives serial's p_k (1e-9 of the largest), σ_1 (1e-9 rel) and deflections (1e-9 of the
-largest). The timeseries columns (``ElectrolyteCoupling3D.record``: the deflection matched to
-the engine's nodes in contact) and the DG0 σ_1 field are those of the same solution.
+(1) Flat cell (no void), one Li step at rest: the electrolyte's applied force ∫_Γ p dA
+equals the Li's contact force Σ_{i∈A} R_i to round-off (1e-12; conservative transfer, no
+rescaling), which is p·A (1e-11, the Li's equilibrium), and the bottom reaction balances it
+(1e-9); the transfer of the uniform contact pressure is uniform, so the field is uniaxial
+strain with the lateral faces on rollers: σ_zz = −p, σ_xx = σ_yy = −νp/(1−ν), no shear,
+w = pH(1+ν)(1−2ν)/(E(1−ν)) (the displacement is linear in z: exact in P2; 1e-9 of p, of w;
+w also with CG + GAMG).
+(2) Cell with two quarter voids (radius 5 µm at the corners (0, 0) and (12, 12) µm), after the
+one 0.04 s step at 1 mA/cm² of the pore law's 3D test (test_cavitation_coupled_3d.py runs it
+once, with the elastic electrolyte on, and calls ``check_voids``: the one-way option leaves
+its λ_k unchanged): force balance to round-off as in (1); p_k = the pore law's λ_k (1e-12 of
+the largest); the unloaded surface under a void is in tension, σ_1 > 0 > the flat value
+−νp/(1−ν), finite, its largest cell value in the top 1 µm under a void (at its centre, not
+at its rim, where the load peaks); ``mpirun -n 2`` gives serial's p_k (1e-9 of the largest),
+σ_1 (1e-9 rel) and deflections (1e-9 of the largest) (``check_parallel``, slow). The
+timeseries columns (``ElectrolyteCoupling3D.record``: the deflection matched to the engine's
+nodes in contact) and the DG0 σ_1 field are those of the same solution.
 """
 
 from __future__ import annotations
-
-import gc
 
 import numpy as np
 import pytest
@@ -33,24 +36,21 @@ from lisse.meshes.geometry import CELL_TAGS
 from lisse.solver.config.params import Numerics
 from lisse.solver.physics.electrolyte_elastic import ElasticElectrolyte
 from lisse.units import PA_PER_MPA
-from tests.helpers import print_numbers
 from tests.verification.test_coupled_3d import PRESSURE_MPA, small_cell3d
 
 P, H, AREA, RADIUS = PRESSURE_MPA * PA_PER_MPA, 6e-6, 12e-6 * 12e-6, 5e-6
 
 
-def at_rest(voids: bool):
+def flat_at_rest():
     """(engine, Li contact force [N], response) after one Li step at rest (Δt = 1 s, no
-    current) of ``small_cell3d`` with the elastic electrolyte (without its voids if not
-    ``voids``)."""
+    current) of ``small_cell3d`` without its voids, with the elastic electrolyte."""
     from lisse.solver.config.schema import resolve, validate_case
     from lisse.solver.studies.evolution import _engine
     from lisse.solver.studies.model import build_model
 
     c = small_cell3d()
     c["evolution"]["electrolyte_mechanics"] = "elastic"
-    if not voids:
-        c["geometry"]["voids"] = []
+    c["geometry"]["voids"] = []
     params = resolve(validate_case(c))
     evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
     evo.advance(0.0, 1.0)
@@ -75,7 +75,7 @@ def centre_stress(el) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_flat_3d_cell_is_uniaxial_strain(validation):
-    evo, force, response = at_rest(voids=False)
+    evo, force, response = flat_at_rest()
     el = evo.electrolyte.electrolyte
     material = el.regions[CELL_TAGS["electrolyte"]]
     e, nu = material.youngs_modulus, material.poisson_ratio
@@ -113,15 +113,20 @@ def test_flat_3d_cell_is_uniaxial_strain(validation):
     assert np.allclose(solved.deflection, w, rtol=1e-9, atol=0)  # measured 2.3e-13
 
 
-def voids_numbers() -> dict:
-    """The voids cell at rest (``at_rest``): force ratios, σ_1 and where its largest cell
-    value is, and the p_k and deflections at all interface vertices in (x, y) order
-    (coordinates rounded to 1e-12 m)."""
-    evo, force, response = at_rest(voids=True)
-    el, comm = evo.electrolyte.electrolyte, evo.comm
-    centres, stress = centre_stress(el)
+def elastic_numbers(evo) -> dict:
+    """The elastic electrolyte of ``evo`` (a 3D coupled engine with
+    ``electrolyte_mechanics: elastic`` after a Li step) loaded now: force ratios, σ_1 and
+    where its largest cell value is, the record columns, and the p_k and deflections at all
+    interface vertices in (x, y) order (coordinates rounded to 1e-12 m, as the pore law's
+    λ_k of ``test_cavitation_coupled_3d.voids_step``); JSON-serializable."""
     from lisse.solver.physics.creep import mandel_to_tensor
 
+    body, coupling, comm = evo.body, evo.electrolyte, evo.comm
+    owned = body._obstacle[1] < body.vy_space.dofmap.index_map.size_local
+    force = comm.allreduce(float(np.sum(body.contact_reaction[owned & body.active])))
+    response = coupling.update(evo)
+    el = coupling.electrolyte
+    centres, stress = centre_stress(el)
     sigma1 = np.linalg.eigvalsh(mandel_to_tensor(stress))[:, -1]
     local = (float(sigma1.max()), centres[np.argmax(sigma1)].tolist()) if sigma1.size else (
         -np.inf, [])
@@ -132,10 +137,10 @@ def voids_numbers() -> dict:
     p = np.concatenate(comm.allgather(el.nodal.x.array[el.nodes]))[order]
     w = np.concatenate(comm.allgather(response.deflection))[order]
     nu = el.regions[CELL_TAGS["electrolyte"]].poisson_ratio
-    record = evo.electrolyte.record(evo)  # w at the engine's nodes in contact (matched)
-    field = evo.electrolyte.fields(evo)["electrolyte_max_principal_stress_Pa"].x.array
-    owned = el.msh.topology.index_map(3).size_local
-    return {"record": record, "field_max": comm.allreduce(float(field[:owned].max()), op=MPI.MAX),
+    record = coupling.record(evo)  # w at the engine's nodes in contact (matched by position)
+    field = coupling.fields(evo)["electrolyte_max_principal_stress_Pa"].x.array
+    cells = el.msh.topology.index_map(3).size_local
+    return {"record": record, "field_max": comm.allreduce(float(field[:cells].max()), op=MPI.MAX),
             "conserved": response.applied_force / force - 1,
             "balance": response.bottom_reaction / response.applied_force - 1,
             "max_principal": response.max_principal, "cell_max": top[0], "where": top[1],
@@ -143,31 +148,32 @@ def voids_numbers() -> dict:
             "xy": xy[order].tolist(), "dofs": el.V.dofmap.index_map.size_global * 3}
 
 
-@pytest.fixture(scope="module")
-def voids() -> dict:
-    return voids_numbers()
-
-
-@pytest.mark.slow
-def test_3d_cell_with_voids_balances_and_is_in_tension_under_the_voids(voids, validation):
-    """~11 s of CPU (the Li step with voids; module docstring (2))."""
+def check_voids(voids: dict, lam: np.ndarray, validation) -> None:
+    """(2) of the module docstring on ``elastic_numbers`` of the small cell with its two
+    quarter voids after one step, ``lam`` the pore law's λ_k at the same nodes in the same
+    order (test_cavitation_coupled_3d.py, which runs the step once for both)."""
     where = np.array(voids["where"])
     corner = np.array([0.0, 0.0]) if where[0] < 6e-6 else np.array([12e-6, 12e-6])
     radial = float(np.linalg.norm(where[:2] - corner))
     p = np.array(voids["p"])
-    ok = (abs(voids["conserved"]) < 1e-12 and abs(voids["balance"]) < 1e-9
+    same = np.allclose(p, lam, rtol=0, atol=1e-12 * lam.max())
+    ok = (abs(voids["conserved"]) < 1e-12 and abs(voids["balance"]) < 1e-9 and same
           and np.isfinite(voids["max_principal"]) and voids["max_principal"] > 0
           and radial < RADIUS and where[2] > -1e-6)
     validation.record(
         "Elastic electrolyte, 3D cell with voids (coupled, one-way)",
-        "∫ p dA = Σ R_i; bottom reaction = ∫ p dA; σ_1 > 0 > the flat −νp/(1−ν), largest "
-        "under a void", "conservative 3D transfer; equilibrium", "1e-12; 1e-9",
-        f"{voids['conserved']:.1e}; {voids['balance']:.1e}; σ_1 max {voids['max_principal']
-        / P:.3f} p (flat {voids['flat'] / P:.3f} p), largest cell {radial * 1e6:.2f} µm from"
-        f" the void centre, {-where[2] * 1e6:.2f} µm deep; p_k max {p.max() / P:.3f} p",
-        f"12 × 12 µm, two quarter voids r = 5 µm, P2, {voids['dofs']} dofs, 2 MPa", ok)
+        "∫ p dA = Σ R_i; bottom reaction = ∫ p dA; p_k = the pore law's λ_k; σ_1 > 0 > the "
+        "flat −νp/(1−ν), largest under a void", "conservative 3D transfer; equilibrium",
+        "1e-12; 1e-9; 1e-12 of max",
+        f"{voids['conserved']:.1e}; {voids['balance']:.1e}; p_k = λ_k: {same}; σ_1 max "
+        f"{voids['max_principal'] / P:.3f} p (flat {voids['flat'] / P:.3f} p), largest cell "
+        f"{radial * 1e6:.2f} µm from the void centre, {-where[2] * 1e6:.2f} µm deep; p_k max "
+        f"{p.max() / P:.3f} p",
+        f"12 × 12 µm, two quarter voids r = 5 µm, P2, {voids['dofs']} dofs, 2 MPa, one 0.04 s "
+        "step at 1 mA/cm²", ok)
     assert abs(voids["conserved"]) < 1e-12, voids["conserved"]
     assert abs(voids["balance"]) < 1e-9, voids["balance"]
+    assert same, np.max(np.abs(p - lam)) / lam.max()
     assert np.isfinite(voids["max_principal"])
     assert voids["max_principal"] > 0 > voids["flat"]
     assert radial < RADIUS and where[2] > -1e-6, (radial, where)
@@ -178,20 +184,10 @@ def test_3d_cell_with_voids_balances_and_is_in_tension_under_the_voids(voids, va
     assert 0 < record["interface_deflection_range"] <= np.ptp(w)  # over the contact only
 
 
-def main() -> None:
-    """Under mpirun: the voids cell's numbers as JSON on rank 0."""
-    gc.collect()
-    print_numbers(voids_numbers())
-
-
-@pytest.mark.slow
-def test_3d_elastic_electrolyte_parallel_equals_serial(voids):
-    """``mpirun -n 2``: serial's p_k, σ_1 and deflections (module docstring)."""
-    from tests.helpers import mpi_numbers
-
-    parallel = mpi_numbers("tests.verification.test_electrolyte_elastic_3d")
-    np.testing.assert_allclose(parallel["xy"], voids["xy"], rtol=0, atol=1e-15)
-    p, w = np.array(voids["p"]), np.array(voids["w"])
+def check_parallel(parallel: dict, serial: dict) -> None:
+    """``mpirun -n 2`` against serial ``elastic_numbers`` (module docstring)."""
+    np.testing.assert_allclose(parallel["xy"], serial["xy"], rtol=0, atol=1e-15)
+    p, w = np.array(serial["p"]), np.array(serial["w"])
     np.testing.assert_allclose(parallel["p"], p, rtol=0, atol=1e-9 * p.max())
     np.testing.assert_allclose(parallel["w"], w, rtol=0, atol=1e-9 * np.abs(w).max())
-    assert parallel["max_principal"] == pytest.approx(voids["max_principal"], rel=1e-9)
+    assert parallel["max_principal"] == pytest.approx(serial["max_principal"], rel=1e-9)
