@@ -1,26 +1,27 @@
 """The elastic electrolyte under the Li's contact pressure (``evolution.electrolyte_mechanics:
 elastic``; issue 12, docs/moving_interface.md, "The electrolyte: rigid against elastic").
 
-One-way coupling: the coupled interface model presses the Li on the rigid plane y = 0; this
-module loads the electrolyte with the Li's contact pressure and reports how far the surface
-under the contact would deflect. Linear elasticity of the electrolyte domain (its own mesh,
-``solver.fem.domain.electrolyte_domain``; every elastic region with its own E, ν,
-``studies.hold.elastic_regions``), plane strain or axisymmetric (r, y):
+One-way coupling: the coupled interface model presses the Li on the rigid plane y = 0 (3D:
+z = 0); this module loads the electrolyte with the Li's contact pressure and reports how far
+the surface under the contact would deflect. Linear elasticity of the electrolyte domain
+(its own mesh, ``solver.fem.domain.electrolyte_domain``; every elastic region with its own
+E, ν, ``studies.hold.elastic_regions``), plane strain, axisymmetric (r, y) or 3D (x, y, z;
+Mandel 6-vectors), the vertical axis y in 2D, z in 3D:
 
-    ∫ σ(u) : ε(v) r dV = −∫_Γ p(x) v_y r dA,    σ = K tr ε I + 2G dev ε,
+    ∫ σ(u) : ε(v) r dV = −∫_Γ p(x) v_vertical r dA,    σ = K tr ε I + 2G dev ε,
 
-Γ the interface (tags contact and void_electrolyte, outward normal +y), p(x) ≥ 0 the contact
+Γ the interface (tags contact and void_electrolyte, outward normal up), p(x) ≥ 0 the contact
 pressure [Pa]; r = the radius (hoop strain u_r/r) in axisymmetric cells, else 1; areas per
 radian. Supports as in the cell mechanics (``mechanics.supports``): bottom (counter face)
-u_y = 0, lateral faces and axis u·n = 0. Strain, stress and the stress maxima are the cell
-mechanics' (``mechanics_state.CellStress``); the linear solver its AMG-CG (or LU for small
-problems, ``numerics``).
+u_vertical = 0, lateral faces (3D: x = 0, w and y = 0, d) and axis u·n = 0. Strain, stress
+and the stress maxima are the cell mechanics' (``mechanics_state.CellStress``); the linear
+solver its AMG-CG (or LU for small problems, ``numerics``).
 
-Outputs: the interface deflection w(x) = −u_y [m] at the interface vertices (positive into
+Outputs: the interface deflection w = −u_vertical [m] at the interface vertices (positive into
 the electrolyte), the largest principal stress σ_1 [Pa] over the quadrature points, the
 cell-wise (DG0) σ_1, von Mises stress and hydrostatic pressure −tr σ/3 [Pa], and the bottom
-reaction (Σ of the y-reactions of the counter dofs [N, per m or per radian]), equal to the
-applied force ∫ p r dA at equilibrium.
+reaction (Σ of the vertical reactions of the counter dofs [N; per m or per radian in 2D]),
+equal to the applied force ∫ p r dA at equilibrium.
 
 In a coupled run (``ElectrolyteCoupling``) p is the conservative transfer of the Li's
 contact reactions onto this mesh's interface vertices (``contact_transfer``, the pore law's
@@ -35,10 +36,10 @@ nothing), χ_v the P1 hat of Li bottom vertex v, φ_k that of interface vertex k
 Σ_{i ∈ A} R_i, the Li's contact force, to round-off, with no rescaling; a uniform contact
 pressure comes out uniform. p is piecewise linear, held exactly by the ``pressure`` space
 (Lagrange of the displacement's degree); the transfer is onto P1 hats, not the P2 basis,
-whose axis vertex has ∫ ψ r ds = 0 (p_k undefined) and whose F_k can be negative. 2D only:
-the coupled model refuses the elastic electrolyte in 3D cells
-(``studies.model.COUPLED_REFUSED``). The Li and its contact do not see the deflection
-(one-way).
+whose axis vertex has ∫ ψ r ds = 0 (p_k undefined) and whose F_k can be negative. In 3D
+cells the same transfer on the plane's triangles (``contact_transfer_3d``) loads the
+electrolyte (``electrolyte_elastic_3d.ElectrolyteCoupling3D``). The Li and its contact do
+not see the deflection (one-way).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ from petsc4py import PETSc
 from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.config.params import Numerics
 from lisse.solver.errors import SolverError
-from lisse.solver.fem.domain import Domain
+from lisse.solver.fem.domain import Domain, node_coordinates
 from lisse.solver.fem.linear import displacement_amg_options, krylov_options, rigid_body_modes
 from lisse.solver.physics.contact_transfer import transferred_pressure
 from lisse.solver.physics.creep import LinearElastic, mandel_to_tensor, von_mises
@@ -75,9 +76,10 @@ COLUMNS = [  # timeseries columns with the elastic electrolyte: (header, attribu
 class Response:
     """The electrolyte's response to one load (SI; forces per m or per radian in 2D).
 
-    x, deflection: interface vertices (owned, coordinates) and w = −u_y there [m];
-    max_principal: largest σ_1 [Pa]; applied_force: ∫ p r dA [N];
-    bottom_reaction: Σ y-reactions of the counter dofs [N] (= applied_force at equilibrium).
+    x, deflection: interface vertices (owned, coordinates (x, y)) and w = −u_vertical
+    there [m]; max_principal: largest σ_1 [Pa]; applied_force: ∫ p r dA [N];
+    bottom_reaction: Σ vertical reactions of the counter dofs [N] (= applied_force at
+    equilibrium).
     """
 
     x: np.ndarray
@@ -91,18 +93,19 @@ class ElasticElectrolyte(CellStress):
     """Linear elasticity of an electrolyte domain under a normal interface pressure.
 
     domain: the electrolyte's mesh with its facet and cell tags (``Domain``); regions: cell
-    tag → elastic constants (every cell of the domain must have them); dimension: "plane"
-    or "axisymmetric"; degree: polynomial degree of u."""
+    tag → elastic constants (every cell of the domain must have them); dimension: "plane",
+    "axisymmetric" or "3d"; degree: polynomial degree of u."""
 
     _count = 0
 
     def __init__(self, domain: Domain, regions: dict[int, LinearElastic], dimension: str,
                  numerics: Numerics, degree: int = 2):
-        if dimension not in ("plane", "axisymmetric"):
-            raise ValueError(f"dimension must be plane or axisymmetric, not {dimension!r}")
+        if dimension not in ("plane", "axisymmetric", "3d"):
+            raise ValueError(f"dimension must be plane, axisymmetric or 3d, not {dimension!r}")
         msh = domain.mesh
         self.msh, self.facet_tags, self.dimension = msh, domain.facet_tags, dimension
-        self.comm, self.ncomp, self.vertical = msh.comm, 4, 1
+        self.domain, gdim = domain, msh.geometry.dim
+        self.comm, self.ncomp, self.vertical = msh.comm, 6 if gdim == 3 else 4, gdim - 1
         self.regions = regions
         self.region_cells = {tag: domain.cell_tags.find(tag) for tag in regions}
         tdim = msh.topology.dim
@@ -110,7 +113,7 @@ class ElasticElectrolyte(CellStress):
         if sum(c.size for c in self.region_cells.values()) != cells:
             raise SolverError("electrolyte mechanics: some electrolyte cells (a liquid?) have "
                               "no elastic constants")
-        self.V = fem.functionspace(msh, ("Lagrange", degree, (2,)))
+        self.V = fem.functionspace(msh, ("Lagrange", degree, (gdim,)))
         self.u = fem.Function(self.V, name="electrolyte_displacement_m")
         x = ufl.SpatialCoordinate(msh)
         self.r = x[0] if dimension == "axisymmetric" else 1.0
@@ -124,19 +127,19 @@ class ElasticElectrolyte(CellStress):
         a = sum(ufl.inner(self.elastic_stress(du, m), self.strain(v)) * self.r * dx(tag)
                 for tag, m in regions.items())
         gamma = ds(INTERFACE[0]) + ds(INTERFACE[1])
-        load = -self.pressure * v[1] * self.r * gamma
+        load = -self.pressure * v[self.vertical] * self.r * gamma
         self.a_form, self.L_form = fem.form(a), fem.form(load)
         self.force_form = fem.form(self.pressure * self.r * gamma)
         self.out_of_balance = fem.form(ufl.action(a, self.u) - load)
         self.bcs = supports(self.V, self.facet_tags)
         counter = self.facet_tags.find(FACET_TAGS["counter"])
-        dofs = fixed_component(self.V, counter, 1)[1]
-        self.counter_dofs = dofs[dofs < self.V.dofmap.index_map.size_local * 2]
+        dofs = fixed_component(self.V, counter, self.vertical)[1]
+        self.counter_dofs = dofs[dofs < self.V.dofmap.index_map.size_local * gdim]
         self.A = fem_petsc.assemble_matrix(self.a_form, bcs=self.bcs)
         self.A.assemble()
         ElasticElectrolyte._count += 1
         prefix = f"lisse_electrolyte_elastic_{ElasticElectrolyte._count}_"
-        ndofs = self.V.dofmap.index_map.size_global * 2
+        ndofs = self.V.dofmap.index_map.size_global * gdim
         opts = PETSc.Options()
         for key, value in krylov_options(prefix, numerics, ndofs, max_it=2000).items():
             opts[key] = value
@@ -153,7 +156,7 @@ class ElasticElectrolyte(CellStress):
         facets = np.concatenate([self.facet_tags.find(t) for t in INTERFACE])
         nodes = fem.locate_dofs_topological(self.P1, tdim - 1, facets)
         self.nodes = nodes[nodes < self.P1.dofmap.index_map.size_local]
-        self.x = self.P1.tabulate_dof_coordinates()[self.nodes, :2]
+        self.x = node_coordinates(self.P1)[self.nodes, :2]  # the same bits on any partition
         hat = ufl.TestFunction(self.P1)
         weights = fem_petsc.assemble_vector(fem.form(hat * self.r * gamma))
         weights.ghostUpdate(PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
@@ -180,7 +183,7 @@ class ElasticElectrolyte(CellStress):
         self.u.x.scatter_forward()
         b.destroy()
         uy = fem.Function(self.P1)
-        uy.interpolate(self.u.sub(1))
+        uy.interpolate(self.u.sub(self.vertical))
         residual = fem_petsc.assemble_vector(self.out_of_balance)
         residual.ghostUpdate(PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
         reaction = self.comm.allreduce(float(residual.array_r[self.counter_dofs].sum()))
@@ -197,7 +200,7 @@ class ElasticElectrolyte(CellStress):
         return self.solve(self.nodal)
 
     def applied_force(self) -> float:
-        """∫ p r dA of the present load [N, per m or per radian]."""
+        """∫ p r dA of the present load [N; per m or per radian in 2D]."""
         return self.comm.allreduce(fem.assemble_scalar(self.force_form), op=MPI.SUM)
 
     def fields(self) -> dict[str, fem.Function]:
@@ -235,20 +238,31 @@ class ElectrolyteCoupling:
             return self.response
         solver = self.electrolyte
         self.response = solver.solve_nodal(
-            np.zeros(len(solver.nodes)) if evo.last is None
-            else transferred_pressure(evo.body, evo.comm, solver.x[:, 0], solver.weights))
+            np.zeros(len(solver.nodes)) if evo.last is None else self.load(evo))
         self.time = evo.time
         return self.response
+
+    def load(self, evo) -> np.ndarray:
+        """p_k [Pa] at the electrolyte's owned interface vertices: the transfer of the Li's
+        last reactions (``contact_transfer``)."""
+        solver = self.electrolyte
+        return transferred_pressure(evo.body, evo.comm, solver.x[:, 0], solver.weights)
+
+    def deflection_at(self, evo, response: Response) -> np.ndarray:
+        """w [m] of ``response`` at the engine's owned interface nodes ``evo.x`` (linear
+        between the electrolyte's interface vertices)."""
+        comm = evo.comm
+        xs = np.concatenate(comm.allgather(response.x[:, 0]))
+        ws = np.concatenate(comm.allgather(response.deflection))
+        order = np.argsort(xs, kind="stable")
+        return np.interp(evo.x[:, 0], xs[order], ws[order])
 
     def record(self, evo) -> dict:
         """The timeseries values (``COLUMNS``, SI): the largest σ_1 [Pa] and max w − min w
         over the interface nodes in contact (contact share > 0) [m]."""
         response = self.update(evo)
         comm = evo.comm
-        xs = np.concatenate(comm.allgather(response.x[:, 0]))
-        ws = np.concatenate(comm.allgather(response.deflection))
-        order = np.argsort(xs, kind="stable")
-        w = np.interp(evo.x[:, 0], xs[order], ws[order])[evo.contact_share() > 0]
+        w = self.deflection_at(evo, response)[evo.contact_share() > 0]
         top = comm.allreduce(float(np.max(w, initial=-np.inf)), op=MPI.MAX)
         low = comm.allreduce(float(np.min(w, initial=np.inf)), op=MPI.MIN)
         return {"max_principal_stress_sse": response.max_principal,

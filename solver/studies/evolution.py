@@ -18,6 +18,7 @@ from lisse.solver.physics.coupled_3d import CoupledEvolution3D
 from lisse.solver.physics.coupled_interface import COLUMNS, CoupledEvolution
 from lisse.solver.physics.electrolyte_elastic import COLUMNS as ELASTIC_COLUMNS
 from lisse.solver.physics.electrolyte_elastic import ElasticElectrolyte, ElectrolyteCoupling
+from lisse.solver.physics.electrolyte_elastic_3d import ElectrolyteCoupling3D
 from lisse.solver.physics.evolution_settings import Outcome
 from lisse.solver.physics.gap_evolution import EvolutionError, InterfaceEvolution
 from lisse.solver.studies.evolution_checkpoint import (
@@ -198,7 +199,8 @@ def _engine(model: Model, settings) -> InterfaceEvolution:
     evo = engine(model.params, settings, model.reset(), model.lithium, model.comm)
     if settings.electrolyte_mechanics == "elastic":  # one-way (electrolyte_elastic)
         params = model.params
-        evo.electrolyte = ElectrolyteCoupling(ElasticElectrolyte(
+        coupling = ElectrolyteCoupling3D if solid else ElectrolyteCoupling
+        evo.electrolyte = coupling(ElasticElectrolyte(
             model.domain, elastic_regions(params), params.geometry.dimension, params.numerics))
     return evo
 

@@ -115,9 +115,6 @@ _COUPLED = "the coupled interface model"
 # what the coupled interface model (evolution.interface_model: coupled) refuses besides the
 # evolution run kind's REFUSED cells: (config fields, predicate, why)
 COUPLED_REFUSED: list[tuple[str, Callable[[Resolved], bool], str]] = [
-    ("evolution.electrolyte_mechanics", lambda p: p.geometry.dimension == "3d" and p
-     .evolution.electrolyte_mechanics == "elastic",
-     f"{_COUPLED} has no elastic electrolyte in 3D cells yet (plane strain and axisymmetric)"),
     ("evolution.remesh_quality", lambda p: p.geometry.dimension == "3d"
      and p.evolution.remesh_quality != REMESH_QUALITY,
      f"{_COUPLED} remeshes the Li of 2D cells only (plane strain, axisymmetric)"),
@@ -138,7 +135,7 @@ COUPLED_REFUSED: list[tuple[str, Callable[[Resolved], bool], str]] = [
 ]
 
 # refused in 3D by both models: no hint to the reduced one
-NO_REDUCED_HINT = ("evolution.electrolyte_mechanics", "evolution.remesh_quality")
+NO_REDUCED_HINT = ("evolution.remesh_quality",)
 
 
 def check_supported(params: Resolved, kind: str) -> None:

@@ -1,7 +1,7 @@
 """``evolution.electrolyte_mechanics`` (rigid | elastic): rigid by default; elastic is the
-coupled model's option in plane strain and axisymmetric evolution runs, refused in one line
-naming the field (exit 2) in 3D cells, with the reduced model and in CCD searches; an unknown
-value is a config error."""
+coupled model's option in evolution runs (plane strain, axisymmetric and 3D cells), refused in
+one line naming the field (exit 2) with the reduced model and in CCD searches; an unknown value
+is a config error."""
 
 from __future__ import annotations
 
@@ -43,15 +43,14 @@ def test_elastic_refused(evolution, kind, message):
 
 
 @pytest.mark.parametrize("model", [None, "coupled"])
-def test_elastic_refused_in_3d_without_a_hint_to_the_reduced_model(model):
+def test_elastic_runs_in_3d(model):
     named = {} if model is None else {"interface_model": model}
     case = _case(electrolyte_mechanics="elastic", **named)
     case["geometry"] |= {"dimension": "3d", "depth_um": 40,
                          "voids": [{"center_um": [0, 0], "radius_um": 8, "height_um": 2}]}
     params = resolve(validate_case(case))
-    with pytest.raises(UserError, match=r"^evolution\.electrolyte_mechanics: not supported by "
-                       r"the coupled interface model \(the coupled"):
-        check_supported(params, "evolution")
+    assert params.evolution.interface_model == "coupled"
+    check_supported(params, "evolution")
 
 
 def test_unknown_value_is_a_config_error():

@@ -74,13 +74,13 @@ def test_reduced_only_option_without_a_named_model_is_refused(evolution, section
 
 
 def test_coupled_only_refusal_has_no_reduced_hint():
-    """The 3D elastic electrolyte: the reduced model has none either."""
-    case = _case({"electrolyte_mechanics": "elastic"})
+    """A Li remeshing trigger in 3D: the reduced model has none either."""
+    case = _case({"remesh_quality": 0.5})
     case["geometry"] |= {"dimension": "3d", "depth_um": 40,
                          "voids": [{"center_um": [0, 0], "radius_um": 8, "height_um": 2}]}
     with pytest.raises(UserError) as info:
         check_supported(resolve(validate_case(case)), "evolution")
-    assert str(info.value).startswith("evolution.electrolyte_mechanics:")
+    assert str(info.value).startswith("evolution.remesh_quality:")
     assert HINT not in str(info.value)
 
 

@@ -51,8 +51,11 @@ def test_sticking_supported_in_3d(model):
     check_supported(coupled, "evolution")  # stress coupling too (formerly refused in 3D)
     elastic = resolve(validate_case(_three_d(_case(
         contact="sticking", electrolyte_mechanics="elastic", **named))))
-    with pytest.raises(UserError, match=r"^evolution\.electrolyte_mechanics: not supported"):
-        check_supported(elastic, "evolution")
+    check_supported(elastic, "evolution")  # the elastic electrolyte too (formerly refused)
+    remeshed = resolve(validate_case(_three_d(_case(
+        contact="sticking", remesh_quality=0.5, **named))))
+    with pytest.raises(UserError, match=r"^evolution\.remesh_quality: not supported"):
+        check_supported(remeshed, "evolution")
 
 
 def test_sticking_refused_with_the_reduced_model():

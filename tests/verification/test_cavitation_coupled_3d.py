@@ -18,6 +18,10 @@ and the contact fraction reaches 0.1 (contact_loss) at t_loss = ln((r − 0.1)/(
   cell (TINY without void) to 1e-9 relative (measured 3.5e-12): same steps, same loss;
 * ``mpirun -n 2`` gives serial's records (1e-9; measured 3e-13), and with voids serial's
   λ_k (1e-9 of the largest; measured 1.5e-12).
+
+The voids step runs with ``evolution.electrolyte_mechanics: elastic`` (one-way: its λ_k are
+those of the rigid electrolyte) and also checks the 3D elastic electrolyte on it
+(tests/verification/test_electrolyte_elastic_3d.py, (2)), so that one Li step serves both.
 """
 
 from __future__ import annotations
@@ -33,6 +37,11 @@ from tests.helpers import print_numbers
 from tests.verification.test_cavitation_coupled import ELL_UM
 from tests.verification.test_cavitation_coupled import case as case2d
 from tests.verification.test_coupled_3d import case3d, small_cell3d
+from tests.verification.test_electrolyte_elastic_3d import (
+    check_parallel,
+    check_voids,
+    elastic_numbers,
+)
 
 PRESSURE_MPA = 2.0
 RATIO = 5.0  # i / j_vac: 11 steps of κΔt ≤ PORE_STEP to the loss
@@ -131,7 +140,8 @@ def voids_step() -> dict:
     """One 0.04 s step at 1 mA/cm² with the cavity criterion on the small 3D cell with two
     quarter voids (``small_cell3d``): the transferred λ_k [Pa] at all interface nodes in
     (x, y) order (coordinates rounded to 1e-12 m: the ranks' round-off must not reorder
-    them), their force against the Li's, the void count and the records."""
+    them), their force against the Li's, the void count and the records; with the elastic
+    electrolyte on (one-way), its numbers (test_electrolyte_elastic_3d.elastic_numbers)."""
     from lisse.solver.config.schema import resolve, validate_case
     from lisse.solver.physics.coupled_cavities import SubgridPores
     from lisse.solver.studies.evolution import _engine
@@ -141,6 +151,7 @@ def voids_step() -> dict:
     c["evolution"].pop("supply")
     c["evolution"]["vacancy"] = VACANCY
     c["evolution"]["steps"][0]["capacity_mAh_cm2"] = 1e-5  # one step
+    c["evolution"]["electrolyte_mechanics"] = "elastic"  # one-way: λ_k unchanged
     params = resolve(validate_case(c))
     evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
     records = evo.run().records
@@ -151,7 +162,7 @@ def voids_step() -> dict:
     order = np.lexsort((key[:, 1], key[:, 0]))
     return {"lam": np.concatenate(evo.comm.allgather(lam))[order].tolist(),
             "xy": xy[order].tolist(), "force": force, "voids": evo.void_count(),
-            "steps": len(records)}
+            "steps": len(records), "elastic": elastic_numbers(evo)}
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +185,12 @@ def test_3d_transfer_with_voids_carries_the_contact_force(voids):
     assert lam.max() > 1.2 * PRESSURE_MPA * PA_PER_MPA
 
 
+def test_3d_elastic_electrolyte_with_voids(voids, validation):
+    """The elastic electrolyte loaded by that step's Li (test_electrolyte_elastic_3d.py, (2)):
+    force balance, p_k = λ_k, tension under the voids."""
+    check_voids(voids["elastic"], np.array(voids["lam"]), validation)
+
+
 def main() -> None:
     """Under mpirun: the flat 3D run's numbers and the voids step's as JSON on rank 0 (the
     first run's PETSc objects collected on both ranks at once before the second model: left
@@ -189,7 +206,8 @@ def main() -> None:
 @pytest.mark.slow
 def test_3d_pores_parallel_equals_serial(flat3d, voids):
     """``mpirun -n 2``: the flat run's records and the voids step's λ_k are serial's (1e-9
-    relative; λ_k to 1e-9 of the largest: measured 3e-13 and 1.5e-12)."""
+    relative; λ_k to 1e-9 of the largest: measured 3e-13 and 1.5e-12), and so are its
+    elastic electrolyte's p_k, deflections and σ_1 (test_electrolyte_elastic_3d.py)."""
     from tests.helpers import mpi_numbers
 
     parallel = mpi_numbers("tests.verification.test_cavitation_coupled_3d")
@@ -200,3 +218,4 @@ def test_3d_pores_parallel_equals_serial(flat3d, voids):
     lam = np.array(voids["lam"])
     np.testing.assert_allclose(parallel["voids"]["lam"], lam, rtol=0, atol=1e-9 * lam.max())
     np.testing.assert_allclose(parallel["voids"]["xy"], voids["xy"], rtol=0, atol=1e-15)
+    check_parallel(parallel["voids"]["elastic"], voids["elastic"])  # the elastic electrolyte

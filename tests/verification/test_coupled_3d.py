@@ -68,8 +68,9 @@ def run(c: dict, watch=None):
 
 def test_3d_is_supported_with_and_without_stress_coupling():
     """3D cells run the coupled model (evolution and ccd), with the stress-coupled kinetics
-    too (tests/verification/test_stress_coupling_3d.py; formerly refused); the elastic
-    electrolyte is still refused there with one line naming the field."""
+    too (tests/verification/test_stress_coupling_3d.py) and the elastic electrolyte
+    (tests/verification/test_electrolyte_elastic_3d.py), both formerly refused; a Li
+    remeshing trigger is still refused there with one line naming the field."""
     from lisse.solver.config.schema import resolve, validate_case
     from lisse.solver.errors import UserError
     from lisse.solver.studies.model import check_supported
@@ -80,7 +81,9 @@ def test_3d_is_supported_with_and_without_stress_coupling():
         for kind in ("evolution", "ccd"):
             check_supported(resolve(validate_case(c)), kind)
     c["evolution"]["electrolyte_mechanics"] = "elastic"
-    with pytest.raises(UserError, match="^evolution.electrolyte_mechanics: not supported by "):
+    check_supported(resolve(validate_case(c)), "evolution")
+    c["evolution"]["remesh_quality"] = 0.5
+    with pytest.raises(UserError, match="^evolution.remesh_quality: not supported by "):
         check_supported(resolve(validate_case(c)), "evolution")
 
 
