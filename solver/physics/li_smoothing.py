@@ -99,7 +99,7 @@ class LiSmoother:
     by the harmonic extension of its boundary motion from the initial mesh (module
     docstring). ``threshold``: smooth when min q < threshold × (min q of the initial mesh).
     3D: ``li_smoothing_3d.LiSmoother3D`` (``dim``, ``nodes_per_cell`` and the methods
-    ``_quality``, ``_boundary_edges``, ``_stiffness``, ``_free`` overridden)."""
+    ``_quality``, ``_boundary_facets``, ``_stiffness``, ``_free`` overridden)."""
 
     dim, nodes_per_cell = 2, 6  # P2 triangles
 
@@ -114,7 +114,7 @@ class LiSmoother:
         self.x0 = self.mesh.nodes(body._initial[0])
         self.q0 = float(np.min(self._quality(self.x0)))
         self.size = float(np.max(np.abs(self.x0)))
-        self.edges = self._boundary_edges()
+        self.facets = self._boundary_facets()
         self.stiffness = self._stiffness()
         self.smoothings = 0  # relocations kept
         self.last_quality = self.q0  # min q after the last call
@@ -123,7 +123,7 @@ class LiSmoother:
         """The cell quality q of every cell at the gathered positions x."""
         return cell_quality(x, self.cells)
 
-    def _boundary_edges(self) -> np.ndarray:
+    def _boundary_facets(self) -> np.ndarray:
         """(vertex, vertex, mid node) of the edges on the boundary (in one cell only)."""
         edges = self.cells[:, EDGES].reshape(-1, 3)
         pairs = np.sort(edges[:, :2], axis=1)
@@ -147,7 +147,7 @@ class LiSmoother:
         """Masks of the nodes whose x and y are free in the relocation (module docstring)."""
         tol = 1e-12 * self.size
         lo, hi = float(np.min(self.x0[:, 0])), float(np.max(self.x0[:, 0]))
-        pts = x[self.edges]  # (E, 3, 2)
+        pts = x[self.facets]  # (E, 3, 2)
         plane = np.all(pts[..., 1] <= tol, axis=1)
         sides = np.all(np.abs(pts[..., 0] - lo) <= tol, axis=1) | np.all(
             np.abs(pts[..., 0] - hi) <= tol, axis=1)
@@ -155,7 +155,7 @@ class LiSmoother:
         n = len(self.mesh.keys)
         seen = np.zeros((n, 4), dtype=bool)
         for k in (1, 2, 3):
-            seen[self.edges[kind == k].ravel(), k] = True
+            seen[self.facets[kind == k].ravel(), k] = True
         boundary = seen.any(axis=1)
         only = seen.sum(axis=1) == 1
         free_x = ~boundary | (only & seen[:, 1])

@@ -108,7 +108,7 @@ class LiSmoother3D(LiSmoother):
     def _quality(self, x: np.ndarray) -> np.ndarray:
         return cell_quality(x, self.cells)
 
-    def _boundary_edges(self) -> np.ndarray:
+    def _boundary_facets(self) -> np.ndarray:
         """The boundary faces (in one cell only): rows of their six nodes (corners first)."""
         faces = self.cells[:, FACES].reshape(-1, 6)
         corners = np.sort(faces[:, :3], axis=1)
@@ -134,18 +134,18 @@ class LiSmoother3D(LiSmoother):
     def _free(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
         """Masks of the nodes whose x, y, z are free in the relocation (module docstring)."""
         tol, up = 1e-12 * self.size, self.body.up
-        pts = x[self.edges]  # (faces, 6, 3)
-        on = np.zeros((len(self.edges), 3), dtype=bool)  # planar face, by its normal axis
+        pts = x[self.facets]  # (faces, 6, 3)
+        on = np.zeros((len(self.facets), 3), dtype=bool)  # planar face, by its normal axis
         on[:, up] = np.all(pts[..., up] <= tol, axis=1)
-        for axis in {0, 1, 2} - {up}:
+        for axis in (a for a in range(3) if a != up):
             for side in (np.min(self.x0[:, axis]), np.max(self.x0[:, axis])):
                 on[:, axis] |= np.all(np.abs(pts[..., axis] - side) <= tol, axis=1)
         n = len(self.mesh.keys)
         held = np.zeros((n, 3), dtype=bool)  # coordinate kept by a plane
         fixed = np.zeros(n, dtype=bool)  # node of a non-planar face
         boundary = np.zeros(n, dtype=bool)
-        boundary[self.edges.ravel()] = True
-        fixed[self.edges[~on.any(axis=1)].ravel()] = True
+        boundary[self.facets.ravel()] = True
+        fixed[self.facets[~on.any(axis=1)].ravel()] = True
         for axis in range(3):
-            held[self.edges[on[:, axis]].ravel(), axis] = True
+            held[self.facets[on[:, axis]].ravel(), axis] = True
         return tuple(~boundary | (~fixed & ~held[:, axis]) for axis in range(3))
