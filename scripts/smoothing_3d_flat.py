@@ -10,6 +10,8 @@ on 6 µm electrolyte, no void, 2 MPa, interface mesh 4 µm).
   time, Li stripped [µm], collector recession [µm], largest E5, the relocations and the
   smallest quality (last, initial), the stop criterion, the step times and the CPU time.
   ``nosmooth``: ``CoupledEvolution3D.smoother_model = None`` (the code before the slice).
+  ``voids``: instead the small cell with two quarter voids (``small_cell3d()`` of
+  tests/verification/test_coupled_3d.py, its own time steps: 0.04 s, 0.5 µm increment).
 * ``ccd Q``: the cavity criterion on (the test's pore law), the CCD search with Q mAh/cm²
   trials from 0.3 mA/cm² (rtol 0.05); prints the bracket, the trials and the closed forms:
   j_vac(p) and j*(Q), the current whose contact-loss time t_loss = ln((r − 0.1)/(r − 1))/κ
@@ -18,6 +20,7 @@ on 6 µm electrolyte, no void, 2 MPa, interface mesh 4 µm).
 
     .venv/bin/python scripts/smoothing_3d_flat.py strip 0.3 0.5          (~5 s CPU)
     .venv/bin/mpirun -n 2 .venv/bin/python scripts/smoothing_3d_flat.py strip 0.3 0.5
+    .venv/bin/python scripts/smoothing_3d_flat.py strip 0.3 0.5 voids    (~50 s CPU)
     .venv/bin/python scripts/smoothing_3d_flat.py ccd 0.2                (~7 s CPU)
 """
 
@@ -43,14 +46,16 @@ from lisse.solver.studies.evolution import _engine  # noqa: E402
 from lisse.solver.studies.model import build_model  # noqa: E402
 from lisse.units import A_M2_PER_MA_CM2, FARADAY, PA_PER_MPA  # noqa: E402
 from tests.verification.test_cavitation_coupled_3d import PRESSURE_MPA, case_3d  # noqa: E402
+from tests.verification.test_coupled_3d import small_cell3d  # noqa: E402
 
 
-def strip(current: float, capacity: float) -> dict:
-    c = case_3d()
+def strip(current: float, capacity: float, voids: bool) -> dict:
+    c = small_cell3d() if voids else case_3d()
     ev = c["evolution"]
-    ev.pop("vacancy")
+    if not voids:
+        ev.pop("vacancy")
+        ev["time_step"] = {"max_gap_increment_um": 0.25, "initial_s": 1.0}
     ev["steps"] = [{"current_density_mA_cm2": current, "capacity_mAh_cm2": capacity}]
-    ev["time_step"] = {"max_gap_increment_um": 0.25, "initial_s": 1.0}
     params = resolve(validate_case(c))
     evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
     out = evo.run()
@@ -59,6 +64,7 @@ def strip(current: float, capacity: float) -> dict:
             "recession_um": r[-1].collector_recession * 1e6,
             "e5_max": max(x.mass_balance_error for x in r),
             "min_contact": min(x.contact_fraction for x in r),
+            "void_count_first_last": [r[0].void_count, r[-1].void_count],
             "smoothings": None if smoother is None else smoother.smoothings,
             "quality_last_initial": None if smoother is None else [smoother.last_quality,
                                                                    smoother.q0],
@@ -87,7 +93,8 @@ def main() -> None:
     if "nosmooth" in sys.argv[2:]:
         CoupledEvolution3D.smoother_model = None
     cpu = time.process_time()
-    out = (strip(float(sys.argv[2]), float(sys.argv[3])) if kind == "strip"
+    out = (strip(float(sys.argv[2]), float(sys.argv[3]), "voids" in sys.argv[4:])
+           if kind == "strip"
            else ccd(float(sys.argv[2])))
     out |= {"cpu_s": time.process_time() - cpu, "ranks": MPI.COMM_WORLD.size}
     if MPI.COMM_WORLD.rank == 0:
