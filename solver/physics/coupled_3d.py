@@ -64,6 +64,7 @@ from scipy.spatial import QhullError, cKDTree
 from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.coupled_interface import CoupledEvolution
+from lisse.solver.physics.li_smoothing_3d import LiSmoother3D
 from lisse.units import FARADAY
 
 _EDGES = ((1, 2), (0, 2), (0, 1))  # basix edges of the reference triangle
@@ -200,7 +201,7 @@ class CoupledEvolution3D(CoupledEvolution):
 
     surface = Surface3D
     pocket_model = None  # li_pockets works along a 2D interface: 3D counts node shares
-    smoother_model = None  # li_smoothing relocates 2D meshes only
+    smoother_model = LiSmoother3D  # ALE smoothing of the P2 tetrahedral Li mesh
     remeshing = False  # li_remesh meshes 2D domains only
     contact_band = False  # 3D keeps the step share (s = 1 up to the tolerance)
     pressure_interpolant = staticmethod(plane_interpolant)  # p_h over (x, y) (stress coupling)

@@ -1,6 +1,6 @@
-"""The 2D Li mesh of the coupled interface model gathered on every rank in a rank-independent
-numbering (``li_smoothing``, ``li_remesh``; docs/moving_interface.md "Li mesh smoothing",
-"Li remeshing").
+"""The Li mesh of the coupled interface model (2D; 3D for ``li_smoothing_3d``) gathered on every
+rank in a rank-independent numbering (``li_smoothing``, ``li_remesh``; docs/moving_interface.md
+"Li mesh smoothing", "Li remeshing").
 
 Numbering. A geometry node is known by its input global index (``geometry.
 input_global_indices``: its row in the node array the mesh was built from), which does not
@@ -18,16 +18,18 @@ from dolfinx import mesh as dmesh
 
 
 class GatheredMesh:
-    """The node numbering, cells and facets of a P2 triangle mesh ``msh`` gathered on
-    every rank of ``comm`` (module docstring). ``cells`` (C, 6): node numbers, DOLFINx
-    order; ``local``: the gathered number of every local node (ghosts included)."""
+    """The node numbering, cells and facets of a P2 triangle (or tetrahedron) mesh ``msh``
+    gathered on every rank of ``comm`` (module docstring). ``cells`` (C, 6 or 10): node
+    numbers, DOLFINx order; ``local``: the gathered number of every local node (ghosts
+    included); ``dim``: the topological dimension (the coordinates kept by ``nodes``)."""
 
     def __init__(self, msh: dmesh.Mesh, comm):
         self.msh, self.comm = msh, comm
         geo = msh.geometry
         keys = geo.input_global_indices
         self.owned_nodes = geo.index_map().size_local
-        self.owned_cells = msh.topology.index_map(2).size_local
+        self.dim = msh.topology.dim
+        self.owned_cells = msh.topology.index_map(self.dim).size_local
         cells = np.concatenate(comm.allgather(keys[geo.dofmaps[0][: self.owned_cells]]))
         self.keys = np.unique(cells)
         cells = np.searchsorted(self.keys, cells)
@@ -46,12 +48,12 @@ class GatheredMesh:
         return out
 
     def nodes(self, x: np.ndarray) -> np.ndarray:
-        """Positions (N, 2) [m] of all nodes in the gathered numbering, from the local
+        """Positions (N, dim) [m] of all nodes in the gathered numbering, from the local
         positions ``x`` (the owned nodes')."""
         own = self.owned_nodes
         idx = np.concatenate(self.comm.allgather(self.local[:own]))
-        pos = np.concatenate(self.comm.allgather(x[:own, :2]))
-        out = np.empty((len(self.keys), 2))
+        pos = np.concatenate(self.comm.allgather(x[:own, :self.dim]))
+        out = np.empty((len(self.keys), self.dim))
         out[idx] = pos
         return out
 
@@ -61,7 +63,7 @@ class GatheredMesh:
 
     def facets(self, tags: dmesh.MeshTags) -> np.ndarray:
         """(vertex, vertex, mid node, tag) rows of the tagged facets of every rank (owned,
-        each once), node rows sorted."""
+        each once), node rows sorted (2D meshes)."""
         owned = self.msh.topology.index_map(1).size_local
         mine = tags.indices < owned
         nodes = dmesh.entities_to_geometry(self.msh, 1, tags.indices[mine]).reshape(-1, 3)

@@ -97,23 +97,33 @@ def cell_quality(x: np.ndarray, cells: np.ndarray) -> np.ndarray:
 class LiSmoother:
     """Relocates the geometry nodes of ``body`` (a ``LithiumBody`` with a P2 triangle mesh)
     by the harmonic extension of its boundary motion from the initial mesh (module
-    docstring). ``threshold``: smooth when min q < threshold × (min q of the initial mesh)."""
+    docstring). ``threshold``: smooth when min q < threshold × (min q of the initial mesh).
+    3D: ``li_smoothing_3d.LiSmoother3D`` (``dim``, ``nodes_per_cell`` and the methods
+    ``_quality``, ``_boundary_facets``, ``_stiffness``, ``_free`` overridden)."""
+
+    dim, nodes_per_cell = 2, 6  # P2 triangles
 
     def __init__(self, body, threshold: float = 0.5):
         self.body, self.comm, self.threshold = body, body.comm, threshold
-        if body.msh.geometry.dofmaps[0].shape[1] != 6:
-            raise ValueError("Li mesh smoothing needs a P2 triangle geometry")
+        if (body.msh.topology.dim != self.dim
+                or body.msh.geometry.dofmaps[0].shape[1] != self.nodes_per_cell):
+            raise ValueError(f"{type(self).__name__} needs a P2 simplex geometry of "
+                             f"dimension {self.dim}")
         self.mesh = GatheredMesh(body.msh, self.comm)  # rank-independent (li_gather)
         self.cells = self.mesh.cells
         self.x0 = self.mesh.nodes(body._initial[0])
-        self.q0 = float(np.min(cell_quality(self.x0, self.cells)))
+        self.q0 = float(np.min(self._quality(self.x0)))
         self.size = float(np.max(np.abs(self.x0)))
-        self.edges = self._boundary_edges()
+        self.facets = self._boundary_facets()
         self.stiffness = self._stiffness()
         self.smoothings = 0  # relocations kept
         self.last_quality = self.q0  # min q after the last call
 
-    def _boundary_edges(self) -> np.ndarray:
+    def _quality(self, x: np.ndarray) -> np.ndarray:
+        """The cell quality q of every cell at the gathered positions x."""
+        return cell_quality(x, self.cells)
+
+    def _boundary_facets(self) -> np.ndarray:
         """(vertex, vertex, mid node) of the edges on the boundary (in one cell only)."""
         edges = self.cells[:, EDGES].reshape(-1, 3)
         pairs = np.sort(edges[:, :2], axis=1)
@@ -137,7 +147,7 @@ class LiSmoother:
         """Masks of the nodes whose x and y are free in the relocation (module docstring)."""
         tol = 1e-12 * self.size
         lo, hi = float(np.min(self.x0[:, 0])), float(np.max(self.x0[:, 0]))
-        pts = x[self.edges]  # (E, 3, 2)
+        pts = x[self.facets]  # (E, 3, 2)
         plane = np.all(pts[..., 1] <= tol, axis=1)
         sides = np.all(np.abs(pts[..., 0] - lo) <= tol, axis=1) | np.all(
             np.abs(pts[..., 0] - hi) <= tol, axis=1)
@@ -145,7 +155,7 @@ class LiSmoother:
         n = len(self.mesh.keys)
         seen = np.zeros((n, 4), dtype=bool)
         for k in (1, 2, 3):
-            seen[self.edges[kind == k].ravel(), k] = True
+            seen[self.facets[kind == k].ravel(), k] = True
         boundary = seen.any(axis=1)
         only = seen.sum(axis=1) == 1
         free_x = ~boundary | (only & seen[:, 1])
@@ -153,7 +163,7 @@ class LiSmoother:
         return free_x, free_y
 
     def relocate(self, x: np.ndarray) -> np.ndarray:
-        """The relocated positions (N, 2) for the present positions x (gathered)."""
+        """The relocated positions (N, dim) for the present positions x (gathered)."""
         new = x.copy()
         for comp, free in enumerate(self._free(x)):
             fixed = ~free
@@ -165,21 +175,21 @@ class LiSmoother:
 
     def quality(self) -> float:
         """Smallest cell quality q of the present mesh (module docstring)."""
-        return float(np.min(cell_quality(self.mesh.nodes(self.body.msh.geometry.x), self.cells)))
+        return float(np.min(self._quality(self.mesh.nodes(self.body.msh.geometry.x))))
 
     def __call__(self, force: bool = False) -> bool:
         """Relocate the nodes if the mesh quality is below the threshold (or ``force``);
         returns whether the mesh was changed (the same on every rank)."""
         x = self.mesh.nodes(self.body.msh.geometry.x)
-        before = float(np.min(cell_quality(x, self.cells)))
+        before = float(np.min(self._quality(x)))
         self.last_quality = before
         if not force and before >= self.threshold * self.q0:
             return False
         new = self.relocate(x)
-        after = float(np.min(cell_quality(new, self.cells)))
+        after = float(np.min(self._quality(new)))
         if after <= before:
             return False
-        self.body.msh.geometry.x[:, :2] = new[self.mesh.local]
+        self.body.msh.geometry.x[:, :self.dim] = new[self.mesh.local]
         # the last flow belongs to the old node positions: restart the next step's Newton
         # from rest (continuation in n from 1), which converges where the stale guess did not
         self.body.w.x.array[:] = 0.0
