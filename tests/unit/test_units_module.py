@@ -49,6 +49,7 @@ ALLOWED: dict[str, str] = {  # "path:fragment of the line": why it is not a conv
     "solver/physics/mechanics.py:SHARE = 0.1": "a ratio of linear tolerance to contraction",
     "solver/physics/coupled_cavities.py:PORE_STEP = 0.1": "a fraction of the pore height",
     "solver/physics/contact_transfer_3d.py:> 1e-9 * size": "a relative tolerance (of the cell)",
+    "solver/physics/li_smoothing_3d.py:> 1e-9 * self.size": "a relative tolerance (of the Li)",
     "solver/physics/electrolyte_elastic_3d.py:> 1e-9 * evo.size":
         "a relative tolerance (of the cell)",
     "solver/studies/patch_coupled.py:[0.1, 0.63, 4.0]": "the default stack pressures [MPa]",
