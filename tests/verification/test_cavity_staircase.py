@@ -101,9 +101,7 @@ def test_staircase_reads_the_vacancy_limit(validation):
     """0.5 mAh/cm² per step, plate back, rests: one plateau per step rising with the
     current (constant in a step below j_vac), zero in the rests, the plate-back plateau the
     mirror of its step; contact loss in the 0.4 mA/cm² step, bracket [0.3, 0.4) ∋ j_vac,
-    agreeing with the bisection (same charge per trial) within step + its bracket; ``lisse
-    ccd``'s staircase path (protocol_search) reads the same bracket."""
-    from lisse.solver.studies.ccd_protocol import protocol_search
+    agreeing with the bisection (same charge per trial) within step + its bracket."""
     from lisse.solver.studies.protocol_ccd import protocol_ccd
 
     params = _params(staircase_case(WIDE, 0.5))
@@ -130,8 +128,6 @@ def test_staircase_reads_the_vacancy_limit(validation):
     stair = protocol_ccd(outcome)
     assert (stair.survived / MA, stair.failed / MA) == pytest.approx((0.3, 0.4))
     assert stair.survived <= j_vac < stair.failed
-    read = protocol_search(params, MPI.COMM_WORLD)
-    assert read.bracket == pytest.approx((stair.survived, stair.failed), rel=1e-12)
     search, _ = flat_ccd(PRESSURE_MPA)  # same cell, 0.5 mAh/cm² per trial
     low, high = search.bracket
     assert low <= j_vac < high
@@ -155,7 +151,9 @@ def test_survived_pores_fail_the_staircase_early(tail, validation):
     (rel 1e-9; measured 1.3e-11), kept through rests and plating back; the 0.40 step then
     fails by contact loss as the closed form predicts, below the fresh-trial limit j* that
     the bisection (0.1 mAh/cm² per trial) brackets: the staircase reads lower, by more than
-    its step plus the bisection's bracket."""
+    its step plus the bisection's bracket. ``lisse ccd``'s staircase path (protocol_search)
+    reads the run's bracket."""
+    from lisse.solver.studies.ccd_protocol import protocol_search
     from lisse.solver.studies.protocol_ccd import protocol_ccd
 
     params = _params(staircase_case(FINE + tail, 0.1))
@@ -192,6 +190,9 @@ def test_survived_pores_fail_the_staircase_early(tail, validation):
     gap = search.ccd - stair.survived
     assert gap > 0.05 * MA + (high - low)
     if tail == "":
+        read = protocol_search(params, MPI.COMM_WORLD)
+        assert read.bracket == pytest.approx((stair.survived, stair.failed), rel=1e-12)
+        assert read.failure_criterion == "contact_loss" and read.interface_failure
         validation.record(
             "CCD: staircase below bisection by the survived step's pores (coupled flat cell, "
             "cavity criterion, 1 MPa, 0.1 mAh/cm² per step)",
