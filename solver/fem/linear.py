@@ -4,11 +4,25 @@ problem (``solver.physics.mechanics``) one Chebyshev step with local symmetric S
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 from dolfinx import fem
 from petsc4py import PETSc
 
 from lisse.solver.config.params import Numerics
+
+
+def release_unreferenced(comm) -> None:
+    """Destroy the PETSc objects no longer referenced (a previous model's, when one process
+    builds several: sweep groups, CCD curves, scripts and tests under mpirun) on every rank
+    of ``comm`` at one program point: ``gc.collect()`` hands them to petsc4py's deferred
+    destruction, and ``PETSc.garbage_cleanup(comm)`` (collective) destroys them together.
+    Left to Python's collector, their collective destruction comes at different points on
+    different ranks, and a build after it can hang (seen building two 3D models under
+    ``mpirun -n 2``)."""
+    gc.collect()
+    PETSc.garbage_cleanup(comm)
 
 
 def is_direct(numerics: Numerics, ndofs: int) -> bool:

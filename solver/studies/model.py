@@ -27,6 +27,7 @@ from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.config.params import Resolved
 from lisse.solver.errors import UserError
 from lisse.solver.fem.domain import Domain, conducting_tags, electrolyte_domain, lithium_submesh
+from lisse.solver.fem.linear import release_unreferenced
 from lisse.solver.io.progress import Progress
 from lisse.solver.physics.conductivity import ionic_conductivity
 from lisse.solver.physics.coupled_3d import lateral_symmetry
@@ -227,6 +228,7 @@ def build_model(params: Resolved, comm, kind: str, say=None) -> Model:
     """The model of a case for a run kind (``RUN_KINDS``); ``say(text)``
     reports progress of the mechanics hold."""
     check_supported(params, kind)
+    release_unreferenced(comm)  # a previous model's PETSc objects, on every rank at once
     # a steady run without mechanics needs no Li cells (its output takes them from the file)
     current_only = kind == "steady" and params.mechanics is None
     data, domain = cell_domains(params.geometry, comm, conducting_tags() if current_only else None)

@@ -192,14 +192,10 @@ def test_3d_elastic_electrolyte_with_voids(voids, validation):
 
 
 def main() -> None:
-    """Under mpirun: the flat 3D run's numbers and the voids step's as JSON on rank 0 (the
-    first run's PETSc objects collected on both ranks at once before the second model: left
-    to the garbage collector, their collective destruction came at different points on the
-    two ranks and the second build hung, as ``sweep_worker`` notes)."""
-    import gc
-
+    """Under mpirun: the flat 3D run's numbers and the voids step's as JSON on rank 0 (two
+    models in one process: ``build_model`` releases the first one's PETSc objects on both
+    ranks at once, ``fem.linear.release_unreferenced``; without it the second build hung)."""
     flat = numbers(case_3d())
-    gc.collect()
     print_numbers({"flat": flat, "voids": voids_step()})
 
 
