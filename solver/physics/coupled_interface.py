@@ -190,10 +190,12 @@ class CoupledEvolution(InterfaceEvolution):
         """Monroe–Newman coupling at the contact nodes (as ``studies.hold.couple``):
         U = −Ω Δp/F, f_i0 = exp((1 − αa) Ω Δp/RT), Δp = p_h − p with p_h the Li's
         hydrostatic pressure at the interface nodes (``li_interface_pressure``), p the stack
-        pressure; Δp = 0 before the first Li step (no flow solved yet)."""
+        pressure; Δp = 0 while the body holds no flow: before the first Li step, and after a
+        Li mesh smoothing, which restarts the flow from rest (w = 0, so q = 0: without this
+        guard Δp = −p at every node for the next step)."""
         cd, params = self.cd, self.params
         excess = np.zeros(cd.n)
-        if self.body.time > 0:
+        if self.comm.allreduce(bool(self.body.w.x.array.any()), op=MPI.LOR):
             excess[self.nodes] = interface_pressure(self) - self.settings.stack_pressure
         omega = params.electrode.molar_volume
         cd.set_interface(cd.interface.with_(

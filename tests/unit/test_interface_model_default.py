@@ -101,11 +101,19 @@ SHIPPED = sorted(p for p in (ROOT / "configs").rglob("*.yaml")
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(ROOT / "configs")))
 def test_shipped_evolution_configs_pass_the_model_refusals(path: Path):
     """Each shipped case with an evolution section is accepted by `lisse run` and `lisse ccd`;
-    one that needs the reduced model names it, with a comment line saying why."""
+    one that needs the reduced model names it, with a comment line saying why; one with the
+    elastic electrolyte (an output of `lisse run` only) has a comment line "# lisse run only:"
+    right above it and is refused by `lisse ccd` naming that field."""
     params = resolve(load_case(path))
-    for kind in ("evolution", "ccd"):
-        check_supported(params, kind)
+    check_supported(params, "evolution")
     lines = path.read_text().splitlines()
+    if params.evolution.electrolyte_mechanics == "elastic":
+        k = next(i for i, line in enumerate(lines) if "electrolyte_mechanics: elastic" in line)
+        assert lines[k - 1].strip().startswith("# lisse run only:"), path
+        with pytest.raises(UserError, match="^evolution.electrolyte_mechanics: elastic"):
+            check_supported(params, "ccd")
+    else:
+        check_supported(params, "ccd")
     if params.evolution.interface_model == "reduced":
         k = next(i for i, line in enumerate(lines) if "interface_model: reduced" in line)
         assert lines[k - 1].strip().startswith("# reduced:"), path
