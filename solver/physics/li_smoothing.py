@@ -99,9 +99,10 @@ class LiSmoother:
     by the harmonic extension of its boundary motion from the initial mesh (module
     docstring). ``threshold``: smooth when min q < threshold × (min q of the initial mesh).
     3D: ``li_smoothing_3d.LiSmoother3D`` (``dim``, ``nodes_per_cell`` and the methods
-    ``_quality``, ``_boundary_facets``, ``_stiffness``, ``_free`` overridden)."""
+    ``FACETS`` and the methods ``_quality``, ``_stiffness``, ``_free`` overridden)."""
 
     dim, nodes_per_cell = 2, 6  # P2 triangles
+    FACETS = EDGES  # local nodes of each facet (corners first)
 
     def __init__(self, body, threshold: float = 0.5):
         self.body, self.comm, self.threshold = body, body.comm, threshold
@@ -124,11 +125,12 @@ class LiSmoother:
         return cell_quality(x, self.cells)
 
     def _boundary_facets(self) -> np.ndarray:
-        """(vertex, vertex, mid node) of the edges on the boundary (in one cell only)."""
-        edges = self.cells[:, EDGES].reshape(-1, 3)
-        pairs = np.sort(edges[:, :2], axis=1)
-        _, index, counts = np.unique(pairs, axis=0, return_index=True, return_counts=True)
-        return edges[np.sort(index[counts == 1])]
+        """The boundary facets (in one cell only): rows of their nodes, corners first (2D:
+        vertex, vertex, mid node), from the cell's local facet table ``FACETS``."""
+        facets = self.cells[:, self.FACETS].reshape(-1, self.FACETS.shape[1])
+        corners = np.sort(facets[:, :self.dim], axis=1)
+        _, index, counts = np.unique(corners, axis=0, return_index=True, return_counts=True)
+        return facets[np.sort(index[counts == 1])]
 
     def _stiffness(self) -> sp.csr_matrix:
         """P1 Laplacian (k = 1) on the straight sub-triangles of the initial mesh."""

@@ -111,6 +111,7 @@ class LiSmoother3D(LiSmoother):
     """``LiSmoother`` for a ``LithiumBody`` with a P2 tetrahedral mesh (module docstring)."""
 
     dim, nodes_per_cell = 3, 10
+    FACETS = FACES  # six nodes of each face, corners first
 
     def __init__(self, body, threshold: float = 0.5):
         super().__init__(body, threshold)
@@ -162,13 +163,6 @@ class LiSmoother3D(LiSmoother):
             if not moved:
                 break
         return x
-
-    def _boundary_facets(self) -> np.ndarray:
-        """The boundary faces (in one cell only): rows of their six nodes (corners first)."""
-        faces = self.cells[:, FACES].reshape(-1, 6)
-        corners = np.sort(faces[:, :3], axis=1)
-        _, index, counts = np.unique(corners, axis=0, return_index=True, return_counts=True)
-        return faces[np.sort(index[counts == 1])]
 
     def _stiffness(self) -> sp.csr_matrix:
         """P1 Laplacian (k = 1) on the straight sub-tetrahedra of the initial mesh:
