@@ -39,12 +39,14 @@ def flat_case(model: str, film: bool = True) -> dict:
 
 def watched(c: dict):
     """(engine, outcome, [(time [s], film L [m], contact share at the step's start) per
-    step]) of the case."""
-    history, ref = [], {}
+    step], [(Li stripped, Li bound, Li moved (Ω/F)∫|i| dt [m], Li volume) per step]) of the
+    case."""
+    history, volumes, ref = [], [], {}
 
     def watch(rec, sol, j):
         evo = ref["evo"]
         history.append((rec.time, evo.film.copy(), ref["share"]))
+        volumes.append((rec.li_stripped, rec.li_interphase, evo.throughput, evo.body.volume()))
         ref["share"] = evo.contact_share()  # the next step's start
 
     from lisse.solver.config.schema import resolve, validate_case
@@ -54,7 +56,7 @@ def watched(c: dict):
     params = resolve(validate_case(c))
     evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
     ref |= {"evo": evo, "share": evo.contact_share()}
-    return evo, evo.run(watch), history
+    return evo, evo.run(watch), history, volumes
 
 
 def largest(comm, values) -> float:
@@ -67,7 +69,7 @@ def test_flat_film_closed_form_and_reduced_model(validation):
     run's by i·L(t − Δt)/κ_f (the film of the step's start; 1e-9), the Li bound is
     Ω c_Li (L − L0) (1e-12), E5 with the film holds to round-off, and the cell voltage and
     Li-bound columns equal the reduced model's on the same cell (1e-12)."""
-    evo, outcome, history = watched(flat_case("coupled"))
+    evo, outcome, history, _ = watched(flat_case("coupled"))
     reduced = run(flat_case("reduced"))[1].records
     bare = run(flat_case("coupled", film=False))[1].records
     records, film = outcome.records, evo.interphase
@@ -111,29 +113,13 @@ def cycle_case(dimension: str) -> dict:
 
 @pytest.fixture(scope="module")
 def film_cycle():
-    """``watched(cycle_case(dimension))`` once per dimension, with the Li volume after each
-    step (the E5 and contact tests of this module)."""
+    """``watched(cycle_case(dimension))`` once per dimension (the E5, contact and mpirun
+    tests of this module)."""
     runs = {}
 
     def get(dimension: str):
         if dimension not in runs:
-            volumes = []
-            c = cycle_case(dimension)
-            from lisse.solver.config.schema import resolve, validate_case
-            from lisse.solver.studies.evolution import _engine
-            from lisse.solver.studies.model import build_model
-
-            params = resolve(validate_case(c))
-            evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
-            history, share = [], [evo.contact_share()]
-
-            def watch(rec, sol, j):
-                volumes.append((rec.li_stripped, rec.li_interphase, evo.throughput,
-                                evo.body.volume()))
-                history.append((rec.time, evo.film.copy(), share[0]))
-                share[0] = evo.contact_share()
-
-            runs[dimension] = (evo, evo.run(watch), history, volumes)
+            runs[dimension] = watched(cycle_case(dimension))
         return runs[dimension]
 
     return get
@@ -143,9 +129,9 @@ def film_cycle():
 def test_e5_with_film_strip_rest_plate(dimension, validation, film_cycle):
     """E5 with the film: through strip–rest–plate (the void closing under 2 MPa) the Li
     volume falls by (Ω/F)∫ i A dt + Ω c_Li V_f A within 0.5 % of the Li moved so far
-    ((Ω/F)∫ |i| dt + Ω c_Li V_f) at every step,
-    checked on the Li body's volume and in ``mass_balance_error``; the film's Li is > 10 % of
-    the Li moved, so leaving it out would fail."""
+    ((Ω/F)∫ |i| dt + Ω c_Li V_f) at every step, checked on the Li body's volume and in
+    ``mass_balance_error``; the film's Li is > 10 % of the Li moved, so leaving it out
+    would fail."""
     evo, outcome, _, volumes = film_cycle(dimension)
     assert not outcome.failed
     worst = max(abs((evo.volume0 - v) / evo.area - s - f) / (t + f) for s, f, t, v in volumes)
@@ -206,7 +192,7 @@ def _numbers(evo, outcome) -> dict:
 
 def main() -> None:
     """Under mpirun: the plane film cycle's numbers as JSON on rank 0."""
-    evo, outcome, _ = watched(cycle_case("plane"))
+    evo, outcome, _, _ = watched(cycle_case("plane"))
     print_numbers(_numbers(evo, outcome))
 
 
@@ -236,7 +222,7 @@ def test_film_in_3d(voids, validation):
     c["evolution"]["steps"] = [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 2e-4},
                                {"current_density_mA_cm2": 0.0, "duration_h": 2e-4},
                                {"current_density_mA_cm2": -1.0, "capacity_mAh_cm2": 2e-4}]
-    evo, outcome, history = watched(c)
+    evo, outcome, history, _ = watched(c)
     errors, floor = contact_time_law(evo, history)
     worst = max(r.mass_balance_error for r in outcome.records)
     li = outcome.records[-1].li_interphase
