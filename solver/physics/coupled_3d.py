@@ -39,7 +39,8 @@ evolution step (``coupled_interface``) are those of 2D; what is dimension-specif
   W_i^top the projected-area weights of the top triangles (as above): V is linear in the
   heights of the boundary nodes at fixed (x, y) (the lateral faces stay on their planes), so
   this is the exact projection onto the conservation constraint, V_end = V_start − (Ω/F) i A
-  Δt. Its size (``volume_correction``; scripts/li_bookkeeping_3d.py) is ≤ 7e-12 m per step
+  Δt (− Ω c_Li ΔV_f A, the Li of a growing interphase: ``coupled_interphase``). Its size
+  (``volume_correction``; scripts/li_bookkeeping_3d.py) is ≤ 7e-12 m per step
   on the test cells, against a step's largest node motion of 0.1–0.7 µm and the 1 nm contact
   tolerance: the contact fraction and void count are unchanged, gaps move by ≤ Σδ ~ 3e-12 m.
   Chosen over bounding the step's motion, which would cost many more steps during a fast
@@ -216,9 +217,9 @@ class CoupledEvolution3D(CoupledEvolution):
     def _gap(self) -> np.ndarray:
         return np.maximum(surface_height(self.bottom.segments(), self.x[:, :2], self.size), 0)
 
-    def _li_current(self, j: np.ndarray, applied: float):
-        """ĵ(x, y) [A/m²] for the Li nodes on the plane: the interpolant of the contact
-        nodes' j, scaled to carry the applied current exactly (module docstring)."""
+    def _transfer(self, j: np.ndarray, density: float):
+        """(ĵ, c): ĵ(x, y) [A/m²] for the Li nodes on the plane, the interpolant of the
+        contact nodes' j times c to carry ``density`` [A/m²] exactly (module docstring)."""
         on = self.contact_share() > 0
         xs = np.concatenate(self.comm.allgather(self.x[on, :2]))
         js = np.concatenate(self.comm.allgather(j[on]))
@@ -232,9 +233,8 @@ class CoupledEvolution3D(CoupledEvolution):
                                       op=MPI.SUM)
         if carried == 0.0:
             raise SolverError("no Li node on the contact to carry the current")
-        scale = applied * self.area / carried
-        self.transfer_scale = scale
-        return lambda points: scale * f(np.asarray(points)[:2].T)
+        scale = density * self.area / carried
+        return (lambda points: scale * f(np.asarray(points)[:2].T)), scale
 
     def advance(self, applied: float, dt: float):
         """``CoupledEvolution.advance``, then the Li volume put back on the conservation
@@ -243,11 +243,11 @@ class CoupledEvolution3D(CoupledEvolution):
         no nodal contact pressure (NaN: left out of ``max_contact_pressure``, 0 in the Li
         field); the partner rule of the contact state is not used here, its partner may
         differ between partitions."""
-        start = self.body.volume()
+        start, film = self.body.volume(), self.li_interphase()
         result = super().advance(applied, dt)
         self.body.contact_pressure[self.body._weightless] = np.nan
         removed = self.params.electrode.molar_volume / FARADAY * applied * result[0]
-        self._conserve(start - removed * self.area)
+        self._conserve(start - (removed + self.li_interphase() - film) * self.area)
         return result
 
     def _conserve(self, target: float) -> None:

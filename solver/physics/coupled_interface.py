@@ -39,8 +39,8 @@ the consumption per step bounded by t from then on (``li_follow``). Creep off
 own law at p: the Li translates as a rigid body resting on its lowest points).
 
 Li bookkeeping (validation E5): the Li volume V (∫ dA, or ∫ r dA axisymmetric, 2π dropped)
-must fall by (Ω/F) ∫ i A dt; ``mass_balance_error`` = |(V0 − V)/A − (Ω/F)∫ i dt| /
-((Ω/F)∫ |i| dt). The other columns: ``collector_recession`` = the descent of the
+must fall by (Ω/F) ∫ i A dt, plus the Li a growing interphase binds (``coupled_interphase``:
+also ``mass_balance_error``). The other columns: ``collector_recession`` = the descent of the
 collector face (area mean), the void volume per area = the interface mean of g, contact
 pressure statistics from the Li's nodal contact pressures λ_i (mean = contact force / contact
 area, so p/contact fraction at equilibrium; max over the contact dofs) and the number of voids
@@ -64,6 +64,7 @@ from mpi4py import MPI
 from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.coupled_cavities import SubgridPores
+from lisse.solver.physics.coupled_interphase import FilmConsumption, bookkeeping_error
 from lisse.solver.physics.evolution_settings import Record
 from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.physics.li_contact_band import band_share
@@ -203,9 +204,9 @@ class CoupledEvolution(InterfaceEvolution):
             i0_factor=np.exp((1 - params.working.alpha_a) * omega * excess
                              / (GAS_CONSTANT * params.temperature))))
 
-    def _li_current(self, j: np.ndarray, applied: float):
-        """ĵ(x) [A/m²] for the Li nodes on the plane: the interpolant of the contact nodes'
-        j along the interface, scaled to carry the applied current exactly (step 3)."""
+    def _transfer(self, j: np.ndarray, density: float):
+        """(ĵ, c): ĵ(x) [A/m²] for the Li nodes on the plane, the contact nodes' j interpolated
+        along the interface, times c to carry ``density`` [A/m²] exactly (step 3)."""
         on = self.contact_share() > 0
         xs = np.concatenate(self.comm.allgather(self.x[on, 0]))
         js = np.concatenate(self.comm.allgather(j[on]))
@@ -221,9 +222,9 @@ class CoupledEvolution(InterfaceEvolution):
             x[touching, 0], xs, js))), op=MPI.SUM)
         if carried == 0.0:
             raise SolverError("no Li node on the contact to carry the current")
-        scale = applied * self.area / carried
-        self.transfer_scale = scale  # c of step 3 (the last step with current)
-        return lambda points: scale * np.interp(points[0], xs, js) * band_share(points[1], tol)
+        scale = density * self.area / carried
+        return (lambda points: scale * np.interp(points[0], xs, js) * band_share(points[1], tol),
+                scale)
 
     def advance(self, applied: float, dt: float):
         """One step (module docstring); returns the step length, the current solution at the
@@ -238,7 +239,8 @@ class CoupledEvolution(InterfaceEvolution):
         if self.cavities is not None:  # the pore step, exact in h (coupled_cavities)
             pores, bound = self.cavities.step(self, j)
             dt = min(dt, bound)
-        current = self._li_current(j, applied) if sol is not None else None
+        current, self.transfer_scale = (None, self.transfer_scale) if sol is None else (
+            self._transfer(j, applied))  # c of step 3: the last step with current's
         rate, tol = 0.0, self.settings.contact_tolerance
         if current is not None:  # no cell folded by the stripping (li_strip_limit)
             rate = omega / FARADAY * abs(self.transfer_scale) * self._max(np.abs(j))
@@ -247,11 +249,11 @@ class CoupledEvolution(InterfaceEvolution):
             dt = min(dt, depth / rate) if rate > 0 else dt
             if self.follow:  # the Li did not follow: consumption per step ≤ t (li_follow)
                 dt = bounded_step(dt, rate, tol)
-        saved = self._save()
+        saved, consumed = self._save(), FilmConsumption(self, current)  # with the film's Li
         start = bottom_heights(self)
         for retry in range(MAX_RETRIES + 1):
             try:
-                self.last = self.body.step(dt, current)
+                self.last = self.body.step(dt, consumed(dt))
             except SolverError:  # mostly the midpoint fixed point: Δt ε̇ too large
                 if retry == MAX_RETRIES:
                     raise
@@ -267,6 +269,7 @@ class CoupledEvolution(InterfaceEvolution):
             dt = follow_step(dt, rate * dt, tol) if follow else dt * 0.9 * limit / moved
             self.follow = max(self.follow, float(follow))
         self.li_output.commit(dt, saved["strength"])  # on the step's end configuration
+        consumed.commit(dt)
         if pores is not None:
             self.pores = pores(dt)
         velocity = self.body.velocity()
@@ -358,7 +361,7 @@ class CoupledEvolution(InterfaceEvolution):
     def record(self, applied: float, sol, j: np.ndarray, label: str) -> CoupledRecord:
         base = asdict(super().record(applied, sol, j, label))
         lost = (self.volume0 - self.body.volume()) / self.area
-        error = abs(lost - self.stripped) / self.throughput if self.throughput else 0.0
+        error = bookkeeping_error(lost, self.stripped, self.throughput, self.li_interphase())
         mean, top = self._contact_pressure()
         base |= {"collector_recession": self.top0 - self.top.mean_height(),
                  "mass_balance_error": error}

@@ -196,12 +196,17 @@ class InterfaceEvolution:
         self.stripped += removed
         self.carried += removed - self._mean(recession + pores) * dt
         if self.interphase is not None:  # grows on the contact of this step
-            self.film, grown = self.interphase.grow(self.film, self.contact_share(), dt,
-                                                    self.params.temperature)
-            self.film_volume += self._mean(grown)
+            self.film, grown = self.film_after(self.contact_share(), dt)
+            self.film_volume += grown
         self._supply(dt)
         self.time += dt
         return dt, sol, j
+
+    def film_after(self, share: np.ndarray, dt: float) -> tuple[np.ndarray, float]:
+        """The interphase thicknesses [m] after ``dt`` [s] grown on the contact ``share`` and
+        the film volume per interface area it adds [m] (``Interphase.grow``; not applied)."""
+        film, grown = self.interphase.grow(self.film, share, dt, self.params.temperature)
+        return film, self._mean(grown)
 
     def record(self, applied: float, sol, j: np.ndarray, label: str) -> Record:
         jmax = self._max(np.abs(j)) if sol is not None else 0.0

@@ -131,8 +131,6 @@ COUPLED_REFUSED: list[tuple[str, Callable[[Resolved], bool], str]] = [
      f"{_COUPLED} solves the Li creep field itself: leave creep_closure at isolated_void"),
     ("evolution.stack_pressure_MPa", lambda p: p.evolution.stack_pressure <= 0,
      f"{_COUPLED} needs a stack pressure > 0 on the Li"),
-    ("interphase", PHYSICS["interphase growth"][1],
-     f"{_COUPLED} does not grow the interphase yet (the reduced model does)"),
 ]
 
 # refused in 3D by both models: no hint to the reduced one
