@@ -86,10 +86,15 @@ class InterfacePictures:
                 pass
         return j
 
+    def profiles(self) -> list:
+        """At the end of the run: the profiles (3D: maps) taken, each once, with their
+        current densities (collective)."""
+        self._fill(self._end_current())
+        return list({id(p): p for _, p in self.taken}.values())
+
     def close(self, folder) -> dict:
         """Write the table and the figure; returns the summary entries."""
-        self._fill(self._end_current())
-        profiles = list({id(p): p for _, p in self.taken}.values())
+        profiles = self.profiles()
         if self.solid:
             self._write_maps(folder, profiles)
         else:
