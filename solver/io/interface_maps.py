@@ -7,7 +7,7 @@ The table has one row per electrolyte interface node and picture time
 0: gap ≤ the contact tolerance), ``pores_um``, ``contact_share`` [–],
 ``current_density_mA_cm2``, ``contact_pressure_MPa`` and ``area_um2`` (the node's interface
 area w_k: Σ w_k s_k / Σ w_k is the contact fraction). The figure has one row of maps per
-time over (x, y) in µm, to scale, piecewise linear on the electrolyte's interface triangles:
+time (its title: the time and that contact fraction) over (x, y) in µm, to scale, piecewise linear on the electrolyte's interface triangles:
 the gap, the pore content (with the cavity criterion), the contact pressure and the local
 current density, one colour scale per quantity shared by the times (the current density's
 diverging about 0 if it changes sign), and on every map the void edges, the contour
@@ -25,8 +25,8 @@ from lisse.units import A_M2_PER_MA_CM2, NM_PER_UM, PA_PER_MPA, UM_PER_M
 
 EDGE_COLOUR = "#D55E00"  # the void edges (vermillion, as the 2D picture's contact)
 DIVERGING = "PuOr_r"  # signed current density (colour-blind safe)
-PANEL_IN = 3.4  # width and height of one map [in]
-BAR_IN = 1.2  # width of a colourbar with its ticks and label [in]
+PANEL_IN = 2.4  # width and height of one map [in]
+BAR_IN = 1.1  # width of a colourbar with its ticks and label [in]
 COLUMNS = ["time_s", "x_um", "y_um", "gap_um", "in_contact", "pores_um", "contact_share",
            "current_density_mA_cm2", "contact_pressure_MPa", "area_um2"]
 # the maps: (column, colourbar label, factor from the column's unit, known before the first
@@ -73,7 +73,7 @@ def picture(path, table: np.ndarray, triangles: np.ndarray, tolerance_um: float,
     fig, axes = plotstyle.subplots(len(times), len(shown), sharex=True, sharey=True,
                                    squeeze=False,
                                    figsize=((PANEL_IN + BAR_IN) * len(shown) + 0.8,
-                                            PANEL_IN * len(times) + 1.2))
+                                            (PANEL_IN + 0.5) * len(times) + 0.8))
     for c, (name, label, factor, at_start) in enumerate(shown):
         cmap, norm = _norm(table[:, col[name]] * factor, name == "current_density_mA_cm2")
         for r, t in enumerate(times):
@@ -93,8 +93,11 @@ def picture(path, table: np.ndarray, triangles: np.ndarray, tolerance_um: float,
             ax.set_aspect("equal")
             ax.grid(False)
             if c == 0:
+                area = part[:, col["area_um2"]]
+                contact = float(area @ part[:, col["contact_share"]]) / area.sum()
                 ax.set_ylabel("y [µm]")
-                ax.set_title(time_label(t), loc="left", fontsize=14)
+                ax.set_title(f"{time_label(t)}\ncontact {contact:.1%}", loc="left",
+                             fontsize=13)
             if r == len(times) - 1:
                 ax.set_xlabel("x [µm]")
         fig.colorbar(drawn, ax=axes[:, c], label=label, shrink=0.8 if len(times) > 1 else 1)
