@@ -7,11 +7,11 @@ The table has one row per electrolyte interface node and picture time
 0: gap ≤ the contact tolerance), ``pores_um``, ``contact_share`` [–],
 ``current_density_mA_cm2``, ``contact_pressure_MPa`` and ``area_um2`` (the node's interface
 area w_k: Σ w_k s_k / Σ w_k is the contact fraction). The figure has one row of maps per
-time (its title: the time and that contact fraction) over (x, y) in µm, to scale, piecewise linear on the electrolyte's interface triangles:
-the gap, the pore content (with the cavity criterion), the contact pressure and the local
-current density, one colour scale per quantity shared by the times (the current density's
-diverging about 0 if it changes sign), and on every map the void edges, the contour
-gap = t."""
+time (its title: the time and that contact fraction) over (x, y) in µm, to scale, piecewise
+linear on the electrolyte's interface triangles: the gap, the pore content (with the cavity
+criterion), the contact pressure and the local current density, one colour scale per
+quantity shared by the times (the current density's diverging about 0 if it changes sign),
+and on every map the void edges, the contour gap = t."""
 
 from __future__ import annotations
 
