@@ -14,9 +14,9 @@ end of the strip, 5 s (after the touchdown) and the end. Checked:
   residual deviatoric stress relaxing by power-law creep (measured once with the rest
   lengthened to 60 s: the largest |Δp| 0.32 p there, the median 3e-3 p; whether it is
   physical or a discretisation effect there is open: docs/moving_interface.md "Not done
-  in 3D"). Asserted: the
-  largest |Δp| on the contact falls at every step from the touchdown on (the relaxation),
-  and the coupling acts while the voids are open (|Δp| > 0.1 p);
+  in 3D"). Asserted: the largest |Δp| on the contact falls at every step from the
+  touchdown on (the relaxation), and the coupling acts while the voids are open
+  (|Δp| > 0.1 p);
 * ``mpirun -n 2`` gives serial's records (1e-6 relative), Δp at every step (1e-6 p) and the
   interface picture's table (``interface_picture.csv``'s rows: 1e-6 relative, 1e-9 absolute).
 """
