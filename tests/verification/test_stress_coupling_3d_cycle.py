@@ -105,8 +105,8 @@ def test_stress_coupling_through_strip_rest_plate(serial, validation):
                       "0.5 %; strictly falling",
                       f"E5 ≤ {np.max(e5):.0e} ({len(e5)} steps); touchdown at "
                       f"{rec['time'][down]:.3g} s; largest \\|Δp\\| "
-                      + " → ".join(f"{v:.2f}" for v in largest[down:]) + " p (not 0: the "
-                      "Li's residual deviatoric stress; before it up to "
+                      + " → ".join(f"{v:.2f}" for v in largest[down:]) + " p (not 0; before "
+                      "it up to "
                       f"{np.max(largest[:down]):.2f} p)",
                       "3D 12 × 12 µm, two quarter voids, h = 4 µm",
                       bool(np.all(np.diff(largest[down:]) < 0)))
