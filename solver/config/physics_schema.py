@@ -192,7 +192,8 @@ class OutputSpec(_Strict):
     # the coupled model's interface picture (interface_picture.png and .csv) at these times
     interface_picture_times_h: list[Number] = Field(
         default_factory=list, max_length=6,
-        description="times of the interface picture of a coupled evolution run (2D); "
+        description="times of the interface picture of a coupled evolution run (2D: "
+                    "profiles; 3D: maps of the interface plane); "
                     "docs/moving_interface.md")
 
     _not_empty = field_validator("directory")(not_empty)

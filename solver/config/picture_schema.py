@@ -4,9 +4,10 @@ evolution run (``solver.studies.interface_picture``, docs/moving_interface.md "O
 Each time must be a finite number ≥ 0 (``Number`` refuses NaN and ±inf), at most 6 of them,
 none after the end of the protocol (the sum of its step lengths; a step bounded only by an
 ``until`` condition counts ``evolution.until_max_h``); repeated times are drawn once. The
-picture is of the coupled model's Li in a 2D cell (plane strain or axisymmetric): with the
-reduced interface model, without an evolution section, or in a 3D cell the key is refused
-with one line naming it (there is no cut of a 3D interface yet)."""
+picture is of the coupled model's Li: in a 2D cell (plane strain or axisymmetric) its
+profile along the interface, in a 3D cell maps of the interface plane seen from above; with
+the reduced interface model or without an evolution section the key is refused with one
+line naming it."""
 
 from __future__ import annotations
 
@@ -48,9 +49,6 @@ def check_picture(case: Case) -> None:
     if evolution.interface_model != "coupled":
         _fail("draws the coupled model's Li: needs evolution.interface_model: coupled "
               f"(got {evolution.interface_model})", FIELD)
-    if case.geometry.dimension == "3d":
-        _fail("the interface picture is drawn for 2D cells (plane, axisymmetric), not for "
-              "3D cells", FIELD)
     end = sum(step.duration for step in protocol_steps(evolution))
     for k, t in enumerate(times):
         if t * SECONDS_PER_HOUR > end * (1 + END_TOLERANCE):

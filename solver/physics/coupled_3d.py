@@ -64,6 +64,7 @@ from scipy.spatial import QhullError, cKDTree
 
 from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
+from lisse.solver.physics.contact_transfer_3d import interface_triangles
 from lisse.solver.physics.coupled_interface import CoupledEvolution
 from lisse.solver.physics.li_smoothing_3d import LiSmoother3D
 from lisse.units import FARADAY
@@ -268,25 +269,27 @@ class CoupledEvolution3D(CoupledEvolution):
         return int(count)
 
 
-def _interface_graph(evo: CoupledEvolution3D):
-    """(adjacency of all interface nodes by the edges of the electrolyte's interface
-    triangles, in coordinate-sorted order; the permutation from the gathered rank order)."""
+def interface_mesh(evo: CoupledEvolution3D) -> tuple[np.ndarray, np.ndarray]:
+    """(the permutation sorting the gathered interface nodes (rank order) by (x, y), the
+    electrolyte's interface triangles as rows of 3 indices into that sorted order) of every
+    rank (collective)."""
     points = np.concatenate(evo.comm.allgather(evo.x[:, :2]))
     order = np.lexsort((points[:, 1], points[:, 0]))
     tree = cKDTree(points[order])
-    domain = evo.cd.domain
-    msh = domain.mesh
-    owned = msh.topology.index_map(2).size_local
-    facets = np.concatenate([domain.facets("contact"), domain.facets("void_electrolyte")])
-    facets = facets[facets < owned].astype(np.int32)
-    corners = msh.geometry.x[dmesh.entities_to_geometry(msh, 2, facets)][..., :2]
-    corners = np.concatenate(evo.comm.allgather(corners.reshape(-1, 2)))
+    corners = np.concatenate(evo.comm.allgather(
+        interface_triangles(evo.cd.domain).reshape(-1, 2)))
     distance, index = tree.query(corners)
     if np.any(distance > 1e-9 * evo.size):
         raise SolverError("an interface facet corner is not an interface node")
-    tri = index.reshape(-1, 3)
+    return order, index.reshape(-1, 3)
+
+
+def _interface_graph(evo: CoupledEvolution3D):
+    """(adjacency of all interface nodes by the edges of the electrolyte's interface
+    triangles, in coordinate-sorted order; the permutation from the gathered rank order)."""
+    order, tri = interface_mesh(evo)
     rows = np.concatenate([tri[:, 0], tri[:, 1], tri[:, 2]])
     cols = np.concatenate([tri[:, 1], tri[:, 2], tri[:, 0]])
-    n = len(points)
+    n = len(order)
     graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
     return graph, order

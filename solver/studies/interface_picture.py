@@ -1,7 +1,8 @@
 """The interface picture of a coupled evolution run at ``output.interface_picture_times_h``
 (issue 12 item 5; docs/moving_interface.md "Outputs").
 
-At each chosen time the profile of the interface (``solver.physics.li_profile``) is taken at
+At each chosen time the profile of the interface (``solver.physics.li_profile``; in a 3D cell
+the map of the interface plane, ``solver.physics.li_map``) is taken at
 the end of the first time step reaching it (a time 0 at the start): its ``time_s`` is that
 step's end, not the chosen time. The local current density of a profile is the one solved on
 that profile's contact, i.e. at the start of the next step; for a profile taken at the end of
@@ -15,18 +16,19 @@ failed, or an ``until`` condition ended a step early) are listed in summary.json
 The profiles are not in the checkpoint: a resumed run (``--resume``) draws only the times
 from its restart on and lists the earlier ones as ``interface_picture_before_resume_h``.
 
-Rank 0 writes ``interface_picture.csv`` (``solver.io.interface_plots``) and, with
-``output.plots``, ``interface_picture.png`` (and the vector formats)."""
+Rank 0 writes ``interface_picture.csv`` (``solver.io.interface_plots``; 3D:
+``solver.io.interface_maps``) and, with ``output.plots``, ``interface_picture.png`` (and the
+vector formats)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from lisse.solver.errors import SolverError
-from lisse.solver.io import interface_plots
+from lisse.solver.io import interface_maps, interface_plots
+from lisse.solver.physics import li_map, li_profile
 from lisse.solver.physics.gap_evolution import ContactLost
-from lisse.solver.physics.li_profile import InterfaceProfile, li_profile, with_current
-from lisse.units import SECONDS_PER_HOUR
+from lisse.units import SECONDS_PER_HOUR, UM_PER_M
 
 NAME = "interface_picture"
 REACHED = 1e-12  # relative: a time counts as reached within round-off
@@ -38,11 +40,12 @@ class InterfacePictures:
 
     def __init__(self, evo, output, resumed: bool = False):
         self.evo, self.output = evo, output
+        self.solid = evo.params.geometry.dimension == "3d"  # maps of the plane (li_map)
         self.times = list(output.interface_picture_times)
         self.before_resume = []  # chosen times [s] passed before the restart (not drawn)
         while resumed and self.times and self.times[0] < evo.time * (1 - REACHED):
             self.before_resume.append(self.times.pop(0))
-        self.taken: list[tuple[float, InterfaceProfile]] = []  # (chosen time, profile)
+        self.taken: list[tuple[float, object]] = []  # (chosen time, profile or map)
         self.last_j, self.last_applied = None, None
         self.take()
 
@@ -52,7 +55,7 @@ class InterfacePictures:
         while self.times and self.evo.time >= self.times[0] * (1 - REACHED):
             reached.append(self.times.pop(0))
         if reached:
-            profile = li_profile(self.evo)
+            profile = (li_map.li_map if self.solid else li_profile.li_profile)(self.evo)
             self.taken += [(t, profile) for t in reached]
 
     def step(self, j: np.ndarray, applied: float) -> None:
@@ -67,8 +70,9 @@ class InterfacePictures:
         self.take()
 
     def _fill(self, j) -> None:
+        fill = li_map.with_current if self.solid else li_profile.with_current
         self.taken = [(t, p if p.current_density is not None
-                       else with_current(p, self.evo, j)) for t, p in self.taken]
+                       else fill(p, self.evo, j)) for t, p in self.taken]
 
     def _end_current(self) -> np.ndarray:
         """j [A/m²] for the profiles still waiting at the end of the run: solved on the final
@@ -82,17 +86,35 @@ class InterfacePictures:
                 pass
         return j
 
+    def profiles(self) -> list:
+        """At the end of the run: the profiles (3D: maps) taken, each once, with their
+        current densities (collective)."""
+        self._fill(self._end_current())
+        return list({id(p): p for _, p in self.taken}.values())
+
     def close(self, folder) -> dict:
         """Write the table and the figure; returns the summary entries."""
-        self._fill(self._end_current())
-        profiles = list({id(p): p for _, p in self.taken}.values())
-        axisymmetric = self.evo.params.geometry.dimension == "axisymmetric"
-        table = interface_plots.rows(profiles)
-        folder.write_csv(f"{NAME}.csv", interface_plots.header(axisymmetric), table)
-        if self.output.plots and self.evo.comm.rank == 0 and profiles:
-            interface_plots.picture(folder.path(f"{NAME}.png"), table, axisymmetric,
-                                    self.output.figure_formats)
+        profiles = self.profiles()
+        if self.solid:
+            self._write_maps(folder, profiles)
+        else:
+            axisymmetric = self.evo.params.geometry.dimension == "axisymmetric"
+            table = interface_plots.rows(profiles)
+            folder.write_csv(f"{NAME}.csv", interface_plots.header(axisymmetric), table)
+            if self.output.plots and self.evo.comm.rank == 0 and profiles:
+                interface_plots.picture(folder.path(f"{NAME}.png"), table, axisymmetric,
+                                        self.output.figure_formats)
         return {"interface_picture_times_s": [p.time for p in profiles],
                 "interface_picture_not_reached_h": [t / SECONDS_PER_HOUR for t in self.times],
                 "interface_picture_before_resume_h": [
                     t / SECONDS_PER_HOUR for t in self.before_resume]}
+
+    def _write_maps(self, folder, maps) -> None:
+        """The 3D table and figure (``solver.io.interface_maps``)."""
+        table = interface_maps.rows(maps)
+        folder.write_csv(f"{NAME}.csv", interface_maps.header(), table)
+        if self.output.plots and self.evo.comm.rank == 0 and maps:
+            settings = self.evo.settings
+            interface_maps.picture(folder.path(f"{NAME}.png"), table, maps[0].triangles,
+                                   settings.contact_tolerance * UM_PER_M,
+                                   settings.cavity is not None, self.output.figure_formats)

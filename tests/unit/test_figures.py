@@ -60,6 +60,13 @@ FIGURES = {
         "contact in vermillion, vertical exaggeration stated), the local current density "
         "and the contact pressure along the interface; data in interface_picture.csv",
     ),
+    "interface_picture_3d.png": (
+        "`lisse run`, coupled model, `output.interface_picture_times_h` (3D; written as "
+        "interface_picture.png)",
+        "the interface plane seen from above at the chosen times, to scale: gap, pore content, "
+        "contact pressure and local current density, one colour scale per quantity, void "
+        "edges (gap = contact tolerance) in vermillion; data in interface_picture.csv",
+    ),
     "ccd.png": (
         "`lisse ccd --vary` (`--measurements FILE.csv`)",
         "stripping CCD against the varied parameter: bracket to the first failing current as "
@@ -190,6 +197,29 @@ def _mesh(path: Path) -> None:
     )
 
 
+def _interface_maps(path: Path) -> None:
+    """The 3D interface picture of a quarter void of radius 5 µm closing on a 12 × 12 µm
+    plane (interface_picture.csv's columns, solver.io.interface_maps)."""
+    import matplotlib.tri
+
+    from lisse.solver.io import interface_maps
+
+    grid = np.linspace(0.0, 12.0, 7)  # µm
+    x, y = (a.ravel() for a in np.meshgrid(grid, grid))
+    triangles = matplotlib.tri.Triangulation(x, y).triangles
+    void = np.clip(1.5 * (1 - (x**2 + y**2) / 25), 0.0, None)  # µm
+    blocks = []
+    for t, f, j, p in ((0.0, 1.0, 1.0, 0.0), (1.0, 0.3, 1.0, 2.0), (20.0, 0.0, -1.0, 2.0)):
+        gap = void * f
+        touch = gap <= 1e-3
+        pores = np.where(touch, 0.002 * t * (1 + x / 12), 0.0)
+        blocks.append(np.column_stack([np.full(x.size, t), x, y, gap, touch, pores,
+                                       touch * (1 - pores / 0.33), np.where(touch, j, 0.0),
+                                       np.where(touch, p * (1 + 0.2 * (x < 6)), 0.0),
+                                       np.full(x.size, 4.0)]))
+    interface_maps.picture(path, np.concatenate(blocks), triangles, 1e-3, True)
+
+
 def _draw_all(out: Path) -> dict[str, tuple[str, str]]:
     """Draw every figure into ``out``; returns file name → (the command writing it, what it
     shows)."""
@@ -233,6 +263,7 @@ def _draw_all(out: Path) -> dict[str, tuple[str, str]]:
         for t, f, j0, p in ((0.0, 1.0, 1.3, 0.0), (1800.0, 0.5, 1.1, 2.5),
                             (7200.0, 0.0, 1.0, 2.0))])
     interface_plots.picture(out / "interface_picture.png", picture, False)
+    _interface_maps(out / "interface_picture_3d.png")
     evolution_plots.ccd_curve(
         out / "ccd.png", [0.5, 1, 3, 7], [0.2, 0.4, 1.1, 2.0],
         [(0.2, 0.25), (0.4, 0.45), (1.1, 1.2), (2.0, 2.2)], "evolution.stack_pressure_MPa",

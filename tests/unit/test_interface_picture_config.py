@@ -39,17 +39,21 @@ def test_bad_times_are_refused_in_one_line(times, message):
     assert "\n" not in str(info.value)
 
 
-def test_refused_without_the_coupled_2d_model():
+def test_refused_without_the_coupled_model():
     with pytest.raises(ConfigError, match=rf"^{FIELD}: .*interface_model: coupled"):
         validate_case(case([0], interface_model="reduced", supply={"creep": False}))
     no_evolution = case([0])
     del no_evolution["evolution"]
     with pytest.raises(ConfigError, match=rf"^{FIELD}: needs an evolution section"):
         validate_case(no_evolution)
-    cube = case([0])
+
+
+def test_accepted_in_3d_cells():
+    """3D cells draw maps of the interface plane (solver.io.interface_maps): the key is
+    accepted and resolves as in 2D."""
+    cube = case([0.01, 0])
     cube["geometry"] |= {"dimension": "3d", "voids": [], "depth_um": 40}
-    with pytest.raises(ConfigError, match=rf"^{FIELD}: .*not for 3D cells$"):
-        validate_case(cube)
+    assert resolve(validate_case(cube)).output.interface_picture_times == (0.0, 36.0)
 
 
 def test_times_resolve_to_seconds_sorted_once():
