@@ -26,7 +26,8 @@ from lisse.units import A_M2_PER_MA_CM2, NM_PER_UM, PA_PER_MPA, UM_PER_M
 EDGE_COLOUR = "#D55E00"  # the void edges (vermillion, as the 2D picture's contact)
 DIVERGING = "PuOr_r"  # signed current density (colour-blind safe)
 PANEL_IN = 2.4  # width and height of one map [in]
-BAR_IN = 1.1  # width of a colourbar with its ticks and label [in]
+BAR_IN = 1.0  # height of a colourbar below its column, with its ticks and label [in]
+LABEL_IN = 1.2  # width of the row labels (time, contact fraction, y axis) [in]
 COLUMNS = ["time_s", "x_um", "y_um", "gap_um", "in_contact", "pores_um", "contact_share",
            "current_density_mA_cm2", "contact_pressure_MPa", "area_um2"]
 # the maps: (column, colourbar label, factor from the column's unit, known before the first
@@ -72,8 +73,8 @@ def picture(path, table: np.ndarray, triangles: np.ndarray, tolerance_um: float,
     times = list(dict.fromkeys(table[:, 0]))
     fig, axes = plotstyle.subplots(len(times), len(shown), sharex=True, sharey=True,
                                    squeeze=False,
-                                   figsize=((PANEL_IN + BAR_IN) * len(shown) + 0.8,
-                                            (PANEL_IN + 0.5) * len(times) + 0.8))
+                                   figsize=(PANEL_IN * len(shown) + LABEL_IN,
+                                            (PANEL_IN + 0.2) * len(times) + BAR_IN + 0.6))
     for c, (name, label, factor, at_start) in enumerate(shown):
         cmap, norm = _norm(table[:, col[name]] * factor, name == "current_density_mA_cm2")
         for r, t in enumerate(times):
@@ -92,15 +93,16 @@ def picture(path, table: np.ndarray, triangles: np.ndarray, tolerance_um: float,
                         ha="center", va="center", fontsize=13, color="white")
             ax.set_aspect("equal")
             ax.grid(False)
+            if r == 0:
+                ax.set_title(label.split(" [")[0], fontsize=14)
             if c == 0:
                 area = part[:, col["area_um2"]]
                 contact = float(area @ part[:, col["contact_share"]]) / area.sum()
-                ax.set_ylabel("y [µm]")
-                ax.set_title(f"{time_label(t)}\ncontact {contact:.1%}", loc="left",
-                             fontsize=13)
+                ax.set_ylabel(f"{time_label(t)}, contact {contact:.1%}\ny [µm]")
             if r == len(times) - 1:
                 ax.set_xlabel("x [µm]")
-        fig.colorbar(drawn, ax=axes[:, c], label=label, shrink=0.8 if len(times) > 1 else 1)
+        fig.colorbar(drawn, ax=axes[:, c], label=label, location="bottom", shrink=0.9,
+                     aspect=15)
     fig.suptitle(f"interface plane seen from above; void edges (gap = {tolerance_um * NM_PER_UM:g} "
                  "nm) in vermillion", fontsize=14)
     plotstyle.save(fig, path, formats)

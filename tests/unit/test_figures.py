@@ -361,13 +361,15 @@ def drawn(tmp_path_factory):
 
 
 def _labels(fig) -> list[str]:
-    """The labels every axis of ``fig`` must carry: the y label of each colourbar; the x and
+    """The labels every axis of ``fig`` must carry: the label along each colourbar (y of a
+    vertical bar, x of a horizontal one); the x and
     y labels of each ordinary axes, except where an axes sharing that axis (a panel of
     ``sharex``/``sharey``, a twin) carries it."""
     labels = []
     for ax in fig.axes:
         if _is_colorbar(ax):
-            labels.append(ax.get_ylabel())
+            vertical = ax._colorbar.orientation == "vertical"
+            labels.append(ax.get_ylabel() if vertical else ax.get_xlabel())
             continue
         for name in ("x", "y"):
             label = getattr(ax, f"get_{name}label")()
