@@ -20,9 +20,10 @@ stripped), and rests (ρ = 0) and plating back (ρ < 0) heal them.
   leaves pores that the 0.40 step grows: the staircase fails at 0.40 < j*. With 5 min rests
   the 0.35 step's pores close in the rest (in ln(1/u)/κ = 200 s), but the 0.40 step's
   (u = 0.471) need 576 s and the 0.45 step fails from u = 0.697: still below the bisection
-  by more than step plus bracket. Plating back (the step's charge at its current) and a rest
-  close every step's pores, each step starts fresh and the staircase agrees with the
-  bisection (fresh trials of 0.1 mAh/cm²) within its step plus the bisection's bracket.
+  by more than step plus bracket. Rests of 25 min (longer than the 0.50 step's closure,
+  1461 s), or plating back (the step's charge at its current) and a 5 min rest, close every
+  step's pores: each step starts fresh and the staircase agrees with the bisection (fresh
+  trials of 0.1 mAh/cm²) within its step plus the bisection's bracket.
 """
 
 from __future__ import annotations
@@ -151,8 +152,9 @@ def test_staircase_reads_the_vacancy_limit(validation):
     assert ok
 
 
-REST_S = 300.0  # the tails' rests
-TAILS = {"": 0.40, ", rest 5 min": 0.45, ", plate back, rest 5 min": 0.55}  # fails in
+TAILS = {  # protocol tail: its rests [s], the step it fails in [mA/cm²], agrees w. bisection
+    "": (0.0, 0.40, False), ", rest 5 min": (300.0, 0.45, False),
+    ", rest 25 min": (1500.0, 0.55, True), ", plate back, rest 5 min": (300.0, 0.55, True)}
 
 
 def closed_form_staircase(tail: str, params) -> tuple[dict[str, float], float]:
@@ -168,11 +170,11 @@ def closed_form_staircase(tail: str, params) -> tuple[dict[str, float], float]:
             return ends, j
         phases = [(f"staircase {j:g} mA/cm²", ratio, seconds)]
         if "plate back" in tail:
-            phases += [(f"rest after staircase {j:g} mA/cm²", 0.0, REST_S),
+            phases += [(f"rest after staircase {j:g} mA/cm²", 0.0, TAILS[tail][0]),
                        (f"plate back {j:g} mA/cm²", -ratio, seconds),
-                       (f"rest after plate back {j:g} mA/cm²", 0.0, REST_S)]
+                       (f"rest after plate back {j:g} mA/cm²", 0.0, TAILS[tail][0])]
         elif "rest" in tail:
-            phases += [(f"rest after staircase {j:g} mA/cm²", 0.0, REST_S)]
+            phases += [(f"rest after staircase {j:g} mA/cm²", 0.0, TAILS[tail][0])]
         for label, rho, t in phases:
             share = ends[label] = share_after(rho, share, t, kappa)
     raise AssertionError("no step fails")
@@ -183,11 +185,11 @@ def test_staircase_with_pore_healing(tail, validation):
     """0.1 mAh/cm² per step: every step ends at the closed-form share (rel 1e-9), the pores
     heal in rests and plating back along it, and the staircase fails in the step the closed
     form predicts: 0.40 mA/cm² without rests, 0.45 with 5 min rests (the 0.40 step's pores
-    only partly heal), 0.55 with plating back and rests (every step starts fresh). Against
-    the bisection (fresh 0.1 mAh/cm² trials, bracket ∋ j*): the first two read lower by more
-    than the step plus the bracket; with plating back the staircase agrees within it and its
-    bracket holds j*. ``lisse ccd``'s staircase path (protocol_search) reads the run's
-    bracket."""
+    only partly heal), 0.55 with 25 min rests (longer than the 0.50 step's closure, 1461 s)
+    and with plating back and 5 min rests (every step starts fresh). Against the bisection
+    (fresh 0.1 mAh/cm² trials, bracket ∋ j*): the first two read lower by more than the step
+    plus the bracket; the last two agree within it and their bracket holds j*. ``lisse
+    ccd``'s staircase path (protocol_search) reads the run's bracket."""
     from lisse.solver.studies.ccd_protocol import protocol_search
     from lisse.solver.studies.protocol_ccd import protocol_ccd
 
@@ -198,7 +200,7 @@ def test_staircase_with_pore_healing(tail, validation):
     assert outcome.failure_criterion == "contact_loss"
     ends, predicted = closed_form_staircase(tail, params)
     stair = protocol_ccd(outcome)
-    assert stair.failed / MA == pytest.approx(predicted) == pytest.approx(TAILS[tail])
+    assert stair.failed / MA == pytest.approx(predicted) == pytest.approx(TAILS[tail][1])
     assert [label for label in steps][:-1] == list(ends)
     for label, share in ends.items():
         assert steps[label][-1].contact_fraction == pytest.approx(share, rel=1e-9), label
@@ -211,7 +213,7 @@ def test_staircase_with_pore_healing(tail, validation):
     low, high = search.bracket
     assert low <= fresh < high
     step, gap = 0.05 * MA, abs(search.ccd - stair.survived)
-    agrees = "plate back" in tail
+    agrees = TAILS[tail][2]
     if agrees:  # j* in the staircase's bracket, the brackets overlap, within step + bracket
         ok = (stair.survived <= fresh < stair.failed and low < stair.failed
               and stair.survived < high and gap <= step + (high - low))
@@ -221,7 +223,7 @@ def test_staircase_with_pore_healing(tail, validation):
         read = protocol_search(params, MPI.COMM_WORLD)
         assert read.bracket == pytest.approx((stair.survived, stair.failed), rel=1e-12)
         assert read.failure_criterion == "contact_loss" and read.interface_failure
-    rests = {"": "no rests", ", rest 5 min": "5 min rests",
+    rests = {"": "no rests", ", rest 5 min": "5 min rests", ", rest 25 min": "25 min rests",
              ", plate back, rest 5 min": "plate back, 5 min rests"}[tail]
     validation.record(
         f"CCD: staircase with pore healing vs bisection (coupled flat cell, cavity criterion, "
