@@ -85,8 +85,8 @@ below the grid: the Li body's bottom stands for the mean position of the Li/pore
 pores are not part of the body's volume, so healing leaves E5 unchanged: the vacancies the
 pores emit go to the sinks, which the body's loss already holds. The reported void volume
 per area (``void_volume_per_area``) includes the mean pore content, which never exceeds the
-Li stripped so far (ḣ_k ≤ (Ω/F) I_k in the step, and healing only lowers it); the Li body's
-own void volume (``li_void_volume``) does not.
+Li stripped so far (ḣ_k ≤ (Ω/F) I_k whenever h_k changes: plating heals at least as fast as
+it returns Li); the Li body's own void volume (``li_void_volume``) does not.
 
 Neglected: closure of the sub-grid pores by creep. At r_p ~ 0.5 µm Li is about a hundred
 times stronger than in bulk (Xu et al., PNAS 2017: ~100 MPa for micrometre pillars at 25 °C),
