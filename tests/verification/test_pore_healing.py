@@ -107,7 +107,7 @@ def test_plating_closes_the_pores_faster(validation):
     ok = opened < t_close <= closed < closure(rest) and run["worst"] < 5e-3
     validation.record(
         "Pore healing while plating (coupled flat cell, cavity criterion, 1 MPa, −0.3 mA/cm²)",
-        "closure at t = ln((1 + r)/(u₀ + r))/κ, r = |i|/j_vac, before the rest's",
+        "closure at t = ln((1 + r)/(u₀ + r))/κ, r = −i/j_vac, before the rest's",
         "solver.physics.coupled_cavities (Healing)", "the closing step; u rel 1e-9",
         f"closed form {t_close:.1f} s in step ({opened:.1f}, {closed:.1f}] s (rest: "
         f"{closure(rest):.1f} s)", "TINY without void, interface 4 µm", ok)
