@@ -25,12 +25,19 @@ limit, temperature through D_eff/T.
 Stripping faster than j_vac condenses the excess at the contact into sub-grid pores: the
 pore content h ≥ 0 (pore volume per interface area [m]) grows at
 
-    ḣ = s_c (Ω/F) (j − j_vac(σ_n))₊                                              [m/s]
+    ḣ = s_c (Ω/F) (j − j_vac(σ_n))₊          where h = 0 (nucleation)           [m/s]
 
 (j the current density on the real contact [A/m²], s_c the contact share of the node, so
-that s_c j is per interface area). A layer of hemispherical pores of radius r_p covering the
-whole contact holds h_cover = (2/3) r_p; the pores cover the share h/h_cover of it, so the
-node's contact share is the geometric one times max(0, 1 − h/h_cover).
+that s_c j is per interface area). Once pores exist they pin the vacancy concentration at
+the interface at their equilibrium value, the one that defines j_vac, so the vacancy
+balance is two-sided there (pore healing; ``coupled_cavities``):
+
+    ḣ = s_c (Ω/F) (j − j_vac(σ_n))           where h > 0 (both signs)           [m/s]
+
+and the pores close at rest (j = 0) and faster while plating (j < 0). A layer of
+hemispherical pores of radius r_p covering the whole contact holds h_cover = (2/3) r_p; the
+pores cover the share h/h_cover of it, so the node's contact share is the geometric one times
+max(0, 1 − h/h_cover).
 """
 
 from __future__ import annotations
@@ -81,8 +88,10 @@ class CavityCriterion:
                 / (BCC_CORRELATION_FACTOR * molar_volume * self.supply.diffusion_length))
 
     def growth_rate(self, current_density: np.ndarray, share: np.ndarray, stress: np.ndarray,
-                    temperature: float, molar_volume: float) -> np.ndarray:
-        """ḣ = s_c (Ω/F)(j − j_vac(σ_n))₊ [m/s] per node: j [A/m²] on the real contact,
-        s_c the contact share [-], σ_n [Pa]."""
+                    temperature: float, molar_volume: float, pores: np.ndarray) -> np.ndarray:
+        """ḣ [m/s] per node (module docstring): s_c (Ω/F)(j − j_vac(σ_n)) where the pore
+        content h [m] is > 0 (either sign: growth or healing), its positive part where h = 0
+        (nucleation); j [A/m²] on the real contact, s_c the contact share [-], σ_n [Pa]."""
         excess = np.asarray(current_density) - self.limit(stress, temperature, molar_volume)
-        return share * molar_volume / FARADAY * np.maximum(excess, 0.0)
+        excess = np.where(np.asarray(pores) > 0, excess, np.maximum(excess, 0.0))
+        return share * molar_volume / FARADAY * excess

@@ -2,11 +2,14 @@
 cavity``; the law in ``solver.physics.cavitation``).
 
 Per interface node k of the electrolyte mesh the pore content h_k ≥ 0 [m] (the engine's
-``pores``) grows at
+``pores``) changes at
 
-    ḣ_k = s_k (Ω/F) (j_k − j_vac(λ_k, T))₊,    s_k = b_k max(0, 1 − h_k/h_cover),
+    ḣ_k = (Ω/F) (I_k − s_k j_vac(λ_k, T))    where h_k > 0 (growth or healing),
+    ḣ_k = (Ω/F) (I_k − s_k j_vac(λ_k, T))₊   where h_k = 0 (nucleation),
+    s_k = b_k max(0, 1 − h_k/h_cover),   I_k = s_k j_k,
 
-with j_k the node's current density on the real contact, s_k its contact share (b_k the
+with j_k the node's current density on the real contact (< 0 plating, 0 at rest), I_k the
+nominal current per interface area, s_k its contact share (b_k the
 share without pores: the contact band's s(g_k) of ``li_contact_band``, 0 off the contact),
 h_cover = (2/3) r_p (the engine's ``settings.pore_height``) and λ_k the contact pressure
 [Pa] that the Li's last step puts on the node (the stack pressure p before the first Li
@@ -40,33 +43,60 @@ rises). With I_k fixed the law is linear in h_k:
     h_k(Δt) = h_k⁰ + ḣ_k⁰ (e^{κ_k Δt} − 1)/κ_k,    i.e. h e^{κΔt} + (A/κ)(e^{κΔt} − 1),
     A = (Ω/F)(I_k − b_k j_vac),
 
-up to h_cover, where the node is covered (s_k = 0: no contact, no current, no growth; the
-step stops its pores there). A node that does not grow at the step start (j_k ≤ j_vac, or no
-contact) does not grow in the step (h_k and so j_k = I_k/s_k stay); one that grows keeps
-growing (j_k rises as s_k falls), so the (·)₊ clip holds through the step. Holding j_k
+stopped at h_cover, where the node is covered (s_k = 0: no contact, no current, no change;
+a fixed point of the ODE, so a covered node does not heal), and at 0. The solution is
+monotone (κ_k > 0: ḣ_k moves away from 0 as h_k moves with it): a node that grows at the step
+start keeps growing (j_k rises as s_k falls), one that heals keeps healing until h_k = 0,
+where I_k < b_k j_vac holds, so the nucleation clip keeps it at 0; a node at h_k = 0 with
+I_k ≤ b_k j_vac (or off the contact) stays. Both stops are therefore exact. Holding j_k
 instead (the explicit Euler step Δh = ḣ⁰Δt of before) makes the cover late by κΔt/2
 relative (leading order), which forced Δt ≤ 0.02/κ (porestep). The step is node-wise: serial
 and ``mpirun`` give the same h.
 
 What the step does not integrate is the redistribution of current between nodes as their
 shares change (and λ_k, b_k with the Li). The step bound controls that by the change of the
-pores per step, Δh_k ≤ PORE_STEP · h_cover at every growing node (so Δs_k ≤ PORE_STEP),
-from the exact solution:
+pores per step, |Δh_k| ≤ PORE_STEP · h_cover at every growing or healing node (so
+|Δs_k| ≤ PORE_STEP), from the exact solution (|h_k(Δt) − h_k⁰| = |ḣ_k⁰|(e^{κΔt} − 1)/κ in
+both directions):
 
-    Δt ≤ (δ h_cover/ḣ_k⁰) ln(1 + x_k)/x_k,    x_k = δ h_cover κ_k/ḣ_k⁰,   δ = PORE_STEP.
+    Δt ≤ (δ h_cover/|ḣ_k⁰|) ln(1 + x_k)/x_k,    x_k = δ h_cover κ_k/|ḣ_k⁰|,   δ = PORE_STEP.
+
+Healing (poreheal, issue 13). j_vac(λ, T) is the vacancy flux the sinks take (diffusion over
+ℓ_eff) when the vacancy concentration at the interface is pinned at the pores' equilibrium
+value, k_B T ln(c/c_0) = (λ + 2γ/r_p) Ω_at (``cavitation``; ccd-physics.md §5). Where pores
+exist (h_k > 0) they are that pinning source or sink: vacancies beyond the sinks' uptake
+condense into them, and when the injection falls below the uptake the pores emit vacancies
+to keep c pinned. The balance is then two-sided, net pore growth = injection − sink uptake,
+the same ODE in either direction: at rest (I_k = 0) the pores heal at
+ḣ_k = −(Ω/F) s_k j_vac, and from h⁰ close (u = 1 − h/h_cover: u̇ = κ u) after
+
+    t_close = ln(h_cover/(h_cover − h⁰))/κ,    κ = (Ω/F) j_vac b_k/h_cover;
+
+plating (I_k < 0) consumes vacancies at the interface and heals faster. Where h_k = 0
+nothing pins c above equilibrium and pores nucleate only if I_k > s_k j_vac (the threshold
+of before). The driving force is the pressure λ_k and capillarity 2γ/r_p already in j_vac:
+no new parameter.
 
 PORE_STEP was chosen by measurement (docs/ccd_validation.md, "The pore step exact").
 
 Li bookkeeping (E5): the Li body still loses (Ω/F) ∫ i A dt at its contact (the stripping
 transfer is unchanged); the pores are the condensed part of that loss, held at the interface
 below the grid: the Li body's bottom stands for the mean position of the Li/pore layer. The
-reported void volume per area includes the mean pore content, which never exceeds the Li
-stripped (ḣ_k ≤ (Ω/F) I_k in the step).
+pores are not part of the body's volume, so healing leaves E5 unchanged: the vacancies the
+pores emit go to the sinks, which the body's loss already holds. The reported void volume
+per area (``void_volume_per_area``) includes the mean pore content, which never exceeds the
+Li stripped so far (ḣ_k ≤ (Ω/F) I_k whenever h_k changes: plating heals at least as fast as
+it returns Li); the Li body's own void volume (``li_void_volume``) does not.
 
 Neglected: closure of the sub-grid pores by creep. At r_p ~ 0.5 µm Li is about a hundred
 times stronger than in bulk (Xu et al., PNAS 2017: ~100 MPa for micrometre pillars at 25 °C),
 so the power-law closure rate, ∝ (p/σ_y)^n with n ≈ 6.6, is below 1e-13 of the bulk rate at
-stack pressures ≤ 10 MPa; diffusional and capillary closure are not modelled either.
+stack pressures ≤ 10 MPa. Diffusional and capillary closure are modelled (healing, above)
+with these simplifications: the pore radius stays r_p in 2γ/r (a healing layer loses pores
+rather than shrinking them; shrinking pores would raise 2γ/r and heal faster), the emission
+of vacancies at the pore surface is taken as fast (no interface-reaction limit: diffusion to
+the sinks sets the rate), the sink uptake is s_k j_vac (the growth law's term), so a fully
+covered node (s_k = 0) does not heal, and pores under a node out of contact (b_k = 0) stay.
 """
 
 from __future__ import annotations
@@ -99,7 +129,7 @@ def _log1p_ratio(x: np.ndarray) -> np.ndarray:
 
 
 class SubgridPores:
-    """The pore growth of a ``CoupledEvolution`` (module docstring)."""
+    """The pore growth and healing of a ``CoupledEvolution`` (module docstring)."""
 
     def __init__(self, criterion: CavityCriterion):
         self.criterion = criterion
@@ -117,21 +147,22 @@ class SubgridPores:
 
     def step(self, evo: CoupledEvolution, j: np.ndarray
              ) -> tuple[Callable[[float], np.ndarray], float]:
-        """The step from the start state with the nodes' current densities j [A/m²]: the
-        pores after a step of Δt [s], h_k(Δt) (exact with I_k = s_k j_k fixed), and the step
-        bound [s] (Δh_k ≤ PORE_STEP h_cover; inf if no node grows; module docstring)."""
+        """The step from the start state with the nodes' current densities j [A/m²] (< 0
+        plating, 0 at rest): the pores after a step of Δt [s], h_k(Δt) (exact with
+        I_k = s_k j_k fixed, stopped at 0 and h_cover), and the step bound [s]
+        (|Δh_k| ≤ PORE_STEP h_cover; inf if no node grows or heals; module docstring)."""
         lam, temperature = self.contact_pressure(evo), evo.params.temperature
         omega, cover = evo.params.electrode.molar_volume, evo.settings.pore_height
         share, start = evo.contact_share(), evo.pores.copy()
-        rate = self.criterion.growth_rate(np.maximum(j, 0.0), share, lam, temperature, omega)
-        growing = rate > 0  # then s_k > 0, h_k < h_cover
-        kappa = np.where(growing, omega / FARADAY * self.criterion.limit(
-            lam, temperature, omega) * share / np.where(growing, cover - start, 1.0), 0.0)
+        rate = self.criterion.growth_rate(j, share, lam, temperature, omega, start)
+        moving = rate != 0  # then s_k > 0, h_k < h_cover
+        kappa = np.where(moving, omega / FARADAY * self.criterion.limit(
+            lam, temperature, omega) * share / np.where(moving, cover - start, 1.0), 0.0)
 
         def pores(dt: float) -> np.ndarray:
-            grown = start + rate * dt * _expm1_ratio(kappa * dt)
-            return np.where(growing, np.minimum(grown, cover), start)
+            moved = start + rate * dt * _expm1_ratio(kappa * dt)
+            return np.where(moving, np.clip(moved, 0.0, cover), start)
 
-        fill = PORE_STEP * cover / np.where(growing, rate, 1.0)  # Δt to fill δ h_cover at ḣ⁰
-        bound = evo._min(np.where(growing, fill * _log1p_ratio(kappa * fill), np.inf))
+        fill = PORE_STEP * cover / np.where(moving, np.abs(rate), 1.0)  # Δt for δ h_cover at ḣ⁰
+        bound = evo._min(np.where(moving, fill * _log1p_ratio(kappa * fill), np.inf))
         return pores, bound

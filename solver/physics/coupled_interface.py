@@ -27,7 +27,7 @@ its contact set changes. Each time step of length Δt, at the applied current de
 
 with Δt ≤ the protocol's step and Δt ≤ ``max_gap_increment`` / max(Ω|j|/F, |v|_last), |v|_last
 the largest Li speed of the previous step, and with the cavity criterion Δt ≤ the pore
-step bound of ``coupled_cavities`` (a node's pores grow by ≤ PORE_STEP h_cover). A Li step
+step bound of ``coupled_cavities`` (a node's pores change by ≤ PORE_STEP h_cover). A Li step
 that fails (the midpoint fixed point converges only for Δt ε̇ ≲ 1, and the creep rate at
 the sharp tip of a void is large) is retried from its start with Δt halved (after the
 flow's own restart from rest, ``LithiumBody._newton``); one whose largest node displacement exceeds
@@ -107,7 +107,7 @@ class CoupledRecord(Record):
 class CoupledEvolution(InterfaceEvolution):
     """The evolution engine (``InterfaceEvolution.run``: protocol, time-step control,
     cut-backs, failure criteria) with the interface state from the moving Li body (module
-    docstring). Sub-grid pores grow only with the cavity criterion
+    docstring). Sub-grid pores grow and heal only with the cavity criterion
     (``coupled_cavities``; else they stay zero)."""
 
     _STATE = (*InterfaceEvolution._STATE, "throughput", "speed", "follow", "remeshes")

@@ -61,15 +61,21 @@ def test_limit_is_arrhenius_through_the_diffusivity():
 
 
 def test_growth_rate():
-    """ḣ = s_c (Ω/F)(j − j_vac(σ))₊: zero below the limit, the excess above it."""
-    t, sigma = 298.15, np.array([1e6, 1e6, 5e6])
+    """ḣ = s_c (Ω/F)(j − j_vac(σ)) where pores exist (h > 0, either sign), its positive part
+    where h = 0: zero below the limit without pores, the excess above it, healing below it
+    with pores, at rest and plating."""
+    t, sigma = 298.15, np.array([1e6, 1e6, 5e6, 1e6, 1e6, 1e6])
     jv = CRITERION.limit(sigma, t, OMEGA)
-    j = np.array([0.5 * jv[0], 2 * jv[1], 2 * jv[2]])
-    share = np.array([1.0, 0.5, 1.0])
-    rate = CRITERION.growth_rate(j, share, sigma, t, OMEGA)
+    j = np.array([0.5 * jv[0], 2 * jv[1], 2 * jv[2], 0.5 * jv[3], 0.0, -jv[5]])
+    share = np.array([1.0, 0.5, 1.0, 0.5, 0.8, 1.0])
+    pores = np.array([0.0, 0.0, 1e-7, 1e-7, 1e-7, 1e-7])
+    rate = CRITERION.growth_rate(j, share, sigma, t, OMEGA, pores)
     assert rate[0] == 0.0
     assert rate[1] == pytest.approx(0.5 * OMEGA / FARADAY * jv[1], rel=1e-12)
     assert rate[2] == pytest.approx(OMEGA / FARADAY * jv[2], rel=1e-12)
+    assert rate[3] == pytest.approx(-0.25 * OMEGA / FARADAY * jv[3], rel=1e-12)
+    assert rate[4] == pytest.approx(-0.8 * OMEGA / FARADAY * jv[4], rel=1e-12)
+    assert rate[5] == pytest.approx(-2 * OMEGA / FARADAY * jv[5], rel=1e-12)
 
 
 def test_case_keys():
