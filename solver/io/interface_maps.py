@@ -27,7 +27,7 @@ EDGE_COLOUR = "#D55E00"  # the void edges (vermillion, as the 2D picture's conta
 DIVERGING = "PuOr_r"  # signed current density (colour-blind safe)
 PANEL_IN = 2.4  # width and height of one map [in]
 BAR_IN = 1.0  # height of a colourbar below its column, with its ticks and label [in]
-LABEL_IN = 1.2  # width of the row labels (time, contact fraction, y axis) [in]
+LABEL_IN = 1.5  # width of the row labels (time, contact fraction, y axis) [in]
 COLUMNS = ["time_s", "x_um", "y_um", "gap_um", "in_contact", "pores_um", "contact_share",
            "current_density_mA_cm2", "contact_pressure_MPa", "area_um2"]
 # the maps: (column, colourbar label, factor from the column's unit, known before the first
@@ -98,7 +98,7 @@ def picture(path, table: np.ndarray, triangles: np.ndarray, tolerance_um: float,
             if c == 0:
                 area = part[:, col["area_um2"]]
                 contact = float(area @ part[:, col["contact_share"]]) / area.sum()
-                ax.set_ylabel(f"{time_label(t)}, contact {contact:.1%}\ny [µm]")
+                ax.set_ylabel(f"{time_label(t)}\ncontact {contact:.1%}\ny [µm]")
             if r == len(times) - 1:
                 ax.set_xlabel("x [µm]")
         fig.colorbar(drawn, ax=axes[:, c], label=label, location="bottom", shrink=0.9,
