@@ -72,7 +72,8 @@ from lisse.solver.physics.li_follow import bottom_heights, bounded_step, follow_
 from lisse.solver.physics.li_interface_pressure import interface_pressure, line_interpolant
 from lisse.solver.physics.li_output import LiOutput
 from lisse.solver.physics.li_pockets import LiPockets
-from lisse.solver.physics.li_remesh import min_quality, remesh
+from lisse.solver.physics.li_remesh import remesh
+from lisse.solver.physics.li_remesh_transfer import min_quality
 from lisse.solver.physics.li_smoothing import LiSmoother
 from lisse.solver.physics.li_strip_limit import strip_limit
 from lisse.solver.physics.li_surface import OBSTACLE, Surface, surface_height

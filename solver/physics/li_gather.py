@@ -62,11 +62,14 @@ class GatheredMesh:
         return np.concatenate(self.comm.allgather(values[: self.owned_cells]))[self.order]
 
     def facets(self, tags: dmesh.MeshTags) -> np.ndarray:
-        """(vertex, vertex, mid node, tag) rows of the tagged facets of every rank (owned,
-        each once), node rows sorted (2D meshes)."""
-        owned = self.msh.topology.index_map(1).size_local
+        """(vertices, mid nodes, tag) rows of the tagged facets of every rank (owned, each
+        once), node rows sorted: (vertex, vertex, mid, tag) in 2D, the three vertices and
+        three mid nodes of a P2 triangle in 3D (``dmesh.entities_to_geometry``'s order)."""
+        fdim = self.dim - 1
+        owned = self.msh.topology.index_map(fdim).size_local
         mine = tags.indices < owned
-        nodes = dmesh.entities_to_geometry(self.msh, 1, tags.indices[mine]).reshape(-1, 3)
+        nodes = dmesh.entities_to_geometry(self.msh, fdim, tags.indices[mine])
+        nodes = nodes.reshape(-1, 3 * fdim)
         rows = np.column_stack([self.local[nodes], tags.values[mine]]).astype(np.int64)
-        rows = np.concatenate(self.comm.allgather(rows)).reshape(-1, 4)
+        rows = np.concatenate(self.comm.allgather(rows)).reshape(-1, 3 * fdim + 1)
         return rows[np.lexsort(rows.T[::-1])]
