@@ -114,7 +114,6 @@ class CoupledEvolution(InterfaceEvolution):
     surface = Surface  # the Li's bottom and top faces (3D: coupled_3d.Surface3D)
     pocket_model = LiPockets  # contact measure and pocket closure along a 2D interface
     smoother_model = LiSmoother  # ALE smoothing of a 2D Li mesh
-    remeshing = True  # a new Li mesh when its quality stays low (li_remesh; 2D)
     contact_band = True  # the reacting share falls across the tolerance (li_contact_band)
     electrolyte = None  # the elastic electrolyte (electrolyte_elastic.ElectrolyteCoupling)
     pressure_interpolant = staticmethod(line_interpolant)  # p_h along x (li_interface_pressure)
@@ -130,8 +129,7 @@ class CoupledEvolution(InterfaceEvolution):
         self.remeshes = 0.0  # Li remeshings so far (li_remesh)
         self._attach(body)
         self.volume0, self.top0 = body.volume(), self.top.mean_height()
-        self.quality0 = min_quality(body) if (self.remeshing
-                                              and settings.remesh_quality > 0) else None
+        self.quality0 = min_quality(body) if settings.remesh_quality > 0 else None
         self.gap = self._gap()
         self.gap0 = self.gap.copy()
         self.void0 = self._mean(self.gap0)
@@ -289,7 +287,7 @@ class CoupledEvolution(InterfaceEvolution):
         return exhausted(self) or collapsed(records, first)
 
     def _remesh(self) -> None:
-        """A new Li mesh (``li_remesh``) if the smallest cell quality is below
+        """A new Li mesh (``li_remesh``; 3D: ``li_remesh_3d``) if the smallest cell quality is below
         ``settings.remesh_quality`` × the initial mesh's (the trigger; the boundary edges
         of the cells below it with all vertices on the boundary are split first,
         ``li_boundary_split``); the ε_eq of ``li_output`` remapped."""
@@ -298,11 +296,16 @@ class CoupledEvolution(InterfaceEvolution):
         trigger = self.settings.remesh_quality * self.quality0
         if min_quality(self.body) >= trigger:
             return
-        new = remesh(self.body, self.li_output.strain, trigger)
+        new = self._new_body(trigger)
         if new is not None:
             self._attach(new[0])
             self.li_output.strain.x.array[:] = new[1]
             self.remeshes += 1
+
+    def _new_body(self, trigger: float):
+        """``li_remesh.remesh`` of the Li body (the boundary edges of the cells below
+        ``trigger`` split first): (new body, ε_eq per new cell) or None."""
+        return remesh(self.body, self.li_output.strain, trigger)
 
     def li_values(self) -> dict[str, np.ndarray]:
         """{name: values at the owned Li vertices ``_vertices``}: the displacement since the

@@ -48,7 +48,7 @@ from lisse.solver.physics.li_remesh_transfer import rebuild
 from lisse.solver.physics.li_smoothing_3d import EDGES, FACES
 from lisse.solver.physics.lithium_body import LithiumBody
 
-BOUNDARY_MATCH = 1e-9  # Gmsh's copy of a boundary vertex: within this × the body size [1]
+BOUNDARY_MATCH = 1e-12  # Gmsh's copy of a boundary vertex: within this × the body size [1]
 
 
 def boundary_faces(cells: np.ndarray) -> np.ndarray:
