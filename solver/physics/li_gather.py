@@ -1,6 +1,6 @@
-"""The Li mesh of the coupled interface model (2D; 3D for ``li_smoothing_3d``) gathered on every
-rank in a rank-independent numbering (``li_smoothing``, ``li_remesh``; docs/moving_interface.md
-"Li mesh smoothing", "Li remeshing").
+"""The Li mesh of the coupled interface model (2D; 3D for ``li_smoothing_3d``, ``li_remesh_3d``)
+gathered on every rank in a rank-independent numbering (``li_smoothing``, ``li_remesh``;
+docs/moving_interface.md "Li mesh smoothing", "Li remeshing", "Li remeshing in 3D").
 
 Numbering. A geometry node is known by its input global index (``geometry.
 input_global_indices``: its row in the node array the mesh was built from), which does not
