@@ -205,8 +205,8 @@ class EvolutionSpec(_Strict):
     vacancy: VacancySpec = Field(default_factory=VacancySpec)
     time_step: TimeStepSpec = Field(default_factory=TimeStepSpec)
     contact_tolerance_nm: Number = Field(1.0, gt=0)
-    # coupled model, 2D: Gmsh remeshes the Li when its smallest cell quality falls below
-    # this × the initial mesh's (solver.physics.li_remesh); 0: never; dimensionless
+    # coupled model: Gmsh remeshes the Li when its smallest cell quality falls below
+    # this × the initial mesh's (li_remesh; 3D: li_remesh_3d); 0: never; dimensionless
     remesh_quality: Number = Field(REMESH_QUALITY, ge=0, lt=1)
     field_snapshots: Integer = Field(10, ge=0, le=10000)  # ParaView snapshots (+ start and end)
     # interface profiles (interface.csv, interface_evolution.png) at these times, besides the

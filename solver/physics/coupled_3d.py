@@ -66,6 +66,7 @@ from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.contact_transfer_3d import interface_triangles
 from lisse.solver.physics.coupled_interface import CoupledEvolution
+from lisse.solver.physics.li_remesh_3d import remesh
 from lisse.solver.physics.li_smoothing_3d import LiSmoother3D
 from lisse.units import FARADAY
 
@@ -120,15 +121,16 @@ class Surface3D:
 
 def _basix_order(nodes: np.ndarray, x: np.ndarray) -> np.ndarray:
     """The 6 geometry nodes of each P2 triangle as vertices 0–2, then the mid-edge nodes of
-    the edges 1–2, 0–2, 0–1 (matched by position on the straight-edged starting mesh)."""
+    the edges 1–2, 0–2, 0–1 (matched by position: each edge takes the mid node nearest its
+    chord's midpoint, which must be a different one for each edge; the edges of a remeshed
+    Li's boundary, ``li_remesh_3d``, are curved)."""
     out = nodes.copy()
     for e, (a, b) in enumerate(_EDGES):
         middle = 0.5 * (x[nodes[:, a]] + x[nodes[:, b]])
         dist = np.stack([np.linalg.norm(x[nodes[:, 3 + k]] - middle, axis=1) for k in range(3)])
-        scale = np.linalg.norm(x[nodes[:, a]] - x[nodes[:, b]], axis=1)
-        if nodes.size and not np.all(dist.min(axis=0) <= 1e-6 * scale):
-            raise SolverError("the Li mesh's P2 facets are not straight-edged triangles")
         out[:, 3 + e] = nodes[np.arange(len(nodes)), 3 + dist.argmin(axis=0)]
+    if not np.all(np.sort(out[:, 3:], axis=1) == np.sort(nodes[:, 3:], axis=1)):
+        raise SolverError("the Li mesh's P2 facets' mid nodes do not match their edges")
     return out
 
 
@@ -204,19 +206,30 @@ class CoupledEvolution3D(CoupledEvolution):
     surface = Surface3D
     pocket_model = None  # li_pockets works along a 2D interface: 3D counts node shares
     smoother_model = LiSmoother3D  # ALE smoothing of the P2 tetrahedral Li mesh
-    remeshing = False  # li_remesh meshes 2D domains only
     contact_band = False  # 3D keeps the step share (s = 1 up to the tolerance)
     pressure_interpolant = staticmethod(plane_interpolant)  # p_h over (x, y) (stress coupling)
 
     def __init__(self, params, settings, current, body, comm=MPI.COMM_WORLD):
         super().__init__(params, settings, current, body, comm)
         self._components = _interface_graph(self)
-        collector = body.tags.find(FACET_TAGS["collector"]).astype(np.int32)
-        self._collector_nodes = body._obstacle_nodes(2, collector)  # of any rank's facets
         self.volume_correction = 0.0  # δ of the last step [m] (module docstring)
+
+    _PIECES = (*CoupledEvolution._PIECES, "_collector_nodes")
+
+    def _attach(self, body) -> None:
+        """``CoupledEvolution._attach`` and the collector face's nodes (of any rank's facets),
+        which ``_conserve`` moves: at the start and on the new mesh after a remeshing."""
+        super()._attach(body)
+        collector = body.tags.find(FACET_TAGS["collector"]).astype(np.int32)
+        self._collector_nodes = body._obstacle_nodes(2, collector)
 
     def _gap(self) -> np.ndarray:
         return np.maximum(surface_height(self.bottom.segments(), self.x[:, :2], self.size), 0)
+
+    def _new_body(self, trigger: float):
+        """``li_remesh_3d.remesh`` of the Li body (no boundary split in 3D: ``trigger`` is
+        not used): (new body, ε_eq per new cell) or None."""
+        return remesh(self.body, self.li_output.strain)
 
     def _transfer(self, j: np.ndarray, density: float):
         """(ĵ, c): ĵ(x, y) [A/m²] for the Li nodes on the plane, the interpolant of the

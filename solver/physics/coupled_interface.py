@@ -13,7 +13,7 @@ its contact set changes. Each time step of length Δt, at the applied current de
 2. current: the current distribution on that contact gives the local current density j_k
    [A/m²] at the contact nodes (galvanostatic, ∫ j dA = i·A, A the interface plane); with
    ``stress_coupling`` the Li's hydrostatic pressure at the contact shifts the kinetics
-   (Monroe–Newman, ``_couple_stress``);
+   (Monroe–Newman, ``li_interface_pressure.couple_stress``);
 3. transfer: the Li nodes on the plane get ĵ(x) = c·J(x)·s(y) (the band's share at the Li
    node's height y), J the piecewise-linear interpolant
    of the contact nodes' j_k along the interface, and c fixed so that the Li removed,
@@ -70,16 +70,17 @@ from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.physics.li_contact_band import band_share
 from lisse.solver.physics.li_exhaustion import collapsed, exhausted
 from lisse.solver.physics.li_follow import bottom_heights, bounded_step, follow_step, not_followed
-from lisse.solver.physics.li_interface_pressure import interface_pressure, line_interpolant
+from lisse.solver.physics.li_interface_pressure import couple_stress, line_interpolant
 from lisse.solver.physics.li_output import LiOutput
 from lisse.solver.physics.li_pockets import LiPockets
-from lisse.solver.physics.li_remesh import min_quality, remesh
+from lisse.solver.physics.li_remesh import remesh
+from lisse.solver.physics.li_remesh_transfer import min_quality
 from lisse.solver.physics.li_smoothing import LiSmoother
 from lisse.solver.physics.li_strip_limit import strip_limit
 from lisse.solver.physics.li_surface import OBSTACLE, Surface, surface_height
 from lisse.solver.physics.lithium_body import LithiumBody
 from lisse.solver.physics.lithium_step import set_flow
-from lisse.units import FARADAY, GAS_CONSTANT, PA_PER_MPA, UM_PER_M
+from lisse.units import FARADAY, PA_PER_MPA, UM_PER_M
 
 MAX_RETRIES = 20  # of a step whose Li flow fails or moves too far, before the cut-backs
 
@@ -114,7 +115,6 @@ class CoupledEvolution(InterfaceEvolution):
     surface = Surface  # the Li's bottom and top faces (3D: coupled_3d.Surface3D)
     pocket_model = LiPockets  # contact measure and pocket closure along a 2D interface
     smoother_model = LiSmoother  # ALE smoothing of a 2D Li mesh
-    remeshing = True  # a new Li mesh when its quality stays low (li_remesh; 2D)
     contact_band = True  # the reacting share falls across the tolerance (li_contact_band)
     electrolyte = None  # the elastic electrolyte (electrolyte_elastic.ElectrolyteCoupling)
     pressure_interpolant = staticmethod(line_interpolant)  # p_h along x (li_interface_pressure)
@@ -130,8 +130,7 @@ class CoupledEvolution(InterfaceEvolution):
         self.remeshes = 0.0  # Li remeshings so far (li_remesh)
         self._attach(body)
         self.volume0, self.top0 = body.volume(), self.top.mean_height()
-        self.quality0 = min_quality(body) if (self.remeshing
-                                              and settings.remesh_quality > 0) else None
+        self.quality0 = min_quality(body) if settings.remesh_quality > 0 else None
         self.gap = self._gap()
         self.gap0 = self.gap.copy()
         self.void0 = self._mean(self.gap0)
@@ -184,25 +183,8 @@ class CoupledEvolution(InterfaceEvolution):
         """The current distribution on the present contact (``InterfaceEvolution``), with the
         stress coupling of the Li pressure if ``settings.stress_coupling``."""
         if self.settings.stress_coupling:
-            self._couple_stress()
+            couple_stress(self)
         return super()._solve_current(applied)
-
-    def _couple_stress(self) -> None:
-        """Monroe–Newman coupling at the contact nodes (as ``studies.hold.couple``):
-        U = −Ω Δp/F, f_i0 = exp((1 − αa) Ω Δp/RT), Δp = p_h − p with p_h the Li's
-        hydrostatic pressure at the interface nodes (``li_interface_pressure``), p the stack
-        pressure; Δp = 0 while the body holds no flow: before the first Li step, and after a
-        Li mesh smoothing, which restarts the flow from rest (w = 0, so q = 0: without this
-        guard Δp = −p at every node for the next step)."""
-        cd, params = self.cd, self.params
-        excess = np.zeros(cd.n)
-        if self.comm.allreduce(bool(self.body.w.x.array.any()), op=MPI.LOR):
-            excess[self.nodes] = interface_pressure(self) - self.settings.stack_pressure
-        omega = params.electrode.molar_volume
-        cd.set_interface(cd.interface.with_(
-            shift=-omega * excess / FARADAY,
-            i0_factor=np.exp((1 - params.working.alpha_a) * omega * excess
-                             / (GAS_CONSTANT * params.temperature))))
 
     def _transfer(self, j: np.ndarray, density: float):
         """(ĵ, c): ĵ(x) [A/m²] for the Li nodes on the plane, the contact nodes' j interpolated
@@ -291,7 +273,7 @@ class CoupledEvolution(InterfaceEvolution):
         return exhausted(self) or collapsed(records, first)
 
     def _remesh(self) -> None:
-        """A new Li mesh (``li_remesh``) if the smallest cell quality is below
+        """A new Li mesh (``li_remesh``; 3D: ``li_remesh_3d``) if the smallest cell quality is below
         ``settings.remesh_quality`` × the initial mesh's (the trigger; the boundary edges
         of the cells below it with all vertices on the boundary are split first,
         ``li_boundary_split``); the ε_eq of ``li_output`` remapped."""
@@ -300,11 +282,16 @@ class CoupledEvolution(InterfaceEvolution):
         trigger = self.settings.remesh_quality * self.quality0
         if min_quality(self.body) >= trigger:
             return
-        new = remesh(self.body, self.li_output.strain, trigger)
+        new = self._new_body(trigger)
         if new is not None:
             self._attach(new[0])
             self.li_output.strain.x.array[:] = new[1]
             self.remeshes += 1
+
+    def _new_body(self, trigger: float):
+        """``li_remesh.remesh`` of the Li body (the boundary edges of the cells below
+        ``trigger`` split first): (new body, ε_eq per new cell) or None."""
+        return remesh(self.body, self.li_output.strain, trigger)
 
     def li_values(self) -> dict[str, np.ndarray]:
         """{name: values at the owned Li vertices ``_vertices``}: the displacement since the

@@ -81,8 +81,8 @@ class EvolutionSettings:
     contact: str = "frictionless"  # coupled model: or "sticking" (solver.physics.li_sticking)
     # coupled model: "rigid" electrolyte, or "elastic" (solver.physics.electrolyte_elastic)
     electrolyte_mechanics: str = "rigid"
-    # coupled model, 2D: remesh the Li when its smallest cell quality falls below this ×
-    # the initial mesh's (solver.physics.li_remesh); 0: never
+    # coupled model: remesh the Li when its smallest cell quality falls below this ×
+    # the initial mesh's (li_remesh; 3D: li_remesh_3d); 0: never
     remesh_quality: float = REMESH_QUALITY
     # the config field the steps came from, for messages (li_exhaustion.check_capacity)
     protocol_field: str = "evolution.steps"

@@ -1,6 +1,6 @@
-"""The Li mesh of the coupled interface model (2D; 3D for ``li_smoothing_3d``) gathered on every
-rank in a rank-independent numbering (``li_smoothing``, ``li_remesh``; docs/moving_interface.md
-"Li mesh smoothing", "Li remeshing").
+"""The Li mesh of the coupled interface model (2D; 3D for ``li_smoothing_3d``, ``li_remesh_3d``)
+gathered on every rank in a rank-independent numbering (``li_smoothing``, ``li_remesh``;
+docs/moving_interface.md "Li mesh smoothing", "Li remeshing", "Li remeshing in 3D").
 
 Numbering. A geometry node is known by its input global index (``geometry.
 input_global_indices``: its row in the node array the mesh was built from), which does not
@@ -62,11 +62,14 @@ class GatheredMesh:
         return np.concatenate(self.comm.allgather(values[: self.owned_cells]))[self.order]
 
     def facets(self, tags: dmesh.MeshTags) -> np.ndarray:
-        """(vertex, vertex, mid node, tag) rows of the tagged facets of every rank (owned,
-        each once), node rows sorted (2D meshes)."""
-        owned = self.msh.topology.index_map(1).size_local
+        """(vertices, mid nodes, tag) rows of the tagged facets of every rank (owned, each
+        once), node rows sorted: (vertex, vertex, mid, tag) in 2D, the three vertices and
+        three mid nodes of a P2 triangle in 3D (``dmesh.entities_to_geometry``'s order)."""
+        fdim = self.dim - 1
+        owned = self.msh.topology.index_map(fdim).size_local
         mine = tags.indices < owned
-        nodes = dmesh.entities_to_geometry(self.msh, 1, tags.indices[mine]).reshape(-1, 3)
+        nodes = dmesh.entities_to_geometry(self.msh, fdim, tags.indices[mine])
+        nodes = nodes.reshape(-1, 3 * fdim)
         rows = np.column_stack([self.local[nodes], tags.values[mine]]).astype(np.int64)
-        rows = np.concatenate(self.comm.allgather(rows)).reshape(-1, 4)
+        rows = np.concatenate(self.comm.allgather(rows)).reshape(-1, 3 * fdim + 1)
         return rows[np.lexsort(rows.T[::-1])]

@@ -1,6 +1,6 @@
 """The Li's hydrostatic pressure at the electrolyte's interface nodes, for the stress-coupled
-kinetics of the coupled moving-interface model (``CoupledEvolution._couple_stress``; issue
-12, docs/moving_interface.md).
+kinetics of the coupled moving-interface model (``couple_stress``; issue 12,
+docs/moving_interface.md).
 
 p_h [Pa] is q, the pressure field of the Li flow (P1, ``LithiumBody``), at its nodes on the
 plane (height ≤ ``touching_height``), gathered from every rank and interpolated onto the
@@ -14,6 +14,9 @@ p_h is the stack pressure p (Δp = 0).
 from __future__ import annotations
 
 import numpy as np
+from mpi4py import MPI
+
+from lisse.units import FARADAY, GAS_CONSTANT
 
 
 def line_interpolant(points: np.ndarray, values: np.ndarray, size: float):
@@ -39,3 +42,21 @@ def interface_pressure(evo) -> np.ndarray:
     if not values.size:
         return np.full(len(evo.x), evo.settings.stack_pressure)
     return evo.pressure_interpolant(points, values, evo.size)(evo.x[:, :up])
+
+
+def couple_stress(evo) -> None:
+    """Monroe–Newman coupling at the contact nodes of the coupled engine ``evo`` (as
+    ``studies.hold.couple``): U = −Ω Δp/F, f_i0 = exp((1 − αa) Ω Δp/RT), Δp = p_h − p with p_h
+    the Li's hydrostatic pressure at the interface nodes (``interface_pressure``), p the
+    stack pressure; Δp = 0 while the body holds no flow: before the first Li step, and after
+    a Li mesh smoothing, which restarts the flow from rest (w = 0, so q = 0: without this
+    guard Δp = −p at every node for the next step)."""
+    cd, params = evo.cd, evo.params
+    excess = np.zeros(cd.n)
+    if evo.comm.allreduce(bool(evo.body.w.x.array.any()), op=MPI.LOR):
+        excess[evo.nodes] = interface_pressure(evo) - evo.settings.stack_pressure
+    omega = params.electrode.molar_volume
+    cd.set_interface(cd.interface.with_(
+        shift=-omega * excess / FARADAY,
+        i0_factor=np.exp((1 - params.working.alpha_a) * omega * excess
+                         / (GAS_CONSTANT * params.temperature))))

@@ -34,14 +34,14 @@ closed nodes, whose vertical move changes the volume by exactly Σ W_i y_i, give
 the collector: the volume is conserved to round-off (tests/verification/test_li_remesh.py:
 < 1e-12 relative).
 
-State transfer. The Li flow is reset to rest (as after a smoothing; the next Newton continues
-in n from 1). The per-cell fields, Anand's S/σ0 (``body.strength``) and ε_eq of
-``li_output``, are remapped by point sampling: a new cell takes the value of the old cell that
-contains its vertex centroid (straight-sided test; the nearest old centroid if none, in a
-curved boundary sliver). It is exact for a uniform field and not conservative: for a field
-linear in x the integral changes by O(h ∇S) per cell with cancelling signs (measured in the
-test, within 1 %). The contact active set restarts empty (the next step activates the dofs
-on the plane), the body time is kept.
+State transfer (``li_remesh_transfer``, shared with 3D). The Li flow is reset to rest (as after
+a smoothing; the next Newton continues in n from 1). The per-cell fields, Anand's S/σ0
+(``body.strength``) and ε_eq of ``li_output``, are remapped by point sampling: a new cell takes
+the value of the old cell that contains its vertex centroid (straight-sided test; the nearest
+old centroid if none, in a curved boundary sliver). It is exact for a uniform field and not
+conservative: for a field linear in x the integral changes by O(h ∇S) per cell with cancelling
+signs (measured in the test, within 1 %). The contact active set restarts empty (the next step
+activates the dofs on the plane), the body time is kept.
 
 Parallel. Under MPI every rank gathers the old mesh (nodes, cells, tagged facets, per-cell
 values) in the rank-independent numbering of ``li_gather``; the repairs and Gmsh run on
@@ -55,9 +55,10 @@ The elastic electrolyte (``electrolyte_elastic``, one-way) holds no Li mesh data
 the present Li body's obstacle dofs and contact pressures at every update, so it is loaded
 by the new body after a remeshing.
 
-Resume. A checkpoint written after a remeshing holds the new mesh as ``body_on`` built it
-(gathered, rank-independent: the nodes as built, the cells in their input order, the tagged
-facets), and the resume builds the body on it through ``body_on`` again
+Resume. A checkpoint written after a remeshing holds the new mesh as
+``li_remesh_transfer.body_on`` built it (gathered, rank-independent: the nodes as built, the
+cells in their input order, the tagged facets), and the resume builds the body on it through
+``body_on`` again
 (``coupled_checkpoint``): the same mesh with the same partition on the same number of ranks,
 then the checkpointed state.
 
@@ -70,32 +71,18 @@ from __future__ import annotations
 
 import gmsh
 import numpy as np
-import ufl
-from basix.ufl import element
-from dolfinx import mesh as dmesh
-from mpi4py import MPI
 from scipy.spatial import cKDTree
 
 from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.li_boundary_split import SPLIT_FLOOR, split_edges
 from lisse.solver.physics.li_gather import GatheredMesh
-from lisse.solver.physics.li_hardening import Hardening
-from lisse.solver.physics.li_smoothing import EDGES, cell_quality
-from lisse.solver.physics.li_sticking import Sticking
+from lisse.solver.physics.li_remesh_transfer import facet_key, rebuild
+from lisse.solver.physics.li_smoothing import EDGES
 from lisse.solver.physics.li_surface import OBSTACLE, projection_weights
 from lisse.solver.physics.lithium_body import LithiumBody
 
 MERGE_RATIO = 0.1  # a side-face vertex goes when its face edges' lengths differ by more
-
-
-def min_quality(body: LithiumBody) -> float:
-    """Smallest cell quality q (``li_smoothing.cell_quality``) of the body's P2 mesh over
-    all ranks (each rank its owned cells)."""
-    msh = body.msh
-    cells = msh.geometry.dofmaps[0][: msh.topology.index_map(2).size_local]
-    q = cell_quality(msh.geometry.x[:, :2], cells)
-    return body.comm.allreduce(float(np.min(q, initial=np.inf)), op=MPI.MIN)
 
 
 def boundary_edges(cells: np.ndarray) -> np.ndarray:
@@ -209,7 +196,7 @@ def p2_mesh(x: np.ndarray, cells: np.ndarray, split_below: float,
     for a, b, _ in edges[gone]:
         edges[:, :2][edges[:, :2] == b] = a
     x, edges, split = split_edges(x, cells, edges[~gone], split_below, shortest)
-    halves = {_key(x[p], x[q]): _key(x[a], x[b]) for a, b, m in split
+    halves = {facet_key(x[p], x[q]): facet_key(x[a], x[b]) for a, b, m in split
               for p, q in ((a, m), (m, b))}
     edges, aliases = _merge_face_vertices(x, edges)
     aliases |= halves
@@ -217,14 +204,14 @@ def p2_mesh(x: np.ndarray, cells: np.ndarray, split_below: float,
     a, b, c = (points[tri[:, k]] for k in range(3))
     turn = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
     tri[turn < 0] = tri[turn < 0][:, [0, 2, 1]]
-    old = {_key(x[e[0]], x[e[1]]): e for e in edges}
+    old = {facet_key(x[e[0]], x[e[1]]): e for e in edges}
     pairs = np.sort(tri[:, EDGES[:, :2]].reshape(-1, 2), axis=1)
     unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
     mids = 0.5 * (points[unique[:, 0]] + points[unique[:, 1]])
     counts = np.bincount(inverse.ravel(), minlength=len(unique))
     straight = _straight(x, edges)
     for k in np.flatnonzero(counts == 1):
-        edge = old.get(_key(points[unique[k, 0]], points[unique[k, 1]]))
+        edge = old.get(facet_key(points[unique[k, 0]], points[unique[k, 1]]))
         if edge is None:
             raise SolverError("Li remeshing: Gmsh changed the Li boundary")
         if not straight[edge[2]]:
@@ -258,8 +245,8 @@ def _merge_face_vertices(x: np.ndarray, edges: np.ndarray, ratio: float = MERGE_
                 continue
             ends = [n for n in (*e1[:2], *e2[:2]) if n != v]
             longer = e1 if l1 >= l2 else e2
-            aliases[_key(x[ends[0]], x[ends[1]])] = aliases.get(
-                _key(x[longer[0]], x[longer[1]]), _key(x[longer[0]], x[longer[1]]))
+            merged = facet_key(x[longer[0]], x[longer[1]])
+            aliases[facet_key(x[ends[0]], x[ends[1]])] = aliases.get(merged, merged)
             rows = [r for i, r in enumerate(rows) if i not in pair]
             rows.append([ends[0], ends[1], longer[2]])
             break
@@ -280,35 +267,6 @@ def _straight(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return flags
 
 
-def _key(p: np.ndarray, q: np.ndarray) -> tuple:
-    """An order-free key of an edge from its end points' exact coordinates."""
-    return tuple(sorted((tuple(p[:2].tolist()), tuple(q[:2].tolist()))))
-
-
-def _remap(old_x: np.ndarray, old_cells: np.ndarray, new_x: np.ndarray,
-           new_cells: np.ndarray) -> np.ndarray:
-    """For every new cell, the old cell containing its vertex centroid (straight-sided
-    test; the nearest old centroid where none does)."""
-    centres = old_x[old_cells[:, :3]].mean(axis=1)
-    points = new_x[new_cells[:, :3]].mean(axis=1)
-    k = min(16, len(centres))
-    _, near = cKDTree(centres).query(points, k=k)
-    near = near.reshape(len(points), k)
-    found = near[:, 0].copy()
-    done = np.zeros(len(points), dtype=bool)
-    for j in range(k)[::-1]:
-        v = old_x[old_cells[near[:, j], :3]]
-        e1, e2, p = v[:, 1] - v[:, 0], v[:, 2] - v[:, 0], points - v[:, 0]
-        det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
-        with np.errstate(divide="ignore", invalid="ignore"):  # a cell closed flat: det 0
-            s = (p[:, 0] * e2[:, 1] - p[:, 1] * e2[:, 0]) / det
-            t = (e1[:, 0] * p[:, 1] - e1[:, 1] * p[:, 0]) / det
-            inside = (s >= -1e-12) & (t >= -1e-12) & (s + t <= 1 + 1e-12)
-        found[inside] = near[inside, j]
-        done |= inside
-    return found
-
-
 def remesh(body: LithiumBody, strain,
            split_below: float) -> tuple[LithiumBody, np.ndarray] | None:
     """A new ``LithiumBody`` on a new mesh of ``body``'s domain, its strength and hooks
@@ -318,81 +276,9 @@ def remesh(body: LithiumBody, strain,
     MPI the old mesh is gathered in a rank-independent numbering (``li_gather``), Gmsh runs
     on rank 0 and ``create_mesh`` distributes its mesh; every rank tags and samples its own
     new cells from the gathered old ones (module docstring)."""
-    msh, comm = body.msh, body.comm
-    old = GatheredMesh(msh, comm)
+    old = GatheredMesh(body.msh, body.comm)
     facets = old.facets(body.tags)
-    x = _closed(body, old.nodes(msh.geometry.x), facets)
-    gdim = msh.geometry.dim
-    nodes, new_cells, built = np.zeros((0, gdim)), np.zeros((0, 6), dtype=np.int64), None
-    if comm.rank == 0:
-        try:
-            shortest = SPLIT_FLOOR * body.touching_height(float(np.max(np.abs(x))))
-            nodes, new_cells, aliases = p2_mesh(x, old.cells, split_below, shortest)
-            better = np.min(cell_quality(nodes, new_cells)) > np.min(cell_quality(x, old.cells))
-            built = aliases if better else None
-        except SolverError as err:
-            built = SolverError(str(err))
-    built = comm.bcast(built, root=0)
-    if isinstance(built, SolverError):
-        raise built
-    if built is None:
-        return None
-    fresh = body_on(body, nodes, new_cells, x, facets, built)
-    geo = fresh.msh.geometry  # every local cell (ghosts too) samples the gathered old cells
-    parent = _remap(x, old.cells, geo.x[:, :2], geo.dofmaps[0])
-    dofs = fresh.strength.function_space.dofmap.list[: len(geo.dofmaps[0]), 0]
-    fresh.strength.x.array[dofs] = old.cell_values(_cell_values(body.strength))[parent]
-    strain_new = np.zeros_like(fresh.strength.x.array)
-    strain_new[dofs] = old.cell_values(_cell_values(strain))[parent]
-    return fresh, strain_new
-
-
-def body_on(body: LithiumBody, nodes: np.ndarray, cells: np.ndarray, x: np.ndarray,
-            facets: np.ndarray, aliases: dict) -> LithiumBody:
-    """A ``LithiumBody`` with ``body``'s arguments, time and hooks on the P2 mesh of
-    ``nodes`` (M, 2) [m] and ``cells`` (T, 6, DOLFINx order), given on rank 0 (empty on
-    the others; ``create_mesh`` distributes them, with the cell mesh's ghost layer), its
-    facets tagged from the gathered tagged ``facets`` (vertex, vertex, mid, tag) of the
-    nodes ``x`` by their end points (``_facet_tags``). ``remesh`` builds the new body so,
-    and a resume its checkpointed mesh (``coupled_checkpoint``)."""
-    comm, gdim = body.comm, body.msh.geometry.dim
-    coordinates = element("Lagrange", "triangle", 2, shape=(gdim,))
-    partitioner = dmesh.create_cell_partitioner(dmesh.GhostMode.shared_facet, 2) if (
-        comm.size > 1) else None  # the ghost layer of the cell mesh (meshes.cache)
-    new = dmesh.create_mesh(comm, cells.astype(np.int64), ufl.Mesh(coordinates),
-                            nodes[:, :gdim], partitioner)
-    fresh = LithiumBody(new, _facet_tags(new, x, facets, aliases), **body.arguments)
-    fresh.midpoint_rtol, fresh.time = body.midpoint_rtol, body.time
-    for hook in body.step_hooks:
-        owner = hook.__self__
-        if not isinstance(owner, Hardening):
-            raise SolverError(f"Li remeshing: cannot carry the step hook {owner!r}")
-        Hardening(fresh, owner.law, owner.s0, owner.rate0)
-    for hook in body.contact_hooks:
-        if not isinstance(hook.__self__, Sticking):
-            raise SolverError(f"Li remeshing: cannot carry the contact hook {hook!r}")
-        Sticking(fresh)
-    return fresh
-
-
-def _cell_values(func) -> np.ndarray:
-    """DG0 values per local cell (local order)."""
-    return func.x.array[func.function_space.dofmap.list[:, 0]]
-
-
-def _facet_tags(new: dmesh.Mesh, x: np.ndarray, facets: np.ndarray,
-                aliases: dict) -> dmesh.MeshTags:
-    """The old facet tags (gathered ``facets``, nodes ``x``) on the new mesh's local facets
-    (ghosts too) with the same end vertices (a merged face edge: its ``aliases`` edge's)."""
-    value = {_key(x[a], x[b]): v for a, b, _, v in facets}
-    value |= {new_key: value[old_key] for new_key, old_key in aliases.items()
-              if old_key in value}
-    new.topology.create_connectivity(1, 2)
-    index_map = new.topology.index_map(1)
-    every = np.arange(index_map.size_local + index_map.num_ghosts, dtype=np.int32)
-    y = new.geometry.x
-    ends = dmesh.entities_to_geometry(new, 1, every)[:, :2]
-    keys = [_key(y[a], y[b]) for a, b in ends]
-    keep = np.array([k in value for k in keys], dtype=bool)
-    values = np.array([value[k] for k in keys if k in value], dtype=np.int32)
-    return dmesh.meshtags(new, 1, every[keep], values)
+    x = _closed(body, old.nodes(body.msh.geometry.x), facets)
+    shortest = SPLIT_FLOOR * body.touching_height(float(np.max(np.abs(x))))
+    return rebuild(body, strain, old, x, facets,
+                   lambda x, cells: p2_mesh(x, cells, split_below, shortest))

@@ -25,7 +25,7 @@ checkpointed step. Per rank (its part of the Li mesh, ghost nodes and dofs inclu
   (``StepControl.previous``; its scalars, the Li body time among them, are the engine's).
 
 After a Li remeshing (``li_remesh``) the Li body is on a mesh of its own: rank 0 holds it
-too, gathered (``li_gather``, rank-independent), as ``li_remesh.body_on`` built it
+too, gathered (``li_gather``, rank-independent), as ``li_remesh_transfer.body_on`` built it
 (``mesh_nodes``: the node positions as built [m]; ``mesh_cells``: the cells in their input
 order; ``mesh_facets``: the tagged facets), and the resume builds the body on it through
 ``body_on`` (the same mesh with the same partition on the same number of ranks; the
@@ -56,7 +56,7 @@ from lisse.solver.errors import UserError
 from lisse.solver.io import checkpoint
 from lisse.solver.physics.coupled_interface import CoupledEvolution
 from lisse.solver.physics.li_gather import GatheredMesh
-from lisse.solver.physics.li_remesh import body_on
+from lisse.solver.physics.li_remesh_transfer import body_on
 from lisse.solver.physics.lithium_step import StepReport
 
 # the Li arrays of CoupledEvolution._save (the last three: li_output's ε_eq, x_mid, S̄)
@@ -98,7 +98,7 @@ def _counters(pockets, smoother) -> dict:
 
 
 def _mesh(body) -> dict:
-    """The Li body's mesh as ``li_remesh.body_on`` built it (collective; rank-independent,
+    """The Li body's mesh as ``li_remesh_transfer.body_on`` built it (collective; rank-independent,
     ``li_gather``): the node positions as built [m], the cells in their input order and the
     tagged facets (vertex, vertex, mid node, tag), on rank 0 (empty on the others)."""
     gathered = GatheredMesh(body.msh, body.comm)
@@ -112,7 +112,7 @@ def _mesh(body) -> dict:
 
 def _body(evo: CoupledEvolution, initial, ranked: dict, prefix: str):
     """A Li body on the checkpointed mesh (``_mesh``, names with ``prefix``), built from
-    the Li as built (``initial``) as a remeshing builds it (``li_remesh.body_on``)."""
+    the Li as built (``initial``) as a remeshing builds it (``li_remesh_transfer.body_on``)."""
     nodes, cells, facets = (ranked[f"{prefix}mesh_{k}"] for k in ("nodes", "cells", "facets"))
     x, facets = evo.comm.bcast((nodes, facets) if evo.comm.rank == 0 else None, root=0)
     return body_on(initial, nodes, cells, x, facets, {})
@@ -127,7 +127,7 @@ def body_state(ranked: dict, prefix: str = "") -> dict:
 def restore(evo: CoupledEvolution, ranked: dict, scalars: dict | None, where: str,
             previous: dict | None = None) -> tuple[float, dict]:
     """Put the checkpointed Li mesh into ``evo`` (the Li as built, or after a remeshing
-    the checkpointed mesh rebuilt: ``li_remesh.body_on``), check that it is the
+    the checkpointed mesh rebuilt: ``li_remesh_transfer.body_on``), check that it is the
     checkpointed one and put back the state that ``CoupledEvolution._restore`` does not
     (module docstring). Returns the Li body time [s] (for ``_restore``) and, for the state
     before the last step (``previous``: its scalars, or None), its Li mesh pieces

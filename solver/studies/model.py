@@ -116,9 +116,6 @@ _COUPLED = "the coupled interface model"
 # what the coupled interface model (evolution.interface_model: coupled) refuses besides the
 # evolution run kind's REFUSED cells: (config fields, predicate, why)
 COUPLED_REFUSED: list[tuple[str, Callable[[Resolved], bool], str]] = [
-    ("evolution.remesh_quality", lambda p: p.geometry.dimension == "3d"
-     and p.evolution.remesh_quality != REMESH_QUALITY,
-     f"{_COUPLED} remeshes the Li of 2D cells only (plane strain, axisymmetric)"),
     ("mechanics.enabled", PHYSICS["mechanics hold and stress coupling"][1],
      f"{_COUPLED} is its own Li mechanics; the elastic hold and its stress coupling are "
      "the reduced model's"),
@@ -132,9 +129,6 @@ COUPLED_REFUSED: list[tuple[str, Callable[[Resolved], bool], str]] = [
     ("evolution.stack_pressure_MPa", lambda p: p.evolution.stack_pressure <= 0,
      f"{_COUPLED} needs a stack pressure > 0 on the Li"),
 ]
-
-# refused in 3D by both models: no hint to the reduced one
-NO_REDUCED_HINT = ("evolution.remesh_quality",)
 
 
 def check_supported(params: Resolved, kind: str) -> None:
@@ -178,7 +172,6 @@ def check_supported(params: Resolved, kind: str) -> None:
             ", the default interface_model; set evolution.interface_model: reduced")
         for fields, on, reason in COUPLED_REFUSED:
             if on(params):
-                hint = "" if fields in NO_REDUCED_HINT else hint
                 raise UserError(f"{fields}: not supported by {_COUPLED}{hint} ({reason})")
         check_capacity(params, kind)  # no more Li stripped than the electrode holds
 

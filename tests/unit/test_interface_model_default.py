@@ -73,15 +73,13 @@ def test_reduced_only_option_without_a_named_model_is_refused(evolution, section
     assert HINT not in str(info.value)
 
 
-def test_coupled_only_refusal_has_no_reduced_hint():
-    """A Li remeshing trigger in 3D: the reduced model has none either."""
+def test_3d_remeshing_trigger_runs_with_the_default_model():
+    """A Li remeshing trigger in 3D (formerly refused, with no hint: the reduced model has
+    no Li mesh either) runs with the default coupled model (``li_remesh_3d``)."""
     case = _case({"remesh_quality": 0.5})
     case["geometry"] |= {"dimension": "3d", "depth_um": 40,
                          "voids": [{"center_um": [0, 0], "radius_um": 8, "height_um": 2}]}
-    with pytest.raises(UserError) as info:
-        check_supported(resolve(validate_case(case)), "evolution")
-    assert str(info.value).startswith("evolution.remesh_quality:")
-    assert HINT not in str(info.value)
+    check_supported(resolve(validate_case(case)), "evolution")
 
 
 def test_cli_refuses_with_one_line_and_exit_2(tmp_path):

@@ -1,8 +1,8 @@
 """``evolution.remesh_quality`` (docs/config.md; solver.physics.li_remesh): the Li remeshing
 trigger of the coupled model, dimensionless, default 0.25, 0 switches remeshing off; a value
 outside [0, 1) is refused in one line naming the field (exit 2 from the CLI); a value other
-than the default is refused in 3D cells (no remeshing there) and with the reduced model (no Li
-mesh), the default is not."""
+than the default is refused with the reduced model (no Li mesh), the default is not; 3D cells
+remesh too (``li_remesh_3d``; formerly refused)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def test_default_and_off():
         params = resolve(validate_case(_case("axisymmetric", remesh_quality=value)))
         assert params.evolution.remesh_quality == value
         check_supported(params, "evolution")
-    check_supported(resolve(validate_case(_case("3d", remesh_quality=0.25))), "evolution")
+    for value in (0, 0.25, 0.5):
+        check_supported(resolve(validate_case(_case("3d", remesh_quality=value))), "evolution")
 
 
 @pytest.mark.parametrize(("value", "message"), [(-0.1, ">= 0"), (1, "< 1"), (1.5, "< 1")])
@@ -46,8 +47,6 @@ def test_outside_the_range_is_a_config_error(value, message):
 
 
 @pytest.mark.parametrize(("dimension", "model", "message"), [
-    ("3d", "coupled", "not supported by the coupled interface model \\(the coupled interface "
-     "model remeshes the Li of 2D cells only"),
     ("plane", "reduced", "remeshes the coupled interface model's Li mesh"),
 ])
 def test_refused_where_there_is_no_remeshing(dimension, model, message):

@@ -40,7 +40,8 @@ def test_default_is_frictionless_and_sticking_is_supported_in_2d_and_3d():
 
 @pytest.mark.parametrize("model", [None, "coupled"])
 def test_sticking_supported_in_3d(model):
-    """3D cells stick too (formerly refused); a still-refused 3D option is named as before."""
+    """3D cells stick too (formerly refused), with the Li remeshing too (formerly refused:
+    ``li_remesh_3d``)."""
     named = {} if model is None else {"interface_model": model}
     params = resolve(validate_case(_three_d(_case(contact="sticking", **named))))
     assert params.evolution.contact == "sticking" and params.geometry.dimension == "3d"
@@ -54,8 +55,7 @@ def test_sticking_supported_in_3d(model):
     check_supported(elastic, "evolution")  # the elastic electrolyte too (formerly refused)
     remeshed = resolve(validate_case(_three_d(_case(
         contact="sticking", remesh_quality=0.5, **named))))
-    with pytest.raises(UserError, match=r"^evolution\.remesh_quality: not supported"):
-        check_supported(remeshed, "evolution")
+    check_supported(remeshed, "evolution")
 
 
 def test_sticking_refused_with_the_reduced_model():

@@ -13,6 +13,7 @@ import pytest
 from mpi4py import MPI
 
 from lisse.solver.physics.li_contact_band import band_share
+from lisse.solver.physics.li_interface_pressure import couple_stress
 from lisse.units import C_M2_PER_MAH_CM2, FARADAY, PA_PER_MPA
 from tests.helpers import TINY, mpi_numbers, print_numbers
 
@@ -362,10 +363,10 @@ def test_stress_coupling_after_a_flow_reset_is_neutral():
     def largest(a):
         return evo.comm.allreduce(float(np.max(np.abs(a[evo.nodes]), initial=0)), op=MPI.MAX)
 
-    evo._couple_stress()
+    couple_stress(evo)
     assert largest(evo.cd.interface.shift) > 1e-6  # V: Ω Δp/F for Δp ~ MPa
     evo.body.w.x.array[:] = 0.0  # the smoother's restart from rest
-    evo._couple_stress()
+    couple_stress(evo)
     assert largest(evo.cd.interface.shift) == 0.0
     assert largest(evo.cd.interface.i0_factor - 1) == 0.0
 

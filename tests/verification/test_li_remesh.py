@@ -22,7 +22,8 @@ def distorted(dimension: str):
     quality before the distortion)."""
     from lisse.solver.config.schema import resolve, validate_case
     from lisse.solver.physics.li_gather import GatheredMesh
-    from lisse.solver.physics.li_remesh import boundary_edges, min_quality
+    from lisse.solver.physics.li_remesh import boundary_edges
+    from lisse.solver.physics.li_remesh_transfer import min_quality
     from lisse.solver.studies.model import lithium_body
 
     body = lithium_body(resolve(validate_case(case(dimension))), MPI.COMM_WORLD)
@@ -70,7 +71,8 @@ def remeshed(dimension: str) -> dict:
     from dolfinx import fem
 
     from lisse.solver.physics.evolution_settings import REMESH_QUALITY
-    from lisse.solver.physics.li_remesh import min_quality, remesh
+    from lisse.solver.physics.li_remesh import remesh
+    from lisse.solver.physics.li_remesh_transfer import min_quality
 
     body, q0 = distorted(dimension)
     q1, v1, tags1 = min_quality(body), body.volume(), _tag_lengths(body)
@@ -158,7 +160,8 @@ def test_boundary_split_is_exact_and_repairs_film(r0, validation):
     points each, to 1e-15 of the size), its tag is the old edge's, and the smallest q rises
     over 5×; without the split (no cell below 0) the mesh comes back as it was (q not
     better: ``remesh`` would keep the old mesh)."""
-    from lisse.solver.physics.li_remesh import _key, boundary_edges, p2_mesh
+    from lisse.solver.physics.li_remesh import boundary_edges, p2_mesh
+    from lisse.solver.physics.li_remesh_transfer import facet_key
     from lisse.solver.physics.li_smoothing import cell_quality
 
     x, cells = film(r0)
@@ -171,13 +174,13 @@ def test_boundary_split_is_exact_and_repairs_film(r0, validation):
     drift = max(abs(_p2_integral(nodes, new_cells, k) / _p2_integral(x, cells, k) - 1)
                 for k in (0, 1))
     assert drift < 1e-12
-    old = {_key(x[a], x[b]): (a, b, m) for a, b, m in boundary_edges(cells)}
+    old = {facet_key(x[a], x[b]): (a, b, m) for a, b, m in boundary_edges(cells)}
     tag = {key: 15 if x[a, 1] > 0 and x[b, 1] > 0 else 11 for key, (a, b, _) in old.items()}
     tag |= {new: tag[parent] for new, parent in aliases.items()}  # as ``_facet_tags``
     s, size, off = np.linspace(0, 1, 7), float(np.max(np.abs(x))), 0.0
     halves = 0
     for a, b, m in boundary_edges(new_cells):
-        key = _key(nodes[a], nodes[b])
+        key = facet_key(nodes[a], nodes[b])
         parent = old[aliases.get(key, key)]
         assert tag[key] == (15 if nodes[a, 1] > 0 and nodes[b, 1] > 0 else 11)
         halves += key not in old
