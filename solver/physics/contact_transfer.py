@@ -33,8 +33,8 @@ has ∫ χ r dx > 0 at the axis too, unlike a P2 vertex function), so every p_k 
 Rank independence: the reactions, the Li vertices and the electrolyte nodes are gathered
 from all ranks and summed in coordinate order, so ``mpirun -n 2`` gives serial's p_k up to the
 round-off of the assembled weights w_k. The interface is a line (2D cells); in 3D cells the
-pore law takes the same transfer on triangles (``contact_transfer_3d``), and the coupled
-model refuses the elastic electrolyte there (``studies.model.COUPLED_REFUSED``).
+pore law and the elastic electrolyte take the same transfer on triangles
+(``contact_transfer_3d``).
 """
 
 from __future__ import annotations
