@@ -133,12 +133,16 @@ def test_e5_axisymmetric_mpi_matches_serial(e5_cycle):
 
 
 def test_planar_interface_stays_in_full_contact(validation):
-    """No voids, 2 MPa, stripping at 1 and 10 mA/cm²: the contact fraction stays 1, no void
-    appears, the mean contact pressure equals the stack pressure and the collector descends
-    by the Li stripped."""
-    steps = [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.005},
-             {"current_density_mA_cm2": 10.0, "capacity_mAh_cm2": 0.02}]
-    evo, outcome = run(case(void=False, steps=steps))
+    """No voids, 2 MPa, stripping at 0.1, 1, 10 and 100 mA/cm² (issue 12: "at any current"):
+    the contact fraction stays 1, no void appears, the mean contact pressure equals the stack
+    pressure and the collector descends by the Li stripped."""
+    steps = [{"current_density_mA_cm2": 0.1, "capacity_mAh_cm2": 0.001},
+             {"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.005},
+             {"current_density_mA_cm2": 10.0, "capacity_mAh_cm2": 0.02},
+             {"current_density_mA_cm2": 100.0, "capacity_mAh_cm2": 0.05}]
+    c = case(void=False, steps=steps)
+    c["evolution"]["failure"] = {"max_voltage_V": 10.0}  # 100 mA/cm² passes 1 V (ohmic)
+    evo, outcome = run(c)
     records = outcome.records
     assert not outcome.failed and len(records) > 3
     assert min(r.contact_fraction for r in records) == pytest.approx(1.0, abs=1e-12)
@@ -149,7 +153,8 @@ def test_planar_interface_stays_in_full_contact(validation):
     last = records[-1]
     err = abs(last.collector_recession / last.li_stripped - 1)
     assert err < 1e-6
-    validation.record("Coupled model: planar interface stripped at 1 and 10 mA/cm², 2 MPa",
+    validation.record("Coupled model: planar interface stripped at 0.1, 1, 10 and 100 mA/cm², "
+                      "2 MPa",
                       "full contact, mean contact pressure = p", "closed form", "1e-6",
                       f"recession/stripped − 1 = {err:.1e}", "TINY cell, no void", True)
 
