@@ -63,13 +63,15 @@ row over ÷2 … ×2 in brackets), "none" if none does.
 
 "Coupled cavity CCD" is the CCD search of the coupled model with the cavity criterion on the
 shipped cell (0.2 mAh/cm² trials, bisection rtol 0.1): the CCD (highest surviving trial) and
-the bracket [CCD, lowest failing trial). **Not recomputed by the suite** (7–18 min a point):
-copied from `configs/experiments/cavity_ccd_recorded.csv`, as recorded by
-`scripts/cavity_ccd_table.py` on 2026-12-04 (main with pore healing); the coupled model
-refuses a zero stack pressure. The last two columns are the superseded reduced interface
-model's CCD (isolated-void creep closure, 1 mAh/cm² trials; written by the slow
-`tests/verification/test_ccd_validation.py`, "not run" where it did not run in the session
-that wrote this table; its table is in docs/ccd_validation.md, "History").
+the bracket [CCD, lowest failing trial); its ratio is CCD/measured. **Not recomputed by the
+suite** (143–598 s a point when recorded, beside other jobs on 2 cores): copied from
+`configs/experiments/cavity_ccd_recorded.csv`, as recorded by `scripts/cavity_ccd_table.py`
+on 2026-12-04 (main with pore healing); the coupled model refuses a zero stack pressure.
+
+The last two columns are the superseded reduced interface model's CCD (isolated-void creep
+closure, 1 mAh/cm² trials), written by the slow `tests/verification/test_ccd_validation.py`:
+"not run" where it did not run in the session that wrote this table or has no such point.
+Its full table is in docs/ccd_validation.md, "History".
 
 """
 BLIND = ("cell", "pressure_MPa", "temperature_C", "protocol", "measured_mA_cm2", "source",
@@ -89,8 +91,9 @@ def _point(row: dict) -> tuple:
     return (row["cell"], row["pressure_MPa"], row["temperature_C"])
 
 
-def _ratio(value: float, measured: float | None) -> str:
-    return "—" if measured is None else f"{value / measured:.2g}"
+def _ratio(value: float, measured: float | None, digits: int = 3) -> str:
+    """predicted/measured to ``digits`` significant digits, "—" without a measurement."""
+    return "—" if measured is None else f"{value / measured:.{digits}g}"
 
 
 def _blind_line(b: dict, reduced: dict) -> str:
@@ -105,7 +108,7 @@ def _blind_line(b: dict, reduced: dict) -> str:
                   f"{coupled['failing_mA_cm2']:.4g})", _ratio(coupled["ccd_mA_cm2"], measured)]
     old = reduced.get(_point(b))
     cells += [b["assumptions"], *(["not run", "—"] if old is None else
-                                  [f"{old:.3g}", _ratio(old, measured)])]
+                                  [f"{old:.3g}", _ratio(old, measured, 2)])]
     return "| " + " | ".join(cells) + " |"
 
 
