@@ -7,8 +7,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-MARKERS = ("*", "D", "s", "^", "v", "P")
-
 
 def measured(path: Path, electrolyte: str, x: str) -> list[tuple[float, float, str]]:
     """(x, CCD [mA/cm²], label) of the rows of a measurements CSV (columns electrolyte,
@@ -29,6 +27,7 @@ def figure(path: Path, rows: list[dict], points: list[tuple[float, float, str]],
     ``wide`` (cavity: ℓ_eff held fixed), measured ``points`` (x, CCD [mA/cm²], label) and
     the ``calibration`` point (x, CCD) circled."""
     from lisse import plotstyle
+    from lisse.solver.io import evolution_plots
     fig, ax = plotstyle.subplots(figsize=(10, 6.5))
     blue = plotstyle.OKABE_ITO[0]
     x = [r[x_key] for r in rows]
@@ -40,19 +39,9 @@ def figure(path: Path, rows: list[dict], points: list[tuple[float, float, str]],
                     color=blue, label=labels[0])
     ax.plot(x, [r["nominal"] for r in rows], "-" if len(x) > 8 else "o-", color=blue,
             label=labels[1])
-    for k, label in enumerate(dict.fromkeys(lab for _, _, lab in points)):
-        # one marker per source, the later ones smaller: coinciding points stay visible
-        pts = [(p, c) for p, c, lab in points if lab == label]
-        ax.plot([p for p, _ in pts], [c for _, c in pts], MARKERS[k % len(MARKERS)],
-                ms=16 if k == 0 else 9, ls="none", color=plotstyle.OKABE_ITO[1 + k % 6],
-                mec="k", mew=0.8, label=f"measured: {label}")
+    evolution_plots.measured_markers(ax, points)
     if calibration:
-        ax.plot(*calibration, "o", ms=22, mfc="none", mec="k", mew=2, ls="none",
-                label="calibration point (ℓ_eff)")
-    ax.set_yscale("log")
-    ax.set_xlabel(plotstyle.key_label(x_key))
-    ax.set_ylabel("stripping CCD [mA/cm²]")
-    ax.set_title(title)
-    ax.grid(True, which="both")
+        evolution_plots.calibration_ring(ax, *calibration, "calibration point (ℓ_eff)")
+    evolution_plots.ccd_axis(ax, x_key, title)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
     plotstyle.save(fig, path, formats=("png",))

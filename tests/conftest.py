@@ -20,8 +20,8 @@ import lisse  # noqa: F401  (the DOLFINx wheel must set up PETSc before dolfinx 
 ROOT = Path(__file__).resolve().parents[1]
 _ROWS: list[dict] = []
 _EXPERIMENTS: list[dict] = []
-_BLIND: list[dict] = []  # blind CCD table (tests/verification/test_ccd_validation.py)
-_BLIND_COUPLED: list[dict] = []  # its coupled-model column (test_ccd_validation_coupled.py)
+_BLIND: list[dict] = []  # blind CCD table (tests/verification/test_cavity_table.py)
+_BLIND_REDUCED: list[dict] = []  # its superseded reduced-model column (test_ccd_validation.py)
 
 
 class ValidationRecord:
@@ -45,10 +45,10 @@ class ValidationRecord:
         """One row of the blind CCD validation table (keys: tests.validation_table.BLIND)."""
         _BLIND.append(row)
 
-    def blind_ccd_coupled(self, row: dict) -> None:
-        """The coupled model's CCD at one point of the blind table (keys:
-        tests.validation_table.BLIND_COUPLED; coupled_mA_cm2 None: not computable)."""
-        _BLIND_COUPLED.append(row)
+    def blind_ccd_reduced(self, row: dict) -> None:
+        """The superseded reduced model's CCD at one point of the blind table (keys:
+        tests.validation_table.BLIND_REDUCED)."""
+        _BLIND_REDUCED.append(row)
 
 
 @pytest.fixture
@@ -74,15 +74,15 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if not _ROWS and not _EXPERIMENTS and not _BLIND and not _BLIND_COUPLED:
+    if not _ROWS and not _EXPERIMENTS and not _BLIND and not _BLIND_REDUCED:
         return
     out = ROOT / "build"
     out.mkdir(exist_ok=True)
     (out / "validation.json").write_text(
         json.dumps({"rows": _ROWS, "experiments": _EXPERIMENTS, "blind_ccd": _BLIND,
-                    "blind_ccd_coupled": _BLIND_COUPLED}, indent=1))
+                    "blind_ccd_reduced": _BLIND_REDUCED}, indent=1))
     if os.environ.get("LISSE_WRITE_DOCS") == "1":
         from tests.validation_table import render
 
         (ROOT / "docs" / "validation.md").write_text(
-            render(_ROWS, _EXPERIMENTS, _BLIND, _BLIND_COUPLED))
+            render(_ROWS, _EXPERIMENTS, _BLIND, _BLIND_REDUCED))

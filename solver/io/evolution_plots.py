@@ -95,19 +95,9 @@ def ccd_curve(path, values: list[float], ccd: list[float], brackets: list[tuple[
         pick = np.array([m == mode for m in modes])
         ax.plot(x[pick], lo[pick], markers[k % len(markers)], color=plotstyle.OKABE_ITO[0],
                 ms=8, ls="none", label=f"fails by: {mode}")
-    sources = list(dict.fromkeys(label for _, _, label in measurements or []))
-    for k, label in enumerate(sources):  # one colour and legend entry per source
-        points = [(v, m) for v, m, lab in measurements if lab == label]
-        ax.plot([v for v, _ in points], [m for _, m in points], "*", ms=14,
-                color=plotstyle.OKABE_ITO[1 + k % 6], ls="none", label=f"measured: {label}")
-    ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 0.1, not 10⁻¹
-    ax.yaxis.set_minor_formatter(FuncFormatter(_two_and_five))
-    ax.set_xlabel(plotstyle.key_label(key))
-    ax.set_ylabel("stripping CCD [mA/cm²]")
-    ax.grid(True, which="both")
+    measured_markers(ax, measurements or [])
+    ccd_axis(ax, key, "Critical current density")
     ax.legend(loc="best")
-    ax.set_title("Critical current density")
     plotstyle.save(fig, path, formats)
 
 
@@ -177,16 +167,62 @@ def ccd_models(path, key: str, models: dict[str, tuple[list, list, list]],
         ax.errorbar(np.asarray(values, float), lo, yerr=[np.zeros_like(lo), hi - lo],
                     fmt="os"[k % 2] + "-", ms=7, capsize=4, color=plotstyle.OKABE_ITO[k],
                     label=f"predicted, {label}")
-    for k, label in enumerate(dict.fromkeys(lab for _, _, lab in measurements)):
-        points = [(v, m) for v, m, lab in measurements if lab == label]
-        ax.plot([v for v, _ in points], [m for _, m in points], "*", ms=14, ls="none",
-                color=plotstyle.OKABE_ITO[2 + k % 5], label=f"measured: {label}")
+    measured_markers(ax, measurements, first_colour=2)
+    ccd_axis(ax, key, "Critical current density: reduced and coupled interface models")
+    ax.legend(loc="best")
+    plotstyle.save(fig, path, formats)
+
+
+MEASURED_MARKERS = ("*", "D", "s", "^", "v", "P")
+
+
+def ccd_axis(ax, key: str, title: str) -> None:
+    """The CCD axes of every CCD figure: log CCD [mA/cm²] with plain tick labels (0.1, not
+    10⁻¹; 2 and 5 between decades) against the config ``key`` (its name and unit)."""
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.yaxis.set_minor_formatter(FuncFormatter(_two_and_five))
     ax.set_xlabel(plotstyle.key_label(key))
     ax.set_ylabel("stripping CCD [mA/cm²]")
     ax.grid(True, which="both")
-    ax.legend(loc="best")
-    ax.set_title("Critical current density: reduced and coupled interface models")
+    ax.set_title(title)
+
+
+def measured_markers(ax, points: list[tuple[float, float, str]], first_colour: int = 1) -> None:
+    """Measured CCDs (x, CCD [mA/cm²], source label): one marker, colour and legend entry per
+    source, the later sources' markers smaller so that coinciding points stay visible."""
+    for k, label in enumerate(dict.fromkeys(lab for _, _, lab in points)):
+        pts = [(x, ccd) for x, ccd, lab in points if lab == label]
+        ax.plot([x for x, _ in pts], [c for _, c in pts], MEASURED_MARKERS[k % 6],
+                ms=16 if k == 0 else 9, ls="none", mec="k", mew=0.8,
+                color=plotstyle.OKABE_ITO[(first_colour + k) % 7], label=f"measured: {label}")
+
+
+def calibration_ring(ax, x: float, ccd: float, label: str) -> None:
+    """Circle the calibration point (x, CCD [mA/cm²]); ``label`` names what it fits."""
+    ax.plot(x, ccd, "o", ms=22, mfc="none", mec="k", mew=2, ls="none", label=label)
+
+
+def ccd_prediction(path, title: str, curves: dict[str, tuple[list, list]],
+                   measurements: list[tuple[float, float, str]],
+                   brackets: dict[str, tuple[list, list, list]] | None = None,
+                   calibration: tuple[float, float, str] | None = None,
+                   key: str = "evolution.stack_pressure_MPa", formats=("png",)) -> None:
+    """A predicted CCD [mA/cm²] against the config ``key`` beside the measurements, for a
+    talk: ``curves`` label → (x, CCD) drawn as lines (a closed form); ``brackets`` label →
+    (x, CCD, failing current) of searches, the CCD a point and the bracket [CCD, failing) its
+    error bar; ``measurements`` (x, CCD, source); ``calibration`` (x, CCD, label) circled."""
+    fig, ax = plotstyle.subplots(figsize=(9, 6.5))
+    for k, (label, (x, ccd)) in enumerate(curves.items()):
+        ax.plot(x, ccd, ("-", "--", ":")[k % 3], color=plotstyle.OKABE_ITO[0], label=label)
+    for k, (label, (x, ccd, failing)) in enumerate((brackets or {}).items()):
+        lo = np.asarray(ccd, float)
+        ax.errorbar(np.asarray(x, float), lo, yerr=[np.zeros_like(lo), np.asarray(failing) - lo],
+                    fmt="os"[k % 2], ms=6, capsize=8, elinewidth=2, capthick=2, zorder=5,
+                    color=plotstyle.OKABE_ITO[(4, 6)[k % 2]], label=label)  # over the points
+    measured_markers(ax, measurements)
+    if calibration:
+        calibration_ring(ax, *calibration)
+    ccd_axis(ax, key, title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
     plotstyle.save(fig, path, formats)

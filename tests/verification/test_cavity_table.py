@@ -18,19 +18,34 @@ term 2γ/r_p adds to p, and one calibration of ℓ_eff cannot absorb an offset o
 else does (the activation energies cancel at 25 °C, the electrolytes' values do not enter
 j_vac), and the calibration row is fixed by construction. γ is sourced (secondary), no longer
 an assumption.
+
+Blind table and figures. ``test_blind_table_and_figures`` writes the table "Blind CCD
+validation" of docs/validation.md (the closed form, its ratio to the measurement, the role,
+the assumptions reaching the row, and the coupled cavity CCD searches as recorded by
+scripts/cavity_ccd_table.py in configs/experiments/cavity_ccd_recorded.csv, not recomputed)
+and the figures CCD against stack pressure, build/ccd_prediction_<electrolyte>.png (with
+LISSE_WRITE_DOCS=1 also docs/figures/). It asserts the ratios at the table's points against
+the values recorded in docs/ccd_validation.md (``RECORDED_RATIO``, to ``RATIO_RTOL``).
 """
 
 from __future__ import annotations
 
+import csv
+import os
 from functools import cache
 
+import numpy as np
 import pytest
+from mpi4py import MPI
 
 from lisse.solver.config import materials
+from lisse.solver.io import evolution_plots
 from lisse.units import A_M2_PER_MA_CM2, PA_PER_MPA, UM_PER_M
+from tests.helpers import ROOT
 from tests.verification.test_ccd_validation import (
     FACTORS,
     MEASURED,
+    STUDY,
     assumptions,
     params_at,
     perturbed,
@@ -40,8 +55,22 @@ CAVITY = ("evolution.interface_model=coupled", "evolution.vacancy.nucleation=cav
 CALIBRATION = ("LLZO", 2.0, 25.0)  # Wang 2019, Li/LLZO 2 MPa, 25 °C: fits ℓ_eff
 CALIBRATION_CCD_MA_CM2 = 0.4
 # what docs/ccd_validation.md says reaches the blind rows: (material, library key)
-REACHING = {("Li", "pore_radius_um")}
+REACH_KEY = ("Li", "pore_radius_um")
+REACHING = {REACH_KEY}
 POINTS = sorted({(m.electrolyte, m.pressure_MPa, m.temperature_C) for m in MEASURED})
+HOT = ("LLZO", 2.0, 60.0)  # a prediction without a measurement (the temperature rise)
+# the coupled cavity CCD searches, as recorded by scripts/cavity_ccd_table.py (not rerun here)
+RECORDED_SEARCHES = ROOT / "configs" / "experiments" / "cavity_ccd_recorded.csv"
+# predicted/measured of the closed form per (electrolyte, p [MPa], measured [mA/cm²]), as
+# recorded in docs/ccd_validation.md ("Where the CCD prediction stands") on 2026-12-04
+RECORDED_RATIO = {("LLZO", 0.0, 0.1): 1.759, ("LLZO", 0.0, 0.28): 0.6281,
+                  ("LLZO", 2.0, 0.4): 1.0, ("Li6PS5Cl", 3.0, 0.2): 2.565,
+                  ("Li6PS5Cl", 7.0, 1.0): 0.9707}
+RATIO_RTOL = 1e-3  # the recorded ratios' four digits
+# the coupled CCD of 0.2 mAh/cm² trials over the closed form, at most (docs/ccd_validation.md:
+# "up to 7 % above it"; recorded: 1.039 at Li6PS5Cl 7 MPa, 1.056 at LLZO 2 MPa 60 °C)
+FINITE_TRIAL_EXCESS = 1.07
+PRESSURES_MPA = np.linspace(0.0, 8.0, 33)  # the figures' closed-form curves
 
 
 def _limit(params, pressure_mpa: float) -> float:
@@ -99,6 +128,19 @@ def test_closed_form_predictions(validation):
     assert 1 < rise < 2.5 and warm > 1
 
 
+@cache
+def reaching(point: tuple[str, float, float]) -> tuple[set, dict]:
+    """The assumed library values (material, key) that change the prediction at ``point``
+    (×2 or ÷2, ℓ_eff fitted again), and per such value the prediction [A/m²] per factor."""
+    nominal = prediction(point)
+    spread = {}
+    for slot, name, key in assumptions(point[0]):
+        moved = {f: prediction(point, perturbed(slot, name, key, f)) for f in FACTORS}
+        if any(v != pytest.approx(nominal, rel=1e-9) for v in moved.values()):
+            spread[(name, key)] = moved
+    return set(spread), spread
+
+
 def test_which_assumptions_reach_the_cavity_rows(validation):
     """Exactly the pore radius r_p reaches every blind row (all its points, 0 MPa included);
     no assumption reaches the calibration row; γ is not an assumption. The spread of each
@@ -108,13 +150,7 @@ def test_which_assumptions_reach_the_cavity_rows(validation):
     mA = A_M2_PER_MA_CM2
     for point in POINTS:
         nominal = prediction(point)
-        reach, spread = set(), {}
-        for slot, name, key in assumptions(point[0]):
-            for factor in FACTORS:
-                moved = prediction(point, perturbed(slot, name, key, factor))
-                if moved != pytest.approx(nominal, rel=1e-9):
-                    reach.add((name, key))
-                    spread[factor] = moved
+        reach, spread = reaching(point)
         if point == CALIBRATION:
             assert reach == set(), reach
             continue
@@ -124,5 +160,104 @@ def test_which_assumptions_reach_the_cavity_rows(validation):
             f"Cavity-criterion CCD, {point[0]} {point[1]:g} MPa {point[2]:g} °C: the assumed "
             "r_p reaches it", f"r_p {radius * 0.5:g}–{radius * 2:g} µm (library "
             f"{radius:g} µm, assumption), ℓ_eff re-fitted", "issue 13", "reported",
-            f"{spread[0.5] / mA:.3g}–{spread[2.0] / mA:.3g} mA/cm² (nominal "
+            f"{spread[REACH_KEY][0.5] / mA:.3g}–{spread[REACH_KEY][2.0] / mA:.3g} mA/cm² (nominal "
             f"{nominal / mA:.3g})", "closed form", True)
+
+
+def recorded_searches() -> dict:
+    """(electrolyte, p [MPa], T [°C]) → the recorded coupled cavity search (CSV row)."""
+    with open(RECORDED_SEARCHES, newline="") as f:
+        return {(r["electrolyte"], float(r["stack_pressure_MPa"]), float(r["temperature_C"])): r
+                for r in csv.DictReader(f)}
+
+
+def coupled_cells(point: tuple[str, float, float], searches: dict) -> dict:
+    """The table's coupled entry at ``point``: the recorded search, or why there is none."""
+    row = searches.get(point)
+    if row is not None:
+        return {"ccd_mA_cm2": float(row["ccd_mA_cm2"]),
+                "failing_mA_cm2": float(row["failing_mA_cm2"]), "note": ""}
+    why = "refused (zero stack pressure)" if point[1] <= 0 else "not recorded"
+    return {"ccd_mA_cm2": None, "failing_mA_cm2": None, "note": why}
+
+
+def reaching_text(point: tuple[str, float, float]) -> str:
+    """The table's "assumptions" cell: each reaching value with the row's range [mA/cm²]."""
+    reach, spread = reaching(point)
+    mA = A_M2_PER_MA_CM2
+    return "; ".join(f"{name} {key} ({spread[(name, key)][0.5] / mA:.3g} at ÷2 … "
+                     f"{spread[(name, key)][2.0] / mA:.3g} at ×2)"
+                     for name, key in sorted(reach)) or "none"
+
+
+def test_blind_table_and_figures(validation):
+    """The blind table's rows (the cavity criterion's closed form, its ratio, the role, the
+    assumptions reaching it, the recorded coupled search) and the figures; the ratios equal
+    the recorded ones; each recorded search fails above the closed form and its CCD lies at
+    most ``FINITE_TRIAL_EXCESS`` above it (the 0.2 mAh/cm² trials end before the pores cover
+    the contact just above j_vac: docs/ccd_validation.md)."""
+    mA = A_M2_PER_MA_CM2
+    searches = recorded_searches()
+    assert set(searches) == {p for p in (*POINTS, HOT) if p[1] > 0}
+    ell = calibrated_length() * UM_PER_M
+    for m in MEASURED:
+        point = (m.electrolyte, m.pressure_MPa, m.temperature_C)
+        j = prediction(point) / mA
+        assert j / m.ccd_mA_cm2 == pytest.approx(
+            RECORDED_RATIO[(m.electrolyte, m.pressure_MPa, m.ccd_mA_cm2)], rel=RATIO_RTOL)
+        role = (f"calibration: fits ℓ_eff = {ell:.3g} µm" if point == CALIBRATION else "blind")
+        validation.blind_ccd({
+            "cell": m.cell, "pressure_MPa": m.pressure_MPa, "temperature_C": m.temperature_C,
+            "protocol": m.protocol, "measured_mA_cm2": m.ccd_mA_cm2, "source": m.source,
+            "role": role, "closed_form_mA_cm2": j, "coupled": coupled_cells(point, searches),
+            "assumptions": reaching_text(point)})
+    validation.blind_ccd({
+        "cell": "Li/LLZO", "pressure_MPa": HOT[1], "temperature_C": HOT[2], "protocol": "—",
+        "measured_mA_cm2": None, "source": "— (no measurement)",
+        "role": "prediction (temperature rise)", "closed_form_mA_cm2": prediction(HOT) / mA,
+        "coupled": coupled_cells(HOT, searches), "assumptions": reaching_text(HOT)})
+    for point, row in searches.items():
+        low, high = float(row["ccd_mA_cm2"]), float(row["failing_mA_cm2"])
+        closed = prediction(point) / mA
+        assert low < high and closed < high and low <= FINITE_TRIAL_EXCESS * closed, (point, row)
+    if MPI.COMM_WORLD.rank == 0:  # one writer under mpirun
+        for electrolyte in STUDY:
+            figure(electrolyte, searches)
+
+
+def figure(electrolyte: str, searches: dict) -> None:
+    """CCD against stack pressure for one electrolyte: the closed form over 0–8 MPa at 25 °C
+    (and 60 °C for LLZO), the recorded coupled searches as error bars [CCD, failing), the
+    measurements by source and the calibration point circled."""
+    mA = A_M2_PER_MA_CM2
+    temperatures = (25.0, 60.0) if electrolyte == CALIBRATION[0] else (25.0,)
+    ell = f"evolution.vacancy.diffusion_length_um={calibrated_length() * UM_PER_M!r}"
+    curves, brackets = {}, {}
+    for celsius in temperatures:
+        params = params_at((electrolyte, CALIBRATION[1], celsius), (*CAVITY, ell))
+        ccd = [_limit(params, p) / mA for p in PRESSURES_MPA]
+        for point in (*POINTS, HOT):  # the curve is the table's closed form
+            if point[0] == electrolyte and point[2] == celsius and point[1] in PRESSURES_MPA:
+                k = list(PRESSURES_MPA).index(point[1])
+                assert ccd[k] == pytest.approx(prediction(point) / mA, rel=1e-12)
+        curves[f"cavity criterion, closed form, {celsius:g} °C"] = (PRESSURES_MPA, ccd)
+        done = sorted((p[1], float(r["ccd_mA_cm2"]), float(r["failing_mA_cm2"]))
+                      for p, r in searches.items() if p[0] == electrolyte and p[2] == celsius)
+        if done:
+            brackets[f"coupled cavity CCD [CCD, failing), {celsius:g} °C, recorded"] = (
+                [d[0] for d in done], [d[1] for d in done], [d[2] for d in done])
+    measured = [(m.pressure_MPa, m.ccd_mA_cm2,
+                 f"{m.label.replace(' (calibration)', '')}, {m.temperature_C:g} °C")
+                for m in MEASURED if m.electrolyte == electrolyte]
+    calibration = ((CALIBRATION[1], CALIBRATION_CCD_MA_CM2,
+                    f"calibration (fits ℓ_eff), {CALIBRATION[2]:g} °C")
+                   if electrolyte == CALIBRATION[0] else None)
+    folders = [ROOT / "build"]
+    if os.environ.get("LISSE_WRITE_DOCS") == "1":
+        folders.append(ROOT / "docs" / "figures")
+    for folder in folders:
+        folder.mkdir(exist_ok=True)
+        evolution_plots.ccd_prediction(
+            folder / f"ccd_prediction_{electrolyte}.png",
+            f"Li/{electrolyte}: predicted and measured stripping CCD", curves, measured,
+            brackets, calibration)

@@ -1,6 +1,7 @@
-"""The coupled moving-interface model's CCD at the points of the blind CCD table (issue 13;
-docs/ccd_validation.md, "The coupled model's CCD"; column "coupled" of the table "Blind CCD
-validation" in docs/validation.md, written by this test).
+"""The coupled moving-interface model's CCD without the cavity criterion (superseded by it)
+at the points of the blind CCD table (issue 13; docs/ccd_validation.md, "The coupled model's
+CCD" in "History"; validation rows "Coupled CCD without the cavity criterion", written by
+this test when it runs: ``make test-long``).
 
 Same cells as the reduced rows (``configs/studies/ccd_*_axisymmetric.yaml`` at the table's
 pressure and temperature), same failure criteria (contact fraction < 0.1, 1 V cut-off), with
@@ -94,10 +95,15 @@ def test_coupled_ccd_column(validation):
             assert result.bracket[0] < result.bracket[1]
         for cell in dict.fromkeys(m.cell for m in MEASURED
                                   if (m.electrolyte, m.pressure_MPa, m.temperature_C) == point):
-            validation.blind_ccd_coupled({
-                "cell": cell, "pressure_MPa": point[1], "temperature_C": point[2],
-                "coupled_mA_cm2": None if result is None else mA(result.ccd),
-                "coupled_note": note})
+            measured = [m.ccd_mA_cm2 for m in MEASURED if m.cell == cell
+                        and (m.electrolyte, m.pressure_MPa, m.temperature_C) == point]
+            validation.record(
+                f"Coupled CCD without the cavity criterion (superseded), {cell} "
+                f"{point[1]:g} MPa", f"measured {', '.join(f'{v:g}' for v in measured)} "
+                "mA/cm²", "issue 13 table", "reported",
+                "not computable" if result is None else
+                f"{mA(result.ccd):.3g} [{mA(result.bracket[0]):.3g}, "
+                f"{mA(result.bracket[1]):.3g}) mA/cm²", note, True)
 
 
 TREND = {"Li6PS5Cl": (3.0, 7.0), "LLZO": (1.0, 2.0)}  # MPa; LLZO 0 MPa is not computable
