@@ -65,6 +65,7 @@ from scipy.spatial import QhullError, cKDTree
 from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.coupled_interface import CoupledEvolution
+from lisse.solver.physics.li_contact_area_3d import contact_area
 from lisse.solver.physics.li_smoothing_3d import LiSmoother3D
 from lisse.units import FARADAY
 
@@ -201,7 +202,7 @@ class CoupledEvolution3D(CoupledEvolution):
     (module docstring)."""
 
     surface = Surface3D
-    pocket_model = None  # li_pockets works along a 2D interface: 3D counts node shares
+    pocket_model = None  # li_pockets works along a 2D interface (3D: contact_area below)
     smoother_model = LiSmoother3D  # ALE smoothing of the P2 tetrahedral Li mesh
     remeshing = False  # li_remesh meshes 2D domains only
     contact_band = False  # 3D keeps the step share (s = 1 up to the tolerance)
@@ -216,6 +217,11 @@ class CoupledEvolution3D(CoupledEvolution):
 
     def _gap(self) -> np.ndarray:
         return np.maximum(surface_height(self.bottom.segments(), self.x[:, :2], self.size), 0)
+
+    def contact_area(self) -> float:
+        """Projected area of the Li bottom's sub-triangles within the contact tolerance [m²]
+        (``li_contact_area_3d``; the same on every rank: the triangles are gathered)."""
+        return contact_area(self.bottom.segments(), self.settings.contact_tolerance)
 
     def _transfer(self, j: np.ndarray, density: float):
         """(ĵ, c): ĵ(x, y) [A/m²] for the Li nodes on the plane, the interpolant of the
