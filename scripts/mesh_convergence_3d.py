@@ -45,7 +45,7 @@ from mpi4py import MPI  # noqa: E402
 from lisse.solver.physics.gap_evolution import InterfaceEvolution  # noqa: E402
 from lisse.units import UM_PER_M  # noqa: E402
 from tests.integration.test_coupled_3d_run import _case  # noqa: E402
-from tests.verification.test_coupled_3d import run, small_cell3d  # noqa: E402
+from tests.verification.test_coupled_3d import small_cell3d  # noqa: E402
 from tests.verification.test_coupled_mesh_convergence import compare  # noqa: E402
 
 CENTRES_UM = np.array([(0.0, 0.0), (12.0, 12.0)])

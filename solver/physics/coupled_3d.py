@@ -65,7 +65,7 @@ from scipy.spatial import QhullError, cKDTree
 from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.coupled_interface import CoupledEvolution
-from lisse.solver.physics.li_contact_area_3d import contact_area
+from lisse.solver.physics.li_contact_area_3d import open_area
 from lisse.solver.physics.li_smoothing_3d import LiSmoother3D
 from lisse.units import FARADAY
 
@@ -219,9 +219,9 @@ class CoupledEvolution3D(CoupledEvolution):
         return np.maximum(surface_height(self.bottom.segments(), self.x[:, :2], self.size), 0)
 
     def contact_area(self) -> float:
-        """Projected area of the Li bottom's sub-triangles within the contact tolerance [m²]
-        (``li_contact_area_3d``; the same on every rank: the triangles are gathered)."""
-        return contact_area(self.bottom.segments(), self.settings.contact_tolerance)
+        """A − the projected area of the Li bottom's sub-triangles above the contact
+        tolerance [m²] (``li_contact_area_3d``; the triangles are gathered: every rank)."""
+        return self.area - open_area(self.bottom.segments(), self.settings.contact_tolerance)
 
     def _transfer(self, j: np.ndarray, density: float):
         """(ĵ, c): ĵ(x, y) [A/m²] for the Li nodes on the plane, the interpolant of the
