@@ -14,8 +14,9 @@ mesh 4 and 2 µm; halving h halves both, as the 2D convergence tests do). Cases:
 Per step it prints and stores the contact fraction (the engine's), the share of the
 electrolyte interface nodes in contact (Σ w_k [g_k ≤ t] / A, the 3D measure before the
 conv3d slice), the void count and, per void (the interface nodes nearer to its centre), the
-nodes out of contact and their largest gap. With ``--pockets`` it prints, after every step
-of the rest, the pocket nodes of the whole cell (``li_pocket_3d.report``: Li bottom
+nodes out of contact and their largest gap. With ``--pockets`` it prints, at the end of every step
+(before the Li mesh smoothing, which resets the flow to rest; the time printed is the
+step's start), the pocket nodes of the whole cell (``li_pocket_3d.report``: Li bottom
 nodes above t, their speed and the σ_eq/p of their cells). The histories go to
 ``out.json``; ``compare a.json b.json`` prints the metrics of
 tests/verification/test_coupled_mesh_convergence.py (time-integrated and pointwise).
@@ -92,8 +93,6 @@ def main(kind: str, interface_um: float, edge_um: float, amount: float, out: str
             print(f"t {record.time:9.4f} s  f {row['f']:.5f}  f_nodes {row['f_nodes']:.5f}  "
                   f"voids {row['voids']}  per void (nodes off, max gap µm) {per_void}  "
                   f"CPU {row['cpu_s']:.0f} s", flush=True)
-        if pockets and record.applied_current_density == 0:
-            report(evo, POCKET_RADIUS_UM / UM_PER_M)
 
     state = {}
     from lisse.solver.config.schema import resolve, validate_case
@@ -103,6 +102,14 @@ def main(kind: str, interface_um: float, edge_um: float, amount: float, out: str
     params = resolve(validate_case(case(kind, interface_um, edge_um, amount)))
     evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
     state["evo"] = evo
+    if pockets and evo.smoother is not None:  # report on the step's flow, before a smoothing
+        smooth = evo.smoother                 # resets it to rest
+
+        def report_then_smooth(force: bool = False) -> bool:
+            report(evo, POCKET_RADIUS_UM / UM_PER_M)
+            return smooth(force)
+
+        evo.smoother = report_then_smooth
     outcome = evo.run(progress)
     summary = {"kind": kind, "interface_um": interface_um, "edge_um": edge_um,
                "amount": amount, "failed": outcome.failed, "failure": outcome.failure_mode,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lisse.units import UM_PER_M
 from tests.helpers import assert_same_timeseries, run_timeseries
 from tests.integration.test_coupled_resume import STOP, assert_same_run, run_pair
 from tests.integration.test_coupled_run import _li_fields
@@ -117,6 +118,20 @@ def test_coupled_3d_resume_serial(serial_runs):
     assert_same_run(*serial_runs)
 
 
+def field_scale(fields: dict, name: str) -> float:
+    """The scale on which a Li field of the last snapshot is compared: its largest value; for
+    the stresses [Pa] the largest of any Li stress field, and for the strain rate [1/s] the
+    largest speed over the Li thickness. After the 40 s rest the Li is in full contact and
+    hydrostatic (mean stress p): its von Mises stress (~3e-7 Pa) and strain rate (~2e-18 /s)
+    are round-off, which no partition reproduces to 1e-6 of itself."""
+    if name.endswith("_Pa"):
+        return max(np.max(np.abs(v)) for k, v in fields.items() if k.endswith("_Pa"))
+    if name.endswith("_1_s"):
+        thickness = small_cell3d()["geometry"]["lithium_thickness_um"] / UM_PER_M
+        return np.max(np.linalg.norm(fields["li_velocity_m_s"], axis=1)) / thickness
+    return np.max(np.abs(fields[name]))
+
+
 @pytest.mark.slow
 def test_coupled_3d_serial_and_mpi(serial_runs, tmp_path, validation):
     header, serial = _series(serial_runs[0])
@@ -130,7 +145,7 @@ def test_coupled_3d_serial_and_mpi(serial_runs, tmp_path, validation):
     fields, fields2 = _li_fields(serial_runs[0]), _li_fields(tmp_path / "out2")
     for name, values in fields.items():
         np.testing.assert_allclose(fields2[name], values, rtol=1e-6,
-                                   atol=1e-6 * np.max(np.abs(values)))
+                                   atol=1e-6 * field_scale(fields, name))
     contact = serial[:, header.index("contact_fraction")]
     validation.record("Coupled model 3D by lisse run: mpirun -n 2 vs serial",
                       "serial timeseries and Li fields", "parallel consistency", "1e-6",
