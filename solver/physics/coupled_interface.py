@@ -170,8 +170,7 @@ class CoupledEvolution(InterfaceEvolution):
             self.contact_band) else share
 
     def contact_area(self) -> float:
-        """Contact area of the Li bottom [m²] (sub-element, ``li_pockets.contact_area``; 3D:
-        ``li_contact_area_3d``)."""
+        """Sub-element contact area of the Li bottom [m²] (``li_pockets``; 3D: its own)."""
         return self.pockets.contact_area()
 
     def contact_fraction(self) -> float:
