@@ -2,8 +2,7 @@
 (docs/moving_interface.md, "The pockets left at the touchdown"): a measurement, not a test.
 
 The cell and cycle are those of ``tests/integration/test_coupled_3d_run.py`` (``small_cell3d()``,
-1 mA/cm² for 0.36 s, then the test's rest, 40 s since the conv3d slice; the plating is
-left out), optionally on a finer mesh.
+1 mA/cm² for 0.36 s, then the 10 s rest; the plating is left out), optionally on a finer mesh.
 Per step it prints the void count, the contact fraction, the largest gap, the electrolyte
 interface nodes within ``radius`` of the void centre (0, 0) that are out of contact (gap,
 contact share), and the Li bottom nodes there above the contact tolerance t: position, P2
