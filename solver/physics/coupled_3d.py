@@ -66,7 +66,6 @@ from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.coupled_interface import CoupledEvolution
 from lisse.solver.physics.li_contact_area_3d import open_area
-from lisse.solver.physics.li_pockets_3d import LiPockets3D
 from lisse.solver.physics.li_smoothing_3d import LiSmoother3D
 from lisse.units import FARADAY
 
@@ -203,7 +202,7 @@ class CoupledEvolution3D(CoupledEvolution):
     (module docstring)."""
 
     surface = Surface3D
-    pocket_model = LiPockets3D  # pocket closure on the sub-triangles (li_pockets_3d)
+    pocket_model = None  # li_pockets works along a 2D interface (3D: contact_area below)
     smoother_model = LiSmoother3D  # ALE smoothing of the P2 tetrahedral Li mesh
     remeshing = False  # li_remesh meshes 2D domains only
     contact_band = False  # 3D keeps the step share (s = 1 up to the tolerance)
