@@ -66,6 +66,7 @@ from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.contact_transfer_3d import interface_triangles
 from lisse.solver.physics.coupled_interface import CoupledEvolution
+from lisse.solver.physics.li_contact_area_3d import open_area
 from lisse.solver.physics.li_remesh_3d import remesh
 from lisse.solver.physics.li_smoothing_3d import LiSmoother3D
 from lisse.units import FARADAY
@@ -204,7 +205,7 @@ class CoupledEvolution3D(CoupledEvolution):
     (module docstring)."""
 
     surface = Surface3D
-    pocket_model = None  # li_pockets works along a 2D interface: 3D counts node shares
+    pocket_model = None  # li_pockets works along a 2D interface (3D: contact_area below)
     smoother_model = LiSmoother3D  # ALE smoothing of the P2 tetrahedral Li mesh
     contact_band = False  # 3D keeps the step share (s = 1 up to the tolerance)
     pressure_interpolant = staticmethod(plane_interpolant)  # p_h over (x, y) (stress coupling)
@@ -230,6 +231,11 @@ class CoupledEvolution3D(CoupledEvolution):
         """``li_remesh_3d.remesh`` of the Li body (no boundary split in 3D: ``trigger`` is
         not used): (new body, ε_eq per new cell) or None."""
         return remesh(self.body, self.li_output.strain)
+
+    def contact_area(self) -> float:
+        """A − the projected area of the Li bottom's sub-triangles above the contact
+        tolerance [m²] (``li_contact_area_3d``; the triangles are gathered: every rank)."""
+        return self.area - open_area(self.bottom.segments(), self.settings.contact_tolerance)
 
     def _transfer(self, j: np.ndarray, density: float):
         """(ĵ, c): ĵ(x, y) [A/m²] for the Li nodes on the plane, the interpolant of the

@@ -168,16 +168,17 @@ class CoupledEvolution(InterfaceEvolution):
         return share * band_share(self.gap, self.settings.contact_tolerance) if (
             self.contact_band) else share
 
+    def contact_area(self) -> float:
+        """Sub-element contact area of the Li bottom [m²] (``li_pockets``; 3D: its own)."""
+        return self.pockets.contact_area()
+
     def contact_fraction(self) -> float:
-        """Contact area of the Li bottom (sub-element, ``li_pockets.contact_area``) / A;
-        interface node shares where there is no pocket model (3D); less the share of the
+        """Contact area of the Li bottom (``contact_area``) / A, less the share of the
         touching nodes that sub-grid pores cover (``coupled_cavities``)."""
-        if self.pockets is None:
-            return super().contact_fraction()
         touching = self.gap <= self.settings.contact_tolerance
         covered = self._mean(np.where(touching, np.minimum(
             self.pores / self.settings.pore_height, 1.0), 0.0))
-        return max(self.pockets.contact_area() / self.area - covered, 0.0)
+        return max(self.contact_area() / self.area - covered, 0.0)
 
     def _solve_current(self, applied: float):
         """The current distribution on the present contact (``InterfaceEvolution``), with the
