@@ -1,14 +1,24 @@
 """The step bound where the Li does not follow (solver.physics.li_follow): the rule's parts,
 and the rule on a rigid two-node Li with current crowding, whose closed form is the
-rigid-body recurrence g' = g + s(g) δ − min(g + s(g) δ) (s the contact band's share)."""
+rigid-body recurrence g' = g + s(g) δ − min(g + s(g) δ) (s the contact band's share); without
+the band (3D) a node must also rise by more than t."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
+from mpi4py import MPI
 
 from lisse.solver.physics.li_contact_band import band_share
-from lisse.solver.physics.li_follow import RETRY_SHARE, bounded_step, follow_step, left_contact
+from lisse.solver.physics.li_follow import (
+    RETRY_SHARE,
+    bounded_step,
+    follow_step,
+    left_contact,
+    not_followed,
+)
 
 T = 1e-9  # contact tolerance [m]
 
@@ -52,3 +62,31 @@ def test_rule_keeps_a_rigid_li_with_crowding_in_contact():
     assert heights[0] == pytest.approx(0.45 * T)
     assert heights[-1] == pytest.approx(0.5 * T, rel=1e-9)
     assert max(heights) <= 0.5 * T * (1 + 1e-12)
+
+
+def engine(start: np.ndarray, end: np.ndarray, band: bool) -> SimpleNamespace:
+    """The parts of a coupled model that ``not_followed`` reads: the Li bottom nodes (z up)
+    at heights ``end``, with or without the contact band."""
+    x = np.zeros((len(end), 3))
+    x[:, 2] = end
+    body = SimpleNamespace(msh=SimpleNamespace(geometry=SimpleNamespace(x=x)), up=2)
+    return SimpleNamespace(body=body, bottom=SimpleNamespace(nodes=np.arange(len(end))),
+                           settings=SimpleNamespace(contact_tolerance=T), follow=0.0,
+                           contact_band=band, comm=MPI.COMM_WORLD)
+
+
+def test_without_the_band_a_node_leaves_only_if_it_rose_by_more_than_t():
+    """The voided 3D strip with remeshing (docs/moving_interface.md "Li remeshing in 3D"): a
+    P2 vertex floating at 0.92 t ended a step of largest consumption 130 t at 1.13 t (the Li
+    followed it to 0.2 t) and the bound held every later step to 2.47 s. Without the band
+    (3D) that is not a node leaving the contact; a node lifted by the consumption is (the Li
+    not following: risen by ~δ); with the band (2D) any exit above t is, as before."""
+    start, consumption = np.array([0.0, 0.92 * T]), 130 * T
+    floated = np.array([0.0, 1.13 * T])
+    assert not not_followed(engine(start, floated, band=False), start, consumption)
+    assert not_followed(engine(start, floated, band=True), start, consumption)
+    lifted = np.array([0.0, 2.5 * T])  # risen by 1.58 t
+    assert not_followed(engine(start, lifted, band=False), start, consumption)
+    assert not left_contact(start, floated, T, rise=T)
+    assert not left_contact(np.array([0.5 * T]), np.array([1.4 * T]), T, rise=T)  # 0.9 t up
+    assert left_contact(np.zeros(1), np.array([1.01 * T]), T, rise=T)  # 1.01 t up
