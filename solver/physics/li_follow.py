@@ -31,9 +31,11 @@ Without the band (3D, ``contact_band`` False) every node with g ≤ t is consume
 remeshing in 3D"; none without it). Where the Li follows, the flow carries such a node down
 with its neighbours and its gap drifts by the difference of their consumptions, crossing t
 now and then: at 2 MPa it rose by 0.0016 δ (0.92 t → 1.13 t, δ = 130 t) and 0.027 δ (0.50 t
-→ 3.5 t, δ = 113 t), and the bound then held every later step to 2.47 s. Where the Li does
+→ 3.5 t, δ = 113 t; later in that run nodes on the plane lag by up to 0.079 δ), and the
+bound then held every later step to 2.47 s. Where the Li does
 not follow (0.05 MPa, the 20 × 20 µm cell with one void) the nodes that leave are such
-floating nodes too, risen by 0.07–0.24 δ (up to 0.17 δ in the first such step, δ = 4.6 t).
+floating nodes too, risen by 0.07–0.24 δ (the first 8 logged per step; ≥ 0.17 δ in the first such
+step, δ = 4.6 t).
 So in 3D a node leaves only if it also rose by more than ``LAG_SHARE`` δ (δ the step's
 largest consumption): the Li lagged behind its consumption by that share. With δ ≤ t the
 bound holds as before (triggers at most once per run).

@@ -82,7 +82,7 @@ def test_without_the_band_a_node_leaves_only_if_it_lagged(validation):
     the Li follows (0.92 t → 1.13 t in a step of largest consumption δ = 130 t, 0.50 t →
     3.5 t at δ = 113 t), and the bound then held every later step to 2.47 s. Without the band
     (3D) a node leaves only if it also rose by more than LAG_SHARE δ, as the floating nodes
-    did at 0.05 MPa where the Li does not follow (up to 0.17 δ at δ = 4.6 t); with the band
+    did at 0.05 MPa where the Li does not follow (≥ 0.17 δ at δ = 4.6 t); with the band
     (2D) any node ≤ t ending above t does, as before."""
     start = np.array([0.0, 0.92 * T, 0.5 * T])
     floated = np.array([0.0, 1.13 * T, 3.5 * T])
