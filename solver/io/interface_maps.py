@@ -5,10 +5,13 @@ docs/moving_interface.md "Interface picture"): the interface plane z = 0 seen fr
 The table has one row per electrolyte interface node and picture time
 (``solver.physics.li_map``): ``time_s``, ``x_um``, ``y_um``, ``gap_um``, ``in_contact`` (1 or
 0: gap ≤ the contact tolerance), ``pores_um``, ``contact_share`` [–],
-``current_density_mA_cm2``, ``contact_pressure_MPa`` and ``area_um2`` (the node's interface
-area w_k: Σ w_k s_k / Σ w_k is the contact fraction). The figure has one row of maps per
-time (its title: the time and that contact fraction) over (x, y) in µm, to scale, piecewise
-linear on the electrolyte's interface triangles: the gap, the pore content (with the cavity
+``current_density_mA_cm2``, ``contact_pressure_MPa``, ``area_um2`` (the node's interface
+area w_k: Σ w_k s_k / Σ w_k is the node-share contact fraction, first order in h) and
+``contact_fraction`` (the run's contact fraction at that time, the timeseries' sub-element
+measure of the Li bottom, ``li_contact_area_3d``, the same on every row of the time). The
+figure has one row of maps per time (its label: the time and the run's contact fraction)
+over (x, y) in µm, to scale, piecewise linear on the electrolyte's interface triangles: the
+gap, the pore content (with the cavity
 criterion), the contact pressure and the local current density, one colour scale per
 quantity shared by the times (the current density's diverging about 0 if it changes sign),
 and on every map the void edges, the contour gap = t."""
@@ -29,7 +32,7 @@ PANEL_IN = 2.4  # width and height of one map [in]
 BAR_IN = 1.0  # height of a colourbar below its column, with its ticks and label [in]
 LABEL_IN = 1.5  # width of the row labels (time, contact fraction, y axis) [in]
 COLUMNS = ["time_s", "x_um", "y_um", "gap_um", "in_contact", "pores_um", "contact_share",
-           "current_density_mA_cm2", "contact_pressure_MPa", "area_um2"]
+           "current_density_mA_cm2", "contact_pressure_MPa", "area_um2", "contact_fraction"]
 # the maps: (column, colourbar label, factor from the column's unit, known before the first
 # step); the pores (≪ the gaps) in nm
 MAPS = (("gap_um", "gap [µm]", 1.0, True), ("pores_um", "pore content [nm]", NM_PER_UM, True),
@@ -48,7 +51,8 @@ def rows(maps) -> np.ndarray:
                                m.gap * UM_PER_M, m.in_contact.astype(float),
                                m.pores * UM_PER_M, m.share,
                                m.current_density / A_M2_PER_MA_CM2,
-                               m.contact_pressure / PA_PER_MPA, m.area * UM_PER_M**2])
+                               m.contact_pressure / PA_PER_MPA, m.area * UM_PER_M**2,
+                               np.full(len(m.x), m.contact_fraction)])
               for m in maps]
     return np.concatenate(blocks) if blocks else np.zeros((0, len(COLUMNS)))
 
@@ -96,8 +100,7 @@ def picture(path, table: np.ndarray, triangles: np.ndarray, tolerance_um: float,
             if r == 0:
                 ax.set_title(label.split(" [")[0], fontsize=14)
             if c == 0:
-                area = part[:, col["area_um2"]]
-                contact = float(area @ part[:, col["contact_share"]]) / area.sum()
+                contact = part[0, col["contact_fraction"]]
                 ax.set_ylabel(f"{time_label(t)}\ncontact {contact:.1%}\ny [µm]")
             if r == len(times) - 1:
                 ax.set_xlabel("x [µm]")

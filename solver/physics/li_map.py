@@ -11,7 +11,9 @@ data of ``interface.csv`` and of the timeseries):
 * pore content h_k [m] of the cavity criterion (0 without it) and the contact share s_k [–]
   (``contact_share``: 1 − h_k/h_cover in contact, 0 out of it);
 * the node's interface area w_k = ∫ φ_k dA [m²] (the engine's ``weights``), so that
-  Σ w_k s_k / Σ w_k is the run's contact fraction;
+  Σ w_k s_k / Σ w_k is the node-share contact fraction (first order in h);
+* the run's contact fraction (``contact_fraction``: the sub-element contact area of the Li
+  bottom, ``li_contact_area_3d``, the timeseries' column);
 * contact pressure p_k [Pa]: the Li's contact reactions of its last step moved onto the
   electrolyte nodes by the conservative transfer (``contact_transfer_3d``, p_k = F_k/w_k: the
   pore law's λ_k, Σ p_k w_k = the Li's contact force); a node next to the contact takes the
@@ -38,8 +40,9 @@ from lisse.solver.physics.coupled_cavities import SubgridPores
 class InterfaceMap:
     """The interface plane at ``time`` [s] (module docstring): node coordinates ``x``, ``y``
     [m], ``gap`` [m], ``in_contact`` (bool), ``pores`` [m], ``share`` [–], ``area`` [m²],
-    ``contact_pressure`` [Pa], ``triangles`` (rows of 3 node indices) and
-    ``current_density`` [A/m²] (None until ``with_current`` fills it)."""
+    ``contact_pressure`` [Pa], ``triangles`` (rows of 3 node indices), the run's
+    ``contact_fraction`` [–] and ``current_density`` [A/m²] (None until ``with_current``
+    fills it)."""
 
     time: float
     x: np.ndarray
@@ -51,6 +54,7 @@ class InterfaceMap:
     area: np.ndarray
     contact_pressure: np.ndarray
     triangles: np.ndarray
+    contact_fraction: float
     current_density: np.ndarray | None = None
 
 
@@ -72,7 +76,8 @@ def li_map(evo) -> InterfaceMap:
                         pores=_sorted(evo, order, evo.pores),
                         share=_sorted(evo, order, evo.contact_share()),
                         area=_sorted(evo, order, evo.weights),
-                        contact_pressure=_sorted(evo, order, pressure), triangles=triangles)
+                        contact_pressure=_sorted(evo, order, pressure), triangles=triangles,
+                        contact_fraction=evo.contact_fraction())
 
 
 def with_current(interface: InterfaceMap, evo, j: np.ndarray) -> InterfaceMap:

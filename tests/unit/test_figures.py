@@ -216,7 +216,8 @@ def _interface_maps(path: Path) -> None:
         blocks.append(np.column_stack([np.full(x.size, t), x, y, gap, touch, pores,
                                        touch * (1 - pores / 0.33), np.where(touch, j, 0.0),
                                        np.where(touch, p * (1 + 0.2 * (x < 6)), 0.0),
-                                       np.full(x.size, 4.0)]))
+                                       np.full(x.size, 4.0),
+                                       np.full(x.size, np.mean(touch * (1 - pores / 0.33)))]))
     interface_maps.picture(path, np.concatenate(blocks), triangles, 1e-3, True)
 
 

@@ -11,8 +11,16 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from lisse.solver.physics import li_profile
 from lisse.solver.physics.li_profile import InterfaceProfile
 from lisse.solver.studies import interface_picture
+
+PLANE = SimpleNamespace(geometry=SimpleNamespace(dimension="plane"))  # a 2D cell's params
+
+
+def _engine(time: float) -> SimpleNamespace:
+    """A fake 2D engine at ``time`` [s]."""
+    return SimpleNamespace(time=time, x=np.zeros((1, 2)), params=PLANE)
 
 
 @pytest.fixture
@@ -23,10 +31,10 @@ def pictures(monkeypatch):
         x = np.zeros(1)
         return InterfaceProfile(evo.time, x, x, x, x > 0, x)
 
-    monkeypatch.setattr(interface_picture, "li_profile", profile)
-    monkeypatch.setattr(interface_picture, "with_current",
+    monkeypatch.setattr(li_profile, "li_profile", profile)
+    monkeypatch.setattr(li_profile, "with_current",
                         lambda p, evo, j: replace(p, current_density=np.asarray(j)))
-    evo = SimpleNamespace(time=0.0, x=np.zeros((1, 2)))
+    evo = _engine(0.0)
     output = SimpleNamespace(interface_picture_times=(0.0, 2.0, 10.0))
     return evo, interface_picture.InterfacePictures(evo, output)
 
@@ -84,10 +92,10 @@ def test_a_resumed_run_does_not_draw_times_before_its_restart(monkeypatch):
     """The profiles are not checkpointed: after ``--resume`` at 3 s the chosen 0 and 2 s
     are listed as before the restart, not drawn from the restart state; 3 s (the restart
     state itself) and 10 s are taken."""
-    monkeypatch.setattr(interface_picture, "li_profile",
+    monkeypatch.setattr(li_profile, "li_profile",
                         lambda evo: InterfaceProfile(evo.time, *[np.zeros(1)] * 3,
                                                      np.zeros(1) > 0, np.zeros(1)))
-    evo = SimpleNamespace(time=3.0, x=np.zeros((1, 2)))
+    evo = _engine(3.0)
     output = SimpleNamespace(interface_picture_times=(0.0, 2.0, 3.0, 10.0))
     pic = interface_picture.InterfacePictures(evo, output, resumed=True)
     assert pic.before_resume == [0.0, 2.0]
