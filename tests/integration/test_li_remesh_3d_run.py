@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import assert_same_timeseries, run_timeseries
+from tests.integration.test_coupled_3d_run import _series
 from tests.integration.test_coupled_resume import STOP, assert_same_run, run_pair
 from tests.verification.test_coupled_3d import small_cell3d
 
@@ -27,11 +28,6 @@ def _case() -> dict:
     c["evolution"] |= {"remesh_quality": REMESH_QUALITY, "field_snapshots": 1}
     c["output"] = {"fields": True, "plots": False}
     return c
-
-
-def _series(folder) -> tuple[list[str], np.ndarray]:
-    header = (folder / "timeseries.csv").read_text().splitlines()[0].split(",")
-    return header, np.loadtxt(folder / "timeseries.csv", delimiter=",", skiprows=1, ndmin=2)
 
 
 @pytest.fixture(scope="module")
