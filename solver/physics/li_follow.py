@@ -13,8 +13,7 @@ the next, and the contact collapses: a step artefact. With δ ≤ t the band
 
 Rule (``left_contact``, ``follow_step``). A step in which
 
-    a Li bottom node with height ≤ t at its start ends above t (without the contact band,
-    3D: having risen by more than ``LAG_SHARE`` = 0.1 of the consumption below), and
+    a Li bottom node with height ≤ t at its start ends above t, and
     the step's largest consumption (Ω/F) |c| max|j| Δt exceeds t
 
 (c the transfer factor of the current to the Li, j the contact nodes' current densities
@@ -24,21 +23,6 @@ coupled model's ``follow`` flag, saved with its state). Where the Li follows, no
 node leaves the band and the rule never triggers (the 2 MPa strip benchmark and the coupled
 tests at 2 MPa keep their steps). With δ ≤ t no node can leave the band by its own
 consumption (g + (1 − g/t) δ ≤ t), so the rule triggers at most once per run.
-
-Without the band (3D, ``contact_band`` False) every node with g ≤ t is consumed by its full
-δ, and bottom nodes float inside the tolerance out of the active set (after a 3D remeshing:
-2–14 mid-edge nodes at 0.001–0.92 t on the voided strip of docs/moving_interface.md "Li
-remeshing in 3D"; none without it). Where the Li follows, the flow carries such a node down
-with its neighbours and its gap drifts by the difference of their consumptions, crossing t
-now and then: at 2 MPa it rose by 0.0016 δ (0.92 t → 1.13 t, δ = 130 t) and 0.027 δ (0.50 t
-→ 3.5 t, δ = 113 t; later in that run nodes on the plane lag by up to 0.079 δ), and the
-bound then held every later step to 2.47 s. Where the Li does
-not follow (0.05 MPa, the 20 × 20 µm cell with one void) the nodes that leave are such
-floating nodes too, risen by 0.07–0.24 δ (the first 8 logged per step; ≥ 0.17 δ in the first such
-step, δ = 4.6 t).
-So in 3D a node leaves only if it also rose by more than ``LAG_SHARE`` δ (δ the step's
-largest consumption): the Li lagged behind its consumption by that share. With δ ≤ t the
-bound holds as before (triggers at most once per run).
 
 Cost. One comparison of the Li bottom heights per step; when it triggers, one repeated Li
 step, and then steps of at most t F/(Ω |c| max|j|) (≈ 0.4 s at 1 mA/cm² with a crowding
@@ -51,15 +35,12 @@ import numpy as np
 from mpi4py import MPI
 
 RETRY_SHARE = 0.9  # of t: the consumption of the retried step
-LAG_SHARE = 0.1  # 3D: a node risen by more than this × the step's largest consumption lags
 
 
-def left_contact(start: np.ndarray, end: np.ndarray, tolerance: float,
-                 rise: float = 0.0) -> bool:
-    """Whether a node with height ``start`` ≤ t [m] ends the step with height ``end`` > t,
-    having risen by more than ``rise`` [m] (heights of the same Li bottom nodes, this
-    rank's)."""
-    return bool(np.any((start <= tolerance) & (end > tolerance) & (end - start > rise)))
+def left_contact(start: np.ndarray, end: np.ndarray, tolerance: float) -> bool:
+    """Whether a node with height ``start`` ≤ t [m] ends the step with height ``end`` > t
+    (heights of the same Li bottom nodes, this rank's)."""
+    return bool(np.any((start <= tolerance) & (end > tolerance)))
 
 
 def follow_step(dt: float, consumption: float, tolerance: float) -> float:
@@ -81,11 +62,9 @@ def bottom_heights(evo) -> np.ndarray:
 def not_followed(evo, start: np.ndarray, consumption: float) -> bool:
     """The rule's trigger for the Li step just taken by the coupled model ``evo`` (the same
     on every rank): not yet bounded (``evo.follow``), the step's largest consumption [m]
-    above t, and a bottom node with height ``start`` ≤ t at the step's start above t now
-    (without the contact band: risen by more than ``LAG_SHARE`` × that consumption)."""
+    above t, and a bottom node with height ``start`` ≤ t at the step's start above t now."""
     tol = evo.settings.contact_tolerance
     if evo.follow or consumption <= tol:
         return False
-    rise = 0.0 if evo.contact_band else LAG_SHARE * consumption
-    left = left_contact(start, bottom_heights(evo), tol, rise)
+    left = left_contact(start, bottom_heights(evo), tol)
     return bool(evo.comm.allreduce(int(left), op=MPI.MAX))

@@ -1,25 +1,14 @@
 """The step bound where the Li does not follow (solver.physics.li_follow): the rule's parts,
 and the rule on a rigid two-node Li with current crowding, whose closed form is the
-rigid-body recurrence g' = g + s(g) δ − min(g + s(g) δ) (s the contact band's share); without
-the band (3D) a node must also have risen by a share of the step's consumption."""
+rigid-body recurrence g' = g + s(g) δ − min(g + s(g) δ) (s the contact band's share)."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
-from mpi4py import MPI
 
 from lisse.solver.physics.li_contact_band import band_share
-from lisse.solver.physics.li_follow import (
-    LAG_SHARE,
-    RETRY_SHARE,
-    bounded_step,
-    follow_step,
-    left_contact,
-    not_followed,
-)
+from lisse.solver.physics.li_follow import RETRY_SHARE, bounded_step, follow_step, left_contact
 
 T = 1e-9  # contact tolerance [m]
 
@@ -63,39 +52,3 @@ def test_rule_keeps_a_rigid_li_with_crowding_in_contact():
     assert heights[0] == pytest.approx(0.45 * T)
     assert heights[-1] == pytest.approx(0.5 * T, rel=1e-9)
     assert max(heights) <= 0.5 * T * (1 + 1e-12)
-
-
-def engine(start: np.ndarray, end: np.ndarray, band: bool) -> SimpleNamespace:
-    """The parts of a coupled model that ``not_followed`` reads: the Li bottom nodes (z up,
-    x across 1–3 µm) at heights ``end``, with or without the contact band."""
-    x = np.zeros((len(end), 3))
-    x[:, 0], x[:, 2] = np.linspace(1e-6, 3e-6, len(end)), end
-    body = SimpleNamespace(msh=SimpleNamespace(geometry=SimpleNamespace(x=x)), up=2)
-    return SimpleNamespace(body=body, bottom=SimpleNamespace(nodes=np.arange(len(end))),
-                           settings=SimpleNamespace(contact_tolerance=T), follow=0.0,
-                           contact_band=band, comm=MPI.COMM_WORLD)
-
-
-def test_without_the_band_a_node_leaves_only_if_it_lagged(validation):
-    """The voided 3D strip with remeshing at 2 MPa (docs/moving_interface.md "Li remeshing in
-    3D"): nodes floating inside the tolerance, out of the active set, drift across t while
-    the Li follows (0.92 t → 1.13 t in a step of largest consumption δ = 130 t, 0.50 t →
-    3.5 t at δ = 113 t), and the bound then held every later step to 2.47 s. Without the band
-    (3D) a node leaves only if it also rose by more than LAG_SHARE δ, as the floating nodes
-    did at 0.05 MPa where the Li does not follow (≥ 0.17 δ at δ = 4.6 t); with the band
-    (2D) any node ≤ t ending above t does, as before."""
-    start = np.array([0.0, 0.92 * T, 0.5 * T])
-    floated = np.array([0.0, 1.13 * T, 3.5 * T])
-    assert not not_followed(engine(start, floated, band=False), start, 113 * T)
-    assert not_followed(engine(start, floated, band=True), start, 113 * T)
-    lagged = np.array([0.0, 0.0, 0.5 * T + 0.8 * T])  # risen by 0.8 t = 0.17 δ
-    assert not_followed(engine(start, lagged, band=False), start, 4.63 * T)
-    assert not not_followed(engine(start, lagged, band=False), start, 0.8 * T / LAG_SHARE)
-    assert not left_contact(start, floated, T, rise=3.1 * T)
-    assert left_contact(start, floated, T, rise=2.9 * T)
-    validation.record("li_follow without the contact band (3D): a node leaving t must have "
-                      "risen by > LAG_SHARE × the step's largest consumption δ",
-                      "floating nodes of the 2 MPa voided strip (0.0016 δ, 0.027 δ) not "
-                      "counted; 0.05 MPa's (0.17 δ) counted; 2D (band) unchanged",
-                      "measured lags (docs/moving_interface.md \"Li remeshing in 3D\")",
-                      "exact (decision)", f"LAG_SHARE {LAG_SHARE}", "node heights", True)

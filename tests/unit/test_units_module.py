@@ -48,7 +48,6 @@ ALLOWED: dict[str, str] = {  # "path:fragment of the line": why it is not a conv
     "solver/physics/mechanics.py:0.1 * tol / norm": "a fraction of the Newton tolerance",
     "solver/physics/mechanics.py:SHARE = 0.1": "a ratio of linear tolerance to contraction",
     "solver/physics/coupled_cavities.py:PORE_STEP = 0.1": "a fraction of the pore height",
-    "solver/physics/li_follow.py:LAG_SHARE = 0.1": "a fraction of the step's consumption",
     "solver/physics/contact_transfer_3d.py:> 1e-9 * size": "a relative tolerance (of the cell)",
     "solver/physics/li_smoothing_3d.py:> 1e-9 * self.size": "a relative tolerance (of the Li)",
     "solver/physics/electrolyte_elastic_3d.py:> 1e-9 * evo.size":
