@@ -86,7 +86,7 @@ def serial() -> dict:
     return cycle_numbers()
 
 
-@pytest.mark.slow
+@pytest.mark.long  # ~60 s with its shared run: beyond the suite budget (make test-long)
 def test_stress_coupling_through_strip_rest_plate(serial, validation):
     rec = serial["records"]
     current = np.array(rec["applied_current_density"])
@@ -115,7 +115,7 @@ def test_stress_coupling_through_strip_rest_plate(serial, validation):
     assert np.all(np.diff(largest[down:]) < 0)
 
 
-@pytest.mark.slow
+@pytest.mark.long  # ~20 s + the shared run (make test-long)
 def test_stress_coupling_cycle_and_picture_parallel_equal_serial(serial, validation):
     """``mpirun -n 2``: serial's records, Δp and interface picture table (module docstring)."""
     from tests.helpers import mpi_numbers
