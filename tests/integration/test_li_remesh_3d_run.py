@@ -63,7 +63,7 @@ def test_3d_resume_after_a_remeshing(serial_runs):
     assert_same_run(*serial_runs, li_points=False)
 
 
-@pytest.mark.slow
+@pytest.mark.long  # ~17 s: beyond the suite budget (make test-long)
 def test_3d_remeshing_serial_and_mpi(serial_runs, tmp_path, validation):
     """mpirun -n 2: serial's timeseries (contact, voids, pressures, E5) to 1e-6."""
     header, serial = _series(serial_runs[0])
