@@ -25,7 +25,7 @@ contact_fraction``; the contact is taken not to fall below it). ``peak_stripping
 film's growth over each step without an ``until`` condition, at the latest time the step can
 start (all earlier steps run whole: the growth over a given time falls as the film ages),
 and 0 over an ``until`` step, so the peak stays a least bound; a CCD trial adds the growth
-over its shortest run, the capacity at ``evolution.ccd.maximum``.
+over its shortest run, the capacity at ``evolution.ccd.max_mA_cm2``.
 
 Runtime stops (``exhausted``, ``collapsed``), checked after every time step of the coupled
 model, after the failure criteria; both end the run as a failure that is not the
