@@ -69,14 +69,14 @@ from lisse.solver.physics.evolution_settings import Record
 from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.physics.li_contact_band import band_share
 from lisse.solver.physics.li_exhaustion import collapsed, exhausted
-from lisse.solver.physics.li_follow import bottom_heights, bounded_step, follow_step, not_followed
+from lisse.solver.physics.li_follow import RETRY_SHARE, bottom_heights, not_followed
 from lisse.solver.physics.li_interface_pressure import couple_stress, line_interpolant
 from lisse.solver.physics.li_output import LiOutput
 from lisse.solver.physics.li_pockets import LiPockets
 from lisse.solver.physics.li_remesh import remesh
 from lisse.solver.physics.li_remesh_transfer import min_quality
 from lisse.solver.physics.li_smoothing import LiSmoother
-from lisse.solver.physics.li_strip_limit import strip_limit
+from lisse.solver.physics.li_strip_limit import step_limit
 from lisse.solver.physics.li_surface import OBSTACLE, Surface, surface_height
 from lisse.solver.physics.lithium_body import LithiumBody
 from lisse.solver.physics.lithium_step import set_flow
@@ -225,14 +225,10 @@ class CoupledEvolution(InterfaceEvolution):
         current, self.transfer_scale = (None, self.transfer_scale) if sol is None else (
             self._transfer(j, applied))  # c of step 3: the last step with current's
         rate, tol = 0.0, self.settings.contact_tolerance
-        if current is not None:  # no cell folded by the stripping (li_strip_limit)
+        if current is not None:
             rate = omega / FARADAY * abs(self.transfer_scale) * self._max(np.abs(j))
-            depth = strip_limit(self.body, self.body.touching_height(self.size),
-                                np.sign(applied))
-            dt = min(dt, depth / rate) if rate > 0 else dt
-            if self.follow:  # the Li did not follow: consumption per step ≤ t (li_follow)
-                dt = bounded_step(dt, rate, tol)
         saved, consumed = self._save(), FilmConsumption(self, current)  # with the film's Li
+        dt = step_limit(self, consumed, applied, rate, dt)  # no fold; li_follow's bound
         start = bottom_heights(self)
         for retry in range(MAX_RETRIES + 1):
             try:
@@ -245,11 +241,13 @@ class CoupledEvolution(InterfaceEvolution):
                 continue
             moved = self.comm.allreduce(float(np.max(np.abs(
                 self.body.msh.geometry.x - saved["geometry"]), initial=0.0)), op=MPI.MAX)
-            follow = moved <= 2 * limit and not_followed(self, start, rate * dt)
+            follow = moved <= 2 * limit and not_followed(self, start,
+                                                         rate * dt + consumed.depth(dt))
             if (moved <= 2 * limit and not follow) or retry == MAX_RETRIES:
                 break
             self._restore(saved)  # too fast for the last step's speed, or not followed
-            dt = follow_step(dt, rate * dt, tol) if follow else dt * 0.9 * limit / moved
+            dt = consumed.bounded(dt, rate, RETRY_SHARE * tol) if follow else (
+                dt * 0.9 * limit / moved)
             self.follow = max(self.follow, float(follow))
         self.li_output.commit(dt, saved["strength"])  # on the step's end configuration
         consumed.commit(dt)

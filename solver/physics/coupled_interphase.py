@@ -29,6 +29,13 @@ electrolyte it consumed (as in the reduced model). ΔL is not linear in Δt, so 
 current density is built for each Δt the step tries (``FilmConsumption.__call__``) and the
 film committed for the Δt taken (``FilmConsumption.commit``).
 
+The step bounds (``li_strip_limit.step_limit``: no cell folded; ``li_follow``: consumption per
+step ≤ t once the Li did not follow) count the film's consumption with the current's. The
+film's largest consumption of the Li in a step is b (√(L² + 2 k_p Δt) − L) (``depth``),
+b = Ω c_Li |c_f| with c_f the transfer factor of ĵ_f and L the thinnest film on the contact;
+the largest Δt that keeps rate Δt + b (√(L² + 2 k_p Δt) − L) ≤ δ is a root of a quadratic
+(``bounded``).
+
 Li bookkeeping (validation E5 with the film): the Li volume falls by (Ω/F) ∫ i A dt + Ω c_Li
 V_f A, V_f the film volume per area grown in the run (``li_interphase_um`` = Ω c_Li V_f; the
 film of ``interphase.age_h`` was grown before the Li was built).
@@ -36,6 +43,9 @@ film of ``interphase.age_h`` was grown before the Li was built).
 
 from __future__ import annotations
 
+import math
+
+from lisse.solver.physics.li_follow import bounded_step
 from lisse.units import FARADAY
 
 
@@ -48,20 +58,57 @@ class FilmConsumption:
     def __init__(self, evo, current):
         self.evo, self.current = evo, current
         self.share = None if evo.interphase is None else evo.contact_share()
+        self.terms = None  # (b, L, k_p) of the last step tried (``depth``)
+
+    def _film_current(self, dt: float):
+        """(ĵ_f, c_f) for a step of ``dt`` [s], c_f its transfer factor; None where no film
+        grows (the same on every rank: an area mean). Records ``terms``."""
+        evo = self.evo
+        self.terms = None
+        if evo.interphase is None:
+            return None
+        film, grown = evo.film_after(self.share, dt)
+        if grown <= 0:  # no contact to grow on
+            return None
+        bound = FARADAY * evo.interphase.li_per_volume  # charge of the Li per film volume
+        consumed, scale = evo._transfer(bound * (film - evo.film) / dt, bound * grown / dt)
+        self.terms = (evo.params.electrode.molar_volume * evo.interphase.li_per_volume
+                      * abs(scale), evo._min(evo.film[self.share > 0]),
+                      evo.interphase.rate(evo.params.temperature))
+        return consumed, scale
 
     def __call__(self, dt: float):
         """ĵ + ĵ_f for a step of ``dt`` [s]."""
-        evo = self.evo
-        if evo.interphase is None:
-            return self.current
-        film, grown = evo.film_after(self.share, dt)
-        if grown <= 0:  # no contact to grow on (the same on every rank: an area mean)
-            return self.current
-        bound = FARADAY * evo.interphase.li_per_volume  # charge of the Li per film volume
-        consumed, _ = evo._transfer(bound * (film - evo.film) / dt, bound * grown / dt)
-        current = self.current
+        film, current = self._film_current(dt), self.current
+        if film is None:
+            return current
+        consumed = film[0]
         return consumed if current is None else (
             lambda points: current(points) + consumed(points))
+
+    def depth(self, dt: float) -> float:
+        """The film's largest consumption of the Li [m] in the step ``dt`` [s] last tried
+        (``__call__``): b (√(L² + 2 k_p Δt) − L), b = Ω c_Li |c_f| and L the thinnest film
+        on the contact (ΔL falls with L; the interpolated ĵ_f stays within its node
+        values); 0 where no film grows."""
+        if self.terms is None:
+            return 0.0
+        b, thinnest, rate = self.terms
+        return b * (math.sqrt(thinnest ** 2 + 2 * rate * dt) - thinnest)
+
+    def bounded(self, dt: float, rate: float, depth: float) -> float:
+        """The largest Δt ≤ ``dt`` [s] at which the current's consumption ``rate`` Δt
+        ([m/s] × [s]) plus the film's (``depth``, its b and L of the step ``dt``) is ≤
+        ``depth`` [m]: with u = √(L² + 2 k_p Δt), rate (u² − L²)/(2 k_p) + b (u − L) = depth,
+        a quadratic in u whose positive root is u = 2C/(b + √(b² + 4 A C)), A = rate/(2 k_p),
+        C = A L² + b L + depth; ``li_follow.bounded_step`` where no film grows."""
+        if self._film_current(dt) is None:
+            return bounded_step(dt, rate, depth)
+        b, thinnest, growth = self.terms
+        a = rate / (2 * growth)
+        c = a * thinnest ** 2 + b * thinnest + depth
+        u = 2 * c / (b + math.sqrt(b ** 2 + 4 * a * c))
+        return min(dt, (u - thinnest) * (u + thinnest) / (2 * growth))
 
     def commit(self, dt: float) -> None:
         """Grow the film of ``evo`` for the step ``dt`` [s] taken."""

@@ -13,6 +13,20 @@ plates, so the peak is the least that every way of running the protocol reaches 
 physically possible is refused. A CCD trial (bisection) strips ``evolution.ccd.capacity``
 from the fresh Li; a staircase CCD runs the protocol.
 
+The interphase film (``interphase:``, docs/moving_interface.md "Interphase in the coupled
+model") takes its Li from the Li body too: grown in contact by its closed form
+L(t) = √(L0² + 2 k_p t), it binds the charge per area (``film_charge``)
+
+    Q_f(t) = F c_Li φ0 (L(a + t) − L(a))   [C/m²]
+
+in the first t of a run, a the film's age at the start (``interphase.age_h``) and φ0 the
+contact fraction the cell starts with (its void footprints, ``meshes.voids.
+contact_fraction``; the contact is taken not to fall below it). ``peak_stripping`` adds the
+film's growth over each step without an ``until`` condition, at the latest time the step can
+start (all earlier steps run whole: the growth over a given time falls as the film ages),
+and 0 over an ``until`` step, so the peak stays a least bound; a CCD trial adds the growth
+over its shortest run, the capacity at ``evolution.ccd.max_mA_cm2``.
+
 Runtime stops (``exhausted``, ``collapsed``), checked after every time step of the coupled
 model, after the failure criteria; both end the run as a failure that is not the
 interface's (``Failure.interface`` False; the run's exit code is 0 as for every physical
@@ -35,9 +49,11 @@ failure, summary.json names the criterion):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
+from lisse.meshes.voids import contact_fraction
 from lisse.solver.errors import UserError
 from lisse.solver.physics.failure import Failure
 from lisse.units import A_M2_PER_MA_CM2, C_M2_PER_MAH_CM2, FARADAY, NM_PER_M, UM_PER_M
@@ -56,31 +72,52 @@ def holding(geometry, molar_volume: float) -> float:
     return volume * FARADAY / molar_volume
 
 
-def peak_stripping(steps) -> float:
-    """max_k Q_k [C/m²] (≥ 0) of the ``ProtocolStep`` list (module docstring)."""
-    net, peak = 0.0, 0.0
+def film_charge(params) -> Callable[[float], float]:
+    """Q_f(t) [C/m²] of the interphase of ``params`` (a ``Resolved``; module docstring), a
+    function of the run's time t [s]; 0 without an interphase."""
+    film, temperature = params.interphase, params.temperature
+    if film is None:
+        return lambda elapsed: 0.0
+    bound = FARADAY * film.li_per_volume * contact_fraction(params.geometry)  # C per m³ film
+    start = float(film.thickness(film.age, temperature))
+    return lambda elapsed: bound * (float(film.thickness(film.age + elapsed, temperature))
+                                    - start)
+
+
+def peak_stripping(steps, film: Callable[[float], float] = lambda elapsed: 0.0
+                   ) -> tuple[float, float]:
+    """(max_k Q_k [C/m²] (≥ 0) of the ``ProtocolStep`` list with the film's Li ``film``
+    (``film_charge``), the film's share of it [C/m²]) (module docstring)."""
+    net, bound, start, peak = 0.0, 0.0, 0.0, (0.0, 0.0)
     for step in steps:
         until = step.until_voltage is not None or step.until_contact_fraction is not None
         charge = step.current_density * step.duration
+        if not until:  # the film grown over the step, started as late as it can be
+            bound += film(start + step.duration) - film(start)
         net += min(charge, 0.0) if until else charge
-        peak = max(peak, net)
+        start += step.duration
+        peak = max(peak, (net + bound, bound))
     return peak
 
 
 def check_capacity(params, kind: str) -> None:
     """UserError (one line naming the field) if the coupled run or CCD of ``params``
-    strips more charge per area than its Li holds (module docstring)."""
-    settings = params.evolution
+    strips more charge per area than its Li holds, its interphase film's Li included
+    (module docstring)."""
+    settings, film = params.evolution, film_charge(params)
     if kind == "ccd" and settings.ccd.method == "bisection":
-        field, charge = "evolution.ccd.capacity_mAh_cm2", settings.ccd.capacity
+        bound = film(settings.ccd.capacity / settings.ccd.maximum)  # the shortest trial's
+        field, charge = "evolution.ccd.capacity_mAh_cm2", settings.ccd.capacity + bound
         what = "each CCD trial strips"
     else:
-        field, charge = settings.protocol_field, peak_stripping(settings.steps)
+        field, (charge, bound) = settings.protocol_field, peak_stripping(settings.steps, film)
         what = "the protocol strips (net, at its peak)"
+    film_note = f" ({bound / C_M2_PER_MAH_CM2:.4g} of it bound in the interphase film)" if (
+        bound > 0) else ""
     limit = holding(params.geometry, params.electrode.molar_volume)
     if charge > limit * (1 + 1e-9):
         raise UserError(
-            f"{field}: {what} {charge / C_M2_PER_MAH_CM2:.4g} mAh/cm² but the "
+            f"{field}: {what} {charge / C_M2_PER_MAH_CM2:.4g} mAh/cm²{film_note} but the "
             f"{params.geometry.lithium_thickness * UM_PER_M:g} µm Li electrode holds "
             f"{limit / C_M2_PER_MAH_CM2:.4g} mAh/cm² (thickness / (Ω/F)); strip less or "
             "make geometry.lithium_thickness_um thicker")

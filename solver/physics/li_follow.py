@@ -11,7 +11,7 @@ far out of the contact band in one step, the rest of the contact takes all the c
 the next, and the contact collapses: a step artefact. With δ ≤ t the band
 (``li_contact_band``) holds such Li floating at g* < t inside the contact.
 
-Rule (``left_contact``, ``follow_step``). A step in which
+Rule (``left_contact``, ``bounded_step``). A step in which
 
     a Li bottom node with height ≤ t at its start ends above t, and
     the step's largest consumption (Ω/F) |c| max|j| Δt exceeds t
@@ -19,10 +19,12 @@ Rule (``left_contact``, ``follow_step``). A step in which
 (c the transfer factor of the current to the Li, j the contact nodes' current densities
 [A/m²]) is retried from its start with Δt scaled so that the consumption is ``RETRY_SHARE``
 t, and from then on the run keeps the consumption per step ≤ t (``bounded_step``; the
-coupled model's ``follow`` flag, saved with its state). Where the Li follows, no touching
-node leaves the band and the rule never triggers (the 2 MPa strip benchmark and the coupled
-tests at 2 MPa keep their steps). With δ ≤ t no node can leave the band by its own
-consumption (g + (1 − g/t) δ ≤ t), so the rule triggers at most once per run.
+coupled model's ``follow`` flag, saved with its state). The interphase film's consumption
+counts with the current's (``coupled_interphase.FilmConsumption.bounded``). Where the Li
+follows, no touching node leaves the band and the rule never triggers (the 2 MPa strip
+benchmark and the coupled tests at 2 MPa keep their steps). With δ ≤ t no node can leave
+the band by its own consumption (g + (1 − g/t) δ ≤ t), so the rule triggers at most once
+per run.
 
 Cost. One comparison of the Li bottom heights per step; when it triggers, one repeated Li
 step, and then steps of at most t F/(Ω |c| max|j|) (≈ 0.4 s at 1 mA/cm² with a crowding
@@ -41,12 +43,6 @@ def left_contact(start: np.ndarray, end: np.ndarray, tolerance: float) -> bool:
     """Whether a node with height ``start`` ≤ t [m] ends the step with height ``end`` > t
     (heights of the same Li bottom nodes, this rank's)."""
     return bool(np.any((start <= tolerance) & (end > tolerance)))
-
-
-def follow_step(dt: float, consumption: float, tolerance: float) -> float:
-    """The retried step [s]: Δt scaled so that the step's largest consumption
-    ``consumption`` [m] (at Δt) becomes ``RETRY_SHARE`` × t."""
-    return dt * RETRY_SHARE * tolerance / consumption
 
 
 def bounded_step(dt: float, rate: float, tolerance: float) -> float:

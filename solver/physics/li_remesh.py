@@ -77,7 +77,7 @@ from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.li_boundary_split import SPLIT_FLOOR, split_edges
 from lisse.solver.physics.li_gather import GatheredMesh
-from lisse.solver.physics.li_remesh_transfer import facet_key, rebuild
+from lisse.solver.physics.li_remesh_transfer import facet_key, gmsh_mesh, rebuild
 from lisse.solver.physics.li_smoothing import EDGES
 from lisse.solver.physics.li_surface import OBSTACLE, projection_weights
 from lisse.solver.physics.lithium_body import LithiumBody
@@ -151,14 +151,10 @@ def triangulate(x: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarra
         for _, line in gmsh.model.getEntities(1):
             gmsh.model.mesh.setTransfiniteCurve(line, 2)
         gmsh.model.mesh.generate(2)
-        tags, coords, _ = gmsh.model.mesh.getNodes()
-        _, triangles = gmsh.model.mesh.getElementsByType(2)
+        coords, triangles = gmsh_mesh(2)
     finally:
         gmsh.finalize()
-    where = np.zeros(int(tags.max()) + 1, dtype=np.int64)
-    where[tags.astype(np.int64)] = np.arange(len(tags))
-    points = coords.reshape(-1, 3)[:, :2].copy()
-    triangles = where[triangles.astype(np.int64)].reshape(-1, 3)
+    points = coords[:, :2].copy()
     boundary = np.flatnonzero(count)  # copy the boundary vertices exactly
     near = cKDTree(points).query(x[boundary])[1]
     points[near] = x[boundary]

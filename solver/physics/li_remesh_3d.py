@@ -44,7 +44,7 @@ from scipy.spatial import cKDTree
 
 from lisse.solver.errors import SolverError
 from lisse.solver.physics.li_gather import GatheredMesh
-from lisse.solver.physics.li_remesh_transfer import rebuild
+from lisse.solver.physics.li_remesh_transfer import gmsh_mesh, rebuild
 from lisse.solver.physics.li_smoothing_3d import EDGES, FACES
 from lisse.solver.physics.lithium_body import LithiumBody
 
@@ -79,14 +79,10 @@ def tetrahedralize(x: np.ndarray,
         gmsh.model.geo.addVolume([loop])
         gmsh.model.geo.synchronize()
         gmsh.model.mesh.generate(3)
-        tags, coords, _ = gmsh.model.mesh.getNodes()
-        _, tets = gmsh.model.mesh.getElementsByType(4)
+        coords, tets = gmsh_mesh(4)
     finally:
         gmsh.finalize()
-    where = np.zeros(int(tags.max()) + 1, dtype=np.int64)
-    where[tags.astype(np.int64)] = np.arange(len(tags))
-    points = coords.reshape(-1, 3).copy()
-    tets = where[tets.astype(np.int64)].reshape(-1, 4)
+    points = coords.copy()
     distance, near = cKDTree(points).query(x[corners])
     if np.any(distance > BOUNDARY_MATCH * float(np.max(np.abs(x)))):
         raise SolverError("Li remeshing: Gmsh moved a boundary vertex of the Li")

@@ -16,6 +16,9 @@ point sampling: a new cell takes the value of the old cell that contains its ver
 (straight-sided test, barycentric coordinates ≥ −``INSIDE``; the nearest old centroid if none
 does, in a curved boundary sliver). Exact for a uniform field, not conservative.
 
+Gmsh's mesh (``gmsh_mesh``). Both read the generated mesh as node coordinates and elements
+whose rows index them: Gmsh's node tags mapped to 0 … N−1 in the order of ``getNodes``.
+
 Parallel. Every rank holds the gathered old mesh (``li_gather``); the new mesh is built on
 rank 0 (its refusal broadcast), ``create_mesh`` distributes it with the cell mesh's ghost
 layer, and every rank tags and samples its own new cells (ghosts included) from the gathered
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import gmsh
 import numpy as np
 import ufl
 from basix.ufl import element
@@ -43,6 +47,17 @@ from lisse.solver.physics.lithium_body import LithiumBody
 INSIDE = 1e-12  # barycentric slack of the point-in-cell test (dimensionless)
 CELL = {2: "triangle", 3: "tetrahedron"}  # the P2 cell of a Li mesh by its dimension
 
+
+def gmsh_mesh(element_type: int) -> tuple[np.ndarray, np.ndarray]:
+    """(node coordinates (N, 3) [m], the elements of Gmsh type ``element_type`` (2: triangles,
+    4: tetrahedra) as rows of indices into them) of the current Gmsh model's mesh: each node
+    tag mapped to its position in ``getNodes``."""
+    tags, coords, _ = gmsh.model.mesh.getNodes()
+    _, elements = gmsh.model.mesh.getElementsByType(element_type)
+    nodes = gmsh.model.mesh.getElementProperties(element_type)[3]  # per element
+    where = np.zeros(int(tags.max()) + 1, dtype=np.int64)
+    where[tags.astype(np.int64)] = np.arange(len(tags))
+    return coords.reshape(-1, 3), where[elements.astype(np.int64)].reshape(-1, nodes)
 
 def cell_quality(x: np.ndarray, cells: np.ndarray) -> np.ndarray:
     """q per P2 cell (``li_smoothing.cell_quality`` for triangles, x (N, 2) [m], cells

@@ -24,7 +24,9 @@ are left out. For a straight vertical edge of height h leaving the contact this 
 mid-edge node leaves the middle half of the edge. ``strip_limit`` returns ``fraction`` × the
 depth; the coupled model caps Δt so that Ω max|ĵ| Δt/F stays below it, instead of trying a
 doubled step and failing. The flow of the step moves the nodes further (it is not in the
-bound); the engine's retries stay as they were.
+bound); the engine's retries stay as they were. The interphase film's consumption of the Li
+(``coupled_interphase``) lifts the touching nodes too, also at rest and under plating:
+``step_limit`` bounds it with the current's.
 """
 
 from __future__ import annotations
@@ -84,3 +86,21 @@ def strip_limit(body, touching: float, sign: float, fraction: float = STRIP_FRAC
         depth = folding_depth(geo.x[cells[mine]][:, :, :gdim], near[cells[mine]],
                               basix.CellType[body.msh.basix_cell().name], body.up, sign)
     return fraction * body.comm.allreduce(depth, op=MPI.MIN)
+
+
+def step_limit(evo, film, applied: float, rate: float, dt: float) -> float:
+    """Δt [s] of the coupled model ``evo`` capped so that no cell at the contact folds: the
+    current's consumption ``rate`` [m/s] (Ω/F |c| max|j|) lowers the touching nodes when
+    plating, lifts them when stripping, the film's (``film``, a ``coupled_interphase.
+    FilmConsumption``; at rest too) lifts them, each way within ``strip_limit``; and once
+    the Li did not follow (``evo.follow``, ``li_follow``), the current's and the film's
+    consumption per step ≤ the contact tolerance t."""
+    touching = evo.body.touching_height(evo.size)
+    lifting = rate if applied > 0 else 0.0
+    if rate > 0 and applied < 0:
+        dt = min(dt, strip_limit(evo.body, touching, -1.0) / rate)
+    if lifting > 0 or evo.interphase is not None:
+        dt = film.bounded(dt, lifting, strip_limit(evo.body, touching, 1.0))
+    if evo.follow:
+        dt = film.bounded(dt, rate, evo.settings.contact_tolerance)
+    return dt

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lisse.solver.physics.li_contact_band import band_share
-from lisse.solver.physics.li_follow import RETRY_SHARE, bounded_step, follow_step, left_contact
+from lisse.solver.physics.li_follow import RETRY_SHARE, bounded_step, left_contact
 
 T = 1e-9  # contact tolerance [m]
 
@@ -18,7 +18,7 @@ def test_rule_parts():
     assert left_contact(start, np.array([0.0, 1.01 * T, 3 * T]), T)  # the 2nd leaves
     assert not left_contact(start, np.array([0.0, T, 3 * T]), T)  # at t: still touching
     assert not left_contact(start, np.array([0.0, 0.2 * T, 5 * T]), T)  # was already out
-    assert follow_step(8.0, 4 * T, T) == pytest.approx(8.0 * RETRY_SHARE / 4)
+    assert bounded_step(8.0, 4 * T / 8.0, RETRY_SHARE * T) == pytest.approx(8.0 * RETRY_SHARE / 4)
     assert bounded_step(8.0, T / 2, T) == pytest.approx(2.0)  # 2 s: consumption = t
     assert bounded_step(1.0, T / 2, T) == 1.0  # already below the bound
     assert bounded_step(1.0, 0.0, T) == 1.0  # no current
@@ -39,7 +39,7 @@ def test_rule_keeps_a_rigid_li_with_crowding_in_contact():
     ratio = np.array([0.5, 1.0])  # δ_i / max δ
     gap = np.zeros(2)
     assert left_contact(gap, rigid(gap, 4 * T * ratio), T)
-    dt = follow_step(1.0, 4 * T, T)  # the step with max δ = 4t at Δt = 1 s, retried
+    dt = bounded_step(1.0, 4 * T, RETRY_SHARE * T)  # the step with max δ = 4t at 1 s, retried
     rate = 4 * T  # max δ per second
     heights = []
     for _ in range(100):

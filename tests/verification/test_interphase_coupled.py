@@ -105,6 +105,70 @@ def test_flat_film_closed_form_and_reduced_model(validation):
     assert same < 1e-12
 
 
+def bounded_steps(rate_nm2_s: float, steps: list[dict], follow: bool):
+    """The flat cell's ``steps`` (4 s time steps at most) with the film's k_p
+    ``rate_nm2_s`` [nm²/s], the engine's ``follow`` bound set from the start if ``follow``:
+    (Ω c_Li, the first step [s], [(film's Li consumption Ω c_Li max ΔL, the current's
+    (Ω/F) i Δt, strip_limit upwards at the step's start) [m] per step])."""
+    from lisse.solver.config.schema import resolve, validate_case
+    from lisse.solver.physics.li_strip_limit import strip_limit
+    from lisse.solver.studies.evolution import _engine
+    from lisse.solver.studies.model import build_model
+
+    c = flat_case("coupled")
+    c["interphase"]["rate_constant_nm2_s"] = rate_nm2_s
+    c["evolution"]["steps"] = steps
+    params = resolve(validate_case(c))
+    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
+    evo.follow = float(follow)
+    bound = params.electrode.molar_volume * evo.interphase.li_per_volume  # Ω c_Li
+
+    def state():
+        limit = strip_limit(evo.body, evo.body.touching_height(evo.size), 1.0)
+        return evo.film.copy(), evo.stripped, limit
+
+    rows, start = [], [state()]
+
+    def watch(rec, sol, j):
+        film, stripped, limit = start[-1]
+        rows.append((bound * largest(evo.comm, evo.film - film), rec.li_stripped - stripped,
+                     limit))
+        start.append(state())
+
+    outcome = evo.run(watch)
+    assert not outcome.failed
+    return bound, outcome.records[0].time, rows
+
+
+def test_film_in_the_follow_bound():
+    """Once the Li did not follow (``follow`` set), the film's consumption of the Li counts
+    in the bound of t = 1 nm per step: at rest each step's film binds ≤ t of Li, the steps
+    before the 4 s cap exactly t (1e-9; the first step at the closed form Δt = ((L0 +
+    t/(Ω c_Li))² − L0²)/(2 k_p) = 1.10 s), where the film alone would bind 2.4 nm in a 4 s
+    step; under 1 mA/cm² the current's and the film's consumption add up to t (1e-9)."""
+    tol, l0, rate = 1e-9, L0_NM * 1e-9, RATE_NM2_S * 1e-18
+    bound, first, rows = bounded_steps(RATE_NM2_S, [{"current_density_mA_cm2": 0.0,
+                                                     "duration_h": 0.005}], follow=True)
+    assert first == pytest.approx(((l0 + tol / bound) ** 2 - l0 ** 2) / (2 * rate), rel=1e-9)
+    assert max(film for film, _, _ in rows) <= tol * (1 + 1e-9)
+    assert sum(abs(film / tol - 1) < 1e-9 for film, _, _ in rows) >= 4
+    _, _, rows = bounded_steps(RATE_NM2_S, [{"current_density_mA_cm2": 1.0,
+                                             "duration_h": 0.001}], follow=True)
+    assert all(abs((film + strip) / tol - 1) < 1e-9 for film, strip, _ in rows[:-1])
+    assert all(film > 0.15 * tol for film, _, _ in rows[:-1])  # the film's share counts
+
+
+def test_film_in_the_strip_limit():
+    """A film fast enough (k_p = 1e6 nm²/s) to bind 1.5 µm of Li in a 4 s rest step: no
+    step's film consumption exceeds the strip limit upwards at its start (3/4 of the folding
+    depth of the contact's cells, ``li_strip_limit``) and the first step is capped at it
+    (1e-9)."""
+    _, _, rows = bounded_steps(1e6, [{"current_density_mA_cm2": 0.0, "duration_h": 0.005}],
+                               follow=False)
+    assert all(film <= limit * (1 + 1e-9) for film, _, limit in rows)
+    assert rows[0][0] == pytest.approx(rows[0][2], rel=1e-9)
+
+
 def cycle_case(dimension: str) -> dict:
     """TINY with its void (radius 8 µm, 2 µm high), 2 MPa: strip 0.01 mAh/cm² at 1 mA/cm²,
     rest 36 s (the void closes), plate 0.01 mAh/cm², with the film ``FILM``."""
