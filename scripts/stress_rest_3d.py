@@ -10,7 +10,7 @@ at the step's end, the void count, the Li bottom nodes above the contact toleran
 the highest bottom node at the step's end, the largest and median |Δp|/p on the contact
 in step k (its shift, from step k − 1's flow) and ``dp_next``, the largest |Δp|/p of the
 Li pressure after step k (the shift of step k + 1), and where the largest sits (x, y in
-µm). ~110 s wall for a 160 s rest at load average ~4.
+µm). 139 s wall, 40 s CPU for a 160 s rest at load average ~5.
 
     .venv/bin/python scripts/stress_rest_3d.py [rest_s] [fine]   (default 160)
 """
