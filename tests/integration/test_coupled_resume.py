@@ -196,17 +196,23 @@ def assert_same_run(a: Path, b: Path, mpi: bool = False, li_points: bool = True,
                                    err_msg=key)
 
 
-@pytest.mark.parametrize("cut_back, dimension",
-                         [(False, "plane"), pytest.param(True, "plane", marks=pytest.mark.slow),
-                          (False, "axisymmetric")],
-                         ids=["plain", "cut_back", "axisymmetric"])
-def test_coupled_resume_serial(tmp_path, cut_back, dimension):
+@pytest.mark.parametrize("cut_back, dimension, creep_law",
+                         [(False, "plane", "power_law"),
+                          pytest.param(True, "plane", "power_law", marks=pytest.mark.slow),
+                          (False, "axisymmetric", "power_law"),
+                          (False, "axisymmetric", "anand")],
+                         ids=["plain", "cut_back", "axisymmetric", "axisymmetric_anand"])
+def test_coupled_resume_serial(tmp_path, cut_back, dimension, creep_law):
     """Serial: stopped at the 3rd of 9 time steps and resumed = uninterrupted, exactly (the
     void roof comes down and its last pockets close after the resume), in plane strain and
-    axisymmetric (the Li volume ∫ r dA, the r-weighted transfer weights). ``cut_back``: the
-    first step after the resume fails and is cut back from the checkpointed state before the
-    3rd step (which replaces the state after it: hence two runs)."""
-    run_pair(tmp_path, STOP, cut_back, case(dimension))
+    axisymmetric (the Li volume ∫ r dA, the r-weighted transfer weights), there also with
+    Anand Li (its per-cell strength S, up to 1.32 S0 at the end, from the checkpoint).
+    ``cut_back``: the first step after the resume fails and is cut back from the
+    checkpointed state before the 3rd step (which replaces the state after it: hence two
+    runs)."""
+    c = case(dimension)
+    c["lithium"] = {"creep_law": creep_law}
+    run_pair(tmp_path, STOP, cut_back, c)
     series = np.loadtxt(tmp_path / "whole" / "timeseries.csv", delimiter=",", skiprows=1)
     assert len(series) == 9 + cut_back
     assert_same_run(tmp_path / "whole", tmp_path / "part")
