@@ -3,8 +3,10 @@
 Homogeneous creep with hardening: a block on the rigid obstacle under the pressure p on its
 top (free side; ``block_body`` of test_lithium_body) flows homogeneously with, in plane
 strain, σ_eq = (√3/2) p, ε̇_yy = −(√3/2) ε̇p, so the height is H = H0 exp(−(√3/2) εp), and
-axisymmetric (a disk, uniaxial compression) σ_eq = p, ε̇_yy = −ε̇p, H = H0 exp(−εp); every
-cell has the same S. The exact history is the ODE pair
+axisymmetric (a disk, uniaxial compression) σ_eq = p, ε̇_yy = −ε̇p, H = H0 exp(−εp); in 3D
+(test_li_sticking_3d's ``slab`` of 1 × 0.5 × 1 with the faces x = 0, y = 0 symmetry planes
+and x = 1, y = 0.5 free: uniaxial compression) as axisymmetric; every cell has the same S.
+The exact history is the ODE pair
 
     dεp/dt = ε̇0 (σ_eq/S)^(1/m),   dS/dt = H0 |1 − S/S*|^a sign(1 − S/S*) dεp/dt,
     S* = S̃ (ε̇p/ε̇0)^ns,
@@ -13,7 +15,8 @@ integrated by RK4 in fine steps (a single-point Anand creep curve at constant st
 takes S explicitly from the start of each step (first order in Δt): the error must halve when
 Δt halves (measured, plane strain: εp 3.5 %, 1.7 %, 0.8 % and S 0.6 %, 0.3 %, 0.14 % at 8,
 16, 32 steps; axisymmetric, the hoop strain rate entering ε̇p: εp 2.0 %, 0.95 %, 0.47 % and
-S 0.37 %, 0.18 %, 0.09 % at 16, 32, 64 steps), and be below 1 % at 32 steps.
+S 0.37 %, 0.18 %, 0.09 % at 16, 32, 64 steps; 3D: the axisymmetric errors to 1e-10), and be
+below 1 % at 32 steps.
 """
 
 from __future__ import annotations
@@ -25,14 +28,15 @@ import pytest
 from mpi4py import MPI
 
 from lisse.solver.physics.li_hardening import AnandHardening, Hardening, harden
+from tests.verification.test_li_sticking_3d import slab
 from tests.verification.test_lithium_body import block_body
 
-N, P, T_END = 3.0, 1.0, 0.8  # σ0 = ε̇0 = 1 (scaled units of block_body)
+N, P, T_END = 3.0, 1.0, 0.8  # σ0 = ε̇0 = 1 (scaled units of block_body; slab's p is 1)
 LAW = AnandHardening(modulus=5.0, saturation=2.0, saturation_exponent=0.05, exponent=2.0)
 
 
 # σ_eq/p and −ε̇_yy/ε̇p of the homogeneous flow (module docstring)
-STRESS = {"plane": math.sqrt(3) / 2, "axisymmetric": 1.0}
+STRESS = {"plane": math.sqrt(3) / 2, "axisymmetric": 1.0, "3d": 1.0}
 
 
 def exact(t_end: float, geometry: str = "plane", steps: int = 20000) -> tuple[float, float]:
@@ -56,14 +60,18 @@ def exact(t_end: float, geometry: str = "plane", steps: int = 20000) -> tuple[fl
 
 def simulate(steps: int, geometry: str = "plane") -> tuple[float, float, float]:
     """(εp from the height, mean S, S spread) of the block after T_END in ``steps`` steps."""
-    body = block_body(geometry, N, P)
+    body = (slab(1.0, False, plate=False, n=N, uniaxial=True)[0] if geometry == "3d"
+            else block_body(geometry, N, P))
     Hardening(body, LAW, 1.0, 1.0)
-    height0 = 0.5
+
+    def height() -> float:
+        return body.comm.allreduce(float(np.max(body.msh.geometry.x[:, body.up])), op=MPI.MAX)
+
+    height0 = height()
     for _ in range(steps):
         body.step(T_END / steps)
-    height = body.comm.allreduce(float(np.max(body.msh.geometry.x[:, 1])), op=MPI.MAX)
     s = body.strength.x.array
-    return (-math.log(height / height0) / STRESS[geometry], float(np.mean(s)),
+    return (-math.log(height() / height0) / STRESS[geometry], float(np.mean(s)),
             float(np.ptp(s)))
 
 
@@ -83,7 +91,7 @@ def test_harden_is_exact_in_one_step():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("geometry", ["plane", "axisymmetric"])
+@pytest.mark.parametrize("geometry", ["plane", "axisymmetric", "3d"])
 def test_homogeneous_creep_with_hardening(validation, geometry):
     ep, s_exact = exact(T_END, geometry)
     errors = []
@@ -99,4 +107,5 @@ def test_homogeneous_creep_with_hardening(validation, geometry):
                       f"{geometry})",
                       f"εp = {ep:.4f}, S/S0 = {s_exact:.4f}", "RK4 of the Anand ODE pair",
                       "1 %", f"{e32:.1e} (εp), {s32:.1e} (S)",
-                      f"8×4 block, {geometry}; error halves with Δt", e32 < 0.01)
+                      ("2×1×2 P2 box, 3d" if geometry == "3d" else f"8×4 block, {geometry}")
+                      + "; error halves with Δt", e32 < 0.01)
