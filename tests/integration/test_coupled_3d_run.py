@@ -13,11 +13,14 @@ serial run (with its stopped and resumed twin) serves the four tests."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from lisse.units import UM_PER_M
-from tests.helpers import assert_same_timeseries, run_timeseries
+from tests.helpers import ROOT, assert_same_timeseries, run_mpi, run_timeseries
 from tests.integration.test_coupled_resume import STOP, assert_same_run, run_pair
 from tests.integration.test_coupled_run import _li_fields
 from tests.verification.test_coupled_3d import small_cell3d
@@ -34,6 +37,15 @@ CYCLE3D = [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.0001},
 def _case() -> dict:
     c = small_cell3d()
     c["evolution"] |= {"steps": CYCLE3D, "field_snapshots": 1}
+    c["output"] = {"fields": True, "plots": False}
+    return c
+
+
+def strip_case() -> dict:
+    """``small_cell3d``'s strip (1 mA/cm² from 0.04 s steps, 5 steps, the void roofs
+    falling) with a field snapshot at the start and the end."""
+    c = small_cell3d()
+    c["evolution"]["field_snapshots"] = 1
     c["output"] = {"fields": True, "plots": False}
     return c
 
@@ -116,6 +128,17 @@ def test_coupled_3d_resume_serial(serial_runs):
     timeseries.csv, interface.csv, summary.json (but the wall time) and the last snapshot of
     fields.xdmf (electrolyte and Li fields)."""
     assert_same_run(*serial_runs)
+
+
+@pytest.mark.slow
+def test_coupled_3d_resume_mpi(tmp_path):
+    """3D ``--resume`` under ``mpirun -n 2``: ``strip_case`` stopped at its 3rd step and
+    resumed = the uninterrupted 2-rank run, to 1e-10 (test_coupled_resume's
+    ``assert_same_run``, round-off columns absolute)."""
+    script = Path(__file__).resolve().parent / "test_coupled_resume.py"
+    proc = run_mpi([sys.executable, str(script), str(tmp_path), str(STOP), "3d"], cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert_same_run(tmp_path / "whole", tmp_path / "part", mpi=True)
 
 
 def field_scale(fields: dict, name: str) -> float:

@@ -9,7 +9,7 @@ with a step cut-back right after the resume) and to 1e-10 relative under mpirun 
 
 Run as a script (``python test_coupled_resume.py FOLDER STOP [cut-back]``) it runs the
 uninterrupted and the stopped-and-resumed run into FOLDER/whole and FOLDER/part on the ranks
-it is given (``remesh``: ``remeshing_case``; ``axisymmetric``: ``case("axisymmetric")``)."""
+it is given (``script_case``: ``remesh``, ``axisymmetric``, ``3d``)."""
 
 from __future__ import annotations
 
@@ -427,8 +427,19 @@ def test_coupled_resume_after_remeshing_mpi(tmp_path, validation):
                       "TINY plane, Anand, 1 mA/cm²", True)
 
 
+def script_case(flags: list[str]) -> dict | None:
+    """The case of the script's flags (None: ``case()``)."""
+    if "remesh" in flags:
+        return remeshing_case()
+    if "axisymmetric" in flags:
+        return case("axisymmetric")
+    if "3d" in flags:
+        from tests.integration.test_coupled_3d_run import strip_case
+
+        return strip_case()
+    return None
+
+
 if __name__ == "__main__":
-    flags = sys.argv[3:]
-    run_pair(Path(sys.argv[1]), int(sys.argv[2]), cut_back="cut-back" in flags,
-             c=remeshing_case() if "remesh" in flags else case("axisymmetric")
-             if "axisymmetric" in flags else None)
+    run_pair(Path(sys.argv[1]), int(sys.argv[2]), cut_back="cut-back" in sys.argv[3:],
+             c=script_case(sys.argv[3:]))
