@@ -15,7 +15,9 @@ pressure (the flow's pressure field q) interpolated along r from its nodes on th
   stack pressure: the largest Δp on the contact, +0.44 p (measured; asserted > 0.2 p), lies
   within 2 µm of the rim and Δp falls below half of it beyond 20 µm; the coupled voltage
   after the first Li step differs from the uncoupled one (before it Δp = 0: the same
-  voltage to the last bit); E5 ≤ 0.5 %.
+  voltage to the last bit); E5 ≤ 0.5 %; ``mpirun -n 2`` gives serial's Δp at every node
+  (1e-9 of the largest; measured 2.1e-10) and records (1e-9 relative; measured 2.8e-13;
+  slow, ~10 s).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import pytest
 from mpi4py import MPI
 
 from lisse.units import FARADAY, GAS_CONSTANT
+from tests.helpers import mpi_numbers, print_numbers
 from tests.verification.test_coupled_interface import case, run
 
 RIM_UM = 8.0  # TINY's void radius
@@ -113,3 +116,39 @@ def test_axisymmetric_monroe_newman_on_the_li_pressure(void_runs, validation):
                       f"{r_um[top] - RIM_UM:.1f} µm from the rim", "TINY axisymmetric, h = 4 µm",
                       agree < 1e-4)
     assert agree < 1e-4, agree
+
+
+KEYS = ("time", "cell_voltage", "contact_fraction", "li_stripped", "mean_contact_pressure",
+        "max_contact_pressure", "mass_balance_error")
+
+
+def numbers(evo, outcome) -> dict:
+    """r [m] and Δp = p_h − p [Pa] of every interface node (gathered, in r order) from the
+    Li's present flow, and the records (KEYS)."""
+    from lisse.solver.physics.li_interface_pressure import interface_pressure
+
+    r, dp = (np.concatenate(evo.comm.allgather(a)) for a in (
+        evo.x[:, 0], interface_pressure(evo) - evo.settings.stack_pressure))
+    order = np.argsort(r)
+    return {"r": r[order].tolist(), "dp": dp[order].tolist(),
+            "records": {k: [getattr(x, k) for x in outcome.records] for k in KEYS}}
+
+
+def main() -> None:
+    """Under mpirun: ``numbers`` of the coupled void strip as JSON on rank 0."""
+    print_numbers(numbers(*coupled_run(True, True, STRIP)))
+
+
+@pytest.mark.slow
+def test_axisymmetric_stress_coupling_parallel_equals_serial(void_runs):
+    """``mpirun -n 2``: serial's Δp at every interface node (1e-9 of the largest) and
+    records (1e-9 relative; the mass-balance residual, a difference of Li volumes ~1e5 times
+    the 0.1 nm stripped, 1e-9 absolute: measured 2.4e-11)."""
+    parallel = mpi_numbers("tests.verification.test_stress_coupling_axisymmetric")
+    serial = numbers(*void_runs[0])
+    np.testing.assert_allclose(parallel["r"], serial["r"], rtol=0, atol=1e-15)
+    dp = np.array(serial["dp"])
+    np.testing.assert_allclose(parallel["dp"], dp, rtol=0, atol=1e-9 * np.max(np.abs(dp)))
+    for k in KEYS:
+        np.testing.assert_allclose(parallel["records"][k], serial["records"][k], rtol=1e-9,
+                                   atol=1e-9 if k == "mass_balance_error" else 0, err_msg=k)
