@@ -21,7 +21,7 @@ import pytest
 
 from lisse.units import UM_PER_M
 from tests.helpers import ROOT, assert_same_timeseries, run_mpi, run_timeseries
-from tests.integration.test_coupled_resume import STOP, assert_same_run, run_pair
+from tests.integration.test_coupled_resume import STOP, assert_same_run, last_fields, run_pair
 from tests.integration.test_coupled_run import _li_fields
 from tests.verification.test_coupled_3d import small_cell3d
 
@@ -139,6 +139,27 @@ def test_coupled_3d_resume_mpi(tmp_path):
     proc = run_mpi([sys.executable, str(script), str(tmp_path), str(STOP), "3d"], cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert_same_run(tmp_path / "whole", tmp_path / "part", mpi=True)
+
+
+@pytest.mark.slow
+def test_coupled_3d_anand_resume_serial(tmp_path, validation):
+    """Anand Li in a 3D void cell (``strip_case`` with ``lithium.creep_law: anand``): E5
+    within 0.5 % at every step, the Li hardened around the voids (the largest S of the last
+    snapshot > 1.2 S0), and stopped at the 2nd of its 4 steps and resumed (S from the
+    checkpoint) = uninterrupted, exactly."""
+    c = strip_case()
+    c["lithium"] = {"creep_law": "anand"}
+    run_pair(tmp_path, 2, c=c)
+    header, series = _series(tmp_path / "whole")
+    e5 = np.max(series[:, header.index("mass_balance_error")])
+    strength = np.max(last_fields(tmp_path / "whole")["li_deformation_resistance_Pa"])
+    s0 = 0.95e6  # Pa: the library's S0 (creep_reference_stress of Li)
+    assert e5 < 5e-3 and strength > 1.2 * s0, (e5, strength)
+    assert_same_run(tmp_path / "whole", tmp_path / "part")
+    validation.record("Coupled model 3D with Anand Li: resume, serial", "uninterrupted run; E5",
+                      "restart consistency; validation.md E5", "0 (exact); 0.5 %",
+                      f"exact; E5 ≤ {e5:.0e}; largest S {strength / s0:.2f} S0 at the end",
+                      "3D 12 × 12 µm, two quarter voids, h = 4 µm", True)
 
 
 def field_scale(fields: dict, name: str) -> float:
