@@ -9,7 +9,9 @@ docs/moving_interface.md "Void touchdown in 3D": ~200 s before the P2 vertices f
 spokes); the Li bookkeeping (E5) within 0.5 % at every step; a run stopped at its 3rd step
 and resumed (``--resume``) ends as the uninterrupted one, exactly; ``mpirun -n 2`` gives
 serial's timeseries (contact history, void count, contact pressures, E5) and Li fields. One
-serial run (with its stopped and resumed twin) serves the four tests."""
+serial run (with its stopped and resumed twin) serves these four tests. On the cell's strip
+alone (``strip_case``, 4–5 steps): a resume under ``mpirun -n 2`` = the uninterrupted 2-rank
+run (1e-10), and with Anand Li E5, hardening and a serial resume (exact)."""
 
 from __future__ import annotations
 
