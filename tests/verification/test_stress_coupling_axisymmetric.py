@@ -15,7 +15,9 @@ pressure (the flow's pressure field q) interpolated along r from its nodes on th
   stack pressure: the largest Δp on the contact, +0.44 p (measured; asserted > 0.2 p), lies
   within 2 µm of the rim and Δp falls below half of it beyond 20 µm; the coupled voltage
   after the first Li step differs from the uncoupled one (before it Δp = 0: the same
-  voltage to the last bit); E5 ≤ 0.5 %; ``mpirun -n 2`` gives serial's Δp at every node
+  voltage to the last bit); E5 ≤ 0.5 %;
+* after the void has closed, at rest (also in plane strain): Δp = 0 on the full contact;
+* ``mpirun -n 2`` gives serial's Δp at every node
   (1e-9 of the largest; measured 2.1e-10) and records (1e-9 relative; measured 2.8e-13;
   slow, ~10 s).
 """
@@ -116,6 +118,37 @@ def test_axisymmetric_monroe_newman_on_the_li_pressure(void_runs, validation):
                       f"{r_um[top] - RIM_UM:.1f} µm from the rim", "TINY axisymmetric, h = 4 µm",
                       agree < 1e-4)
     assert agree < 1e-4, agree
+
+
+@pytest.mark.parametrize("dimension", ["plane", "axisymmetric"])
+def test_stress_coupling_neutral_at_rest_after_the_void_closed(dimension, validation):
+    """Once the void has closed (full contact) and the current stops, the Li is hydrostatic:
+    its pressure is the stack pressure, Δp = 0 at every contact node (1e-9 p; measured 3e-14
+    and 3e-12). The strip (0.5 s at 1 mA/cm², the plane void closing in it, the disk's in
+    the rest) is followed by a 5 s rest. (While stripping across the closed contact Δp stays
+    0.29–0.37 p in plane strain, measured: the nodes left in the contact band, 0 < g < t,
+    react by their share 1 − g/t only, so the Li must creep to follow the uneven
+    consumption at ~ the stripping speed over its thickness, 1.3e-4 /s, which the power law
+    with n = 6.67 answers with σ_eq ≈ S (ε̇/ε̇0)^(1/n) ≈ 0.24 p: docs/moving_interface.md.)"""
+    from lisse.solver.physics.li_interface_pressure import interface_pressure
+
+    steps = [{"current_density_mA_cm2": 1.0, "duration_h": 0.5 / 3600},
+             {"current_density_mA_cm2": 0.0, "duration_h": 5 / 3600}]
+    c = case(dimension, steps=steps)
+    c["evolution"]["stress_coupling"] = True
+    evo, outcome = run(c)
+    records = outcome.records
+    assert not outcome.failed and records[0].contact_fraction < 0.97
+    assert records[-1].contact_fraction == pytest.approx(1.0, abs=1e-12)
+    p = evo.settings.stack_pressure
+    on = evo.contact_share() > 0
+    dp = evo.comm.allreduce(float(np.max(np.abs(interface_pressure(evo)[on] - p),
+                                         initial=0.0)), op=MPI.MAX) / p
+    validation.record(f"Coupled model stress coupling at rest after the void closed "
+                      f"({dimension})", "hydrostatic Li: Δp = 0 on the full contact",
+                      "closed form", "1e-9 p", f"{dp:.0e} p", f"TINY {dimension}, h = 4 µm",
+                      dp < 1e-9)
+    assert dp < 1e-9, dp
 
 
 KEYS = ("time", "cell_voltage", "contact_fraction", "li_stripped", "mean_contact_pressure",
