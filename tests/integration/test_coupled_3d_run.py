@@ -149,13 +149,15 @@ def test_coupled_3d_anand_resume_serial(tmp_path, validation):
     within 0.5 % at every step, the Li hardened around the voids (the largest S of the last
     snapshot > 1.2 S0), and stopped at the 2nd of its 4 steps and resumed (S from the
     checkpoint) = uninterrupted, exactly."""
+    from lisse.solver.config.schema import resolve, validate_case
+
     c = strip_case()
     c["lithium"] = {"creep_law": "anand"}
     run_pair(tmp_path, 2, c=c)
     header, series = _series(tmp_path / "whole")
     e5 = np.max(series[:, header.index("mass_balance_error")])
     strength = np.max(last_fields(tmp_path / "whole")["li_deformation_resistance_Pa"])
-    s0 = 0.95e6  # Pa: the library's S0 (creep_reference_stress of Li)
+    s0 = resolve(validate_case(c)).electrode.creep_reference_stress  # Pa
     assert e5 < 5e-3 and strength > 1.2 * s0, (e5, strength)
     assert_same_run(tmp_path / "whole", tmp_path / "part")
     validation.record("Coupled model 3D with Anand Li: resume, serial", "uninterrupted run; E5",
