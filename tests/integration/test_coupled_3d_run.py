@@ -132,7 +132,7 @@ def test_coupled_3d_resume_serial(serial_runs):
     assert_same_run(*serial_runs)
 
 
-@pytest.mark.slow
+@pytest.mark.long  # ~70 s: beyond the suite budget (make test-long)
 def test_coupled_3d_resume_mpi(tmp_path):
     """3D ``--resume`` under ``mpirun -n 2``: ``strip_case`` stopped at its 3rd step and
     resumed = the uninterrupted 2-rank run, to 1e-10 (test_coupled_resume's
@@ -143,7 +143,7 @@ def test_coupled_3d_resume_mpi(tmp_path):
     assert_same_run(tmp_path / "whole", tmp_path / "part", mpi=True)
 
 
-@pytest.mark.slow
+@pytest.mark.long  # ~40 s: beyond the suite budget (make test-long)
 def test_coupled_3d_anand_resume_serial(tmp_path, validation):
     """Anand Li in a 3D void cell (``strip_case`` with ``lithium.creep_law: anand``): E5
     within 0.5 % at every step, the Li hardened around the voids (the largest S of the last
