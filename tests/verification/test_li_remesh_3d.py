@@ -192,8 +192,11 @@ def main() -> None:
 
 @pytest.mark.slow  # mpirun: ~5 s per rank
 def test_3d_remesh_mpi_matches_serial(serial):
-    """mpirun -n 2: the same new mesh (checksum, cell count), volumes and qualities."""
+    """mpirun -n 2: the same new mesh (checksum, cell count), volumes and qualities, and the
+    same bottom vertices, all weightless."""
     parallel = mpi_numbers("tests.verification.test_li_remesh_3d")
     assert parallel["cells"] == serial["cells"]
+    for key in ("vertices", "weightless_vertices", "weightless_others"):
+        assert parallel["contact"][key] == serial["contact"][key], key
     for key in ("v1", "v2", "q1", "q2", "checksum"):
         assert parallel[key] == pytest.approx(serial[key], rel=1e-12), key
