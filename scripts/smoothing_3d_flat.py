@@ -12,6 +12,8 @@ on 6 µm electrolyte, no void, 2 MPa, interface mesh 4 µm).
   ``nosmooth``: ``CoupledEvolution3D.smoother_model = None`` (the code before the slice).
   ``voids``: instead the small cell with two quarter voids (``small_cell3d()`` of
   tests/verification/test_coupled_3d.py, its own time steps: 0.04 s, 0.5 µm increment).
+  ``remesh=R``: ``evolution.remesh_quality`` R (default: the config's); adds the remeshings,
+  the follow flag (``li_follow``) and the smallest step after the first remeshing.
 * ``ccd Q``: the cavity criterion on (the test's pore law), the CCD search with Q mAh/cm²
   trials from 0.3 mA/cm² (rtol 0.05); prints the bracket, the trials and the closed forms:
   j_vac(p) and j*(Q), the current whose contact-loss time t_loss = ln((r − 0.1)/(r − 1))/κ
@@ -21,6 +23,7 @@ on 6 µm electrolyte, no void, 2 MPa, interface mesh 4 µm).
     .venv/bin/python scripts/smoothing_3d_flat.py strip 0.3 0.5          (~5 s CPU)
     .venv/bin/mpirun -n 2 .venv/bin/python scripts/smoothing_3d_flat.py strip 0.3 0.5
     .venv/bin/python scripts/smoothing_3d_flat.py strip 0.3 0.5 voids    (~50 s CPU)
+    .venv/bin/python scripts/smoothing_3d_flat.py strip 0.3 0.5 voids remesh=0.6
     .venv/bin/python scripts/smoothing_3d_flat.py ccd 0.2                (~7 s CPU)
 """
 
@@ -49,9 +52,11 @@ from tests.verification.test_cavitation_coupled_3d import PRESSURE_MPA, case_3d 
 from tests.verification.test_coupled_3d import small_cell3d  # noqa: E402
 
 
-def strip(current: float, capacity: float, voids: bool) -> dict:
+def strip(current: float, capacity: float, voids: bool, remesh: float | None) -> dict:
     c = small_cell3d() if voids else case_3d()
     ev = c["evolution"]
+    if remesh is not None:
+        ev["remesh_quality"] = remesh
     if not voids:
         ev.pop("vacancy")
         ev["time_step"] = {"max_gap_increment_um": 0.25, "initial_s": 1.0}
@@ -68,7 +73,10 @@ def strip(current: float, capacity: float, voids: bool) -> dict:
             "smoothings": None if smoother is None else smoother.smoothings,
             "quality_last_initial": None if smoother is None else [smoother.last_quality,
                                                                    smoother.q0],
-            "criterion": out.failure_criterion, "times": [x.time for x in r]}
+            "criterion": out.failure_criterion, "times": [x.time for x in r],
+            "remeshes": evo.remeshes, "follow": evo.follow,
+            "smallest_step_s": min((b.time - a.time for a, b in zip(r, r[1:], strict=False)),
+                                   default=None)}
 
 
 def ccd(capacity: float) -> dict:
@@ -93,7 +101,9 @@ def main() -> None:
     if "nosmooth" in sys.argv[2:]:
         CoupledEvolution3D.smoother_model = None
     cpu = time.process_time()
-    out = (strip(float(sys.argv[2]), float(sys.argv[3]), "voids" in sys.argv[4:])
+    remesh = [float(a.split("=")[1]) for a in sys.argv[4:] if a.startswith("remesh=")]
+    out = (strip(float(sys.argv[2]), float(sys.argv[3]), "voids" in sys.argv[4:],
+                 remesh[0] if remesh else None)
            if kind == "strip"
            else ccd(float(sys.argv[2])))
     out |= {"cpu_s": time.process_time() - cpu, "ranks": MPI.COMM_WORLD.size}

@@ -42,6 +42,7 @@ from lisse.solver.physics import li_smoothing, li_smoothing_3d
 from lisse.solver.physics.li_gather import GatheredMesh
 from lisse.solver.physics.li_hardening import Hardening
 from lisse.solver.physics.li_sticking import Sticking
+from lisse.solver.physics.li_vertex_contact import VertexContact
 from lisse.solver.physics.lithium_body import LithiumBody
 
 INSIDE = 1e-12  # barycentric slack of the point-in-cell test (dimensionless)
@@ -133,6 +134,11 @@ def body_on(body: LithiumBody, nodes: np.ndarray, cells: np.ndarray, x: np.ndarr
         if not isinstance(hook.__self__, Sticking):
             raise SolverError(f"Li remeshing: cannot carry the contact hook {hook!r}")
         Sticking(fresh)
+    for hook in body.vertex_hooks:  # 3D: the spoke rule of the P2 vertices
+        if not isinstance(hook, VertexContact):
+            raise SolverError(f"Li remeshing: cannot carry the vertex hook {hook!r}")
+        obstacle = fresh.arguments["obstacle"]
+        VertexContact(fresh, np.concatenate([fresh.tags.find(t) for t in obstacle]))
     return fresh
 
 

@@ -24,9 +24,25 @@ from __future__ import annotations
 import basix
 import numpy as np
 from dolfinx import fem, la
+from dolfinx import mesh as dmesh
 
 _TET = basix.topology(basix.CellType.tetrahedron)
 _FIRST_EDGE_DOF = 4  # P2 tetrahedron: dofs 0–3 at the vertices, 4 + e on edge e (basix)
+
+
+def vertex_dofs(body, facets: np.ndarray) -> np.ndarray:
+    """Indices into ``body._obstacle`` (local + ghost dofs) of the P2 triangle vertices of the
+    Li bottom ``facets``: a vertex's shape function integrates to 0 on a flat triangle with
+    straight edges, so its dof carries no contact force; on the bent triangles of a remeshed
+    Li (``li_remesh_3d``: the old, curved boundary kept node for node) to O(curvature), up to
+    5e-2 of the largest weight (docs/moving_interface.md "Li remeshing in 3D"), which is why
+    they are found by topology and not by a weight threshold."""
+    topology = body.msh.topology
+    topology.create_connectivity(topology.dim - 1, 0)
+    topology.create_connectivity(0, topology.dim)
+    vertices = dmesh.compute_incident_entities(topology, facets, topology.dim - 1, 0)
+    dofs = fem.locate_dofs_topological(body.vy_space, 0, vertices)
+    return np.flatnonzero(np.isin(body._obstacle[1], dofs))
 
 
 class VertexContact:

@@ -58,6 +58,7 @@ from mpi4py import MPI
 from petsc4py import PETSc
 
 from lisse.solver.errors import SolverError
+from lisse.solver.physics.li_vertex_contact import vertex_dofs
 from lisse.solver.physics.lithium_step import StepReport, absolute, solve_flow
 from lisse.units import FARADAY
 
@@ -165,18 +166,17 @@ class LithiumBody:
         self._fixed = list(self.bcs)
         self._vy_sub = self.space.sub(0).sub(self.up)
         self.vy_space, _ = self._vy_sub.collapse()
-        facets = np.concatenate([facet_tags.find(t) for t in obstacle]) if obstacle else []
-        self._obstacle = fem.locate_dofs_topological(
-            (self._vy_sub, self.vy_space), fdim, np.asarray(facets, dtype=np.int32)
-        )
+        facets = np.asarray(np.concatenate([facet_tags.find(t) for t in obstacle]) if obstacle
+                            else [], dtype=np.int32)
+        self._obstacle = fem.locate_dofs_topological((self._vy_sub, self.vy_space), fdim, facets)
         self._landing = fem.Function(self.vy_space)  # v_y = −y0/Δt on the active dofs
         self.active = np.zeros(len(self._obstacle[0]), dtype=bool)
         test = ufl.TestFunction(self.space)
         weights = [test[self.up] * weight * ds(t) for t in obstacle] or [test[1] * weight * dx]
         self._weights = fem.form(sum(weights[1:], weights[0]))
         self._node_to_dof = self._geometry_map()
-        self._weightless, self._partner = self._axis_partners()
-        self._surface_nodes = self._obstacle_nodes(fdim, np.asarray(facets, dtype=np.int32))
+        self._weightless, self._partner = self._axis_partners(facets)
+        self._surface_nodes = self._obstacle_nodes(fdim, facets)
         self._initial = (msh.geometry.x.copy(), self.active.copy())
         LithiumBody._count += 1
         options = {
@@ -221,11 +221,11 @@ class LithiumBody:
         mapping[nodes.ravel()] = dofs.ravel()
         return mapping
 
-    def _axis_partners(self) -> tuple[np.ndarray, np.ndarray]:
+    def _axis_partners(self, facets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Obstacle dofs with ∫ φ_i r ds = 0 (P2 vertices on the axis; in 3D every P2 triangle
-        vertex): their reaction is ~0, so they take the contact state of the nearest obstacle
-        dof (a mid-edge dof of their facet, local on the same rank; 3D: or enter if they would
-        penetrate, and stay for the step)."""
+        vertex of the obstacle ``facets``, by topology: ``li_vertex_contact.vertex_dofs``):
+        their reaction is ~0, so they take the state of the nearest obstacle dof (a mid-edge
+        dof of their facet; 3D: or enter if they would penetrate, and stay for the step)."""
         vec = fem_petsc.assemble_vector(self._weights)
         vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         vec.ghostUpdate(addv=PETSc.InsertMode.INSERT, mode=PETSc.ScatterMode.FORWARD)
@@ -233,7 +233,8 @@ class LithiumBody:
             weights = local.array[self._obstacle[0]].copy()
         vec.destroy()
         top = self.comm.allreduce(float(np.max(weights, initial=0.0)), op=MPI.MAX)
-        weightless = np.flatnonzero(weights <= 1e-9 * top)
+        weightless = vertex_dofs(self, facets) if self.up == 2 else np.flatnonzero(
+            weights <= 1e-9 * top)
         x = self.vy_space.tabulate_dof_coordinates()[self._obstacle[1]]
         partner = np.empty(len(weightless), dtype=np.int64)
         for i, k in enumerate(weightless):

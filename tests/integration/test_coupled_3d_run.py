@@ -9,16 +9,21 @@ docs/moving_interface.md "Void touchdown in 3D": ~200 s before the P2 vertices f
 spokes); the Li bookkeeping (E5) within 0.5 % at every step; a run stopped at its 3rd step
 and resumed (``--resume``) ends as the uninterrupted one, exactly; ``mpirun -n 2`` gives
 serial's timeseries (contact history, void count, contact pressures, E5) and Li fields. One
-serial run (with its stopped and resumed twin) serves the four tests."""
+serial run (with its stopped and resumed twin) serves these four tests. On the cell's strip
+alone (``strip_case``, 4–5 steps): a resume under ``mpirun -n 2`` = the uninterrupted 2-rank
+run (1e-10), and with Anand Li E5, hardening and a serial resume (exact)."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from lisse.units import UM_PER_M
-from tests.helpers import assert_same_timeseries, run_timeseries
-from tests.integration.test_coupled_resume import STOP, assert_same_run, run_pair
+from tests.helpers import ROOT, assert_same_timeseries, run_mpi, run_timeseries
+from tests.integration.test_coupled_resume import STOP, assert_same_run, last_fields, run_pair
 from tests.integration.test_coupled_run import _li_fields
 from tests.verification.test_coupled_3d import small_cell3d
 
@@ -34,6 +39,15 @@ CYCLE3D = [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.0001},
 def _case() -> dict:
     c = small_cell3d()
     c["evolution"] |= {"steps": CYCLE3D, "field_snapshots": 1}
+    c["output"] = {"fields": True, "plots": False}
+    return c
+
+
+def strip_case() -> dict:
+    """``small_cell3d``'s strip (1 mA/cm² from 0.04 s steps, 5 steps, the void roofs
+    falling) with a field snapshot at the start and the end."""
+    c = small_cell3d()
+    c["evolution"]["field_snapshots"] = 1
     c["output"] = {"fields": True, "plots": False}
     return c
 
@@ -116,6 +130,40 @@ def test_coupled_3d_resume_serial(serial_runs):
     timeseries.csv, interface.csv, summary.json (but the wall time) and the last snapshot of
     fields.xdmf (electrolyte and Li fields)."""
     assert_same_run(*serial_runs)
+
+
+@pytest.mark.long  # ~70 s: beyond the suite budget (make test-long)
+def test_coupled_3d_resume_mpi(tmp_path):
+    """3D ``--resume`` under ``mpirun -n 2``: ``strip_case`` stopped at its 3rd step and
+    resumed = the uninterrupted 2-rank run, to 1e-10 (test_coupled_resume's
+    ``assert_same_run``, round-off columns absolute)."""
+    script = Path(__file__).resolve().parent / "test_coupled_resume.py"
+    proc = run_mpi([sys.executable, str(script), str(tmp_path), str(STOP), "3d"], cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert_same_run(tmp_path / "whole", tmp_path / "part", mpi=True)
+
+
+@pytest.mark.long  # ~40 s: beyond the suite budget (make test-long)
+def test_coupled_3d_anand_resume_serial(tmp_path, validation):
+    """Anand Li in a 3D void cell (``strip_case`` with ``lithium.creep_law: anand``): E5
+    within 0.5 % at every step, the Li hardened around the voids (the largest S of the last
+    snapshot > 1.2 S0), and stopped at the 2nd of its 4 steps and resumed (S from the
+    checkpoint) = uninterrupted, exactly."""
+    from lisse.solver.config.schema import resolve, validate_case
+
+    c = strip_case()
+    c["lithium"] = {"creep_law": "anand"}
+    run_pair(tmp_path, 2, c=c)
+    header, series = _series(tmp_path / "whole")
+    e5 = np.max(series[:, header.index("mass_balance_error")])
+    strength = np.max(last_fields(tmp_path / "whole")["li_deformation_resistance_Pa"])
+    s0 = resolve(validate_case(c)).electrode.creep_reference_stress  # Pa
+    assert e5 < 5e-3 and strength > 1.2 * s0, (e5, strength)
+    assert_same_run(tmp_path / "whole", tmp_path / "part")
+    validation.record("Coupled model 3D with Anand Li: resume, serial", "uninterrupted run; E5",
+                      "restart consistency; validation.md E5", "0 (exact); 0.5 %",
+                      f"exact; E5 ≤ {e5:.0e}; largest S {strength / s0:.2f} S0 at the end",
+                      "3D 12 × 12 µm, two quarter voids, h = 4 µm", True)
 
 
 def field_scale(fields: dict, name: str) -> float:

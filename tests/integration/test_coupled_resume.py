@@ -1,14 +1,15 @@
 """Checkpoint and resume of coupled runs (evolution.interface_model: coupled;
-solver/studies/coupled_checkpoint.py): a coupled run stopped after k time steps (a stop
-request, as SIGTERM, at the k-th step) and resumed ends as the uninterrupted run: every
-column of timeseries.csv, interface.csv, summary.json (but the wall time) and the last
-snapshot of fields.xdmf (electrolyte and Li fields) exactly serially (also with a step
-cut-back right after the resume) and to 1e-10 relative under mpirun -n 2 (round-off columns
-absolute: ``RESIDUALS``); a checkpoint written on 2 ranks is refused on 1 (exit 2, one line).
+solver/studies/coupled_checkpoint.py), plane strain and axisymmetric: a coupled run stopped
+after k time steps (a stop request, as SIGTERM, at the k-th step) and resumed ends as the
+uninterrupted run: every column of timeseries.csv, interface.csv, summary.json (but the wall
+time) and the last snapshot of fields.xdmf (electrolyte and Li fields) exactly serially (also
+with a step cut-back right after the resume) and to 1e-10 relative under mpirun -n 2
+(round-off columns absolute: ``RESIDUALS``); a checkpoint written on 2 ranks is refused on 1
+(exit 2, one line).
 
 Run as a script (``python test_coupled_resume.py FOLDER STOP [cut-back]``) it runs the
 uninterrupted and the stopped-and-resumed run into FOLDER/whole and FOLDER/part on the ranks
-it is given (``remesh``: ``remeshing_case``)."""
+it is given (``script_case``: ``remesh``, ``axisymmetric``, ``3d``)."""
 
 from __future__ import annotations
 
@@ -32,12 +33,15 @@ TOL = 1e-10
 STOP = 3  # the stop request comes with the 3rd time step
 
 
-def case() -> dict:
-    """TINY in plane strain (a void of radius 8 µm, 2 µm high at x = 0; interface mesh 4 µm,
-    1 µm at the void tips), coupled model at 2 MPa: stripping 1 mA/cm² for 0.18 s (the void
-    roof comes down and its last pockets close at ~0.07 s), fields at the start, 0.09 s and
-    the end."""
+def case(dimension: str = "plane") -> dict:
+    """TINY in plane strain (or ``dimension``; a void of radius 8 µm, 2 µm high at x = 0;
+    interface mesh 4 µm, 1 µm at the void tips), coupled model at 2 MPa: stripping 1 mA/cm²
+    for 0.18 s (plane: the void roof comes down and its last pockets close at ~0.07 s;
+    axisymmetric: the disk's roof falls slower, 2 → 1.6 µm, and the growing steps would take
+    the 0.18 s in one, so they are held at 0.02 s), fields at the start, 0.09 s and the
+    end."""
     c = copy.deepcopy(TINY)
+    c["geometry"]["dimension"] = dimension
     c["geometry"]["mesh"] |= {"interface_size_um": 4, "edge_size_um": 1}
     c["evolution"] = {
         "interface_model": "coupled", "stack_pressure_MPa": 2.0,
@@ -46,6 +50,8 @@ def case() -> dict:
         "time_step": {"max_gap_increment_um": 0.5},
         "field_snapshots": 2, "checkpoint_interval_s": 0,
     }
+    if dimension == "axisymmetric":
+        c["evolution"]["time_step"]["max_s"] = 0.02
     c["output"] = {"fields": True, "plots": False}
     return c
 
@@ -190,14 +196,23 @@ def assert_same_run(a: Path, b: Path, mpi: bool = False, li_points: bool = True,
                                    err_msg=key)
 
 
-@pytest.mark.parametrize("cut_back", [False, pytest.param(True, marks=pytest.mark.slow)],
-                         ids=["plain", "cut_back"])
-def test_coupled_resume_serial(tmp_path, cut_back):
+@pytest.mark.parametrize("cut_back, dimension, creep_law",
+                         [(False, "plane", "power_law"),
+                          pytest.param(True, "plane", "power_law", marks=pytest.mark.slow),
+                          (False, "axisymmetric", "power_law"),
+                          (False, "axisymmetric", "anand")],
+                         ids=["plain", "cut_back", "axisymmetric", "axisymmetric_anand"])
+def test_coupled_resume_serial(tmp_path, cut_back, dimension, creep_law):
     """Serial: stopped at the 3rd of 9 time steps and resumed = uninterrupted, exactly (the
-    void roof comes down and its last pockets close after the resume). ``cut_back``: the
-    first step after the resume fails and is cut back from the checkpointed state before the
-    3rd step (which replaces the state after it: hence two runs)."""
-    run_pair(tmp_path, STOP, cut_back)
+    void roof comes down and its last pockets close after the resume), in plane strain and
+    axisymmetric (the Li volume ∫ r dA, the r-weighted transfer weights), there also with
+    Anand Li (its per-cell strength S, up to 1.32 S0 at the end, from the checkpoint).
+    ``cut_back``: the first step after the resume fails and is cut back from the
+    checkpointed state before the 3rd step (which replaces the state after it: hence two
+    runs)."""
+    c = case(dimension)
+    c["lithium"] = {"creep_law": creep_law}
+    run_pair(tmp_path, STOP, cut_back, c)
     series = np.loadtxt(tmp_path / "whole" / "timeseries.csv", delimiter=",", skiprows=1)
     assert len(series) == 9 + cut_back
     assert_same_run(tmp_path / "whole", tmp_path / "part")
@@ -217,6 +232,16 @@ def test_coupled_resume_mpi_and_rank_count_refusal(tmp_path):
     assert refused.stderr.strip() == (
         "lisse: error: --resume once: the checkpoint was written on 2 MPI rank(s); resume "
         "it on 2 (this run has 1)")
+
+
+@pytest.mark.slow
+def test_coupled_resume_axisymmetric_mpi(tmp_path):
+    """mpirun -n 2, axisymmetric: stopped at the 3rd step and resumed = uninterrupted 2-rank
+    run, to TOL (round-off columns ``RESIDUALS``)."""
+    proc = run_mpi([sys.executable, str(Path(__file__).resolve()), str(tmp_path), str(STOP),
+                    "axisymmetric"], cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert_same_run(tmp_path / "whole", tmp_path / "part", mpi=True)
 
 
 REMESHED_STOP = 21  # the stop after the 2nd remeshing, which the stopped step did
@@ -402,6 +427,19 @@ def test_coupled_resume_after_remeshing_mpi(tmp_path, validation):
                       "TINY plane, Anand, 1 mA/cm²", True)
 
 
+def script_case(flags: list[str]) -> dict | None:
+    """The case of the script's flags (None: ``case()``)."""
+    if "remesh" in flags:
+        return remeshing_case()
+    if "axisymmetric" in flags:
+        return case("axisymmetric")
+    if "3d" in flags:
+        from tests.integration.test_coupled_3d_run import strip_case
+
+        return strip_case()
+    return None
+
+
 if __name__ == "__main__":
     run_pair(Path(sys.argv[1]), int(sys.argv[2]), cut_back="cut-back" in sys.argv[3:],
-             c=remeshing_case() if "remesh" in sys.argv[3:] else None)
+             c=script_case(sys.argv[3:]))

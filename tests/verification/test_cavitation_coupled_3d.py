@@ -59,13 +59,19 @@ def _strip(c: dict) -> dict:
     return c
 
 
-def case_3d() -> dict:
+def flat_case_3d(pressure_mpa: float) -> dict:
+    """The flat 3D cell of the module docstring with the cavity criterion at
+    ``pressure_mpa`` (case3d's protocol; also test_pore_healing.py's 3D cell)."""
     c = case3d()
     c["geometry"] |= {"width_um": 12, "depth_um": 12, "lithium_thickness_um": 5,
                       "electrolyte_thickness_um": 6}
     c["evolution"].pop("supply")
-    c["evolution"] |= {"vacancy": VACANCY, "stack_pressure_MPa": PRESSURE_MPA}
-    return _strip(c)
+    c["evolution"] |= {"vacancy": VACANCY, "stack_pressure_MPa": pressure_mpa}
+    return c
+
+
+def case_3d() -> dict:
+    return _strip(flat_case_3d(PRESSURE_MPA))
 
 
 def case_2d() -> dict:

@@ -43,9 +43,12 @@ H, PER_H, WIDTHS = 1.0, 2, (10.0, 20.0, 40.0)  # W/H; 2 P2 cells through H (coar
 
 
 def slab(width: float, sticking: bool, axis: int = 0, plate: bool = True, per_h: int = PER_H,
-         sigma0: float = 1.0, molar_volume: float = 0.0):
+         sigma0: float = 1.0, molar_volume: float = 0.0, n: float = 1.0,
+         uniaxial: bool = False):
     """The slab 0 < a < W, 0 < b < H/2 (a = x for axis 0, y for axis 1) on the obstacle
-    (plate frame: shifted down by d, top held in z); returns (body, Sticking or None)."""
+    (plate frame: shifted down by d, top held in z) with creep exponent ``n``; ``uniaxial``:
+    the face b = H/2 free (a block in uniaxial compression: test_li_hardening.py); returns
+    (body, Sticking or None)."""
     from dolfinx import mesh as dmesh
 
     from lisse.solver.physics.li_sticking import Sticking
@@ -64,7 +67,8 @@ def slab(width: float, sticking: bool, axis: int = 0, plate: bool = True, per_h:
               TOP: lambda x: np.isclose(x[2], low + H),
               LEFT: lambda x: np.isclose(x[axis], 0.0),
               SIDE: lambda x: np.isclose(x[axis], width),
-              TRANSVERSE: lambda x: np.isclose(x[other], 0.0) | np.isclose(x[other], depth)}
+              TRANSVERSE: lambda x: np.isclose(x[other], 0.0) | (
+                  np.isclose(x[other], depth) & (not uniaxial))}
     idx, val = [], []
     for tag, where in groups.items():  # a boundary triangle lies in one face of the box
         found = dmesh.locate_entities_boundary(msh, fdim, where)
@@ -74,7 +78,7 @@ def slab(width: float, sticking: bool, axis: int = 0, plate: bool = True, per_h:
     order = np.argsort(idx)
     tags = dmesh.meshtags(msh, fdim, idx[order], val[order])
     symmetry = {LEFT: axis, TRANSVERSE: other} | ({TOP: 2} if plate else {})
-    body = LithiumBody(msh, tags, "3d", sigma0, 1.0, 1.0, {TOP: 1.0}, symmetry=symmetry,
+    body = LithiumBody(msh, tags, "3d", sigma0, 1.0, n, {TOP: 1.0}, symmetry=symmetry,
                        obstacle=(BOTTOM,), molar_volume=molar_volume)
     return body, (Sticking(body) if sticking else None)
 
