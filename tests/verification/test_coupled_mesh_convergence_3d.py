@@ -77,3 +77,35 @@ def test_3d_stripping_contact_history_converges(validation):
     assert l1 < 2e-2 and worst < 2e-2
     assert errors[0] > 3 * errors[1]
     assert node_errors[0] < 2.5 * node_errors[1]  # the node share: first order
+
+
+def test_3d_pocket_closure_conserves_the_li():
+    """li_pockets_3d on the small cell before any step: its two quarter voids are the pockets
+    (h = 1.5 µm, r = 5 µm: a step of 1e6 s closes both, one of 1e-3 s neither); closing them
+    sets every Li bottom node on the plane (contact fraction exactly 1), lowers the collector
+    face by ΔV/A and leaves the Li volume unchanged to round-off (1e-12 relative); ΔV is the
+    voids' volume under the Li, A × ``li_void_volume`` (1e-12)."""
+    from mpi4py import MPI
+
+    from lisse.solver.config.schema import resolve, validate_case
+    from lisse.solver.physics.li_pockets_3d import pockets_3d
+    from lisse.solver.studies.evolution import _engine
+    from lisse.solver.studies.model import build_model
+
+    params = resolve(validate_case(small_cell3d()))
+    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
+    tolerance = evo.settings.contact_tolerance
+    _, found = pockets_3d(evo.bottom.segments(), tolerance)
+    assert len(found) == 2
+    for _, height, half_width in found:
+        assert height == pytest.approx(1.5e-6, rel=1e-6)
+        assert half_width == pytest.approx(RADIUS_UM * 1e-6, rel=0.1)
+    assert evo.pockets.close(1e-3) == 0
+    volume, void = evo.body.volume(), evo.bottom.mean_height() * evo.area
+    x = evo.body.msh.geometry.x
+    top = x[evo.pockets._top_nodes, 2].copy()
+    assert evo.pockets.close(1e6) == 2
+    assert abs(evo.body.volume() / volume - 1) < 1e-12
+    assert evo.pockets.closed == pytest.approx(void, rel=1e-12)
+    assert np.allclose(top - x[evo.pockets._top_nodes, 2], void / evo.area, rtol=1e-12)
+    assert evo.contact_fraction() == 1.0
