@@ -4,7 +4,14 @@ the gaps, ``coupled_3d``).
 
 * Contact area: A_c = A − A_open (``li_contact_area_3d``, in ``CoupledEvolution3D``).
 * Pockets: the Li bottom nodes above the contact tolerance t, connected by the edges of the
-  sub-triangles; a pocket needs a node in contact somewhere (else the whole bottom is a void).
+  sub-triangles, that the contact traps: every bottom node next to them (their ring, within
+  t) is on the plane (z ≤ ``ON_PLANE`` × the largest |coordinate|, the Li pressed on the
+  electrolyte, as ``lithium_body`` puts a node in its active set). A ring floating within t
+  does not seal: a node the crowded current of a low-pressure strip lifts above t, among nodes
+  that float 0.3–0.9 nm up, is the free bottom following the consumption, not a trapped
+  pocket (its closure, on the plane between floating nodes, sent the contact active set of a
+  0.05 MPa strip cycling between 280 and 460 dofs: docs/moving_interface.md "Mesh convergence
+  in 3D").
   Its height h is its highest node's, its half-width r the largest distance (in the plane) from
   one of its nodes to the nearest bottom node within t, and the 2D criterion
   (``li_pockets.closing``) decides with the full width W = 2r: the edges meet,
@@ -26,14 +33,15 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from lisse.solver.physics.li_pockets import LiPockets, closing, settle
+from lisse.solver.physics.lithium_body import ON_PLANE
 
 MATCH = 1e-6  # a node and its gathered copy: closer than MATCH × the contact tolerance
 
 
-def pockets_3d(triangles: np.ndarray, tolerance: float):
+def pockets_3d(triangles: np.ndarray, tolerance: float, plane: float):
     """(points (rows x, y, z [m]) of the distinct corners of ``triangles`` (rows of 3 corners ×
-    (x, y, z)), [(indices of a pocket's points with their sub-triangle neighbours, h, r)])
-    (module docstring)."""
+    (x, y, z)), [(indices of a pocket's points with their sub-triangle neighbours, h, r)]) of
+    the pockets whose ring is on the plane, z ≤ ``plane`` [m] (module docstring)."""
     points, index = np.unique(triangles.reshape(-1, 3), axis=0, return_inverse=True)
     tri = index.reshape(-1, 3)
     out = points[:, 2] > tolerance
@@ -50,10 +58,10 @@ def pockets_3d(triangles: np.ndarray, tolerance: float):
     found = []
     for k in range(label.max() + 1):
         members = inner[label == k]
-        half_width = float(contact.query(points[members, :2])[0].max())
-        neighbours = np.unique(graph[members].indices)
-        found.append((np.union1d(members, neighbours), float(points[members, 2].max()),
-                      half_width))
+        nodes = np.union1d(members, graph[members].indices)
+        if np.all(points[nodes[~out[nodes]], 2] <= plane):  # sealed by the contact
+            half_width = float(contact.query(points[members, :2])[0].max())
+            found.append((nodes, float(points[members, 2].max()), half_width))
     return points, found
 
 
@@ -62,12 +70,13 @@ class LiPockets3D(LiPockets):
 
     def close(self, dt: float) -> int:
         """Close the pockets that close within ``dt`` [s]; returns how many."""
-        points, found = pockets_3d(self.bottom.segments(), self.tolerance)
+        x = self.body.msh.geometry.x
+        size = self.body.comm.allreduce(float(np.max(np.abs(x), initial=0.0)), op=MPI.MAX)
+        points, found = pockets_3d(self.bottom.segments(), self.tolerance, ON_PLANE * size)
         shut = [nodes for nodes, h, r in found
                 if closing([(0.0, 2 * r, h, 2)], self.rate, dt, self.body.stress_scale)]
         if not shut:
             return 0
-        x = self.body.msh.geometry.x
         nodes = self._bottom_nodes
         distance, index = cKDTree(points).query(x[nodes])
         chosen = np.zeros(len(points), dtype=bool)

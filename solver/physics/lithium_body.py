@@ -62,6 +62,7 @@ from lisse.solver.physics.lithium_step import StepReport, absolute, solve_flow
 from lisse.units import FARADAY
 
 GEOMETRIES = ("plane", "axisymmetric", "3d")
+ON_PLANE = 1e-12  # y ≤ ON_PLANE × the largest |coordinate|: on the plane (landing round-off)
 
 
 def strain_rate(v, r, axisymmetric: bool):
@@ -268,7 +269,7 @@ class LithiumBody:
     def touching_height(self, size: float) -> float:
         """Height (m) up to which an obstacle node is stripped or plated (``size``: the
         largest |coordinate| of the mesh)."""
-        return max(1e-12 * size, self.contact_tolerance)
+        return max(ON_PLANE * size, self.contact_tolerance)
 
     def volume(self) -> float:
         """Li area (plane strain, m²/m) or ∫ r dA (axisymmetric, m³/(2π))."""
@@ -355,7 +356,7 @@ class LithiumBody:
         x = self.msh.geometry.x
         size = self.comm.allreduce(float(np.max(np.abs(x), initial=0.0)), op=MPI.MAX)
         up, dofs = self.up, self.vy_space.tabulate_dof_coordinates()[self._obstacle[1]]
-        touching = dofs[:, up] <= 1e-12 * size
+        touching = dofs[:, up] <= ON_PLANE * size
         self.active |= touching  # in contact at the start of the step (before stripping)
         self.active[self._weightless] = self.active[self._partner]
         for hook in self.vertex_hooks:

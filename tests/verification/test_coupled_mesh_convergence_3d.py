@@ -89,13 +89,14 @@ def test_3d_pocket_closure_conserves_the_li():
 
     from lisse.solver.config.schema import resolve, validate_case
     from lisse.solver.physics.li_pockets_3d import pockets_3d
+    from lisse.solver.physics.lithium_body import ON_PLANE
     from lisse.solver.studies.evolution import _engine
     from lisse.solver.studies.model import build_model
 
     params = resolve(validate_case(small_cell3d()))
     evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
     tolerance = evo.settings.contact_tolerance
-    _, found = pockets_3d(evo.bottom.segments(), tolerance)
+    _, found = pockets_3d(evo.bottom.segments(), tolerance, ON_PLANE * evo.size)
     assert len(found) == 2
     for _, height, half_width in found:
         assert height == pytest.approx(1.5e-6, rel=1e-6)
