@@ -16,8 +16,8 @@ the gaps, ``coupled_3d``).
   one of its nodes to the nearest bottom node within t, and the 2D criterion
   (``li_pockets.closing``) decides with the full width W = 2r: the edges meet,
   h ε̇(2γ/h) Δt ≥ r, and the roof comes down, W ε̇(p + 2γ/W) Δt ≥ h.
-* Closure: the pocket's nodes and their sub-triangle neighbours above the plane are set on it,
-  and the Li this adds, ΔV = Σ W_i z_i (exact for vertical moves of P2 boundary nodes), is
+* Closure: the pocket's nodes are set on the plane (its ring is there already), and the Li
+  this adds, ΔV = Σ W_i z_i (exact for vertical moves of P2 boundary nodes), is
   taken off the collector face (``li_pockets.settle``): the Li volume is unchanged to
   round-off.
 
