@@ -67,6 +67,7 @@ from lisse.solver.errors import SolverError
 from lisse.solver.physics.contact_transfer_3d import interface_triangles
 from lisse.solver.physics.coupled_interface import CoupledEvolution
 from lisse.solver.physics.li_contact_area_3d import open_area
+from lisse.solver.physics.li_pockets_3d import LiPockets3D
 from lisse.solver.physics.li_remesh_3d import remesh
 from lisse.solver.physics.li_smoothing_3d import LiSmoother3D
 from lisse.units import FARADAY
@@ -205,7 +206,7 @@ class CoupledEvolution3D(CoupledEvolution):
     (module docstring)."""
 
     surface = Surface3D
-    pocket_model = None  # li_pockets works along a 2D interface (3D: contact_area below)
+    pocket_model = LiPockets3D  # pocket closure on the sub-triangles (li_pockets_3d)
     smoother_model = LiSmoother3D  # ALE smoothing of the P2 tetrahedral Li mesh
     contact_band = False  # 3D keeps the step share (s = 1 up to the tolerance)
     pressure_interpolant = staticmethod(plane_interpolant)  # p_h over (x, y) (stress coupling)

@@ -143,7 +143,8 @@ class LiPockets:
     def __init__(self, body, bottom, top, tolerance: float, collector: int):
         self.body, self.bottom, self.top, self.tolerance = body, bottom, top, tolerance
         self._bottom_nodes = body._surface_nodes  # local + ghost, as stripping moves them
-        self._top_nodes = body._obstacle_nodes(1, body.tags.find(collector).astype(np.int32))
+        self._top_nodes = body._obstacle_nodes(body.msh.topology.dim - 1,
+                                               body.tags.find(collector).astype(np.int32))
         self.closed = 0.0  # Li moved by pocket closures so far [m² or m³/(2π)]
 
     def contact_area(self) -> float:
@@ -170,16 +171,26 @@ class LiPockets:
 def close_pockets(body, bottom_nodes: np.ndarray, top_nodes: np.ndarray,
                   bottom_weights: np.ndarray, top_area: float, intervals) -> float:
     """Set the bottom nodes (local + ghost indices ``bottom_nodes``) with x inside one of
-    ``intervals`` on the plane y = 0 and lower the collector nodes ``top_nodes`` by ΔV /
-    ``top_area`` so that the Li volume is unchanged; returns ΔV (the Li the closure moved,
+    ``intervals`` on the plane y = 0 (``settle``); returns ΔV (the Li the closure moved,
     m² or m³/(2π), global). ``bottom_weights``: W_i of this rank's owned facets."""
     x = body.msh.geometry.x
     moved = np.zeros(len(x), dtype=bool)
     for x0, x1 in intervals:
         inside = (x[bottom_nodes, 0] >= x0) & (x[bottom_nodes, 0] <= x1)
         moved[bottom_nodes[inside]] = True
-    moved &= x[:, 1] > 0
-    added = body.comm.allreduce(float(np.sum(bottom_weights[moved] * x[moved, 1])), op=MPI.SUM)
-    x[moved, 1] = 0.0
-    x[top_nodes, 1] -= added / top_area
+    return settle(body, moved, top_nodes, bottom_weights, top_area)
+
+
+def settle(body, moved: np.ndarray, top_nodes: np.ndarray, bottom_weights: np.ndarray,
+           top_area: float) -> float:
+    """Set the geometry nodes ``moved`` (a mask, local + ghost) above the plane on it and
+    lower the collector nodes ``top_nodes`` by ΔV / ``top_area`` so that the Li volume is
+    unchanged (ΔV = Σ W_i h_i, exact for vertical moves of the bottom nodes); returns ΔV
+    (global)."""
+    x, up = body.msh.geometry.x, body.up
+    moved = moved & (x[:, up] > 0)
+    added = body.comm.allreduce(float(np.sum(bottom_weights[moved] * x[moved, up])),
+                                op=MPI.SUM)
+    x[moved, up] = 0.0
+    x[top_nodes, up] -= added / top_area
     return added

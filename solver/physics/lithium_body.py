@@ -41,9 +41,8 @@ triangle vertices: also of their spokes, ``li_vertex_contact``, through ``vertex
 Sticking (no slip at the active dofs) is ``li_sticking``, through ``contact_hooks``.
 
 Stripping and plating (j from ``coupled_interface``): before the flow step every obstacle
-node in contact moves up by δ = Ω j Δt / F (down when plating); the flow brings it back to
-the plane where the Li can follow or leaves a gap. The Li removed is the nodal interpolant
-of j integrated over the contact (exact for j linear on each edge), the flow conserves the rest.
+node in contact moves up by δ = Ω j Δt / F (down when plating); the flow brings it back where
+the Li can follow or leaves a gap. Li removed: ∫ of j's nodal interpolant over the contact.
 """
 
 from __future__ import annotations
@@ -63,6 +62,7 @@ from lisse.solver.physics.lithium_step import StepReport, absolute, solve_flow
 from lisse.units import FARADAY
 
 GEOMETRIES = ("plane", "axisymmetric", "3d")
+ON_PLANE = 1e-12  # y ≤ ON_PLANE × the largest |coordinate|: on the plane (landing round-off)
 
 
 def strain_rate(v, r, axisymmetric: bool):
@@ -269,7 +269,7 @@ class LithiumBody:
     def touching_height(self, size: float) -> float:
         """Height (m) up to which an obstacle node is stripped or plated (``size``: the
         largest |coordinate| of the mesh)."""
-        return max(1e-12 * size, self.contact_tolerance)
+        return max(ON_PLANE * size, self.contact_tolerance)
 
     def volume(self) -> float:
         """Li area (plane strain, m²/m) or ∫ r dA (axisymmetric, m³/(2π))."""
@@ -356,7 +356,7 @@ class LithiumBody:
         x = self.msh.geometry.x
         size = self.comm.allreduce(float(np.max(np.abs(x), initial=0.0)), op=MPI.MAX)
         up, dofs = self.up, self.vy_space.tabulate_dof_coordinates()[self._obstacle[1]]
-        touching = dofs[:, up] <= 1e-12 * size
+        touching = dofs[:, up] <= ON_PLANE * size
         self.active |= touching  # in contact at the start of the step (before stripping)
         self.active[self._weightless] = self.active[self._partner]
         for hook in self.vertex_hooks:

@@ -1,10 +1,10 @@
 """The coupled interface model in 3D by ``lisse run`` on a 12 × 12 µm cell with two quarter
 voids (``small_cell3d()``: a coarse mesh, 6 µm with 4 µm at the interface and 2 µm at the
 void edges, time steps from 0.04 s with a 0.5 µm gap increment) through strip–rest–plate
-under 2 MPa (``CYCLE3D``: 1 mA/cm² for 0.36 s, a rest of 40 s, −1 mA/cm² for 0.36 s; 15 time
-steps, the step growing to 15.6 s in the rest): the void roofs fall from 1.3 µm and touch down
-by the rest's step ending 3.8 s into it (no void left; the sub-element contact fraction is 1,
-the whole Li bottom within t, from the step ending 31.1 s into it; E5 ≤ 1e-9;
+under 2 MPa (``CYCLE3D``: 1 mA/cm² for 0.36 s, a rest of 10 s, −1 mA/cm² for 0.36 s; 13 time
+steps, the step growing to 4 s in the rest): the void roofs fall from 1.3 µm and the pockets
+left under them are closed (li_pockets_3d) by the rest's step ending 0.13 s into it (no void
+left, the sub-element contact fraction 1; E5 ≤ 1e-9;
 docs/moving_interface.md "Void touchdown in 3D": ~200 s before the P2 vertices followed their
 spokes); the Li bookkeeping (E5) within 0.5 % at every step; a run stopped at its 3rd step
 and resumed (``--resume``) ends as the uninterrupted one, exactly; ``mpirun -n 2`` gives
@@ -27,9 +27,9 @@ from tests.integration.test_coupled_resume import STOP, assert_same_run, last_fi
 from tests.integration.test_coupled_run import _li_fields
 from tests.verification.test_coupled_3d import small_cell3d
 
-# no void from the step ending at 4.15 s (250 s before li_vertex_contact); the Li bottom
-# within t everywhere (sub-element contact fraction 1) from the one ending at 31.5 s
-REST_S = 40.0
+# no void from the step ending at 0.49 s, the pockets closed (li_pockets_3d); before: 4.15 s
+# and contact fraction 1 only at 31.5 s; 250 s before li_vertex_contact
+REST_S = 10.0
 TOLERANCE_UM = 1e-3  # the contact tolerance t of small_cell3d (the default 1 nm)
 CYCLE3D = [{"current_density_mA_cm2": 1.0, "capacity_mAh_cm2": 0.0001},
            {"current_density_mA_cm2": 0.0, "duration_h": REST_S / 3600},
@@ -73,7 +73,7 @@ def test_coupled_3d_li_bookkeeping_at_every_step(serial_runs, validation):
     3.3 % cumulative in the stripping, scripts/li_bookkeeping_3d.py)."""
     header, series = _series(serial_runs[0])
     current = series[:, header.index("applied_current_density_mA_cm2")]
-    assert len(series) == 15 and set(np.sign(current)) == {1.0, 0.0, -1.0}
+    assert len(series) == 13 and set(np.sign(current)) == {1.0, 0.0, -1.0}
     e5 = series[:, header.index("mass_balance_error")]
     assert np.max(e5) < 5e-3
     gap = series[:, header.index("max_gap_um")]
@@ -96,10 +96,10 @@ def test_coupled_3d_voids_touch_down_at_rest(serial_runs, validation):
     lisse.meshes.flat_tets: the roofs are then 2.8 nm up 0.38 s into the rest, against 88 nm,
     but a few electrolyte nodes stay above t = 1 nm for longer: the pockets left at the
     touchdown close by creep at σ_eq ≈ 0.36 p, reaching 1 nm about 2.2 s into the rest;
-    the count registers at the step's end; docs/moving_interface.md, sym3d slice). The
-    contact fraction (the Li bottom's sub-element contact area, li_contact_area_3d) reaches 1
-    only 31.1 s into the rest (0.987 at 3.8 s: Li bottom nodes between the electrolyte nodes
-    still above t; "Mesh convergence in 3D"), so the rest is 40 s."""
+    the count registers at the step's end; docs/moving_interface.md, sym3d slice). Since the
+    3D pocket closure (li_pockets_3d) the pockets close in the rest's first step (no void
+    from 0.49 s); without it the contact fraction (the Li bottom's sub-element contact area,
+    li_contact_area_3d) reached 1 only 31.1 s into the rest ("Mesh convergence in 3D")."""
     header, series = _series(serial_runs[0])
     col = {name: k for k, name in enumerate(header)}
     rest = np.flatnonzero(series[:, col["applied_current_density_mA_cm2"]] == 0)
@@ -125,7 +125,7 @@ def test_coupled_3d_voids_touch_down_at_rest(serial_runs, validation):
 
 @pytest.mark.slow
 def test_coupled_3d_resume_serial(serial_runs):
-    """3D ``--resume`` (studies/coupled_checkpoint.py): stopped at the 3rd of the 15 time steps
+    """3D ``--resume`` (studies/coupled_checkpoint.py): stopped at the 3rd of the 13 time steps
     (the void roofs still falling) and resumed = uninterrupted, exactly: every column of
     timeseries.csv, interface.csv, summary.json (but the wall time) and the last snapshot of
     fields.xdmf (electrolyte and Li fields)."""
@@ -169,7 +169,7 @@ def test_coupled_3d_anand_resume_serial(tmp_path, validation):
 def field_scale(fields: dict, name: str) -> float:
     """The scale on which a Li field of the last snapshot is compared: its largest value; for
     the stresses [Pa] the largest of any Li stress field, and for the strain rate [1/s] the
-    largest speed over the Li thickness. After the 40 s rest the Li is in full contact and
+    largest speed over the Li thickness. After the rest the Li is in full contact and
     hydrostatic (mean stress p): its von Mises stress (~3e-7 Pa) and strain rate (~2e-18 /s)
     are round-off, which no partition reproduces to 1e-6 of itself."""
     if name.endswith("_Pa"):

@@ -29,6 +29,7 @@ ALLOWED: dict[str, str] = {  # "path:fragment of the line": why it is not a conv
     "solver/physics/li_boundary_split.py:SPLIT_FLOOR = 10.0": "a ratio of two lengths",
     "solver/physics/li_exhaustion.py:EXHAUSTED_TOLERANCES = 10.0": "a ratio of two lengths",
     "solver/physics/li_exhaustion.py:COLLAPSE_FRACTION = 1e-9": "a ratio of two times",
+    "solver/physics/li_pockets_3d.py:MATCH = 1e-6": "a relative tolerance (of t)",
     "solver/fem/bordered.py:STALL_RATIO = 1e-6": "a relative tolerance",
     "meshes/build.py:tol = 1e-6 *": "a relative tolerance",
     "meshes/microstructure_cad.py:tol = 1e-6 *": "a relative tolerance",

@@ -7,16 +7,16 @@ end of the strip, 5 s (after the touchdown) and the end. Checked:
 
 * the Li bookkeeping E5 within 0.5 % at every step (as the uncoupled run's);
 * the voids touch down at rest (void count 2 → 0, contact fraction 1); Δp = p_h − p is then
-  NOT 0 on the flat contact (measured: −0.91 p to +0.15 p at the touchdown step, 4.15 s;
-  −0.67 p to +0.09 p at the end of the rest, 10.36 s; −0.60 p to +0.09 p plating): the
-  contact pressure is nearly uniform (mean p, largest nodal 1.1 p) but the Li's mean stress
-  is not, most at the roofs that came down last (the void centres, a symmetry edge): not a
-  residual stress (the Li has no elastic memory) but the flow still closing the last roof
-  nodes, 3–7 nm above the plane until ~31 s into a rest; Δp is 3.5e-14 p one step after the
-  last lands (scripts/stress_rest_3d.py; the 2D law is test_stress_coupling_rest.py;
-  docs/moving_interface.md "Stress coupling after the touchdown"). Asserted: the largest
-  |Δp| on the contact falls at every step from the touchdown on (the closing gaps), and
-  the coupling acts while the voids are open (|Δp| > 0.1 p);
+  0 on the flat contact to round-off from the step after the touchdown (measured: 2.34 p in
+  the touchdown step, at 0.485 s, then ≤ 3e-13 p): the 3D pocket closure (li_pockets_3d)
+  closes the last pockets under the roofs. Before it, Δp stayed −0.91 p to +0.15 p at the
+  touchdown (4.15 s) and −0.67 p to +0.09 p at the end of the rest, relaxing slowly (0.32 p
+  after a 60 s rest), most at the roofs that came down last: so that residual was the
+  unclosed pockets (the flow still closing the last roof nodes, 3–7 nm up: not a residual
+  deviatoric stress, the Li has no elastic memory; docs/moving_interface.md "Stress coupling
+  after the touchdown"). Asserted: Δp on the
+  contact ≤ ROUND_OFF × p after the touchdown, and the coupling acts while the voids are
+  open (|Δp| > 0.1 p);
 * ``mpirun -n 2`` gives serial's records (1e-6 relative), Δp at every step (1e-6 p) and the
   interface picture's table (``interface_picture.csv``'s rows: 1e-6 relative, 1e-9 absolute).
 """
@@ -36,6 +36,7 @@ from tests.verification.test_stress_coupling_3d import excess
 
 PICTURE_TIMES_S = [0.0, 0.36, 5.0, 10.72]  # start, end of the strip, at rest, end
 E5_LIMIT = 5e-3  # validation.md E5
+ROUND_OFF = 1e-9  # |Δp|/p on the flat contact after the touchdown
 
 
 def case() -> dict:
@@ -100,20 +101,19 @@ def test_stress_coupling_through_strip_rest_plate(serial, validation):
     contact = np.array(rec["contact_fraction"][down:])  # sub-element: rims close after
     assert np.all(np.diff(contact) >= 0) and contact[-1] == pytest.approx(1.0, abs=1e-12)
     largest = np.maximum(np.abs(serial["dp_low"]), np.abs(serial["dp_high"]))
+    after = largest[down + 1:]
     validation.record("Coupled model 3D stress coupling, strip–rest–plate with voids",
-                      "E5 ≤ 0.5 % at every step; after the touchdown the largest \\|Δp\\| on "
-                      "the contact falls at every step",
-                      "validation.md E5; flow closing the last roof nodes",
-                      "0.5 %; strictly falling",
+                      "E5 ≤ 0.5 % at every step; after the touchdown Δp = 0 on the flat "
+                      "contact", "validation.md E5; flat contact (pockets closed)",
+                      "0.5 %; 1e-9 p",
                       f"E5 ≤ {np.max(e5):.0e} ({len(e5)} steps); touchdown at "
-                      f"{rec['time'][down]:.3g} s; largest \\|Δp\\| "
-                      + " → ".join(f"{v:.2f}" for v in largest[down:])
-                      + " p (not 0: roof nodes still closing; before it up to "
+                      f"{rec['time'][down]:.3g} s (\\|Δp\\| {largest[down]:.2f} p in that "
+                      f"step); after it \\|Δp\\| ≤ {np.max(after):.0e} p (before it up to "
                       f"{np.max(largest[:down]):.2f} p)",
                       "3D 12 × 12 µm, two quarter voids, h = 4 µm",
-                      bool(np.all(np.diff(largest[down:]) < 0)))
+                      bool(np.max(after) <= ROUND_OFF))
     assert np.max(largest[:down]) > 0.1  # the coupling acts while the voids are open
-    assert np.all(np.diff(largest[down:]) < 0)
+    assert len(after) > 3 and np.max(after) <= ROUND_OFF
 
 
 @pytest.mark.long  # ~20 s + the shared run (make test-long)
