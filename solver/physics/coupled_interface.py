@@ -70,8 +70,11 @@ from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.physics.li_contact_band import band_share
 from lisse.solver.physics.li_exhaustion import collapsed, exhausted
 from lisse.solver.physics.li_follow import RETRY_SHARE, bottom_heights, not_followed
-from lisse.solver.physics.li_interface_pressure import (couple_stress, line_interpolant,
-                                                        stress_excess)
+from lisse.solver.physics.li_interface_pressure import (
+    couple_stress,
+    line_interpolant,
+    stress_excess,
+)
 from lisse.solver.physics.li_output import LiOutput
 from lisse.solver.physics.li_pockets import LiPockets
 from lisse.solver.physics.li_remesh import remesh
