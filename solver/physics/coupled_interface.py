@@ -70,7 +70,11 @@ from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.physics.li_contact_band import band_share
 from lisse.solver.physics.li_exhaustion import collapsed, exhausted
 from lisse.solver.physics.li_follow import RETRY_SHARE, bottom_heights, not_followed
-from lisse.solver.physics.li_interface_pressure import couple_stress, line_interpolant
+from lisse.solver.physics.li_interface_pressure import (
+    couple_stress,
+    line_interpolant,
+    stress_excess,
+)
 from lisse.solver.physics.li_output import LiOutput
 from lisse.solver.physics.li_pockets import LiPockets
 from lisse.solver.physics.li_remesh import remesh
@@ -136,6 +140,7 @@ class CoupledEvolution(InterfaceEvolution):
         self.void0 = self._mean(self.gap0)
         self.last = None  # the Li body's last StepReport
         self.transfer_scale = 1.0
+        self.stress_excess = np.zeros(len(self.x))  # Δp [Pa] (li_interface_pressure)
 
     def _attach(self, body: LithiumBody) -> None:
         """The engine's pieces that hold the Li mesh, built for ``body`` (at the start, and
@@ -258,6 +263,8 @@ class CoupledEvolution(InterfaceEvolution):
             float(np.max(np.linalg.norm(velocity, axis=1), initial=0.0)), op=MPI.MAX)
         if self.pockets is not None:
             self.pockets.close(dt)
+        if self.settings.stress_coupling:  # before the smoothing resets the flow
+            self.stress_excess = stress_excess(self)
         if self.smoother is not None:
             self.smoother()
         removed = omega / FARADAY * applied * dt
@@ -367,6 +374,7 @@ class CoupledEvolution(InterfaceEvolution):
         pieces[0] = tuple(getattr(self, k) for k in self._PIECES)
         return super()._save() | {"pieces": pieces, "geometry": body.msh.geometry.x.copy(),
                                   "flow": body.w.x.array.copy(), "active": body.active.copy(),
+                                  "stress_excess": self.stress_excess.copy(),
                                   "strength": body.strength.x.array.copy(),
                                   "body_time": body.time} | self.li_output.state()
 
@@ -378,6 +386,7 @@ class CoupledEvolution(InterfaceEvolution):
         body = self.body
         body.msh.geometry.x[:] = rest.pop("geometry")
         set_flow(body, rest.pop("flow"))
+        self.stress_excess = rest.pop("stress_excess").copy()
         body.active = rest.pop("active").copy()
         body.strength.x.array[:] = rest.pop("strength")
         body.time = rest.pop("body_time")

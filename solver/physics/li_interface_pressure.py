@@ -9,12 +9,20 @@ x (``line_interpolant``, the end values beyond the last node), in 3D piecewise l
 Delaunay triangulation of the nodes in the plane (x, y) (``coupled_3d.plane_interpolant``,
 the nearest node's value outside their hull). Where no Li pressure node is on the plane,
 p_h is the stack pressure p (Δp = 0).
+
+Across a smoothing. The engine takes Δp = p_h − p at the interface nodes (``stress_excess``)
+at the end of each Li step, after the pocket closures and before the Li mesh smoothing
+(``li_smoothing``, ``li_smoothing_3d``), which restarts the flow from rest (w = 0) for the next
+Newton; the next step's kinetics use it (``couple_stress``). The smoothing moves nodes only,
+not the Li, and p_h is sampled at the nodes' physical positions before they move, so the
+next step sees the Δp of a run that did not smooth, exactly (no remap error, no extra
+solve); the same holds across a remeshing (``li_remesh``, also a flow reset). Before the
+first Li step the body holds no flow: Δp = 0 there.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from mpi4py import MPI
 
 from lisse.units import FARADAY, GAS_CONSTANT
 
@@ -44,17 +52,21 @@ def interface_pressure(evo) -> np.ndarray:
     return evo.pressure_interpolant(points, values, evo.size)(evo.x[:, :up])
 
 
+def stress_excess(evo) -> np.ndarray:
+    """Δp = p_h − p [Pa] at the interface nodes ``evo.x`` from the Li's present flow
+    (``interface_pressure``; p the stack pressure): the engine's ``stress_excess`` after a
+    Li step (module docstring, "Across a smoothing")."""
+    return interface_pressure(evo) - evo.settings.stack_pressure
+
+
 def couple_stress(evo) -> None:
     """Monroe–Newman coupling at the contact nodes of the coupled engine ``evo`` (as
-    ``studies.hold.couple``): U = −Ω Δp/F, f_i0 = exp((1 − αa) Ω Δp/RT), Δp = p_h − p with p_h
-    the Li's hydrostatic pressure at the interface nodes (``interface_pressure``), p the
-    stack pressure; Δp = 0 while the body holds no flow: before the first Li step, and after
-    a Li mesh smoothing, which restarts the flow from rest (w = 0, so q = 0: without this
-    guard Δp = −p at every node for the next step)."""
+    ``studies.hold.couple``): U = −Ω Δp/F, f_i0 = exp((1 − αa) Ω Δp/RT), Δp the engine's
+    ``stress_excess`` [Pa] (p_h − p of the last Li step's flow, taken before a smoothing or
+    remeshing reset that flow; 0 before the first Li step: module docstring)."""
     cd, params = evo.cd, evo.params
     excess = np.zeros(cd.n)
-    if evo.comm.allreduce(bool(evo.body.w.x.array.any()), op=MPI.LOR):
-        excess[evo.nodes] = interface_pressure(evo) - evo.settings.stack_pressure
+    excess[evo.nodes] = evo.stress_excess
     omega = params.electrode.molar_volume
     cd.set_interface(cd.interface.with_(
         shift=-omega * excess / FARADAY,

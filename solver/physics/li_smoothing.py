@@ -41,7 +41,8 @@ its six nodes and centroid, l the vertex-triangle edges; 1 for an equilateral st
 × the initial mesh's smallest q, the mesh is relocated, and the relocation is kept only if
 it raises the smallest q (else the mesh is left as it was). The flow field is then reset to
 rest, so the next step's Newton starts from n = 1 (from the last flow, sampled at the moved
-nodes, it failed to converge in 50 iterations on the strip benchmark).
+nodes, it failed to converge in 50 iterations on the strip benchmark); the stress coupling's
+Δp for the next step was taken before (``li_interface_pressure``, "Across a smoothing").
 
 Parallel. The Li mesh (2D, a few thousand nodes) is gathered on every rank in the numbering of
 the geometry's input indices (``li_gather``), relocated there by the same arithmetic (cells

@@ -14,6 +14,9 @@ checkpointed step. Per rank (its part of the Li mesh, ghost nodes and dofs inclu
   all zero before the first step and after a smoothing: the next solve continues in n
   from 1 then);
 * ``active``: the contact active set of the obstacle dofs;
+* ``stress_excess``: Δp = p_h − p [Pa] at this rank's interface nodes for the next step's
+  stress-coupled kinetics, taken before the last step's smoothing reset the flow
+  (``li_interface_pressure``; 0 without ``stress_coupling``);
 * ``strength``: S/S0 per cell (the Anand deformation resistance; 1 with the power law);
 * ``contact_reaction`` [N per weight], ``contact_pressure`` [Pa]: the last step's, at the
   obstacle dofs (the Li contact pressure field of a snapshot written before the next step);
@@ -59,8 +62,9 @@ from lisse.solver.physics.li_gather import GatheredMesh
 from lisse.solver.physics.li_remesh_transfer import body_on
 from lisse.solver.physics.lithium_step import StepReport
 
-# the Li arrays of CoupledEvolution._save (the last three: li_output's ε_eq, x_mid, S̄)
-BODY = ("geometry", "flow", "active", "strength", "li_strain", "li_middle", "li_strength")
+# the Li arrays of CoupledEvolution._save (li_output's ε_eq, x_mid, S̄ before stress_excess)
+BODY = ("geometry", "flow", "active", "strength", "li_strain", "li_middle", "li_strength",
+        "stress_excess")
 CONTACT = ("contact_reaction", "contact_pressure")
 
 
@@ -133,7 +137,7 @@ def restore(evo: CoupledEvolution, ranked: dict, scalars: dict | None, where: st
     before the last step (``previous``: its scalars, or None), its Li mesh pieces
     (``CoupledEvolution._save``'s "pieces"; {} if on the present mesh). ``where`` names the
     checkpoint in errors."""
-    if scalars is None:  # written before coupled runs could resume
+    if scalars is None or "stress_excess" not in ranked:  # by an earlier lisse
         raise UserError(f"{where}: the checkpoint holds no Li body state (written by an "
                         "earlier lisse); run the case again without --resume")
     initial, before = evo.body, {}

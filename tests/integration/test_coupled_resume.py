@@ -200,17 +200,23 @@ def assert_same_run(a: Path, b: Path, mpi: bool = False, li_points: bool = True,
                          [(False, "plane", "power_law"),
                           pytest.param(True, "plane", "power_law", marks=pytest.mark.slow),
                           (False, "axisymmetric", "power_law"),
-                          (False, "axisymmetric", "anand")],
-                         ids=["plain", "cut_back", "axisymmetric", "axisymmetric_anand"])
+                          (False, "axisymmetric", "anand"),
+                          (False, "axisymmetric", "stress_coupling")],
+                         ids=["plain", "cut_back", "axisymmetric", "axisymmetric_anand",
+                              "axisymmetric_stress"])
 def test_coupled_resume_serial(tmp_path, cut_back, dimension, creep_law):
     """Serial: stopped at the 3rd of 9 time steps and resumed = uninterrupted, exactly (the
     void roof comes down and its last pockets close after the resume), in plane strain and
     axisymmetric (the Li volume ∫ r dA, the r-weighted transfer weights), there also with
-    Anand Li (its per-cell strength S, up to 1.32 S0 at the end, from the checkpoint).
+    Anand Li (its per-cell strength S, up to 1.32 S0 at the end, from the checkpoint) and
+    with the power law and ``stress_coupling`` (the first step after the resume takes its
+    Δp from the checkpoint's ``stress_excess``, li_interface_pressure "Across a smoothing").
     ``cut_back``: the first step after the resume fails and is cut back from the
     checkpointed state before the 3rd step (which replaces the state after it: hence two
     runs)."""
     c = case(dimension)
+    if creep_law == "stress_coupling":
+        c["evolution"]["stress_coupling"], creep_law = True, "power_law"
     c["lithium"] = {"creep_law": creep_law}
     run_pair(tmp_path, STOP, cut_back, c)
     series = np.loadtxt(tmp_path / "whole" / "timeseries.csv", delimiter=",", skiprows=1)

@@ -22,6 +22,10 @@ def test_checkpoint_without_li_state_is_refused():
                                         r"state \(written by an earlier lisse\); run the case "
                                         r"again without --resume$"):
         coupled_checkpoint.restore(SimpleNamespace(body=None), {}, None, "--resume old")
+    # with the Li state but without the stress coupling's Δp (before the smoothq slice)
+    with pytest.raises(UserError, match=r"^--resume old: the checkpoint holds no Li body "):
+        coupled_checkpoint.restore(SimpleNamespace(body=None), {"geometry": np.zeros(1)},
+                                   {"remeshes": 0}, "--resume old")
 
 
 def test_ranked_arrays_round_trip_and_rank_count(tmp_path):
