@@ -104,7 +104,7 @@ def rest_history(interface_um: float, edge_um: float):
     return run(c, interface_um, edge_um)
 
 
-@pytest.mark.slow
+@pytest.mark.long  # ~2 min (two 3D runs): beyond the suite budget (make test-long)
 def test_3d_rest_contact_history_converges(validation):
     """The strip–rest under 2 MPa on h and h/2 with the 3D pocket closure (li_pockets_3d):
     neither run fails, E5 ≤ 1e-9 at every step, both are in full contact (contact fraction 1
