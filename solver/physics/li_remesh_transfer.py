@@ -60,6 +60,7 @@ def gmsh_mesh(element_type: int) -> tuple[np.ndarray, np.ndarray]:
     where[tags.astype(np.int64)] = np.arange(len(tags))
     return coords.reshape(-1, 3), where[elements.astype(np.int64)].reshape(-1, nodes)
 
+
 def cell_quality(x: np.ndarray, cells: np.ndarray) -> np.ndarray:
     """q per P2 cell (``li_smoothing.cell_quality`` for triangles, x (N, 2) [m], cells
     (C, 6); ``li_smoothing_3d.cell_quality`` for tetrahedra, x (N, 3), cells (C, 10))."""
