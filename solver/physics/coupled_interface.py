@@ -237,7 +237,8 @@ class CoupledEvolution(InterfaceEvolution):
         start = bottom_heights(self)
         for retry in range(MAX_RETRIES + 1):
             try:
-                self.last = self.body.step(dt, consumed(dt))
+                stripped = consumed(dt)  # ĵ of the step (None at rest)
+                self.last = self.body.step(dt, stripped)
             except SolverError:  # mostly the midpoint fixed point: Δt ε̇ too large
                 if retry == MAX_RETRIES:
                     raise
@@ -262,7 +263,7 @@ class CoupledEvolution(InterfaceEvolution):
         self.speed = self.comm.allreduce(
             float(np.max(np.linalg.norm(velocity, axis=1), initial=0.0)), op=MPI.MAX)
         if self.pockets is not None:
-            self.pockets.close(dt)
+            self.pockets.close(dt, stripped)
         if self.settings.stress_coupling:  # before the smoothing resets the flow
             self.stress_excess = stress_excess(self)
         if self.smoother is not None:

@@ -157,8 +157,10 @@ class LiPockets:
         body = self.body
         return body.rate_scale * (stress / body.stress_scale) ** body.exponent
 
-    def close(self, dt: float) -> int:
-        """Close the pockets whose edges meet within ``dt`` [s]; returns how many."""
+    def close(self, dt: float, current=None) -> int:
+        """Close the pockets whose edges meet within ``dt`` [s]; returns how many. A 2D
+        pocket lies between contacts within t whatever the step's current ``current`` (the
+        3D seal rule's argument, ``li_pockets_3d``)."""
         intervals = closing(pockets(self.bottom.segments(), self.tolerance), self.rate, dt,
                             self.body.stress_scale)
         if intervals:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lisse.solver.physics.li_pockets_3d import pockets_3d
+from lisse.solver.physics.li_pockets_3d import pockets_3d, pressed
+from lisse.units import FARADAY
 
 TOLERANCE = 1e-9  # t [m]
 PLANE = 1e-17  # on the plane: z ≤ PLANE [m]
@@ -49,3 +50,36 @@ def test_a_sealed_pocket_and_a_floating_lift():
     floating[0, 0] = 0.0  # one node on the plane far away: the ring still floats
     assert pockets_3d(bottom(floating), TOLERANCE, PLANE)[1] == []
     assert pockets_3d(bottom(heights + 2 * TOLERANCE), TOLERANCE, PLANE)[1] == []
+
+
+def test_a_ring_floating_within_t_seals_where_the_li_is_pressed_onto_the_plane():
+    """The same pocket amid a bottom floating at t/2 is sealed where ``pressed`` holds for the
+    ring: at rest (ĵ = 0; the h/4 rest's 84 nm pocket whose ring node stayed 0.63 nm up for
+    seconds), and in a strip where the flow outruns the consumption (a landing roof); not in
+    a strip where the Li only follows it (the 0.05 MPa strip's stall)."""
+    heights = np.full((CELLS + 1, CELLS + 1), TOLERANCE / 2)
+    heights[2, 2], heights[3, 2] = 5 * TOLERANCE, 4 * TOLERANCE
+    dt, omega = 0.5, 1.3e-5  # step [s], molar volume [m³/mol]
+    stripping = 10.0  # ĵ [A/m²]: recession Ω ĵ/F = 1.35e-9 m/s, 0.67 nm per step
+    following = -omega * stripping / FARADAY  # v_z of a Li following its consumption [m/s]
+
+    def found(velocity: float, current: float):
+        def sealing(points):
+            n = len(points)
+            return pressed(points[:, 2], np.full(n, velocity), np.full(n, current), dt, PLANE,
+                           omega)
+        return pockets_3d(bottom(heights), TOLERANCE, PLANE, sealing)[1]
+
+    assert pockets_3d(bottom(heights), TOLERANCE, PLANE)[1] == []  # the rule on the plane only
+    at_rest = found(0.0, 0.0)
+    assert len(at_rest) == 1 and len(at_rest[0][0]) == 10 and at_rest[0][1] == 5 * TOLERANCE
+    assert len(found(0.0, -stripping)) == 1  # plating
+    assert found(following, stripping) == []  # floats: the free bottom
+    assert found(0.0, stripping) == []
+    landing = following - TOLERANCE / dt  # the flow brings t/2 down within the step
+    assert len(found(landing, stripping)) == 1
+    # the rule node by node: z + (v_z + Ω ĵ/F) Δt ≤ plane
+    z = np.array([0.0, TOLERANCE / 2, TOLERANCE / 2, TOLERANCE / 2])
+    v = np.array([0.0, 0.0, following, -TOLERANCE / dt + following])
+    j = np.array([stripping, stripping, stripping, stripping])
+    assert pressed(z, v, j, dt, PLANE, omega).tolist() == [True, False, False, True]
