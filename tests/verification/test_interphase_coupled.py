@@ -271,7 +271,8 @@ def test_film_cycle_mpi_matches_serial(film_cycle):
         assert parallel[key] == pytest.approx(serial[key], rel=1e-9, abs=1e-15), key
 
 
-@pytest.mark.parametrize("voids", [False, pytest.param(True, marks=pytest.mark.slow)],
+# with voids ~20 s: beyond the suite budget (make test-long)
+@pytest.mark.parametrize("voids", [False, pytest.param(True, marks=pytest.mark.long)],
                          ids=["flat", "voids"])
 def test_film_in_3d(voids, validation):
     """3D cell (12 × 12 µm; ``voids``: its two quarter voids), strip–rest–plate 0.0002
