@@ -181,6 +181,7 @@ def closed_form_staircase(tail: str, params) -> tuple[dict[str, float], float]:
 
 
 @pytest.mark.parametrize("tail", list(TAILS))
+@pytest.mark.slow
 def test_staircase_with_pore_healing(tail, validation):
     """0.1 mAh/cm² per step: every step ends at the closed-form share (rel 1e-9), the pores
     heal in rests and plating back along it, and the staircase fails in the step the closed

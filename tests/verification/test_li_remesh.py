@@ -230,6 +230,7 @@ def anand_strip():
     return strip_anand(True, "elastic")
 
 
+@pytest.mark.slow
 def test_anand_strip_remeshes_past_the_stall(anand_strip, validation):
     """Without remeshing the Anand strip stalls (Δt → 0, contact cells folding) before
     0.1 mAh/cm² (measured 0.052); with it the 0.3 mAh/cm² are reached, remeshing at least
