@@ -104,6 +104,7 @@ def strip_steps(steps: dict) -> list:
     return [recs for label, recs in steps.items() if label.startswith("staircase")]
 
 
+@pytest.mark.slow
 def test_staircase_reads_the_vacancy_limit(validation):
     """0.5 mAh/cm² per step, plate back, rests: one plateau per step rising with the
     current (constant in a step below j_vac), zero in the rests, the plate-back plateau the

@@ -124,6 +124,7 @@ def test_void_count_and_exact_volume_weights():
     assert lost == pytest.approx(float(w[nodes] @ rise), rel=1e-9)
 
 
+@pytest.mark.slow
 def test_planar_3d_interface_stays_in_full_contact(validation):
     """3D, no void, 2 MPa, stripping at 1 then 10 mA/cm²: contact fraction 1, no void (and no
     void volume under the Li), mean and largest nodal contact pressure = p, the collector

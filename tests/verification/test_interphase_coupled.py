@@ -276,6 +276,7 @@ def test_film_cycle_mpi_matches_serial(film_cycle):
 # with voids ~20 s: beyond the suite budget (make test-long)
 @pytest.mark.parametrize("voids", [False, pytest.param(True, marks=pytest.mark.long)],
                          ids=["flat", "voids"])
+@pytest.mark.slow
 def test_film_in_3d(voids, validation):
     """3D cell (12 × 12 µm; ``voids``: its two quarter voids), strip–rest–plate 0.0002
     mAh/cm² at 1 mA/cm² under 2 MPa with the film: each node's film follows √(L0² + 2 k_p
