@@ -208,8 +208,7 @@ class CoupledEvolution3D(CoupledEvolution):
     surface = Surface3D
     pocket_model = LiPockets3D  # pocket closure on the sub-triangles (li_pockets_3d)
     smoother_model = LiSmoother3D  # ALE smoothing of the P2 tetrahedral Li mesh
-    contact_band = False  # 3D keeps the step share (s = 1 up to the tolerance)
-    pressure_interpolant = staticmethod(plane_interpolant)  # p_h over (x, y) (stress coupling)
+    interface_interpolant = staticmethod(plane_interpolant)  # J and p_h over (x, y)
 
     def __init__(self, params, settings, current, body, comm=MPI.COMM_WORLD):
         super().__init__(params, settings, current, body, comm)
@@ -237,25 +236,6 @@ class CoupledEvolution3D(CoupledEvolution):
         """A − the projected area of the Li bottom's sub-triangles above the contact
         tolerance [m²] (``li_contact_area_3d``; the triangles are gathered: every rank)."""
         return self.area - open_area(self.bottom.segments(), self.settings.contact_tolerance)
-
-    def _transfer(self, j: np.ndarray, density: float):
-        """(ĵ, c): ĵ(x, y) [A/m²] for the Li nodes on the plane, the interpolant of the
-        contact nodes' j times c to carry ``density`` [A/m²] exactly (module docstring)."""
-        on = self.contact_share() > 0
-        xs = np.concatenate(self.comm.allgather(self.x[on, :2]))
-        js = np.concatenate(self.comm.allgather(j[on]))
-        f = plane_interpolant(xs, js, self.size)
-        x = self.body.msh.geometry.x
-        touching = np.zeros(x.shape[0], dtype=bool)
-        touching[np.unique(self.bottom.nodes)] = True
-        touching &= x[:, 2] <= self.body.touching_height(self.size)
-        w = self.bottom.weights()
-        carried = self.comm.allreduce(float(np.sum(w[touching] * f(x[touching, :2]))),
-                                      op=MPI.SUM)
-        if carried == 0.0:
-            raise SolverError("no Li node on the contact to carry the current")
-        scale = density * self.area / carried
-        return (lambda points: scale * f(np.asarray(points)[:2].T)), scale
 
     def advance(self, applied: float, dt: float):
         """``CoupledEvolution.advance``, then the Li volume put back on the conservation
