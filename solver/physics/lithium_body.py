@@ -166,8 +166,8 @@ class LithiumBody:
         self._fixed = list(self.bcs)
         self._vy_sub = self.space.sub(0).sub(self.up)
         self.vy_space, _ = self._vy_sub.collapse()
-        facets = np.asarray(np.concatenate([facet_tags.find(t) for t in obstacle]) if obstacle
-                            else [], dtype=np.int32)
+        self.obstacle_facets = facets = np.asarray(np.concatenate(  # the Li bottom's facets
+            [facet_tags.find(t) for t in obstacle]) if obstacle else [], dtype=np.int32)
         self._obstacle = fem.locate_dofs_topological((self._vy_sub, self.vy_space), fdim, facets)
         self._landing = fem.Function(self.vy_space)  # v_y = −y0/Δt on the active dofs
         self.active = np.zeros(len(self._obstacle[0]), dtype=bool)
