@@ -17,10 +17,11 @@ evolution step (``coupled_interface``) are those of 2D; what is dimension-specif
 * the gap g_k of an electrolyte interface node (x_k, y_k): the lowest height above it of the
   Li bottom, each P2 triangle taken as its four straight sub-triangles (as each P2 edge is
   two straight halves in 2D);
-* the transfer ĵ(x, y) = c·J(x, y) of the contact nodes' current density to the Li nodes on
-  the plane: J is the piecewise-linear interpolant on the Delaunay triangulation of the
-  contact nodes (the nearest contact node's value outside their hull), c as in 2D so that
-  (Ω/F) Δt Σ W_i ĵ(x_i) = (Ω/F) i A Δt exactly;
+* the transfer ĵ(x, y) = c·J(x, y)·s(z) of the contact nodes' current density to the Li
+  nodes on the plane (``CoupledEvolution._transfer``, one code path with 2D; s the contact
+  band's share of the Li node's height, ``li_contact_band``): J is the piecewise-linear
+  interpolant on the Delaunay triangulation of the contact nodes (the nearest contact node's
+  value outside their hull), c as in 2D so that (Ω/F) Δt Σ W_i ĵ(x_i) = (Ω/F) i A Δt exactly;
 * the Li pressure p_h of the stress-coupled kinetics at the interface nodes: the same
   interpolant of the Li's pressure nodes on the plane (``li_interface_pressure``);
 * the void count: connected components of the interface nodes out of contact, connected by
