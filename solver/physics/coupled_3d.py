@@ -17,10 +17,11 @@ evolution step (``coupled_interface``) are those of 2D; what is dimension-specif
 * the gap g_k of an electrolyte interface node (x_k, y_k): the lowest height above it of the
   Li bottom, each P2 triangle taken as its four straight sub-triangles (as each P2 edge is
   two straight halves in 2D);
-* the transfer ĵ(x, y) = c·J(x, y) of the contact nodes' current density to the Li nodes on
-  the plane: J is the piecewise-linear interpolant on the Delaunay triangulation of the
-  contact nodes (the nearest contact node's value outside their hull), c as in 2D so that
-  (Ω/F) Δt Σ W_i ĵ(x_i) = (Ω/F) i A Δt exactly;
+* the transfer ĵ(x, y) = c·J(x, y)·s(z) of the contact nodes' current density to the Li
+  nodes on the plane (``CoupledEvolution._transfer``, one code path with 2D; s the contact
+  band's share of the Li node's height, ``li_contact_band``): J is the piecewise-linear
+  interpolant on the Delaunay triangulation of the contact nodes (the nearest contact node's
+  value outside their hull), c as in 2D so that (Ω/F) Δt Σ W_i ĵ(x_i) = (Ω/F) i A Δt exactly;
 * the Li pressure p_h of the stress-coupled kinetics at the interface nodes: the same
   interpolant of the Li's pressure nodes on the plane (``li_interface_pressure``);
 * the void count: connected components of the interface nodes out of contact, connected by
@@ -208,8 +209,7 @@ class CoupledEvolution3D(CoupledEvolution):
     surface = Surface3D
     pocket_model = LiPockets3D  # pocket closure on the sub-triangles (li_pockets_3d)
     smoother_model = LiSmoother3D  # ALE smoothing of the P2 tetrahedral Li mesh
-    contact_band = False  # 3D keeps the step share (s = 1 up to the tolerance)
-    pressure_interpolant = staticmethod(plane_interpolant)  # p_h over (x, y) (stress coupling)
+    interface_interpolant = staticmethod(plane_interpolant)  # J and p_h over (x, y)
 
     def __init__(self, params, settings, current, body, comm=MPI.COMM_WORLD):
         super().__init__(params, settings, current, body, comm)
@@ -237,25 +237,6 @@ class CoupledEvolution3D(CoupledEvolution):
         """A − the projected area of the Li bottom's sub-triangles above the contact
         tolerance [m²] (``li_contact_area_3d``; the triangles are gathered: every rank)."""
         return self.area - open_area(self.bottom.segments(), self.settings.contact_tolerance)
-
-    def _transfer(self, j: np.ndarray, density: float):
-        """(ĵ, c): ĵ(x, y) [A/m²] for the Li nodes on the plane, the interpolant of the
-        contact nodes' j times c to carry ``density`` [A/m²] exactly (module docstring)."""
-        on = self.contact_share() > 0
-        xs = np.concatenate(self.comm.allgather(self.x[on, :2]))
-        js = np.concatenate(self.comm.allgather(j[on]))
-        f = plane_interpolant(xs, js, self.size)
-        x = self.body.msh.geometry.x
-        touching = np.zeros(x.shape[0], dtype=bool)
-        touching[np.unique(self.bottom.nodes)] = True
-        touching &= x[:, 2] <= self.body.touching_height(self.size)
-        w = self.bottom.weights()
-        carried = self.comm.allreduce(float(np.sum(w[touching] * f(x[touching, :2]))),
-                                      op=MPI.SUM)
-        if carried == 0.0:
-            raise SolverError("no Li node on the contact to carry the current")
-        scale = density * self.area / carried
-        return (lambda points: scale * f(np.asarray(points)[:2].T)), scale
 
     def advance(self, applied: float, dt: float):
         """``CoupledEvolution.advance``, then the Li volume put back on the conservation

@@ -9,7 +9,7 @@ its contact set changes. Each time step of length Δt, at the applied current de
 1. gap: at every interface node x_k of the electrolyte mesh, g_k = height of the Li's bottom
    surface (contact and void-roof facets, piecewise linear) above the plane; the node is in
    contact when g_k ≤ ``contact_tolerance`` t, with the reacting share s_k = 1 − g_k/t (the
-   contact band, ``li_contact_band``; 2D; 3D: s_k = 1), else 0;
+   contact band, ``li_contact_band``; 2D and 3D), else 0;
 2. current: the current distribution on that contact gives the local current density j_k
    [A/m²] at the contact nodes (galvanostatic, ∫ j dA = i·A, A the interface plane); with
    ``stress_coupling`` the Li's hydrostatic pressure at the contact shifts the kinetics
@@ -119,9 +119,9 @@ class CoupledEvolution(InterfaceEvolution):
     surface = Surface  # the Li's bottom and top faces (3D: coupled_3d.Surface3D)
     pocket_model = LiPockets  # contact measure and pocket closure along a 2D interface
     smoother_model = LiSmoother  # ALE smoothing of a 2D Li mesh
-    contact_band = True  # the reacting share falls across the tolerance (li_contact_band)
     electrolyte = None  # the elastic electrolyte (electrolyte_elastic.ElectrolyteCoupling)
-    pressure_interpolant = staticmethod(line_interpolant)  # p_h along x (li_interface_pressure)
+    # piecewise linear along x (3D: over (x, y)): J of step 3, p_h of li_interface_pressure
+    interface_interpolant = staticmethod(line_interpolant)
 
     def __init__(self, params, settings, current, body: LithiumBody, comm=MPI.COMM_WORLD):
         super().__init__(params, settings, current, comm)
@@ -168,10 +168,8 @@ class CoupledEvolution(InterfaceEvolution):
 
     def contact_share(self) -> np.ndarray:
         """The node's reacting share: ``InterfaceEvolution``'s, times s(g) of the contact
-        band (``li_contact_band``) if ``contact_band``."""
-        share = super().contact_share()
-        return share * band_share(self.gap, self.settings.contact_tolerance) if (
-            self.contact_band) else share
+        band (``li_contact_band``)."""
+        return super().contact_share() * band_share(self.gap, self.settings.contact_tolerance)
 
     def contact_area(self) -> float:
         """Sub-element contact area of the Li bottom [m²] (``li_pockets``; 3D: its own)."""
@@ -193,26 +191,26 @@ class CoupledEvolution(InterfaceEvolution):
         return super()._solve_current(applied)
 
     def _transfer(self, j: np.ndarray, density: float):
-        """(ĵ, c): ĵ(x) [A/m²] for the Li nodes on the plane, the contact nodes' j interpolated
-        along the interface, times c to carry ``density`` [A/m²] exactly (step 3)."""
-        on = self.contact_share() > 0
-        xs = np.concatenate(self.comm.allgather(self.x[on, 0]))
-        js = np.concatenate(self.comm.allgather(j[on]))
-        order = np.argsort(xs, kind="stable")
-        xs, js = xs[order], js[order]
+        """(ĵ, c): ĵ [A/m²] for the Li nodes on the plane, the contact nodes' j interpolated
+        over the interface (``interface_interpolant``: along x in 2D, over (x, y) in 3D)
+        times the band's s of the Li node's height, times c to carry ``density`` [A/m²]
+        exactly (step 3)."""
+        on, up = self.contact_share() > 0, self.body.up
+        f = self.interface_interpolant(np.concatenate(self.comm.allgather(self.x[on, :up])),
+                                       np.concatenate(self.comm.allgather(j[on])), self.size)
         x = self.body.msh.geometry.x
         touching = np.zeros(x.shape[0], dtype=bool)
         touching[np.unique(self.bottom.nodes)] = True
-        touching &= x[:, 1] <= self.body.touching_height(self.size)
-        tol = self.settings.contact_tolerance if self.contact_band else np.inf
-        w = self.bottom.weights() * band_share(x[:, 1], tol)  # s(y) of the Li node
-        carried = self.comm.allreduce(float(np.sum(w[touching] * np.interp(
-            x[touching, 0], xs, js))), op=MPI.SUM)
+        touching &= x[:, up] <= self.body.touching_height(self.size)
+        tol = self.settings.contact_tolerance
+        w = self.bottom.weights() * band_share(x[:, up], tol)  # s of the Li node's height
+        carried = self.comm.allreduce(float(np.sum(w[touching] * f(x[touching, :up]))),
+                                      op=MPI.SUM)
         if carried == 0.0:
             raise SolverError("no Li node on the contact to carry the current")
         scale = density * self.area / carried
-        return (lambda points: scale * np.interp(points[0], xs, js) * band_share(points[1], tol),
-                scale)
+        return (lambda points: scale * f(np.asarray(points)[:up].T) * band_share(
+            np.asarray(points)[up], tol)), scale
 
     def advance(self, applied: float, dt: float):
         """One step (module docstring); returns the step length, the current solution at the

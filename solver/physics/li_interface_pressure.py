@@ -4,7 +4,7 @@ docs/moving_interface.md).
 
 p_h [Pa] is q, the pressure field of the Li flow (P1, ``LithiumBody``), at its nodes on the
 plane (height ≤ ``touching_height``), gathered from every rank and interpolated onto the
-interface nodes x_k by the engine's ``pressure_interpolant``: in 2D piecewise linear along
+interface nodes x_k by the engine's ``interface_interpolant``: in 2D piecewise linear along
 x (``line_interpolant``, the end values beyond the last node), in 3D piecewise linear on the
 Delaunay triangulation of the nodes in the plane (x, y) (``coupled_3d.plane_interpolant``,
 the nearest node's value outside their hull). Where no Li pressure node is on the plane,
@@ -49,7 +49,7 @@ def interface_pressure(evo) -> np.ndarray:
     values = np.concatenate(evo.comm.allgather(q[on]))
     if not values.size:
         return np.full(len(evo.x), evo.settings.stack_pressure)
-    return evo.pressure_interpolant(points, values, evo.size)(evo.x[:, :up])
+    return evo.interface_interpolant(points, values, evo.size)(evo.x[:, :up])
 
 
 def stress_excess(evo) -> np.ndarray:

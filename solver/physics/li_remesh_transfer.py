@@ -138,8 +138,7 @@ def body_on(body: LithiumBody, nodes: np.ndarray, cells: np.ndarray, x: np.ndarr
     for hook in body.vertex_hooks:  # 3D: the spoke rule of the P2 vertices
         if not isinstance(hook, VertexContact):
             raise SolverError(f"Li remeshing: cannot carry the vertex hook {hook!r}")
-        obstacle = fresh.arguments["obstacle"]
-        VertexContact(fresh, np.concatenate([fresh.tags.find(t) for t in obstacle]))
+        VertexContact(fresh, fresh.obstacle_facets)
     return fresh
 
 

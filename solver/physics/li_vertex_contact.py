@@ -36,7 +36,9 @@ def vertex_dofs(body, facets: np.ndarray) -> np.ndarray:
     straight edges, so its dof carries no contact force; on the bent triangles of a remeshed
     Li (``li_remesh_3d``: the old, curved boundary kept node for node) to O(curvature), up to
     5e-2 of the largest weight (docs/moving_interface.md "Li remeshing in 3D"), which is why
-    they are found by topology and not by a weight threshold."""
+    they are found by topology and not by a weight threshold. 2D (``facets`` P2 edges): the
+    edges' vertices, of which ``LithiumBody`` keeps the one on the axis (axisymmetric: ∫ φ r
+    ds = 0 on a straight edge from r = 0, ~1e-2 of the largest on a bent one)."""
     topology = body.msh.topology
     topology.create_connectivity(topology.dim - 1, 0)
     topology.create_connectivity(0, topology.dim)

@@ -166,8 +166,8 @@ class LithiumBody:
         self._fixed = list(self.bcs)
         self._vy_sub = self.space.sub(0).sub(self.up)
         self.vy_space, _ = self._vy_sub.collapse()
-        facets = np.asarray(np.concatenate([facet_tags.find(t) for t in obstacle]) if obstacle
-                            else [], dtype=np.int32)
+        self.obstacle_facets = facets = np.asarray(np.concatenate(  # the Li bottom's facets
+            [facet_tags.find(t) for t in obstacle]) if obstacle else [], dtype=np.int32)
         self._obstacle = fem.locate_dofs_topological((self._vy_sub, self.vy_space), fdim, facets)
         self._landing = fem.Function(self.vy_space)  # v_y = −y0/Δt on the active dofs
         self.active = np.zeros(len(self._obstacle[0]), dtype=bool)
@@ -222,20 +222,18 @@ class LithiumBody:
         return mapping
 
     def _axis_partners(self, facets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Obstacle dofs with ∫ φ_i r ds = 0 (P2 vertices on the axis; in 3D every P2 triangle
-        vertex of the obstacle ``facets``, by topology: ``li_vertex_contact.vertex_dofs``):
-        their reaction is ~0, so they take the state of the nearest obstacle dof (a mid-edge
-        dof of their facet; 3D: or enter if they would penetrate, and stay for the step)."""
-        vec = fem_petsc.assemble_vector(self._weights)
-        vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
-        vec.ghostUpdate(addv=PETSc.InsertMode.INSERT, mode=PETSc.ScatterMode.FORWARD)
-        with vec.localForm() as local:
-            weights = local.array[self._obstacle[0]].copy()
-        vec.destroy()
-        top = self.comm.allreduce(float(np.max(weights, initial=0.0)), op=MPI.MAX)
-        weightless = vertex_dofs(self, facets) if self.up == 2 else np.flatnonzero(
-            weights <= 1e-9 * top)
+        """Obstacle dofs with ∫ φ_i r ds = 0 on straight edges (flat triangles), found by
+        topology (``li_vertex_contact.vertex_dofs``), not by a weight threshold, which a
+        remeshing's bent edges defeat: in 3D every P2 triangle vertex of the obstacle
+        ``facets``, axisymmetric the P2 vertex on the axis, in plane strain none. Their
+        reaction is ~0, so they take the state of the nearest obstacle dof (a mid-edge dof of
+        their facet; 3D: or enter if they would penetrate, and stay for the step)."""
         x = self.vy_space.tabulate_dof_coordinates()[self._obstacle[1]]
+        weightless = vertex_dofs(self, facets)
+        if self.up == 1:  # r = 0 (held there by the axis condition v_r = 0)
+            size = self.comm.allreduce(float(np.max(np.abs(x), initial=0.0)), op=MPI.MAX)
+            weightless = weightless[self.axisymmetric & (np.abs(x[weightless, 0]) <= ON_PLANE
+                                                         * size)]
         partner = np.empty(len(weightless), dtype=np.int64)
         for i, k in enumerate(weightless):
             d = np.linalg.norm(x - x[k], axis=1)

@@ -20,8 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from lisse.meshes.cache import load_mesh
 from lisse.meshes.geometry import FACET_TAGS
 from lisse.solver.config.params import Resolved
@@ -270,7 +268,7 @@ def lithium_body(params, comm) -> LithiumBody:
                        n, {FACET_TAGS["collector"]: p}, symmetry=symmetry, obstacle=OBSTACLE,
                        molar_volume=e.molar_volume, contact_tolerance=s.contact_tolerance)
     if dimension == "3d":  # P2 vertices in contact with their spokes (body.vertex_hooks)
-        VertexContact(body, np.concatenate([tags.find(t) for t in OBSTACLE]))
+        VertexContact(body, body.obstacle_facets)
     if s.contact == "sticking":  # no slip while in contact (joins body.contact_hooks)
         Sticking(body)
     if params.hardening is not None:  # lithium.creep_law: anand (S/σ0 = body.strength)

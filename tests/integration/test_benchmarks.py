@@ -22,7 +22,8 @@ SCRIPTS = {
 }
 SLOW = {"bench_sweep.py",  # three sweeps, each starting several processes
         "bench_coupled_strip.py",  # ~10-20 s serially on the loaded machine
-        "bench_coupled_ccd.py"}  # ~10 s serially, 14-30 s on 2 ranks
+        "bench_coupled_ccd.py",  # ~10 s serially, 14-30 s on 2 ranks
+        "bench_ccd.py"}  # ~10 s serially (27 s at load 8)
 
 
 # the serial runs stay in `make test-fast` (about 9 s together); the mpirun runs (about

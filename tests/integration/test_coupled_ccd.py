@@ -33,6 +33,7 @@ def ccd_case(pressure_mpa: float = LOW) -> dict:
     return c
 
 
+@pytest.mark.slow
 def test_coupled_trials_are_independent():
     """Two successive trials of one model at the same current (4 mA/cm² at 0.05 MPa, in
     which the li_follow bound takes over after the first steps: ~70 steps) give identical

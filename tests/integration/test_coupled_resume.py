@@ -204,6 +204,7 @@ def assert_same_run(a: Path, b: Path, mpi: bool = False, li_points: bool = True,
                           (False, "axisymmetric", "stress_coupling")],
                          ids=["plain", "cut_back", "axisymmetric", "axisymmetric_anand",
                               "axisymmetric_stress"])
+@pytest.mark.slow
 def test_coupled_resume_serial(tmp_path, cut_back, dimension, creep_law):
     """Serial: stopped at the 3rd of 9 time steps and resumed = uninterrupted, exactly (the
     void roof comes down and its last pockets close after the resume), in plane strain and
@@ -255,6 +256,7 @@ REMESHED_STOP = 21  # the stop after the 2nd remeshing, which the stopped step d
 
 @pytest.mark.parametrize("cut_back", [pytest.param(False, marks=pytest.mark.slow), True],
                          ids=["plain", "cut_back"])
+@pytest.mark.slow
 def test_coupled_resume_after_remeshing_serial(tmp_path, cut_back, validation):
     """Serial: the Anand strip (``remeshing_case``) stopped at step 21, whose start remeshed
     the Li a 2nd time, and resumed on the checkpointed mesh = uninterrupted, exactly

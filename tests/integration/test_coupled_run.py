@@ -95,6 +95,7 @@ def test_coupled_lisse_run_serial_and_mpi(tmp_path, validation):
                       "TINY cell, h = 4 µm", True)
 
 
+@pytest.mark.slow
 def test_coupled_run_writes_checkpoints(tmp_path):
     """A coupled run that checkpoints after every step (with its Li body state:
     test_coupled_resume.py) finishes."""

@@ -18,6 +18,7 @@ FIELDS = ("electrolyte_max_principal_stress_Pa", "electrolyte_von_mises_Pa",
           "electrolyte_hydrostatic_pressure_Pa", "electrolyte_displacement_m")
 
 
+@pytest.mark.slow
 def test_run_writes_the_columns_and_fields(tmp_path):
     c = case("plane")
     c["evolution"] |= {"electrolyte_mechanics": "elastic", "field_snapshots": 2}
@@ -33,6 +34,7 @@ def test_run_writes_the_columns_and_fields(tmp_path):
         assert xdmf.count(f'Name="{name}"') == 3, name
 
 
+@pytest.mark.slow
 def test_3d_run_writes_the_columns_and_fields(tmp_path):
     """The flat 3D cell of tests/verification/test_electrolyte_elastic_3d.py (12 × 12 µm, no
     void) through ``lisse run`` with 2 snapshots: the columns at every record are the

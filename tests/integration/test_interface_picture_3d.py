@@ -60,6 +60,7 @@ def _by_time(folder) -> dict[float, np.ndarray]:
     return {t: table[table[:, 0] == t] for t in dict.fromkeys(table[:, 0])}
 
 
+@pytest.mark.slow
 def test_files_and_times(run3d):
     assert (run3d / "interface_picture.png").stat().st_size > 50_000
     summary = json.loads((run3d / "summary.json").read_text())
@@ -69,6 +70,7 @@ def test_files_and_times(run3d):
     assert list(_by_time(run3d)) == pytest.approx(times, rel=1e-12)
 
 
+@pytest.mark.slow
 def test_contact_fraction_equals_the_timeseries(run3d, validation):
     """Each picture's ``contact_fraction`` = the timeseries' contact fraction at that time
     (the record of the step ending there; the sub-element measure of ``li_contact_area_3d``);
@@ -95,6 +97,7 @@ def test_contact_fraction_equals_the_timeseries(run3d, validation):
     assert worst <= 1e-12
 
 
+@pytest.mark.slow
 def test_gap_pores_share_equal_interface_csv(run3d):
     """At 0 and at the end the picture's nodes carry interface.csv's initial and final gap,
     pores and contact share (matched by their (x, y))."""
@@ -116,6 +119,7 @@ def test_gap_pores_share_equal_interface_csv(run3d):
     assert np.max(maps[END_S][:, col["pores_um"]]) > 0  # the pores grew (j > j_vac)
 
 
+@pytest.mark.slow
 def test_pressure_and_current_carry_the_load(run3d, validation):
     """After a Li step Σ p_k w_k = p A (the transfer carries the Li's contact force, which
     balances the stack pressure on the collector); at t = 0 no flow is solved: p_k = 0.
@@ -140,6 +144,7 @@ def test_pressure_and_current_carry_the_load(run3d, validation):
     assert worst["force"] <= 1e-9 and worst["current"] <= 1e-9
 
 
+@pytest.mark.slow
 def test_gap_at_start_is_the_voids(run3d):
     """At t = 0 the nodes within the void radius less the edge mesh size are out of contact,
     those beyond it plus that size in contact; the gap at the void centres is their height."""

@@ -8,10 +8,12 @@ last field snapshot)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from tests.integration.test_coupled_resume import STOP, assert_same_run, case, run_pair
 
 
+@pytest.mark.slow
 def test_coupled_resume_with_interphase(tmp_path):
     """TINY plane cell with its void, 2 MPa, 0.18 s of stripping at 1 mA/cm², a film of
     L0 = 2 nm growing at k_p = 5 nm²/s on the contact (Li6PS5Cl library c_Li)."""

@@ -31,6 +31,7 @@ def thin(capacity: float = 0.412) -> dict:
     return c
 
 
+@pytest.mark.slow
 def test_lisse_run_stops_when_the_li_is_used_up(tmp_path, validation):
     c = thin()
     c["evolution"] |= {"field_snapshots": 2, "checkpoint_interval_s": 0}

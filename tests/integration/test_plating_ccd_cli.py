@@ -23,6 +23,7 @@ def write(tmp_path, plating: dict, name: str = "case.yaml", **extra) -> str:
     return str(path)
 
 
+@pytest.mark.slow
 def test_plating_ccd_single_flaw_outputs(tmp_path):
     """The CLI's CCD equals extrusion_ccd of the same flaw; ccd.json names the flaw; the
     CSV has units in its headers and K_I stays below K_IC at the CCD; the figure exists."""

@@ -93,6 +93,7 @@ KINDS = ["steady", "evolution", "mechanics", "eis", "ccd", "study", "sweep"]
 @pytest.mark.parametrize("kind", [  # eis, ccd, study and sweep run several solves: slow
     pytest.param(k, marks=[pytest.mark.slow] if k in ("eis", "ccd", "study", "sweep") else [])
     for k in KINDS])
+@pytest.mark.slow
 def test_report_is_one_self_contained_page(kind, tmp_path):
     results = _make(kind, tmp_path)
     assert folder_kind(results) == kind
@@ -217,6 +218,7 @@ def test_fields_of_an_evolution_run_are_one_time_series(tmp_path):
     assert np.abs(steps[-1][1]["local_current_density_A_m2"]).max() > 0
 
 
+@pytest.mark.slow
 def test_fields_under_mpi_equal_the_serial_ones(tmp_path):
     import numpy as np
 

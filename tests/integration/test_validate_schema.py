@@ -39,6 +39,7 @@ def test_validate_case_still_works():
     assert proc.stdout.startswith("configs/demo.yaml: valid — plane cell")
 
 
+@pytest.mark.slow
 def test_validate_errors_name_the_field(tmp_path):
     bad = tmp_path / "sweep.yaml"
     bad.write_text(f"base: {ROOT / 'configs/demo.yaml'}\ngrid:\n  temperature_C: [25, 900]\n")

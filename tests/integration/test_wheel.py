@@ -67,6 +67,7 @@ def installed(tmp_path_factory):
     return venv, python, work, env, wheel
 
 
+@pytest.mark.slow
 def test_wheel_holds_the_packages_and_the_materials_library(installed):
     *_, wheel = installed
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -78,6 +79,7 @@ def test_wheel_holds_the_packages_and_the_materials_library(installed):
     assert not any(name.startswith(("tests/", "solver/", "meshes/")) for name in names)
 
 
+@pytest.mark.slow
 def test_installed_package_is_imported_from_the_new_venv(installed):
     venv, python, work, env, _ = installed
     code = ("import lisse.solver, lisse.meshes, importlib.resources as r; "
@@ -99,6 +101,7 @@ def test_installed_lisse_runs_the_demo(installed, tmp_path):
     assert math.isfinite(summary["cell_voltage_V"])
 
 
+@pytest.mark.slow
 def test_installed_python_api_runs_the_demo(installed, tmp_path):
     """The issue's one-liner through the installed wheel's API."""
     _, python, work, env, _ = installed

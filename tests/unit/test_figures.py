@@ -384,6 +384,7 @@ def _is_colorbar(ax) -> bool:
     return hasattr(ax, "_colorbar")
 
 
+@pytest.mark.slow
 def test_every_label_is_physical_with_unit(drawn):
     out, shown, saved = drawn
     assert sorted(files[0].relative_to(out).as_posix() for _, files in saved) == sorted(shown)
@@ -397,6 +398,7 @@ def test_every_label_is_physical_with_unit(drawn):
             assert not raw, f"{where}: raw config key {raw}"
 
 
+@pytest.mark.slow
 def test_text_readable_at_slide_size(drawn):
     _, _, saved = drawn
     for fig, files in saved:
@@ -406,6 +408,7 @@ def test_text_readable_at_slide_size(drawn):
                     f"{files[0].name}: {text.get_text()!r} at {text.get_fontsize()} pt")
 
 
+@pytest.mark.slow
 def test_png_and_vector_written(drawn):
     out, shown, saved = drawn
     for name in shown:
@@ -417,6 +420,7 @@ def test_png_and_vector_written(drawn):
         _thumbnails(out, shown)
 
 
+@pytest.mark.slow
 def test_stress_has_one_colour_scale_per_material(drawn):
     _, _, saved = drawn
     fig = next(f for f, files in saved if files[0].name == "stress_field.png")
@@ -426,6 +430,7 @@ def test_stress_has_one_colour_scale_per_material(drawn):
     assert limits == [0.8, 50.0]  # each material clipped at its own 99.5th percentile, MPa
 
 
+@pytest.mark.slow
 def test_pictures_of_the_cell_are_to_scale_in_um(drawn):
     """Interface, field and mesh pictures: voids and contact drawn to scale (equal aspect,
     both axes in µm)."""
@@ -441,6 +446,7 @@ def test_pictures_of_the_cell_are_to_scale_in_um(drawn):
     assert not maps
 
 
+@pytest.mark.slow
 def test_ccd_legend_has_failure_modes_and_measurements(drawn):
     _, _, saved = drawn
     fig = next(f for f, files in saved if files[0].name == "ccd.png")
@@ -452,6 +458,7 @@ def test_ccd_legend_has_failure_modes_and_measurements(drawn):
     assert fig.axes[0].get_xlabel() == "stack pressure [MPa]"
 
 
+@pytest.mark.slow
 def test_ccd_trials_show_passed_failed_modes_and_bracket(drawn):
     _, _, saved = drawn
     figs = {files[0].name: f for f, files in saved}
@@ -522,6 +529,7 @@ def _thumbnails(out: Path, shown: dict[str, tuple[str, str]]) -> None:
     path.write_text(f"{head}{TABLE_BEGIN}\n{table}\n{TABLE_END}{tail}")
 
 
+@pytest.mark.slow
 def test_docs_list_every_figure(drawn):
     _, shown, _ = drawn
     text = (ROOT / "docs" / "figures.md").read_text()

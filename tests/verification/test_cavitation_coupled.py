@@ -125,6 +125,7 @@ def main() -> None:
         print(json.dumps(numbers))
 
 
+@pytest.mark.slow
 def test_parallel_equals_serial(strip_run):
     """The pore-growth run under mpirun -n 2 gives the serial numbers (same steps; contact
     fraction, pore content to 1e-9 relative)."""

@@ -112,6 +112,7 @@ def loss_time(run: dict) -> float:
     return t[0] + (u[0] - 0.1) / (u[0] - u[1]) * (t[1] - t[0])
 
 
+@pytest.mark.slow
 def test_3d_flat_pore_loss_matches_closed_form_and_2d(flat3d, validation):
     from lisse.solver.config.schema import resolve, validate_case
     from lisse.solver.studies.model import check_supported
@@ -176,6 +177,7 @@ def voids() -> dict:
     return voids_step()
 
 
+@pytest.mark.slow
 def test_3d_transfer_with_voids_carries_the_contact_force(voids):
     """On the small 3D cell with two quarter voids after one step (``voids_step``), the
     transferred λ_k carry the Li's contact force to 1e-12 (measured 0 to 4e-16), are ≥ 0, vanish
@@ -191,6 +193,7 @@ def test_3d_transfer_with_voids_carries_the_contact_force(voids):
     assert lam.max() > 1.2 * PRESSURE_MPA * PA_PER_MPA
 
 
+@pytest.mark.slow
 def test_3d_elastic_electrolyte_with_voids(voids, validation):
     """The elastic electrolyte loaded by that step's Li (test_electrolyte_elastic_3d.py, (2)):
     force balance, p_k = λ_k, tension under the voids."""

@@ -104,6 +104,7 @@ def strip_steps(steps: dict) -> list:
     return [recs for label, recs in steps.items() if label.startswith("staircase")]
 
 
+@pytest.mark.slow
 def test_staircase_reads_the_vacancy_limit(validation):
     """0.5 mAh/cm² per step, plate back, rests: one plateau per step rising with the
     current (constant in a step below j_vac), zero in the rests, the plate-back plateau the
@@ -181,6 +182,7 @@ def closed_form_staircase(tail: str, params) -> tuple[dict[str, float], float]:
 
 
 @pytest.mark.parametrize("tail", list(TAILS))
+@pytest.mark.slow
 def test_staircase_with_pore_healing(tail, validation):
     """0.1 mAh/cm² per step: every step ends at the closed-form share (rel 1e-9), the pores
     heal in rests and plating back along it, and the staircase fails in the step the closed

@@ -43,6 +43,7 @@ def _e2_run(tmp_path, f: float, refine: float = 1.0) -> dict:
 
 @pytest.mark.parametrize("f", [0.1, pytest.param(0.3, marks=pytest.mark.slow),
                                0.5, pytest.param(0.8, marks=pytest.mark.slow)])
+@pytest.mark.slow
 def test_e2_periodic_strips(f, tmp_path, validation):
     summary = _e2_run(tmp_path, f)
     err = summary["asr_constriction_ohm_cm2"] / strip_asr(f) - 1

@@ -16,7 +16,7 @@ from lisse.units import PA_PER_MPA, UM_PER_M
 from tests.helpers import TINY
 
 PRESSURE_MPA = 2.0
-FLICKER = 1e-4  # contact-fraction dip of nodes crossing the tolerance (no contact band in 3D)
+ROUND_OFF = 1e-12  # of a contact fraction (a ratio of areas)
 
 
 def case3d(voids=(), steps=None, increment_um: float = 0.25) -> dict:
@@ -124,6 +124,7 @@ def test_void_count_and_exact_volume_weights():
     assert lost == pytest.approx(float(w[nodes] @ rise), rel=1e-9)
 
 
+@pytest.mark.slow
 def test_planar_3d_interface_stays_in_full_contact(validation):
     """3D, no void, 2 MPa, stripping at 1 then 10 mA/cm²: contact fraction 1, no void (and no
     void volume under the Li), mean and largest nodal contact pressure = p, the collector
@@ -152,13 +153,16 @@ def test_planar_3d_interface_stays_in_full_contact(validation):
 @pytest.mark.slow
 def test_plating_onto_3d_voids(validation):
     """Issue 12 in 3D: plating 1 mA/cm² at 2 MPa onto the small cell's two quarter voids
-    (0.0003 mAh/cm², 1.08 s) raises the contact fraction and shrinks the voids: the Li void
-    volume falls at every step while a void is open, both voids touch down (none left,
-    contact > 0.99), E5 within 0.5 %. The contact fraction (the sub-element measure of
-    ``li_contact_area_3d``) may dip by less than FLICKER after the touchdown: with no contact
-    band in 3D, nodes floating at the 1 nm tolerance cross it (measured: 0.7348 → 0.9925 at
-    1.02 s, then 0.9924, a dip of 8.7e-5; void volume per area 0.2017 µm → 3e-5 µm;
-    E5 ≤ 1.3e-10; 8 steps, 49 s wall at load 4–5)."""
+    (0.0003 mAh/cm², 1.08 s) raises the contact fraction and shrinks the voids: the contact
+    fraction (the sub-element measure of ``li_contact_area_3d``) never falls (to round-off),
+    the Li void volume falls at every step while a void is open, both voids touch down (none
+    left, contact 1), E5 within 0.5 %. Measured (cb3d slice): 0.7348 → 1 at 0.61 s and 1
+    to the end, no step lower than the one before (the smallest step-to-step change 0.0);
+    void volume per area 0.2017 µm → −1.6e-16 µm (round-off); E5 1.3e-10; 8 steps, 92–101 s at
+    load 5–7. (The dip of 8.7e-5 after the touchdown measured before the 3D pocket closure,
+    nodes floating at the 1 nm tolerance crossing it, is gone with the closure alone: the
+    step share of before gives the same history here; the contact band's test in 3D is the
+    stripping flicker, test_coupled_mesh_convergence_3d.py.)"""
     c = small_cell3d()
     c["evolution"] |= {"steps": [{"current_density_mA_cm2": -1.0, "capacity_mAh_cm2": 3e-4}]}
     evo, outcome = run(c)
@@ -167,20 +171,49 @@ def test_plating_onto_3d_voids(validation):
     contact = np.array([r.contact_fraction for r in records])
     voids = np.array([r.li_void_volume for r in records])
     dip = max(0.0, -float(np.min(np.diff(contact))))
-    assert dip < FLICKER
+    assert dip <= ROUND_OFF
     open_ = np.array([r.void_count for r in records]) > 0
     assert np.all(np.diff(voids)[open_[:-1]] < 0)
-    assert records[-1].void_count == 0 and contact[-1] > 0.99
+    assert records[-1].void_count == 0 and contact[-1] == pytest.approx(1.0, abs=ROUND_OFF)
     e5 = max(r.mass_balance_error for r in records)
     assert e5 < 5e-3
     validation.record("Coupled model 3D: plating 1 mA/cm² onto two voids, 2 MPa",
-                      "contact fraction rises (dips < 1e-4: tolerance flicker); void volume "
-                      "falls while open; voids close",
-                      "issue 12 acceptance", "monotone; E5 0.5 %",
+                      "contact fraction never falls; void volume falls while open; voids "
+                      "close", "issue 12 acceptance", "monotone (1e-12); E5 0.5 %",
                       f"contact {contact[0]:.4f} → {contact[-1]:.4f}, largest dip {dip:.1e}; "
                       f"void volume {voids[0] * UM_PER_M:.4f} → {voids[-1] * UM_PER_M:.1e} µm; "
                       f"E5 {e5:.1e}",
                       "3D 12 × 12 µm, two quarter voids", True)
+
+
+def test_3d_transfer_carries_the_band_share():
+    """Step 3 in 3D (``CoupledEvolution._transfer``, the one code path of 2D and 3D): ĵ =
+    c J(x, y) s(z), s the contact band's share of the Li node's height z (li_contact_band):
+    at t/4 above the plane 3/4 of the current at the same (x, y) on it, nothing at t; with
+    one Li bottom node lifted to t/2 the touching nodes still carry i A exactly,
+    Σ W_i ĵ(x_i) = i A (to 1e-12), the lifted node by half its full-contact share."""
+    from lisse.solver.config.schema import resolve, validate_case
+    from lisse.solver.studies.evolution import _engine
+    from lisse.solver.studies.model import build_model
+
+    params = resolve(validate_case(small_cell3d()))
+    evo = _engine(build_model(params, MPI.COMM_WORLD, "evolution"), params.evolution)
+    t, density = evo.settings.contact_tolerance, 10.0  # [m], [A/m²]
+    x, w = evo.body.msh.geometry.x, evo.bottom.weights()
+    bottom = np.unique(evo.bottom.nodes)
+    on_plane = bottom[(x[bottom, 2] == 0.0) & (w[bottom] > 0)]
+    lifted = on_plane[len(on_plane) // 2]
+    x[lifted, 2] = t / 2
+    j = 1.0 + evo.x[:, 0] / evo.size  # a current density varying over the plane [A/m²]
+    current, scale = evo._transfer(j, density)
+    point = np.array([[3e-6, 3e-6, 0.0], [3e-6, 3e-6, t / 4], [3e-6, 3e-6, t]]).T
+    assert current(point)[1:] == pytest.approx([0.75 * current(point)[0], 0.0], rel=1e-12)
+    touching = bottom[x[bottom, 2] <= evo.body.touching_height(evo.size)]
+    carried = evo.comm.allreduce(float(w[touching] @ current(x[touching].T)))
+    assert carried == pytest.approx(density * evo.area, rel=1e-12)
+    on = evo.contact_share() > 0  # the contact nodes J interpolates (serial: all of them)
+    full = scale * evo.interface_interpolant(evo.x[on, :2], j[on], evo.size)(x[[lifted], :2])[0]
+    assert current(x[[lifted]].T)[0] == pytest.approx(0.5 * full, rel=1e-12)
 
 
 def test_vertex_follows_its_spokes():

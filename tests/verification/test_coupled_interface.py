@@ -353,6 +353,7 @@ def test_stress_coupling_neutral_under_uniform_pressure(validation):
                       f"{planar:.0e}", "TINY cell, no void", True)
 
 
+@pytest.mark.slow
 def test_stress_coupling_survives_a_flow_reset():
     """A Li mesh smoothing restarts the flow from rest (w = 0, so q = 0); the next step's
     stress coupling keeps the Δp taken from the flow before it (``stress_excess``,

@@ -138,6 +138,7 @@ def _coupled(dimension: str, mode: str):
 
 
 @pytest.mark.parametrize("dimension", ["plane", "axisymmetric"])
+@pytest.mark.slow
 def test_coupled_run_is_one_way(dimension, validation):
     """TINY at 2 MPa with its void (coupled model, 40 µm of the library electrolyte): the
     elastic option changes no Li/contact number; the void closes during the run, after which

@@ -190,6 +190,7 @@ def film_cycle():
 
 
 @pytest.mark.parametrize("dimension", ["plane", "axisymmetric"])
+@pytest.mark.slow
 def test_e5_with_film_strip_rest_plate(dimension, validation, film_cycle):
     """E5 with the film: through strip–rest–plate (the void closing under 2 MPa) the Li
     volume falls by (Ω/F)∫ i A dt + Ω c_Li V_f A within 0.5 % of the Li moved so far
@@ -226,6 +227,7 @@ def contact_time_law(evo, history) -> tuple[list[float], list[int]]:
     return errors, floor
 
 
+@pytest.mark.slow
 def test_film_grows_only_on_contact(validation, film_cycle):
     """With the void: at every step each interface node's film is √(L0² + 2 k_p t_c), t_c
     the time it spent in contact (share > 0 at the steps' starts), to 1e-12; the void floor
@@ -271,8 +273,10 @@ def test_film_cycle_mpi_matches_serial(film_cycle):
         assert parallel[key] == pytest.approx(serial[key], rel=1e-9, abs=1e-15), key
 
 
-@pytest.mark.parametrize("voids", [False, pytest.param(True, marks=pytest.mark.slow)],
+# with voids ~20 s: beyond the suite budget (make test-long)
+@pytest.mark.parametrize("voids", [False, pytest.param(True, marks=pytest.mark.long)],
                          ids=["flat", "voids"])
+@pytest.mark.slow
 def test_film_in_3d(voids, validation):
     """3D cell (12 × 12 µm; ``voids``: its two quarter voids), strip–rest–plate 0.0002
     mAh/cm² at 1 mA/cm² under 2 MPa with the film: each node's film follows √(L0² + 2 k_p

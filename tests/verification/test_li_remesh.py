@@ -12,6 +12,7 @@ from mpi4py import MPI
 from tests.helpers import mpi_numbers, print_numbers
 from tests.verification.test_coupled_interface import case
 
+SAG = 0.02  # outward shift of a bottom edge's mid node / the edge's length
 AMPLITUDE = 0.1e-6  # m: distortion of the interior nodes (cells of 1–10 µm), none inverted
 # (DOLFINx integrates |det J|: an inverted cell would add volume)
 
@@ -108,6 +109,36 @@ def test_remesh_conserves_li_tags_and_state(dimension, validation):
                       "volume after = before", "exact (boundary integral)", "1e-12",
                       f"{r['drift']:.1e}; min cell quality {r['q1']:.2f} → {r['q2']:.2f}; "
                       f"linear field integral {r['transfer']:.1e}", "TINY cell, P2 Li", True)
+
+
+def test_axis_vertex_stays_weightless_after_a_remeshing():
+    """The axisymmetric Li body's weightless obstacle dof (the P2 vertex on the axis: ∫ φ r ds
+    = 0 on a straight edge from r = 0, so it takes its partner's contact state) is the same
+    after a remeshing whose axis roof edge is bent: its mid node moved outward by SAG of the
+    edge's length, which the remeshing keeps (boundary mid nodes copied). Its weight is then
+    about +1.2 % of the mid node's (closed form on a straight edge from r = 0), so the former
+    weight threshold (1e-9 of the largest) lost it: no weightless dof after the remeshing
+    (this test's failure without the topological rule). Measured on an
+    axisymmetric Anand strip remeshing on the open void's roof (docs/moving_interface.md
+    "Not done in 3D"): −2.9e-7 and −3.8e-7 of the largest, kept only by its sign."""
+    from dolfinx import fem
+    from dolfinx import mesh as dmesh
+
+    from lisse.solver.physics.evolution_settings import REMESH_QUALITY
+    from lisse.solver.physics.li_remesh import remesh
+
+    def on_axis(body):  # the obstacle dofs at r = 0
+        x = body.vy_space.tabulate_dof_coordinates()[body._obstacle[1]]
+        return np.flatnonzero(np.abs(x[:, 0]) <= 1e-12 * np.max(np.abs(x))).tolist()
+
+    body, q0 = distorted("axisymmetric")
+    assert body._weightless.tolist() == on_axis(body) and len(on_axis(body)) == 1
+    x = body.msh.geometry.x
+    edges = dmesh.entities_to_geometry(body.msh, 1, body.obstacle_facets)  # vertices, mid
+    (edge,) = edges[(np.abs(x[edges[:, :2], 0]) <= 1e-12 * np.max(np.abs(x))).any(axis=1)]
+    x[edge[2], 0] += SAG * np.linalg.norm(x[edge[1]] - x[edge[0]])
+    new, _ = remesh(body, fem.Function(body.strength.function_space), REMESH_QUALITY * q0)
+    assert new._weightless.tolist() == on_axis(new) and len(on_axis(new)) == 1
 
 
 def film(r0: float, n: int = 3, width: float = 2.7e-6, top: float = 33e-9,
@@ -230,6 +261,7 @@ def anand_strip():
     return strip_anand(True, "elastic")
 
 
+@pytest.mark.slow
 def test_anand_strip_remeshes_past_the_stall(anand_strip, validation):
     """Without remeshing the Anand strip stalls (Δt → 0, contact cells folding) before
     0.1 mAh/cm² (measured 0.052); with it the 0.3 mAh/cm² are reached, remeshing at least

@@ -124,6 +124,7 @@ def test_3d_smoothing_mpi_matches_serial(serial):
         assert parallel[key] == pytest.approx(serial[key], rel=1e-12), key
 
 
+@pytest.mark.slow
 def test_flat_3d_cell_strips_past_its_bottom_cells(validation):
     """The flat 12 × 12 µm 3D cell (no void, 2 MPa, cavity criterion off) stripped at
     0.3 mA/cm² to 0.2 mAh/cm² (Ω Q/F = 0.970 µm of Li): unsmoothed it stops by a time-step

@@ -236,6 +236,7 @@ def _numbers() -> dict:
         "axisymmetric_10": squeeze(10.0, geometry="axisymmetric")["lubrication"]}
 
 
+@pytest.mark.slow
 def test_sticking_mpi_matches_serial(squeezes):
     parallel = mpi_numbers("tests.verification.test_li_sticking")
     serial = {f"sticking_{w:g}": squeezes["sticking"][w]["lubrication"] for w in (10.0, 20.0)}

@@ -113,6 +113,7 @@ def squeezes() -> dict:
             "frictionless": squeeze(10.0, False), "frictionless y": squeeze(10.0, False, 1)}
 
 
+@pytest.mark.slow
 def test_3d_squeeze_film_descent_rate(squeezes, validation):
     """Sticking, flow along x and along y: p/p_lub = 1 + O(H/W) (the 2D bound
     0.5 H/W + 5 (H/W)² widened to 0.8 H/W + 5 (H/W)² for the coarse mesh, as the 2D axisymmetric
@@ -141,6 +142,7 @@ def test_3d_squeeze_film_descent_rate(squeezes, validation):
         all(abs(v - 1) < 1e-3 for v in limits.values()))
 
 
+@pytest.mark.slow
 def test_3d_frictionless_squeeze_is_homogeneous(squeezes):
     """Frictionless: homogeneous p = 4μV/H on the midpoint configuration, 25× below the
     sticking film at W/H = 10 (so the squeeze-film test fails without sticking)."""
@@ -151,6 +153,7 @@ def test_3d_frictionless_squeeze_is_homogeneous(squeezes):
                                                              rel=1e-9)
 
 
+@pytest.mark.slow
 def test_3d_active_dofs_do_not_slip(squeezes):
     """v_x and v_y of every active dof are zero to round-off (flow along x and along y)."""
     for axis in ("x", "y"):
@@ -199,6 +202,7 @@ def _numbers() -> dict:
             "frictionless": squeeze(10.0, False)["lubrication"]}
 
 
+@pytest.mark.slow
 def test_3d_sticking_mpi_matches_serial(squeezes):
     parallel = mpi_numbers("tests.verification.test_li_sticking_3d")
     serial = {"x_10": squeezes["x"][10.0]["lubrication"],

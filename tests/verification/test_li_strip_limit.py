@@ -57,6 +57,7 @@ def test_folding_depth_is_where_the_p2_jacobian_vanishes(mid, bound, sign, valid
                       "one P2 triangle", True)
 
 
+@pytest.mark.slow
 def test_strip_benchmark_steps_without_failures(validation):
     """scripts/bench_coupled_strip.py at 0.15 mAh/cm² (the voids close, then the stripping
     runs with Δt capped by the strip limit from ~0.03 mAh/cm²): no Li step fails (before the

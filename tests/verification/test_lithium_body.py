@@ -335,6 +335,7 @@ def _numbers() -> dict:
             "stripped_volume": _stripped_volume()}
 
 
+@pytest.mark.slow
 def test_lithium_body_mpi_matches_serial():
     parallel = mpi_numbers("tests.verification.test_lithium_body")
     for key, value in _numbers().items():
@@ -410,6 +411,7 @@ def notch_body(h: float = 0.04):
     return body, data.facet_tags
 
 
+@pytest.mark.slow
 def test_void_roof_touches_down(validation):
     """A flat void at the interface closes under pressure: the roof comes down onto the
     electrolyte, the active set grows onto the void facets, no dof penetrates, R = 0 off

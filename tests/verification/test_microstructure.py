@@ -214,6 +214,7 @@ def void_case(conductivity: float | None, refine: float = 1.0) -> dict:
     return case
 
 
+@pytest.mark.slow
 def test_liquid_filled_void_lowers_the_hotspot_monotonically(validation):
     dry = solve_case(void_case(None))[1]
     factors = [solve_case(void_case(k))[1]["hotspot_factor"] for k in (1e-5, 1e-4, 1e-3, 1e-2)]

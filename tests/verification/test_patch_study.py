@@ -188,6 +188,7 @@ def test_manufactured_solution_converges(n, validation):
 # --- the patch cell ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_flux_concentration_matches_e4(validation):
     """k_J from the study's wrapper equals test_constriction's E4 value on the same mesh."""
     from lisse.meshes.cache import load_mesh
@@ -287,6 +288,7 @@ def test_uniform_flux_on_the_patch_mesh_gives_rigid_li():
         assert flow.collector_velocity == pytest.approx(1.0, abs=1e-9)
 
 
+@pytest.mark.slow
 def test_free_lithium_rigid_translation_and_mass_balance():
     """Traction-free top and outer radius (Roy, Fleck & Deshpande 2021): a uniform flux
     translates the Li rigidly (R = 1, top speed 1); with the patch flux at ā = 10 the Li

@@ -127,6 +127,7 @@ def test_plating_closes_the_pores_faster(validation):
 
 
 @pytest.mark.parametrize("dimension", ["axisymmetric", "3d"])
+@pytest.mark.slow
 def test_pores_close_at_rest_axisymmetric_and_3d(dimension, validation):
     """The rest after the strip on the flat disk and the flat 3D cell: every record on the
     closed form u(t), closed in the step that holds t = ln(1/u₀)/κ, and the plane run's
@@ -156,6 +157,7 @@ def main() -> None:
     print_numbers(heal_run(0.0))
 
 
+@pytest.mark.slow
 def test_parallel_equals_serial():
     """The strip-and-rest run under mpirun -n 2 gives the serial records (same steps;
     times and contact fractions to 1e-9)."""

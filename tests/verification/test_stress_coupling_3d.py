@@ -79,6 +79,7 @@ def _largest(a: dict, b: dict) -> float:
                for x, y in zip(a[k], b[k], strict=True))
 
 
+@pytest.mark.slow
 def test_3d_flat_stress_coupling_is_neutral(validation):
     """Flat 3D cell: Δp = 0 and the records of the uncoupled and the 2D run (module
     docstring)."""

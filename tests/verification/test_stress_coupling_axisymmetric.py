@@ -121,6 +121,7 @@ def test_axisymmetric_monroe_newman_on_the_li_pressure(void_runs, validation):
 
 
 @pytest.mark.parametrize("dimension", ["plane", "axisymmetric"])
+@pytest.mark.slow
 def test_stress_coupling_neutral_at_rest_after_the_void_closed(dimension, validation):
     """Once the void has closed (full contact) and the current stops, the Li is hydrostatic:
     its pressure is the stack pressure, Δp = 0 at every contact node (1e-9 p; measured 3e-14

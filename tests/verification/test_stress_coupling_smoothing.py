@@ -95,6 +95,7 @@ def runs(request):
     return history(True, request.param), history(False, request.param), request.param
 
 
+@pytest.mark.slow
 def test_stress_coupling_holds_across_a_smoothing(runs, validation):
     """The step after the smoothing has the unsmoothed run's Δp, not 0 (module docstring)."""
     smoothed, plain, dimension = runs

@@ -82,6 +82,7 @@ def test_small_map_signs_llzo(validation):
         "axisymmetric 20 µm cell, void a = 4 µm, h = 1 µm, interface mesh 2 µm", True)
 
 
+@pytest.mark.slow
 def test_map_figure_from_the_committed_tables(tmp_path):
     """scripts/void_growth_map.py --plot-only redraws docs/figures/void_growth_map.png from
     the committed tables (both electrolytes, 30 points each, every point decided)."""

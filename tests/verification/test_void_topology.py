@@ -72,6 +72,7 @@ def hotspot_run(pressure_mpa: float, current_ma_cm2: float, capacity: float,
 
 
 @pytest.mark.parametrize("dimension, spread", [("plane", 1e-2), ("axisymmetric", 2e-2)])
+@pytest.mark.slow
 def test_stripping_hotspot_floats_in_the_band_without_opening(dimension, spread, validation):
     """0.05 MPa, 5 mA/cm², 0.005 mAh/cm²: no void at any step (void_count 0, contact 1), the
     hotspot's Li lifted inside the band (largest gap at the boundary band, 0.4 t < g < t)
@@ -173,6 +174,7 @@ def test_plating_hotspot_near_threshold_reaches_its_capacity(validation):
     assert worst < 5e-3
 
 
+@pytest.mark.slow
 def test_rim_between_two_voids_stays_in_contact_while_stripping(validation):
     """Two voids 2 µm high (radius 8 µm at x = 0 and at x = 22 µm: a 6-µm rim from 8 to
     14 µm), stripping 5 mA/cm² at 0.05 MPa, 0.0025 mAh/cm²: the crowded rim (s j > 2 i) is
