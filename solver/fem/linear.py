@@ -1,7 +1,7 @@
 """Linear-solver options shared by the physics: MUMPS LU for small systems, CG with
 smoothed-aggregation AMG (GAMG, Chebyshev–Jacobi smoothing) otherwise; for the displacement
-problem (``solver.physics.mechanics``) one Chebyshev step with an overlapping Schwarz–SOR
-smoother."""
+problem (``solver.physics.mechanics``) one Chebyshev step with SOR (in overlapping
+Schwarz on several ranks)."""
 
 from __future__ import annotations
 
@@ -44,28 +44,33 @@ def krylov_options(prefix: str, numerics: Numerics, ndofs: int, max_it: int = 10
             f"{prefix}mg_levels_pc_type": "jacobi"}
 
 
-def displacement_amg_options(prefix: str) -> dict:
-    """GAMG options (with ``prefix``) of the displacement problem, added to ``krylov_options``:
-    one Chebyshev step per level smoothed by restricted additive Schwarz (each rank's dofs
-    plus one layer of its neighbours' (overlap 1), local symmetric SOR on that subdomain,
-    the rank's own dofs kept), instead of two Chebyshev–Jacobi steps, and the interpolation
-    reused between operators. The creep tangent of Li (shear stiffness β·2G ≪ K: nearly
-    incompressible) needs 2× the CG iterations per decade of the elastic operator under
-    Jacobi smoothing; with SOR, at 163,731 unknowns, a creep step of the benchmark took 122
-    instead of 197 CG iterations and 27 instead of 35 s of CPU time. On one rank the Schwarz
-    smoother is that SOR. Plain SOR on several ranks is SOR within a rank and Jacobi across
-    the partition: the SOR-preconditioned operator's largest eigenvalue, 1.0 on one rank,
-    is 1.78 on two (fine level, 164,043 unknowns), so the Chebyshev step, scaled to it,
-    damps every mode less, and the creep step took 103 CG iterations on two ranks against
-    77 on one; with the overlap 80 against 78 (docs/benchmarks.md, issue 16, MPI
-    efficiency, sixth pass). Restricted Schwarz is not symmetric; CG converges with it here
-    (its residual is checked unpreconditioned). After an operator changes under a reused
-    hierarchy, ``solver.fem.amg_reuse.reuse_hierarchy`` refreshes the smoother's subdomain
-    copies."""
-    return {f"{prefix}mg_levels_pc_type": "asm", f"{prefix}mg_levels_pc_asm_overlap": 1,
-            f"{prefix}mg_levels_pc_asm_type": "restrict",
-            f"{prefix}mg_levels_sub_pc_type": "sor", f"{prefix}mg_levels_ksp_max_it": 1,
-            f"{prefix}pc_gamg_reuse_interpolation": True}
+def displacement_amg_options(prefix: str, ranks: int) -> dict:
+    """GAMG options (with ``prefix``) of the displacement problem on ``ranks`` MPI ranks, added
+    to ``krylov_options``: one Chebyshev step of symmetric SOR per level as the smoother
+    (instead of two Chebyshev–Jacobi steps), and the interpolation reused between
+    operators. The creep tangent of Li (shear stiffness β·2G ≪ K: nearly incompressible)
+    needs 2× the CG iterations per decade of the elastic operator under Jacobi smoothing;
+    with SOR, at 163,731 unknowns, a creep step of the benchmark took 122 instead of 197 CG
+    iterations and 27 instead of 35 s of CPU time.
+
+    On several ranks, SOR alone is SOR within a rank and Jacobi across the partition: the
+    SOR-preconditioned fine operator's largest eigenvalue, 1.0 on one rank, is 1.78 on two
+    (164,043 unknowns), the Chebyshev step scaled to it damps every mode less, and the
+    creep step took 103 CG iterations on two ranks against 77 on one. There the SOR runs in
+    restricted additive Schwarz: on each rank's dofs plus one layer of its neighbours'
+    (overlap 1), the rank's own dofs kept; 78 CG iterations on two ranks (docs/benchmarks.md,
+    issue 16, MPI efficiency, sixth pass). On one rank that Schwarz smoother (one
+    subdomain) is the SOR itself, set as such to skip its copy of the operator. Restricted
+    Schwarz is not symmetric; CG converges with it here (the residual is checked
+    unpreconditioned). Under a kept hierarchy, ``solver.fem.amg_reuse.reuse_hierarchy``
+    refreshes the Schwarz smoother's copy for a changed operator."""
+    options = {f"{prefix}mg_levels_pc_type": "sor", f"{prefix}mg_levels_ksp_max_it": 1,
+               f"{prefix}pc_gamg_reuse_interpolation": True}
+    if ranks > 1:
+        options |= {f"{prefix}mg_levels_pc_type": "asm", f"{prefix}mg_levels_pc_asm_overlap": 1,
+                    f"{prefix}mg_levels_pc_asm_type": "restrict",
+                    f"{prefix}mg_levels_sub_pc_type": "sor"}
+    return options
 
 
 def rigid_body_modes(space: fem.FunctionSpace) -> PETSc.NullSpace:
