@@ -144,7 +144,7 @@ class ElasticElectrolyte(CellStress):
         for key, value in krylov_options(prefix, numerics, ndofs, max_it=2000).items():
             opts[key] = value
         if opts.getString(f"{prefix}pc_type", "") == "gamg":
-            for key, value in displacement_amg_options(prefix, self.comm.size).items():
+            for key, value in displacement_amg_options(prefix).items():
                 opts[key] = value
             self.A.setNearNullSpace(rigid_body_modes(self.V))
         self.ksp = PETSc.KSP().create(self.comm)

@@ -211,7 +211,7 @@ class Mechanics(CellStress):
         self.ksp = PETSc.KSP().create(self.comm)
         self.ksp.setOptionsPrefix(prefix)
         if opts.hasName(f"{prefix}pc_type") and opts.getString(f"{prefix}pc_type") == "gamg":
-            for key, value in displacement_amg_options(prefix, self.comm.size).items():
+            for key, value in displacement_amg_options(prefix, self.comm.size > 1).items():
                 opts[key] = value
         self.ksp.setFromOptions()
         self.iterative = self.ksp.getPC().getType() == "gamg"

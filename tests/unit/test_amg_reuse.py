@@ -55,8 +55,9 @@ def test_reused_hierarchy_smooths_with_the_current_operator():
     prefix = "test_reuse_hierarchy_"
     opts = PETSc.Options()
     numerics = Numerics(linear_solver="iterative")
-    # the options of several ranks (on one rank, one Schwarz subdomain)
-    options = krylov_options(prefix, numerics, n * n) | displacement_amg_options(prefix, 2)
+    # the cell mechanics' options on several ranks (here possibly one: one subdomain)
+    options = krylov_options(prefix, numerics, n * n)
+    options |= displacement_amg_options(prefix, schwarz=True)
     for key, value in options.items():
         opts[key] = value
     ksp = PETSc.KSP().create(MPI.COMM_WORLD)
