@@ -1,6 +1,7 @@
 """Linear-solver options shared by the physics: MUMPS LU for small systems, CG with
 smoothed-aggregation AMG (GAMG, Chebyshev–Jacobi smoothing) otherwise; for the displacement
-problem (``solver.physics.mechanics``) one Chebyshev step with local symmetric SOR."""
+problem (``solver.physics.mechanics``) one Chebyshev step with SOR (in overlapping
+Schwarz on several ranks)."""
 
 from __future__ import annotations
 
@@ -43,16 +44,36 @@ def krylov_options(prefix: str, numerics: Numerics, ndofs: int, max_it: int = 10
             f"{prefix}mg_levels_pc_type": "jacobi"}
 
 
-def displacement_amg_options(prefix: str) -> dict:
+def displacement_amg_options(prefix: str, schwarz: bool = False) -> dict:
     """GAMG options (with ``prefix``) of the displacement problem, added to ``krylov_options``:
-    one Chebyshev step with local symmetric SOR as the level smoother (instead of two with
-    Jacobi) and the interpolation reused between operators. The creep tangent of Li (shear
-    stiffness β·2G ≪ K: nearly incompressible) needs 2× the CG iterations per decade of the
-    elastic operator under Jacobi smoothing; with SOR, at 163,731 unknowns, a creep step of
-    the benchmark took 122 instead of 197 CG iterations and 27 instead of 35 s of CPU time
-    (docs/benchmarks.md, issue 16)."""
-    return {f"{prefix}mg_levels_pc_type": "sor", f"{prefix}mg_levels_ksp_max_it": 1,
-            f"{prefix}pc_gamg_reuse_interpolation": True}
+    one Chebyshev step of symmetric SOR per level as the smoother (instead of two
+    Chebyshev–Jacobi steps), and the interpolation reused between operators. The creep
+    tangent of Li (shear stiffness β·2G ≪ K: nearly incompressible) needs 2× the CG
+    iterations per decade of the elastic operator under Jacobi smoothing; with SOR, at
+    163,731 unknowns, a creep step of the benchmark took 122 instead of 197 CG iterations
+    and 27 instead of 35 s of CPU time.
+
+    On several ranks, SOR alone is SOR within a rank and Jacobi across the partition: the
+    SOR-preconditioned fine operator's largest eigenvalue, 1.0 on one rank, is 1.78 on two
+    (164,043 unknowns), the Chebyshev step scaled to it damps every mode less, and the
+    creep step took 103 CG iterations on two ranks against 77 on one. With ``schwarz`` (the
+    cell mechanics on several ranks) the SOR runs in restricted additive Schwarz: on each
+    rank's dofs plus one layer of its neighbours' (overlap 1), the rank's own dofs kept; 78
+    CG iterations on two ranks (docs/benchmarks.md, issue 16, MPI efficiency, sixth pass).
+    On one rank that Schwarz smoother (one subdomain) is the SOR itself, without the copy
+    of the operator. Restricted Schwarz is not symmetric; CG converges with it here (the
+    residual is checked unpreconditioned), but on the small 2D layer of the elastic
+    electrolyte (``krylov_rtol`` 1e-12) two ranks took 44 CG iterations with it against 29
+    with SOR: that solver keeps SOR. Under a kept hierarchy,
+    ``solver.fem.amg_reuse.reuse_hierarchy`` refreshes the Schwarz smoother's copy for a
+    changed operator."""
+    options = {f"{prefix}mg_levels_pc_type": "sor", f"{prefix}mg_levels_ksp_max_it": 1,
+               f"{prefix}pc_gamg_reuse_interpolation": True}
+    if schwarz:
+        options |= {f"{prefix}mg_levels_pc_type": "asm", f"{prefix}mg_levels_pc_asm_overlap": 1,
+                    f"{prefix}mg_levels_pc_asm_type": "restrict",
+                    f"{prefix}mg_levels_sub_pc_type": "sor"}
+    return options
 
 
 def rigid_body_modes(space: fem.FunctionSpace) -> PETSc.NullSpace:

@@ -36,8 +36,8 @@ A x_b = −k, δu = x_a + δU x_b, δU from the linearised force balance. The ta
 consistent (``tests/verification/test_mechanics_tangent.py``: Taylor remainder O(ε²)); the
 creep Newton's first iterations contract by only ~0.03 because of the power law's curvature
 (n ≈ 6.7) at the void's Li surface, then it converges quadratically (docs/benchmarks.md,
-issue 16). Linear solver: CG with GAMG (rigid-body near-null space; one Chebyshev–SOR
-smoothing step per level, ``solver.fem.linear.displacement_amg_options``) or MUMPS LU for
+issue 16). Linear solver: CG with GAMG (rigid-body near-null space; one Chebyshev–Schwarz–SOR
+step per level, ``solver.fem.linear.displacement_amg_options``) or MUMPS LU for
 small problems (``numerics``).
 
 The kinematics (Mandel strain, elastic stress) and the observables of a state (contact
@@ -59,7 +59,7 @@ from petsc4py import PETSc
 from lisse.meshes.geometry import CELL_TAGS, FACET_TAGS
 from lisse.solver.config.params import Numerics
 from lisse.solver.errors import SolverError
-from lisse.solver.fem.amg_reuse import AmgReuse
+from lisse.solver.fem.amg_reuse import AmgReuse, reuse_hierarchy
 from lisse.solver.fem.bordered_cg import BorderedCG
 from lisse.solver.fem.linear import displacement_amg_options, krylov_options, rigid_body_modes
 from lisse.solver.fem.split_tangent import SplitTangent
@@ -211,7 +211,7 @@ class Mechanics(CellStress):
         self.ksp = PETSc.KSP().create(self.comm)
         self.ksp.setOptionsPrefix(prefix)
         if opts.hasName(f"{prefix}pc_type") and opts.getString(f"{prefix}pc_type") == "gamg":
-            for key, value in displacement_amg_options(prefix).items():
+            for key, value in displacement_amg_options(prefix, self.comm.size > 1).items():
                 opts[key] = value
         self.ksp.setFromOptions()
         self.iterative = self.ksp.getPC().getType() == "gamg"
@@ -338,7 +338,7 @@ class Mechanics(CellStress):
             self.ksp.setOperators(self.A)
             if self.iterative:  # the AMG hierarchy kept within a step and, while it serves
                 # as well, across steps (solver.fem.amg_reuse)
-                self.ksp.getPC().setReusePreconditioner(it > 0 or not self.amg.rebuild())
+                reuse_hierarchy(self.ksp.getPC(), it > 0 or not self.amg.rebuild())
                 self.ksp.setTolerances(rtol=self._forcing(dt, norm, previous, tol))
             previous, before = norm, self.krylov_iterations
             res.scale(-1.0)
