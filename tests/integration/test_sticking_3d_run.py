@@ -1,6 +1,8 @@
 """A coupled ``lisse run`` of a 3D cell with ``evolution.contact: sticking``: the small cell
 of tests/integration/test_coupled_3d_run.py (12 × 12 µm, two quarter voids, stripping at
-1 mA/cm² under 2 MPa, 5 steps). It runs, summary.json names the contact, the two voids stay,
+1 mA/cm² under 2 MPa, 5 steps). It runs, summary.json names the contact, the two voids are
+there at the start and their count never rises (since the 3D pocket closure a roof lands in
+the fifth step, 0.36 s, as with frictionless contact: void counts 2, 2, 2, 2, 1),
 and ``mpirun -n 2`` writes serial's timeseries (the contact history).
 
 Li bookkeeping (E5): since the 3D runs put the Li volume back on the conservation constraint
@@ -40,7 +42,8 @@ def test_sticking_3d_lisse_run_and_bookkeeping(serial, tmp_path, validation):
     header, table, summary = serial
     assert summary["interface_model"] == "coupled" and summary["contact"] == "sticking"
     column = {name: k for k, name in enumerate(header)}
-    assert table.shape[0] == 5 and np.all(table[:, column["void_count"]] == 2)
+    voids = table[:, column["void_count"]]
+    assert table.shape[0] == 5 and voids[0] == 2 and np.all(np.diff(voids) <= 0), voids
     free_header, free, _ = _run(tmp_path, 1, "frictionless")
     assert free_header == header and free.shape == table.shape
     balance = table[:, column["mass_balance_error"]]
