@@ -23,6 +23,7 @@ from lisse.meshes.geometry import (
     CellGeometry,
     Void,
 )
+from lisse.meshes.refine import check_refinable
 from lisse.meshes.voids import cap_sphere_radius, contact_fraction, lateral_extent, on_face
 from lisse.units import UM_PER_M
 
@@ -44,6 +45,7 @@ def _um(length: float) -> str:
 def validate_geometry(geom: CellGeometry) -> None:
     """Raise GeometryError (one line naming the field) if the geometry cannot be built."""
     _validate_cell(geom)
+    check_refinable(geom)
     if geom.microstructure is not None:
         from lisse.meshes.microstructure import validate
 

@@ -40,7 +40,8 @@ import gmsh
 from lisse.meshes.build import BUILDER_VERSION, build_gmsh_model, validate_geometry
 from lisse.meshes.errors import LisseError, UserError
 from lisse.meshes.geometry import CellGeometry
-from lisse.meshes.mesh_arrays import read_header, read_mesh, write_arrays
+from lisse.meshes.mesh_arrays import read_all, read_header, read_mesh, write_arrays, write_file
+from lisse.meshes.refine import coarse_geometry, refine_arrays
 from lisse.units import BYTES_PER_MB
 
 DEFAULT_MAX_MB = 2048.0  # cache size limit unless $LISSE_CACHE_MAX_MB says otherwise
@@ -76,7 +77,7 @@ def evict(root: pathlib.Path, keep: pathlib.Path | None = None,
     never ``keep``; returns the deleted paths. Temporary files are left alone."""
     limit = cache_limit_bytes() if limit is None else limit
     for companion in root.glob("*.lmesh"):  # of an entry deleted by an older lisse
-        if not companion.with_suffix(".msh").exists():
+        if not (root / f"{companion.name.split('.')[0]}.msh").exists():
             companion.unlink(missing_ok=True)
     entries = []
     for path in root.glob("*.msh"):
@@ -86,7 +87,7 @@ def evict(root: pathlib.Path, keep: pathlib.Path | None = None,
             stat = path.stat()
         except OSError:  # deleted meanwhile by another run
             continue
-        entries.append((stat.st_mtime, stat.st_size + _size(arrays_path(path)), path))
+        entries.append((stat.st_mtime, stat.st_size + sum(map(_size, companions(path))), path))
     total = sum(size for _, size, _ in entries)
     deleted = []
     for _, size, path in sorted(entries):
@@ -95,7 +96,8 @@ def evict(root: pathlib.Path, keep: pathlib.Path | None = None,
         if keep is not None and path == keep:
             continue
         path.unlink(missing_ok=True)
-        arrays_path(path).unlink(missing_ok=True)
+        for companion in companions(path):
+            companion.unlink(missing_ok=True)
         total -= size
         deleted.append(path)
     return deleted
@@ -104,6 +106,17 @@ def evict(root: pathlib.Path, keep: pathlib.Path | None = None,
 def arrays_path(path: pathlib.Path) -> pathlib.Path:
     """The ``.lmesh`` companion of the cache entry ``path`` (lisse.meshes.mesh_arrays)."""
     return path.with_suffix(".lmesh")
+
+
+def refined_path(path: pathlib.Path, refinements: int) -> pathlib.Path:
+    """The ``.lmesh`` of the cache entry ``path`` refined ``refinements`` times
+    (``lisse.meshes.refine``); deleted with the entry."""
+    return path.with_name(f"{path.stem}.r{refinements}.lmesh")
+
+
+def companions(path: pathlib.Path) -> list[pathlib.Path]:
+    """The ``.lmesh`` files of the cache entry ``path``: its arrays and its refinements."""
+    return [arrays_path(path), *path.parent.glob(f"{path.stem}.r*.lmesh")]
 
 
 def _size(path: pathlib.Path) -> int:
@@ -129,13 +142,24 @@ def geometry_key(geom: CellGeometry) -> str:
     payload = {"builder": BUILDER_VERSION, "geometry": dataclasses.asdict(geom)}
     if geom.lithium_shape == "layer":  # the default: the keys of the layer cells as before
         del payload["geometry"]["lithium_shape"]
+    if not geom.sizes.refinements:  # likewise: Gmsh's meshes keep their keys
+        del payload["geometry"]["sizes"]["refinements"]
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def entry_path(geom: CellGeometry, cache_dir: str | os.PathLike | None = None) -> pathlib.Path:
+    """Where the cached .msh of ``geom`` is (or will be)."""
+    return cache_root(cache_dir) / f"{geom.dimension}-{geometry_key(geom)[:24]}.msh"
+
+
 def mesh_file(geom: CellGeometry, cache_dir: str | os.PathLike | None = None) -> pathlib.Path:
-    """Path of the cached .msh (metres) for ``geom``, building it if missing. One rank only."""
-    path = cache_root(cache_dir) / f"{geom.dimension}-{geometry_key(geom)[:24]}.msh"
+    """Path of the cached .msh (metres) for ``geom``, building it if missing. One rank only.
+    A geometry with ``sizes.refinements`` has no Gmsh mesh of its own: its coarse geometry
+    (``lisse.meshes.refine.coarse_geometry``) has."""
+    if geom.sizes.refinements:
+        raise ValueError("mesh_file: a refined geometry is meshed as its coarse_geometry")
+    path = entry_path(geom, cache_dir)
     if path.exists():
         _touch(path)
         return path
@@ -213,6 +237,9 @@ def load_mesh(geom: CellGeometry, comm, order: int = 1,
     if source is not None:
         if all(comm.allgather(source[0].exists())):
             return read_mesh(*source, comm, geom.gdim, partitioner, regions)
+        if geom.sizes.refinements:  # only the companion holds the refined mesh
+            raise UserError("geometry.mesh.refinements: every rank must see the mesh cache "
+                            "(set LISSE_CACHE_DIR to a shared folder) or set 0")
         # a cache folder that some rank does not see (node-local): rank 0 distributes
         owns_session = _on_rank0(comm, lambda: _read_checked(geom))
     if comm.rank != 0:
@@ -245,12 +272,26 @@ def _on_rank0(comm, work):
     return result
 
 
+def arrays_file(geom: CellGeometry) -> pathlib.Path:
+    """Rank 0 only: the ``.lmesh`` file every rank reads the first-order mesh of ``geom``
+    from, made here if missing (Gmsh, the companion, the refinements)."""
+    source, owns_session = _prepare(geom, 1)
+    if source is None:  # not a first-order simplex mesh: Gmsh's model was left loaded
+        gmsh.model.remove()
+        if owns_session:
+            gmsh.finalize()
+        raise UserError("geometry: the mesh is not a first-order simplex mesh (no .lmesh)")
+    return source[0]
+
+
 def _prepare(geom: CellGeometry, order: int) -> tuple[tuple | None, bool]:
     """Rank 0: ``((companion path, its header), False)`` when every rank can read the mesh
     from the entry's ``.lmesh`` companion (written here from the ``.msh`` if missing or
     damaged); else ``(None, owns_session)`` with the ``.msh`` merged into the current Gmsh
     model (the caller distributes it, removes the model and, if ``owns_session``,
     finalises Gmsh)."""
+    if geom.sizes.refinements:
+        return _refined(geom, order), False
     damaged = False
     if order == 1:
         target = arrays_path(mesh_file(geom))
@@ -278,6 +319,37 @@ def _prepare(geom: CellGeometry, order: int) -> tuple[tuple | None, bool]:
         print(f"lisse: warning: mesh cache entry {target} was corrupt; rebuilt",
               file=sys.stderr, flush=True)
     return (target, read_header(target)), False
+
+
+def _refined(geom: CellGeometry, order: int) -> tuple[pathlib.Path, dict]:
+    """Rank 0: the refined mesh's ``.lmesh`` and its header, written from the coarse
+    geometry's cache entry (built if missing) when missing or damaged."""
+    if order != 1:
+        raise UserError("geometry.mesh.refinements: a second-order mesh (the coupled interface "
+                        "model's Li) is made by Gmsh from the CAD; set 0")
+    coarse = coarse_geometry(geom)
+    source, owns_session = _prepare(coarse, 1)
+    if source is None:
+        gmsh.model.remove()
+        if owns_session:
+            gmsh.finalize()
+        raise UserError("geometry.mesh.refinements: Gmsh's coarse mesh is not a first-order "
+                        "simplex mesh; set 0")
+    target = refined_path(mesh_file(coarse), geom.sizes.refinements)
+    damaged = False
+    try:
+        return target, read_header(target)
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, KeyError, TypeError):  # garbage, truncated, bad header
+        damaged = True
+    path, header = source
+    meta = {key: header[key] for key in ("cell_type", "tdim", "physical_groups")}
+    write_file(target, refine_arrays(read_all(path, header), geom), meta)
+    if damaged:
+        print(f"lisse: warning: mesh cache entry {target} was corrupt; rebuilt",
+              file=sys.stderr, flush=True)
+    return target, read_header(target)
 
 
 def _merged(path: pathlib.Path, tdim: int) -> bool:

@@ -67,12 +67,15 @@ class Void:
 class MeshSizes:
     """Target element sizes [m]: bulk, on the interface, and at contact edges; ``growth`` is
     the increase of the element size per unit distance away from the interface and the
-    contact edges (smaller is finer and more accurate near singular contact edges)."""
+    contact edges (smaller is finer and more accurate near singular contact edges);
+    ``refinements``: Gmsh meshes with 2^refinements times the sizes and growth, then every
+    cell is split that many times (``lisse.meshes.refine``), giving these sizes faster."""
 
     bulk: float
     interface: float
     edge: float
     growth: float = 0.2
+    refinements: int = 0
 
 
 @dataclass(frozen=True)

@@ -93,12 +93,13 @@ def write_arrays(model, target: pathlib.Path) -> bool:
                       facet_values=facets["cell_data"].astype(np.int32)[row])
     meta = {"cell_type": CELL_TYPES[cell_types[0]], "tdim": int(tdim),
             "physical_groups": {name: [int(g.dim), int(g.tag)] for name, g in groups.items()}}
-    _write(target, arrays, meta)
+    write_file(target, arrays, meta)
     return True
 
 
-def _write(target: pathlib.Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
-    """The file layout of the module docstring, written under a temporary name."""
+def write_file(target: pathlib.Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
+    """The file layout of the module docstring, written under a temporary name; ``meta``:
+    the header's ``cell_type``, ``tdim`` and ``physical_groups``."""
     entries, offset = {}, 0
     for name, array in arrays.items():
         entries[name] = [array.dtype.str, list(array.shape), offset]
@@ -141,6 +142,11 @@ def _array(path: pathlib.Path, header: dict, name: str) -> np.ndarray:
         return np.empty(shape, dtype=dtype)
     return np.memmap(path, dtype=dtype, mode="r", offset=header["start"] + offset,
                      shape=tuple(shape))
+
+
+def read_all(path: pathlib.Path, header: dict) -> dict[str, np.ndarray]:
+    """Every array of the file, in memory (one rank)."""
+    return {name: np.array(_array(path, header, name)) for name in header["arrays"]}
 
 
 def _block(n: int, comm) -> slice:

@@ -238,6 +238,9 @@ def _mesh(args, comm) -> None:
     from lisse.solver.io.runfolder import RunFolder, is_lisse_folder, lisse_version
 
     _, params, _ = _load(args)
+    if params.geometry.sizes.refinements:
+        raise UserError("geometry.mesh.refinements: lisse mesh writes Gmsh's mesh, which is "
+                        "refined only when a run loads it (see the run's mesh.xdmf); set 0")
     out = _claim(args, Path(args.output or params.output.directory), comm)
     if comm.rank == 0:
         path = mesh_file(params.geometry)

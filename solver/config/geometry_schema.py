@@ -13,6 +13,7 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
+from lisse.meshes.refine import MAX_REFINEMENTS
 from lisse.solver.config.base import Integer, Number, _fail, _section, _Strict, point
 from lisse.solver.config.messages import _got
 from lisse.units import UM_PER_M
@@ -74,6 +75,8 @@ class MeshSpec(_Strict):
     edge_size_um: Number | None = Field(None, gt=0)  # contact edges; default interface / 5
     growth_rate: Number = Field(0.2, ge=0.02, le=2)  # size increase per unit distance
     max_cells: Integer = Field(MAX_CELLS, gt=0)  # refuse a mesh predicted to be larger
+    # Gmsh meshes at 2^n times the sizes, each cell is then split n times (lisse.meshes.refine)
+    refinements: Integer = Field(0, ge=0, le=MAX_REFINEMENTS)
 
 
 class GeometrySpec(_Strict):

@@ -105,6 +105,7 @@ def _geometry(case: Case) -> CellGeometry:
             interface=g.mesh.interface_size_um / UM_PER_M,
             edge=g.mesh.edge_size_um / UM_PER_M,
             growth=g.mesh.growth_rate,
+            refinements=g.mesh.refinements,
         ),
         depth=depth,
         voids=tuple(voids),

@@ -126,6 +126,9 @@ COUPLED_REFUSED: list[tuple[str, Callable[[Resolved], bool], str]] = [
      f"{_COUPLED} solves the Li creep field itself: leave creep_closure at isolated_void"),
     ("evolution.stack_pressure_MPa", lambda p: p.evolution.stack_pressure <= 0,
      f"{_COUPLED} needs a stack pressure > 0 on the Li"),
+    ("geometry.mesh.refinements", lambda p: p.geometry.sizes.refinements > 0,
+     f"{_COUPLED}'s Li mesh is second order, curved by Gmsh from the CAD, and remeshed by "
+     "Gmsh; set 0"),
 ]
 
 

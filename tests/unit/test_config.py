@@ -432,6 +432,7 @@ def test_resolved_dict_lists_the_material_values_used():
         "edge_size_um": 0.4,
         "growth_rate": 0.2,
         "max_cells": 5_000_000,
+        "refinements": 0,
     }
 
 
