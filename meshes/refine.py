@@ -43,6 +43,9 @@ ON_PLANE = 1e-9  # |z| / cell height below which a midpoint lies on the interfac
 
 # the 6 edges of a tetrahedron (local vertex pairs) and of a triangle (3)
 EDGES = {4: [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)], 3: [(0, 1), (0, 2), (1, 2)]}
+# TOUCHES[n][v, e]: edge e of a cell of n vertices has the vertex v
+TOUCHES = {n: np.array([[v in edge for edge in edges] for v in range(n)])
+           for n, edges in EDGES.items()}
 
 
 def check_refinable(geom: CellGeometry) -> None:
@@ -81,22 +84,14 @@ def refine_arrays(arrays: dict[str, np.ndarray], geom: CellGeometry,
     """The arrays of a mesh file (``x``, ``cells``, ``cell_values`` and the facet arrays,
     ``lisse.meshes.mesh_arrays``) refined ``geom.sizes.refinements`` times; without
     ``snap`` every midpoint stays on its chord."""
-    from lisse.meshes.mesh_arrays import facets_next_to_cells
-
-    x, cells, values = arrays["x"], arrays["cells"], arrays["cell_values"]
-    facets = np.empty((0, cells.shape[1] - 1), dtype=np.int64)
-    facet_values = np.empty(0, dtype=np.int32)
+    out = {name: arrays[name] for name in ("x", "cells", "cell_values")}
+    facets = None
     if "facet_cell" in arrays:
-        facets, facet_values = facet_rows(cells, arrays["facet_cell"], arrays["facet_local"],
-                                          arrays["facet_values"])
+        facets = (arrays["facet_cell"], arrays["facet_local"], arrays["facet_values"])
     for _ in range(geom.sizes.refinements):
-        x, cells, values, facets, facet_values = refine_once(
-            x, cells, values, facets, facet_values, geom, snap)
-    out = {"x": x, "cells": cells, "cell_values": values}
-    if len(facets):
-        row, cell, local = facets_next_to_cells(cells, facets)
-        out.update(facet_cell=cell.astype(np.int64), facet_local=local,
-                   facet_values=facet_values[row].astype(np.int32))
+        out, facets = refine_once(out, facets, geom, snap)
+    if facets is not None:
+        out.update(zip(("facet_cell", "facet_local", "facet_values"), facets, strict=True))
     return out
 
 
@@ -111,10 +106,11 @@ def _edge_numbers(cells: np.ndarray, count: int):
     return unique, inverse.reshape(keys.shape)
 
 
-def refine_once(x, cells, values, facets, facet_values, geom: CellGeometry,
-                snap: bool = True):
-    """One uniform refinement (module docstring): returns the new x, cells, cell values,
-    tagged facets (node rows) and their tags."""
+def refine_once(mesh: dict, facets, geom: CellGeometry, snap: bool = True):
+    """One uniform refinement (module docstring) of ``mesh`` (``x``, ``cells``,
+    ``cell_values``) and its tagged facets (cell next to each, local index there, tag; or
+    None): returns both refined."""
+    x, cells = mesh["x"], mesh["cells"]
     count = len(x)
     edges, cell_edges = _edge_numbers(cells, count)
     a, b = edges // count, edges % count
@@ -128,15 +124,43 @@ def refine_once(x, cells, values, facets, facet_values, geom: CellGeometry,
         children = _tetrahedron_children(cells, m, straight)
     new = np.stack([np.stack(c, axis=1) for c in children], axis=1).reshape(-1, cells.shape[1])
     x = straight
-    if len(facets) and snap:
-        curved = facets[facet_values == FACET_TAGS["void_lithium"]]
-        moved = np.searchsorted(edges, np.unique(_edge_keys(curved, count))) + count
+    if facets is not None and snap:
+        curved = facets[2] == FACET_TAGS["void_lithium"]
+        cell, local = facets[0][curved], facets[1][curved]
+        moved = np.unique(_facet_nodes(cells, m, cell, local)[:, cells.shape[1] - 1:])
         x = straight.copy()
         x[moved] = snap_to_voids(straight[moved], geom)
         x = untangle(x, straight, new, moved)
-    if len(facets):
-        facets, facet_values = _refine_facets(facets, facet_values, edges, count)
-    return x, new, np.repeat(values, len(children)), facets, facet_values
+    if facets is not None:
+        facets = _child_facets(cells, m, new, len(children), facets)
+    refined = {"x": x, "cells": new, "cell_values": np.repeat(mesh["cell_values"], len(children))}
+    return refined, facets
+
+
+def _facet_nodes(cells: np.ndarray, m: np.ndarray, cell: np.ndarray,
+                 local: np.ndarray) -> np.ndarray:
+    """The nodes on each facet (cell, local index) after the split: the cell's vertices
+    but the opposite one, and the midpoints of the edges not touching it (rows)."""
+    nodes_per = cells.shape[1]
+    keep = np.arange(nodes_per) != local[:, None]
+    vertices = cells[cell][keep].reshape(len(cell), nodes_per - 1)
+    on_facet = ~TOUCHES[nodes_per][local]  # the facet's edges
+    midpoints = m[cell][on_facet].reshape(len(cell), -1)
+    return np.concatenate([vertices, midpoints], axis=1)
+
+
+def _child_facets(cells, m, new, per_cell: int, facets):
+    """The tagged facets of the refined mesh: each parent facet (cell c, local index f)
+    splits into 2 (2D) or 4 (3D) facets, each a facet of the one child of c holding all but
+    one of its nodes among the facet's nodes; the child's local index is that node's."""
+    cell, local, values = facets
+    nodes_per = cells.shape[1]
+    children = new.reshape(-1, per_cell, nodes_per)[cell]  # (facets, per_cell, nodes)
+    nodes = _facet_nodes(cells, m, cell, local)
+    on_facet = (children[..., None] == nodes[:, None, None, :]).any(axis=-1)
+    row, child = np.nonzero(on_facet.sum(axis=2) == nodes_per - 1)
+    child_local = np.argmin(on_facet[row, child], axis=1).astype(np.int32)
+    return (cell[row] * per_cell + child).astype(np.int64), child_local, values[row]
 
 
 def signed_measures(x: np.ndarray, cells: np.ndarray) -> np.ndarray:
@@ -154,7 +178,9 @@ def untangle(x: np.ndarray, straight: np.ndarray, cells: np.ndarray,
     """The snapped nodes ``moved`` pulled back halfway to their chords, repeatedly, while a
     cell of theirs keeps less than ``MIN_MEASURE_RATIO`` of its measure on the chords (or is
     inverted): a coarse mesh of a tight curve (a void rim) cannot take the full move."""
-    touched = cells[np.isin(cells, moved).any(axis=1)]
+    flagged = np.zeros(len(x), dtype=bool)
+    flagged[moved] = True
+    touched = cells[flagged[cells].any(axis=1)]
     reference = signed_measures(straight, touched)
     for _ in range(MAX_PULLBACKS):
         bad = signed_measures(x, touched) / reference < MIN_MEASURE_RATIO
@@ -190,33 +216,6 @@ def _tetrahedron_children(cells, m, x):
             columns.append(np.choose(choice, options))
         inner.append(tuple(columns))
     return corners + inner
-
-
-def _edge_keys(rows: np.ndarray, count: int) -> np.ndarray:
-    """Keys (a·count + b, a < b) of every edge of the facet rows."""
-    pairs = [(0, 1)] if rows.shape[1] == 2 else [(0, 1), (0, 2), (1, 2)]
-    a = np.concatenate([rows[:, i] for i, _ in pairs])
-    b = np.concatenate([rows[:, j] for _, j in pairs])
-    return np.minimum(a, b) * count + np.maximum(a, b)
-
-
-def _refine_facets(facets, facet_values, edges, count):
-    """Each tagged facet split at its edge midpoints: a segment into 2, a triangle into 4."""
-    def mid(i, j):
-        keys = np.minimum(facets[:, i], facets[:, j]) * count + np.maximum(
-            facets[:, i], facets[:, j])
-        return np.searchsorted(edges, keys) + count
-
-    if facets.shape[1] == 2:
-        m = mid(0, 1)
-        children = [(facets[:, 0], m), (m, facets[:, 1])]
-    else:
-        v0, v1, v2 = facets.T
-        m01, m02, m12 = mid(0, 1), mid(0, 2), mid(1, 2)
-        children = [(v0, m01, m02), (v1, m01, m12), (v2, m02, m12), (m01, m02, m12)]
-    rows = np.stack([np.stack(c, axis=1) for c in children], axis=1).reshape(
-        -1, facets.shape[1])
-    return np.sort(rows, axis=1), np.repeat(facet_values, len(children))
 
 
 def snap_to_voids(points: np.ndarray, geom: CellGeometry) -> np.ndarray:

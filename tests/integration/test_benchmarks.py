@@ -12,7 +12,7 @@ import pytest
 from tests.helpers import ROOT, run_mpi
 
 SCRIPTS = {
-    "bench_current.py": (["--size", "30"], "time ratio"),
+    "bench_current.py": (["--size", "30", "--refinements", "1"], "first run / lisse solve"),
     "bench_mechanics.py": (["--size-um", "14"], "ratio creep step / linear-elastic solve"),
     "bench_ccd.py": (["--pressures", "2"], "ratio"),
     "bench_sweep.py": (["--cases", "2"], "time ratio pool / groups"),
