@@ -12,15 +12,17 @@ Reported: wall time of each phase, and the memory it adds (peak resident set dur
 phase minus the resident set at its start, summed over the ranks; before each phase the
 heap's free pages are returned to the system with glibc's malloc_trim and the peak is
 reset through /proc/self/clear_refs); then the ratios lisse / baseline. Also
-printed: the time Gmsh took (0 if the mesh was cached), the first load of a mesh (which
-writes the cache entry's ``.lmesh`` companion, lisse.meshes.mesh_arrays, once) and the load
-of the cached mesh (every rank reads its block of the companion), and the end-to-end ratio
+printed: the time Gmsh took (0 if the mesh was cached; with ``--refinements n`` Gmsh
+meshes at 2^n times the sizes), the time of making the ``.lmesh`` file every rank reads
+(the companion of Gmsh's mesh, lisse.meshes.mesh_arrays, and the refinements,
+lisse.meshes.refine; 0 if it existed), the load of that file, and the end-to-end ratios:
 of a run on a cached mesh, (load + electrolyte domain + lisse solve + write) over the
-baseline and over the lisse solve. Last, DOLFINx's own pipeline on the same file with no
-lisse code (``run_bare``: create_mesh, the Poisson solve, an XDMF write) and its ratio to
-its solve.
+baseline and over the lisse solve, and of a first run, (Gmsh + .lmesh file + load +
+domain + solve + write) over the lisse solve — issue 16's "end to end". Last, DOLFINx's
+own pipeline on the same file with no lisse code (``run_bare``: create_mesh, the Poisson
+solve, an XDMF write) and its ratio to its solve.
 
-    .venv/bin/python scripts/bench_current.py             # about 1.1 M unknowns
+    .venv/bin/python scripts/bench_current.py --size 0.9 --refinements 2   # 1.4 M unknowns
     .venv/bin/python scripts/bench_current.py --size 8    # small, for a quick look
     .venv/bin/mpirun -n 2 .venv/bin/python scripts/bench_current.py --size 8
 """
