@@ -38,6 +38,7 @@ ALLOWED: dict[str, str] = {  # "path:fragment of the line": why it is not a conv
     "meshes/polycrystal.py:(1e-2 * grains_spec.size)": "a fraction of the grain size",
     "meshes/voids.py:CONTACT_FRACTION_TOL = 1e-6": "a tolerance on a fraction",
     "meshes/voids.py:FACE_TOL = 1e-9": "a relative tolerance",
+    "meshes/refine.py:ON_PLANE = 1e-9": "a relative tolerance (of the cell height)",
     "meshes/voids.py:0.1 * CONTACT_FRACTION_TOL": "a fraction of a tolerance",
     "meshes/crack.py:far_size, 0.1 * a": "a fraction of the crack size",
     "meshes/crack.py:tol = 1e-6 * L": "a relative tolerance",
