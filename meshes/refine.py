@@ -1,13 +1,15 @@
 """Uniform refinement of a cached cell mesh, the curved void surfaces kept.
 
-A large mesh costs Gmsh minutes (≈ 6 min for the 7 M tetrahedra of the 1.1 M-unknown 3D
-benchmark cell) but a uniform refinement of a coarse one costs seconds. With
+A large mesh costs Gmsh minutes (≈ 5 min for the 1.1 M-unknown 3D benchmark cell, one
+core) but a uniform refinement of a coarse one costs seconds. With
 ``geometry.mesh.refinements: n`` Gmsh meshes the cell with every size multiplied by 2ⁿ and
 the growth rate too (``coarse_geometry``), and each cell is then split n times
 (``refine_arrays``): a triangle into 4 at its edge midpoints, a tetrahedron into 8 (the four
 corner tetrahedra and the inner octahedron cut along its shortest diagonal, which keeps the
 shape quality bounded, Bey 1995). The size field h(d) = 2⁻ⁿ(2ⁿh₀ + 2ⁿg·d) of the refined
-mesh is the one asked for, so the cell count and the resolution are those of a direct mesh.
+mesh is the one asked for, so the resolution is that of a direct mesh (docs/geometry.md,
+"Refined meshes"; the benchmark cell at 0.9 µm, n = 2: Gmsh 5 s, this split 5.5 s, 10 M
+tetrahedra).
 
 **Curved surfaces.** A midpoint of an edge of a void's Li surface (facet group
 ``void_lithium``: half-ellipsoids, spherical caps; half-ellipses and circular arcs in 2D)
@@ -16,9 +18,10 @@ lies on the chord, ≈ h²/(8R) inside the surface; it is moved onto the nearest
 cap's sphere centre, or, for a midpoint on the interface plane (an edge of the footprint
 circle where the void meets the contact), radially within the plane onto the footprint
 circle, so the contact stays plane. Every other boundary is plane and its midpoints stay on
-it. Only cells with ``voids`` are refined (``REFINABLE``): the curved faces of a
-microstructure, a contact spot or a quarter-disk Li are not snapped, and such a geometry is
-refused by ``check_refinable``.
+it. A cell the move would squeeze below ``MIN_MEASURE_RATIO`` of its volume has its moved
+nodes pulled back towards the chords (``untangle``): none is inverted. Only cells with
+``voids`` are refined: the curved faces of a microstructure, a contact spot or a
+quarter-disk Li are not snapped, and such a geometry is refused by ``check_refinable``.
 
 Node numbers: the parent's nodes keep theirs, the midpoints follow in the order of their
 edges' (smaller, larger) node pair; the 8 children of cell i are rows 8i … 8i + 7 (4 in
