@@ -328,14 +328,9 @@ def _refined(geom: CellGeometry, order: int) -> tuple[pathlib.Path, dict]:
         raise UserError("geometry.mesh.refinements: a second-order mesh (the coupled interface "
                         "model's Li) is made by Gmsh from the CAD; set 0")
     coarse = coarse_geometry(geom)
-    source, owns_session = _prepare(coarse, 1)
-    if source is None:
-        gmsh.model.remove()
-        if owns_session:
-            gmsh.finalize()
-        raise UserError("geometry.mesh.refinements: Gmsh's coarse mesh is not a first-order "
-                        "simplex mesh; set 0")
-    target = refined_path(mesh_file(coarse), geom.sizes.refinements)
+    source = arrays_file(coarse)  # Gmsh's coarse mesh and its companion, made if missing
+    entry = mesh_file(coarse)
+    target = refined_path(entry, geom.sizes.refinements)
     damaged = False
     try:
         return target, read_header(target)
@@ -343,12 +338,13 @@ def _refined(geom: CellGeometry, order: int) -> tuple[pathlib.Path, dict]:
         pass
     except (OSError, ValueError, KeyError, TypeError):  # garbage, truncated, bad header
         damaged = True
-    path, header = source
+    header = read_header(source)
     meta = {key: header[key] for key in ("cell_type", "tdim", "physical_groups")}
-    write_file(target, refine_arrays(read_all(path, header), geom), meta)
+    write_file(target, refine_arrays(read_all(source, header), geom), meta)
     if damaged:
         print(f"lisse: warning: mesh cache entry {target} was corrupt; rebuilt",
               file=sys.stderr, flush=True)
+    evict(entry.parent, keep=entry)  # the refined file counts with its entry
     return target, read_header(target)
 
 

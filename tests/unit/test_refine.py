@@ -176,6 +176,18 @@ def test_eviction_takes_the_refined_file_with_its_entry(cache_dir, monkeypatch):
     assert sorted(cache_dir.iterdir()) == [new]
 
 
+def test_writing_a_refined_file_evicts_older_entries(cache_dir, monkeypatch):
+    """The refined file counts in the cache's size: written beyond the limit, it makes the
+    least recently used entries go, never its own."""
+    older = mesh_cache.mesh_file(dataclasses.replace(PLANE, width=32 * UM))
+    geom = refined(PLANE, 1)
+    mesh_cache.arrays_file(refine.coarse_geometry(geom))  # the coarse entry, within limits
+    monkeypatch.setenv("LISSE_CACHE_MAX_MB", "0")
+    path = mesh_cache.arrays_file(geom)
+    assert path.exists() and not older.exists()
+    assert mesh_cache.entry_path(refine.coarse_geometry(geom)).exists()
+
+
 def test_a_damaged_refined_file_is_rebuilt(cache_dir, capfd):
     geom = refined(PLANE, 1)
     path = mesh_cache.arrays_file(geom)
