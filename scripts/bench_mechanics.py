@@ -64,6 +64,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-um", type=float, default=1.2, help="bulk element size [µm]")
     parser.add_argument("--dt", type=float, default=1.0, help="creep step [s]")
+    parser.add_argument("--refinements", type=int, default=0,
+                        help="Gmsh meshes at 2^n times the sizes, then every cell is split n "
+                             "times (geometry.mesh.refinements)")
     args = parser.parse_args()
     comm = MPI.COMM_WORLD
 
@@ -77,7 +80,7 @@ def main() -> None:
         40 * UM,
         20 * UM,
         20 * UM,
-        MeshSizes(h, h / 2, h / 4, 0.3),
+        MeshSizes(h, h / 2, h / 4, 0.3, refinements=args.refinements),
         depth=40 * UM,
         voids=(Void((0.0, 0.0), 8 * UM, 2 * UM),),
     )
