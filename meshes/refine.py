@@ -228,7 +228,9 @@ def snap_to_voids(points: np.ndarray, geom: CellGeometry) -> np.ndarray:
         raise GeometryError("a void_lithium facet in a cell without voids")
     up = geom.gdim - 1  # the stacking coordinate
     lateral = points[:, :up]
-    z = points[:, up]
+    # on the interface plane (a footprint circle's edge): moved within the plane
+    flat = np.abs(points[:, up]) <= ON_PLANE * (geom.lithium_thickness
+                                                + geom.electrolyte_thickness)
     misfit, moved = [], []
     for void in geom.voids:
         c = np.asarray(void.center)
@@ -237,18 +239,19 @@ def snap_to_voids(points: np.ndarray, geom: CellGeometry) -> np.ndarray:
             centre = np.append(c, void.height - radius)
             offset = points[:, : up + 1] - centre
             rho = np.linalg.norm(offset, axis=1) / radius
-            target = centre + offset / rho[:, None]
         else:
-            scale = np.append(np.full(up, void.radius), void.height)
-            offset = points[:, : up + 1] - np.append(c, 0.0)
-            rho = np.linalg.norm(offset / scale, axis=1)
-            target = np.append(c, 0.0) + offset / rho[:, None]
-        planar = lateral - c
-        in_plane = np.column_stack([c + planar * void.radius / np.linalg.norm(
-            planar, axis=1)[:, None], np.zeros(len(points))])
-        flat = np.abs(z) <= ON_PLANE * (geom.lithium_thickness + geom.electrolyte_thickness)
+            centre = np.append(c, 0.0)
+            offset = points[:, : up + 1] - centre
+            rho = np.linalg.norm(offset / np.append(np.full(up, void.radius), void.height),
+                                 axis=1)
+        tiny = np.finfo(float).tiny  # a point at a centre (never on a surface) stays finite
+        target = centre + offset / np.maximum(rho, tiny)[:, None]
+        planar = lateral[flat] - c
+        distance = np.maximum(np.linalg.norm(planar, axis=1), tiny)[:, None]
+        target[flat] = np.column_stack([c + planar * void.radius / distance,
+                                        np.zeros(np.count_nonzero(flat))])
         misfit.append(np.abs(rho - 1.0))
-        moved.append(np.where(flat[:, None], in_plane, target))
+        moved.append(target)
     nearest = np.argmin(np.stack(misfit, axis=1), axis=1)
     out = points.copy()
     out[:, : up + 1] = np.stack(moved, axis=0)[nearest, np.arange(len(points))]

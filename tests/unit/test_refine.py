@@ -255,3 +255,19 @@ def test_refined_mesh_under_mpi_gives_serial_measures(cache_dir):
     for name, geom in (("plane", PLANE), ("3d", SOLID)):
         assert_same(measures(mesh_cache.load_mesh(refined(geom, 2), MPI.COMM_WORLD)),
                     parallel[name])
+
+
+def test_a_point_above_a_void_centre_snaps_to_its_apex():
+    """On the axis of a void (no lateral direction to move in) the snap is along z onto the
+    apex: the ellipsoid's (x, y, h) and the cap's (x, y, h), without a division by zero;
+    a point on the plane at a footprint's edge goes to the circle of radius a."""
+    import warnings
+
+    ellipse = dataclasses.replace(SOLID, voids=(dataclasses.replace(CAP_3D, shape="ellipse"),))
+    points = np.array([[8 * UM, 8 * UM, 0.5 * UM], [8 * UM + 2.9 * UM, 8 * UM, 0.0]])
+    for geom in (SOLID, ellipse):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = refine.snap_to_voids(points, geom)
+        assert out[0] / UM == pytest.approx([8, 8, 1.5], rel=1e-12)
+        assert out[1] / UM == pytest.approx([11, 8, 0], rel=1e-12, abs=1e-12)
