@@ -108,6 +108,7 @@ class CellDataset:
         gathered = _gather(self.comm, ids, x, cells, region, facets, ft.values)
         if self.comm.rank != 0:
             return
+        mesh_cells = len(gathered[2])  # the mesh's own, ahead of any read from its file
         rest = left_out_part(data)
         if rest is not None:  # a mesh read without some regions (the Li): the rest from its file
             points, *others = rest
@@ -121,10 +122,9 @@ class CellDataset:
         order = np.argsort(keys, kind="stable")
         # the row of each cell of the mesh (gathered first, rank by rank, owned cells in
         # local order), for cell data gathered the same way (_gather_field)
-        self.mesh_cell_rows = np.empty(len(order), dtype=np.int64)
-        self.mesh_cell_rows[order] = np.arange(len(order))
-        self.mesh_cell_rows = self.mesh_cell_rows[: len(cells) - (0 if rest is None else
-                                                                  len(rest[1]))]
+        rows = np.empty(len(order), dtype=np.int64)
+        rows[order] = np.arange(len(order))
+        self.mesh_cell_rows = rows[:mesh_cells]
         self.cells = self.rows(cells[order])
         self.region = region[order]
         self.cell_keys = keys[order]  # sorted: a cell's row by search
@@ -165,19 +165,16 @@ class CellDataset:
         if element.embedded_superdegree == 0:  # DG0: cell data
             owned = np.arange(msh.topology.index_map(tdim).size_local, dtype=np.int32)
             values = func.x.array.reshape(-1, bs)[space.dofmap.list[owned, 0]]
-            if msh is self.mesh:  # the dataset's own cells, gathered in the same order
-                gathered = _gather(self.comm, values)
-                if gathered is None:
-                    return None, True
-                out = np.zeros((len(self.cells), bs))
-                out[self.mesh_cell_rows] = gathered[0]
-                return (out[:, 0] if bs == 1 else self._pad(out)), True
-            gathered = _gather(self.comm, _cell_nodes(msh, tdim, owned), values)
+            own = msh is self.mesh  # the dataset's cells, gathered in the same order
+            gathered = _gather(self.comm, values) if own else _gather(
+                self.comm, values, _cell_nodes(msh, tdim, owned))
             if gathered is None:
                 return None, True
-            nodes, values = gathered
+            values = gathered[0]
+            rows = self.mesh_cell_rows if own else np.searchsorted(
+                self.cell_keys, _key(gathered[1], self.count))
             out = np.zeros((len(self.cells), bs))
-            out[np.searchsorted(self.cell_keys, _key(nodes, self.count))] = values
+            out[rows] = values
             return (out[:, 0] if bs == 1 else self._pad(out)), True
         if element.embedded_superdegree != 1 or element.discontinuous:
             p1 = fem.functionspace(msh, ("Lagrange", 1, func.ufl_shape))
