@@ -72,16 +72,6 @@ def coarse_geometry(geom: CellGeometry) -> CellGeometry:
     return dataclasses.replace(geom, sizes=sizes)
 
 
-def facet_rows(cells: np.ndarray, facet_cell: np.ndarray, facet_local: np.ndarray,
-               facet_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The tagged facets of a mesh file as node rows (each once) with their tags."""
-    owner = cells[facet_cell]
-    keep = np.arange(cells.shape[1]) != facet_local[:, None]  # all nodes but the opposite
-    rows = np.sort(owner[keep].reshape(len(owner), -1), axis=1)
-    rows, first = np.unique(rows, axis=0, return_index=True)
-    return rows, facet_values[first]
-
-
 def refine_arrays(arrays: dict[str, np.ndarray], geom: CellGeometry,
                   snap: bool = True) -> dict[str, np.ndarray]:
     """The arrays of a mesh file (``x``, ``cells``, ``cell_values`` and the facet arrays,

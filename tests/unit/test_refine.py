@@ -45,6 +45,16 @@ def arrays(geom) -> dict[str, np.ndarray]:
     return read_all(path, read_header(path))
 
 
+def facet_rows(cells: np.ndarray, facet_cell: np.ndarray, facet_local: np.ndarray,
+               facet_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The tagged facets of a mesh file as node rows (each once) with their tags."""
+    owner = cells[facet_cell]
+    keep = np.arange(cells.shape[1]) != facet_local[:, None]  # all nodes but the opposite
+    rows = np.sort(owner[keep].reshape(len(owner), -1), axis=1)
+    rows, first = np.unique(rows, axis=0, return_index=True)
+    return rows, facet_values[first]
+
+
 def region_measure(a: dict, region: str) -> float:
     """Total measure of the cells of ``region`` [µm^d] (orientation-free)."""
     cells = a["cells"][a["cell_values"] == CELL_TAGS[region]]
@@ -52,7 +62,7 @@ def region_measure(a: dict, region: str) -> float:
 
 
 def tagged_nodes(a: dict, *names: str) -> np.ndarray:
-    rows, values = refine.facet_rows(a["cells"], a["facet_cell"], a["facet_local"],
+    rows, values = facet_rows(a["cells"], a["facet_cell"], a["facet_local"],
                                      a["facet_values"])
     return np.unique(rows[np.isin(values, [FACET_TAGS[n] for n in names])])
 
@@ -96,7 +106,7 @@ def test_the_void_floor_and_roof_converge_in_3d():
     the tagged facets: closer to πa² and 2πRh with each refinement (Gmsh's mesh, then the
     same sizes from 1 and 2 refinements)."""
     def areas(a):
-        rows, values = refine.facet_rows(a["cells"], a["facet_cell"], a["facet_local"],
+        rows, values = facet_rows(a["cells"], a["facet_cell"], a["facet_local"],
                                          a["facet_values"])
         out = []
         for name in ("void_electrolyte", "void_lithium"):
