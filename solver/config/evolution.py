@@ -132,6 +132,9 @@ class VacancySpec(_Strict):
                                           "library pore_radius_um")
     surface_energy_J_m2: Number | None = Field(None, gt=0, description="default: the "
                                                "electrode's library surface_energy_J_m2")
+    # the stress the sinks see under pores: nominal (the node's contact pressure λ) or real
+    # (the pore-free contact carries the load: min(λ/u, σ_y(2 r_p)); solver.physics.cavitation)
+    contact_stress: Literal["nominal", "real"] = "nominal"
 
 
 class TimeStepSpec(_Strict):

@@ -119,13 +119,15 @@ PORE_STEP = 0.1  # largest Δh_k/h_cover of a step: bounds the current's redistr
 
 
 def _expm1_ratio(x: np.ndarray) -> np.ndarray:
-    """(e^x − 1)/x, 1 at x = 0 (x ≥ 0)."""
-    return np.expm1(x) / np.where(x > 0, x, 1.0) + (x <= 0)
+    """(e^x − 1)/x, 1 at x = 0."""
+    safe = np.where(x != 0, x, 1.0)
+    return np.where(x != 0, np.expm1(safe) / safe, 1.0)
 
 
 def _log1p_ratio(x: np.ndarray) -> np.ndarray:
-    """ln(1 + x)/x, 1 at x = 0 (x ≥ 0)."""
-    return np.log1p(x) / np.where(x > 0, x, 1.0) + (x <= 0)
+    """ln(1 + x)/x, 1 at x = 0; inf for x ≤ −1 (a decaying node never moves that far)."""
+    safe = np.where((x > -1) & (x != 0), x, 1.0)
+    return np.where(x > -1, np.where(x != 0, np.log1p(safe) / safe, 1.0), np.inf)
 
 
 class SubgridPores:
@@ -154,15 +156,21 @@ class SubgridPores:
         lam, temperature = self.contact_pressure(evo), evo.params.temperature
         omega, cover = evo.params.electrode.molar_volume, evo.settings.pore_height
         share, start = evo.contact_share(), evo.pores.copy()
-        rate = self.criterion.growth_rate(j, share, lam, temperature, omega, start)
+        free = np.clip(1 - start / cover, 0.0, 1.0)  # u_k
+        band = np.where(free > 0, share / np.where(free > 0, free, 1.0), 0.0)  # b_k
+        law = self.criterion
+        rate = law.growth_rate(j, band, lam, temperature, omega, start)
         moving = rate != 0  # then s_k > 0, h_k < h_cover
-        kappa = np.where(moving, omega / FARADAY * self.criterion.limit(
-            lam, temperature, omega) * share / np.where(moving, cover - start, 1.0), 0.0)
+        kappa = np.where(moving, omega / FARADAY * band / cover * law.uptake_slope(
+            lam, free, temperature, omega), 0.0)
 
         def pores(dt: float) -> np.ndarray:
             moved = start + rate * dt * _expm1_ratio(kappa * dt)
             return np.where(moving, np.clip(moved, 0.0, cover), start)
 
-        fill = PORE_STEP * cover / np.where(moving, np.abs(rate), 1.0)  # Δt for δ h_cover at ḣ⁰
+        # Δt for δ h_cover at ḣ⁰ (real contact stress: δ u_k h_cover, the linearized U's
+        # error grows as 1/u³ at small u)
+        change = PORE_STEP * cover * (free if law.real_contact else 1.0)
+        fill = change / np.where(moving, np.abs(rate), 1.0)
         bound = evo._min(np.where(moving, fill * _log1p_ratio(kappa * fill), np.inf))
         return pores, bound
