@@ -58,4 +58,4 @@ def cavity_criterion(spec: VacancySpec, supply: VacancySupply,
     return CavityCriterion(supply, radius / UM_PER_M,
                            value(spec, electrode, "surface_energy_J_m2"),
                            strength=pore_strength(electrode, radius) if real else math.inf,
-                           real_contact=real)
+                           real_contact=real, initial_contact=spec.initial_contact_fraction)

@@ -135,6 +135,9 @@ class VacancySpec(_Strict):
     # the stress the sinks see under pores: nominal (the node's contact pressure λ) or real
     # (the pore-free contact carries the load: min(λ/u, σ_y(2 r_p)); solver.physics.cavitation)
     contact_stress: Literal["nominal", "real"] = "nominal"
+    # the measured contact fraction after assembly at the stack pressure: sub-grid pores
+    # cover 1 − it of every node's contact at the start (real contact stress only)
+    initial_contact_fraction: Number = Field(1.0, gt=0, le=1)
 
 
 class TimeStepSpec(_Strict):
@@ -238,6 +241,15 @@ class EvolutionSpec(_Strict):
                   "interface_model: coupled)", "vacancy.nucleation")
         if self.supply.vacancy is None:
             self.supply.vacancy = not coupled or cavity
+        start = self.vacancy.initial_contact_fraction
+        if start < 1 and (not cavity or self.vacancy.contact_stress != "real"):
+            _fail("a contact below 1 at the start needs the sub-grid pores with the stress on "
+                  "the real contact (set vacancy.nucleation: cavity and vacancy.contact_stress: "
+                  "real)", "vacancy.initial_contact_fraction")
+        if start <= self.failure.min_contact_fraction:
+            _fail(f"must be above failure.min_contact_fraction "
+                  f"{self.failure.min_contact_fraction:g} (got {start:g})",
+                  "vacancy.initial_contact_fraction")
         return self
 
     @model_validator(mode="after")

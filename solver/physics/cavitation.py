@@ -53,6 +53,12 @@ node's contact band. With j_vac linear in the stress, U ≈ a(λ + 2γ u/r_p) (a
 ℓ_eff)): the load term no longer falls as the pores spread, only the capillary one does;
 the exponential of j_vac makes U convex in u and rising again at small u (λ Ω/(R T u) ≳ 1),
 so high pressures can hold a partly covered contact. The onset (u = 1) is the same for both.
+
+The measured initial state (``evolution.vacancy.initial_contact_fraction`` u₀, the contact
+fraction after assembly at the stack pressure): the gaps the assembly left are taken as
+sub-grid pores, h = (1 − u₀) h_cover at every node at the start, which heal at rest and grow
+above U(u₀) by the same law. It needs the real contact stress (with the nominal one the
+assembled contact's onset would be u₀ j_vac(λ), as if the gaps carried load).
 """
 
 from __future__ import annotations
@@ -77,6 +83,9 @@ class CavityCriterion:
     pore_radius: r_p [m]; surface_energy: γ of Li [J/m²].
     strength: σ_y(2 r_p) [Pa], the cap of the stress on the pore-free contact; real_contact:
         True if the pore-free share carries the node's load (``contact_stress: real``).
+    initial_contact: u₀, the pore-free share of every node at the start (the measured
+        contact fraction after assembly, ``initial_contact_fraction``): pores h = (1 − u₀)
+        h_cover.
     """
 
     supply: VacancySupply
@@ -84,6 +93,7 @@ class CavityCriterion:
     surface_energy: float
     strength: float = math.inf
     real_contact: bool = False
+    initial_contact: float = 1.0
 
     def __post_init__(self):
         if self.real_contact and not math.isfinite(self.strength):
@@ -93,6 +103,11 @@ class CavityCriterion:
     def capillary_pressure(self) -> float:
         """2γ/r_p [Pa]."""
         return 2 * self.surface_energy / self.pore_radius
+
+    @property
+    def initial_pores(self) -> float:
+        """h₀ = (1 − u₀) h_cover [m]: the pore content of every node at the start."""
+        return (1 - self.initial_contact) * self.cover_height
 
     @property
     def cover_height(self) -> float:

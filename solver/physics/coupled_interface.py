@@ -129,6 +129,8 @@ class CoupledEvolution(InterfaceEvolution):
                                    op=MPI.MAX)
         self.throughput = 0.0  # (Ω/F) ∫ |i| dt [m]
         self.cavities = None if settings.cavity is None else SubgridPores(settings.cavity)
+        if self.cavities is not None:  # the measured contact after assembly (cavitation)
+            self.pores[:] = settings.cavity.initial_pores
         self.speed = 0.0  # largest Li speed of the last step [m/s]
         self.follow = 0.0  # 1: the Li did not follow, consumption per step ≤ t (li_follow)
         self.remeshes = 0.0  # Li remeshings so far (li_remesh)

@@ -140,7 +140,9 @@ def test_case_keys():
     the case sets them (an electrode without them and no case value: ConfigError naming the
     field), and is refused with the reduced model (naming the field); contact_stress: real
     caps the stress at the library's σ_y(2 r_p) (an electrode without the size effect:
-    ConfigError naming the field)."""
+    ConfigError naming the field); initial_contact_fraction u₀ < 1 sets pores (1 − u₀)
+    h_cover at the start and is refused without the cavity criterion's real contact stress
+    and at or below the failure threshold."""
     from lisse.solver.config.evolution import EvolutionSpec, settings
     from lisse.solver.config.materials import get_material
     from lisse.solver.config.schema import validate_case
@@ -169,6 +171,18 @@ def test_case_keys():
         li["micropillar_strength_MPa"] * PA_PER_MPA * (2 * li["pore_radius_um"]
         / li["micropillar_diameter_um"]) ** -li["size_effect_exponent"], rel=1e-12)
     assert 120e6 < cap.strength < 140e6  # 131 MPa at r_p = 0.5 µm
+    start = EvolutionSpec(vacancy={"nucleation": "cavity", "contact_stress": "real",
+                                   "initial_contact_fraction": 0.6},
+                          supply={"creep": False}, steps=steps)
+    assert settings(start, li, 2.0).cavity.initial_pores == pytest.approx(
+        0.4 * li["pore_radius_um"] / UM_PER_M * 2 / 3, rel=1e-12)
+    assert cap.initial_contact == 1.0 and cap.initial_pores == 0.0
+    for wrong in ({"nucleation": "cavity", "initial_contact_fraction": 0.6},  # nominal
+                  {"initial_contact_fraction": 0.6},  # no sub-grid pores
+                  {"nucleation": "cavity", "contact_stress": "real",
+                   "initial_contact_fraction": 0.1}):  # at the failure threshold
+        with pytest.raises(ConfigError, match="evolution.vacancy.initial_contact_fraction"):
+            validate_case(dict(TINY) | {"evolution": {"vacancy": wrong}})
     without = {k: v for k, v in li.items() if k != "size_effect_exponent"}
     with pytest.raises(ConfigError, match="evolution.vacancy.contact_stress.*size_effect"):
         settings(real, without, 2.0)

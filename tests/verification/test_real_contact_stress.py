@@ -14,6 +14,11 @@ long trials is then max(U(1), U(u_fail)) (u_fail = 0.1, the contact-loss criteri
 the onset from ~8 MPa up, super-linear in p. Test values of the cell as there (ℓ_eff =
 0.05 µm, γ = 0.5 J/m², r_p = 0.5 µm); σ_y(2 r_p) = 131 MPa from the library's size effect
 (not reached here: λ/u ≤ 90 MPa).
+
+The measured initial state (``evolution.vacancy.initial_contact_fraction`` u₀): pores cover
+1 − u₀ of every node's contact at the start. At rest they close by vacancy emission along
+h_cover u̇ = (Ω/F) U(u) (checked against solve_ivp at 3 MPa from u₀ = 0.6), and under a
+current they grow only above U(u₀) = u₀ j_vac(p/u₀), the onset of the assembled contact.
 """
 
 from __future__ import annotations
@@ -22,9 +27,10 @@ from functools import cache
 
 import pytest
 from mpi4py import MPI
+from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
-from lisse.units import A_M2_PER_MA_CM2, PA_PER_MPA
+from lisse.units import A_M2_PER_MA_CM2, FARADAY, PA_PER_MPA
 from tests.helpers import mpi_numbers, print_numbers
 from tests.verification.test_cavitation_coupled import _params, case
 
@@ -135,3 +141,81 @@ def test_parallel_equals_serial():
     assert len(parallel["contact"]) == len(serial["contact"])
     assert parallel["contact"] == pytest.approx(serial["contact"], rel=1e-8)
     assert parallel["failed"] == serial["failed"]
+
+
+# the measured initial state (evolution.vacancy.initial_contact_fraction): pores cover
+# 1 − u₀ of every node's contact at the start; at 3 MPa, u₀ = 0.6
+INITIAL, INITIAL_MPA, HOLD_S = 0.6, 3.0, 600.0
+
+
+@cache
+def initial_run(share_of_uptake: float) -> dict:
+    """The flat cell at 3 MPa from u₀ = 0.6 for HOLD_S at share × U(u₀) (0: rest): record
+    times and contact fractions, U(u₀) [A/m²], κ-scale (Ω/F)/h_cover [m²/(A s)], E5."""
+    from lisse.solver.studies.evolution import _engine
+    from lisse.solver.studies.model import build_model
+
+    c = real_case()
+    c["evolution"]["stack_pressure_MPa"] = INITIAL_MPA
+    c["evolution"]["vacancy"]["initial_contact_fraction"] = INITIAL
+    params = _params(c)
+    law, t, omega = (params.evolution.cavity, params.temperature,
+                     params.electrode.molar_volume)
+    start = float(law.uptake(INITIAL_MPA * PA_PER_MPA, INITIAL, t, omega))
+    c["evolution"]["steps"] = [{"current_density_mA_cm2": share_of_uptake * start / A_M2_PER_MA_CM2,
+                                "duration_h": HOLD_S / 3600}]
+    params = _params(c)
+    outcome = _engine(build_model(params, MPI.COMM_WORLD, "evolution"),
+                      params.evolution).run()
+    return {"times": [r.time for r in outcome.records],
+            "contact": [r.contact_fraction for r in outcome.records], "uptake": start,
+            "rate": omega / FARADAY / params.evolution.pore_height, "law": law,
+            "temperature": t, "omega": omega, "failed": outcome.failed,
+            "worst": max(r.mass_balance_error for r in outcome.records)}
+
+
+def test_measured_initial_contact_heals_at_rest(validation):
+    """From u₀ = 0.6 at rest the pores close by vacancy emission along h_cover u̇ = (Ω/F)
+    U(u) (the real law, λ = p): every record's contact fraction against solve_ivp of that
+    ODE (1e-4 in u; the step is third order), closed (u = 1) from the record after the
+    ODE's closure time on. E5 ≤ 0.5 %."""
+    run = initial_run(0.0)
+    law, lam = run["law"], INITIAL_MPA * PA_PER_MPA
+
+    def ode(_t, u):
+        return [run["rate"] * float(law.uptake(lam, min(u[0], 1.0), run["temperature"],
+                                                run["omega"]))]
+
+    def closed(_t, u):
+        return u[0] - 1.0
+
+    closed.terminal = True
+    sol = solve_ivp(ode, (0, HOLD_S), [INITIAL], rtol=1e-10, atol=1e-12, events=closed,
+                    dense_output=True)
+    close = sol.t_events[0][0]
+    worst = 0.0
+    for t, u in zip(run["times"], run["contact"], strict=True):
+        if t < close:
+            worst = max(worst, abs(u - float(sol.sol(t)[0])))
+        else:
+            assert u == pytest.approx(1.0, abs=1e-12), t
+    ok = not run["failed"] and worst < 1e-4 and run["worst"] < 5e-3
+    validation.record(
+        "Measured initial contact (0.6, real contact stress, 3 MPa): healing at rest",
+        f"h_cover u̇ = (Ω/F) U(u), closed at {close:.1f} s (solve_ivp)",
+        "solver.physics.cavitation (initial_contact_fraction)", "1e-4 in u",
+        f"largest |Δu| {worst:.1e}", "TINY without void, interface 4 µm", ok)
+    assert ok, (worst, run["worst"])
+    assert run["contact"][0] < 0.61 and run["contact"][-1] == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("share", [0.98, 1.02])
+def test_measured_initial_contact_sets_the_onset(share):
+    """The onset of pore growth from u₀ is U(u₀) = u₀ j_vac(p/u₀): 2 % below it the contact
+    heals (rises monotonically), 2 % above it the pores grow (falls monotonically)."""
+    contact = initial_run(share)["contact"]
+    steps = list(zip(contact, contact[1:], strict=False))
+    if share < 1:
+        assert contact[-1] > INITIAL + 0.01 and all(b >= a - 1e-12 for a, b in steps)
+    else:
+        assert contact[-1] < INITIAL - 0.01 and all(b <= a + 1e-12 for a, b in steps)
