@@ -39,6 +39,23 @@ its edges. A closed pocket's bottom nodes are set on the plane and the Li added,
 Σ_i W_i y_i (W_i = ∫ φ_i r^k dx, the exact volume change of a vertical move of P2 boundary
 nodes), is taken off the collector face, lowered by ΔV / ∫_top r^k dx: the Li volume is
 conserved exactly. The Li's surface energy is an assumption (``LI_SURFACE_ENERGY``).
+
+**Sub-element pockets.** The pieces are taken in their order along the bottom (chained end
+to end), and a run ends at a piece end in contact (y ≤ t): where the Li closes a void by
+creep its contact mid nodes slide along the plane (the contact is frictionless) while the
+vertex beside them, 30–40 nm up, does not land, so a P2 facet touches the plane at its mid
+node between two lifted vertices, or past its lifted vertex (the mid node outside its
+chord). Taken as one run with the void next to it (ordered by x, one piece end in contact
+did not part a run), such a pocket under one vertex never closed; on the axisymmetric
+Li/Li6PS5Cl cell at 1 MPa, 0.2 mA/cm², its facet's P2 map folded (the stripping squeezes
+the cell by ×0.27 a step, li_strip_limit), a remeshing, which keeps the boundary nodes
+(``li_remesh``), could not repair it, and the run stopped (time step collapse at 313 s).
+Ordered by x, a void wall whose foot slid past its top vertex was a pocket of its own;
+along the bottom it is the void's. A closure sets the pocket's bottom nodes on the plane;
+a facet so laid flat gets its mid node at the middle of its chord, x_m = (x_a + x_b)/2
+(volume-neutral: ∮ x dy, ∮ (r²/2) dz vanish along y = 0 wherever the nodes sit), since a
+mid node left outside the chord folds the cell (q 0.115 → −0.67 at the same cell); a
+closure after which a cell it touches still has q ≤ 0 (positive before) is undone.
 """
 
 from __future__ import annotations
