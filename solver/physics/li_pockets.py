@@ -39,12 +39,32 @@ its edges. A closed pocket's bottom nodes are set on the plane and the Li added,
 Σ_i W_i y_i (W_i = ∫ φ_i r^k dx, the exact volume change of a vertical move of P2 boundary
 nodes), is taken off the collector face, lowered by ΔV / ∫_top r^k dx: the Li volume is
 conserved exactly. The Li's surface energy is an assumption (``LI_SURFACE_ENERGY``).
+
+**Sub-element pockets.** The pieces are taken in their order along the bottom (chained end
+to end), and a run ends at a piece end in contact (y ≤ t): where the Li closes a void by
+creep its contact mid nodes slide along the plane (the contact is frictionless) while the
+vertex beside them, 30–40 nm up, does not land, so a P2 facet touches the plane at its mid
+node between two lifted vertices, or past its lifted vertex (the mid node outside its
+chord). Taken as one run with the void next to it (ordered by x, one piece end in contact
+did not part a run), such a pocket under one vertex never closed; on the axisymmetric
+Li/Li6PS5Cl cell at 1 MPa, 0.2 mA/cm², its facet's P2 map folded (the stripping squeezes
+the cell by ×0.27 a step, li_strip_limit), a remeshing, which keeps the boundary nodes
+(``li_remesh``), could not repair it, and the run stopped (time step collapse at 313 s).
+Ordered by x, a void wall whose foot slid past its top vertex was a pocket of its own;
+along the bottom it is the void's. A closure sets the pocket's bottom nodes on the plane;
+a facet so laid flat gets its mid node at the middle of its chord, x_m = (x_a + x_b)/2
+(volume-neutral: ∮ x dy, ∮ (r²/2) dz vanish along y = 0 wherever the nodes sit), since a
+mid node left outside the chord folds the cell (q 0.115 → −0.67 at the same cell); a
+closure after which a cell it touches still has q ≤ 0 (positive before) is undone.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from mpi4py import MPI
+
+from lisse.solver.physics.li_smoothing import EDGES, cell_quality
+from lisse.solver.physics.lithium_body import ON_PLANE
 
 # γ of Li [J/m²]: an assumption of the order of the computed and measured surface energies of
 # bcc Li (0.45–0.55 J/m²); not yet in the materials library
@@ -98,26 +118,56 @@ def pockets(segments: np.ndarray, tolerance: float) -> list[tuple[float, float, 
     [(x_start, x_end, largest height h, receding edges 1 or 2)] of the runs of pieces out of
     contact (a piece is out when one of its ends is above ``tolerance``) with a contact on at
     least one side; a run reaching x = min or max of the bottom has one edge (its mirror
-    image across the symmetry face completes it)."""
-    lo = np.minimum(segments[:, 0], segments[:, 2])
-    hi = np.maximum(segments[:, 0], segments[:, 2])
-    order = np.argsort(lo, kind="stable")
-    lo, hi, seg = lo[order], hi[order], segments[order]
+    image across the symmetry face completes it). The pieces are taken in their order along
+    the bottom (``_along``), and a run also ends at a piece end in contact (y ≤
+    ``tolerance``): a mid node touching the plane between two lifted vertices parts the
+    bottom into two pockets there (module docstring, "Sub-element pockets")."""
+    seg = _along(segments)
     out = np.maximum(seg[:, 1], seg[:, 3]) > tolerance
+    touching = seg[:, 3] <= tolerance  # the piece's end where the next one starts
     found, k, count = [], 0, len(seg)
     while k < count:
         if not out[k]:
             k += 1
             continue
         end = k
-        while end + 1 < count and out[end + 1]:
+        while end + 1 < count and out[end + 1] and not touching[end]:
             end += 1
         edges = int(k > 0) + int(end < count - 1)
         if edges:
-            height = float(np.max(seg[k:end + 1][:, [1, 3]]))
-            found.append((float(lo[k]), float(hi[end]), height, edges))
+            run = seg[k:end + 1]
+            found.append((float(np.min(run[:, [0, 2]])), float(np.max(run[:, [0, 2]])),
+                          float(np.max(run[:, [1, 3]])), edges))
         k = end + 1
     return found
+
+
+def _along(segments: np.ndarray) -> np.ndarray:
+    """The pieces (rows x_a, y_a, x_b, y_b) chained end to end along the bottom from its end
+    at the smaller x, each oriented along it (its b the next one's a). Pieces share their
+    ends' exact coordinates (every rank has the same geometry). Ordered by x_min instead
+    (a ≤ b in x) if they do not make one open chain (a bottom touching itself)."""
+    ends = [tuple(row) for row in np.concatenate([segments[:, :2], segments[:, 2:]])]
+    count = len(segments)
+    at: dict[tuple, list[int]] = {}
+    for k, end in enumerate(ends):
+        at.setdefault(end, []).append(k % count)
+    tips = [end for end, pieces in at.items() if len(pieces) == 1]
+    rows, used = [], np.zeros(count, dtype=bool)
+    if len(tips) == 2 and all(len(p) <= 2 for p in at.values()):
+        point = min(tips)
+        for _ in range(count):
+            k = next((k for k in at[point] if not used[k]), None)
+            if k is None:
+                break
+            used[k] = True
+            rows.append(segments[k] if ends[k] == point else segments[k, [2, 3, 0, 1]])
+            point = (rows[-1][2], rows[-1][3])
+    if count and np.all(used):
+        return np.array(rows)
+    left = np.where((segments[:, 0] <= segments[:, 2])[:, None], segments,
+                    segments[:, [2, 3, 0, 1]])
+    return left[np.argsort(left[:, 0], kind="stable")]
 
 
 def closing(found, rate, dt: float, pressure: float,
@@ -158,29 +208,61 @@ class LiPockets:
         return body.rate_scale * (stress / body.stress_scale) ** body.exponent
 
     def close(self, dt: float, current=None) -> int:
-        """Close the pockets whose edges meet within ``dt`` [s]; returns how many. A 2D
-        pocket lies between contacts within t whatever the step's current ``current`` (the
-        3D seal rule's argument, ``li_pockets_3d``)."""
+        """Close the pockets whose edges meet within ``dt`` [s]; returns how many (a closure
+        that would fold a cell is not made: ``close_pockets``). A 2D pocket lies between
+        contacts within t whatever the step's current ``current`` (the 3D seal rule's
+        argument, ``li_pockets_3d``)."""
         intervals = closing(pockets(self.bottom.segments(), self.tolerance), self.rate, dt,
                             self.body.stress_scale)
-        if intervals:
-            area = self.body.comm.allreduce(float(np.sum(self.top.weights())), op=MPI.SUM)
-            self.closed += close_pockets(self.body, self._bottom_nodes, self._top_nodes,
-                                         self.bottom.weights(), area, intervals)
-        return len(intervals)
+        if not intervals:
+            return 0
+        area = self.body.comm.allreduce(float(np.sum(self.top.weights())), op=MPI.SUM)
+        added, made = close_pockets(self.body, self._bottom_nodes, self._top_nodes,
+                                    self.bottom.weights(), area, intervals)
+        self.closed += added
+        return made
 
 
 def close_pockets(body, bottom_nodes: np.ndarray, top_nodes: np.ndarray,
-                  bottom_weights: np.ndarray, top_area: float, intervals) -> float:
-    """Set the bottom nodes (local + ghost indices ``bottom_nodes``) with x inside one of
-    ``intervals`` on the plane y = 0 (``settle``); returns ΔV (the Li the closure moved,
-    m² or m³/(2π), global). ``bottom_weights``: W_i of this rank's owned facets."""
-    x = body.msh.geometry.x
-    moved = np.zeros(len(x), dtype=bool)
+                  bottom_weights: np.ndarray, top_area: float, intervals) -> tuple[float, int]:
+    """Close the ``intervals`` one after the other: the bottom nodes (local + ghost indices
+    ``bottom_nodes``) with x inside on the plane y = 0 (``settle``), then the mid node of
+    every bottom facet so laid flat re-centred (``recentre``); a closure after which a cell
+    it touches has q ≤ 0 (``li_smoothing.cell_quality``; positive before) is undone (module
+    docstring, "Sub-element pockets"). Returns (ΔV, the Li the closures moved, m² or
+    m³/(2π), global; how many were made). ``bottom_weights``: W_i of this rank's owned
+    facets."""
+    geometry = body.msh.geometry
+    x, cells = geometry.x, geometry.dofmaps[0]  # local + ghost cells: every node's facets
+    on = np.zeros(len(x), dtype=bool)
+    on[bottom_nodes] = True
+    edges = cells[:, EDGES].reshape(-1, 3)
+    edges = np.unique(edges[np.all(on[edges], axis=1)], axis=0)  # the bottom facets
+    size = body.comm.allreduce(float(np.max(np.abs(x), initial=0.0)), op=MPI.MAX)
+    total, made = 0.0, 0
     for x0, x1 in intervals:
+        moved = np.zeros(len(x), dtype=bool)
         inside = (x[bottom_nodes, 0] >= x0) & (x[bottom_nodes, 0] <= x1)
         moved[bottom_nodes[inside]] = True
-    return settle(body, moved, top_nodes, bottom_weights, top_area)
+        touched = np.any(moved[cells], axis=1)
+        saved, before = x.copy(), cell_quality(x[:, :2], cells[touched])
+        added = settle(body, moved, top_nodes, bottom_weights, top_area)
+        recentre(x, edges[np.any(moved[edges], axis=1)], body.up, ON_PLANE * size)
+        after = cell_quality(x[:, :2], cells[touched])
+        if body.comm.allreduce(bool(np.any((after <= 0) & (before > 0))), op=MPI.LOR):
+            x[:] = saved
+            continue
+        total, made = total + added, made + 1
+    return total, made
+
+
+def recentre(x: np.ndarray, edges: np.ndarray, up: int, plane: float) -> None:
+    """Put the mid node of each P2 facet of ``edges`` (rows vertex a, vertex b, mid m) whose
+    three nodes are on the plane (|y| ≤ ``plane`` [m], the landing round-off) at the middle
+    of its chord, x_m = (x_a + x_b)/2. Volume-neutral: the facet's share of ∮ x dy
+    (∮ (r²/2) dz) is 0 on y = 0 wherever its nodes sit (to the round-off ``plane``)."""
+    flat = edges[np.all(np.abs(x[edges, up]) <= plane, axis=1)]
+    x[flat[:, 2], :up] = 0.5 * (x[flat[:, 0], :up] + x[flat[:, 1], :up])
 
 
 def settle(body, moved: np.ndarray, top_nodes: np.ndarray, bottom_weights: np.ndarray,
