@@ -190,10 +190,11 @@ def test_blind_ccd_table(predictions, validation):
             "cell": m.cell, "pressure_MPa": m.pressure_MPa, "temperature_C": m.temperature_C,
             "reduced_mA_cm2": result.ccd / A_M2_PER_MA_CM2})
         assert result.bracket[0] < result.bracket[1]
-    # what the docs say about the rows (docs/ccd_validation.md): the one cut-off of an
-    # intact cell is the only row whose number depends on an assumption
+    # what the docs say about the rows (docs/ccd_validation.md): at 25 °C the one cut-off of
+    # an intact cell is the only row whose number depends on an assumption (at 60 and 80 °C
+    # the assumed activation energies reach every row: the Arrhenius factors are not 1)
     for point, moved in dependence.items():
-        if moved:
+        if moved and point[2] == ROOM_C:
             assert not predictions[point].interface_failure, (point, moved)
     for electrolyte in STUDY:
         figure(electrolyte, predictions)
