@@ -57,6 +57,8 @@ the electrolyte (`configs/studies/ccd_*_axisymmetric.yaml`), computed by the tes
 predicted/measured. Role: the one calibration, named (ℓ_eff fitted so that j_vac = 0.4
 mA/cm² on Li/LLZO at 2 MPa, 25 °C, Wang 2019), blind, or a prediction without a measurement.
 Source tags: [S] value read in a secondary source, [A] in the primary abstract.
+Temperatures: 25 °C where the paper says room temperature; the 60 and 80 °C rows are the
+table's second temperature (docs/ccd_validation.md, "The second temperature").
 "Assumptions reaching it" lists the library values marked "assumption" that change the row's
 closed form when set ×2 and ÷2 with ℓ_eff fitted again (computed by the test; range of the
 row over ÷2 … ×2 in brackets), "none" if none does.
@@ -66,7 +68,9 @@ shipped cell (0.2 mAh/cm² trials, bisection rtol 0.1): the CCD (highest survivi
 the bracket [CCD, lowest failing trial); its ratio is CCD/measured. **Not recomputed by the
 suite** (143–598 s a point when recorded, beside other jobs on 2 cores): copied from
 `configs/experiments/cavity_ccd_recorded.csv`, as recorded by `scripts/cavity_ccd_table.py`
-on 2026-12-04 (main with pore healing); the coupled model refuses a zero stack pressure.
+on 2026-12-04 (main with pore healing; the 1 MPa rows on 2026-12-05); the coupled model
+refuses a zero stack pressure, and a search that stopped by a time-step collapse (a numerical
+stop, not an interface failure) gives no CCD: the cell says so.
 
 The last two columns are the superseded reduced interface model's CCD (isolated-void creep
 closure, 1 mAh/cm² trials), written by the slow `tests/verification/test_ccd_validation.py`:

@@ -50,6 +50,9 @@ FLATSCHER = ("Flatscher et al., J. Mater. Chem. A 8, 15782 (2020), doi:10.1039/C
              "[A]")
 KASEMCHAINAN = ("Kasemchainan et al., Nat. Mater. 18, 1105 (2019), "
                 "doi:10.1038/s41563-019-0438-9 [S]")
+VOIDING_2021 = ("\"Temperature Dependence of Lithium Anode Voiding in Argyrodite Solid-State "
+                "Batteries\", ACS Appl. Mater. Interfaces 13, 22708 (2021), "
+                "doi:10.1021/acsami.1c06706 [A]")
 CALIBRATION = "calibration (vacancy route: ℓ = 10 µm, s = 1 set to this j_vac)"
 
 
@@ -79,6 +82,13 @@ MEASURED = (
              "critical stripping current, symmetric cell"),
     Measured("Li/Li6PS5Cl", "Li6PS5Cl", 7.0, ROOM_C, 1.0, KASEMCHAINAN, "Kasemchainan 2019",
              "critical stripping current, symmetric cell"),
+    # "critical current before voiding and cell failure from <0.25 mA cm(-2) at 25 °C to
+    # 0.25 mA cm(-2) at 60 °C and 0.5 mA cm(-2) at 80 °C under ... 1 MPa" (abstract; the
+    # 25 °C bound is not a row: docs/ccd_validation.md, "Third search")
+    Measured("Li/Li6PS5Cl", "Li6PS5Cl", 1.0, 60.0, 0.25, VOIDING_2021, "ACS AMI 2021",
+             "CCD before voiding; steps not stated in the abstract read"),
+    Measured("Li/Li6PS5Cl", "Li6PS5Cl", 1.0, 80.0, 0.5, VOIDING_2021, "ACS AMI 2021",
+             "CCD before voiding; steps not stated in the abstract read"),
 )
 POINTS = sorted({(m.electrolyte, m.pressure_MPa, m.temperature_C) for m in MEASURED})
 FACTORS = (2.0, 0.5)
@@ -130,8 +140,8 @@ def reaching(point) -> list[tuple[str, str, str]]:
 
 def test_which_assumptions_reach_the_table():
     """At 25 °C no activation energy reaches the model (each Arrhenius factor is exactly 1);
-    what does reach is what the slow test perturbs."""
-    for point in POINTS:
+    what does reach is what the slow test perturbs. (At 60 and 80 °C they do.)"""
+    for point in (p for p in POINTS if p[2] == ROOM_C):
         for _, name, key in reaching(point):
             assert "activation_energy" not in key, (point, name, key)
 
@@ -180,10 +190,11 @@ def test_blind_ccd_table(predictions, validation):
             "cell": m.cell, "pressure_MPa": m.pressure_MPa, "temperature_C": m.temperature_C,
             "reduced_mA_cm2": result.ccd / A_M2_PER_MA_CM2})
         assert result.bracket[0] < result.bracket[1]
-    # what the docs say about the rows (docs/ccd_validation.md): the one cut-off of an
-    # intact cell is the only row whose number depends on an assumption
+    # what the docs say about the rows (docs/ccd_validation.md): at 25 °C the one cut-off of
+    # an intact cell is the only row whose number depends on an assumption (at 60 and 80 °C
+    # the assumed activation energies reach every row: the Arrhenius factors are not 1)
     for point, moved in dependence.items():
-        if moved:
+        if moved and point[2] == ROOM_C:
             assert not predictions[point].interface_failure, (point, moved)
     for electrolyte in STUDY:
         figure(electrolyte, predictions)
