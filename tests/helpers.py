@@ -63,6 +63,17 @@ def rectangle_domain(comm, width: float, thickness: float, nx: int, ny: int,
     return Domain(msh, dm.meshtags(msh, 1, idx[order], val[order]), axisymmetric)
 
 
+def figure_folders() -> list[Path]:
+    """Where a test writes its figures: build/, and docs/figures/ too with LISSE_WRITE_DOCS=1
+    (created)."""
+    folders = [ROOT / "build"]
+    if os.environ.get("LISSE_WRITE_DOCS") == "1":
+        folders.append(ROOT / "docs" / "figures")
+    for folder in folders:
+        folder.mkdir(exist_ok=True)
+    return folders
+
+
 def run_mpi(args: list[str], n: int = 2, timeout: float = 600,
             cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``args`` under ``mpirun -n n`` from the venv; returns the completed process."""

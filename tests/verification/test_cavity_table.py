@@ -31,7 +31,6 @@ the values recorded in docs/ccd_validation.md (``RECORDED_RATIO``, to ``RATIO_RT
 from __future__ import annotations
 
 import csv
-import os
 from functools import cache
 
 import numpy as np
@@ -41,7 +40,7 @@ from mpi4py import MPI
 from lisse.solver.config import materials
 from lisse.solver.io import evolution_plots
 from lisse.units import A_M2_PER_MA_CM2, PA_PER_MPA, UM_PER_M
-from tests.helpers import ROOT
+from tests.helpers import ROOT, figure_folders
 from tests.verification.test_ccd_validation import (
     FACTORS,
     MEASURED,
@@ -299,11 +298,7 @@ def figure(electrolyte: str, searches: dict) -> None:
     calibration = ((CALIBRATION[1], CALIBRATION_CCD_MA_CM2,
                     f"calibration (fits ℓ_eff), {CALIBRATION[2]:g} °C")
                    if electrolyte == CALIBRATION[0] else None)
-    folders = [ROOT / "build"]
-    if os.environ.get("LISSE_WRITE_DOCS") == "1":
-        folders.append(ROOT / "docs" / "figures")
-    for folder in folders:
-        folder.mkdir(exist_ok=True)
+    for folder in figure_folders():
         evolution_plots.ccd_prediction(
             folder / f"ccd_prediction_{electrolyte}.png",
             f"Li/{electrolyte}: predicted and measured stripping CCD", curves, measured,
@@ -337,11 +332,7 @@ def temperature_figure(searches: dict) -> None:
                   for p, r in searches.items() if p[:2] == WARM and interface_failure(r))
     brackets = {f"coupled cavity CCD [CCD, failing), {pressure:g} MPa, recorded": (
         [d[0] for d in done], [d[1] for d in done], [d[2] for d in done])} if done else {}
-    folders = [ROOT / "build"]
-    if os.environ.get("LISSE_WRITE_DOCS") == "1":
-        folders.append(ROOT / "docs" / "figures")
-    for folder in folders:
-        folder.mkdir(exist_ok=True)
+    for folder in figure_folders():
         evolution_plots.ccd_prediction(
             folder / f"ccd_temperature_{electrolyte}.png",
             f"Li/{electrolyte}, {pressure:g} MPa: predicted and measured stripping CCD",

@@ -23,7 +23,6 @@ number: the table reports them.
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass
 from functools import cache
 
@@ -38,7 +37,7 @@ from lisse.solver.physics.gap_evolution import InterfaceEvolution
 from lisse.solver.studies.ccd import ccd_search
 from lisse.solver.studies.model import build_model
 from lisse.units import A_M2_PER_MA_CM2
-from tests.helpers import ROOT
+from tests.helpers import ROOT, figure_folders
 
 STUDY = {"LLZO": "ccd_llzo_axisymmetric.yaml", "Li6PS5Cl": "ccd_lpscl_axisymmetric.yaml"}
 ROOM_C = 25.0  # "room temperature" of the papers, taken as 25 °C
@@ -206,11 +205,7 @@ def figure(electrolyte: str, predictions: dict) -> None:
     docs/figures/ (docs/ccd_validation.md)."""
     points = [p for p in POINTS if p[0] == electrolyte]
     results = [predictions[p] for p in points]
-    folders = [ROOT / "build"]
-    if os.environ.get("LISSE_WRITE_DOCS") == "1":
-        folders.append(ROOT / "docs" / "figures")
-    for folder in folders:
-        folder.mkdir(exist_ok=True)
+    for folder in figure_folders():
         evolution_plots.ccd_curve(
             folder / f"ccd_validation_{electrolyte}.png", [p[1] for p in points],
             [r.ccd / A_M2_PER_MA_CM2 for r in results],
