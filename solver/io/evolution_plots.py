@@ -218,8 +218,8 @@ def ccd_prediction(path, title: str, curves: dict[str, tuple[list, list]],
     for k, (label, (x, ccd, failing)) in enumerate((brackets or {}).items()):
         lo = np.asarray(ccd, float)
         ax.errorbar(np.asarray(x, float), lo, yerr=[np.zeros_like(lo), np.asarray(failing) - lo],
-                    fmt="os"[k % 2], ms=6, capsize=8, elinewidth=2, capthick=2, zorder=5,
-                    color=plotstyle.OKABE_ITO[(4, 6)[k % 2]], label=label)  # over the points
+                    fmt="os^"[k % 3], ms=6, capsize=8, elinewidth=2, capthick=2, zorder=5,
+                    color=plotstyle.OKABE_ITO[(4, 6, 5)[k % 3]], label=label)  # over the points
     measured_markers(ax, measurements)
     if calibration:
         calibration_ring(ax, *calibration)
