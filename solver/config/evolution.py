@@ -241,6 +241,9 @@ class EvolutionSpec(_Strict):
                   "interface_model: coupled)", "vacancy.nucleation")
         if self.supply.vacancy is None:
             self.supply.vacancy = not coupled or cavity
+        if self.vacancy.contact_stress == "real" and not cavity:
+            _fail("the stress on the real contact is the sub-grid pores' (set "
+                  "vacancy.nucleation: cavity)", "vacancy.contact_stress")
         start = self.vacancy.initial_contact_fraction
         if start < 1 and (not cavity or self.vacancy.contact_stress != "real"):
             _fail("a contact below 1 at the start needs the sub-grid pores with the stress on "

@@ -142,7 +142,8 @@ def test_case_keys():
     caps the stress at the library's σ_y(2 r_p) (an electrode without the size effect:
     ConfigError naming the field); initial_contact_fraction u₀ < 1 sets pores (1 − u₀)
     h_cover at the start and is refused without the cavity criterion's real contact stress
-    and at or below the failure threshold."""
+    and at or below the failure threshold; contact_stress: real without the cavity criterion
+    is refused (naming the field)."""
     from lisse.solver.config.evolution import EvolutionSpec, settings
     from lisse.solver.config.materials import get_material
     from lisse.solver.config.schema import validate_case
@@ -183,6 +184,8 @@ def test_case_keys():
                    "initial_contact_fraction": 0.1}):  # at the failure threshold
         with pytest.raises(ConfigError, match="evolution.vacancy.initial_contact_fraction"):
             validate_case(dict(TINY) | {"evolution": {"vacancy": wrong}})
+    with pytest.raises(ConfigError, match="evolution.vacancy.contact_stress"):
+        validate_case(dict(TINY) | {"evolution": {"vacancy": {"contact_stress": "real"}}})
     without = {k: v for k, v in li.items() if k != "size_effect_exponent"}
     with pytest.raises(ConfigError, match="evolution.vacancy.contact_stress.*size_effect"):
         settings(real, without, 2.0)
