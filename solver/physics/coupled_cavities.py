@@ -77,6 +77,15 @@ nothing pins c above equilibrium and pores nucleate only if I_k > s_k j_vac (the
 of before). The driving force is the pressure λ_k and capillarity 2γ/r_p already in j_vac:
 no new parameter.
 
+Real contact stress (``contact_stress: real``, ``cavitation``): the sinks take up U(u_k)
+= u_k j_vac(min(λ_k/u_k, σ_y)) per unit of band, nonlinear in h_k. The same step holds U's
+slope at the step start, κ_k = (Ω/F) b_k U'(u_k⁰)/h_cover (exponential Euler with the exact
+slope: exact for the nominal law, where U' = j_vac(λ_k), third order per step here); κ_k < 0
+where U rises as u falls (small u), and the node then relaxes towards the linearized root
+(``_log1p_ratio`` gives no bound when it cannot move δ h_cover). Its error grows as 1/u³, so
+the bound is |Δh_k| ≤ PORE_STEP u_k⁰ h_cover for this law (tests/unit/test_coupled_cavities.py:
+≤ 7.7e-4 h_cover at 10 MPa, each halving of Δt dividing it by ≥ 6).
+
 PORE_STEP was chosen by measurement (docs/ccd_validation.md, "The pore step exact").
 
 Li bookkeeping (E5): the Li body still loses (Ω/F) ∫ i A dt at its contact (the stripping
