@@ -88,18 +88,23 @@ def _limit(params, pressure_mpa: float) -> float:
 
 
 @cache
-def calibrated_length(extra: tuple[str, ...] = ()) -> float:
-    """ℓ_eff [m] with j_vac = 0.4 mA/cm² at ``CALIBRATION`` (j_vac ∝ 1/ℓ_eff)."""
-    params = params_at(CALIBRATION, CAVITY + extra)
-    at_unit = _limit(params, CALIBRATION[1]) * params.evolution.cavity.supply.diffusion_length
-    return at_unit / (CALIBRATION_CCD_MA_CM2 * A_M2_PER_MA_CM2)
+def calibrated_length(extra: tuple[str, ...] = (), calibration: tuple = CALIBRATION,
+                      ccd_mA_cm2: float = CALIBRATION_CCD_MA_CM2) -> float:
+    """ℓ_eff [m] with j_vac = ``ccd_mA_cm2`` at the point ``calibration`` (j_vac ∝ 1/ℓ_eff);
+    by default the table's: 0.4 mA/cm² at ``CALIBRATION``."""
+    params = params_at(calibration, CAVITY + extra)
+    at_unit = _limit(params, calibration[1]) * params.evolution.cavity.supply.diffusion_length
+    return at_unit / (ccd_mA_cm2 * A_M2_PER_MA_CM2)
 
 
 @cache
-def prediction(point: tuple[str, float, float], extra: tuple[str, ...] = ()) -> float:
+def prediction(point: tuple[str, float, float], extra: tuple[str, ...] = (),
+               calibration: tuple = (CALIBRATION, CALIBRATION_CCD_MA_CM2)) -> float:
     """The predicted CCD [A/m²] at (electrolyte, p [MPa], T [°C]) with the case overrides
-    ``extra`` and ℓ_eff calibrated under the same overrides."""
-    ell = f"evolution.vacancy.diffusion_length_um={calibrated_length(extra) * UM_PER_M!r}"
+    ``extra`` and ℓ_eff calibrated under the same overrides at ``calibration`` (point,
+    CCD [mA/cm²]; by default the table's)."""
+    length = calibrated_length(extra, *calibration)
+    ell = f"evolution.vacancy.diffusion_length_um={length * UM_PER_M!r}"
     return _limit(params_at(point, CAVITY + (ell, *extra)), point[1])
 
 
