@@ -8,13 +8,16 @@ import csv
 from pathlib import Path
 
 
-def measured(path: Path, electrolyte: str, x: str) -> list[tuple[float, float, str]]:
+def measured(path: Path, electrolyte: str, x: str,
+             temperature_C: float | None = None) -> list[tuple[float, float, str]]:
     """(x, CCD [mA/cm²], label) of the rows of a measurements CSV (columns electrolyte,
-    stack_pressure_MPa, temperature_C, ccd_mA_cm2, label) for one electrolyte."""
+    stack_pressure_MPa, temperature_C, ccd_mA_cm2, label) for one electrolyte, at one
+    temperature [°C] if given (a figure against pressure shows only its own temperature's)."""
     with open(path, newline="") as f:
         return [(float(row[x]), float(row["ccd_mA_cm2"]),
                  f"{row['label']}, {float(row['temperature_C']):g} °C")
-                for row in csv.DictReader(f) if row["electrolyte"] == electrolyte]
+                for row in csv.DictReader(f) if row["electrolyte"] == electrolyte
+                and temperature_C in (None, float(row["temperature_C"]))]
 
 
 def figure(path: Path, rows: list[dict], points: list[tuple[float, float, str]],

@@ -284,7 +284,7 @@ def draw(args, saved: dict) -> None:
     """The band against stack pressure (with the measurements) and, if computed, against
     temperature, into ``args.out``."""
     name, rows, hot = args.electrolyte, saved["band_pressure"], saved["band_temperature"]
-    points = measured(args.measured, name, "stack_pressure_MPa")
+    points = measured(args.measured, name, "stack_pressure_MPa", rows[0]["temperature_C"])
     if saved.get("model", "reduced") == "reduced":  # JSONs before --model: reduced
         figure(args.out / f"ccd_band_{name}.png", rows, points,
                f"Li/{name}, {rows[0]['temperature_C']:g} °C")

@@ -27,10 +27,13 @@ dependence (7 MPa at ×0.38) and the LLZO rows (×0.24–0.69).
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from lisse.solver.config import materials
+from lisse.solver.io import evolution_plots
 from lisse.units import A_M2_PER_MA_CM2
+from tests.helpers import figure_folders
 from tests.verification.test_cavity_table import CALIBRATION, CALIBRATION_CCD_MA_CM2, prediction
 from tests.verification.test_ccd_validation import MEASURED
 
@@ -39,9 +42,14 @@ SHIPPED_LEVEL = (CALIBRATION, CALIBRATION_CCD_MA_CM2)
 WARM_BOUND = (("Li6PS5Cl", 1.0, 25.0), 0.25)  # ACS AMI 2021: "<0.25 mA cm(-2) at 25 °C"
 
 
+def creep_kj_mol() -> float:
+    """The Li library's activation energy of creep [kJ/mol]."""
+    return materials.get_material("Li").values["creep_activation_energy_kJ_mol"]
+
+
 def creep_q() -> tuple[str, ...]:
     """The case override giving D* the Li library's activation energy of creep."""
-    q = materials.get_material("Li").values["creep_activation_energy_kJ_mol"]
+    q = creep_kj_mol()
     return (f"materials.electrode={{name: Li, self_diffusion_activation_energy_kJ_mol: {q!r}}}",)
 
 
@@ -119,3 +127,40 @@ def test_recorded_readings(reading, validation):
             assert 0.5 <= ccd(point, reading) / measured(point) <= 2
         assert ccd(WARM_BOUND[0], reading) < WARM_BOUND[1]
         assert ccd(("Li6PS5Cl", 7.0, 25.0), reading) / measured(("Li6PS5Cl", 7.0, 25.0)) < 0.5
+
+
+TEMPERATURES_C = np.linspace(0.0, 100.0, 41)  # the figure's closed-form curves
+SERIES = ("Li6PS5Cl", 1.0)  # the table's temperature series (ACS AMI 2021, 1 MPa)
+# coupled searches in the reading "both" (not the table's model, so not in
+# configs/experiments/cavity_ccd_recorded.csv): T [°C] → (CCD, failing trial) [mA/cm²], by
+# scripts/cavity_ccd_table.py Li6PS5Cl 1 T --ell-um 0.12419 --start 0.3 --set
+# "materials.electrode={name: Li, self_diffusion_activation_energy_kJ_mol: 37.0}", 2026-12-05
+COUPLED_BOTH = {60.0: (0.4627, 0.5045), 80.0: (0.9253, 1.009)}
+
+
+def test_diagnosis_figure():
+    """CCD against temperature at 1 MPa in three readings (shipped, creep Q, both) with the
+    measured series, its 25 °C bound and the coupled searches of "both"
+    (build/ccd_diagnosis_Li6PS5Cl.png; with LISSE_WRITE_DOCS=1 also docs/figures/). The
+    coupled CCDs lie below the closed form of their reading, as at 1 MPa in the table."""
+    electrolyte, pressure = SERIES
+    curves = {}
+    for reading, label in (("shipped", "shipped model (the prediction)"),
+                           ("creep Q", f"D* at Li's creep Q, {creep_kj_mol():g} kJ/mol"),
+                           ("both", "+ ℓ_eff fitted on Li6PS5Cl 3 MPa")):
+        curves[label] = (
+            TEMPERATURES_C, [ccd((electrolyte, pressure, t), reading) for t in TEMPERATURES_C])
+    for t, (low, failing) in COUPLED_BOTH.items():
+        assert low < ccd((electrolyte, pressure, t), "both") < failing / 0.9
+    points = [(m.temperature_C, m.ccd_mA_cm2, m.label) for m in MEASURED
+              if (m.electrolyte, m.pressure_MPa) == SERIES]
+    points.append((WARM_BOUND[0][2], WARM_BOUND[1], "ACS AMI 2021: below this at 25 °C"))
+    temperatures = sorted(COUPLED_BOTH)
+    brackets = {"coupled CCD [CCD, failing), the dotted model": (
+        temperatures, [COUPLED_BOTH[t][0] for t in temperatures],
+        [COUPLED_BOTH[t][1] for t in temperatures])}
+    for folder in figure_folders():
+        evolution_plots.ccd_prediction(
+            folder / f"ccd_diagnosis_{electrolyte}.png",
+            f"Li/{electrolyte}, {pressure:g} MPa: the prediction and two levers (closed form)",
+            curves, points, brackets, key="temperature_C")
