@@ -43,7 +43,8 @@ Cell: LLZO (κ = 0.04 S/m, i0 = 12.8 mA/cm²: R_ct/f = 4.01 Ω cm²), L = 80 µm
 λ = 20, 10, 5 µm (L ≥ 4λ: the modes' decay e^{−4πL/λ} is negligible), I = 0.1 mA/cm², p =
 2 MPa, ℓ_eff = 0.05 µm (a test value, as in test_cavitation_coupled.py). The Li is rigid
 (``supply.creep: false``): with the Li's creep law the first Li step at the strips' sharp
-corners takes minutes, and the voltage at the step start does not depend on the Li's flow.
+corners had not ended after 15 min (λ = 20 µm, in the Li flow's Newton), and the voltage at
+the step start does not depend on the Li's flow.
 The meshes scale with λ near the interface (interface λ/200, strip edges λ/20000, bulk
 4 µm), so their relative errors are the same at every λ.
 
