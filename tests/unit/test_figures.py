@@ -509,6 +509,48 @@ def test_formats(tmp_path):
         plotstyle.save(fig, tmp_path / "b.png", ("png", "eps"))
 
 
+def _spectrum() -> tuple[np.ndarray, np.ndarray]:
+    """Frequency [Hz] and Z [Ω cm²] of the eis example (a small arc far from the origin,
+    0.1 Hz – 10 MHz): four decades crowd at each end of the arc."""
+    f = np.logspace(-1, 7, 65)
+    return f, 39.6 + 4.2 / (1 + 2j * np.pi * f * 4.2 * 4e-6)
+
+
+def _text_boxes_overlap(fig, texts) -> list[tuple[str, str]]:
+    fig.canvas.draw()
+    boxes = [(t.get_text(), t.get_window_extent()) for t in texts]
+    return [(a, b) for k, (a, box) in enumerate(boxes) for b, other in boxes[k + 1:]
+            if box.overlaps(other)]
+
+
+def test_nyquist_decade_labels_do_not_overlap(tmp_path):
+    """The decades crowded at the ends of an arc get a triangle each but one label (they
+    printed over each other: 10⁻¹…10² Hz at one end, 10⁶ and 10⁷ Hz at the other)."""
+    from lisse.solver.io import impedance_plots
+
+    f, z = _spectrum()
+    with plotstyle.record() as saved:
+        impedance_plots.nyquist(tmp_path / "nyquist.png", f, z)
+    fig = saved[0][0]
+    texts = [t for t in fig.axes[0].texts if "Hz" in t.get_text()]
+    assert 4 <= len(texts) < 9  # 9 decades marked, the crowded ones labelled once
+    assert not _text_boxes_overlap(fig, texts)
+
+
+def test_bode_narrow_range_plain_ticks(tmp_path):
+    """|Z| spanning less than a decade: tick labels are plain numbers (43), not 4.3×10¹."""
+    from lisse.solver.io import impedance_plots
+
+    f, z = _spectrum()
+    with plotstyle.record() as saved:
+        impedance_plots.bode(tmp_path / "bode.png", f, z)
+    fig = saved[0][0]
+    fig.canvas.draw()
+    top = fig.axes[0]
+    labels = [t.get_text() for t in top.get_yticklabels(which="both") if t.get_text()]
+    assert labels and not [t for t in labels if "times" in t or "^" in t], labels
+
+
 def _thumbnails(out: Path, shown: dict[str, tuple[str, str]]) -> None:
     """docs/figures/<name>.png at 30 % size and the table of docs/figures.md."""
     from PIL import Image
