@@ -551,6 +551,25 @@ def test_bode_narrow_range_plain_ticks(tmp_path):
     assert labels and not [t for t in labels if "times" in t or "^" in t], labels
 
 
+def test_small_roof_gap_in_nm_without_multiplier(tmp_path):
+    """contact_pressure.png: a roof gap of 1e-4 µm is drawn in nm; no axis carries a
+    ×10ⁿ multiplier beside a unit in its label (was "roof gap [µm]" under "1e−5")."""
+    from lisse.solver.io import mechanics_plots
+
+    x = np.linspace(0.0, 20.0, 41)  # µm
+    roof = x < 4.0
+    gap = np.where(roof, 8e-5 * (1 - x / 4.0), 0.0)  # µm
+    rows = np.column_stack([x, roof, gap, np.where(roof, 0.7, 2.0)])  # µm, –, µm, MPa
+    with plotstyle.record() as saved:
+        mechanics_plots.interface_pressure(tmp_path / "contact_pressure.png", rows, 2, 2.0)
+    fig = saved[0][0]
+    fig.canvas.draw()
+    assert fig.axes[1].get_ylabel() == "roof gap [nm]"
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            assert not axis.get_offset_text().get_text(), axis.get_offset_text().get_text()
+
+
 def _thumbnails(out: Path, shown: dict[str, tuple[str, str]]) -> None:
     """docs/figures/<name>.png at 30 % size and the table of docs/figures.md."""
     from PIL import Image
