@@ -118,6 +118,9 @@ def test_report_is_one_self_contained_page(kind, tmp_path):
     for name in ("lisse", "dolfinx"):
         assert f"{name}{record['versions'][name]}" in text.replace("\n", "")
     assert shlex.join(record["command"]) in text
+    if kind == "sweep":  # the command recorded is a case's, and said so
+        assert "command of case " in text
+    assert " um<" not in text and "ohm*cm^2" not in text  # units as on the plots: µm, Ω cm²
     assert "wall time" in text and "not recorded" not in text
     assert "@media print" in text and "max-width: 100%" in text and "overflow-x: auto" in text
     if kind == "eis":  # the spectrum's headline and figures

@@ -1,4 +1,5 @@
-"""lisse.units.column_unit: the unit of a column from its name's suffix (sweep.h5, reports)."""
+"""lisse.units.column_unit: the unit of a column from its name's suffix (sweep.h5); the
+report tables write it as the plots do (``solver.io.report.unit``)."""
 
 import pytest
 
@@ -24,3 +25,17 @@ from lisse.units import column_unit
 ])
 def test_column_unit(name, unit):
     assert column_unit(name) == unit
+
+
+@pytest.mark.parametrize("name, unit", [
+    ("hotspot_location_um", "µm"),  # the report's tables showed "um"
+    ("asr_total_ohm_cm2", "Ω cm²"),  # and "ohm*cm^2"
+    ("current_density_mA_cm2", "mA/cm²"),
+    ("temperature_C", "°C"),
+    ("fracture_toughness_MPa_m05", "MPa √m"),
+    ("hotspot_factor", ""),
+])
+def test_report_unit(name, unit):
+    from lisse.solver.io.report import unit as report_unit
+
+    assert report_unit(name) == unit

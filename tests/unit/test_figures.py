@@ -570,6 +570,20 @@ def test_small_roof_gap_in_nm_without_multiplier(tmp_path):
             assert not axis.get_offset_text().get_text(), axis.get_offset_text().get_text()
 
 
+def test_report_lines_distinct_past_seven(tmp_path):
+    """A report figure with a line per case: 8 lines (and 12 profiles) all differ in colour or
+    dash (the 7 Okabe–Ito colours alone repeated: 0 °C, 0.1 mA/cm² looked like 25 °C, 2
+    mA/cm²)."""
+    key = "protocol.current_density_mA_cm2"
+    rows = [{key: j, "temperature_C": t, "cell_voltage_V": 0.01 * j + t * 1e-4}
+            for t in range(8) for j in (0.5, 1.0)]
+    fig, ax = plotstyle.subplots()
+    report_figures.versus(ax, rows, key, "cell_voltage_V", ["temperature_C"])
+    styles = {(line.get_color(), line.get_linestyle()) for line in ax.get_lines()}
+    assert len(ax.get_lines()) == 8 and len(styles) == 8
+    assert len({tuple(report_figures.line_style(n).values()) for n in range(12)}) == 12
+
+
 def _thumbnails(out: Path, shown: dict[str, tuple[str, str]]) -> None:
     """docs/figures/<name>.png at 30 % size and the table of docs/figures.md."""
     from PIL import Image
