@@ -250,7 +250,7 @@ def _draw_all(out: Path) -> dict[str, tuple[str, str]]:
 
     t = np.linspace(0, 7200, 30)
     table = np.zeros((30, 7))
-    table[:, 0], table[:, 2] = t, 0.01 + 0.02 * t / 7200  # s, V
+    table[:, 0], table[:, 1], table[:, 2] = t, 0.5, 0.01 + 0.02 * t / 7200  # s, mA/cm², V
     table[:, 3], table[:, 6] = 0.9 - 0.3 * t / 7200, 1 + t / 7200
     evolution_plots.timeseries(out / "timeseries.png", table)
     rows = np.column_stack([X * 1e6] + [c for k in range(3) for c in
@@ -582,6 +582,28 @@ def test_report_lines_distinct_past_seven(tmp_path):
     styles = {(line.get_color(), line.get_linestyle()) for line in ax.get_lines()}
     assert len(ax.get_lines()) == 8 and len(styles) == 8
     assert len({tuple(report_figures.line_style(n).values()) for n in range(12)}) == 12
+
+
+def test_evolution_rest_and_legend_beside_the_curves(tmp_path):
+    """timeseries.png: no hotspot factor drawn while no current flows (the CSV's 0 at a rest
+    drew a dive to 0); interface_evolution.png: the legend outside the axes (it hid the top
+    of a void's profile)."""
+    from lisse.solver.io import evolution_plots
+
+    table = np.zeros((5, 7))
+    table[:, 0] = [0, 600, 1200, 1800, 2400]  # s
+    table[:, 1] = [0.5, 0.5, 0.0, -0.5, -0.5]  # mA/cm²: strip, rest, plate
+    table[:, 3], table[:, 6] = 0.9, [1.2, 1.1, 0.0, 1.0, 1.0]
+    rows = np.column_stack([X * 1e6] + [c for k in range(2)
+                                        for c in (2.0 * ~CONTACT, 0 * X, CONTACT)])
+    with plotstyle.record() as saved:
+        evolution_plots.timeseries(tmp_path / "timeseries.png", table)
+        evolution_plots.interface(tmp_path / "interface_evolution.png", rows,
+                                  [("initial", 0.0), ("final", 2400.0)])
+    hotspot = saved[0][0].axes[2].get_lines()[0].get_ydata()
+    assert np.isnan(hotspot[2]) and not np.isnan(hotspot[[0, 1, 3, 4]]).any()
+    profile = saved[1][0]
+    assert profile.axes[0].get_legend() is None and len(profile.legends) == 1
 
 
 def _thumbnails(out: Path, shown: dict[str, tuple[str, str]]) -> None:
