@@ -230,6 +230,8 @@ def fmt(value) -> str:
         return f"{value:.6g}"
     if isinstance(value, list):
         return ", ".join(fmt(v) for v in value)
+    if isinstance(value, dict):  # interface_profile_times_s: "initial 0, t1 103.6, ..."
+        return ", ".join(f"{k} {fmt(rounded(v))}" for k, v in value.items())
     return "" if value is None else str(value)
 
 

@@ -18,6 +18,8 @@ from lisse.units import column_unit
     ("temperature_C", "degC"),
     ("capacity_mAh_cm2", "mAh/cm^2"),
     ("ionic_conductivity_S_cm", "S/cm"),
+    ("closure_rate_per_s", "1/s"),  # a rate, not a time
+    ("creep_strain_rate_per_s", "1/s"),
     ("hotspot_factor", ""),
     ("contact_fraction", ""),
     ("case_id", ""),
@@ -39,3 +41,11 @@ def test_report_unit(name, unit):
     from lisse.solver.io.report import unit as report_unit
 
     assert report_unit(name) == unit
+
+
+def test_report_value_of_a_mapping():
+    """A summary value that is a mapping reads as names and numbers, not a Python dict."""
+    from lisse.solver.io.report_figures import fmt
+
+    times = {"initial": 0.0, "t1": 103.558928393386, "final": 348.0}
+    assert fmt(times) == "initial 0, t1 103.6, final 348"
