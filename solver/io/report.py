@@ -73,6 +73,8 @@ def command(args, comm) -> None:
     if comm.rank != 0:
         return
     results = Path(args.results)
+    if not results.exists():  # before the default RESULTS/report would create it
+        raise UserError(f"{results}: not a results folder of lisse (no such folder)")
     if results.is_file():  # a sweep file: its results folder
         from lisse.solver.studies.sweep_file import load_sweep
 
