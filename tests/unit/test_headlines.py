@@ -32,6 +32,9 @@ def test_digits_and_noise():
     assert _line(lines, "hotspot factor").endswith(" 3.457 at 0, 12.5 µm")
     assert "e-" not in "\n".join(lines)
     assert number(-0.0) == "0" and number(-1e-20, 4) != "-0"
+    # no exponent below 10⁶ (a 36 V cell printed "3.61e+04 mV")
+    assert number(36106.3) == "36110" and number(-12345.0) == "-12340"
+    assert number(2.5e6) == "2.5e+06" and number(9999.4) == "9999"
 
 
 def test_constriction_noise_is_zero_and_negative_is_explained():
@@ -72,7 +75,7 @@ def test_mechanics_block_and_evolution_and_ccd():
                                "time_s": 13716.5, "time_steps": 184,
                                "final_contact_fraction": 1.0, "li_stripped_um": 9.24,
                                "max_mass_balance_error": 3.1e-4})
-    assert _line(used_up, "cell").endswith("STOPPED at 1.372e+04 s: lithium exhausted at "
+    assert _line(used_up, "cell").endswith("STOPPED at 13720 s: lithium exhausted at "
                                            "r = 24.34 µm")
     assert not any("interface" in line for line in used_up)
     (ccd,) = ccd_lines([{"parameter": "evolution.stack_pressure_MPa", "value": "3",
