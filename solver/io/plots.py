@@ -7,6 +7,8 @@ import numpy as np
 from lisse import plotstyle
 from lisse.units import A_M2_PER_MA_CM2, UM_PER_M
 
+UNIFORM = 1e-8  # a current spread below this fraction of the peak is round-off: one colour
+
 
 def interface_profile(path, x: np.ndarray, j: np.ndarray, contact: np.ndarray, gdim: int,
                       mean_contact: float, axisymmetric: bool,
@@ -27,12 +29,16 @@ def interface_profile(path, x: np.ndarray, j: np.ndarray, contact: np.ndarray, g
     else:
         sc = ax.scatter(x_um[contact, 0], x_um[contact, 1], c=j_ma[contact], s=8,
                         cmap=plotstyle.SEQUENTIAL)
-        ax.scatter(x_um[~contact, 0], x_um[~contact, 1], c="0.85", s=6, label="void")
+        top = float(np.max(j_ma[contact], initial=0.0))
+        if np.ptp(j_ma[contact]) <= UNIFORM * abs(top):  # uniform: no colours from round-off
+            sc.set_clim(0.0, top or 1.0)
         fig.colorbar(sc, ax=ax, label="current density [mA/cm²]")
         ax.set_aspect("equal")
         ax.set_xlabel("x [µm]")
         ax.set_ylabel("y [µm]")
-        ax.legend(loc="upper right")
+        if (~contact).any():  # no void entry in a cell without voids
+            ax.scatter(x_um[~contact, 0], x_um[~contact, 1], c="0.85", s=6, label="void")
+            ax.legend(loc="upper right")
     ax.set_title("Interface current density")
     plotstyle.save(fig, path, formats)
 

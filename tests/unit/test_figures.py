@@ -606,6 +606,25 @@ def test_evolution_rest_and_legend_beside_the_curves(tmp_path):
     assert profile.axes[0].get_legend() is None and len(profile.legends) == 1
 
 
+def test_uniform_3d_interface_map(tmp_path):
+    """A 3D cell without voids: one colour for a uniform current (round-off drew yellow and
+    blue dots under a colourbar labelled 0.5000000000000000) and no "void" legend entry."""
+    from lisse.solver.io import plots
+
+    xy = np.column_stack([np.tile(X, N), np.repeat(X, N)])  # m
+    j = 5.0 * (1 + 1e-15 * np.sin(np.arange(len(xy))))  # A/m²: uniform to round-off
+    contact = np.ones(len(xy), dtype=bool)
+    with plotstyle.record() as saved:
+        plots.interface_profile(tmp_path / "interface_current.png", xy, j, contact, 3, 5.0,
+                                False)
+    fig = saved[0][0]
+    fig.canvas.draw()
+    ax, bar = fig.axes
+    assert ax.get_legend() is None
+    assert ax.collections[0].get_clim() == (0.0, pytest.approx(0.5))  # mA/cm²
+    assert max(len(t.get_text()) for t in bar.get_yticklabels()) <= 4
+
+
 def _thumbnails(out: Path, shown: dict[str, tuple[str, str]]) -> None:
     """docs/figures/<name>.png at 30 % size and the table of docs/figures.md."""
     from PIL import Image
