@@ -7,8 +7,6 @@ import numpy as np
 from lisse import plotstyle
 from lisse.units import A_M2_PER_MA_CM2, UM_PER_M
 
-UNIFORM = 1e-8  # a current spread below this fraction of the peak is round-off: one colour
-
 
 def interface_profile(path, x: np.ndarray, j: np.ndarray, contact: np.ndarray, gdim: int,
                       mean_contact: float, axisymmetric: bool,
@@ -21,17 +19,18 @@ def interface_profile(path, x: np.ndarray, j: np.ndarray, contact: np.ndarray, g
         ax.plot(x_um[:, 0], np.where(contact, j_ma, np.nan), "-", label="local")
         ax.axhline(mean_contact / A_M2_PER_MA_CM2, color="k", ls="--", lw=1.5,
                    label="mean over contact")
-        ax.fill_between(x_um[:, 0], 0, 1, where=~contact, color="0.8",
-                        transform=ax.get_xaxis_transform(), label="void (no contact)")
+        if (~contact).any():  # no void entry in a cell without voids
+            ax.fill_between(x_um[:, 0], 0, 1, where=~contact, color="0.8",
+                            transform=ax.get_xaxis_transform(), label="void (no contact)")
+        plotstyle.flat_from_zero(ax, j_ma[contact])
         ax.set_xlabel("r [µm]" if axisymmetric else "x [µm]")
         ax.set_ylabel("current density [mA/cm²]")
         ax.legend(loc="best")
     else:
         sc = ax.scatter(x_um[contact, 0], x_um[contact, 1], c=j_ma[contact], s=8,
                         cmap=plotstyle.SEQUENTIAL)
-        top = float(np.max(j_ma[contact], initial=0.0))
-        if np.ptp(j_ma[contact]) <= UNIFORM * abs(top):  # uniform: no colours from round-off
-            sc.set_clim(0.0, top or 1.0)
+        if plotstyle.is_uniform(j_ma[contact]):  # one colour, not colours of round-off
+            sc.set_clim(*sorted((0.0, float(j_ma[contact][0]))))
         fig.colorbar(sc, ax=ax, label="current density [mA/cm²]")
         ax.set_aspect("equal")
         ax.set_xlabel("x [µm]")

@@ -136,6 +136,7 @@ def profile_figure(table: list[list[float]], mean: float, out: Path) -> Path:
     the mean over the contact ``mean`` [A/m²] dashed."""
     fig, ax = figure()
     draw_profile(ax, table, "local")
+    plotstyle.flat_from_zero(ax, [row[2] / A_M2_PER_MA_CM2 for row in table if row[3] > 0.5])
     ax.axhline(mean / A_M2_PER_MA_CM2, color="k", ls="--", label="mean over contact")
     ax.legend()
     return save(fig, out / "interface_profile.png")

@@ -625,6 +625,26 @@ def test_uniform_3d_interface_map(tmp_path):
     assert max(len(t.get_text()) for t in bar.get_yticklabels()) <= 4
 
 
+def test_uniform_2d_profiles_without_round_off_axis(tmp_path):
+    """A 2D cell without voids: the run's and the report's profile drawn flat from 0 (the
+    axis read "1e−12+5e−1" and magnified round-off), no "void" legend entry."""
+    from lisse.solver.io import plots
+
+    x = np.column_stack([X, 0 * X])  # m
+    j = 5.0 * (1 + 1e-15 * np.sin(np.arange(len(X))))  # A/m²
+    contact = np.ones(len(X), dtype=bool)
+    with plotstyle.record() as saved:
+        plots.interface_profile(tmp_path / "interface_current.png", x, j, contact, 2, 5.0,
+                                False)
+        rows = [[xi * 1e6, 0.0, ji, 1.0] for xi, ji in zip(X, j, strict=True)]  # µm, A/m²
+        report_figures.profile_figure(rows, 5.0, tmp_path)
+    for fig, files in saved:
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        assert ax.get_ylim()[0] == 0.0 and not ax.yaxis.get_offset_text().get_text(), files
+        assert "void (no contact)" not in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
 def _thumbnails(out: Path, shown: dict[str, tuple[str, str]]) -> None:
     """docs/figures/<name>.png at 30 % size and the table of docs/figures.md."""
     from PIL import Image
