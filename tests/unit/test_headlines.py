@@ -4,6 +4,8 @@ physics."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lisse.solver.io.headlines import (
     ccd_lines,
     eis_lines,
@@ -92,3 +94,17 @@ def test_eis_lines_drop_an_imaginary_part_below_the_precision_of_z():
     assert lines[0] == "  71 frequencies, 0.01–1e+06 Hz"
     assert lines[1].endswith("62.35 + 0i Ω cm²") and "e-" not in lines[1]
     assert lines[2].endswith("20 − 0.4567i Ω cm²")
+
+
+def test_patch_study_summary_columns_line_up():
+    """lisse study's table: the R rows' numbers under the ā and k_J columns (they sat one
+    character left)."""
+    from types import SimpleNamespace
+
+    from lisse.solver.studies.patch import summary_lines
+
+    results = [SimpleNamespace(abar=a, k_J=1.376, contact=c, n=n, v_ratio=1.1531, opens=False)
+               for a in (1, 10) for c in ("sticking", "frictionless") for n in (1, 20)]
+    table = summary_lines(results, Path("out"))[1:-1]
+    assert len({len(line) for line in table}) == 1, table
+    assert table[2].endswith("  1.1531   1.1531"), table
