@@ -168,9 +168,9 @@ def _headline(results: Path, kind: str) -> list[tuple[str, str, str]]:
         if _plating(rows):
             return [_quantity("plating_ccd_mA_cm2", rows[0]["ccd_mA_cm2"]),
                     _quantity("governing_flaw_depth_um", rows[0]["governing_flaw"]["depth_um"])]
-        return [_quantity("ccd_mA_cm2" if r["parameter"] is None
-                          else f"ccd_mA_cm2 at {r['parameter']} = {fmt(r['value'])}",
-                          r["ccd_mA_cm2"]) for r in rows]
+        return [("ccd_mA_cm2" if r["parameter"] is None  # the unit from the key, not the row
+                 else f"ccd_mA_cm2 at {r['parameter']} = {fmt(r['value'])}",
+                 fmt(rounded(r["ccd_mA_cm2"])), unit("ccd_mA_cm2")) for r in rows]
     if kind == "study":
         rows = read_json(results / "patch_study.json", "study results")["results"]
         return [("cases", str(len(rows)), ""),

@@ -130,6 +130,8 @@ def test_report_is_one_self_contained_page(kind, tmp_path):
         figures = {p.name for p in lisse.Result.from_folder(results, "ccd").figures}
         assert figures == {"ccd.png", "ccd.pdf", "ccd_trials.png", "ccd_trials.pdf"}
         assert "CCD search: trials" in text
+        html = page.read_text()  # each headline CCD with its unit (the column was empty)
+        assert html.count("<td>mA/cm²</td></tr>") >= 2 and "ccd_mA_cm2 at " in html
     if kind == "sweep":  # the table of the cases, and the HDF5 table with units
         assert text.count("done") >= 2
         with h5py.File(results / "sweep.h5") as h5:
