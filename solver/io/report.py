@@ -73,12 +73,12 @@ def command(args, comm) -> None:
     if comm.rank != 0:
         return
     results = Path(args.results)
-    if not results.exists():  # before the default RESULTS/report would create it
-        raise UserError(f"{results}: not a results folder of lisse (no such folder)")
     if results.is_file():  # a sweep file: its results folder
         from lisse.solver.studies.sweep_file import load_sweep
 
         results = load_sweep(results).output
+    if not results.exists():  # before the default RESULTS/report would create it
+        raise UserError(f"{results}: not a results folder of lisse (no such folder)")
     out = Path(args.output) if args.output else results / "report"
     try:
         page = write_report(results, out, getattr(args, "overwrite", False),

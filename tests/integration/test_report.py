@@ -94,6 +94,12 @@ def test_report_of_a_missing_folder_creates_nothing(tmp_path):
     assert proc.stderr.strip() == (
         f"lisse: error: {missing}: not a results folder of lisse (no such folder)")
     assert not missing.exists()
+    # a sweep file whose sweep has not run: its folder is not created either
+    sweep = write_sweep(tmp_path / "sw", {"temperature_C": [0, 25]},
+                        output=str(tmp_path / "swout"))
+    proc = lisse(["report", str(sweep)], tmp_path / "cache")
+    assert proc.returncode == 2 and "no such folder" in proc.stderr, proc.stderr
+    assert not (tmp_path / "swout").exists()
 
 
 @pytest.mark.slow
