@@ -22,6 +22,7 @@ import contextlib
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -39,6 +40,7 @@ FIGURE_FORMATS = ("png", "pdf")  # default of output.figure_formats
 SUPPORTED_FORMATS = ("png", "pdf", "svg")
 DPI = 150  # PNG resolution [dots per inch]
 MIN_FONT_PT = 12.0
+UNIFORM = 1e-8  # a spread below this fraction of the peak is round-off (is_uniform)
 
 STYLE = {
     "font.size": 13,
@@ -99,6 +101,26 @@ def key_label(key: str) -> str:
     ``"current density [mA/cm²]"``."""
     name, unit = split_key(key)
     return f"{name} [{unit}]"
+
+
+def is_uniform(values) -> bool:
+    """Whether ``values`` are one number up to round-off (spread ≤ ``UNIFORM`` of the peak):
+    the current of a cell without voids."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    return values.size > 0 and np.ptp(values) <= UNIFORM * np.abs(values).max()
+
+
+def flat_from_zero(ax, values) -> None:
+    """The y axis of a line plot: from 0 when ``values`` are uniform up to round-off (else
+    matplotlib magnifies the round-off under an offset such as "1e−12+5e−1"), and never an
+    offset beside a unit in the label."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if is_uniform(values):
+        peak = float(values[np.abs(values).argmax()])
+        ax.set_ylim(*sorted((0.0, 1.2 * peak or 1.0)))
+    ax.ticklabel_format(axis="y", useOffset=False)
 
 
 def save(fig, path, formats=FIGURE_FORMATS, dpi: float = DPI) -> list[Path]:

@@ -63,6 +63,7 @@ UNIT_SUFFIXES = {
     "S_cm": ("S/cm", "S/cm"),
     "S_m": ("S/m", "S/m"),
     "1_s": ("1/s", "1/s"),
+    "per_s": ("1/s", "1/s"),  # closure_rate_per_s, creep_strain_rate_per_s (was read as s)
     "1_mm2": ("1/mm²", "1/mm^2"),
     "mm2": ("mm²", "mm^2"),
     "MPa_m05": ("MPa √m", "MPa*m^0.5"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
 from pathlib import Path
 
@@ -27,34 +28,32 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def case_command(name: str, help_: str) -> argparse.ArgumentParser:
+    def case_command(name: str, help_: str, what: str = "case") -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_)
-        p.add_argument("case", help="case file (YAML)")
+        p.add_argument("case", help=f"{what} file (YAML)")
         p.add_argument("--set", dest="overrides", action="append", default=[],
                        metavar="PATH=VALUE", help="override a config value, e.g. "
                        "protocol.current_density_mA_cm2=1.0 (repeatable)")
         return p
 
     validate = case_command("validate", "check a case, sweep or study file and print what it "
-                            "describes")
+                            "describes", "case, sweep or study")
     validate.add_argument("--kind", choices=("case", "sweep", "study"),
                           help="the file kind (default: decided from the content)")
     schema = sub.add_parser("schema", help="print the JSON Schema of a case, sweep or study "
                             "file (for editors)")
-    schema.add_argument("--kind", choices=("case", "sweep", "study"), default="case")
+    schema.add_argument("--kind", choices=("case", "sweep", "study"), default="case",
+                        help="the file kind whose schema to print (default: case)")
     mesh = case_command("mesh", "build the mesh of a case and write it with a picture")
-    _output_options(mesh, "output folder (default: the case's "
-                      "output.directory)")
+    _output_options(mesh, "output folder (default: the case's output.directory)")
     run = case_command("run", "solve a case and write its results folder")
-    _output_options(run, "output folder (default: the case's "
-                     "output.directory)")
+    _output_options(run, "output folder (default: the case's output.directory)")
     run.add_argument("--resume", metavar="DIR", help="go on from the checkpoint of an "
                      "evolution run stopped by SIGTERM or SIGINT (DIR: its output folder); "
                      "the case must be the same (docs/reliability.md)")
     eis = case_command("eis", "impedance spectrum of a case about its steady state (its "
                        "impedance section)")
-    _output_options(eis, "output folder (default: the case's "
-                     "output.directory)")
+    _output_options(eis, "output folder (default: the case's output.directory)")
     ccd = case_command("ccd", "find the stripping critical current density (bisection on "
                        "whole simulations), optionally against one varied parameter")
     _output_options(ccd, "output folder (default: results/ccd)")
@@ -72,8 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     study = sub.add_parser("study", help="run a study file (the debonded-patch study, "
                            "docs/patch_study.md) and write its tables and plots")
     study.add_argument("study", help="study file (YAML)")
-    _output_options(study, "output folder (default: the study's "
-                       "output.directory)")
+    _output_options(study, "output folder (default: the study's output.directory)")
     study.add_argument("--set", dest="overrides", action="append", default=[],
                        metavar="PATH=VALUE", help="override a study value, e.g. "
                        "sweep.abar=[1,10] (repeatable)")
@@ -371,8 +369,7 @@ def _report(args, comm) -> None:
 
 
 COMMANDS = {"validate": _validate, "schema": _schema, "mesh": _mesh, "run": _run, "ccd": _ccd,
-            "eis": _eis,
-            "sweep": _sweep, "report": _report, "study": _study}
+            "eis": _eis, "sweep": _sweep, "report": _report, "study": _study}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -392,6 +389,9 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `lisse schema | head`: the reader left early; no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a program killed by SIGPIPE
     return 0
 
 

@@ -104,11 +104,24 @@ def _describe(error: dict[str, Any], root: type[BaseModel] | None = None) -> str
     return f"{error['msg']} (got {_got(value)})"
 
 
+def _first(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The error to report first: an unknown key that misspells a missing required key of the
+    same section (``widht_um`` for ``width_um``) comes before the "required" it causes."""
+    missing = [tuple(e["loc"]) for e in errors if e["type"] == "missing" and e["loc"]]
+    for error in errors:
+        if error["type"] == "extra_forbidden" and error["loc"]:
+            parent, key = tuple(error["loc"][:-1]), error["loc"][-1]
+            keys = [str(loc[-1]) for loc in missing if loc[:-1] == parent]
+            if difflib.get_close_matches(str(key), keys, n=1, cutoff=0.6):
+                return error
+    return errors[0]
+
+
 def validation_message(exc: ValidationError, root: type[BaseModel] | None = None) -> str:
     """One line: the first error's dotted field path and cause, ``(and N more)`` if several.
     ``root`` (the validated model) lets an unknown key be matched against its section's keys."""
     errors = exc.errors()
-    first = errors[0]
+    first = _first(errors)
     parts = [str(p) for p in first["loc"]]
     subpath = first.get("ctx", {}).get("subpath") if first["type"] == "lisse" else ""
     if subpath:

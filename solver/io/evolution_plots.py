@@ -14,6 +14,7 @@ TIMESERIES_PANELS = (
     (3, 1.0, "contact fraction [–]"),
     (6, 1.0, "hotspot factor [–]"),
 )
+CURRENT_COLUMN, HOTSPOT_COLUMN = 1, 6  # applied current density [mA/cm²], hotspot factor
 
 
 def timeseries(path, table: np.ndarray, formats=plotstyle.FIGURE_FORMATS) -> None:
@@ -22,7 +23,10 @@ def timeseries(path, table: np.ndarray, formats=plotstyle.FIGURE_FORMATS) -> Non
     hours = table[:, 0] / SECONDS_PER_HOUR
     fig, axes = plotstyle.subplots(3, 1, figsize=(7, 8), sharex=True)
     for ax, (col, factor, label) in zip(axes, TIMESERIES_PANELS, strict=True):
-        ax.plot(hours, table[:, col] * factor, "-")
+        values = table[:, col] * factor
+        if col == HOTSPOT_COLUMN:  # a rest (no current) has no hotspot: a gap, not a 0
+            values = np.where(table[:, CURRENT_COLUMN] == 0, np.nan, values)
+        ax.plot(hours, values, "-")
         ax.set_ylabel(label)
     axes[-1].set_xlabel("time [h]")
     axes[0].set_title("Interface evolution")
@@ -44,7 +48,7 @@ def interface(path, rows: np.ndarray, snapshots: list[tuple[str, float]],
     ax.plot([], [], "k--", label="pore content")
     ax.set_xlabel("position along the interface [µm]")
     ax.set_ylabel("gap, pore content [µm]")
-    ax.legend(ncol=2)
+    fig.legend(loc="outside lower center", ncol=3)  # beside the curves, never over them
     ax.set_title("Gap between Li and electrolyte")
     plotstyle.save(fig, path, formats)
 

@@ -31,6 +31,8 @@ def number(value: float, digits: int = DIGITS) -> str:
     if value is None or not math.isfinite(value):
         return str(value)
     text = f"{value:.{digits}g}"
+    if "e+" in text and abs(float(text)) < 1e6:  # 3.61e+04 → 36100
+        text = f"{float(text):.0f}"
     return "0" if float(text) == 0 else text
 
 

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib import ticker
 
 from lisse import plotstyle
 
+LABEL_GAP = 0.06  # least distance of two decade labels, a fraction of the curve's extent
+
 
 def _mark_decades(ax, frequency: np.ndarray, z: np.ndarray, size: float) -> None:
-    """A triangle and a label at the point of ``z`` nearest each whole frequency decade."""
+    """A triangle at the point of ``z`` nearest each whole frequency decade, and its label
+    unless that point lies within ``LABEL_GAP`` of the curve's extent of a labelled one (the
+    decades crowded at the ends of an arc would print over each other)."""
     decades = np.arange(np.ceil(np.log10(frequency.min())),
                         np.floor(np.log10(frequency.max())) + 1)
+    span = max(np.ptp(z.real), np.ptp(z.imag)) or 1.0
+    labelled: list[complex] = []
     for d in decades:
         k = int(np.argmin(np.abs(np.log10(frequency) - d)))
         ax.plot(z.real[k], -z.imag[k], "k^", ms=size)
-        ax.annotate(f"$10^{{{d:g}}}$ Hz", (z.real[k], -z.imag[k]), textcoords="offset points",
-                    xytext=(4, 6), fontsize=plotstyle.MIN_FONT_PT)
+        if all(abs(z[k] - other) > LABEL_GAP * span for other in labelled):
+            labelled.append(z[k])
+            ax.annotate(f"$10^{{{d:g}}}$ Hz", (z.real[k], -z.imag[k]),
+                        textcoords="offset points", xytext=(4, 6),
+                        fontsize=plotstyle.MIN_FONT_PT)
 
 
 def nyquist(path, frequency: np.ndarray, z: np.ndarray,
@@ -35,6 +45,9 @@ def bode(path, frequency: np.ndarray, z: np.ndarray, formats=plotstyle.FIGURE_FO
     """|Z| [Ω cm²] and the phase [°] against the frequency [Hz]."""
     fig, (top, bottom) = plotstyle.subplots(2, 1, figsize=(7, 6), sharex=True)
     top.loglog(frequency, np.abs(z), "-")
+    if np.abs(z).max() < 10 * np.abs(z).min():  # less than a decade: plain numbers, not 4×10¹
+        for axis in (top.yaxis.set_major_formatter, top.yaxis.set_minor_formatter):
+            axis(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
     top.set_ylabel("|Z| [Ω cm²]")
     bottom.semilogx(frequency, np.degrees(np.angle(z)), "-")
     bottom.set_ylabel("phase [°]")

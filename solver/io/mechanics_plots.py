@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from lisse import plotstyle
-from lisse.units import PA_PER_MPA, UM_PER_M
+from lisse.units import NM_PER_UM, PA_PER_MPA, UM_PER_M
 
 
 def interface_pressure(path, rows: np.ndarray, gdim: int, stack_pressure: float,
                        formats=plotstyle.FIGURE_FORMATS) -> None:
     """Normal contact pressure [MPa] along the interface (bonded nodes and closed roof) and
-    the gap [µm] of the void roofs; rows from ``mechanics_run.interface_table`` (µm, MPa);
-    ``stack_pressure`` [MPa]."""
+    the gap of the void roofs [µm; nm below 0.1 µm]; rows from
+    ``mechanics_run.interface_table`` (µm, MPa); ``stack_pressure`` [MPa]."""
     fig, ax = plotstyle.subplots(figsize=(8, 4.5) if gdim == 2 else (6.5, 5.5))
     if gdim == 2:
         x, roof, gap, pn = rows[:, 0], rows[:, 1] > 0, rows[:, 2], rows[:, 3]
@@ -24,8 +24,12 @@ def interface_pressure(path, rows: np.ndarray, gdim: int, stack_pressure: float,
         ax.set_ylabel("contact pressure [MPa]")
         twin = ax.twinx()
         twin.grid(False)
-        twin.plot(x[roof], gap[roof], "-", color=plotstyle.GREY)
-        twin.set_ylabel("roof gap [µm]", color=plotstyle.GREY)
+        # a gap below 0.1 µm in nm: µm needed a ×1e−5 multiplier above the axis
+        small = np.abs(gap[roof]).max(initial=0.0) < 0.1
+        scale, unit = (NM_PER_UM, "nm") if small else (1.0, "µm")
+        twin.plot(x[roof], gap[roof] * scale, "-", color=plotstyle.GREY)
+        twin.set_ylabel(f"roof gap [{unit}]", color=plotstyle.GREY)
+        twin.ticklabel_format(axis="y", useOffset=False)
         ax.legend(loc="best")
     else:
         sc = ax.scatter(rows[:, 0], rows[:, 1], c=rows[:, 3], s=8, cmap=plotstyle.SEQUENTIAL)

@@ -19,20 +19,25 @@ def interface_profile(path, x: np.ndarray, j: np.ndarray, contact: np.ndarray, g
         ax.plot(x_um[:, 0], np.where(contact, j_ma, np.nan), "-", label="local")
         ax.axhline(mean_contact / A_M2_PER_MA_CM2, color="k", ls="--", lw=1.5,
                    label="mean over contact")
-        ax.fill_between(x_um[:, 0], 0, 1, where=~contact, color="0.8",
-                        transform=ax.get_xaxis_transform(), label="void (no contact)")
+        if (~contact).any():  # no void entry in a cell without voids
+            ax.fill_between(x_um[:, 0], 0, 1, where=~contact, color="0.8",
+                            transform=ax.get_xaxis_transform(), label="void (no contact)")
+        plotstyle.flat_from_zero(ax, j_ma[contact])
         ax.set_xlabel("r [µm]" if axisymmetric else "x [µm]")
         ax.set_ylabel("current density [mA/cm²]")
         ax.legend(loc="best")
     else:
         sc = ax.scatter(x_um[contact, 0], x_um[contact, 1], c=j_ma[contact], s=8,
                         cmap=plotstyle.SEQUENTIAL)
-        ax.scatter(x_um[~contact, 0], x_um[~contact, 1], c="0.85", s=6, label="void")
+        if plotstyle.is_uniform(j_ma[contact]):  # one colour, not colours of round-off
+            sc.set_clim(*sorted((0.0, float(j_ma[contact][0]))))
         fig.colorbar(sc, ax=ax, label="current density [mA/cm²]")
         ax.set_aspect("equal")
         ax.set_xlabel("x [µm]")
         ax.set_ylabel("y [µm]")
-        ax.legend(loc="upper right")
+        if (~contact).any():  # no void entry in a cell without voids
+            ax.scatter(x_um[~contact, 0], x_um[~contact, 1], c="0.85", s=6, label="void")
+            ax.legend(loc="upper right")
     ax.set_title("Interface current density")
     plotstyle.save(fig, path, formats)
 

@@ -25,6 +25,7 @@ A task measured in something other than items (simulated time [h]) sets its posi
 from __future__ import annotations
 
 import atexit
+import math
 import sys
 import time
 from typing import TextIO
@@ -181,7 +182,12 @@ class Progress:
     def _count(self) -> str:
         if self.total is None:
             return f"{self.done:g}" if self.done else ""
-        return f"{self.done:g}/{self.total:g}"
+        if float(self.total).is_integer() and float(self.done).is_integer():
+            return f"{self.done:g}/{self.total:g}"
+        # a measured position (simulated hours): fixed point, 3 significant digits of the
+        # total (0.0000/0.0967, not 1.56566e-05/0.0966667)
+        digits = max(0, 2 - math.floor(math.log10(abs(self.total)))) if self.total else 0
+        return f"{self.done:.{digits}f}/{self.total:.{digits}f}"
 
     def _refresh(self) -> None:
         detail = "  ".join(f"{k} {v}" for k, v in self.fields.items())

@@ -16,9 +16,9 @@ steady     ``summary.json``                   summary, interface current profile
 ========== ================================== ========================================
 
 Every page has a title, the headline numbers (4 significant digits, units from the column
-names, ``lisse.units.column_unit``), the figures, the provenance (versions, command line,
-MPI ranks and wall time from ``run.json``/``summary.json``) and the resolved config
-(``config_resolved.yaml``; for a sweep ``sweep.json``) in a collapsible block.
+names written as on the plots, ``unit``: µm, Ω cm²), the figures, the provenance (versions,
+command line, MPI ranks and wall time from ``run.json``/``summary.json``) and the resolved
+config (``config_resolved.yaml``; for a sweep ``sweep.json``) in a collapsible block.
 
 A run report re-draws the interface current profile from ``interface.csv`` and shows the
 run's own pictures (current field, and any other PNG such as stress maps). A sweep report
@@ -56,7 +56,7 @@ from lisse.solver.io.report_figures import (  # noqa: E402
 from lisse.solver.io.report_page import html_page, markdown  # noqa: E402
 from lisse.solver.io.runfolder import read_json  # noqa: E402
 from lisse.solver.io.sweep_table import read_manifest  # noqa: E402
-from lisse.units import column_unit  # noqa: E402
+from lisse.units import split_key  # noqa: E402
 
 HEADLINE = (  # summary keys shown first, when present
     "current_density_mA_cm2", "cell_voltage_V", "asr_total_ohm_cm2", "asr_constriction_ohm_cm2",
@@ -77,6 +77,8 @@ def command(args, comm) -> None:
         from lisse.solver.studies.sweep_file import load_sweep
 
         results = load_sweep(results).output
+    if not results.exists():  # before the default RESULTS/report would create it
+        raise UserError(f"{results}: not a results folder of lisse (no such folder)")
     out = Path(args.output) if args.output else results / "report"
     try:
         page = write_report(results, out, getattr(args, "overwrite", False),
@@ -158,7 +160,7 @@ def _headline(results: Path, kind: str) -> list[tuple[str, str, str]]:
     if kind == "eis":
         s = read_json(results / "summary.json", "run summary")
         return [(f"{part} at {fmt(s[f'{end}_frequency_Hz'])} Hz",
-                 fmt(rounded(s[f"z_{level}_frequency_ohm_cm2"][k])), "ohm*cm^2")
+                 fmt(rounded(s[f"z_{level}_frequency_ohm_cm2"][k])), "Ω cm²")
                 for end, level in (("min", "low"), ("max", "high"))
                 for k, part in enumerate(("Z′", "Z″"))]
     if kind == "ccd":
@@ -166,9 +168,9 @@ def _headline(results: Path, kind: str) -> list[tuple[str, str, str]]:
         if _plating(rows):
             return [_quantity("plating_ccd_mA_cm2", rows[0]["ccd_mA_cm2"]),
                     _quantity("governing_flaw_depth_um", rows[0]["governing_flaw"]["depth_um"])]
-        return [_quantity("ccd_mA_cm2" if r["parameter"] is None
-                          else f"ccd_mA_cm2 at {r['parameter']} = {fmt(r['value'])}",
-                          r["ccd_mA_cm2"]) for r in rows]
+        return [("ccd_mA_cm2" if r["parameter"] is None  # the unit from the key, not the row
+                 else f"ccd_mA_cm2 at {r['parameter']} = {fmt(r['value'])}",
+                 fmt(rounded(r["ccd_mA_cm2"])), unit("ccd_mA_cm2")) for r in rows]
     if kind == "study":
         rows = read_json(results / "patch_study.json", "study results")["results"]
         return [("cases", str(len(rows)), ""),
@@ -180,8 +182,14 @@ def _headline(results: Path, kind: str) -> list[tuple[str, str, str]]:
 
 def _quantity(name: str, value) -> tuple[str, str, str]:
     """A headline row: the name (with its unit suffix), the value, the unit."""
-    unit = column_unit(name)
-    return name, fmt(rounded(value)), unit
+    return name, fmt(rounded(value)), unit(name)
+
+
+def unit(name: str) -> str:
+    """The unit of a column from its name as on the plots (``µm``, ``Ω cm²``, ``°C``); ""
+    for a dimensionless one (the ASCII ``lisse.units.column_unit`` is for sweep.h5)."""
+    people = split_key(name)[1]
+    return "" if people == "–" else people
 
 
 
@@ -192,7 +200,7 @@ def _quantity(name: str, value) -> tuple[str, str, str]:
 def _run(results: Path, out: Path) -> tuple[str, list]:
     kind = folder_kind(results)
     summary = read_json(results / "summary.json", "run summary")
-    rows = [(k, fmt(rounded(v)), column_unit(k)) for k, v in summary.items()]
+    rows = [(k, fmt(rounded(v)), unit(k)) for k, v in summary.items()]
     blocks: list = [("h", "Summary"), ("table", ["quantity", "value", "unit"], rows)]
     profile = read_csv(results / "interface.csv")
     if profile and len(profile[0]) == 4 and "mean_contact_current_density_A_m2" in summary:
@@ -230,7 +238,7 @@ def _ccd(results: Path, out: Path) -> tuple[str, list]:
     if _plating(rows):
         flat = {k: v for k, v in rows[0].items() if not isinstance(v, dict)}
         flat |= {f"governing_flaw_{k}": v for k, v in rows[0]["governing_flaw"].items()}
-        table = [(k, fmt(rounded(v)), column_unit(k)) for k, v in flat.items()]
+        table = [(k, fmt(rounded(v)), unit(k)) for k, v in flat.items()]
         blocks = [("h", "Plating critical current density (docs/fracture.md)"),
                   ("table", ["quantity", "value", "unit"], table)]
         blocks += [("h", "Li pressure and stress intensity in the governing flaw")]

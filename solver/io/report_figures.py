@@ -56,6 +56,13 @@ def value_entry(column: str, value) -> str:
     return fmt(value) + ("" if unit == "–" else f" {unit}")
 
 
+def line_style(n: int) -> dict:
+    """Colour and dash of the ``n``-th line of a figure with a line per case: the colours
+    in order, then again dashed, then dotted (past 7 lines colours alone repeated)."""
+    colours = plotstyle.OKABE_ITO
+    return {"color": colours[n % len(colours)], "ls": ("-", "--", ":")[n // len(colours) % 3]}
+
+
 def case_legend(fig, params: list[str]) -> None:
     """The legend of one line per case beside the axes: values only, the parameters named
     in its title."""
@@ -88,16 +95,14 @@ def versus(ax, rows: list[dict], param: str, metric: str, others: list[str]) -> 
     """``metric`` against ``param``: a line per combination of the other parameters."""
     groups = sorted({tuple(fmt(r.get(o)) for o in others) for r in rows})
     lines = len(groups) <= MAX_LINES
-    for group in groups:
+    for n, group in enumerate(groups):
         members = [r for r in rows if tuple(fmt(r.get(o)) for o in others) == group]
         pts = sorted((number(r[param]), number(r.get(metric))) for r in members)
         pts = [(x, y * factor(metric)) for x, y in pts if None not in (x, y)]
         entry = ", ".join(legend_entry(o, g) for o, g in zip(others, group, strict=True))
-        ax.plot(
-            *zip(*pts, strict=True),
-            "o-" if lines else "o",
-            label=entry if lines and entry else None,
-        )
+        style = line_style(n) | ({} if lines else {"ls": "none"})  # points only: no lines
+        ax.plot(*zip(*pts, strict=True), marker="o", **style,
+                label=entry if lines and entry else None)
     ax.set(xlabel=label(param), ylabel=label(metric))
     ax.set_title(f"{label(metric).split(' [')[0]} against {label(param).split(' [')[0]}")
     if lines and others:
@@ -131,6 +136,7 @@ def profile_figure(table: list[list[float]], mean: float, out: Path) -> Path:
     the mean over the contact ``mean`` [A/m²] dashed."""
     fig, ax = figure()
     draw_profile(ax, table, "local")
+    plotstyle.flat_from_zero(ax, [row[2] / A_M2_PER_MA_CM2 for row in table if row[3] > 0.5])
     ax.axhline(mean / A_M2_PER_MA_CM2, color="k", ls="--", label="mean over contact")
     ax.legend()
     return save(fig, out / "interface_profile.png")
@@ -143,7 +149,8 @@ def profiles_figure(results: Path, rows: list[dict], params: list[str], out: Pat
     for r in rows[:MAX_PROFILES]:
         table = read_csv(results / "cases" / r["case_id"] / "interface.csv")
         if table and len(table[0]) == 4:
-            draw_profile(ax, table, ", ".join(value_entry(p, r.get(p)) for p in params))
+            draw_profile(ax, table, ", ".join(value_entry(p, r.get(p)) for p in params),
+                         **line_style(drawn))
             drawn += 1
     if not drawn:
         plt.close(fig)
@@ -167,7 +174,8 @@ def histories_figure(results: Path, rows: list[dict], params: list[str], out: Pa
             continue
         t = [float(row["time_s"]) / SECONDS_PER_HOUR for row in table]
         f = [float(row["contact_fraction"]) for row in table]
-        ax.plot(t, f, label=", ".join(value_entry(p, r.get(p)) for p in params))
+        ax.plot(t, f, label=", ".join(value_entry(p, r.get(p)) for p in params),
+                **line_style(drawn))
         drawn += 1
     if not drawn:
         plt.close(fig)
@@ -178,10 +186,10 @@ def histories_figure(results: Path, rows: list[dict], params: list[str], out: Pa
     return save(fig, out / "contact_fraction-vs-time.png")
 
 
-def draw_profile(ax, table: list[list[float]], label: str) -> None:
+def draw_profile(ax, table: list[list[float]], label: str, **style) -> None:
     data = np.array(table)
     x, j, contact = data[:, 0], data[:, 2] / A_M2_PER_MA_CM2, data[:, 3] > 0.5
-    ax.plot(x, np.where(contact, j, np.nan), label=label)
+    ax.plot(x, np.where(contact, j, np.nan), label=label, **style)
     ax.set(
         xlabel="position along the interface [µm]",
         ylabel="current density [mA/cm²]",
@@ -223,6 +231,8 @@ def fmt(value) -> str:
         return f"{value:.6g}"
     if isinstance(value, list):
         return ", ".join(fmt(v) for v in value)
+    if isinstance(value, dict):  # interface_profile_times_s: "initial 0, t1 103.6, ..."
+        return ", ".join(f"{k} {fmt(rounded(v))}" for k, v in value.items())
     return "" if value is None else str(value)
 
 

@@ -56,6 +56,9 @@ def provenance(results: Path, kind: str) -> dict:
     command = record.get("command")
     return {
         "command": shlex.join(command) if isinstance(command, list) else command or "unknown",
+        # a sweep's run.json is its first case's: the worker's command for that case
+        "command_label": f"command of case {runs[0].parent.name}" if kind == "sweep" and runs
+        else "command",
         "mpi_ranks": record.get("mpi_ranks", "unknown"),
         "wall_time": "not recorded" if wall is None else (
             f"{rounded(float(wall))} s" + (" (sum over the cases)" if kind == "sweep" else "")),

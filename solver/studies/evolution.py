@@ -118,7 +118,7 @@ def run_evolution(params: Resolved, outdir, comm, resolved_config: dict,
                     if params.output.interface_picture_times else None)  # ..._times_h
 
         def report(rec, sol, j):
-            progress.update(rec.time / SECONDS_PER_HOUR, t_s=f"{rec.time:.4g}",
+            progress.update(rec.time / SECONDS_PER_HOUR, t=f"{rec.time:.4g} s",
                             contact=f"{rec.contact_fraction:.3f}")
             spectra.maybe()
             if pictures is not None:

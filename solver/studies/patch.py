@@ -323,7 +323,7 @@ def summary_lines(results, out: Path) -> list[str]:
         for n in sorted({r.n for r in results}):
             row = {r.abar: r.v_ratio for r in results if r.contact == contact and r.n == n}
             lines.append(
-                f"  R {contact[:5]} n={n:<4g} " + " ".join(f"{row[a]:8.4f}" for a in abars)
+                f"  R {contact[:5]} n={n:<5g} " + " ".join(f"{row[a]:8.4f}" for a in abars)
             )
     opening = [r for r in results if r.opens]
     lines.append(f"  patch opens (R < 0) in {len(opening)} of {len(results)} cases")

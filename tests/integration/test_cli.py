@@ -195,3 +195,20 @@ def test_ccd_measurements_errors_before_any_work(tmp_path, capsys):
         assert code == 2 and len(lines) == 1 and message in lines[0], err
         assert lines[0].startswith("lisse: error: "), err
         assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["schema"], ["sweep", "configs/sweeps/demo_current_temperature.yaml", "--list"]])
+def test_closed_pipe_no_traceback(args):
+    """``lisse schema | head``: the reader closes the pipe before lisse writes; lisse stops
+    quietly with the SIGPIPE code 141 (was a BrokenPipeError traceback)."""
+    import subprocess
+
+    from tests.helpers import BIN, ROOT
+
+    proc = subprocess.Popen([str(BIN / "lisse"), *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()  # the reader is gone before the first line
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 141, err
+    assert "Traceback" not in err and "BrokenPipe" not in err, err

@@ -113,6 +113,9 @@ CASES = [
      "did you mean 'geometry'"),
     ("no-geometry", ["validate", "x.yaml"], {"x.yaml": _case(geometry=None)}, 2,
      "geometry"),
+    ("typo-required-key", ["validate", "x.yaml"],  # the typo, not the "required" it causes
+     {"x.yaml": _case(geometry__width_um=None, geometry__widht_um=40)}, 2,
+     "geometry.widht_um: unknown key (did you mean 'width_um'?)"),
     # --- wrong types ---
     ("width-text", [*V, *_set("geometry.width_um", "abc")], {}, 2, "geometry.width_um"),
     ("width-bool", [*V, *_set("geometry.width_um", "true")], {}, 2, "must be a number"),
@@ -290,7 +293,8 @@ CASES = [
     ("sweep-o-file", ["sweep", "sweep.yaml", "-o", "sentinel.txt", "--jobs", "1"], {}, 2,
      "sentinel.txt"),
     ("sweep-o-root", ["sweep", "sweep.yaml", "-o", "/", "--jobs", "1"], {}, 2, "root"),
-    ("report-missing", ["report", "nothere", "-o", "out"], {}, 2, "not a results folder"),
+    ("report-missing", ["report", "nothere", "-o", "out"], {}, 2,
+     "nothere: not a results folder of lisse (no such folder)"),
     ("report-empty-folder", ["report", "empty", "-o", "out"], {"empty/.keep": ""}, 2,
      "not a results folder"),
     ("report-binary-file", ["report", "b.bin", "-o", "out"], {"b.bin": b"\x00\x01"}, 2,

@@ -147,6 +147,20 @@ def test_sweep_overwrite_and_names(tmp):
             "name: must be a plain name")
 
 
+def test_sweep_into_a_run_folder_replaces_it(tmp):
+    """-o naming a run's folder: the sweep replaces it (a folder lisse wrote) instead of
+    writing its cases, table and report among the run's files."""
+    target = tmp / "run"
+    target.mkdir()
+    (target / "run.json").write_text('{"versions": {"lisse": "0.2.0"}}')
+    (target / "summary.json").write_text("{}")
+    path = write_sweep(tmp / "sw", {"temperature_C": [0, 25]})
+    proc = run_lisse(["sweep", str(path), "-o", str(target), "--collect"], cwd=tmp)
+    assert proc.returncode == 0, proc.stderr
+    assert (target / "sweep.json").exists()
+    assert not (target / "summary.json").exists() and not (target / "run.json").exists()
+
+
 def test_refusal_under_mpi(tmp):
     target = tmp / "mine"
     sentinel = foreign(target)

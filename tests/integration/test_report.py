@@ -85,6 +85,23 @@ def test_report_rejects_other_folders(tmp_path):
     )
 
 
+def test_report_of_a_missing_folder_creates_nothing(tmp_path):
+    """The default output RESULTS/report of a folder that does not exist: one line, exit
+    code 2, and RESULTS is not created (it was, empty, beside the error)."""
+    missing = tmp_path / "nothere"
+    proc = lisse(["report", str(missing)], tmp_path / "cache")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        f"lisse: error: {missing}: not a results folder of lisse (no such folder)")
+    assert not missing.exists()
+    # a sweep file whose sweep has not run: its folder is not created either
+    sweep = write_sweep(tmp_path / "sw", {"temperature_C": [0, 25]},
+                        output=str(tmp_path / "swout"))
+    proc = lisse(["report", str(sweep)], tmp_path / "cache")
+    assert proc.returncode == 2 and "no such folder" in proc.stderr, proc.stderr
+    assert not (tmp_path / "swout").exists()
+
+
 @pytest.mark.slow
 def test_sweep_report_of_evolution_cases(tmp_path):
     """Cases with a strip protocol: the report draws their contact fraction against time."""

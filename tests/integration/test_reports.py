@@ -118,6 +118,9 @@ def test_report_is_one_self_contained_page(kind, tmp_path):
     for name in ("lisse", "dolfinx"):
         assert f"{name}{record['versions'][name]}" in text.replace("\n", "")
     assert shlex.join(record["command"]) in text
+    if kind == "sweep":  # the command recorded is a case's, and said so
+        assert "command of case " in text
+    assert " um<" not in text and "ohm*cm^2" not in text  # units as on the plots: µm, Ω cm²
     assert "wall time" in text and "not recorded" not in text
     assert "@media print" in text and "max-width: 100%" in text and "overflow-x: auto" in text
     if kind == "eis":  # the spectrum's headline and figures
@@ -127,6 +130,8 @@ def test_report_is_one_self_contained_page(kind, tmp_path):
         figures = {p.name for p in lisse.Result.from_folder(results, "ccd").figures}
         assert figures == {"ccd.png", "ccd.pdf", "ccd_trials.png", "ccd_trials.pdf"}
         assert "CCD search: trials" in text
+        html = page.read_text()  # each headline CCD with its unit (the column was empty)
+        assert html.count("<td>mA/cm²</td></tr>") >= 2 and "ccd_mA_cm2 at " in html
     if kind == "sweep":  # the table of the cases, and the HDF5 table with units
         assert text.count("done") >= 2
         with h5py.File(results / "sweep.h5") as h5:

@@ -250,7 +250,7 @@ def _draw_all(out: Path) -> dict[str, tuple[str, str]]:
 
     t = np.linspace(0, 7200, 30)
     table = np.zeros((30, 7))
-    table[:, 0], table[:, 2] = t, 0.01 + 0.02 * t / 7200  # s, V
+    table[:, 0], table[:, 1], table[:, 2] = t, 0.5, 0.01 + 0.02 * t / 7200  # s, mA/cm², V
     table[:, 3], table[:, 6] = 0.9 - 0.3 * t / 7200, 1 + t / 7200
     evolution_plots.timeseries(out / "timeseries.png", table)
     rows = np.column_stack([X * 1e6] + [c for k in range(3) for c in
@@ -507,6 +507,142 @@ def test_formats(tmp_path):
     fig, _ = plotstyle.subplots()
     with pytest.raises(ValueError, match="eps"):
         plotstyle.save(fig, tmp_path / "b.png", ("png", "eps"))
+
+
+def _spectrum() -> tuple[np.ndarray, np.ndarray]:
+    """Frequency [Hz] and Z [Ω cm²] of the eis example (a small arc far from the origin,
+    0.1 Hz – 10 MHz): four decades crowd at each end of the arc."""
+    f = np.logspace(-1, 7, 65)
+    return f, 39.6 + 4.2 / (1 + 2j * np.pi * f * 4.2 * 4e-6)
+
+
+def _text_boxes_overlap(fig, texts) -> list[tuple[str, str]]:
+    fig.canvas.draw()
+    boxes = [(t.get_text(), t.get_window_extent()) for t in texts]
+    return [(a, b) for k, (a, box) in enumerate(boxes) for b, other in boxes[k + 1:]
+            if box.overlaps(other)]
+
+
+def test_nyquist_decade_labels_do_not_overlap(tmp_path):
+    """The decades crowded at the ends of an arc get a triangle each but one label (they
+    printed over each other: 10⁻¹…10² Hz at one end, 10⁶ and 10⁷ Hz at the other)."""
+    from lisse.solver.io import impedance_plots
+
+    f, z = _spectrum()
+    with plotstyle.record() as saved:
+        impedance_plots.nyquist(tmp_path / "nyquist.png", f, z)
+    fig = saved[0][0]
+    texts = [t for t in fig.axes[0].texts if "Hz" in t.get_text()]
+    assert 4 <= len(texts) < 9  # 9 decades marked, the crowded ones labelled once
+    assert not _text_boxes_overlap(fig, texts)
+
+
+def test_bode_narrow_range_plain_ticks(tmp_path):
+    """|Z| spanning less than a decade: tick labels are plain numbers (43), not 4.3×10¹."""
+    from lisse.solver.io import impedance_plots
+
+    f, z = _spectrum()
+    with plotstyle.record() as saved:
+        impedance_plots.bode(tmp_path / "bode.png", f, z)
+    fig = saved[0][0]
+    fig.canvas.draw()
+    top = fig.axes[0]
+    labels = [t.get_text() for t in top.get_yticklabels(which="both") if t.get_text()]
+    assert labels and not [t for t in labels if "times" in t or "^" in t], labels
+
+
+def test_small_roof_gap_in_nm_without_multiplier(tmp_path):
+    """contact_pressure.png: a roof gap of 1e-4 µm is drawn in nm; no axis carries a
+    ×10ⁿ multiplier beside a unit in its label (was "roof gap [µm]" under "1e−5")."""
+    from lisse.solver.io import mechanics_plots
+
+    x = np.linspace(0.0, 20.0, 41)  # µm
+    roof = x < 4.0
+    gap = np.where(roof, 8e-5 * (1 - x / 4.0), 0.0)  # µm
+    rows = np.column_stack([x, roof, gap, np.where(roof, 0.7, 2.0)])  # µm, –, µm, MPa
+    with plotstyle.record() as saved:
+        mechanics_plots.interface_pressure(tmp_path / "contact_pressure.png", rows, 2, 2.0)
+    fig = saved[0][0]
+    fig.canvas.draw()
+    assert fig.axes[1].get_ylabel() == "roof gap [nm]"
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            assert not axis.get_offset_text().get_text(), axis.get_offset_text().get_text()
+
+
+def test_report_lines_distinct_past_seven(tmp_path):
+    """A report figure with a line per case: 8 lines (and 12 profiles) all differ in colour or
+    dash (the 7 Okabe–Ito colours alone repeated: 0 °C, 0.1 mA/cm² looked like 25 °C, 2
+    mA/cm²)."""
+    key = "protocol.current_density_mA_cm2"
+    rows = [{key: j, "temperature_C": t, "cell_voltage_V": 0.01 * j + t * 1e-4}
+            for t in range(8) for j in (0.5, 1.0)]
+    fig, ax = plotstyle.subplots()
+    report_figures.versus(ax, rows, key, "cell_voltage_V", ["temperature_C"])
+    styles = {(line.get_color(), line.get_linestyle()) for line in ax.get_lines()}
+    assert len(ax.get_lines()) == 8 and len(styles) == 8
+    assert len({tuple(report_figures.line_style(n).values()) for n in range(12)}) == 12
+
+
+def test_evolution_rest_and_legend_beside_the_curves(tmp_path):
+    """timeseries.png: no hotspot factor drawn while no current flows (the CSV's 0 at a rest
+    drew a dive to 0); interface_evolution.png: the legend outside the axes (it hid the top
+    of a void's profile)."""
+    from lisse.solver.io import evolution_plots
+
+    table = np.zeros((5, 7))
+    table[:, 0] = [0, 600, 1200, 1800, 2400]  # s
+    table[:, 1] = [0.5, 0.5, 0.0, -0.5, -0.5]  # mA/cm²: strip, rest, plate
+    table[:, 3], table[:, 6] = 0.9, [1.2, 1.1, 0.0, 1.0, 1.0]
+    rows = np.column_stack([X * 1e6] + [c for k in range(2)
+                                        for c in (2.0 * ~CONTACT, 0 * X, CONTACT)])
+    with plotstyle.record() as saved:
+        evolution_plots.timeseries(tmp_path / "timeseries.png", table)
+        evolution_plots.interface(tmp_path / "interface_evolution.png", rows,
+                                  [("initial", 0.0), ("final", 2400.0)])
+    hotspot = saved[0][0].axes[2].get_lines()[0].get_ydata()
+    assert np.isnan(hotspot[2]) and not np.isnan(hotspot[[0, 1, 3, 4]]).any()
+    profile = saved[1][0]
+    assert profile.axes[0].get_legend() is None and len(profile.legends) == 1
+
+
+def test_uniform_3d_interface_map(tmp_path):
+    """A 3D cell without voids: one colour for a uniform current (round-off drew yellow and
+    blue dots under a colourbar labelled 0.5000000000000000) and no "void" legend entry."""
+    from lisse.solver.io import plots
+
+    xy = np.column_stack([np.tile(X, N), np.repeat(X, N)])  # m
+    j = 5.0 * (1 + 1e-15 * np.sin(np.arange(len(xy))))  # A/m²: uniform to round-off
+    contact = np.ones(len(xy), dtype=bool)
+    with plotstyle.record() as saved:
+        plots.interface_profile(tmp_path / "interface_current.png", xy, j, contact, 3, 5.0,
+                                False)
+    fig = saved[0][0]
+    fig.canvas.draw()
+    ax, bar = fig.axes
+    assert ax.get_legend() is None
+    assert ax.collections[0].get_clim() == (0.0, pytest.approx(0.5))  # mA/cm²
+    assert max(len(t.get_text()) for t in bar.get_yticklabels()) <= 4
+
+
+def test_uniform_2d_profiles_without_round_off_axis(tmp_path):
+    """A 2D cell without voids: the run's and the report's profile drawn flat from 0 (the
+    axis read "1e−12+5e−1" and magnified round-off), no "void" legend entry."""
+    from lisse.solver.io import plots
+
+    x = np.column_stack([X, 0 * X])  # m
+    j = 5.0 * (1 + 1e-15 * np.sin(np.arange(len(X))))  # A/m²
+    contact = np.ones(len(X), dtype=bool)
+    with plotstyle.record() as saved:
+        plots.interface_profile(tmp_path / "interface_current.png", x, j, contact, 2, 5.0,
+                                False)
+        rows = [[xi * 1e6, 0.0, ji, 1.0] for xi, ji in zip(X, j, strict=True)]  # µm, A/m²
+        report_figures.profile_figure(rows, 5.0, tmp_path)
+    for fig, files in saved:
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        assert ax.get_ylim()[0] == 0.0 and not ax.yaxis.get_offset_text().get_text(), files
+        assert "void (no contact)" not in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 def _thumbnails(out: Path, shown: dict[str, tuple[str, str]]) -> None:

@@ -4,6 +4,8 @@ physics."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lisse.solver.io.headlines import (
     ccd_lines,
     eis_lines,
@@ -32,6 +34,9 @@ def test_digits_and_noise():
     assert _line(lines, "hotspot factor").endswith(" 3.457 at 0, 12.5 µm")
     assert "e-" not in "\n".join(lines)
     assert number(-0.0) == "0" and number(-1e-20, 4) != "-0"
+    # no exponent below 10⁶ (a 36 V cell printed "3.61e+04 mV")
+    assert number(36106.3) == "36110" and number(-12345.0) == "-12340"
+    assert number(2.5e6) == "2.5e+06" and number(9999.4) == "9999"
 
 
 def test_constriction_noise_is_zero_and_negative_is_explained():
@@ -72,7 +77,7 @@ def test_mechanics_block_and_evolution_and_ccd():
                                "time_s": 13716.5, "time_steps": 184,
                                "final_contact_fraction": 1.0, "li_stripped_um": 9.24,
                                "max_mass_balance_error": 3.1e-4})
-    assert _line(used_up, "cell").endswith("STOPPED at 1.372e+04 s: lithium exhausted at "
+    assert _line(used_up, "cell").endswith("STOPPED at 13720 s: lithium exhausted at "
                                            "r = 24.34 µm")
     assert not any("interface" in line for line in used_up)
     (ccd,) = ccd_lines([{"parameter": "evolution.stack_pressure_MPa", "value": "3",
@@ -89,3 +94,17 @@ def test_eis_lines_drop_an_imaginary_part_below_the_precision_of_z():
     assert lines[0] == "  71 frequencies, 0.01–1e+06 Hz"
     assert lines[1].endswith("62.35 + 0i Ω cm²") and "e-" not in lines[1]
     assert lines[2].endswith("20 − 0.4567i Ω cm²")
+
+
+def test_patch_study_summary_columns_line_up():
+    """lisse study's table: the R rows' numbers under the ā and k_J columns (they sat one
+    character left)."""
+    from types import SimpleNamespace
+
+    from lisse.solver.studies.patch import summary_lines
+
+    results = [SimpleNamespace(abar=a, k_J=1.376, contact=c, n=n, v_ratio=1.1531, opens=False)
+               for a in (1, 10) for c in ("sticking", "frictionless") for n in (1, 20)]
+    table = summary_lines(results, Path("out"))[1:-1]
+    assert len({len(line) for line in table}) == 1, table
+    assert table[2].endswith("  1.1531   1.1531"), table

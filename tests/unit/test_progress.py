@@ -124,3 +124,18 @@ def test_lisse_run_draws_bars_on_a_terminal_and_plain_text_in_a_pipe(tmp_path):
     assert piped.returncode == 0, piped.stderr
     assert ESC not in piped.stdout + piped.stderr
     assert "cell voltage" in piped.stdout
+
+
+def test_position_in_hours_reads_in_fixed_point():
+    """A time-dependent run's position: fixed point at the total's precision (the line read
+    ``evolution [h]  1.56566e-05/0.0966667``); item counts stay integers."""
+    log = io.StringIO()
+    hours = Progress("evolution [h]", total=0.0966667, stream=log, live=False, log_interval=0)
+    hours.update(1.56566e-05, t="0.05636 s")
+    hours.update(0.05)
+    assert log.getvalue().splitlines()[0].startswith("evolution [h]  0.0000/0.0967  ")
+    assert log.getvalue().splitlines()[1].startswith("evolution [h]  0.0500/0.0967  ")
+    assert Progress("x", total=120.0, live=False).line().startswith("x  0/120  ")
+    long = Progress("x", total=12.0, live=False)
+    long.update(1.5)
+    assert long.line().startswith("x  1.5/12.0  ")
