@@ -105,7 +105,7 @@ def write_report(results: Path, out: Path, overwrite: bool = False, label: str =
         raise UserError(f"{label} {out}: is the results folder or contains it; choose "
                         "another folder")
     claim(out, MPI.COMM_SELF, overwrite, label, "report.json")
-    folder = RunFolder(out, MPI.COMM_SELF)
+    folder = RunFolder(out, MPI.COMM_SELF, "report.json")
     try:
         report(results, folder.stage)
         (folder.stage / "report.json").write_text(json.dumps(

@@ -6,11 +6,12 @@ touches the outputs of an earlier run. Only rank 0 writes files (field writers a
 collective).
 
 Output-folder rule (one place, ``target_problem``): a target may be replaced only if it does
-not exist, is an empty folder, or is a folder lisse wrote — it holds a marker: ``run.json``
-(runs, evolution runs, CCD and patch studies, mesh folders, sweep case folders),
-``sweep.json`` (sweep folders) or ``report.json`` (report folders). A foreign folder is
-replaced only when the user passes ``--overwrite`` (``claim``); a file, ``/``, the home
-folder, the current directory and its parents are never replaced.
+not exist, is an empty folder, or is a folder lisse wrote of the same kind — it holds the
+marker: ``run.json`` (runs, evolution runs, CCD and patch studies, mesh folders, sweep case
+folders), ``sweep.json`` (sweep folders) or ``report.json`` (report folders); a run does not
+replace a sweep's folder, nor a report a run's. A foreign folder, or a lisse folder of
+another kind, is replaced only when the user passes ``--overwrite`` (``claim``); a file,
+``/``, the home folder, the current directory and its parents are never replaced.
 
 The staging folder ``.NAME.partial`` and the old copy ``.NAME.old`` beside a target are
 lisse's names, but a folder of that name that lisse did not write is not removed either
@@ -73,27 +74,39 @@ def read_json(path: Path, what: str = "results file") -> dict:
     return data
 
 
-def is_lisse_folder(path: Path) -> bool:
-    """Whether ``path`` is a folder lisse wrote: it holds a marker that lisse writes."""
+KINDS = {"run.json": "run", "sweep.json": "sweep", "report.json": "report"}
+
+
+def lisse_kind(path: Path) -> str | None:
+    """The marker of the folder lisse wrote at ``path`` (``MARKERS``: a run's, a sweep's or a
+    report's), or None if lisse did not write it."""
     run = _read_json(path / "run.json")
     if isinstance(run, dict) and (isinstance(run.get("versions"), dict)
                                   and "lisse" in run["versions"] or "lisse" in run):
-        return True
+        return "run.json"
     sweep = _read_json(path / "sweep.json")
     if isinstance(sweep, dict) and {"name", "parameters", "cases"} <= set(sweep):
-        return True
+        return "sweep.json"
     report = _read_json(path / "report.json")
     if isinstance(report, dict) and "lisse" in report:
-        return True
+        return "report.json"
     failure = _read_json(path / "failure.json")  # sweep case folders of earlier versions
-    return isinstance(failure, dict) and failure.get("status") == "failed"
+    return "run.json" if isinstance(failure, dict) and failure.get("status") == "failed" \
+        else None
+
+
+def is_lisse_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder lisse wrote: it holds a marker that lisse writes."""
+    return lisse_kind(path) is not None
 
 
 def target_problem(target: str | os.PathLike, overwrite: bool = False,
                    marker: str = "run.json") -> str | None:
-    """Why ``target`` may not be replaced (or written into), or None if it may: it does not
-    exist, is an empty folder or a folder lisse wrote; with ``overwrite`` any other folder
-    too, but never a file, ``/``, the home folder or the current folder or its parents."""
+    """Why ``target`` may not be replaced (or written into) by an output of the kind
+    ``marker``, or None if it may: it does not exist, is an empty folder or a folder lisse
+    wrote of the same kind (a run does not replace a sweep); with ``overwrite`` any other
+    folder too, but never a file, ``/``, the home folder or the current folder or its
+    parents."""
     path = Path(target).resolve()
     cwd = Path.cwd().resolve()
     if path == Path(path.anchor) or path == Path.home().resolve() or path == cwd \
@@ -107,10 +120,14 @@ def target_problem(target: str | os.PathLike, overwrite: bool = False,
     if not path.is_dir():
         return "exists and is a file; choose a folder"
     try:
-        if not any(path.iterdir()) or is_lisse_folder(path) or overwrite:
-            return None
+        kind = lisse_kind(path) if any(path.iterdir()) else marker
     except OSError as exc:
         return f"cannot read it ({exc.strerror or exc})"
+    if kind == marker or overwrite:
+        return None
+    if kind:
+        return (f"holds a lisse {KINDS[kind]} ({kind}), not a {KINDS[marker]}'s output; "
+                "choose another folder or pass --overwrite")
     return (f"exists and was not written by lisse (no {marker}); choose another folder "
             "or pass --overwrite")
 
@@ -191,13 +208,13 @@ class RunFolder:
     overwrite); a committed folder always holds a marker (``run.json`` if none was written).
     """
 
-    def __init__(self, target: str | os.PathLike, comm):
-        self.comm = comm
+    def __init__(self, target: str | os.PathLike, comm, marker: str = "run.json"):
+        self.comm, self.marker = comm, marker  # the kind of folder it becomes (MARKERS)
         self.target = Path(target).resolve()
         self.stage = self.target.with_name(f".{self.target.name}.partial")
         error = None
         if comm.rank == 0:
-            problem = target_problem(self.target, self.target in _CLAIMED)
+            problem = target_problem(self.target, self.target in _CLAIMED, self.marker)
             if problem:
                 error = f"output folder {target}: {problem}"
         if comm.rank == 0 and not error:
@@ -244,8 +261,8 @@ class RunFolder:
             if not any((self.stage / m).exists() for m in MARKERS):
                 (self.stage / "run.json").write_text(
                     json.dumps({"versions": {"lisse": lisse_version()}}, indent=2) + "\n")
-            problem = target_problem(self.target, self.target in _CLAIMED) or clear_leftover(
-                self.target.with_name(f".{self.target.name}.old"))
+            problem = (target_problem(self.target, self.target in _CLAIMED, self.marker)
+                       or clear_leftover(self.target.with_name(f".{self.target.name}.old")))
         problem = self.comm.bcast(problem, root=0)
         if problem:  # the target changed during the run: the results stay beside it
             raise UserError(f"output folder {self.target}: {problem} (the results are in "

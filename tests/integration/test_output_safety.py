@@ -147,18 +147,46 @@ def test_sweep_overwrite_and_names(tmp):
             "name: must be a plain name")
 
 
-def test_sweep_into_a_run_folder_replaces_it(tmp):
-    """-o naming a run's folder: the sweep replaces it (a folder lisse wrote) instead of
-    writing its cases, table and report among the run's files."""
+def test_sweep_into_a_run_folder(tmp):
+    """-o naming a run's folder: a sweep neither writes its cases, table and report among
+    the run's files nor replaces another kind of lisse folder: refused (exit 2, one line),
+    the run intact; with --overwrite it replaces it."""
     target = tmp / "run"
     target.mkdir()
     (target / "run.json").write_text('{"versions": {"lisse": "0.2.0"}}')
     (target / "summary.json").write_text("{}")
     path = write_sweep(tmp / "sw", {"temperature_C": [0, 25]})
     proc = run_lisse(["sweep", str(path), "-o", str(target), "--collect"], cwd=tmp)
+    assert proc.returncode == 2 and "holds a lisse run (run.json)" in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert (target / "summary.json").exists() and not (target / "sweep.json").exists()
+    proc = run_lisse(["sweep", str(path), "-o", str(target), "--collect", "--overwrite"],
+                     cwd=tmp)
     assert proc.returncode == 0, proc.stderr
     assert (target / "sweep.json").exists()
     assert not (target / "summary.json").exists() and not (target / "run.json").exists()
+
+
+def test_run_and_report_keep_another_kind_of_lisse_folder(tmp):
+    """A run's -o naming a sweep's folder, and a report's -o naming a run's folder, are
+    refused (exit 2, one line naming the kind) and leave the folder as it was."""
+    sweep = tmp / "sweep"
+    sweep.mkdir()
+    (sweep / "sweep.json").write_text('{"name": "s", "parameters": [], "cases": []}')
+    (sweep / "sweep.csv").write_text("case\n")
+    proc = run_lisse(["run", str(tmp / "case.yaml"), "-o", str(sweep)], cwd=tmp)
+    assert proc.returncode == 2 and "holds a lisse sweep (sweep.json)" in proc.stderr, \
+        proc.stderr
+    assert sorted(p.name for p in sweep.iterdir()) == ["sweep.csv", "sweep.json"]
+    run = tmp / "done"
+    assert run_lisse(["run", str(tmp / "case.yaml"), "-o", str(run)],
+                     cwd=tmp).returncode == 0
+    before = sorted(p.name for p in run.iterdir())
+    proc = run_lisse(["report", str(run), "-o", str(run.with_name("done2"))], cwd=tmp)
+    assert proc.returncode == 0, proc.stderr
+    proc = run_lisse(["report", str(run.with_name("done2")), "-o", str(run)], cwd=tmp)
+    assert proc.returncode == 2 and "holds a lisse run (run.json)" in proc.stderr, proc.stderr
+    assert sorted(p.name for p in run.iterdir()) == before
 
 
 def test_refusal_under_mpi(tmp):
@@ -192,7 +220,10 @@ def test_the_rule_in_one_place(tmp, monkeypatch):
         folder = tmp / name
         folder.mkdir()
         (folder / name).write_text(text)
-        assert target_problem(folder) is None, name
+        assert target_problem(folder, marker=name) is None, name  # the same kind
+        for other in {"run.json", "sweep.json", "report.json"} - {name}:  # another kind
+            assert "choose another folder" in target_problem(folder, marker=other), other
+            assert target_problem(folder, overwrite=True, marker=other) is None
     own = tmp / "other-run-json"  # another program's run.json is not lisse's marker
     own.mkdir()
     (own / "run.json").write_text('{"job": 1}')
