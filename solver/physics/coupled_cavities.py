@@ -12,8 +12,8 @@ with j_k the node's current density on the real contact (< 0 plating, 0 at rest)
 nominal current per interface area, s_k its contact share (b_k the
 share without pores: the contact band's s(g_k) of ``li_contact_band``, 0 off the contact),
 h_cover = (2/3) r_p (the engine's ``settings.pore_height``) and λ_k the contact pressure
-[Pa] that the Li's last step puts on the node (the stack pressure p before the first Li
-step).
+[Pa] that the Li's last step puts on the node (before the first Li step the stack load
+on the contact's area A_c, p A/A_c: the force balance's mean, p on a flat cell).
 
 λ_k is the conservative transfer of the Li's contact reactions onto the engine's interface
 nodes (``contact_transfer``, shared with the elastic electrolyte's load):
@@ -148,10 +148,11 @@ class SubgridPores:
     @staticmethod
     def contact_pressure(evo: CoupledEvolution) -> np.ndarray:
         """λ_k [Pa] at the engine's interface nodes (owned): the conservative transfer of
-        the last Li step's reactions at its active dofs (module docstring); the stack
-        pressure before the first step."""
+        the last Li step's reactions at its active dofs (module docstring); before the
+        first step the stack load on the contact area, p A/A_c (uniform: its mean)."""
         if evo.last is None or evo.comm.allreduce(evo.body.contact_reaction.size) == 0:
-            return np.full(len(evo.nodes), evo.settings.stack_pressure)  # same on every rank
+            load = evo.settings.stack_pressure * evo.area / evo.contact_area()
+            return np.full(len(evo.nodes), load)  # same on every rank
         if evo.body.up == 2:  # 3D cells: the plane's transfer (contact_transfer_3d)
             return transferred_pressure_3d(evo)
         return transferred_pressure(evo.body, evo.comm, evo.x[:, 0], evo.weights)

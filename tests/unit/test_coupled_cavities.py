@@ -40,13 +40,14 @@ CASES = {"strip": STRIP, "rest": np.zeros(7), "plate": np.full(7, -0.5)}
 
 def engine(pores: np.ndarray, pressure: float = P) -> SimpleNamespace:
     """The engine's state that ``SubgridPores.step`` reads: before the first Li step
-    (λ = p), shares b_k max(0, 1 − h_k/h_cover)."""
+    (λ = p A/A_c = p: the contact area A_c = A), shares b_k max(0, 1 − h_k/h_cover)."""
     settings = SimpleNamespace(stack_pressure=pressure, pore_height=COVER)
     params = SimpleNamespace(temperature=T, electrode=SimpleNamespace(molar_volume=OMEGA))
     share = BAND * np.clip(1 - pores / COVER, 0, 1)
     return SimpleNamespace(body=SimpleNamespace(up=1), last=None, nodes=np.arange(len(pores)),
                            settings=settings, params=params, pores=pores,
-                           contact_share=lambda: share, _min=np.min)
+                           contact_share=lambda: share, _min=np.min, area=1.0,
+                           contact_area=lambda: 1.0)
 
 
 def step(nominal: np.ndarray):
