@@ -318,9 +318,9 @@ SWEEP_LAYOUT = ("sweep.json", "sweep.csv", "sweep.h5", "cases", "logs", "report"
 
 def claim_output(sweep: Sweep, comm, overwrite: bool = False, option: bool = True) -> None:
     """The output-folder rule for the sweep folder (solver.io.runfolder.target_problem): it
-    may not exist, be empty or be a sweep folder (``sweep.json``); a foreign folder is refused,
-    or with ``overwrite`` swapped for an empty one; another folder lisse wrote (a run's) is
-    swapped for an empty one. Decided on rank 0, broadcast."""
+    may not exist, be empty or be a sweep folder (``sweep.json``); a foreign folder, or another
+    kind of folder lisse wrote (a run's), is refused, or with ``overwrite`` swapped for an
+    empty one. Decided on rank 0, broadcast."""
     from lisse.solver.io.runfolder import is_lisse_folder, replace_with_empty, target_problem
 
     out = sweep.output
@@ -334,7 +334,7 @@ def claim_output(sweep: Sweep, comm, overwrite: bool = False, option: bool = Tru
                 problem = None
             replace = bool(entries) and not layout and problem is None
         elif out.is_dir() and not (out / "sweep.json").is_file():
-            replace = problem is None  # another lisse folder (a run's): replaced, not mixed
+            replace = problem is None  # another kind of lisse folder, with overwrite
         if replace:
             try:
                 replace_with_empty(out)
